@@ -1,0 +1,227 @@
+// Command chainhound is the blockchain-intelligence CLI: ingest chains into an
+// embedded value-flow store, then query and analyse it.
+//
+// This package only parses flags and wires the internal packages together.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"syscall"
+)
+
+// Exit codes shared by every command.
+const (
+	exitOK          = 0
+	exitError       = 1
+	exitUsage       = 2
+	exitPolicy      = 3 // a --fail-on threshold was reached
+	exitInterrupted = 130
+)
+
+// command is one `chainhound <area> <verb>` entry.
+type command struct {
+	name    string // "ingest eth"
+	summary string
+	usage   string // arguments after the name
+	example string
+	run     func(ctx context.Context, env *env, args []string) error
+}
+
+// env is what every command gets: its output streams and logger.
+type env struct {
+	stdout, stderr io.Writer
+	log            *slog.Logger
+}
+
+// usageError marks a mistake in the command line: exit code 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+func commands() []command {
+	return []command{
+		ingestEthCommand(),
+		exportTransfersCommand(),
+		addressCommand(),
+		txCommand(),
+		benchIngestEthCommand(),
+		devnetCommand(),
+		versionCommand(),
+	}
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	e := &env{stdout: stdout, stderr: stderr, log: newLogger(stderr)}
+	cmds := commands()
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		printOverview(stdout, cmds)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	cmd, rest, ok := lookup(cmds, args)
+	if !ok {
+		fmt.Fprintf(stderr, "chainhound: unknown command %q\n\n", strings.Join(args[:min(2, len(args))], " "))
+		printOverview(stderr, cmds)
+		return exitUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := cmd.run(ctx, e, rest)
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.As(err, new(usageError)):
+		fmt.Fprintf(stderr, "chainhound %s: %v\nRun 'chainhound %s --help' for usage.\n", cmd.name, err, cmd.name)
+		return exitUsage
+	case errors.As(err, new(policyError)):
+		fmt.Fprintf(stderr, "chainhound %s: %v\n", cmd.name, err)
+		return exitPolicy
+	case ctx.Err() != nil && errors.Is(err, context.Canceled):
+		fmt.Fprintf(stderr, "chainhound %s: interrupted\n", cmd.name)
+		return exitInterrupted
+	default:
+		fmt.Fprintf(stderr, "chainhound %s: %v\n", cmd.name, err)
+		return exitError
+	}
+}
+
+// policyError marks a --fail-on threshold reached: exit code 3.
+type policyError struct{ msg string }
+
+func (e policyError) Error() string { return e.msg }
+
+// lookup finds the longest command name that prefixes args.
+func lookup(cmds []command, args []string) (command, []string, bool) {
+	for _, n := range []int{2, 1} {
+		if len(args) < n {
+			continue
+		}
+		name := strings.Join(args[:n], " ")
+		for _, c := range cmds {
+			if c.name == name {
+				return c, args[n:], true
+			}
+		}
+	}
+	return command{}, nil, false
+}
+
+func printOverview(w io.Writer, cmds []command) {
+	fmt.Fprintln(w, "chainhound: blockchain intelligence — ingest chains into one value-flow graph, then trace, screen and watch.")
+	fmt.Fprintln(w, "\nUsage: chainhound <area> <verb> [flags]\n\nCommands:")
+	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
+	for _, c := range cmds {
+		fmt.Fprintf(w, "  %-18s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'chainhound <command> --help' for a command's flags and an example.")
+	fmt.Fprintln(w, "Exit codes: 0 ok, 1 error, 2 usage, 3 policy hit, 130 interrupted.")
+}
+
+// newFlags returns a flag set whose --help prints the command's usage,
+// flags and example.
+func newFlags(c *command, e *env) *flag.FlagSet {
+	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		w := e.stdout
+		fmt.Fprintf(w, "Usage: chainhound %s %s\n\n%s\n\nFlags:\n", c.name, c.usage, c.summary)
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+		fs.SetOutput(e.stderr)
+		fmt.Fprintf(w, "\nExample:\n  %s\n", strings.ReplaceAll(c.example, "\n", "\n  "))
+	}
+	return fs
+}
+
+// parse parses flags interspersed with positional arguments, so that
+// `chainhound address 0xabc --output json` works like the flags-first form.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usageError{err.Error()}
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+// dataFlag registers --data with its documented default.
+func dataFlag(fs *flag.FlagSet) *string {
+	return fs.String("data", defaultDataDir(), "store directory (default $CHAINHOUND_DATA, else the user data dir)")
+}
+
+// defaultDataDir is $CHAINHOUND_DATA, else the platform's user data dir.
+func defaultDataDir() string {
+	if d := os.Getenv("CHAINHOUND_DATA"); d != "" {
+		return d
+	}
+	home, _ := os.UserHomeDir()
+	switch runtime.GOOS {
+	case "darwin":
+		return filepath.Join(home, "Library", "Application Support", "chainhound")
+	case "windows":
+		if d := os.Getenv("LocalAppData"); d != "" {
+			return filepath.Join(d, "chainhound")
+		}
+	}
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "chainhound")
+	}
+	return filepath.Join(home, ".local", "share", "chainhound")
+}
+
+func newLogger(w io.Writer) *slog.Logger {
+	level := slog.LevelInfo
+	switch strings.ToLower(os.Getenv("CHAINHOUND_LOG")) {
+	case "debug":
+		level = slog.LevelDebug
+	case "warn":
+		level = slog.LevelWarn
+	case "error":
+		level = slog.LevelError
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+func versionCommand() command {
+	c := command{name: "version", summary: "print the version", usage: "", example: "chainhound version"}
+	c.run = func(ctx context.Context, e *env, args []string) error {
+		fs := newFlags(&c, e)
+		if _, err := parse(fs, args); err != nil {
+			return err
+		}
+		fmt.Fprintln(e.stdout, "chainhound", version)
+		return nil
+	}
+	return c
+}
+
+var version = "dev"

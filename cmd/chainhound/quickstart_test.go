@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/chainhound/chainhound/internal/scenario"
+	"github.com/ethereum/go-ethereum/crypto"
+)
+
+// TestQuickStart plays the README's quick start with real processes:
+// `chainhound devnet` serves a node, `chainhound ingest eth` reads it, and
+// `chainhound address` answers from the store.
+func TestQuickStart(t *testing.T) {
+	dev := exec.Command(binary, "devnet", "--listen", "127.0.0.1:0", "--txs", "60")
+	stdout, err := dev.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dev.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		dev.Process.Signal(syscall.SIGINT)
+		if err := dev.Wait(); err != nil {
+			t.Errorf("devnet did not stop cleanly on SIGINT: %v", err)
+		}
+	}()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("devnet printed no URL: %v", err)
+	}
+	url := strings.TrimSpace(line)
+	dir := t.TempDir()
+	mustCLI(t, "ingest", "eth", "--rpc", url, "--data", dir)
+	first := crypto.PubkeyToAddress(scenario.DeterministicKeys(1)[0].PublicKey)
+	out := mustCLI(t, "address", first.Hex(), "--data", dir, "--output", "json")
+	var acc struct {
+		Found    bool `json:"found"`
+		Balances []struct {
+			Asset string `json:"asset"`
+		} `json:"balances"`
+	}
+	if err := json.Unmarshal([]byte(out), &acc); err != nil {
+		t.Fatalf("address --output json: %v\n%s", err, out)
+	}
+	if !acc.Found || len(acc.Balances) == 0 || acc.Balances[0].Asset != "native" {
+		t.Fatalf("first prefunded account not found with a native balance: %s", out)
+	}
+}
+
+// TestGracefulStop sends SIGINT and SIGTERM to a following ingest: it must
+// stop at a block boundary with exit code 130 and leave a store that a
+// restart continues from.
+func TestGracefulStop(t *testing.T) {
+	n := newNode(t, scenario.NodeConfig{})
+	workload(t, n, 40, 2)
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		dir := t.TempDir()
+		cmd := exec.Command(binary, "ingest", "eth", "--rpc", n.URL(), "--data", dir, "--follow", "--poll", "50ms")
+		var errb strings.Builder
+		cmd.Stderr = &errb
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(700 * time.Millisecond)
+		cmd.Process.Signal(sig)
+		err := cmd.Wait()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+			t.Fatalf("%v: exit %v, want 130\n%s", sig, err, errb.String())
+		}
+		if !strings.Contains(errb.String(), "interrupted") {
+			t.Errorf("%v: no word of the interruption:\n%s", sig, errb.String())
+		}
+		before := export(t, dir)
+		mustCLI(t, "ingest", "eth", "--rpc", n.URL(), "--data", dir)
+		if after := export(t, dir); after != before {
+			t.Fatalf("%v: a restart after a graceful stop at the head changed the store", sig)
+		}
+	}
+}

@@ -1,0 +1,219 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/chainhound/chainhound/internal/chain"
+	"github.com/chainhound/chainhound/internal/ledger"
+)
+
+func addressCommand() command {
+	c := command{
+		name:    "address",
+		summary: "show an address: balance per asset reconstructed from transfers, first and last seen, counts",
+		usage:   "ADDR [--chain eth] [--output table|json]",
+		example: "chainhound address 0x47666fab8bd0ac7003bce3f5c3585383f09486e2 --output json",
+	}
+	c.run = func(ctx context.Context, e *env, args []string) error {
+		fs := newFlags(&c, e)
+		data := dataFlag(fs)
+		chainName := fs.String("chain", "eth", "chain of the address")
+		output := fs.String("output", "table", "table or json")
+		pos, err := parse(fs, args)
+		if err != nil {
+			return err
+		}
+		if len(pos) != 1 {
+			return usagef("want exactly one address, got %d arguments", len(pos))
+		}
+		if *output != "table" && *output != "json" {
+			return usagef("--output %q: want table or json", *output)
+		}
+		ch, err := chain.ParseChain(*chainName)
+		if err != nil {
+			return usageError{err.Error()}
+		}
+		a, err := parseAddress(ch, pos[0])
+		if err != nil {
+			return usageError{err.Error()}
+		}
+		st, err := openReadStore(*data)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		net, _, err := st.Network(ch)
+		if err != nil {
+			return err
+		}
+		acc, err := ledger.Summarize(st, a)
+		if err != nil {
+			return err
+		}
+		if *output == "json" {
+			return writeJSON(e, accountJSON(net.CAIP2, acc))
+		}
+		return printAccount(e, net.CAIP2, acc)
+	}
+	return c
+}
+
+type seenJSON struct {
+	Block uint64 `json:"block"`
+	Time  string `json:"time"`
+}
+
+type balanceJSON struct {
+	Asset    string `json:"asset"`
+	Balance  string `json:"balance"`
+	Received string `json:"received"`
+	Sent     string `json:"sent"`
+	In       int    `json:"transfers_in"`
+	Out      int    `json:"transfers_out"`
+}
+
+type accountOut struct {
+	Address      string        `json:"address"`
+	Account      string        `json:"account"` // CAIP-10
+	Found        bool          `json:"found"`
+	FirstSeen    *seenJSON     `json:"first_seen,omitempty"`
+	LastSeen     *seenJSON     `json:"last_seen,omitempty"`
+	TransfersIn  int           `json:"transfers_in"`
+	TransfersOut int           `json:"transfers_out"`
+	Transactions int           `json:"transactions"`
+	Balances     []balanceJSON `json:"balances"`
+}
+
+func isoTime(t int64) string { return time.Unix(t, 0).UTC().Format(time.RFC3339) }
+
+func accountJSON(caip2 string, acc ledger.Account) accountOut {
+	out := accountOut{
+		Address: acc.Address.String(), Account: acc.Address.CAIP10(caip2), Found: acc.Found,
+		TransfersIn: acc.In, TransfersOut: acc.Out, Transactions: acc.Transactions, Balances: []balanceJSON{},
+	}
+	if acc.Found {
+		out.FirstSeen = &seenJSON{acc.First.Block, isoTime(acc.First.Time)}
+		out.LastSeen = &seenJSON{acc.Last.Block, isoTime(acc.Last.Time)}
+	}
+	for _, b := range acc.Balances {
+		out.Balances = append(out.Balances, balanceJSON{
+			Asset: b.Asset.CAIP19(caip2), Balance: b.Balance.String(), Received: b.Received.String(),
+			Sent: b.Sent.String(), In: b.In, Out: b.Out,
+		})
+	}
+	return out
+}
+
+func printAccount(e *env, caip2 string, acc ledger.Account) error {
+	out := accountJSON(caip2, acc)
+	if !acc.Found {
+		fmt.Fprintf(e.stdout, "%s: no transfers stored\n", out.Account)
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "account       %s\nfirst seen    block %d  %s\nlast seen     block %d  %s\ntransfers     %d in, %d out, %d transactions\n\n",
+		out.Account, out.FirstSeen.Block, out.FirstSeen.Time, out.LastSeen.Block, out.LastSeen.Time, out.TransfersIn, out.TransfersOut, out.Transactions)
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ASSET\tBALANCE\tRECEIVED\tSENT\tIN\tOUT")
+	for _, b := range out.Balances {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\n", b.Asset, b.Balance, b.Received, b.Sent, b.In, b.Out)
+	}
+	return tw.Flush()
+}
+
+func txCommand() command {
+	c := command{
+		name:    "tx",
+		summary: "show a stored transaction and the transfers it made",
+		usage:   "HASH [--chain eth] [--output table|json]",
+		example: "chainhound tx 0x46deef0f52e3a983b67abf4714448a41dd7ffd6d32d32da69d62081c68ad7882",
+	}
+	c.run = func(ctx context.Context, e *env, args []string) error {
+		fs := newFlags(&c, e)
+		data := dataFlag(fs)
+		chainName := fs.String("chain", "eth", "chain of the transaction")
+		output := fs.String("output", "table", "table or json")
+		pos, err := parse(fs, args)
+		if err != nil {
+			return err
+		}
+		if len(pos) != 1 {
+			return usagef("want exactly one transaction hash, got %d arguments", len(pos))
+		}
+		if *output != "table" && *output != "json" {
+			return usagef("--output %q: want table or json", *output)
+		}
+		ch, err := chain.ParseChain(*chainName)
+		if err != nil {
+			return usageError{err.Error()}
+		}
+		h, err := chain.ParseHash(pos[0])
+		if err != nil {
+			return usageError{err.Error()}
+		}
+		st, err := openReadStore(*data)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		net, _, err := st.Network(ch)
+		if err != nil {
+			return err
+		}
+		info, ok, err := st.Tx(ch, h)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("transaction %s is not in the store at %s", h, *data)
+		}
+		out := txOut{Chain: net.CAIP2, Hash: info.Hash.String(), Block: info.Block, BlockHash: info.BlockHash.String(),
+			Index: info.Index, Success: info.Success, Time: isoTime(info.Time), Transfers: []transferRecord{}}
+		for _, r := range info.Transfers {
+			out.Transfers = append(out.Transfers, newTransferRecord(net.CAIP2, r))
+		}
+		if *output == "json" {
+			return writeJSON(e, out)
+		}
+		status := "success"
+		if !out.Success {
+			status = "failed"
+		}
+		fmt.Fprintf(e.stdout, "transaction   %s\nchain         %s\nblock         %d (%s) index %d\ntime          %s\nstatus        %s\n\n",
+			out.Hash, out.Chain, out.Block, out.BlockHash, out.Index, out.Time, status)
+		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "SEQ\tKIND\tFROM\tTO\tASSET\tAMOUNT")
+		for _, r := range out.Transfers {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", r.Seq, r.Kind, orDash(r.From), orDash(r.To), r.Asset, r.Amount)
+		}
+		return tw.Flush()
+	}
+	return c
+}
+
+type txOut struct {
+	Chain     string           `json:"chain"`
+	Hash      string           `json:"hash"`
+	Block     uint64           `json:"block"`
+	BlockHash string           `json:"block_hash"`
+	Index     uint32           `json:"index"`
+	Success   bool             `json:"success"`
+	Time      string           `json:"time"`
+	Transfers []transferRecord `json:"transfers"`
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func writeJSON(e *env, v any) error {
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

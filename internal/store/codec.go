@@ -1,0 +1,159 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/chainhound/chainhound/internal/chain"
+	"github.com/holiman/uint256"
+)
+
+// storedTransfer is a transfer as kept under a T key: addresses and asset as
+// interned ids. Its position (height, tx index, seq) is in the key.
+type storedTransfer struct {
+	kind     chain.Kind
+	from, to uint64 // 0: none
+	asset    uint32 // 0: native
+	amount   uint256.Int
+	tokenID  *uint256.Int
+}
+
+// encodeTransfer writes kind(1) from(uvarint) to(uvarint) asset(uvarint)
+// amountLen(1) amount(big-endian, minimal) then, for NFTs only,
+// tokenIDLen(1) tokenID. The value ends after the amount for fungible value.
+func encodeTransfer(dst []byte, t *storedTransfer) []byte {
+	dst = append(dst, byte(t.kind))
+	dst = binary.AppendUvarint(dst, t.from)
+	dst = binary.AppendUvarint(dst, t.to)
+	dst = binary.AppendUvarint(dst, uint64(t.asset))
+	dst = appendU256(dst, &t.amount)
+	if t.tokenID != nil {
+		dst = appendU256(dst, t.tokenID)
+	}
+	return dst
+}
+
+func appendU256(dst []byte, v *uint256.Int) []byte {
+	var buf [32]byte
+	v.WriteToArray32(&buf)
+	n := (v.BitLen() + 7) / 8
+	dst = append(dst, byte(n))
+	return append(dst, buf[32-n:]...)
+}
+
+var errCorrupt = errors.New("corrupt record")
+
+func decodeTransfer(v []byte) (storedTransfer, error) {
+	var t storedTransfer
+	if len(v) < 1 {
+		return t, errCorrupt
+	}
+	t.kind = chain.Kind(v[0])
+	v = v[1:]
+	var n int
+	if t.from, n = binary.Uvarint(v); n <= 0 {
+		return t, errCorrupt
+	}
+	v = v[n:]
+	if t.to, n = binary.Uvarint(v); n <= 0 {
+		return t, errCorrupt
+	}
+	v = v[n:]
+	a, n := binary.Uvarint(v)
+	if n <= 0 || a > 1<<32-1 {
+		return t, errCorrupt
+	}
+	t.asset = uint32(a)
+	v = v[n:]
+	v, err := readU256(v, &t.amount)
+	if err != nil {
+		return t, err
+	}
+	if len(v) > 0 {
+		t.tokenID = new(uint256.Int)
+		if _, err := readU256(v, t.tokenID); err != nil {
+			return t, err
+		}
+	}
+	return t, nil
+}
+
+func readU256(v []byte, dst *uint256.Int) ([]byte, error) {
+	if len(v) < 1 || int(v[0]) > 32 || len(v) < 1+int(v[0]) {
+		return nil, errCorrupt
+	}
+	n := int(v[0])
+	dst.SetBytes(v[1 : 1+n])
+	return v[1+n:], nil
+}
+
+// blockRecord is the value under a B key.
+type blockRecord struct {
+	hash, parent chain.Hash
+	time         int64
+	ntx, ntr     uint32
+}
+
+func encodeBlock(r blockRecord) []byte {
+	v := make([]byte, 0, 80)
+	v = append(v, r.hash[:]...)
+	v = append(v, r.parent[:]...)
+	v = binary.BigEndian.AppendUint64(v, uint64(r.time))
+	v = binary.BigEndian.AppendUint32(v, r.ntx)
+	return binary.BigEndian.AppendUint32(v, r.ntr)
+}
+
+func decodeBlock(v []byte) (blockRecord, error) {
+	var r blockRecord
+	if len(v) != 80 {
+		return r, fmt.Errorf("block record of %d bytes: %w", len(v), errCorrupt)
+	}
+	copy(r.hash[:], v[0:32])
+	copy(r.parent[:], v[32:64])
+	r.time = int64(binary.BigEndian.Uint64(v[64:72]))
+	r.ntx = binary.BigEndian.Uint32(v[72:76])
+	r.ntr = binary.BigEndian.Uint32(v[76:80])
+	return r, nil
+}
+
+// Cursor is the last block applied to a chain.
+type Cursor struct {
+	Height uint64
+	Hash   chain.Hash
+}
+
+func encodeCursor(c Cursor) []byte {
+	v := binary.BigEndian.AppendUint64(make([]byte, 0, 40), c.Height)
+	return append(v, c.Hash[:]...)
+}
+
+func decodeCursor(v []byte) (Cursor, error) {
+	var c Cursor
+	if len(v) != 40 {
+		return c, fmt.Errorf("cursor of %d bytes: %w", len(v), errCorrupt)
+	}
+	c.Height = binary.BigEndian.Uint64(v)
+	copy(c.Hash[:], v[8:])
+	return c, nil
+}
+
+// encodeUndo stores the cursor before a block: flag 1 and the cursor, or
+// flag 0 when the block was the first one applied to its chain.
+func encodeUndo(prev Cursor, had bool) []byte {
+	if !had {
+		return []byte{0}
+	}
+	return append([]byte{1}, encodeCursor(prev)...)
+}
+
+func decodeUndo(v []byte) (prev Cursor, had bool, err error) {
+	if len(v) == 1 && v[0] == 0 {
+		return Cursor{}, false, nil
+	}
+	if len(v) != 41 || v[0] != 1 {
+		return Cursor{}, false, fmt.Errorf("undo record of %d bytes: %w", len(v), errCorrupt)
+	}
+	prev, err = decodeCursor(v[1:])
+	return prev, true, err
+}

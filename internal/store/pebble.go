@@ -1,0 +1,213 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+
+	"github.com/chainhound/chainhound/internal/chain"
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
+)
+
+// Options tune the store. The zero value is a good default.
+type Options struct {
+	// CacheBytes is Pebble's block cache size (default 64 MiB).
+	CacheBytes int64
+	// InternCache bounds the in-memory address id cache (default 1<<20
+	// entries), which keeps memory flat whatever the chain length.
+	InternCache int
+	// ReadOnly opens the store for reading only.
+	ReadOnly bool
+}
+
+// DB is the Pebble-backed store. It implements Reader and Writer. Writes
+// must come from one goroutine; reads may run concurrently with them.
+type DB struct {
+	db   *pebble.DB
+	dir  string
+	opts Options
+
+	mu        sync.Mutex
+	addrIDs   map[string]uint64 // chain byte + raw -> id
+	addrs     map[uint64]chain.Address
+	assetIDs  map[string]uint32
+	assets    map[uint32]assetEntry
+	nextAddr  uint64
+	nextAsset uint32
+	pending   map[chain.Chain]chain.Network // bindings waiting for the first block
+}
+
+type assetEntry struct {
+	chain chain.Chain
+	asset chain.Asset
+}
+
+// Open opens or creates the store in dir.
+func Open(dir string, opts Options) (*DB, error) {
+	if opts.CacheBytes == 0 {
+		opts.CacheBytes = 64 << 20
+	}
+	if opts.InternCache == 0 {
+		opts.InternCache = 1 << 20
+	}
+	if !opts.ReadOnly {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("open store %s: %w", dir, err)
+		}
+	} else if _, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("open store %s: %w", dir, err)
+	}
+	cache := pebble.NewCache(opts.CacheBytes)
+	defer cache.Unref()
+	popts := &pebble.Options{
+		Cache:              cache,
+		ReadOnly:           opts.ReadOnly,
+		FormatMajorVersion: pebble.FormatNewest,
+		Logger:             quietLogger{},
+		MemTableSize:       32 << 20,
+	}
+	// Interning looks up every new address before assigning it an id; bloom
+	// filters answer most of those misses without reading a data block.
+	for i := range popts.Levels {
+		popts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+	}
+	pdb, err := pebble.Open(dir, popts)
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", dir, err)
+	}
+	s := &DB{db: pdb, dir: dir, opts: opts, pending: map[chain.Chain]chain.Network{}}
+	s.resetCaches()
+	if err := s.loadMeta(); err != nil {
+		pdb.Close()
+		return nil, fmt.Errorf("open store %s: %w", dir, err)
+	}
+	return s, nil
+}
+
+// quietLogger keeps Pebble's informational messages off the user's terminal;
+// errors reach the caller through return values.
+type quietLogger struct{}
+
+func (quietLogger) Infof(string, ...any)  {}
+func (quietLogger) Errorf(string, ...any) {}
+func (quietLogger) Fatalf(format string, args ...any) {
+	panic(fmt.Sprintf(format, args...))
+}
+
+// Close flushes and closes the store.
+func (s *DB) Close() error { return s.db.Close() }
+
+// Dir returns the store's directory.
+func (s *DB) Dir() string { return s.dir }
+
+func (s *DB) resetCaches() {
+	s.addrIDs = make(map[string]uint64)
+	s.addrs = make(map[uint64]chain.Address)
+	s.assetIDs = make(map[string]uint32)
+	s.assets = make(map[uint32]assetEntry)
+}
+
+func (s *DB) loadMeta() error {
+	v, ok, err := s.get(metaKey(metaSchema))
+	if err != nil {
+		return err
+	}
+	if ok {
+		if len(v) != 8 || binary.BigEndian.Uint64(v) != schemaVersion {
+			return fmt.Errorf("store schema %x is not the supported version %d", v, schemaVersion)
+		}
+	} else if !s.opts.ReadOnly {
+		if err := s.db.Set(metaKey(metaSchema), binary.BigEndian.AppendUint64(nil, schemaVersion), pebble.Sync); err != nil {
+			return err
+		}
+	}
+	s.nextAddr, s.nextAsset = 1, 1
+	if v, ok, err := s.get(metaKey(metaNextAddr)); err != nil {
+		return err
+	} else if ok && len(v) == 8 {
+		s.nextAddr = binary.BigEndian.Uint64(v)
+	}
+	if v, ok, err := s.get(metaKey(metaNextAsset)); err != nil {
+		return err
+	} else if ok && len(v) == 4 {
+		s.nextAsset = binary.BigEndian.Uint32(v)
+	}
+	return nil
+}
+
+// get returns a copy of the value at k.
+func (s *DB) get(k []byte) ([]byte, bool, error) {
+	v, closer, err := s.db.Get(k)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	out := append([]byte(nil), v...)
+	closer.Close()
+	return out, true, nil
+}
+
+// Network implements Reader.
+func (s *DB) Network(c chain.Chain) (chain.Network, bool, error) {
+	v, ok, err := s.get(networkKey(c))
+	if err != nil || !ok {
+		return chain.Network{}, ok, err
+	}
+	caip2, genesis, found := bytes.Cut(v, []byte{0})
+	if !found {
+		return chain.Network{}, false, fmt.Errorf("network record of %s: %w", c, errCorrupt)
+	}
+	return chain.Network{CAIP2: string(caip2), Genesis: string(genesis)}, true, nil
+}
+
+// Bind implements Writer.
+func (s *DB) Bind(c chain.Chain, n chain.Network) error {
+	have, ok, err := s.Network(c)
+	if err != nil {
+		return err
+	}
+	if ok {
+		if have != n {
+			return &NetworkMismatchError{Chain: c, Have: have, Given: n}
+		}
+		return nil
+	}
+	s.mu.Lock()
+	s.pending[c] = n
+	s.mu.Unlock()
+	return nil
+}
+
+// Cursor implements Reader.
+func (s *DB) Cursor(c chain.Chain) (Cursor, bool, error) {
+	v, ok, err := s.get(cursorKey(c))
+	if err != nil || !ok {
+		return Cursor{}, ok, err
+	}
+	cur, err := decodeCursor(v)
+	return cur, err == nil, err
+}
+
+// BlockHash implements Reader.
+func (s *DB) BlockHash(c chain.Chain, h uint64) (chain.Hash, bool, error) {
+	r, ok, err := s.blockRecord(c, h)
+	return r.hash, ok, err
+}
+
+func (s *DB) blockRecord(c chain.Chain, h uint64) (blockRecord, bool, error) {
+	v, ok, err := s.get(blockKey(c, h))
+	if err != nil || !ok {
+		return blockRecord{}, ok, err
+	}
+	r, err := decodeBlock(v)
+	if err != nil {
+		return r, false, fmt.Errorf("%s block %d: %w", c, h, err)
+	}
+	return r, true, nil
+}

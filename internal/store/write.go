@@ -1,0 +1,333 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/chainhound/chainhound/internal/chain"
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// ApplyBlock implements Writer.
+func (s *DB) ApplyBlock(b *chain.Block) error {
+	cur, had, err := s.Cursor(b.Chain)
+	if err != nil {
+		return err
+	}
+	if had {
+		if b.Height != cur.Height+1 {
+			return &GapError{Chain: b.Chain, Height: b.Height, Next: cur.Height + 1}
+		}
+		if b.Parent != cur.Hash {
+			return &ParentMismatchError{Chain: b.Chain, Height: b.Height, Parent: b.Parent, Stored: cur.Hash}
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	batch := s.db.NewBatch()
+	defer batch.Close()
+	in := interner{s: s, batch: batch, nextAddr: s.nextAddr, nextAsset: s.nextAsset}
+	if err := s.writeBlock(batch, &in, b, cur, had); err != nil {
+		in.forget()
+		return err
+	}
+	if err := batch.Commit(pebble.NoSync); err != nil {
+		in.forget()
+		return fmt.Errorf("%s block %d: commit: %w", b.Chain, b.Height, err)
+	}
+	s.nextAddr, s.nextAsset = in.nextAddr, in.nextAsset
+	delete(s.pending, b.Chain)
+	return nil
+}
+
+func (s *DB) writeBlock(batch *pebble.Batch, in *interner, b *chain.Block, cur Cursor, had bool) error {
+	if n, ok := s.pending[b.Chain]; ok {
+		if err := batch.Set(networkKey(b.Chain), []byte(n.CAIP2+"\x00"+n.Genesis), nil); err != nil {
+			return err
+		}
+	}
+	for _, tx := range b.Txs {
+		status := byte(0)
+		if tx.Success {
+			status = 1
+		}
+		v := append(append(make([]byte, 0, 33), tx.Hash[:]...), status)
+		if err := batch.Set(txKey(b.Chain, b.Height, tx.Index), v, nil); err != nil {
+			return err
+		}
+		loc := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint64(make([]byte, 0, 12), b.Height), tx.Index)
+		if err := batch.Set(txHashKey(b.Chain, tx.Hash), loc, nil); err != nil {
+			return err
+		}
+	}
+	var val []byte
+	for i := range b.Transfers {
+		t := &b.Transfers[i]
+		st := storedTransfer{kind: t.Kind, amount: t.Amount, tokenID: t.TokenID}
+		var err error
+		if st.from, err = in.address(t.From); err != nil {
+			return err
+		}
+		if st.to, err = in.address(t.To); err != nil {
+			return err
+		}
+		if st.asset, err = in.asset(b.Chain, t.Asset); err != nil {
+			return err
+		}
+		val = encodeTransfer(val[:0], &st)
+		if err := batch.Set(transferKey(b.Chain, b.Height, t.TxIndex, t.Seq), val, nil); err != nil {
+			return err
+		}
+		if st.from != 0 {
+			if err := batch.Set(indexKey(pOut, st.from, b.Height, t.TxIndex, t.Seq), nil, nil); err != nil {
+				return err
+			}
+		}
+		if st.to != 0 {
+			if err := batch.Set(indexKey(pIn, st.to, b.Height, t.TxIndex, t.Seq), nil, nil); err != nil {
+				return err
+			}
+		}
+	}
+	rec := blockRecord{hash: b.Hash, parent: b.Parent, time: b.Time, ntx: uint32(len(b.Txs)), ntr: uint32(len(b.Transfers))}
+	if err := batch.Set(blockKey(b.Chain, b.Height), encodeBlock(rec), nil); err != nil {
+		return err
+	}
+	if err := batch.Set(undoKey(b.Chain, b.Height), encodeUndo(cur, had), nil); err != nil {
+		return err
+	}
+	if err := in.saveCounters(); err != nil {
+		return err
+	}
+	return batch.Set(cursorKey(b.Chain), encodeCursor(Cursor{Height: b.Height, Hash: b.Hash}), nil)
+}
+
+// interner assigns ids inside one block's batch. Ids it creates enter the
+// shared caches at once (later transfers of the same block need them); if
+// the batch is not committed, forget takes them out again.
+type interner struct {
+	s                 *DB
+	batch             *pebble.Batch
+	nextAddr          uint64
+	nextAsset         uint32
+	newAddrs          []string
+	newAssets         []string
+	key               []byte // scratch for cache lookups
+	addrDirty, asDirt bool
+}
+
+func (in *interner) address(a chain.Address) (uint64, error) {
+	if a.None() {
+		return 0, nil
+	}
+	s := in.s
+	in.key = append(append(in.key[:0], pAddr, byte(a.Chain)), a.Raw...)
+	if id, ok := s.addrIDs[string(in.key[1:])]; ok { // no allocation: Go optimises string(bytes) map keys
+		return id, nil
+	}
+	k := append([]byte(nil), in.key...)
+	v, ok, err := s.get(k)
+	if err != nil {
+		return 0, fmt.Errorf("look up address %s: %w", a, err)
+	}
+	var id uint64
+	if ok {
+		if len(v) != 8 {
+			return 0, fmt.Errorf("address %s: %w", a, errCorrupt)
+		}
+		id = binary.BigEndian.Uint64(v)
+	} else {
+		id = in.nextAddr
+		in.nextAddr++
+		in.addrDirty = true
+		in.newAddrs = append(in.newAddrs, string(k[1:]))
+		if err := in.batch.Set(k, binary.BigEndian.AppendUint64(nil, id), nil); err != nil {
+			return 0, err
+		}
+		if err := in.batch.Set(addrIDKey(id), k[1:], nil); err != nil {
+			return 0, err
+		}
+	}
+	if len(s.addrIDs) >= s.opts.InternCache {
+		clear(s.addrIDs)
+	}
+	s.addrIDs[string(k[1:])] = id
+	return id, nil
+}
+
+func (in *interner) asset(c chain.Chain, a chain.Asset) (uint32, error) {
+	if a.Kind == chain.Native {
+		return 0, nil
+	}
+	s := in.s
+	k := assetKey(c, a)
+	if id, ok := s.assetIDs[string(k[1:])]; ok {
+		return id, nil
+	}
+	v, ok, err := s.get(k)
+	if err != nil {
+		return 0, fmt.Errorf("look up asset %s: %w", a.Contract, err)
+	}
+	var id uint32
+	if ok {
+		if len(v) != 4 {
+			return 0, fmt.Errorf("asset %s: %w", a.Contract, errCorrupt)
+		}
+		id = binary.BigEndian.Uint32(v)
+	} else {
+		id = in.nextAsset
+		in.nextAsset++
+		in.asDirt = true
+		in.newAssets = append(in.newAssets, string(k[1:]))
+		if err := in.batch.Set(k, binary.BigEndian.AppendUint32(nil, id), nil); err != nil {
+			return 0, err
+		}
+		if err := in.batch.Set(assetIDKey(id), k[1:], nil); err != nil {
+			return 0, err
+		}
+	}
+	if len(s.assetIDs) >= s.opts.InternCache {
+		clear(s.assetIDs)
+	}
+	s.assetIDs[string(k[1:])] = id
+	return id, nil
+}
+
+func (in *interner) saveCounters() error {
+	if in.addrDirty {
+		if err := in.batch.Set(metaKey(metaNextAddr), binary.BigEndian.AppendUint64(nil, in.nextAddr), nil); err != nil {
+			return err
+		}
+	}
+	if in.asDirt {
+		return in.batch.Set(metaKey(metaNextAsset), binary.BigEndian.AppendUint32(nil, in.nextAsset), nil)
+	}
+	return nil
+}
+
+func (in *interner) forget() {
+	for _, k := range in.newAddrs {
+		delete(in.s.addrIDs, k)
+	}
+	for _, k := range in.newAssets {
+		delete(in.s.assetIDs, k)
+	}
+}
+
+// Rollback implements Writer.
+func (s *DB) Rollback(c chain.Chain, h uint64) error {
+	for {
+		cur, ok, err := s.Cursor(c)
+		if err != nil {
+			return err
+		}
+		if !ok || cur.Height <= h {
+			return nil
+		}
+		if err := s.undoBlock(c, cur.Height); err != nil {
+			return fmt.Errorf("roll back %s block %d: %w", c, cur.Height, err)
+		}
+	}
+}
+
+// undoBlock removes block h, which must be the cursor, in one batch.
+func (s *DB) undoBlock(c chain.Chain, h uint64) error {
+	uv, ok, err := s.get(undoKey(c, h))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("no undo record: %w", errCorrupt)
+	}
+	prev, had, err := decodeUndo(uv)
+	if err != nil {
+		return err
+	}
+	batch := s.db.NewBatch()
+	defer batch.Close()
+	if err := s.deleteTransfers(batch, c, h); err != nil {
+		return err
+	}
+	if err := s.deleteTxs(batch, c, h); err != nil {
+		return err
+	}
+	for _, k := range [][]byte{blockKey(c, h), undoKey(c, h)} {
+		if err := batch.Delete(k, nil); err != nil {
+			return err
+		}
+	}
+	if had {
+		err = batch.Set(cursorKey(c), encodeCursor(prev), nil)
+	} else {
+		err = batch.Delete(cursorKey(c), nil)
+	}
+	if err != nil {
+		return err
+	}
+	return batch.Commit(pebble.NoSync)
+}
+
+func (s *DB) deleteTransfers(batch *pebble.Batch, c chain.Chain, h uint64) error {
+	p := heightPrefix(pTransfer, c, h)
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: prefixEnd(p)})
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	for it.First(); it.Valid(); it.Next() {
+		k := it.Key()
+		if len(k) != 18 {
+			return fmt.Errorf("transfer key %x: %w", k, errCorrupt)
+		}
+		txi, seq := binary.BigEndian.Uint32(k[10:14]), binary.BigEndian.Uint32(k[14:18])
+		st, err := decodeTransfer(it.Value())
+		if err != nil {
+			return fmt.Errorf("transfer %x: %w", k, err)
+		}
+		if st.from != 0 {
+			if err := batch.Delete(indexKey(pOut, st.from, h, txi, seq), nil); err != nil {
+				return err
+			}
+		}
+		if st.to != 0 {
+			if err := batch.Delete(indexKey(pIn, st.to, h, txi, seq), nil); err != nil {
+				return err
+			}
+		}
+		if err := batch.Delete(k, nil); err != nil {
+			return err
+		}
+	}
+	return it.Error()
+}
+
+func (s *DB) deleteTxs(batch *pebble.Batch, c chain.Chain, h uint64) error {
+	p := heightPrefix(pTx, c, h)
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: prefixEnd(p)})
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	for it.First(); it.Valid(); it.Next() {
+		v := it.Value()
+		if len(v) != 33 {
+			return fmt.Errorf("tx record %x: %w", it.Key(), errCorrupt)
+		}
+		var hash chain.Hash
+		copy(hash[:], v[:32])
+		if err := batch.Delete(txHashKey(c, hash), nil); err != nil {
+			return err
+		}
+		if err := batch.Delete(it.Key(), nil); err != nil {
+			return err
+		}
+	}
+	return it.Error()
+}
+
+// Sync makes every applied block durable against a machine crash. Blocks are
+// committed without fsync (a killed process loses nothing the OS has seen);
+// ingestion calls Sync periodically and when it stops.
+func (s *DB) Sync() error {
+	return s.db.LogData(nil, pebble.Sync)
+}
