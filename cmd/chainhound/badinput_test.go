@@ -115,7 +115,9 @@ func TestBadNodeResponsesLeaveStoreUnchanged(t *testing.T) {
 	next := mustCursor(t, dir) + 1
 
 	truncate := func(w http.ResponseWriter, real []byte) { w.Write(real[:len(real)/2]) }
-	garbage := func(w http.ResponseWriter, _ []byte) { io.WriteString(w, `{"jsonrpc":"2.0","id":1,"result":{"number":[}`) }
+	garbage := func(w http.ResponseWriter, _ []byte) {
+		io.WriteString(w, `{"jsonrpc":"2.0","id":1,"result":{"number":[}`)
+	}
 	cases := []struct {
 		name   string
 		method string
