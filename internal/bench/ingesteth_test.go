@@ -11,7 +11,7 @@ func BenchmarkIngestEth(b *testing.B) {
 	var res IngestEthResult
 	for b.Loop() {
 		var err error
-		res, err = IngestEth(context.Background(), IngestEthConfig{Blocks: 500, Distinct: 128})
+		res, err = IngestEth(context.Background(), IngestEthConfig{Blocks: 3000, Distinct: 256})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -9,9 +9,10 @@ import (
 	"github.com/holiman/uint256"
 )
 
-// storedTransfer is a transfer as kept under a T key: addresses and asset as
-// interned ids. Its position (height, tx index, seq) is in the key.
+// storedTransfer is a transfer as kept in a T value: addresses and asset as
+// interned ids. Its block and transaction are in the key.
 type storedTransfer struct {
+	seq      uint32
 	kind     chain.Kind
 	from, to uint64 // 0: none
 	asset    uint32 // 0: native
@@ -19,11 +20,19 @@ type storedTransfer struct {
 	tokenID  *uint256.Int
 }
 
-// encodeTransfer writes kind(1) from(uvarint) to(uvarint) asset(uvarint)
-// amountLen(1) amount(big-endian, minimal) then, for NFTs only,
-// tokenIDLen(1) tokenID. The value ends after the amount for fungible value.
+// hasTokenID flags, in the kind byte, that a token id follows the amount.
+const hasTokenID = 0x80
+
+// encodeTransfer appends seq(uvarint) kind(1, high bit: token id follows)
+// from(uvarint) to(uvarint) asset(uvarint) amountLen(1) amount(big-endian,
+// minimal) and, for NFTs, tokenIDLen(1) tokenID.
 func encodeTransfer(dst []byte, t *storedTransfer) []byte {
-	dst = append(dst, byte(t.kind))
+	dst = binary.AppendUvarint(dst, uint64(t.seq))
+	k := byte(t.kind)
+	if t.tokenID != nil {
+		k |= hasTokenID
+	}
+	dst = append(dst, k)
 	dst = binary.AppendUvarint(dst, t.from)
 	dst = binary.AppendUvarint(dst, t.to)
 	dst = binary.AppendUvarint(dst, uint64(t.asset))
@@ -44,39 +53,105 @@ func appendU256(dst []byte, v *uint256.Int) []byte {
 
 var errCorrupt = errors.New("corrupt record")
 
-func decodeTransfer(v []byte) (storedTransfer, error) {
+// decodeTransfer reads one transfer and returns the rest of v.
+func decodeTransfer(v []byte) (storedTransfer, []byte, error) {
 	var t storedTransfer
-	if len(v) < 1 {
-		return t, errCorrupt
+	seq, n := binary.Uvarint(v)
+	if n <= 0 || seq > 1<<32-1 || len(v) < n+1 {
+		return t, nil, errCorrupt
 	}
-	t.kind = chain.Kind(v[0])
-	v = v[1:]
-	var n int
+	t.seq = uint32(seq)
+	k := v[n]
+	t.kind = chain.Kind(k &^ hasTokenID)
+	v = v[n+1:]
 	if t.from, n = binary.Uvarint(v); n <= 0 {
-		return t, errCorrupt
+		return t, nil, errCorrupt
 	}
 	v = v[n:]
 	if t.to, n = binary.Uvarint(v); n <= 0 {
-		return t, errCorrupt
+		return t, nil, errCorrupt
 	}
 	v = v[n:]
 	a, n := binary.Uvarint(v)
 	if n <= 0 || a > 1<<32-1 {
-		return t, errCorrupt
+		return t, nil, errCorrupt
 	}
 	t.asset = uint32(a)
-	v = v[n:]
-	v, err := readU256(v, &t.amount)
+	v, err := readU256(v[n:], &t.amount)
 	if err != nil {
-		return t, err
+		return t, nil, err
 	}
-	if len(v) > 0 {
+	if k&hasTokenID != 0 {
 		t.tokenID = new(uint256.Int)
-		if _, err := readU256(v, t.tokenID); err != nil {
-			return t, err
+		if v, err = readU256(v, t.tokenID); err != nil {
+			return t, nil, err
 		}
 	}
-	return t, nil
+	return t, v, nil
+}
+
+// txHeaderLen is the size of the transaction header that starts a T value.
+const txHeaderLen = 33
+
+func appendTxHeader(dst []byte, hash chain.Hash, success bool) []byte {
+	dst = append(dst, hash[:]...)
+	if success {
+		return append(dst, 1)
+	}
+	return append(dst, 0)
+}
+
+// decodeTx reads a T value: the transaction's hash and success, and its
+// transfers appended to dst.
+func decodeTx(v []byte, dst []storedTransfer) (chain.Hash, bool, []storedTransfer, error) {
+	var h chain.Hash
+	if len(v) < txHeaderLen {
+		return h, false, dst, errCorrupt
+	}
+	copy(h[:], v)
+	list, err := decodeTransfers(v[txHeaderLen:], dst)
+	return h, v[32] == 1, list, err
+}
+
+// decodeTransfers reads a list of encoded transfers.
+func decodeTransfers(v []byte, dst []storedTransfer) ([]storedTransfer, error) {
+	for len(v) > 0 {
+		t, rest, err := decodeTransfer(v)
+		if err != nil {
+			return dst, err
+		}
+		dst = append(dst, t)
+		v = rest
+	}
+	return dst, nil
+}
+
+// position is a transfer's place in its block: transaction index and seq.
+type position struct{ txi, seq uint32 }
+
+func appendPositions(dst []byte, ps []position) []byte {
+	for _, p := range ps {
+		dst = binary.AppendUvarint(dst, uint64(p.txi))
+		dst = binary.AppendUvarint(dst, uint64(p.seq))
+	}
+	return dst
+}
+
+func decodePositions(v []byte, dst []position) ([]position, error) {
+	for len(v) > 0 {
+		txi, n := binary.Uvarint(v)
+		if n <= 0 || txi > 1<<32-1 {
+			return dst, errCorrupt
+		}
+		v = v[n:]
+		seq, n := binary.Uvarint(v)
+		if n <= 0 || seq > 1<<32-1 {
+			return dst, errCorrupt
+		}
+		v = v[n:]
+		dst = append(dst, position{uint32(txi), uint32(seq)})
+	}
+	return dst, nil
 }
 
 func readU256(v []byte, dst *uint256.Int) ([]byte, error) {

@@ -32,7 +32,8 @@ type DB struct {
 	opts Options
 
 	mu        sync.Mutex
-	addrIDs   map[string]uint64 // chain byte + raw -> id
+	addrIDs   map[string]uint64   // chain byte + raw -> id
+	evmIDs    map[[20]byte]uint64 // Ethereum addresses: same cache, cheaper keys
 	addrs     map[uint64]chain.Address
 	assetIDs  map[string]uint32
 	assets    map[uint32]assetEntry
@@ -106,6 +107,7 @@ func (s *DB) Dir() string { return s.dir }
 
 func (s *DB) resetCaches() {
 	s.addrIDs = make(map[string]uint64)
+	s.evmIDs = make(map[[20]byte]uint64)
 	s.addrs = make(map[uint64]chain.Address)
 	s.assetIDs = make(map[string]uint32)
 	s.assets = make(map[uint32]assetEntry)

@@ -1,7 +1,7 @@
 package store
 
 import (
-	"bytes"
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"iter"
@@ -76,28 +76,21 @@ func (s *DB) asset(id uint32) (chain.Asset, error) {
 	return a, nil
 }
 
-// rowReader turns T records into Rows, caching the block and transaction
-// records that consecutive transfers share.
+// rowReader turns stored transfers into Rows, caching the block record that
+// consecutive transfers share.
 type rowReader struct {
 	s       *DB
 	c       chain.Chain
 	blockH  uint64
 	block   blockRecord
 	haveBlk bool
-	txH     uint64
-	txI     uint32
-	txHash  chain.Hash
-	haveTx  bool
 }
 
-func (r *rowReader) row(h uint64, txi, seq uint32, v []byte) (Row, error) {
-	st, err := decodeTransfer(v)
-	if err != nil {
-		return Row{}, fmt.Errorf("%s transfer %d/%d/%d: %w", r.c, h, txi, seq, err)
-	}
+func (r *rowReader) row(h uint64, txi uint32, txHash chain.Hash, st *storedTransfer) (Row, error) {
 	row := Row{Chain: r.c}
-	row.Block, row.TxIndex, row.Seq, row.Kind = h, txi, seq, st.kind
+	row.Block, row.TxIndex, row.Seq, row.Kind, row.TxHash = h, txi, st.seq, st.kind, txHash
 	row.Amount, row.TokenID = st.amount, st.tokenID
+	var err error
 	if row.From, err = r.s.Address(st.from); err != nil {
 		return row, err
 	}
@@ -118,20 +111,6 @@ func (r *rowReader) row(h uint64, txi, seq uint32, v []byte) (Row, error) {
 		r.block, r.blockH, r.haveBlk = b, h, true
 	}
 	row.Time = r.block.time
-	if txi != chain.BlockLevel {
-		if !r.haveTx || r.txH != h || r.txI != txi {
-			v, ok, err := r.s.get(txKey(r.c, h, txi))
-			if err != nil {
-				return row, err
-			}
-			if !ok || len(v) != 33 {
-				return row, fmt.Errorf("%s tx %d/%d: %w", r.c, h, txi, errCorrupt)
-			}
-			copy(r.txHash[:], v[:32])
-			r.txH, r.txI, r.haveTx = h, txi, true
-		}
-		row.TxHash = r.txHash
-	}
 	return row, nil
 }
 
@@ -171,18 +150,27 @@ func (s *DB) rangeTransfers(q Query, to uint64, yield func(Row, error) bool) {
 	}
 	defer it.Close()
 	rr := rowReader{s: s, c: q.Chain}
+	var list []storedTransfer
 	for it.First(); it.Valid(); it.Next() {
 		k := it.Key()
-		if len(k) != 18 {
+		if len(k) != 14 {
 			yield(Row{}, fmt.Errorf("transfer key %x: %w", k, errCorrupt))
 			return
 		}
-		if len(q.Kinds) > 0 && len(it.Value()) > 0 && !slices.Contains(q.Kinds, chain.Kind(it.Value()[0])) {
-			continue
-		}
-		row, err := rr.row(binary.BigEndian.Uint64(k[2:10]), binary.BigEndian.Uint32(k[10:14]), binary.BigEndian.Uint32(k[14:18]), it.Value())
-		if !yield(row, err) || err != nil {
+		h, txi := binary.BigEndian.Uint64(k[2:10]), binary.BigEndian.Uint32(k[10:14])
+		var hash chain.Hash
+		if hash, _, list, err = decodeTx(it.Value(), list[:0]); err != nil {
+			yield(Row{}, fmt.Errorf("%s transaction %d/%d: %w", q.Chain, h, txi, err))
 			return
+		}
+		for i := range list {
+			if len(q.Kinds) > 0 && !slices.Contains(q.Kinds, list[i].kind) {
+				continue
+			}
+			row, err := rr.row(h, txi, hash, &list[i])
+			if !yield(row, err) || err != nil {
+				return
+			}
 		}
 	}
 	if err := it.Error(); err != nil {
@@ -190,9 +178,8 @@ func (s *DB) rangeTransfers(q Query, to uint64, yield func(Row, error) bool) {
 	}
 }
 
-// addressTransfers merges the address's out and in index, both ordered by
-// (height, tx index, seq); a transfer to oneself appears in both and is
-// yielded once.
+// addressTransfers merges the address's out and in index, one entry per
+// block each; a transfer to oneself appears in both and is yielded once.
 func (s *DB) addressTransfers(q Query, to uint64, yield func(Row, error) bool) {
 	id, ok, err := s.AddressID(*q.Address)
 	if err != nil || !ok {
@@ -203,8 +190,8 @@ func (s *DB) addressTransfers(q Query, to uint64, yield func(Row, error) bool) {
 	}
 	var its [2]*pebble.Iterator
 	for i, p := range []byte{pOut, pIn} {
-		lo := indexKey(p, id, q.FromBlock, 0, 0)
-		hi := prefixEnd(binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64([]byte{p}, id), to))
+		lo := indexKey(p, id, q.FromBlock)
+		hi := prefixEnd(indexKey(p, id, to))
 		it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
 		if err != nil {
 			yield(Row{}, err)
@@ -215,36 +202,52 @@ func (s *DB) addressTransfers(q Query, to uint64, yield func(Row, error) bool) {
 		its[i] = it
 	}
 	rr := rowReader{s: s, c: q.Address.Chain}
+	tr := txReader{s: s, c: q.Address.Chain}
+	var ps []position
 	for {
-		var pos []byte
+		h, found := uint64(0), false
 		for _, it := range its {
-			if it.Valid() && (pos == nil || bytes.Compare(it.Key()[9:], pos) < 0) {
-				pos = append(pos[:0], it.Key()[9:]...)
+			if it.Valid() {
+				if kh := binary.BigEndian.Uint64(it.Key()[9:17]); !found || kh < h {
+					h, found = kh, true
+				}
 			}
 		}
-		if pos == nil {
+		if !found {
 			break
 		}
+		ps = ps[:0]
 		for _, it := range its {
-			if it.Valid() && bytes.Equal(it.Key()[9:], pos) {
+			if it.Valid() && binary.BigEndian.Uint64(it.Key()[9:17]) == h {
+				if ps, err = decodePositions(it.Value(), ps); err != nil {
+					yield(Row{}, fmt.Errorf("index of address %d at %d: %w", id, h, err))
+					return
+				}
 				it.Next()
 			}
 		}
-		h, txi, seq := binary.BigEndian.Uint64(pos[0:8]), binary.BigEndian.Uint32(pos[8:12]), binary.BigEndian.Uint32(pos[12:16])
-		v, ok, err := s.get(transferKey(rr.c, h, txi, seq))
-		if err == nil && !ok {
-			err = fmt.Errorf("index entry %d/%d/%d without transfer: %w", h, txi, seq, errCorrupt)
-		}
-		if err != nil {
-			yield(Row{}, err)
-			return
-		}
-		if len(q.Kinds) > 0 && !slices.Contains(q.Kinds, chain.Kind(v[0])) {
-			continue
-		}
-		row, err := rr.row(h, txi, seq, v)
-		if !yield(row, err) || err != nil {
-			return
+		slices.SortFunc(ps, func(a, b position) int {
+			if a.txi != b.txi {
+				return cmp.Compare(a.txi, b.txi)
+			}
+			return cmp.Compare(a.seq, b.seq)
+		})
+		for i, p := range ps {
+			if i > 0 && ps[i-1] == p {
+				continue
+			}
+			st, err := tr.transfer(h, p)
+			if err != nil {
+				yield(Row{}, err)
+				return
+			}
+			if len(q.Kinds) > 0 && !slices.Contains(q.Kinds, st.kind) {
+				continue
+			}
+			row, err := rr.row(h, p.txi, tr.hash, st)
+			if !yield(row, err) || err != nil {
+				return
+			}
 		}
 	}
 	for _, it := range its {
@@ -253,6 +256,40 @@ func (s *DB) addressTransfers(q Query, to uint64, yield func(Row, error) bool) {
 			return
 		}
 	}
+}
+
+// txReader fetches one transaction's transfer list and keeps it for the
+// next lookup, since an address's positions in a block often share a tx.
+type txReader struct {
+	s    *DB
+	c    chain.Chain
+	h    uint64
+	txi  uint32
+	have bool
+	hash chain.Hash
+	list []storedTransfer
+}
+
+func (r *txReader) transfer(h uint64, p position) (*storedTransfer, error) {
+	if !r.have || r.h != h || r.txi != p.txi {
+		v, ok, err := r.s.get(transferKey(r.c, h, p.txi))
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, fmt.Errorf("index entry %d/%d without transfers: %w", h, p.txi, errCorrupt)
+		}
+		if r.hash, _, r.list, err = decodeTx(v, r.list[:0]); err != nil {
+			return nil, fmt.Errorf("%s transaction %d/%d: %w", r.c, h, p.txi, err)
+		}
+		r.h, r.txi, r.have = h, p.txi, true
+	}
+	for i := range r.list {
+		if r.list[i].seq == p.seq {
+			return &r.list[i], nil
+		}
+	}
+	return nil, fmt.Errorf("index entry %d/%d/%d without transfer: %w", h, p.txi, p.seq, errCorrupt)
 }
 
 // Tx implements Reader.
@@ -265,33 +302,30 @@ func (s *DB) Tx(c chain.Chain, hash chain.Hash) (TxInfo, bool, error) {
 		return TxInfo{}, false, fmt.Errorf("tx %s location: %w", hash, errCorrupt)
 	}
 	info := TxInfo{Chain: c, Hash: hash, Block: binary.BigEndian.Uint64(loc), Index: binary.BigEndian.Uint32(loc[8:])}
-	v, ok, err := s.get(txKey(c, info.Block, info.Index))
+	v, ok, err := s.get(transferKey(c, info.Block, info.Index))
 	if err != nil {
 		return info, false, err
 	}
-	if !ok || len(v) != 33 {
+	if !ok {
 		return info, false, fmt.Errorf("tx %s record: %w", hash, errCorrupt)
 	}
-	info.Success = v[32] == 1
+	_, success, list, err := decodeTx(v, nil)
+	if err != nil {
+		return info, false, fmt.Errorf("tx %s record: %w", hash, err)
+	}
+	info.Success = success
 	b, ok, err := s.blockRecord(c, info.Block)
 	if err != nil || !ok {
 		return info, false, fmt.Errorf("tx %s block %d: %w", hash, info.Block, errCorrupt)
 	}
 	info.Time, info.BlockHash = b.time, b.hash
-	p := append(heightPrefix(pTransfer, c, info.Block), loc[8:12]...)
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: prefixEnd(p)})
-	if err != nil {
-		return info, false, err
-	}
-	defer it.Close()
 	rr := rowReader{s: s, c: c}
-	for it.First(); it.Valid(); it.Next() {
-		k := it.Key()
-		row, err := rr.row(info.Block, info.Index, binary.BigEndian.Uint32(k[14:18]), it.Value())
+	for i := range list {
+		row, err := rr.row(info.Block, info.Index, hash, &list[i])
 		if err != nil {
 			return info, false, err
 		}
 		info.Transfers = append(info.Transfers, row)
 	}
-	return info, true, it.Error()
+	return info, true, nil
 }

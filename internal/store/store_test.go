@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -220,34 +221,68 @@ func TestBindMismatch(t *testing.T) {
 
 func TestTransferCodecRoundTrip(t *testing.T) {
 	max := new(uint256.Int).SetAllOne()
-	for _, st := range []storedTransfer{
-		{kind: chain.KindNative, from: 1, to: 2, amount: *uint256.NewInt(0)},
-		{kind: chain.KindToken, from: 1 << 40, to: 0, asset: 1<<32 - 1, amount: *max},
-		{kind: chain.KindToken, from: 3, to: 4, asset: 9, amount: *uint256.NewInt(1), tokenID: uint256.NewInt(0)},
-	} {
-		got, err := decodeTransfer(encodeTransfer(nil, &st))
-		if err != nil {
-			t.Fatal(err)
+	in := []storedTransfer{
+		{seq: 0, kind: chain.KindNative, from: 1, to: 2, amount: *uint256.NewInt(0)},
+		{seq: 1<<32 - 1, kind: chain.KindToken, from: 1 << 40, to: 0, asset: 1<<32 - 1, amount: *max},
+		{seq: 7, kind: chain.KindToken, from: 3, to: 4, asset: 9, amount: *uint256.NewInt(1), tokenID: uint256.NewInt(0)},
+	}
+	var v []byte
+	for i := range in {
+		v = encodeTransfer(v, &in[i])
+	}
+	got, err := decodeTransfers(v, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(in) {
+		t.Fatalf("decoded %d transfers, want %d", len(got), len(in))
+	}
+	for i, st := range in {
+		g := got[i]
+		if g.seq != st.seq || g.kind != st.kind || g.from != st.from || g.to != st.to || g.asset != st.asset || !g.amount.Eq(&st.amount) ||
+			(g.tokenID == nil) != (st.tokenID == nil) || (g.tokenID != nil && !g.tokenID.Eq(st.tokenID)) {
+			t.Fatalf("round trip %d: got %+v want %+v", i, g, st)
 		}
-		if got.kind != st.kind || got.from != st.from || got.to != st.to || got.asset != st.asset || !got.amount.Eq(&st.amount) ||
-			(got.tokenID == nil) != (st.tokenID == nil) || (got.tokenID != nil && !got.tokenID.Eq(st.tokenID)) {
-			t.Fatalf("round trip: got %+v want %+v", got, st)
-		}
+	}
+	ps := []position{{0, 0}, {chain.BlockLevel, 3}, {17, 1<<32 - 1}}
+	back, err := decodePositions(appendPositions(nil, ps), nil)
+	if err != nil || !slices.Equal(back, ps) {
+		t.Fatalf("positions round trip: %v %v", back, err)
 	}
 }
 
-func FuzzDecodeTransfer(f *testing.F) {
-	f.Add(encodeTransfer(nil, &storedTransfer{kind: 1, from: 5, to: 6, amount: *uint256.NewInt(12345)}))
-	f.Add([]byte{2, 0xff})
+func TestApplyRejectsUnorderedTransfers(t *testing.T) {
+	s := openTest(t)
+	b := testBlock(1, "a", chain.Hash{})
+	b.Transfers[0], b.Transfers[1] = b.Transfers[1], b.Transfers[0]
+	if err := s.ApplyBlock(b); err == nil || !strings.Contains(err.Error(), "order") {
+		t.Fatalf("want an ordering error, got %v", err)
+	}
+}
+
+// FuzzDecodeTransfers feeds arbitrary stored values to the decoders: they
+// must fail cleanly, and whatever decodes must re-encode to the same list.
+func FuzzDecodeTransfers(f *testing.F) {
+	f.Add(encodeTransfer(nil, &storedTransfer{seq: 2, kind: 1, from: 5, to: 6, amount: *uint256.NewInt(12345)}))
+	f.Add([]byte{0, 0x82, 1, 2, 3, 0, 1})
 	f.Fuzz(func(t *testing.T, v []byte) {
-		st, err := decodeTransfer(v)
+		decodePositions(v, nil)
+		list, err := decodeTransfers(v, nil)
 		if err != nil {
 			return
 		}
-		// Whatever decodes must re-encode to something that decodes the same.
-		again, err := decodeTransfer(encodeTransfer(nil, &st))
-		if err != nil || !again.amount.Eq(&st.amount) || again.from != st.from || again.to != st.to {
-			t.Fatalf("re-encoding changed %x: %+v vs %+v (%v)", v, st, again, err)
+		var again []byte
+		for i := range list {
+			again = encodeTransfer(again, &list[i])
+		}
+		back, err := decodeTransfers(again, nil)
+		if err != nil || len(back) != len(list) {
+			t.Fatalf("re-encoding %x failed: %v", v, err)
+		}
+		for i := range list {
+			if !back[i].amount.Eq(&list[i].amount) || back[i].from != list[i].from || back[i].seq != list[i].seq {
+				t.Fatalf("re-encoding changed transfer %d of %x", i, v)
+			}
 		}
 	})
 }

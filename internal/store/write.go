@@ -3,6 +3,8 @@ package store
 import (
 	"encoding/binary"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/chainhound/chainhound/internal/chain"
 	"github.com/cockroachdb/pebble/v2"
@@ -20,6 +22,17 @@ func (s *DB) ApplyBlock(b *chain.Block) error {
 		}
 		if b.Parent != cur.Hash {
 			return &ParentMismatchError{Chain: b.Chain, Height: b.Height, Parent: b.Parent, Stored: cur.Hash}
+		}
+	}
+	for i := 1; i < len(b.Txs); i++ {
+		if b.Txs[i].Index <= b.Txs[i-1].Index {
+			return fmt.Errorf("%s block %d: transactions out of index order at %d", b.Chain, b.Height, i)
+		}
+	}
+	for i := 1; i < len(b.Transfers); i++ {
+		p, t := &b.Transfers[i-1], &b.Transfers[i]
+		if t.TxIndex < p.TxIndex || (t.TxIndex == p.TxIndex && t.Seq <= p.Seq) {
+			return fmt.Errorf("%s block %d: transfers out of (tx index, seq) order at %d", b.Chain, b.Height, i)
 		}
 	}
 	s.mu.Lock()
@@ -46,48 +59,8 @@ func (s *DB) writeBlock(batch *pebble.Batch, in *interner, b *chain.Block, cur C
 			return err
 		}
 	}
-	for _, tx := range b.Txs {
-		status := byte(0)
-		if tx.Success {
-			status = 1
-		}
-		v := append(append(make([]byte, 0, 33), tx.Hash[:]...), status)
-		if err := batch.Set(txKey(b.Chain, b.Height, tx.Index), v, nil); err != nil {
-			return err
-		}
-		loc := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint64(make([]byte, 0, 12), b.Height), tx.Index)
-		if err := batch.Set(txHashKey(b.Chain, tx.Hash), loc, nil); err != nil {
-			return err
-		}
-	}
-	var val []byte
-	for i := range b.Transfers {
-		t := &b.Transfers[i]
-		st := storedTransfer{kind: t.Kind, amount: t.Amount, tokenID: t.TokenID}
-		var err error
-		if st.from, err = in.address(t.From); err != nil {
-			return err
-		}
-		if st.to, err = in.address(t.To); err != nil {
-			return err
-		}
-		if st.asset, err = in.asset(b.Chain, t.Asset); err != nil {
-			return err
-		}
-		val = encodeTransfer(val[:0], &st)
-		if err := batch.Set(transferKey(b.Chain, b.Height, t.TxIndex, t.Seq), val, nil); err != nil {
-			return err
-		}
-		if st.from != 0 {
-			if err := batch.Set(indexKey(pOut, st.from, b.Height, t.TxIndex, t.Seq), nil, nil); err != nil {
-				return err
-			}
-		}
-		if st.to != 0 {
-			if err := batch.Set(indexKey(pIn, st.to, b.Height, t.TxIndex, t.Seq), nil, nil); err != nil {
-				return err
-			}
-		}
+	if err := s.writeTransfers(batch, in, b); err != nil {
+		return err
 	}
 	rec := blockRecord{hash: b.Hash, parent: b.Parent, time: b.Time, ntx: uint32(len(b.Txs)), ntr: uint32(len(b.Transfers))}
 	if err := batch.Set(blockKey(b.Chain, b.Height), encodeBlock(rec), nil); err != nil {
@@ -100,6 +73,73 @@ func (s *DB) writeBlock(batch *pebble.Batch, in *interner, b *chain.Block, cur C
 		return err
 	}
 	return batch.Set(cursorKey(b.Chain), encodeCursor(Cursor{Height: b.Height, Hash: b.Hash}), nil)
+}
+
+// writeTransfers writes one T record per transaction (and one for the
+// block-level transfers, if any) with the hash index, and per address one out
+// and one in index entry listing the address's positions in this block.
+// Index keys are written in ascending order, which keeps the memtable's
+// insertion search short.
+func (s *DB) writeTransfers(batch *pebble.Batch, in *interner, b *chain.Block) error {
+	outs, ins := map[uint64][]position{}, map[uint64][]position{}
+	var val []byte
+	i := 0
+	put := func(txi uint32, hash chain.Hash, success bool) error {
+		val = appendTxHeader(val[:0], hash, success)
+		for ; i < len(b.Transfers) && b.Transfers[i].TxIndex == txi; i++ {
+			t := &b.Transfers[i]
+			st := storedTransfer{seq: t.Seq, kind: t.Kind, amount: t.Amount, tokenID: t.TokenID}
+			var err error
+			if st.from, err = in.address(t.From); err != nil {
+				return err
+			}
+			if st.to, err = in.address(t.To); err != nil {
+				return err
+			}
+			if st.asset, err = in.asset(b.Chain, t.Asset); err != nil {
+				return err
+			}
+			val = encodeTransfer(val, &st)
+			if st.from != 0 {
+				outs[st.from] = append(outs[st.from], position{txi, t.Seq})
+			}
+			if st.to != 0 {
+				ins[st.to] = append(ins[st.to], position{txi, t.Seq})
+			}
+		}
+		return batch.Set(transferKey(b.Chain, b.Height, txi), val, nil)
+	}
+	for _, tx := range b.Txs {
+		if i < len(b.Transfers) && b.Transfers[i].TxIndex < tx.Index {
+			return fmt.Errorf("%s block %d: transfer of unknown transaction %d", b.Chain, b.Height, b.Transfers[i].TxIndex)
+		}
+		if err := put(tx.Index, tx.Hash, tx.Success); err != nil {
+			return err
+		}
+		loc := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint64(make([]byte, 0, 12), b.Height), tx.Index)
+		if err := batch.Set(txHashKey(b.Chain, tx.Hash), loc, nil); err != nil {
+			return err
+		}
+	}
+	if i < len(b.Transfers) {
+		if b.Transfers[i].TxIndex != chain.BlockLevel {
+			return fmt.Errorf("%s block %d: transfer of unknown transaction %d", b.Chain, b.Height, b.Transfers[i].TxIndex)
+		}
+		if err := put(chain.BlockLevel, chain.Hash{}, true); err != nil {
+			return err
+		}
+	}
+	for _, idx := range []struct {
+		p byte
+		m map[uint64][]position
+	}{{pOut, outs}, {pIn, ins}} {
+		for _, id := range slices.Sorted(maps.Keys(idx.m)) {
+			if err := batch.Set(indexKey(idx.p, id, b.Height), appendPositions(val[:0], idx.m[id]), nil); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // interner assigns ids inside one block's batch. Ids it creates enter the
@@ -121,9 +161,19 @@ func (in *interner) address(a chain.Address) (uint64, error) {
 		return 0, nil
 	}
 	s := in.s
+	var evm [20]byte
+	isEVM := a.Chain == chain.Ethereum && len(a.Raw) == 20
+	if isEVM {
+		copy(evm[:], a.Raw)
+		if id, ok := s.evmIDs[evm]; ok {
+			return id, nil
+		}
+	}
 	in.key = append(append(in.key[:0], pAddr, byte(a.Chain)), a.Raw...)
-	if id, ok := s.addrIDs[string(in.key[1:])]; ok { // no allocation: Go optimises string(bytes) map keys
-		return id, nil
+	if !isEVM {
+		if id, ok := s.addrIDs[string(in.key[1:])]; ok { // no allocation: Go optimises string(bytes) map keys
+			return id, nil
+		}
 	}
 	k := append([]byte(nil), in.key...)
 	v, ok, err := s.get(k)
@@ -147,6 +197,13 @@ func (in *interner) address(a chain.Address) (uint64, error) {
 		if err := in.batch.Set(addrIDKey(id), k[1:], nil); err != nil {
 			return 0, err
 		}
+	}
+	if isEVM {
+		if len(s.evmIDs) >= s.opts.InternCache {
+			clear(s.evmIDs)
+		}
+		s.evmIDs[evm] = id
+		return id, nil
 	}
 	if len(s.addrIDs) >= s.opts.InternCache {
 		clear(s.addrIDs)
@@ -208,6 +265,9 @@ func (in *interner) saveCounters() error {
 func (in *interner) forget() {
 	for _, k := range in.newAddrs {
 		delete(in.s.addrIDs, k)
+		if len(k) == 21 && chain.Chain(k[0]) == chain.Ethereum {
+			delete(in.s.evmIDs, [20]byte([]byte(k[1:])))
+		}
 	}
 	for _, k := range in.newAssets {
 		delete(in.s.assetIDs, k)
@@ -248,9 +308,6 @@ func (s *DB) undoBlock(c chain.Chain, h uint64) error {
 	if err := s.deleteTransfers(batch, c, h); err != nil {
 		return err
 	}
-	if err := s.deleteTxs(batch, c, h); err != nil {
-		return err
-	}
 	for _, k := range [][]byte{blockKey(c, h), undoKey(c, h)} {
 		if err := batch.Delete(k, nil); err != nil {
 			return err
@@ -274,55 +331,41 @@ func (s *DB) deleteTransfers(batch *pebble.Batch, c chain.Chain, h uint64) error
 		return err
 	}
 	defer it.Close()
+	outs, ins := map[uint64]bool{}, map[uint64]bool{}
+	var list []storedTransfer
 	for it.First(); it.Valid(); it.Next() {
-		k := it.Key()
-		if len(k) != 18 {
-			return fmt.Errorf("transfer key %x: %w", k, errCorrupt)
-		}
-		txi, seq := binary.BigEndian.Uint32(k[10:14]), binary.BigEndian.Uint32(k[14:18])
-		st, err := decodeTransfer(it.Value())
-		if err != nil {
-			return fmt.Errorf("transfer %x: %w", k, err)
-		}
-		if st.from != 0 {
-			if err := batch.Delete(indexKey(pOut, st.from, h, txi, seq), nil); err != nil {
-				return err
-			}
-		}
-		if st.to != 0 {
-			if err := batch.Delete(indexKey(pIn, st.to, h, txi, seq), nil); err != nil {
-				return err
-			}
-		}
-		if err := batch.Delete(k, nil); err != nil {
-			return err
-		}
-	}
-	return it.Error()
-}
-
-func (s *DB) deleteTxs(batch *pebble.Batch, c chain.Chain, h uint64) error {
-	p := heightPrefix(pTx, c, h)
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: prefixEnd(p)})
-	if err != nil {
-		return err
-	}
-	defer it.Close()
-	for it.First(); it.Valid(); it.Next() {
-		v := it.Value()
-		if len(v) != 33 {
-			return fmt.Errorf("tx record %x: %w", it.Key(), errCorrupt)
-		}
 		var hash chain.Hash
-		copy(hash[:], v[:32])
-		if err := batch.Delete(txHashKey(c, hash), nil); err != nil {
-			return err
+		if hash, _, list, err = decodeTx(it.Value(), list[:0]); err != nil {
+			return fmt.Errorf("transaction record %x: %w", it.Key(), err)
+		}
+		if !hash.IsZero() {
+			if err := batch.Delete(txHashKey(c, hash), nil); err != nil {
+				return err
+			}
+		}
+		for _, st := range list {
+			outs[st.from], ins[st.to] = true, true
 		}
 		if err := batch.Delete(it.Key(), nil); err != nil {
 			return err
 		}
 	}
-	return it.Error()
+	if err := it.Error(); err != nil {
+		return err
+	}
+	delete(outs, 0)
+	delete(ins, 0)
+	for id := range outs {
+		if err := batch.Delete(indexKey(pOut, id, h), nil); err != nil {
+			return err
+		}
+	}
+	for id := range ins {
+		if err := batch.Delete(indexKey(pIn, id, h), nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Sync makes every applied block durable against a machine crash. Blocks are
