@@ -72,14 +72,19 @@ func ingestEthCommand() command {
 		if err != nil {
 			return usageError{err.Error()}
 		}
-		probe := *from
 		if err := ing.Bind(ctx); err != nil {
 			return err
 		}
-		if err := fetcher.Detect(ctx, probe); err != nil {
+		// Probe at the head: a pruned node may not trace old blocks, and
+		// that is no reason to believe it cannot trace at all.
+		head, err := fetcher.Head(ctx)
+		if err != nil {
 			return err
 		}
-		e.log.Info("ingesting", "rpc", *rpcURL, "data", *data, "receipts", fetcher.Receipts(), "traces", fetcher.Traces())
+		if err := fetcher.Detect(ctx, head); err != nil {
+			return err
+		}
+		e.log.Info("ingesting", "rpc", client.URL(), "data", *data, "receipts", fetcher.Receipts(), "traces", fetcher.Traces())
 		sum, err := ing.Run(ctx)
 		logSummary(e, sum)
 		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
@@ -97,6 +102,9 @@ func logSummary(e *env, s eth.Summary) {
 	}
 	if s.MalformedLogs > 0 {
 		attrs = append(attrs, "malformed_logs", s.MalformedLogs)
+	}
+	if s.UnbackedWraps > 0 {
+		attrs = append(attrs, "unbacked_wrap_logs", s.UnbackedWraps)
 	}
 	if s.Reorgs > 0 {
 		attrs = append(attrs, "reorgs", s.Reorgs, "rolled_back", s.RolledBack)

@@ -96,6 +96,30 @@ func TestBalancesReconcileWithNode(t *testing.T) {
 		}
 	}
 	t.Logf("checked %d native and %d token balances", checked, tokenChecked)
+
+	// ERC-721: the owner of every token id, rebuilt as the receiver of its
+	// last transfer, is the node's ownerOf.
+	owners := map[string]string{}
+	for _, r := range recs[1:] {
+		if strings.Contains(r[7], "/erc721:") {
+			owners[r[7]] = r[6]
+		}
+	}
+	if len(owners) == 0 {
+		t.Fatal("no ERC-721 transfers stored")
+	}
+	for asset, owner := range owners {
+		parts := strings.Split(asset, "/") // eip155:N / erc721:0x… / id
+		id, _ := new(big.Int).SetString(parts[2], 10)
+		want, err := scenario.OwnerOf(ctx, n, common.HexToAddress(strings.TrimPrefix(parts[1], "erc721:")), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if common.HexToAddress(owner) != want {
+			t.Errorf("%s: rebuilt owner %s, ownerOf %s", asset, owner, want)
+		}
+	}
+	t.Logf("checked the owners of %d ERC-721 tokens", len(owners))
 }
 
 func orZero(b *big.Int) *big.Int {

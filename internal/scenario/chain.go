@@ -2,126 +2,191 @@ package scenario
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/miner"
 )
 
-// MaxWithdrawalsPerBlock is how many queued withdrawals the simulated beacon
-// puts into one block; the rest wait for the following blocks.
-const MaxWithdrawalsPerBlock = 10
+// Block production parameters, chosen to look like mainnet.
+const (
+	// BlockTime is the number of seconds between a block and its parent
+	// (plus whatever AdjustTime added).
+	BlockTime = 12
+	// MaxWithdrawalsPerBlock is the consensus limit
+	// MAX_WITHDRAWALS_PER_PAYLOAD; more queued withdrawals wait for later
+	// blocks.
+	MaxWithdrawalsPerBlock = 16
+	// SafeDepth and FinalizedDepth place the "safe" and "finalized" block
+	// tags that many blocks below the head, like one and two epochs of
+	// mainnet. Fork does not stop at them: a test may reorg a "finalized"
+	// block on purpose.
+	SafeDepth      = 32
+	FinalizedDepth = 64
+)
 
-// Commit seals one block on top of the current head with every executable
-// transaction in the pool (as many as fit its gas limit) and up to
-// MaxWithdrawalsPerBlock queued withdrawals, makes it the head and returns
-// its hash. With nothing pending it seals an empty block.
+var errClosed = errors.New("scenario: node closed")
+
+// Commit seals one block on the tip (the head, unless Fork moved it) with
+// the queued transactions in sending order, as many as fit the block's gas
+// limit, and up to MaxWithdrawalsPerBlock queued withdrawals, and returns
+// its hash. With nothing queued it seals an empty block. The block becomes
+// the head when its chain is longer than the canonical one (always, without
+// a Fork). A transaction that cannot be executed (bad nonce, funds short)
+// fails the whole Commit; nothing is sealed and the queue stays for the
+// caller to Rollback.
 func (n *Node) Commit() (common.Hash, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	parent := n.eth.BlockChain().CurrentBlock()
-	n.beacon.Commit()
-	return n.checkSealed(parent)
-}
-
-// checkSealed reports whether the last sealing produced a child of parent.
-// The simulated beacon only logs its sealing errors, and go-ethereum's
-// logger discards by default, so the head is the only evidence left.
-func (n *Node) checkSealed(parent *types.Header) (common.Hash, error) {
-	head := n.eth.BlockChain().CurrentBlock()
-	if head.ParentHash != parent.Hash() {
-		return common.Hash{}, fmt.Errorf("scenario: seal block on #%d %s failed: head is #%d %s",
-			parent.Number, parent.Hash().TerminalString(), head.Number, head.Hash().TerminalString())
+	if n.closed {
+		return common.Hash{}, errClosed
 	}
-	return head.Hash(), nil
-}
-
-// Pending counts the executable transactions waiting in the pool, for
-// example the ones a full block left behind.
-func (n *Node) Pending() (int, error) {
-	pool := n.eth.TxPool()
-	// The pool drops sealed transactions in the background; wait for it.
-	if err := pool.Sync(); err != nil {
-		return 0, fmt.Errorf("scenario: sync pool: %w", err)
+	txs := n.fitting()
+	ws := n.withdrawals[:min(len(n.withdrawals), MaxWithdrawalsPerBlock)]
+	block, err := n.build(txs, ws)
+	if err != nil {
+		return common.Hash{}, fmt.Errorf("scenario: build block %d on %s: %w", n.tip.Number.Uint64()+1, n.tip.Hash().TerminalString(), err)
 	}
-	pending, _ := pool.Stats()
-	return pending, nil
-}
-
-// Head returns the header of the current canonical head.
-func (n *Node) Head() *types.Header {
-	return n.eth.BlockChain().CurrentBlock()
-}
-
-// Fork makes parent the canonical head at once, the way a consensus client's
-// forkchoiceUpdated to an ancestor does: the blocks above parent stop being
-// canonical immediately, and the following Commits build a side chain on
-// parent. Transactions of the dropped blocks go back to the pool and are
-// sealed again by the next Commit unless Rollback discards them.
-//
-// The pool must be empty (commit or roll back first). This differs from the
-// proof-of-work picture of a side chain that overtakes only once longer: an
-// observer polling between Fork and the Commits sees the head go back.
-func (n *Node) Fork(parent common.Hash) error {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if err := n.beacon.Fork(parent); err != nil {
-		return fmt.Errorf("scenario: fork at %s: %w", parent.TerminalString(), err)
+	if err := n.insert(block); err != nil {
+		return common.Hash{}, fmt.Errorf("scenario: insert block %d %s: %w", block.NumberU64(), block.Hash().TerminalString(), err)
 	}
-	// Senders' nonces now depend on which transactions survived; read them
-	// again from the pool on next use.
-	clear(n.nonces)
+	n.queue = n.queue[len(txs):]
+	n.withdrawals = n.withdrawals[len(ws):]
+	n.timeShift = 0
+	n.tip = block.Header()
+	return block.Hash(), nil
+}
+
+// fitting returns the longest prefix of the queue whose gas limits fit a
+// block, the way a miner stops filling once the gas pool is short.
+func (n *Node) fitting() []*types.Transaction {
+	var gas uint64
+	for i, tx := range n.queue {
+		gas += tx.Gas()
+		if gas > n.tip.GasLimit {
+			return n.queue[:i]
+		}
+	}
+	return n.queue
+}
+
+// build assembles a block on the tip with go-ethereum's own block builder,
+// as engine_getPayload would, from inputs that depend only on the parent.
+func (n *Node) build(txs []*types.Transaction, ws []*types.Withdrawal) (*types.Block, error) {
+	parent := n.tip
+	args := &miner.BuildPayloadArgs{
+		Parent:       parent.Hash(),
+		Timestamp:    parent.Time + BlockTime + n.timeShift,
+		FeeRecipient: n.feeRecipient,
+		Random:       crypto.Keccak256Hash([]byte("chainhound/scenario/prevrandao"), parent.Hash().Bytes()),
+		Withdrawals:  append(types.Withdrawals{}, ws...), // non-nil: required since Shanghai
+		BeaconRoot:   &common.Hash{},
+	}
+	// An empty list must be asked for explicitly, or the builder would fill
+	// the block from go-ethereum's transaction pool.
+	block, _, err := n.eth.Miner().BuildTestingPayload(args, txs, len(txs) == 0, nil)
+	return block, err
+}
+
+// insert validates and stores block, then makes it the head if it extends
+// the longest chain, as a forkchoice update to it would.
+func (n *Node) insert(block *types.Block) error {
+	chain := n.eth.BlockChain()
+	if _, err := chain.InsertBlockWithoutSetHead(context.Background(), block, false); err != nil {
+		return err
+	}
+	if block.NumberU64() <= chain.CurrentBlock().Number.Uint64() {
+		return nil // a side chain not yet longer than the canonical one
+	}
+	if _, err := chain.SetCanonical(block); err != nil {
+		return err
+	}
+	chain.SetSafe(n.canonicalBelow(block.Header(), SafeDepth))
+	chain.SetFinalized(n.canonicalBelow(block.Header(), FinalizedDepth))
 	return nil
 }
 
-// Rollback drops every pending transaction, for example the ones a Fork put
-// back into the pool, so a side chain can carry different transactions.
+func (n *Node) canonicalBelow(head *types.Header, depth uint64) *types.Header {
+	num := head.Number.Uint64()
+	if num < depth {
+		return n.eth.BlockChain().GetHeaderByNumber(0)
+	}
+	return n.eth.BlockChain().GetHeaderByNumber(num - depth)
+}
+
+// Fork makes the next Commit build on parent instead of the tip, starting a
+// side chain. The canonical chain stays until the side chain is longer; the
+// Commit that makes it longer reorgs the node onto it. The queue must be
+// empty. Transactions of the blocks being replaced are not carried over:
+// send them again (SendTx) if the side chain should include them.
+func (n *Node) Fork(parent common.Hash) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if len(n.queue) > 0 {
+		return fmt.Errorf("scenario: fork at %s: %d transactions queued; Commit or Rollback first", parent.TerminalString(), len(n.queue))
+	}
+	h := n.eth.BlockChain().GetHeaderByHash(parent)
+	if h == nil {
+		return fmt.Errorf("scenario: fork at %s: unknown block", parent.TerminalString())
+	}
+	n.tip = h
+	clear(n.nonces) // senders' nonces differ on the new parent
+	return nil
+}
+
+// Rollback drops every queued transaction.
 func (n *Node) Rollback() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.beacon.Rollback()
+	n.queue = nil
 	clear(n.nonces)
 }
 
-// AdjustTime seals an empty block whose timestamp is the head's plus d
-// (rounded down to seconds). The pool must be empty.
-func (n *Node) AdjustTime(d time.Duration) (common.Hash, error) {
+// Pending counts the queued transactions, for example those a full block
+// left for the next one.
+func (n *Node) Pending() int {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	parent := n.eth.BlockChain().CurrentBlock()
-	if err := n.beacon.AdjustTime(d); err != nil {
-		return common.Hash{}, fmt.Errorf("scenario: adjust time by %v: %w", d, err)
-	}
-	return n.checkSealed(parent)
+	return len(n.queue)
 }
 
-// AddWithdrawal queues a beacon-chain withdrawal of gwei to the address; the
-// next Commit (or AdjustTime) includes it. Withdrawals credit balances
-// without a transaction, so they only show in a block's withdrawals list.
-// Validator indexes and withdrawal indexes count up from 0.
-func (n *Node) AddWithdrawal(to common.Address, gwei uint64) error {
-	// Held across the call so concurrent callers queue in index order.
+// AdjustTime delays the next block by d (whole seconds) on top of
+// BlockTime, for tests of time windows. It seals nothing.
+func (n *Node) AdjustTime(d time.Duration) error {
+	if d < 0 {
+		return fmt.Errorf("scenario: adjust time by %v: block time cannot go back", d)
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	seq := n.withdrawalSeq
-	w := &types.Withdrawal{Index: seq, Validator: seq, Address: to, Amount: gwei}
-	if err := n.rpc.CallContext(context.Background(), nil, "dev_addWithdrawal", w); err != nil {
-		return fmt.Errorf("scenario: queue withdrawal %d of %d gwei to %s: %w", seq, gwei, to, err)
+	n.timeShift += uint64(d / time.Second)
+	return nil
+}
+
+// AddWithdrawal queues a beacon-chain withdrawal of gwei to the address for
+// the next Commit. Withdrawals credit balances without a transaction, so
+// they only show in a block's withdrawals list. Withdrawal and validator
+// indexes count up from 0.
+func (n *Node) AddWithdrawal(to common.Address, gwei uint64) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed {
+		return errClosed
 	}
+	seq := n.withdrawalSeq
 	n.withdrawalSeq++
+	n.withdrawals = append(n.withdrawals, &types.Withdrawal{Index: seq, Validator: seq, Address: to, Amount: gwei})
 	return nil
 }
 
 // SetFeeRecipient changes the coinbase of the blocks sealed from now on.
-func (n *Node) SetFeeRecipient(addr common.Address) error {
-	if err := n.rpc.CallContext(context.Background(), nil, "dev_setFeeRecipient", addr); err != nil {
-		return fmt.Errorf("scenario: set fee recipient %s: %w", addr, err)
-	}
+func (n *Node) SetFeeRecipient(addr common.Address) {
 	n.mu.Lock()
+	defer n.mu.Unlock()
 	n.feeRecipient = addr
-	n.mu.Unlock()
-	return nil
 }
 
 // FeeRecipient is the coinbase of the blocks sealed from now on.
@@ -129,4 +194,17 @@ func (n *Node) FeeRecipient() common.Address {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return n.feeRecipient
+}
+
+// Head returns the header of the canonical head.
+func (n *Node) Head() *types.Header {
+	return n.eth.BlockChain().CurrentBlock()
+}
+
+// Tip returns the header the next Commit builds on: the head, or the end of
+// the side chain being built after a Fork.
+func (n *Node) Tip() *types.Header {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.tip
 }

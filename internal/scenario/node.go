@@ -7,6 +7,10 @@
 // The node is the ground truth: tests compare what chainhound derives with
 // what the node reports (eth_getBalance, balanceOf) rather than with
 // expectations written by hand.
+//
+// The node is quiet: go-ethereum logs through its process-wide root logger,
+// which discards everything until someone calls log.SetDefault. This
+// package never does; a test that wants node logs sets it itself.
 package scenario
 
 import (
@@ -14,7 +18,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"math"
 	"math/big"
 	"sync"
 
@@ -24,7 +27,6 @@ import (
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/eth"
-	"github.com/ethereum/go-ethereum/eth/catalyst"
 	"github.com/ethereum/go-ethereum/eth/ethconfig"
 	"github.com/ethereum/go-ethereum/eth/filters"
 	"github.com/ethereum/go-ethereum/eth/tracers"
@@ -41,8 +43,9 @@ import (
 
 // Defaults applied by NewNode to zero fields of NodeConfig.
 const (
-	DefaultChainID  = 1337
-	DefaultAccounts = 10
+	DefaultChainID     = 1337
+	DefaultAccounts    = 10
+	DefaultGenesisTime = 1_735_689_600 // 2025-01-01T00:00:00Z
 )
 
 // Funding returns the genesis balance of every prefunded key, 1,000,000
@@ -56,8 +59,7 @@ func Funding() *big.Int {
 // indistinguishable from burns in the value-flow graph.
 var DefaultFeeRecipient = common.HexToAddress("0x00000000000000000000000000000000000fee00")
 
-// httpModules are the namespaces served over HTTP. "dev" and "testing" stay
-// in-process only: the harness drives them, clients under test must not.
+// httpModules are the namespaces served over HTTP.
 var httpModules = []string{"eth", "net", "web3", "debug"}
 
 // NodeConfig configures NewNode. The zero value is usable.
@@ -72,6 +74,9 @@ type NodeConfig struct {
 	Alloc types.GenesisAlloc
 	// FeeRecipient is the block coinbase; zero means DefaultFeeRecipient.
 	FeeRecipient common.Address
+	// GenesisTime is the genesis timestamp in Unix seconds; 0 means
+	// DefaultGenesisTime. Blocks follow every BlockTime seconds.
+	GenesisTime uint64
 }
 
 // Node is an in-process go-ethereum node that seals blocks only when asked.
@@ -79,23 +84,34 @@ type NodeConfig struct {
 // RPC). Its state is kept in memory in archive mode, so historic state of
 // every block, including blocks later reorged out, stays queryable.
 //
-// Methods are safe for concurrent use, but sealing, forking and sending
-// interleave at block granularity only: a test that wants a precise block
+// The node plays the consensus client itself: Send queues transactions in
+// the harness (not in go-ethereum's pool) and Commit builds a block of
+// exactly those, in sending order, with a timestamp BlockTime after its
+// parent and prevrandao derived from the parent hash. The same calls on a
+// fresh node therefore produce the same blocks, hashes included. The price
+// of that control: transactions submitted over RPC (eth_sendRawTransaction)
+// land in go-ethereum's pool, which Commit ignores, and "pending" nonces
+// over RPC do not count the harness's queue. Use Send or SendTx.
+//
+// Methods are safe for concurrent use; a test that wants a precise block
 // content sends from one goroutine and then commits.
 type Node struct {
 	stack  *node.Node
 	eth    *eth.Ethereum
-	beacon *catalyst.SimulatedBeacon
 	rpc    *rpc.Client
 	client *ethclient.Client
 	keys   []*ecdsa.PrivateKey
 	signer types.Signer
 	url    string
 
-	mu            sync.Mutex     // guards the fields below
-	nonces        map[int]uint64 // next nonce per key index, filled lazily
-	withdrawalSeq uint64         // index of the next beacon withdrawal
-	feeRecipient  common.Address // current coinbase
+	mu            sync.Mutex                // guards the fields below
+	tip           *types.Header             // block the next Commit builds on
+	queue         []*types.Transaction      // sent, not yet sealed, in order
+	withdrawals   []*types.Withdrawal       // queued, not yet sealed
+	withdrawalSeq uint64                    // index of the next withdrawal
+	nonces        map[common.Address]uint64 // next nonce per sender at tip, queue included
+	timeShift     uint64                    // extra seconds before the next block
+	feeRecipient  common.Address            // coinbase of the next block
 	closed        bool
 }
 
@@ -110,12 +126,13 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scenario: create node stack: %w", err)
 	}
-	n, err := startNode(stack, ethConfig(chainCfg, genesisAlloc(keys, cfg.Alloc)), cfg.FeeRecipient)
+	n, err := startNode(stack, ethConfig(chainCfg, cfg.GenesisTime, genesisAlloc(keys, cfg.Alloc)))
 	if err != nil {
 		return nil, errors.Join(err, stack.Close())
 	}
 	n.keys = keys
 	n.signer = types.LatestSignerForChainID(chainCfg.ChainID)
+	n.feeRecipient = cfg.FeeRecipient
 	return n, nil
 }
 
@@ -128,6 +145,9 @@ func withDefaults(cfg NodeConfig) NodeConfig {
 	}
 	if cfg.FeeRecipient == (common.Address{}) {
 		cfg.FeeRecipient = DefaultFeeRecipient
+	}
+	if cfg.GenesisTime == 0 {
+		cfg.GenesisTime = DefaultGenesisTime
 	}
 	return cfg
 }
@@ -155,12 +175,13 @@ func nodeConfig() *node.Config {
 	return &c
 }
 
-func ethConfig(chainCfg *params.ChainConfig, alloc types.GenesisAlloc) *ethconfig.Config {
+func ethConfig(chainCfg *params.ChainConfig, genesisTime uint64, alloc types.GenesisAlloc) *ethconfig.Config {
 	c := ethconfig.Defaults
 	c.Genesis = &core.Genesis{
-		Config:   chainCfg,
-		GasLimit: ethconfig.Defaults.Miner.GasCeil,
-		Alloc:    alloc,
+		Config:    chainCfg,
+		Timestamp: genesisTime,
+		GasLimit:  ethconfig.Defaults.Miner.GasCeil,
+		Alloc:     alloc,
 	}
 	c.NetworkId = chainCfg.ChainID.Uint64()
 	c.SyncMode = ethconfig.FullSync
@@ -188,9 +209,9 @@ func genesisAlloc(keys []*ecdsa.PrivateKey, extra types.GenesisAlloc) types.Gene
 	return alloc
 }
 
-// startNode wires the eth service, filter and tracer APIs and the simulated
-// beacon into stack and starts it.
-func startNode(stack *node.Node, ethCfg *ethconfig.Config, feeRecipient common.Address) (*Node, error) {
+// startNode wires the eth service and the filter and tracer APIs into
+// stack and starts it.
+func startNode(stack *node.Node, ethCfg *ethconfig.Config) (*Node, error) {
 	backend, err := eth.New(stack, ethCfg)
 	if err != nil {
 		return nil, fmt.Errorf("scenario: create eth service: %w", err)
@@ -198,34 +219,23 @@ func startNode(stack *node.Node, ethCfg *ethconfig.Config, feeRecipient common.A
 	filterSystem := filters.NewFilterSystem(backend.APIBackend, filters.Config{})
 	stack.RegisterAPIs([]rpc.API{{Namespace: "eth", Service: filters.NewFilterAPI(filterSystem)}})
 	stack.RegisterAPIs(tracers.APIs(backend.APIBackend))
-
-	// A non-zero period keeps the dev API from starting its mine-on-every-tx
-	// loop; Start is never called, so the period loop never runs either and
-	// blocks are sealed only by Commit and AdjustTime.
-	beacon, err := catalyst.NewSimulatedBeacon(math.MaxUint64, feeRecipient, backend)
-	if err != nil {
-		return nil, fmt.Errorf("scenario: create simulated beacon: %w", err)
-	}
-	// The dev API is the only exported door to the beacon's withdrawal queue
-	// and fee recipient; it is reachable in-process only (see httpModules).
-	catalyst.RegisterSimulatedBeaconAPIs(stack, beacon)
 	if err := stack.Start(); err != nil {
 		return nil, fmt.Errorf("scenario: start node: %w", err)
 	}
-	// Like ethclient/simulated: make the genesis block the forkchoice head.
-	if err := beacon.Fork(backend.BlockChain().GetCanonicalHash(0)); err != nil {
-		return nil, errors.Join(fmt.Errorf("scenario: set genesis head: %w", err), beacon.Stop())
-	}
+	// Answer the "safe" and "finalized" tags from the start, as a node
+	// following a beacon chain does.
+	genesis := backend.BlockChain().CurrentBlock()
+	backend.BlockChain().SetSafe(genesis)
+	backend.BlockChain().SetFinalized(genesis)
 	inproc := stack.Attach()
 	return &Node{
-		stack:        stack,
-		eth:          backend,
-		beacon:       beacon,
-		rpc:          inproc,
-		client:       ethclient.NewClient(inproc),
-		url:          stack.HTTPEndpoint(),
-		nonces:       make(map[int]uint64),
-		feeRecipient: feeRecipient,
+		stack:  stack,
+		eth:    backend,
+		rpc:    inproc,
+		client: ethclient.NewClient(inproc),
+		url:    stack.HTTPEndpoint(),
+		tip:    backend.BlockChain().CurrentBlock(),
+		nonces: make(map[common.Address]uint64),
 	}, nil
 }
 
@@ -294,9 +304,8 @@ func (n *Node) Close() error {
 	}
 	n.closed = true
 	n.client.Close() // also closes n.rpc, which it wraps
-	err := n.beacon.Stop()
-	if cerr := n.stack.Close(); cerr != nil {
-		err = errors.Join(err, fmt.Errorf("scenario: close node: %w", cerr))
+	if err := n.stack.Close(); err != nil {
+		return fmt.Errorf("scenario: close node: %w", err)
 	}
-	return err
+	return nil
 }

@@ -226,16 +226,21 @@ func TestNodeForkReorgs(t *testing.T) {
 	if err := n.Fork(base); err != nil {
 		t.Fatalf("Fork: %v", err)
 	}
-	n.Rollback() // the side chain must not carry the transfer
-	for i := 0; i < 3; i++ {
-		mustCommit(t, n)
+	canonical2 := func() common.Hash {
+		var block struct {
+			Hash common.Hash `json:"hash"`
+		}
+		httpCall(t, n.URL(), "eth_getBlockByNumber", &block, "0x2", false)
+		return block.Hash
 	}
-	var block2 struct {
-		Hash common.Hash `json:"hash"`
+	side2 := mustCommit(t, n)
+	mustCommit(t, n) // side chain as long as the canonical one: no reorg yet
+	if got := canonical2(); got != old2 || n.Head().Number.Uint64() != 3 {
+		t.Fatalf("block 2 is %s, head #%d, before the side chain is longer; want %s, #3", got, n.Head().Number, old2)
 	}
-	httpCall(t, n.URL(), "eth_getBlockByNumber", &block2, "0x2", false)
-	if block2.Hash == old2 {
-		t.Fatalf("block 2 is still %s after the side chain grew past it", old2)
+	mustCommit(t, n)
+	if got := canonical2(); got != side2 {
+		t.Fatalf("block 2 is %s after the side chain grew longer, want %s", got, side2)
 	}
 	if got := n.Head().Number.Uint64(); got != 4 {
 		t.Fatalf("head is #%d, want #4", got)
@@ -257,7 +262,7 @@ func TestNodeForkReorgs(t *testing.T) {
 	}
 }
 
-func TestNodeForkReplaysDroppedTxs(t *testing.T) {
+func TestNodeForkReplaysWithSendTx(t *testing.T) {
 	n := newTestNode(t, NodeConfig{})
 	ctx := context.Background()
 	base := mustCommit(t, n)
@@ -267,21 +272,28 @@ func TestNodeForkReplaysDroppedTxs(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustCommit(t, n)
+	tx, _, err := n.Client().TransactionByHash(ctx, h)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := n.Fork(base); err != nil {
 		t.Fatal(err)
 	}
-	// Without Rollback the dropped transfer is sealed again, and the nonce
-	// tracker must continue after it.
+	// Replay the dropped transfer; the nonce tracker must continue after it.
+	if err := n.SendTx(ctx, tx); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := n.Send(ctx, 0, &to, big.NewInt(1), nil, params.TxGas); err != nil {
 		t.Fatal(err)
 	}
-	newBlock := mustCommit(t, n)
+	side2 := mustCommit(t, n)
+	mustCommit(t, n)
 	r, err := n.Receipt(ctx, h)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.BlockHash != newBlock {
-		t.Fatalf("replayed tx in %s, want %s", r.BlockHash, newBlock)
+	if r.BlockHash != side2 {
+		t.Fatalf("replayed tx in %s, want %s", r.BlockHash, side2)
 	}
 	bal, err := n.Balance(ctx, to)
 	if err != nil {
@@ -289,6 +301,94 @@ func TestNodeForkReplaysDroppedTxs(t *testing.T) {
 	}
 	if bal.Int64() != 10 {
 		t.Fatalf("balance %v, want 10", bal)
+	}
+}
+
+func TestNodeRejectsAndRollsBack(t *testing.T) {
+	n := newTestNode(t, NodeConfig{})
+	ctx := context.Background()
+	to := n.Address(1)
+	if _, err := n.Send(ctx, 0, &to, nil, nil, params.TxGas-1); err == nil {
+		t.Fatal("Send accepted gas below the intrinsic cost")
+	}
+	poor := common.HexToAddress("0x7777777777777777777777777777777777777777")
+	if _, err := n.Send(ctx, 0, &poor, new(big.Int).Mul(Funding(), big.NewInt(2)), nil, params.TxGas); err != nil {
+		t.Fatal(err) // valid in form; only execution can tell
+	}
+	if _, err := n.Commit(); err == nil {
+		t.Fatal("Commit sealed a transfer of more than the balance")
+	}
+	if n.Pending() != 1 {
+		t.Fatalf("queue has %d transactions after a failed Commit, want 1", n.Pending())
+	}
+	n.Rollback()
+	if _, err := n.Send(ctx, 0, &to, big.NewInt(1), nil, params.TxGas); err != nil {
+		t.Fatal(err)
+	}
+	if h := mustCommit(t, n); h == (common.Hash{}) || n.Head().Number.Uint64() != 1 {
+		t.Fatalf("head #%d after Rollback and Commit, want #1", n.Head().Number)
+	}
+}
+
+func TestNodeIsDeterministic(t *testing.T) {
+	var heads []common.Hash
+	for range 2 {
+		n := newTestNode(t, NodeConfig{})
+		to := n.Address(3)
+		if _, err := n.Send(context.Background(), 2, &to, big.NewInt(5), nil, params.TxGas); err != nil {
+			t.Fatal(err)
+		}
+		if err := n.AddWithdrawal(to, 1); err != nil {
+			t.Fatal(err)
+		}
+		heads = append(heads, mustCommit(t, n))
+	}
+	if heads[0] != heads[1] {
+		t.Fatalf("same calls on fresh nodes sealed %s and %s", heads[0], heads[1])
+	}
+}
+
+func TestNodeForkErrors(t *testing.T) {
+	n := newTestNode(t, NodeConfig{})
+	if err := n.Fork(common.Hash{1}); err == nil {
+		t.Fatal("Fork to an unknown block succeeded")
+	}
+	to := n.Address(1)
+	if _, err := n.Send(context.Background(), 0, &to, big.NewInt(1), nil, params.TxGas); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Fork(n.Head().Hash()); err == nil {
+		t.Fatal("Fork with a queued transaction succeeded")
+	}
+}
+
+func TestNodeSafeAndFinalizedTags(t *testing.T) {
+	n := newTestNode(t, NodeConfig{})
+	tag := func(name string) uint64 {
+		var block struct {
+			Number hexutil.Uint64 `json:"number"`
+		}
+		httpCall(t, n.URL(), "eth_getBlockByNumber", &block, name, false)
+		return uint64(block.Number)
+	}
+	if tag("finalized") != 0 || tag("safe") != 0 {
+		t.Fatal("safe and finalized must be genesis before any Commit")
+	}
+	for range FinalizedDepth + 6 {
+		mustCommit(t, n)
+	}
+	if got := tag("safe"); got != 6+FinalizedDepth-SafeDepth {
+		t.Fatalf("safe = %d, want %d", got, 6+FinalizedDepth-SafeDepth)
+	}
+	if got := tag("finalized"); got != 6 {
+		t.Fatalf("finalized = %d, want 6", got)
+	}
+	var genesis struct {
+		Timestamp hexutil.Uint64 `json:"timestamp"`
+	}
+	httpCall(t, n.URL(), "eth_getBlockByNumber", &genesis, "0x0", false)
+	if genesis.Timestamp != DefaultGenesisTime || n.Head().Time != DefaultGenesisTime+BlockTime*(FinalizedDepth+6) {
+		t.Fatalf("genesis time %d, head time %d: want %d and %d BlockTimes later", genesis.Timestamp, n.Head().Time, DefaultGenesisTime, FinalizedDepth+6)
 	}
 }
 
@@ -327,9 +427,7 @@ func TestNodeFeeRecipientAndTime(t *testing.T) {
 	n := newTestNode(t, NodeConfig{})
 	ctx := context.Background()
 	coinbase := common.HexToAddress("0x6666666666666666666666666666666666666666")
-	if err := n.SetFeeRecipient(coinbase); err != nil {
-		t.Fatal(err)
-	}
+	n.SetFeeRecipient(coinbase)
 	to := n.Address(1)
 	if _, err := n.Send(ctx, 0, &to, big.NewInt(1), nil, params.TxGas); err != nil {
 		t.Fatal(err)
@@ -343,11 +441,16 @@ func TestNodeFeeRecipientAndTime(t *testing.T) {
 		t.Fatalf("fee recipient got %v, want the tip %v", bal, want)
 	}
 	before := n.Head().Time
-	if _, err := n.AdjustTime(time.Hour); err != nil {
+	if err := n.AdjustTime(time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if got := n.Head().Time - before; got != 3600 {
-		t.Fatalf("AdjustTime(1h) advanced the clock by %ds", got)
+	mustCommit(t, n)
+	if got := n.Head().Time - before; got != 3600+BlockTime {
+		t.Fatalf("block after AdjustTime(1h) is %ds after its parent, want %d", got, 3600+BlockTime)
+	}
+	mustCommit(t, n)
+	if got := n.Head().Time - before; got != 3600+2*BlockTime {
+		t.Fatalf("AdjustTime applied twice: %ds", got)
 	}
 }
 

@@ -39,7 +39,8 @@ type WorkloadResult struct {
 	Failed int
 	// Blocks counts blocks sealed by the workload.
 	Blocks uint64
-	// Kinds counts transactions per kind of action (see the kind* names).
+	// Kinds counts transactions per kind of action, keyed by the Kind*
+	// constants.
 	Kinds map[string]int
 	// Withdrawals counts beacon withdrawals queued (and sealed).
 	Withdrawals int
@@ -54,15 +55,15 @@ const (
 	KindForward       = "forwarder-fan-out"  // internal CALLs with value
 	KindTryRevert     = "trycall-revert"     // outer success, inner revert with value
 	KindRevert        = "reverter-direct"    // status 0, value not moved, fee paid
-	KindOutOfGas      = "out-of-gas"         // status 0 with value attached
-	KindSelfDestruct  = "selfdestruct"       // create with value, then destroy
+	KindOutOfGas      = "out-of-gas"         // status 0, value (if any) not moved
+	KindSelfDestruct  = "selfdestruct"       // create with value; destroy to a beneficiary
 	KindEphemeral     = "create-destroy"     // created and destroyed in one tx
 	KindFactory       = "factory-create"     // internal CREATE with endowment
-	KindTokenTransfer = "erc20-transfer"     //
-	KindTokenFail     = "erc20-insufficient" // reverts
-	KindDeposit       = "weth-deposit"       //
+	KindTokenTransfer = "erc20-transfer"     // ERC-20 or WETH transfer
+	KindTokenFail     = "erc20-insufficient" // transfer of more than the balance: reverts
+	KindDeposit       = "weth-deposit"       // deposit() or plain ether to WETH
 	KindWithdraw      = "weth-withdraw"      // internal CALL with value back
-	KindNFTTransfer   = "erc721-transfer"    //
+	KindNFTTransfer   = "erc721-transfer"    // transferFrom by the owner
 )
 
 // RunWorkload sends at least cfg.Txs transactions of mixed kinds, chosen
@@ -86,9 +87,9 @@ func RunWorkload(ctx context.Context, n *Node, cfg WorkloadConfig) (*WorkloadRes
 	return w.result(), nil
 }
 
-// workload is the state of one RunWorkload: the contracts it deployed and
-// what it believes about token holdings, so that it only sends transfers
-// that must succeed, plus the deliberate failures.
+// workload is the state of one RunWorkload: the contracts it deployed and a
+// mirror of token holdings, so that it knows which transfers succeed and
+// fails only on purpose.
 type workload struct {
 	ctx   context.Context
 	n     *Node
@@ -148,9 +149,8 @@ func (w *workload) run() error {
 	return w.verify()
 }
 
-// setup deploys every contract and seals them before any is used: the
-// miner orders different senders' transactions by tip and arrival, so a
-// call in the same block could otherwise run before the deployment.
+// setup deploys every contract; later transactions may share their block,
+// since Commit executes transactions in sending order.
 func (w *workload) setup() error {
 	deploys := []struct {
 		from int
@@ -170,10 +170,7 @@ func (w *workload) setup() error {
 		*d.dst = addr
 	}
 	w.factoryNonce = 1 // EIP-161: contracts start at nonce 1
-	if err := w.setupTokens(); err != nil {
-		return err
-	}
-	return w.commit()
+	return w.setupTokens()
 }
 
 func (w *workload) setupTokens() error {
@@ -222,8 +219,7 @@ func (w *workload) track(h common.Hash, kind string, ok bool) error {
 	return nil
 }
 
-// commit queues a few beacon withdrawals now and then, seals a block and
-// makes the tokens received in it spendable.
+// commit queues a few beacon withdrawals now and then and seals a block.
 func (w *workload) commit() error {
 	if w.rng.IntN(4) == 0 || w.wds == 0 {
 		for range 1 + w.rng.IntN(3) {
@@ -237,17 +233,8 @@ func (w *workload) commit() error {
 	if _, err := w.n.Commit(); err != nil {
 		return err
 	}
-	// A transaction left for a later block would break the bookkeeping
-	// that decides which transfers must succeed.
-	if left, err := w.n.Pending(); err != nil || left > 0 {
-		return fmt.Errorf("block %d left %d transactions pending (lower TxsPerBlock?): %w", w.n.Head().Number, left, err)
-	}
 	w.blocks++
 	w.pending = 0
-	for _, b := range w.tokens() {
-		b.settle()
-	}
-	w.nft.settle()
 	return nil
 }
 

@@ -172,12 +172,11 @@ func (w *workload) tokenTransfer() (bool, error) {
 	return true, nil
 }
 
-// tokenFail asks for one more than the sender can possibly hold at that
-// point of the block, so the transfer reverts whatever the ordering.
+// tokenFail asks for one more than the sender holds, so it reverts.
 func (w *workload) tokenFail() (bool, error) {
 	b := w.erc20[w.rng.IntN(len(w.erc20))]
 	from := w.key()
-	amount := new(big.Int).Add(b.ceiling(w.n.Address(from)), big.NewInt(1))
+	amount := new(big.Int).Add(b.balance(w.n.Address(from)), big.NewInt(1))
 	return true, w.call(from, b.addr, nil, TransferCalldata(w.recipient(), amount), 100_000, KindTokenFail, false)
 }
 
@@ -191,7 +190,6 @@ func (w *workload) deposit() (bool, error) {
 	if err := w.call(from, w.weth.addr, value, data, 100_000, KindDeposit, true); err != nil {
 		return true, err
 	}
-	// Spendable at once: only the depositor's own later transactions use it.
 	w.weth.credit(w.n.Address(from), value)
 	return true, nil
 }
@@ -220,7 +218,7 @@ func (w *workload) nftTransfer() (bool, error) {
 	if err := w.call(from, w.nft.addr, nil, data, 100_000, KindNFTTransfer, true); err != nil {
 		return true, err
 	}
-	w.nft.move(id, to)
+	w.nft.owner[id] = to
 	return true, nil
 }
 

@@ -173,13 +173,28 @@ func checkTokensConserved(t *testing.T, n *Node, res *WorkloadResult) {
 
 func TestWorkloadIsDeterministic(t *testing.T) {
 	cfg := WorkloadConfig{Txs: 120, TxsPerBlock: 15, Seed: 7}
-	a := runWorkload(t, newTestNode(t, NodeConfig{}), cfg)
-	b := runWorkload(t, newTestNode(t, NodeConfig{}), cfg)
+	na, nb := newTestNode(t, NodeConfig{}), newTestNode(t, NodeConfig{})
+	a, b := runWorkload(t, na, cfg), runWorkload(t, nb, cfg)
 	if !slices.Equal(a.TxHashes, b.TxHashes) || !slices.Equal(a.Touched, b.Touched) {
 		t.Fatal("same seed on fresh nodes gave different transactions")
+	}
+	if na.Head().Hash() != nb.Head().Hash() {
+		t.Fatalf("same seed on fresh nodes gave heads %s and %s", na.Head().Hash(), nb.Head().Hash())
 	}
 	c := runWorkload(t, newTestNode(t, NodeConfig{}), WorkloadConfig{Txs: 120, TxsPerBlock: 15, Seed: 8})
 	if slices.Equal(a.TxHashes, c.TxHashes) {
 		t.Fatal("different seeds gave the same transactions")
+	}
+}
+
+func TestWorkloadTwiceOnOneNode(t *testing.T) {
+	n := newTestNode(t, NodeConfig{Accounts: 3})
+	first := runWorkload(t, n, WorkloadConfig{Txs: 60, TxsPerBlock: 7, Seed: 1})
+	second := runWorkload(t, n, WorkloadConfig{Txs: 60, TxsPerBlock: 7, Seed: 2})
+	if slices.Equal(first.Tokens, second.Tokens) {
+		t.Fatal("second run reused the first run's token contracts")
+	}
+	if got, want := n.Head().Number.Uint64(), first.Blocks+second.Blocks; got != want {
+		t.Fatalf("head #%d, want #%d", got, want)
 	}
 }

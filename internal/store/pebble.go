@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/chainhound/chainhound/internal/chain"
 	"github.com/cockroachdb/pebble/v2"
@@ -77,6 +79,9 @@ func Open(dir string, opts Options) (*DB, error) {
 		popts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
 	}
 	pdb, err := pebble.Open(dir, popts)
+	if errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EWOULDBLOCK) || (err != nil && strings.Contains(err.Error(), "lock held")) {
+		return nil, fmt.Errorf("open store %s: it is in use by another process (one chainhound process at a time per --data directory): %w", dir, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}

@@ -286,3 +286,16 @@ func FuzzDecodeTransfers(f *testing.F) {
 		}
 	})
 }
+
+func TestOpenLockedSaysSo(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	_, err = Open(dir, Options{})
+	if err == nil || !strings.Contains(err.Error(), "in use by another process") {
+		t.Fatalf("second open: want an in-use error, got %v", err)
+	}
+}

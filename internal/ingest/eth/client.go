@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -62,6 +63,7 @@ const maxRetryAfter = 5 * time.Minute
 // concurrent use.
 type Client struct {
 	url    string
+	shown  string // url as errors print it: without secrets
 	opts   ClientOptions
 	http   *http.Client
 	nextID atomic.Uint64
@@ -93,11 +95,39 @@ func NewClient(url string, opts ClientOptions) *Client {
 	if hc == nil {
 		hc = &http.Client{}
 	}
-	return &Client{url: url, opts: opts, http: hc}
+	return &Client{url: url, shown: redactURL(url), opts: opts, http: hc}
 }
 
-// URL returns the node address the client talks to.
-func (c *Client) URL() string { return c.url }
+// URL returns the node address for messages: without password, query, or
+// path segments that look like API keys.
+func (c *Client) URL() string { return c.shown }
+
+// redactURL hides what providers use as credentials, because errors end up
+// in logs and tickets: the password of user:password@, the query (apikey=),
+// and long random-looking path segments (Infura's /v3/<key>, Alchemy's
+// /v2/<key>).
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable node URL)"
+	}
+	if u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+	}
+	if u.RawQuery != "" {
+		u.RawQuery = "xxxxx"
+	}
+	segs := strings.Split(u.Path, "/")
+	for i, s := range segs {
+		if len(s) >= 16 && !strings.ContainsAny(s, ".-_~") {
+			segs[i] = "xxxxx"
+		}
+	}
+	u.Path, u.RawPath = strings.Join(segs, "/"), ""
+	return u.String()
+}
 
 // Request is one call of a batch.
 type Request struct {
@@ -123,14 +153,32 @@ func (e *RPCError) Error() string {
 	return s
 }
 
+// Is makes errors.Is(err, ErrNotFound) true for the node's ways of saying
+// that the block or transaction asked for is unknown ("header not found",
+// "block #5 not found", "transaction not found", "unknown block"), so that
+// callers treat them like a null result. A missing method is not that.
+func (e *RPCError) Is(target error) bool {
+	if target != ErrNotFound || isMethodNotFound(e) {
+		return false
+	}
+	msg := strings.ToLower(e.Message)
+	for _, s := range []string{"not found", "unknown block", "could not be found", "unknown transaction"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
 // IsMethodNotFound reports whether err says that the node does not offer the
 // method called: code -32601 (-32604 "method not enabled" on Besu), or the
 // wording nodes and providers use when they bend the code.
 func IsMethodNotFound(err error) bool {
 	var re *RPCError
-	if !errors.As(err, &re) {
-		return false
-	}
+	return errors.As(err, &re) && isMethodNotFound(re)
+}
+
+func isMethodNotFound(re *RPCError) bool {
 	if re.Code == -32601 || re.Code == -32604 {
 		return true
 	}
@@ -185,8 +233,8 @@ func (c *Client) Call(ctx context.Context, method string, params ...any) (json.R
 	if err != nil {
 		return nil, err
 	}
-	var r rpcResponse
-	if err := json.Unmarshal(resp, &r); err != nil {
+	r, err := parseResponse(resp)
+	if err != nil {
 		return nil, desc.invalidJSON(err, resp)
 	}
 	return r.result(desc, id)
@@ -221,8 +269,8 @@ func (c *Client) Batch(ctx context.Context, reqs []Request) ([]json.RawMessage, 
 	if len(resp) > 0 && resp[0] == '{' {
 		// Nodes answer a batch they refuse as a whole (too large, batches
 		// disabled) with one error object instead of an array.
-		var r rpcResponse
-		if err := json.Unmarshal(resp, &r); err != nil {
+		r, err := parseResponse(resp)
+		if err != nil {
 			return nil, desc.invalidJSON(err, resp)
 		}
 		if r.Error != nil {
@@ -230,8 +278,8 @@ func (c *Client) Batch(ctx context.Context, reqs []Request) ([]json.RawMessage, 
 		}
 		return nil, fmt.Errorf("%s: node answered a batch with a single object, not an array", desc)
 	}
-	var rs []rpcResponse
-	if err := json.Unmarshal(resp, &rs); err != nil {
+	rs, err := parseBatchResponse(resp)
+	if err != nil {
 		return nil, desc.invalidJSON(err, resp)
 	}
 	out := make([]json.RawMessage, len(reqs))
@@ -278,6 +326,83 @@ type rpcErrorObject struct {
 	Code    int             `json:"code"`
 	Message string          `json:"message"`
 	Data    json.RawMessage `json:"data"`
+}
+
+// parseResponse reads a response envelope. The result stays a slice of
+// the body, not a copy: bodies are ours alone, and a trace result can be
+// most of a hundred-megabyte body. The reader validates it on the way, as
+// json.Unmarshal would.
+func parseResponse(body []byte) (rpcResponse, error) {
+	d := &jsonDecoder{data: body}
+	var r rpcResponse
+	err := d.envelope(&r)
+	if err == nil {
+		err = d.end()
+	}
+	return r, err
+}
+
+func parseBatchResponse(body []byte) ([]rpcResponse, error) {
+	d := &jsonDecoder{data: body}
+	if d.next() != '[' {
+		return nil, d.mismatch("array")
+	}
+	var rs []rpcResponse
+	err := d.array(func(i int) error {
+		rs = append(rs, rpcResponse{})
+		return inIndex(i, d.envelope(&rs[i]))
+	})
+	if err == nil {
+		err = d.end()
+	}
+	return rs, err
+}
+
+var envelopeNames = []string{"id", "result", "error"}
+
+func (d *jsonDecoder) envelope(r *rpcResponse) error {
+	if d.next() != '{' {
+		return d.mismatch("response object")
+	}
+	return d.object(func(key []byte) error { return d.envelopeMember(r, key) })
+}
+
+func (d *jsonDecoder) envelopeMember(r *rpcResponse, key []byte) error {
+	switch string(key) {
+	case "id":
+		return d.span(&r.ID)
+	case "result":
+		return d.span(&r.Result)
+	case "error":
+		if null, err := d.null(); null || err != nil {
+			r.Error = nil
+			return err
+		}
+		var span json.RawMessage
+		if err := d.span(&span); err != nil {
+			return err
+		}
+		r.Error = new(rpcErrorObject)
+		if err := json.Unmarshal(span, r.Error); err != nil {
+			return fmt.Errorf("error member: %w", err)
+		}
+		return nil
+	}
+	if name := fieldName(key, envelopeNames); name != nil {
+		return d.envelopeMember(r, name)
+	}
+	return d.skip()
+}
+
+// span skips a value and sets *m to its text.
+func (d *jsonDecoder) span(m *json.RawMessage) error {
+	d.ws()
+	start := d.pos
+	if err := d.skip(); err != nil {
+		return err
+	}
+	*m = d.data[start:d.pos:d.pos]
+	return nil
 }
 
 func (o *rpcErrorObject) toError(method, params string) *RPCError {
@@ -432,41 +557,51 @@ func (c *Client) attempt(ctx context.Context, desc callDesc, body []byte) ([]byt
 	defer cancel()
 	req, err := http.NewRequestWithContext(actx, http.MethodPost, c.url, bytes.NewReader(body))
 	if err != nil {
-		return nil, 0, false, fmt.Errorf("%s: build request for %s: %w", desc, c.url, err)
+		return nil, 0, false, fmt.Errorf("%s: build request for %s: %w", desc, c.shown, c.redact(err))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, 0, c.transient(ctx, err), fmt.Errorf("%s: %w", desc, describeTransport(err))
+		return nil, 0, c.transient(ctx, err), fmt.Errorf("%s: %w", desc, describeTransport(c.redact(err)))
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, c.opts.MaxResponseBytes+1))
 	if err != nil {
-		return nil, 0, c.transient(ctx, err), fmt.Errorf("%s: read response from %s: %w", desc, c.url, describeTransport(err))
+		return nil, 0, c.transient(ctx, err), fmt.Errorf("%s: read response from %s: %w", desc, c.shown, describeTransport(c.redact(err)))
 	}
 	if int64(len(data)) > c.opts.MaxResponseBytes {
-		return nil, 0, false, fmt.Errorf("%s: response from %s exceeds the cap of %d bytes", desc, c.url, c.opts.MaxResponseBytes)
+		return nil, 0, false, fmt.Errorf("%s: response from %s exceeds the cap of %d bytes", desc, c.shown, c.opts.MaxResponseBytes)
 	}
 	if resp.StatusCode/100 == 2 {
 		return data, 0, false, nil
 	}
-	herr := &HTTPError{Method: desc.name(), Params: desc.paramString(), URL: c.url, Status: resp.StatusCode, Body: truncate(strings.TrimSpace(string(data)), 200)}
-	switch resp.StatusCode {
-	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+	herr := &HTTPError{Method: desc.name(), Params: desc.paramString(), URL: c.shown, Status: resp.StatusCode, Body: truncate(strings.TrimSpace(string(data)), 200)}
+	switch st := resp.StatusCode; {
+	case st == http.StatusTooManyRequests || st == http.StatusServiceUnavailable:
 		return nil, retryAfter(resp.Header.Get("Retry-After"), time.Now()), true, herr
-	case http.StatusBadGateway, http.StatusGatewayTimeout, http.StatusInternalServerError:
+	case st == http.StatusInternalServerError || st == http.StatusBadGateway || st == http.StatusGatewayTimeout ||
+		st == http.StatusRequestTimeout || st >= 520 && st <= 527: // 52x: CDN in front of the node
 		return nil, 0, true, herr
 	}
 	// Some nodes put a JSON-RPC error object in a 4xx body; it says more
 	// than the status line.
 	if desc.batch == nil {
-		var r rpcResponse
-		if json.Unmarshal(data, &r) == nil && r.Error != nil {
+		if r, err := parseResponse(data); err == nil && r.Error != nil {
 			return nil, 0, false, r.Error.toError(desc.method, formatParams(desc.params))
 		}
 	}
 	return nil, 0, false, herr
+}
+
+// redact puts the redacted URL into the *url.Error that net/http wraps
+// transport failures in.
+func (c *Client) redact(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		ue.URL = c.shown
+	}
+	return err
 }
 
 // transient reports whether a transport error may go away on retry. The

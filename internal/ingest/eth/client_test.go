@@ -303,6 +303,24 @@ func TestIsMethodNotFound(t *testing.T) {
 	}
 }
 
+func TestRPCErrorNotFound(t *testing.T) {
+	for _, tc := range []struct {
+		err  *RPCError
+		want bool
+	}{
+		{&RPCError{Code: -32000, Message: "header not found"}, true},
+		{&RPCError{Code: -32000, Message: "block #7 not found"}, true},
+		{&RPCError{Code: -32000, Message: "transaction not found"}, true},
+		{&RPCError{Code: -39001, Message: "Unknown block"}, true},
+		{&RPCError{Code: -32601, Message: "Method not found"}, false},
+		{&RPCError{Code: -32000, Message: "genesis is not traceable"}, false},
+	} {
+		if got := errors.Is(fmt.Errorf("fetch: %w", tc.err), ErrNotFound); got != tc.want {
+			t.Errorf("errors.Is(%v, ErrNotFound) = %v, want %v", tc.err, got, tc.want)
+		}
+	}
+}
+
 // batchServer answers batches through respond, which gets the decoded
 // requests and returns the raw body.
 func batchServer(t *testing.T, respond func(reqs []rpcRequest) string) *httptest.Server {
@@ -376,6 +394,32 @@ func TestBatchMissingAndDuplicateIDs(t *testing.T) {
 				t.Fatalf("err = %v, want it to contain %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"http://127.0.0.1:8545": "http://127.0.0.1:8545",
+		"https://mainnet.infura.io/v3/0123456789abcdef0123456789abcdef": "https://mainnet.infura.io/v3/xxxxx",
+		"https://eth-mainnet.g.alchemy.com/v2/AbCdEfGhIjKlMnOpQrStUv":   "https://eth-mainnet.g.alchemy.com/v2/xxxxx",
+		"https://user:secret@node.example:8545/rpc":                     "https://user:xxxxx@node.example:8545/rpc",
+		"https://node.example/rpc?apikey=s3cr3t":                        "https://node.example/rpc?xxxxx",
+		"http://[::1]:8545/some-long-readable-path":                     "http://[::1]:8545/some-long-readable-path",
+	} {
+		if got := redactURL(in); got != want {
+			t.Errorf("redactURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+	// Transport errors carry the redacted URL too.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	_, err = NewClient("http://"+addr+"/v3/0123456789abcdef0123456789abcdef", fastOpts(0)).Call(context.Background(), "eth_chainId")
+	if err == nil || strings.Contains(err.Error(), "0123456789abcdef") || !strings.Contains(err.Error(), addr+"/v3/xxxxx") {
+		t.Fatalf("err = %v", err)
 	}
 }
 

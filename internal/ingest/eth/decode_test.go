@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -193,7 +194,7 @@ func TestExecutionAPIsResponsesDecode(t *testing.T) {
 	c := NewClient(ioServer(t, xs).URL, fastOpts(0))
 	seen := map[string]int{} // field -> times found set
 	unmodelled := map[string]int{}
-	var decoded, notFound, rpcErrors, compared int
+	var decoded, notFound, rpcErrors, notFoundErrors, compared int
 	for _, x := range xs {
 		var req struct {
 			Method string `json:"method"`
@@ -205,6 +206,13 @@ func TestExecutionAPIsResponsesDecode(t *testing.T) {
 			var re *RPCError
 			if !errors.As(err, &re) || re.Method != req.Method || re.Message == "" || !strings.Contains(err.Error(), re.Message) {
 				t.Errorf("%s: error %v is not a clear *RPCError", x.file, err)
+				continue
+			}
+			if strings.Contains(re.Message, "not found") != errors.Is(err, ErrNotFound) {
+				t.Errorf("%s: errors.Is(%v, ErrNotFound) = %v", x.file, err, errors.Is(err, ErrNotFound))
+			}
+			if errors.Is(err, ErrNotFound) {
+				notFoundErrors++
 			}
 			rpcErrors++
 			continue
@@ -249,7 +257,7 @@ func TestExecutionAPIsResponsesDecode(t *testing.T) {
 		compared += jsonSubset(t, x.file, raw, ours, unmodelled)
 		noteForkFields(v, seen)
 	}
-	t.Logf("%d responses decoded, %d null results gave ErrNotFound, %d error objects gave *RPCError; %d values compared after decoding", decoded, notFound, rpcErrors, compared)
+	t.Logf("%d responses decoded, %d null results gave ErrNotFound, %d error objects gave *RPCError (%d of them ErrNotFound); %d values compared after decoding", decoded, notFound, rpcErrors, notFoundErrors, compared)
 	keys := make([]string, 0, len(unmodelled))
 	for k := range unmodelled {
 		keys = append(keys, k)
@@ -378,6 +386,21 @@ func TestDecodeNotFoundAndJunk(t *testing.T) {
 			if err := dec(json.RawMessage(junk)); err == nil && !(strings.Contains(name, "traces") && junk == `[{"a":1}]`) {
 				t.Errorf("%s: %s decoded without error", name, junk)
 			}
+		}
+	}
+}
+
+func TestDecodeErrorsSayWhere(t *testing.T) {
+	h := `"0x` + strings.Repeat("ab", 32) + `"`
+	for _, tc := range []struct{ in, want string }{
+		{`{"hash":` + h + `,"transactions":[{"hash":` + h + `,"value":"0x01"}]}`, "transactions[0].value: hex number with leading zero digits"},
+		{`{"hash":` + h + `,"transactions":[],"":[}`, "invalid character '}'"},
+		{`{"hash":` + h + `,"transactions":[],"uncles":[` + h + `,"0x12"]}`, "uncles[1]: hex string has length 2, want 64 for common.Hash"},
+		{`{"hash":` + h + `,"transactions":[]`, "unexpected end of JSON input"},
+	} {
+		_, err := DecodeBlock(json.RawMessage(tc.in))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("DecodeBlock(%s) = %v, want %q", clip(tc.in), err, tc.want)
 		}
 	}
 }
@@ -628,6 +651,23 @@ func BenchmarkDecodeBlockData(b *testing.B) {
 			}
 		})
 	}
+	// The same work through encoding/json, for comparison.
+	b.Run("callTracer-encoding-json", func(b *testing.B) {
+		block, receipts, calls, _ := newSynthBlock(200, 7).raw()
+		b.SetBytes(int64(len(block) + len(receipts) + len(calls)))
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if _, err := stdDecodeBlock(block); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := stdDecodeReceipts(receipts); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := stdDecodeCallTraces(calls); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 // ---- fuzzing ---------------------------------------------------------------------
@@ -747,4 +787,274 @@ func FuzzDecodeCallTraces(f *testing.F) {
 			}
 		}
 	})
+}
+
+// ---- the reference: the same decoders on encoding/json ------------------------------
+
+// The std* functions decode with encoding/json and the hexutil types'
+// UnmarshalJSON methods, the obvious and slow way. The reader in decode.go
+// must agree with them on every input: same success, same values.
+
+func stdDecodeBlock(raw json.RawMessage) (*Block, error) {
+	if isNull(raw) {
+		return nil, fmt.Errorf("block: %w (null result)", ErrNotFound)
+	}
+	b := new(Block)
+	if err := json.Unmarshal(raw, b); err != nil {
+		var te *json.UnmarshalTypeError
+		if !errors.As(err, &te) || !strings.HasPrefix(te.Field, "transactions") || te.Value != "string" {
+			return nil, err
+		}
+		var w struct {
+			Block
+			Transactions []common.Hash `json:"transactions"`
+		}
+		if err := json.Unmarshal(raw, &w); err != nil {
+			return nil, err
+		}
+		*b = w.Block
+		b.Transactions, b.TransactionHashes = nil, w.Transactions
+	}
+	var probe struct {
+		Transactions json.RawMessage `json:"transactions"`
+	}
+	json.Unmarshal(raw, &probe)
+	if err := checkBlockFields(b, probe.Transactions != nil); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+func stdDecodeReceipts(raw json.RawMessage) ([]Receipt, error) {
+	if isNull(raw) {
+		return nil, ErrNotFound
+	}
+	var rs []*Receipt
+	if err := json.Unmarshal(raw, &rs); err != nil {
+		return nil, err
+	}
+	out := make([]Receipt, len(rs))
+	for i, r := range rs {
+		if r == nil || r.TransactionHash == (common.Hash{}) {
+			return nil, errors.New("null or hashless receipt")
+		}
+		out[i] = *r
+	}
+	return out, nil
+}
+
+func stdDecodeCallTraces(raw json.RawMessage) ([]TxCallTrace, error) {
+	if isNull(raw) {
+		return nil, ErrNotFound
+	}
+	var ts []TxCallTrace
+	if err := json.Unmarshal(raw, &ts); err != nil {
+		return nil, err
+	}
+	for i := range ts {
+		if ts[i].Result == nil && ts[i].Error == "" {
+			return nil, errors.New("neither result nor error")
+		}
+	}
+	return ts, nil
+}
+
+func stdDecodeParityTraces(raw json.RawMessage) ([]ParityTrace, error) {
+	if isNull(raw) {
+		return nil, ErrNotFound
+	}
+	var ts []ParityTrace
+	if err := json.Unmarshal(raw, &ts); err != nil {
+		return nil, err
+	}
+	for i := range ts {
+		if ts[i].Type == "" {
+			return nil, errors.New("no type")
+		}
+	}
+	return ts, nil
+}
+
+func stdDecodeTransaction(raw json.RawMessage) (*Transaction, error) {
+	if isNull(raw) {
+		return nil, ErrNotFound
+	}
+	t := new(Transaction)
+	if err := json.Unmarshal(raw, t); err != nil {
+		return nil, err
+	}
+	if t.Hash == (common.Hash{}) {
+		return nil, errors.New("no hash")
+	}
+	return t, nil
+}
+
+func stdDecodeReceipt(raw json.RawMessage) (*Receipt, error) {
+	if isNull(raw) {
+		return nil, ErrNotFound
+	}
+	r := new(Receipt)
+	if err := json.Unmarshal(raw, r); err != nil {
+		return nil, err
+	}
+	if r.TransactionHash == (common.Hash{}) {
+		return nil, errors.New("no hash")
+	}
+	return r, nil
+}
+
+// hasDuplicateKeys reports whether some object in data repeats a key
+// (compared the way encoding/json matches names, case-insensitively).
+// JSON leaves the meaning of that open, and the two decoders differ.
+func hasDuplicateKeys(data []byte) bool {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	type frame struct {
+		object bool
+		keys   []string
+		key    bool // the next token is a key
+	}
+	var stack []*frame
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if top != nil && top.object && top.key {
+			if s, ok := tok.(string); ok {
+				for _, k := range top.keys {
+					if strings.EqualFold(k, s) || bytes.EqualFold([]byte(k), []byte(s)) {
+						return true
+					}
+				}
+				top.keys = append(top.keys, s)
+				top.key = false
+				continue
+			}
+		}
+		if top != nil && top.object && !top.key {
+			top.key = true // after this value
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, &frame{object: true, key: true})
+		case json.Delim('['):
+			stack = append(stack, &frame{})
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+			if len(stack) > 0 && stack[len(stack)-1].object {
+				stack[len(stack)-1].key = true
+			}
+		}
+	}
+}
+
+// checkSameDecoding fails when the reader and encoding/json disagree on data.
+func checkSameDecoding[T any](t *testing.T, what string, data []byte, fast, std func(json.RawMessage) (T, error)) {
+	t.Helper()
+	got, errFast := fast(data)
+	want, errStd := std(data)
+	if errFast != nil {
+		_ = errFast.Error() // formatting the error must not panic either
+	}
+	if hasDuplicateKeys(data) {
+		return
+	}
+	if (errFast == nil) != (errStd == nil) {
+		t.Fatalf("%s of %q:\nreader:        %v\nencoding/json: %v", what, clip(string(data)), errFast, errStd)
+	}
+	if errFast == nil && !reflect.DeepEqual(got, want) {
+		t.Fatalf("%s of %q differs:\nreader:        %s\nencoding/json: %s", what, clip(string(data)), reencode(t, got), reencode(t, want))
+	}
+}
+
+func checkAllDecoders(t *testing.T, data []byte) {
+	checkSameDecoding(t, "DecodeBlock", data, DecodeBlock, stdDecodeBlock)
+	checkSameDecoding(t, "DecodeReceipts", data, DecodeReceipts, stdDecodeReceipts)
+	checkSameDecoding(t, "DecodeReceipt", data, DecodeReceipt, stdDecodeReceipt)
+	checkSameDecoding(t, "DecodeTransaction", data, DecodeTransaction, stdDecodeTransaction)
+	checkSameDecoding(t, "DecodeCallTraces", data, DecodeCallTraces, stdDecodeCallTraces)
+	checkSameDecoding(t, "DecodeParityTraces", data, DecodeParityTraces, stdDecodeParityTraces)
+}
+
+// TestDecodersMatchEncodingJSON runs the differential check over every real
+// response at hand and over hand-made corner cases.
+func TestDecodersMatchEncodingJSON(t *testing.T) {
+	for _, c := range decoderCorpus(t) {
+		checkAllDecoders(t, c)
+	}
+}
+
+// decoderCorpus is real responses (when ../shared is there), synthetic
+// blocks and corner cases of the hex and JSON rules.
+func decoderCorpus(t testing.TB) [][]byte {
+	var out [][]byte
+	s := newSynthBlock(20, 9)
+	block, receipts, calls, parity := s.raw()
+	out = append(out, block, receipts, calls, parity)
+	h := `"0x` + strings.Repeat("ab", 32) + `"`
+	for _, v := range []string{`""`, `"0x"`, `"0x0"`, `"0x00"`, `"0x01"`, `"0X1"`, `"0x1g"`, `"1"`, `null`, `1`, `"0x` + strings.Repeat("f", 16) + `"`,
+		`"0x1` + strings.Repeat("0", 16) + `"`, `"0x` + strings.Repeat("f", 64) + `"`, `"0x1` + strings.Repeat("0", 64) + `"`, `"0x\u0031"`, `{}`, `[]`, `true`} {
+		for _, f := range []string{"number", "value", "gasPrice", "input", "nonce", "to", "from", "hash", "NUMBER", "vaLue"} {
+			out = append(out, []byte(`{"hash":`+h+`,"transactions":[],"`+f+`":`+v+`}`))
+			out = append(out, []byte(`{"hash":`+h+`,"transactions":[{"hash":`+h+`,"`+f+`":`+v+`}]}`))
+		}
+		for _, f := range []string{"type", "error", "subtraces", "traceAddress", "transactionPosition", "blockNumber", "gas", "output"} {
+			out = append(out, []byte(`[{"type":"call","action":{},"`+f+`":`+v+`}]`))
+			out = append(out, []byte(`[{"result":{"type":"CALL","calls":[{"`+f+`":`+v+`}]}}]`))
+		}
+	}
+	for _, j := range []string{`null`, ` null `, "\fnull", `{}`, `[]`, `[null]`, `{"hash":` + h + `}`, `{"hash":` + h + `,"transactions":null}`,
+		`{"hash":` + h + `,"transactions":[` + h + `]}`, `{"hash":` + h + `,"transactions":[` + h + `,{}]}`, `{"hash":` + h + `,"transactions":[null]}`,
+		`{"hash":` + h + `,"transactions":[],"extra":{"a":[1,2.5e-3,-0,"\u00e9\n",true,false,null]}}`, `{"hash":` + h + `,"transactions":[]} x`,
+		`{"hash":` + h + `,"transactions":[],}`, `{"hash":` + h + `,"transactions":[1]}`, `[{"subtraces":-0,"type":"x","traceAddress":[0,-1,1e2]}]`,
+		`[{"type":"\u0063all","error":"bad \ud800 surrogate","action":{"callType":"caf\xc3"}}]`, `[{"result":{"type":"CALL"},"error":"x"}]`,
+		`{"hash":` + h + `,"transactions":[],"\u0068ash":` + h + `}`, `{"hash":` + h + `,"transactions":[],"uncles":[` + h + `,null]}`,
+		`[{"transactionHash":` + h + `,"logs":[{"removed":true,"topics":[]}],"status":null}]`, `[{"transactionHash":` + h + `,"logs":null,"root":"0x"}]`,
+		strings.Repeat("[", 10001) + strings.Repeat("]", 10001), `[{"type":"x","blockNumber":18446744073709551616}]`, `[{"type":"x","subtraces":1.0}]`,
+	} {
+		out = append(out, []byte(j))
+	}
+	dir, err := filepath.Abs(filepath.Join("..", "..", "..", "..", "shared", "data"))
+	if err != nil {
+		return out
+	}
+	for _, m := range []string{"eth_getBlockByNumber", "eth_getBlockByHash", "eth_getBlockReceipts", "debug_traceBlockByNumber", "eth_getTransactionByHash", "eth_getTransactionReceipt"} {
+		for _, x := range readIOFiles(t, filepath.Join(dir, "execution-apis-rpc-tests", "tests", m, "*.io")) {
+			var env struct {
+				Result json.RawMessage `json:"result"`
+			}
+			if json.Unmarshal([]byte(x.response), &env) == nil && len(env.Result) > 0 {
+				out = append(out, env.Result)
+			}
+		}
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "ethereum-etl-tests", "tests", "resources", "*", "*", "web3_response.*.json"))
+	for _, p := range files {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		var env struct {
+			Result json.RawMessage `json:"result"`
+		}
+		if json.Unmarshal(data, &env) == nil && len(env.Result) > 0 {
+			out = append(out, env.Result)
+		}
+	}
+	return out
+}
+
+// FuzzDecodersMatchEncodingJSON looks for inputs on which the reader and
+// encoding/json disagree. Neither may panic.
+func FuzzDecodersMatchEncodingJSON(f *testing.F) {
+	for _, c := range decoderCorpus(f) {
+		if len(c) < 8<<10 { // big seeds make each run and any minimisation slow
+			f.Add(c)
+		}
+	}
+	f.Fuzz(checkAllDecoders)
 }

@@ -32,14 +32,23 @@ type FetchOptions struct {
 	Traces   string // auto, debug, parity or none
 }
 
+// tracerConfig is the options object of debug_traceBlockBy*.
+type tracerConfig struct {
+	Tracer string `json:"tracer"`
+}
+
 // callTracerConfig asks debug_traceBlockBy* for call frames rather than
 // opcode steps.
-var callTracerConfig = map[string]any{"tracer": "callTracer"}
+func callTracerConfig() tracerConfig { return tracerConfig{Tracer: "callTracer"} }
 
 // maxFetchAttempts bounds FetchBlock's retries of a block whose responses do
 // not fit together: a reorg between the calls is transient, a node that
 // keeps answering inconsistently is reported.
 const maxFetchAttempts = 3
+
+// maxBatch keeps batches of receipt calls under geth's default limit of
+// 1000 calls per batch (--rpc.batch-request-limit).
+const maxBatch = 500
 
 // genesisPage is how many accounts one debug_accountRange call asks for;
 // geth serves at most 256.
@@ -88,7 +97,8 @@ func (f *Fetcher) Traces() string { return f.traces }
 // should be a block the node holds state for (the head is a safe choice on
 // a pruned node). Receipts become block if eth_getBlockReceipts works, else
 // tx. Traces become debug if debug_traceBlockByNumber with the callTracer
-// works, else parity if trace_block works, else Detect fails.
+// works, else parity if trace_block works, else Detect fails. A node that
+// does not answer at all fails Detect and leaves the modes unresolved.
 func (f *Fetcher) Detect(ctx context.Context, probeBlock uint64) error {
 	if f.receipts != ReceiptsAuto && f.traces != TracesAuto {
 		return nil
@@ -107,11 +117,12 @@ func (f *Fetcher) Detect(ctx context.Context, probeBlock uint64) error {
 	if f.traces != TracesAuto {
 		return nil
 	}
-	ok, debugWhy, err := f.probe(ctx, "debug_traceBlockByNumber", probe, callTracerConfig)
+	ok, debugWhy, err := f.probe(ctx, "debug_traceBlockByNumber", probe, callTracerConfig())
 	if err != nil {
 		return fmt.Errorf("detect traces mode: %w", err)
 	}
-	if ok || probeBlock == 0 && !IsMethodNotFound(debugWhy) {
+	var re *RPCError
+	if ok || probeBlock == 0 && errors.As(debugWhy, &re) && !IsMethodNotFound(debugWhy) {
 		// geth refuses to trace genesis ("genesis is not traceable"): the
 		// method is there, the probe block was just a bad choice.
 		f.traces = TracesDebug
@@ -128,16 +139,18 @@ func (f *Fetcher) Detect(ctx context.Context, probeBlock uint64) error {
 	return fmt.Errorf("node %s supports neither debug_traceBlockByNumber with the callTracer (%v) nor trace_block (%v): internal transactions need one of them; use --traces none to ingest without them", f.c.URL(), debugWhy, parityWhy)
 }
 
-// probe calls method and reports whether it answered. A JSON-RPC error
-// means no (and is returned as why); a transport failure is err, since
-// nothing can be learnt from a node that does not answer.
+// probe calls method and reports whether it answered. A JSON-RPC error or
+// an HTTP 4xx (providers that refuse a method at their gateway) means no,
+// returned as why; a transport failure or 5xx is err, since nothing can be
+// learnt from a node that does not answer.
 func (f *Fetcher) probe(ctx context.Context, method string, params ...any) (ok bool, why, err error) {
 	_, err = f.c.Call(ctx, method, params...)
 	if err == nil {
 		return true, nil, nil
 	}
 	var re *RPCError
-	if errors.As(err, &re) {
+	var he *HTTPError
+	if errors.As(err, &re) || errors.As(err, &he) && he.Status >= 400 && he.Status < 500 {
 		return false, err, nil
 	}
 	return false, nil, err
@@ -194,8 +207,13 @@ func (f *Fetcher) BlockHash(ctx context.Context, n uint64) (hash, parent common.
 }
 
 // FetchBlock fetches block n with its receipts and traces (per the resolved
-// modes) and checks that they belong together. For block 0 it also fills
-// Genesis when the node offers debug_accountRange or debug_dumpBlock.
+// modes) and checks that they belong together; responses that do not (a
+// reorg between the calls) are fetched again, up to three times. A block
+// the node does not have is an error matching ErrNotFound. For block 0 it
+// also fills Genesis when the node offers debug_accountRange or
+// debug_dumpBlock; a node that offers them but cannot name every account
+// (geth without --cache.preimages) or no longer has the genesis state is an
+// error, since balances without genesis would silently be wrong.
 func (f *Fetcher) FetchBlock(ctx context.Context, n uint64) (*BlockData, error) {
 	var lastErr error
 	for attempt := 0; attempt < maxFetchAttempts; attempt++ {
@@ -203,7 +221,14 @@ func (f *Fetcher) FetchBlock(ctx context.Context, n uint64) (*BlockData, error) 
 		if err != nil {
 			return nil, err // the client has retried already
 		}
-		d, err := DecodeBlockData(block, receipts, traces, f.traces)
+		method := "eth_getBlockReceipts"
+		if f.receipts == ReceiptsTx {
+			method = "eth_getTransactionReceipt"
+		}
+		d, err := decodeBlockData(block, receipts, traces, f.traces, method)
+		if err != nil && !strings.HasPrefix(err.Error(), "block ") {
+			err = fmt.Errorf("block %d: %w", n, err) // an undecodable block cannot name itself
+		}
 		if err == nil {
 			if got := uint64(d.Block.Number); got != n {
 				err = fmt.Errorf("block %d: eth_getBlockByNumber: node returned block %d", n, got)
@@ -227,8 +252,8 @@ func (f *Fetcher) FetchBlock(ctx context.Context, n uint64) (*BlockData, error) 
 // (nil with traces none). Benchmarks record these from a live node and
 // replay them through DecodeBlockData.
 //
-// With receipts block it is one batch; with receipts tx a second batch
-// fetches all receipts. Genesis gets no receipt or trace calls, since it has
+// With receipts block it is one batch; with receipts tx further batches
+// (of at most 500 calls) fetch the receipts. Genesis gets no receipt or trace calls, since it has
 // no transactions and geth refuses to trace it.
 func (f *Fetcher) RawBlock(ctx context.Context, n uint64) (block, receipts, traces json.RawMessage, err error) {
 	if f.receipts == ReceiptsAuto || f.traces == TracesAuto {
@@ -242,7 +267,7 @@ func (f *Fetcher) RawBlock(ctx context.Context, n uint64) (block, receipts, trac
 		}
 		switch f.traces {
 		case TracesDebug:
-			reqs = append(reqs, Request{Method: "debug_traceBlockByNumber", Params: []any{num, callTracerConfig}})
+			reqs = append(reqs, Request{Method: "debug_traceBlockByNumber", Params: []any{num, callTracerConfig()}})
 		case TracesParity:
 			reqs = append(reqs, Request{Method: "trace_block", Params: []any{num}})
 		}
@@ -281,24 +306,24 @@ func (f *Fetcher) RawBlock(ctx context.Context, n uint64) (block, receipts, trac
 // txReceipts fetches the receipts of block's transactions in one batch and
 // joins them into one JSON array.
 func (f *Fetcher) txReceipts(ctx context.Context, n uint64, block json.RawMessage) (json.RawMessage, error) {
-	var hashes struct {
-		Transactions []struct {
-			Hash common.Hash `json:"hash"`
-		} `json:"transactions"`
+	b, err := DecodeBlock(block)
+	if err != nil {
+		return nil, fmt.Errorf("block %d: eth_getBlockByNumber: %w", n, err)
 	}
-	if err := json.Unmarshal(block, &hashes); err != nil {
-		return nil, fmt.Errorf("block %d: eth_getBlockByNumber: read transaction hashes: %w", n, err)
-	}
-	if len(hashes.Transactions) == 0 {
+	if len(b.Transactions) == 0 {
 		return json.RawMessage("[]"), nil
 	}
-	reqs := make([]Request, len(hashes.Transactions))
-	for i, t := range hashes.Transactions {
+	reqs := make([]Request, len(b.Transactions))
+	for i, t := range b.Transactions {
 		reqs[i] = Request{Method: "eth_getTransactionReceipt", Params: []any{t.Hash.Hex()}}
 	}
-	res, err := f.c.Batch(ctx, reqs)
-	if err != nil {
-		return nil, fmt.Errorf("block %d: receipts: %w", n, err)
+	res := make([]json.RawMessage, 0, len(reqs))
+	for start := 0; start < len(reqs); start += maxBatch {
+		part, err := f.c.Batch(ctx, reqs[start:min(start+maxBatch, len(reqs))])
+		if err != nil {
+			return nil, fmt.Errorf("block %d: receipts: %w", n, err)
+		}
+		res = append(res, part...)
 	}
 	size := 2
 	for _, r := range res {

@@ -18,6 +18,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/chainhound/chainhound/internal/scenario"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/holiman/uint256"
@@ -662,4 +663,538 @@ func TestConformanceETLFilterLogs(t *testing.T) {
 	want, _ := readExpected(t, dir, "token_transfers")
 	compareKeyed(t, tl, "token_transfers", "log_index", want, tokenTransferRecords(t, logs))
 	tl.log(t)
+}
+
+// ---- Fetcher against a scripted node ------------------------------------------
+
+// fakeNode is a scripted JSON-RPC node: handlers by method; a missing
+// method answers -32601. It counts HTTP requests and calls per method.
+type fakeNode struct {
+	*httptest.Server
+	mu       sync.Mutex
+	handlers map[string]func(params []json.RawMessage) (any, *rpcErrorObject)
+	requests int
+	calls    map[string]int
+}
+
+func newFakeNode(t testing.TB, handlers map[string]func(params []json.RawMessage) (any, *rpcErrorObject)) *fakeNode {
+	t.Helper()
+	n := &fakeNode{handlers: handlers, calls: map[string]int{}}
+	n.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		n.mu.Lock()
+		n.requests++
+		n.mu.Unlock()
+		type req struct {
+			ID     json.RawMessage   `json:"id"`
+			Method string            `json:"method"`
+			Params []json.RawMessage `json:"params"`
+		}
+		answer := func(q req) map[string]any {
+			n.mu.Lock()
+			n.calls[q.Method]++
+			h := n.handlers[q.Method]
+			n.mu.Unlock()
+			out := map[string]any{"jsonrpc": "2.0", "id": q.ID}
+			if h == nil {
+				out["error"] = &rpcErrorObject{Code: -32601, Message: "the method " + q.Method + " does not exist/is not available"}
+				return out
+			}
+			res, e := h(q.Params)
+			if e != nil {
+				out["error"] = e
+			} else {
+				out["result"] = res
+			}
+			return out
+		}
+		if bytes.HasPrefix(body, []byte("[")) {
+			var qs []req
+			json.Unmarshal(body, &qs)
+			out := make([]map[string]any, len(qs))
+			for i, q := range qs {
+				out[i] = answer(q)
+			}
+			json.NewEncoder(w).Encode(out)
+			return
+		}
+		var q req
+		json.Unmarshal(body, &q)
+		json.NewEncoder(w).Encode(answer(q))
+	}))
+	t.Cleanup(n.Close)
+	return n
+}
+
+func (n *fakeNode) stats() (requests int, calls map[string]int) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	c := map[string]int{}
+	for k, v := range n.calls {
+		c[k] = v
+	}
+	return n.requests, c
+}
+
+func (n *fakeNode) set(method string, h func([]json.RawMessage) (any, *rpcErrorObject)) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.handlers[method] = h
+}
+
+func (n *fakeNode) reset() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.requests = 0
+	n.calls = map[string]int{}
+}
+
+func paramUint(p json.RawMessage) uint64 {
+	var v hexutil.Uint64
+	json.Unmarshal(p, &v)
+	return uint64(v)
+}
+
+// synthNode serves a synthetic block through whichever methods are listed.
+func synthNode(t testing.TB, s *synthBlock, methods ...string) *fakeNode {
+	block, receipts, calls, parity := s.raw()
+	num := uint64(s.block.Number)
+	byHash := map[string]json.RawMessage{}
+	var rs []json.RawMessage
+	json.Unmarshal(receipts, &rs)
+	for i := range s.receipts {
+		byHash[s.receipts[i].TransactionHash.Hex()] = rs[i]
+	}
+	at := func(res json.RawMessage) func([]json.RawMessage) (any, *rpcErrorObject) {
+		return func(p []json.RawMessage) (any, *rpcErrorObject) {
+			if paramUint(p[0]) != num {
+				return nil, nil
+			}
+			return res, nil
+		}
+	}
+	all := map[string]func([]json.RawMessage) (any, *rpcErrorObject){
+		"eth_getBlockByNumber": at(block),
+		"eth_getBlockReceipts": at(receipts),
+		"eth_getTransactionReceipt": func(p []json.RawMessage) (any, *rpcErrorObject) {
+			var h string
+			json.Unmarshal(p[0], &h)
+			return byHash[h], nil
+		},
+		"debug_traceBlockByNumber": func(p []json.RawMessage) (any, *rpcErrorObject) {
+			if len(p) != 2 || !strings.Contains(string(p[1]), `"callTracer"`) {
+				return nil, &rpcErrorObject{Code: -32602, Message: "want the callTracer"}
+			}
+			return at(calls)(p)
+		},
+		"trace_block":     at(parity),
+		"eth_chainId":     func([]json.RawMessage) (any, *rpcErrorObject) { return "0x1", nil },
+		"eth_blockNumber": func([]json.RawMessage) (any, *rpcErrorObject) { return hexutil.EncodeUint64(num + 5), nil },
+	}
+	h := map[string]func([]json.RawMessage) (any, *rpcErrorObject){}
+	for _, m := range methods {
+		h[m] = all[m]
+	}
+	return newFakeNode(t, h)
+}
+
+func TestFetcherBlockReceiptsAndDebugTraces(t *testing.T) {
+	s := newSynthBlock(30, 11)
+	node := synthNode(t, s, "eth_getBlockByNumber", "eth_getBlockReceipts", "eth_getTransactionReceipt", "debug_traceBlockByNumber", "trace_block", "eth_chainId", "eth_blockNumber")
+	ctx := context.Background()
+	f, err := NewFetcher(NewClient(node.URL, fastOpts(0)), FetchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.FetchBlock(ctx, 1_000_000); err == nil || !strings.Contains(err.Error(), "call Detect first") {
+		t.Fatalf("FetchBlock before Detect: %v", err)
+	}
+	if err := f.Detect(ctx, 1_000_000); err != nil {
+		t.Fatal(err)
+	}
+	if f.Receipts() != ReceiptsBlock || f.Traces() != TracesDebug {
+		t.Fatalf("modes %s/%s, want block/debug", f.Receipts(), f.Traces())
+	}
+	node.reset()
+	d, err := f.FetchBlock(ctx, 1_000_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Receipts) != 30 || len(d.CallTraces) != 30 || d.ParityTraces != nil || d.Genesis != nil {
+		t.Fatalf("fetched %d receipts, %d call traces, parity %v", len(d.Receipts), len(d.CallTraces), d.ParityTraces != nil)
+	}
+	if reqs, _ := node.stats(); reqs != 1 {
+		t.Errorf("FetchBlock made %d HTTP requests, want 1 batch", reqs)
+	}
+	// RawBlock is what FetchBlock decodes: replaying it gives the same.
+	block, receipts, traces, err := f.RawBlock(ctx, 1_000_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d2, err := DecodeBlockData(block, receipts, traces, f.Traces())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(reencode(t, d), reencode(t, d2)) {
+		t.Error("RawBlock + DecodeBlockData differs from FetchBlock")
+	}
+	if id, err := f.ChainID(ctx); err != nil || id != 1 {
+		t.Errorf("ChainID = %d, %v", id, err)
+	}
+	if h, err := f.Head(ctx); err != nil || h != 1_000_005 {
+		t.Errorf("Head = %d, %v", h, err)
+	}
+	if _, err := f.FetchBlock(ctx, 2_000_000); !errors.Is(err, ErrNotFound) {
+		t.Errorf("FetchBlock of a block the node lacks: %v, want ErrNotFound", err)
+	}
+}
+
+func TestFetcherTxReceiptsAndParityTraces(t *testing.T) {
+	s := newSynthBlock(25, 12)
+	node := synthNode(t, s, "eth_getBlockByNumber", "eth_getTransactionReceipt", "trace_block")
+	ctx := context.Background()
+	f, _ := NewFetcher(NewClient(node.URL, fastOpts(0)), FetchOptions{Receipts: "auto", Traces: "auto"})
+	if err := f.Detect(ctx, 1_000_000); err != nil {
+		t.Fatal(err)
+	}
+	if f.Receipts() != ReceiptsTx || f.Traces() != TracesParity {
+		t.Fatalf("modes %s/%s, want tx/parity", f.Receipts(), f.Traces())
+	}
+	node.reset()
+	d, err := f.FetchBlock(ctx, 1_000_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Receipts) != 25 || d.CallTraces != nil || len(d.ParityTraces) != len(s.parity) {
+		t.Fatalf("fetched %d receipts, %d parity traces", len(d.Receipts), len(d.ParityTraces))
+	}
+	reqs, calls := node.stats()
+	if reqs != 2 || calls["eth_getTransactionReceipt"] != 25 {
+		t.Errorf("%d HTTP requests, %d receipt calls; want 2 requests (block+traces, then all receipts)", reqs, calls["eth_getTransactionReceipt"])
+	}
+}
+
+func TestFetcherSplitsLargeReceiptBatches(t *testing.T) {
+	s := newSynthBlock(maxBatch+3, 16)
+	node := synthNode(t, s, "eth_getBlockByNumber", "eth_getTransactionReceipt")
+	f, _ := NewFetcher(NewClient(node.URL, fastOpts(0)), FetchOptions{Receipts: ReceiptsTx, Traces: TracesNone})
+	d, err := f.FetchBlock(context.Background(), 1_000_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reqs, _ := node.stats(); len(d.Receipts) != maxBatch+3 || reqs != 3 {
+		t.Fatalf("%d receipts in %d HTTP requests, want %d in 3", len(d.Receipts), reqs, maxBatch+3)
+	}
+}
+
+func TestFetcherDetectNoTraces(t *testing.T) {
+	s := newSynthBlock(3, 13)
+	node := synthNode(t, s, "eth_getBlockByNumber", "eth_getBlockReceipts")
+	node.set("debug_traceBlockByNumber", func([]json.RawMessage) (any, *rpcErrorObject) {
+		return nil, &rpcErrorObject{Code: -32000, Message: "historical state 0xabc is not available"}
+	})
+	f, _ := NewFetcher(NewClient(node.URL, fastOpts(0)), FetchOptions{})
+	err := f.Detect(context.Background(), 1_000_000)
+	if err == nil {
+		t.Fatal("Detect succeeded on a node without usable traces")
+	}
+	for _, want := range []string{"supports neither", "debug_traceBlockByNumber", "historical state 0xabc is not available", "trace_block", "does not exist", "--traces none", node.URL} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	t.Logf("%v", err)
+	// With traces none the same node is fine.
+	f, _ = NewFetcher(NewClient(node.URL, fastOpts(0)), FetchOptions{Traces: "none"})
+	if err := f.Detect(context.Background(), 1_000_000); err != nil {
+		t.Fatal(err)
+	}
+	d, err := f.FetchBlock(context.Background(), 1_000_000)
+	if err != nil || d.CallTraces != nil || d.ParityTraces != nil {
+		t.Fatalf("FetchBlock with traces none: %v", err)
+	}
+}
+
+func TestFetcherDetectNodeDown(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusBadGateway) }))
+	defer srv.Close()
+	f, _ := NewFetcher(NewClient(srv.URL, fastOpts(1)), FetchOptions{})
+	err := f.Detect(context.Background(), 5)
+	if err == nil || !strings.Contains(err.Error(), "detect receipts mode") || !strings.Contains(err.Error(), "http 502") {
+		t.Fatalf("err = %v", err)
+	}
+	if f.Receipts() != ReceiptsAuto {
+		t.Errorf("receipts resolved to %s although the node never answered", f.Receipts())
+	}
+}
+
+func TestNewFetcherValidatesModes(t *testing.T) {
+	c := NewClient("http://127.0.0.1:1", fastOpts(0))
+	for _, o := range []FetchOptions{{Receipts: "blocks"}, {Traces: "geth"}, {Receipts: "Block"}} {
+		if _, err := NewFetcher(c, o); err == nil {
+			t.Errorf("NewFetcher(%+v) accepted", o)
+		} else {
+			t.Logf("%v", err)
+		}
+	}
+	if _, err := NewFetcher(nil, FetchOptions{}); err == nil {
+		t.Error("nil client accepted")
+	}
+}
+
+func TestFetcherRetriesInconsistentBlock(t *testing.T) {
+	s := newSynthBlock(4, 14)
+	block, receipts, _, _ := s.raw()
+	other := newSynthBlock(4, 15)
+	_, otherReceipts, _, _ := other.raw()
+	var served int
+	var mu sync.Mutex
+	node := newFakeNode(t, map[string]func([]json.RawMessage) (any, *rpcErrorObject){
+		"eth_getBlockByNumber": func([]json.RawMessage) (any, *rpcErrorObject) { return block, nil },
+		"eth_getBlockReceipts": func([]json.RawMessage) (any, *rpcErrorObject) {
+			mu.Lock()
+			defer mu.Unlock()
+			served++
+			if served == 1 {
+				return otherReceipts, nil // a reorg between the calls
+			}
+			return receipts, nil
+		},
+	})
+	f, _ := NewFetcher(NewClient(node.URL, fastOpts(0)), FetchOptions{Receipts: "block", Traces: "none"})
+	if _, err := f.FetchBlock(context.Background(), 1_000_000); err != nil {
+		t.Fatalf("FetchBlock after one inconsistent answer: %v", err)
+	}
+	node.set("eth_getBlockReceipts", func([]json.RawMessage) (any, *rpcErrorObject) { return otherReceipts, nil })
+	_, err := f.FetchBlock(context.Background(), 1_000_000)
+	if err == nil || !strings.Contains(err.Error(), "block 1000000: receipts: receipt 0 has blockHash") || !strings.Contains(err.Error(), "after 3 attempts") {
+		t.Fatalf("err = %v", err)
+	}
+	node.set("eth_getBlockReceipts", func([]json.RawMessage) (any, *rpcErrorObject) { return receipts, nil })
+	if _, err := f.FetchBlock(context.Background(), 999); err == nil || !strings.Contains(err.Error(), "node returned block 1000000") {
+		t.Fatalf("wrong block number: %v", err)
+	}
+}
+
+func TestFetcherGenesisAllocations(t *testing.T) {
+	genesis := json.RawMessage(`{"number":"0x0","hash":"0x` + strings.Repeat("11", 32) + `","parentHash":"0x` + strings.Repeat("00", 32) + `","transactions":[],"uncles":[]}`)
+	pages := []string{
+		`{"root":"ab","accounts":{"0x00000000000000000000000000000000000000bb":{"balance":"1000000000000000000000","nonce":0,"root":"0x56","codeHash":"0xc5","address":"0x00000000000000000000000000000000000000bb","key":"0x01"},"0x00000000000000000000000000000000000000Aa":{"balance":"5","nonce":0,"root":"0x56","codeHash":"0xc5","address":"0x00000000000000000000000000000000000000aa","key":"0x02"}},"next":"0x03"}`,
+		`{"root":"ab","accounts":{"0x00000000000000000000000000000000000000cc":{"balance":"0","nonce":1,"root":"0x56","codeHash":"0xc5","address":"0x00000000000000000000000000000000000000cc","key":"0x04"}}}`,
+	}
+	handlers := func() map[string]func([]json.RawMessage) (any, *rpcErrorObject) {
+		return map[string]func([]json.RawMessage) (any, *rpcErrorObject){
+			"eth_getBlockByNumber": func([]json.RawMessage) (any, *rpcErrorObject) { return genesis, nil },
+			"debug_traceBlockByNumber": func([]json.RawMessage) (any, *rpcErrorObject) {
+				return nil, &rpcErrorObject{Code: -32000, Message: "genesis is not traceable"}
+			},
+			"eth_getBlockReceipts": func([]json.RawMessage) (any, *rpcErrorObject) { return json.RawMessage("[]"), nil },
+		}
+	}
+	ctx := context.Background()
+
+	h := handlers()
+	h["debug_accountRange"] = func(p []json.RawMessage) (any, *rpcErrorObject) {
+		var start string
+		json.Unmarshal(p[1], &start)
+		if start == "0x03" {
+			return json.RawMessage(pages[1]), nil
+		}
+		return json.RawMessage(pages[0]), nil
+	}
+	node := newFakeNode(t, h)
+	f, _ := NewFetcher(NewClient(node.URL, fastOpts(0)), FetchOptions{})
+	if err := f.Detect(ctx, 0); err != nil {
+		t.Fatal(err) // the genesis probe fails in a way that still proves debug works
+	}
+	if f.Traces() != TracesDebug {
+		t.Fatalf("traces %s, want debug", f.Traces())
+	}
+	node.reset()
+	d, err := f.FetchBlock(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := fmt.Sprint(d.Genesis)
+	want := fmt.Sprint([]GenesisAccount{
+		{Address: common.HexToAddress("0xaa"), Balance: *u256P(5)},
+		{Address: common.HexToAddress("0xbb"), Balance: hexutil.U256(*uint256.MustFromDecimal("1000000000000000000000"))},
+		{Address: common.HexToAddress("0xcc")},
+	})
+	if got != want {
+		t.Fatalf("genesis %s, want %s", got, want)
+	}
+	if _, calls := node.stats(); calls["debug_traceBlockByNumber"]+calls["eth_getBlockReceipts"] != 0 || calls["debug_accountRange"] != 2 {
+		t.Errorf("calls for block 0: %v", calls)
+	}
+
+	// Accounts the node cannot name make the allocations unusable.
+	h = handlers()
+	h["debug_accountRange"] = func([]json.RawMessage) (any, *rpcErrorObject) {
+		return json.RawMessage(`{"root":"ab","accounts":{"pre(0x1234)":{"balance":"7","key":"0x1234"}}}`), nil
+	}
+	f, _ = NewFetcher(NewClient(newFakeNode(t, h).URL, fastOpts(0)), FetchOptions{Receipts: "block", Traces: "debug"})
+	if _, err := f.FetchBlock(ctx, 0); err == nil || !strings.Contains(err.Error(), "--cache.preimages") {
+		t.Fatalf("missing preimages: %v", err)
+	}
+
+	// debug_dumpBlock is the fallback; a truncated dump is an error.
+	h = handlers()
+	h["debug_dumpBlock"] = func([]json.RawMessage) (any, *rpcErrorObject) { return json.RawMessage(pages[1]), nil }
+	f, _ = NewFetcher(NewClient(newFakeNode(t, h).URL, fastOpts(0)), FetchOptions{Receipts: "block", Traces: "debug"})
+	if d, err := f.FetchBlock(ctx, 0); err != nil || len(d.Genesis) != 1 {
+		t.Fatalf("dumpBlock fallback: %v, %v", d, err)
+	}
+	h["debug_dumpBlock"] = func([]json.RawMessage) (any, *rpcErrorObject) { return json.RawMessage(pages[0]), nil }
+	f, _ = NewFetcher(NewClient(newFakeNode(t, h).URL, fastOpts(0)), FetchOptions{Receipts: "block", Traces: "debug"})
+	if _, err := f.FetchBlock(ctx, 0); err == nil || !strings.Contains(err.Error(), "truncated") {
+		t.Fatalf("truncated dump: %v", err)
+	}
+}
+
+func TestFetcherBlockHash(t *testing.T) {
+	hdr := `{"number":"0x10","hash":"0x` + strings.Repeat("aa", 32) + `","parentHash":"0x` + strings.Repeat("bb", 32) + `","transactions":["0x` + strings.Repeat("cc", 32) + `"]}`
+	node := newFakeNode(t, map[string]func([]json.RawMessage) (any, *rpcErrorObject){
+		"eth_getBlockByNumber": func(p []json.RawMessage) (any, *rpcErrorObject) {
+			if string(p[1]) != "false" {
+				return nil, &rpcErrorObject{Code: -32602, Message: "want false"}
+			}
+			if paramUint(p[0]) == 0x10 {
+				return json.RawMessage(hdr), nil
+			}
+			return nil, nil
+		},
+	})
+	f, _ := NewFetcher(NewClient(node.URL, fastOpts(0)), FetchOptions{})
+	hash, parent, err := f.BlockHash(context.Background(), 16)
+	if err != nil || hash != common.HexToHash("0x"+strings.Repeat("aa", 32)) || parent != common.HexToHash("0x"+strings.Repeat("bb", 32)) {
+		t.Fatalf("BlockHash = %s %s %v", hash, parent, err)
+	}
+	if _, _, err := f.BlockHash(context.Background(), 17); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("BlockHash of a missing block: %v", err)
+	}
+}
+
+// ---- against a real go-ethereum node ------------------------------------------------
+
+// TestFetcherAgainstGeth runs the scenario workload (value transfers,
+// contract calls that forward, revert and self-destruct, ERC-20, WETH,
+// ERC-721) on an in-process go-ethereum node and fetches every block over
+// HTTP in both receipt modes, checking what only a real node can show:
+// that Detect picks block receipts and debug traces, that genesis comes
+// with its allocations, that both modes agree, and that the call traces,
+// receipts and logs are consistent with one another.
+func TestFetcherAgainstGeth(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a go-ethereum node")
+	}
+	ctx := context.Background()
+	node, err := scenario.NewNode(scenario.NodeConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { node.Close() })
+	res, err := scenario.RunWorkload(ctx, node, scenario.WorkloadConfig{Txs: 120, TxsPerBlock: 15, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := NewClient(node.URL(), fastOpts(2))
+	auto, err := NewFetcher(c, FetchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, err := auto.Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := auto.Detect(ctx, head); err != nil {
+		t.Fatal(err)
+	}
+	if auto.Receipts() != ReceiptsBlock || auto.Traces() != TracesDebug {
+		t.Fatalf("modes on geth: %s/%s, want block/debug", auto.Receipts(), auto.Traces())
+	}
+	if id, err := auto.ChainID(ctx); err != nil || id != node.ChainID().Uint64() {
+		t.Fatalf("ChainID = %d, %v", id, err)
+	}
+	perTx, _ := NewFetcher(c, FetchOptions{Receipts: ReceiptsTx, Traces: TracesDebug})
+	// geth will not trace genesis; probing there must still find debug.
+	fromZero, _ := NewFetcher(c, FetchOptions{})
+	if err := fromZero.Detect(ctx, 0); err != nil || fromZero.Traces() != TracesDebug {
+		t.Fatalf("Detect at genesis: %v, traces %s", err, fromZero.Traces())
+	}
+	if _, err := auto.FetchBlock(ctx, head+1); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("FetchBlock past the head: %v, want ErrNotFound", err)
+	}
+
+	genesis, err := auto.FetchBlock(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	funded := map[common.Address]bool{}
+	for _, g := range genesis.Genesis {
+		if (*uint256.Int)(&g.Balance).ToBig().Cmp(scenario.Funding()) == 0 {
+			funded[g.Address] = true
+		}
+	}
+	for _, a := range node.Addresses() {
+		if !funded[a] {
+			t.Errorf("genesis allocations lack %s with its funding", a)
+		}
+	}
+
+	var txs, traces, events, suicides int
+	for n := uint64(1); n <= head; n++ {
+		d, err := auto.FetchBlock(ctx, n)
+		if err != nil {
+			t.Fatalf("FetchBlock(%d): %v", n, err)
+		}
+		d2, err := perTx.FetchBlock(ctx, n)
+		if err != nil {
+			t.Fatalf("FetchBlock(%d) with per-transaction receipts: %v", n, err)
+		}
+		if !bytes.Equal(reencode(t, d), reencode(t, d2)) {
+			t.Errorf("block %d: block and tx receipt modes differ", n)
+		}
+		hash, parent, err := auto.BlockHash(ctx, n)
+		if err != nil || hash != d.Block.Hash || parent != d.Block.ParentHash {
+			t.Errorf("BlockHash(%d) = %s, %s, %v", n, hash, parent, err)
+		}
+		flat := FlattenCallTraces(&d.Block, d.CallTraces)
+		traces += len(flat)
+		for _, ft := range flat {
+			r := &d.Receipts[ft.TxIndex]
+			if len(ft.TraceAddress) == 0 && r.Status != nil && uint64(*r.Status) != uint64(ft.Status) {
+				t.Errorf("block %d tx %d: receipt status %d, top trace status %d (%s)", n, ft.TxIndex, *r.Status, ft.Status, ft.Error)
+			}
+			if ft.TxHash == nil || *ft.TxHash != d.Block.Transactions[ft.TxIndex].Hash {
+				t.Errorf("block %d tx %d: trace names transaction %v", n, ft.TxIndex, ft.TxHash)
+			}
+			if ft.Type == "suicide" {
+				suicides++
+				if ft.From == nil || ft.To == nil {
+					t.Errorf("block %d tx %d: self-destruct without from/to: %+v", n, ft.TxIndex, ft)
+				}
+			}
+		}
+		for i := range d.Receipts {
+			txs++
+			for j := range d.Receipts[i].Logs {
+				_, err := DecodeValueLog(&d.Receipts[i].Logs[j])
+				var mal *MalformedLogError
+				switch {
+				case err == nil:
+					events++
+				case errors.As(err, &mal):
+					t.Errorf("block %d: %v", n, err)
+				}
+			}
+		}
+	}
+	if want := len(res.TxHashes); txs != want {
+		t.Errorf("fetched %d transactions, the workload sent %d", txs, want)
+	}
+	if events == 0 || suicides == 0 {
+		t.Errorf("%d value events and %d self-destructs: the workload makes both", events, suicides)
+	}
+	t.Logf("fetched %d blocks, %d transactions, %d flat traces (%d self-destructs), %d value events, %d genesis accounts", head, txs, traces, suicides, events, len(genesis.Genesis))
 }

@@ -48,6 +48,7 @@ type Config struct {
 type Summary struct {
 	Blocks, Transfers int
 	MalformedLogs     int
+	UnbackedWraps     int
 	Reorgs            int
 	RolledBack        int
 	Last              uint64
@@ -330,6 +331,7 @@ func (in *Ingester) account(f fetched) {
 	in.sum.Blocks++
 	in.sum.Transfers += len(f.block.Transfers)
 	in.sum.Last, in.sum.HasLast = f.block.Height, true
+	in.sum.UnbackedWraps += f.stats.UnbackedWraps
 	for _, m := range f.stats.MalformedLogs {
 		in.sum.MalformedLogs++
 		in.cfg.Log.Warn("malformed token log skipped", "block", f.block.Height, "detail", m.Error())

@@ -137,7 +137,7 @@ func TestConformanceETLGethTraces(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := filepath.Join(res, "test_extract_geth_traces_job", tc.name)
 			srv := newReplayServer(t, dir)
-			raw, err := NewClient(srv.URL, fastOpts(0)).Call(context.Background(), "debug_traceBlockByNumber", hexutil.EncodeUint64(tc.block), callTracerConfig)
+			raw, err := NewClient(srv.URL, fastOpts(0)).Call(context.Background(), "debug_traceBlockByNumber", hexutil.EncodeUint64(tc.block), callTracerConfig())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -14,6 +14,11 @@ type ExtractStats struct {
 	// MalformedLogs are Transfer/Deposit/Withdrawal logs whose layout could
 	// not be decoded; they are skipped, counted and reported, never fatal.
 	MalformedLogs []*MalformedLogError
+	// UnbackedWraps counts Deposit/Withdrawal logs skipped because no ether
+	// of that amount moved into (or out of) the emitting contract in the
+	// same transaction: vaults and staking contracts reuse WETH's event
+	// signatures without wrapping ether.
+	UnbackedWraps int
 }
 
 var gweiInWei = uint256.NewInt(1_000_000_000)
@@ -54,7 +59,7 @@ func Extract(d *BlockData) (*chain.Block, ExtractStats, error) {
 	for i := range blk.Transactions {
 		tx := &blk.Transactions[i]
 		r := &d.Receipts[i]
-		e := emitter{b: b, txIndex: uint32(i), txHash: chain.Hash(tx.Hash)}
+		e := emitter{b: b, txIndex: uint32(i), txHash: chain.Hash(tx.Hash), first: len(b.Transfers), traced: flat != nil}
 		ok := succeeded(r, byTx[i])
 		b.Txs = append(b.Txs, chain.Tx{Hash: e.txHash, Index: e.txIndex, Success: ok})
 		if ok {
@@ -118,6 +123,22 @@ type emitter struct {
 	txIndex uint32
 	txHash  chain.Hash
 	seq     uint32
+	first   int  // index in b.Transfers of this transaction's first transfer
+	traced  bool // internal transfers are known, so wraps can be checked
+}
+
+// etherMoved reports whether this transaction moved exactly amount of ether
+// into (in) or out of (!in) contract.
+func (e *emitter) etherMoved(contract chain.Address, amount *uint256.Int, in bool) bool {
+	for _, t := range e.b.Transfers[e.first:] {
+		if t.Kind != chain.KindNative && t.Kind != chain.KindInternal || !t.Amount.Eq(amount) {
+			continue
+		}
+		if (in && t.To == contract) || (!in && t.From == contract) {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *emitter) emit(k chain.Kind, from, to chain.Address, asset chain.Asset, amount *uint256.Int, tokenID *uint256.Int) {
@@ -207,8 +228,16 @@ func (e *emitter) logs(r *Receipt, stats *ExtractStats) {
 		case ERC721Transfer:
 			e.emit(chain.KindToken, evm(ev.From), evm(ev.To), chain.Asset{Kind: chain.ERC721, Contract: token}, uint256.NewInt(1), ev.TokenID)
 		case Deposit:
+			if e.traced && !e.etherMoved(token, &ev.Amount, true) {
+				stats.UnbackedWraps++
+				continue
+			}
 			e.emit(chain.KindToken, chain.Address{}, evm(ev.To), chain.Asset{Kind: chain.ERC20, Contract: token}, &ev.Amount, nil)
 		case Withdraw:
+			if e.traced && !e.etherMoved(token, &ev.Amount, false) {
+				stats.UnbackedWraps++
+				continue
+			}
 			e.emit(chain.KindToken, evm(ev.From), chain.Address{}, chain.Asset{Kind: chain.ERC20, Contract: token}, &ev.Amount, nil)
 		}
 	}
