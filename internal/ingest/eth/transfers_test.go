@@ -164,7 +164,7 @@ func TestExtractTokenLogs(t *testing.T) {
 }
 
 func TestExtractBlockLevel(t *testing.T) {
-	block := blockJSON(`,"withdrawals":[{"index":"0x0","validatorIndex":"0x1","address":"`+bobHex+`","amount":"0x3"}]`)
+	block := blockJSON(`,"withdrawals":[{"index":"0x0","validatorIndex":"0x1","address":"` + bobHex + `","amount":"0x3"}]`)
 	traces := fmt.Sprintf(`[{"action":{"author":"%s","rewardType":"block","value":"0x1bc16d674ec80000"},"blockHash":"%s","blockNumber":5,"result":null,"subtraces":0,"traceAddress":[],"type":"reward"}]`, minerHex, hash(5))
 	b, _ := extract(t, block, "[]", traces, TracesParity)
 	want := "B/0 coinbase -->miner 2000000000000000000 eth\nB/1 withdrawal -->bob 3000000000 eth\n"
