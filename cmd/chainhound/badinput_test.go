@@ -111,7 +111,10 @@ func TestBadNodeResponsesLeaveStoreUnchanged(t *testing.T) {
 	dir := t.TempDir()
 	mustCLI(t, "ingest", "eth", "--rpc", n.URL(), "--data", dir)
 	before := export(t, dir)
-	workload(t, n, 20, 6) // new blocks the broken answers are about
+	workload(t, n, 20, 6)                 // a new block the broken answers are about
+	if _, err := n.Commit(); err != nil { // and one above it, where ingest probes the node's abilities
+		t.Fatal(err)
+	}
 	next := mustCursor(t, dir) + 1
 
 	truncate := func(w http.ResponseWriter, real []byte) { w.Write(real[:len(real)/2]) }

@@ -967,7 +967,7 @@ func TestFetcherRetriesInconsistentBlock(t *testing.T) {
 	}
 	node.set("eth_getBlockReceipts", func([]json.RawMessage) (any, *rpcErrorObject) { return otherReceipts, nil })
 	_, err := f.FetchBlock(context.Background(), 1_000_000)
-	if err == nil || !strings.Contains(err.Error(), "block 1000000: receipts: receipt 0 has blockHash") || !strings.Contains(err.Error(), "after 3 attempts") {
+	if err == nil || !strings.Contains(err.Error(), "block 1000000: eth_getBlockReceipts: receipt 0 has blockHash") || !strings.Contains(err.Error(), "after 3 attempts") {
 		t.Fatalf("err = %v", err)
 	}
 	node.set("eth_getBlockReceipts", func([]json.RawMessage) (any, *rpcErrorObject) { return receipts, nil })
