@@ -9,6 +9,7 @@ import (
 
 	"github.com/chainhound/chainhound/internal/chain"
 	"github.com/chainhound/chainhound/internal/ledger"
+	"github.com/chainhound/chainhound/internal/store"
 )
 
 func addressCommand() command {
@@ -19,45 +20,23 @@ func addressCommand() command {
 		example: "chainhound address 0x47666fab8bd0ac7003bce3f5c3585383f09486e2 --output json",
 	}
 	c.run = func(ctx context.Context, e *env, args []string) error {
-		fs := newFlags(&c, e)
-		data := dataFlag(fs)
-		chainName := fs.String("chain", "eth", "chain of the address")
-		output := fs.String("output", "table", "table or json")
-		pos, err := parse(fs, args)
+		q, err := openLookup(&c, e, args, "address")
 		if err != nil {
 			return err
 		}
-		if len(pos) != 1 {
-			return usagef("want exactly one address, got %d arguments", len(pos))
-		}
-		if *output != "table" && *output != "json" {
-			return usagef("--output %q: want table or json", *output)
-		}
-		ch, err := chain.ParseChain(*chainName)
+		defer q.st.Close()
+		a, err := parseAddress(q.chain, q.arg)
 		if err != nil {
 			return usageError{err.Error()}
 		}
-		a, err := parseAddress(ch, pos[0])
-		if err != nil {
-			return usageError{err.Error()}
-		}
-		st, err := openReadStore(*data)
+		acc, err := ledger.Summarize(q.st, a)
 		if err != nil {
 			return err
 		}
-		defer st.Close()
-		net, _, err := st.Network(ch)
-		if err != nil {
-			return err
+		if q.output == "json" {
+			return writeJSON(e, accountJSON(q.caip2, acc))
 		}
-		acc, err := ledger.Summarize(st, a)
-		if err != nil {
-			return err
-		}
-		if *output == "json" {
-			return writeJSON(e, accountJSON(net.CAIP2, acc))
-		}
-		return printAccount(e, net.CAIP2, acc)
+		return printAccount(e, q.caip2, acc)
 	}
 	return c
 }
@@ -132,50 +111,28 @@ func txCommand() command {
 		example: "chainhound tx 0x46deef0f52e3a983b67abf4714448a41dd7ffd6d32d32da69d62081c68ad7882",
 	}
 	c.run = func(ctx context.Context, e *env, args []string) error {
-		fs := newFlags(&c, e)
-		data := dataFlag(fs)
-		chainName := fs.String("chain", "eth", "chain of the transaction")
-		output := fs.String("output", "table", "table or json")
-		pos, err := parse(fs, args)
+		q, err := openLookup(&c, e, args, "transaction hash")
 		if err != nil {
 			return err
 		}
-		if len(pos) != 1 {
-			return usagef("want exactly one transaction hash, got %d arguments", len(pos))
-		}
-		if *output != "table" && *output != "json" {
-			return usagef("--output %q: want table or json", *output)
-		}
-		ch, err := chain.ParseChain(*chainName)
+		defer q.st.Close()
+		h, err := chain.ParseHash(q.arg)
 		if err != nil {
 			return usageError{err.Error()}
 		}
-		h, err := chain.ParseHash(pos[0])
-		if err != nil {
-			return usageError{err.Error()}
-		}
-		st, err := openReadStore(*data)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		net, _, err := st.Network(ch)
-		if err != nil {
-			return err
-		}
-		info, ok, err := st.Tx(ch, h)
+		info, ok, err := q.st.Tx(q.chain, h)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			return fmt.Errorf("transaction %s is not in the store at %s", h, *data)
+			return fmt.Errorf("transaction %s is not in the store at %s", h, q.st.Dir())
 		}
-		out := txOut{Chain: net.CAIP2, Hash: info.Hash.String(), Block: info.Block, BlockHash: info.BlockHash.String(),
+		out := txOut{Chain: q.caip2, Hash: info.Hash.String(), Block: info.Block, BlockHash: info.BlockHash.String(),
 			Index: info.Index, Success: info.Success, Time: isoTime(info.Time), Transfers: []transferRecord{}}
 		for _, r := range info.Transfers {
-			out.Transfers = append(out.Transfers, newTransferRecord(net.CAIP2, r))
+			out.Transfers = append(out.Transfers, newTransferRecord(q.caip2, r))
 		}
-		if *output == "json" {
+		if q.output == "json" {
 			return writeJSON(e, out)
 		}
 		status := "success"
@@ -216,4 +173,47 @@ func writeJSON(e *env, v any) error {
 	enc := json.NewEncoder(e.stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// lookupArgs is what a one-argument query command (address, tx) has parsed and
+// opened: the store, the chain and its CAIP-2 id, the argument, the format.
+type lookupArgs struct {
+	st     *store.DB
+	chain  chain.Chain
+	caip2  string
+	arg    string
+	output string
+}
+
+// openLookup parses the flags shared by the lookup commands and opens the
+// store; what names the one positional argument in errors.
+func openLookup(c *command, e *env, args []string, what string) (lookupArgs, error) {
+	fs := newFlags(c, e)
+	data := dataFlag(fs)
+	chainName := fs.String("chain", "eth", "chain to look in")
+	output := fs.String("output", "table", "table or json")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return lookupArgs{}, err
+	}
+	if len(pos) != 1 {
+		return lookupArgs{}, usagef("want exactly one %s, got %d arguments", what, len(pos))
+	}
+	if *output != "table" && *output != "json" {
+		return lookupArgs{}, usagef("--output %q: want table or json", *output)
+	}
+	ch, err := chain.ParseChain(*chainName)
+	if err != nil {
+		return lookupArgs{}, usageError{err.Error()}
+	}
+	st, err := openReadStore(*data)
+	if err != nil {
+		return lookupArgs{}, err
+	}
+	net, _, err := st.Network(ch)
+	if err != nil {
+		st.Close()
+		return lookupArgs{}, err
+	}
+	return lookupArgs{st: st, chain: ch, caip2: net.CAIP2, arg: pos[0], output: *output}, nil
 }
