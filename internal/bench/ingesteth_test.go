@@ -11,7 +11,7 @@ func BenchmarkIngestEth(b *testing.B) {
 	var res IngestEthResult
 	for b.Loop() {
 		var err error
-		res, err = IngestEth(context.Background(), IngestEthConfig{Blocks: 3000, Distinct: 256})
+		res, err = IngestEth(context.Background(), IngestEthConfig{Blocks: 1000, Distinct: 32})
 		if err != nil {
 			b.Fatal(err)
 		}

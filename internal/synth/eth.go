@@ -58,72 +58,151 @@ func addr(tag, n uint64) string { return fmt.Sprintf("0x%08x%032x", tag, n) }
 
 const transferTopic = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
 
-// Block generates block n. Transactions are a mix of plain sends (50%),
-// ERC-20 transfers (30%) and contract calls that forward value to two
-// addresses (20%); every fifth contract call fails.
+// Block generates block n. The mix follows the shape of real mainnet blocks
+// 15,000,000-15,000,004 as recorded in GraphSense's test data
+// (../shared/data/graphsense-spark-tests, account/eth/tokens): per
+// transaction 5-8 logs of which about half are ERC-20 Transfers, 12-19 call
+// frames of which about a fifth move value and a third are static or
+// delegate calls, and ~400 bytes of calldata. Here: 35% plain sends, 30%
+// ERC-20 transfers, 35% DeFi-style calls (a swap-like tree of ~36 frames,
+// 14 logs, 6 of them Transfers, ether paid out through WETH), one in
+// fourteen of which fails.
 func (g *EthGen) Block(n uint64) EthBlock {
 	rng := rand.New(rand.NewPCG(g.cfg.Seed, n))
-	var blk, rcp, trc strings.Builder
+	b := &blockWriter{g: g, rng: rng, n: n, hash: BlockHash(n)}
 	baseFee := uint64(1_000_000_000 + rng.IntN(20)*100_000_000)
-	miner := addr(0xc0ffee, uint64(rng.IntN(10)))
-	hash := BlockHash(n)
 	parent := word(0xb10c, n-1)
 	if n == 0 {
 		parent = word(0, 0)
 	}
-	fmt.Fprintf(&blk, `{"number":"0x%x","hash":"%s","parentHash":"%s","miner":"%s","timestamp":"0x%x","baseFeePerGas":"0x%x","gasLimit":"0x1c9c380","gasUsed":"0xe4e1c0","difficulty":"0x0","size":"0x1000","extraData":"0x","logsBloom":"0x","sha3Uncles":"%s","stateRoot":"%s","transactionsRoot":"%s","receiptsRoot":"%s","uncles":[],"transactions":[`,
-		n, hash, parent, miner, 1_700_000_000+n*12, baseFee, word(1, 0), word(2, n), word(3, n), word(4, n))
-	rcp.WriteByte('[')
-	trc.WriteByte('[')
-	cum := uint64(0)
+	fmt.Fprintf(&b.blk, `{"number":"0x%x","hash":"%s","parentHash":"%s","miner":"%s","timestamp":"0x%x","baseFeePerGas":"0x%x","gasLimit":"0x1c9c380","gasUsed":"0xe4e1c0","difficulty":"0x0","size":"0x1000","extraData":"0x","logsBloom":"0x","sha3Uncles":"%s","stateRoot":"%s","transactionsRoot":"%s","receiptsRoot":"%s","uncles":[],"transactions":[`,
+		n, b.hash, parent, addr(0xc0ffee, uint64(rng.IntN(10))), 1_700_000_000+n*12, baseFee, word(1, 0), word(2, n), word(3, n), word(4, n))
+	b.rcp.WriteByte('[')
+	b.trc.WriteByte('[')
 	for i := 0; i < g.cfg.TxsPerBlock; i++ {
 		if i > 0 {
-			blk.WriteByte(',')
-			rcp.WriteByte(',')
-			trc.WriteByte(',')
+			b.blk.WriteByte(',')
+			b.rcp.WriteByte(',')
+			b.trc.WriteByte(',')
 		}
-		txh := word(0x7e, n<<16|uint64(i))
-		from := addr(0xacc, uint64(rng.IntN(g.cfg.Addresses)))
-		to := addr(0xacc, uint64(rng.IntN(g.cfg.Addresses)))
-		value := uint64(rng.Int64N(1e18))
-		tip := uint64(rng.IntN(3_000_000_000))
-		kind := rng.IntN(10)
-		gas, status := uint64(21000), 1
-		input, logs, calls := "0x", "", ""
-		switch {
-		case kind >= 5 && kind < 8: // ERC-20 transfer
-			token := addr(0x70c, uint64(rng.IntN(g.cfg.Tokens)))
-			dst := addr(0xacc, uint64(rng.IntN(g.cfg.Addresses)))
-			gas, value = 52000, 0
-			input = "0xa9059cbb000000000000000000000000" + dst[2:] + fmt.Sprintf("%064x", rng.Int64())
-			logs = fmt.Sprintf(`{"address":"%s","topics":["%s","0x000000000000000000000000%s","0x000000000000000000000000%s"],"data":"0x%064x","blockNumber":"0x%x","blockHash":"%s","transactionHash":"%s","transactionIndex":"0x%x","logIndex":"0x%x","removed":false}`,
-				token, transferTopic, from[2:], dst[2:], rng.Int64(), n, hash, txh, i, i)
-			calls = fmt.Sprintf(`{"type":"CALL","from":"%s","to":"%s","value":"0x0","gas":"0x10000","gasUsed":"0x8000","input":"%s","output":"0x"}`, from, token, input)
-			to = token
-		case kind >= 8: // contract call forwarding value to two addresses
-			gas = 80000
-			if rng.IntN(5) == 0 {
-				status = 0
-			}
-			a, b := addr(0xacc, uint64(rng.IntN(g.cfg.Addresses))), addr(0xacc, uint64(rng.IntN(g.cfg.Addresses)))
-			errField := ""
-			if status == 0 {
-				errField = `,"error":"execution reverted"`
-			}
-			calls = fmt.Sprintf(`{"type":"CALL","from":"%s","to":"%s","value":"0x%x","gas":"0x20000","gasUsed":"0x13880","input":"0x","output":"0x"%s,"calls":[{"type":"CALL","from":"%s","to":"%s","value":"0x%x","gas":"0x8000","gasUsed":"0x0","input":"0x"},{"type":"CALL","from":"%s","to":"%s","value":"0x%x","gas":"0x8000","gasUsed":"0x0","input":"0x"}]}`,
-				from, to, value, errField, to, a, value/2, to, b, value/2)
-		default:
-			calls = fmt.Sprintf(`{"type":"CALL","from":"%s","to":"%s","value":"0x%x","gas":"0x5208","gasUsed":"0x0","input":"0x"}`, from, to, value)
-		}
-		cum += gas
-		fmt.Fprintf(&blk, `{"hash":"%s","nonce":"0x%x","blockHash":"%s","blockNumber":"0x%x","transactionIndex":"0x%x","from":"%s","to":"%s","value":"0x%x","gas":"0x%x","gasPrice":"0x%x","maxFeePerGas":"0x%x","maxPriorityFeePerGas":"0x%x","input":"%s","type":"0x2","chainId":"0x1","accessList":[],"v":"0x0","r":"0x1","s":"0x1","yParity":"0x0"}`,
-			txh, rng.IntN(1000), hash, n, i, from, to, value, gas*2, baseFee+tip, baseFee*2+tip, tip, input)
-		fmt.Fprintf(&rcp, `{"transactionHash":"%s","transactionIndex":"0x%x","blockHash":"%s","blockNumber":"0x%x","from":"%s","to":"%s","cumulativeGasUsed":"0x%x","gasUsed":"0x%x","contractAddress":null,"logs":[%s],"logsBloom":"0x","status":"0x%x","effectiveGasPrice":"0x%x","type":"0x2"}`,
-			txh, i, hash, n, from, to, cum, gas, logs, status, baseFee+tip)
-		fmt.Fprintf(&trc, `{"txHash":"%s","result":%s}`, txh, calls)
+		b.tx(i, baseFee)
 	}
-	blk.WriteString(`]}`)
-	rcp.WriteByte(']')
-	trc.WriteByte(']')
-	return EthBlock{Number: n, Block: []byte(blk.String()), Receipts: []byte(rcp.String()), Traces: []byte(trc.String())}
+	b.blk.WriteString(`]}`)
+	b.rcp.WriteByte(']')
+	b.trc.WriteByte(']')
+	return EthBlock{Number: n, Block: []byte(b.blk.String()), Receipts: []byte(b.rcp.String()), Traces: []byte(b.trc.String())}
+}
+
+// blockWriter accumulates one block's three JSON documents.
+type blockWriter struct {
+	g             *EthGen
+	rng           *rand.Rand
+	n             uint64
+	hash          string
+	blk, rcp, trc strings.Builder
+	logs          []string
+	logIndex      int
+	cum           uint64
+}
+
+func (b *blockWriter) account() string { return addr(0xacc, uint64(b.rng.IntN(b.g.cfg.Addresses))) }
+func (b *blockWriter) token() string   { return addr(0x70c, uint64(b.rng.IntN(b.g.cfg.Tokens))) }
+
+// hexBytes returns n random bytes as hex without 0x.
+func (b *blockWriter) hexBytes(n int) string {
+	buf := make([]byte, n)
+	for i := range buf {
+		buf[i] = byte(b.rng.Uint32())
+	}
+	return fmt.Sprintf("%x", buf)
+}
+
+func (b *blockWriter) log(txh string, txi int, address string, topics []string, data string) {
+	b.logs = append(b.logs, fmt.Sprintf(`{"address":"%s","topics":["%s"],"data":"0x%s","blockNumber":"0x%x","blockHash":"%s","transactionHash":"%s","transactionIndex":"0x%x","logIndex":"0x%x","removed":false}`,
+		address, strings.Join(topics, `","`), data, b.n, b.hash, txh, txi, b.logIndex))
+	b.logIndex++
+}
+
+func topicAddr(a string) string { return "0x000000000000000000000000" + a[2:] }
+
+func (b *blockWriter) transferLog(txh string, txi int, token, from, to string) {
+	b.log(txh, txi, token, []string{transferTopic, topicAddr(from), topicAddr(to)}, fmt.Sprintf("%064x", b.rng.Int64()))
+}
+
+// frame renders one callTracer frame with calldata and return data.
+func (b *blockWriter) frame(typ, from, to string, value uint64, in, out int, errField, calls string) string {
+	v := ""
+	if typ == "CALL" || typ == "CREATE" {
+		v = fmt.Sprintf(`"value":"0x%x",`, value)
+	}
+	if calls != "" {
+		calls = `,"calls":[` + calls + `]`
+	}
+	return fmt.Sprintf(`{"type":"%s","from":"%s","to":"%s",%s"gas":"0x%x","gasUsed":"0x%x","input":"0x%s","output":"0x%s"%s%s}`,
+		typ, from, to, v, 30000+b.rng.IntN(200000), 5000+b.rng.IntN(50000), b.hexBytes(in), b.hexBytes(out), errField, calls)
+}
+
+func (b *blockWriter) tx(i int, baseFee uint64) {
+	txh := word(0x7e, b.n<<16|uint64(i))
+	from, to := b.account(), b.account()
+	value := uint64(b.rng.Int64N(1e18))
+	tip := uint64(b.rng.IntN(3_000_000_000))
+	gas, status, input := uint64(21000), 1, ""
+	b.logs = b.logs[:0]
+	var top string
+	switch k := b.rng.IntN(100); {
+	case k < 35: // plain send
+		top = b.frame("CALL", from, to, value, 0, 0, "", "")
+	case k < 65: // ERC-20 transfer
+		token, dst := b.token(), b.account()
+		gas, value, to = 52000, 0, token
+		input = "a9059cbb000000000000000000000000" + dst[2:] + fmt.Sprintf("%064x", b.rng.Int64())
+		b.transferLog(txh, i, token, from, dst)
+		top = b.frame("CALL", from, token, 0, 68, 32, "", "")
+	default: // DeFi-style call: a swap through pools, paid out in ether via WETH
+		gas, to = 250000, addr(0xdef1, uint64(b.rng.IntN(50)))
+		input = b.hexBytes(400)
+		errField := ""
+		if b.rng.IntN(14) == 0 {
+			status, errField = 0, `,"error":"execution reverted"`
+		}
+		top = b.frame("CALL", from, to, value, 400, 96, errField, b.swapTree(txh, i, from, to, value))
+		if status == 0 {
+			b.logs = b.logs[:0]
+		}
+	}
+	b.cum += gas
+	fmt.Fprintf(&b.blk, `{"hash":"%s","nonce":"0x%x","blockHash":"%s","blockNumber":"0x%x","transactionIndex":"0x%x","from":"%s","to":"%s","value":"0x%x","gas":"0x%x","gasPrice":"0x%x","maxFeePerGas":"0x%x","maxPriorityFeePerGas":"0x%x","input":"0x%s","type":"0x2","chainId":"0x1","accessList":[],"v":"0x0","r":"0x1%s","s":"0x1%s","yParity":"0x0"}`,
+		txh, b.rng.IntN(1000), b.hash, b.n, i, from, to, value, gas*2, baseFee+tip, baseFee*2+tip, tip, input, b.hexBytes(31), b.hexBytes(31))
+	fmt.Fprintf(&b.rcp, `{"transactionHash":"%s","transactionIndex":"0x%x","blockHash":"%s","blockNumber":"0x%x","from":"%s","to":"%s","cumulativeGasUsed":"0x%x","gasUsed":"0x%x","contractAddress":null,"logs":[%s],"logsBloom":"0x%s","status":"0x%x","effectiveGasPrice":"0x%x","type":"0x2"}`,
+		txh, i, b.hash, b.n, from, to, b.cum, gas, strings.Join(b.logs, ","), b.hexBytes(256), status, baseFee+tip)
+	fmt.Fprintf(&b.trc, `{"txHash":"%s","result":%s}`, txh, top)
+}
+
+// swapTree renders the inner frames of a DeFi-style call: five hops, each a
+// delegate call into a router library, static price reads, a pool call that
+// moves tokens, and finally WETH unwrapping ether back to the sender; with
+// the logs such calls leave (Transfers, Swap/Sync-like events, a Withdrawal).
+func (b *blockWriter) swapTree(txh string, i int, user, router string, value uint64) string {
+	var calls []string
+	weth := addr(0x3e7, 0)
+	for hop := 0; hop < 5; hop++ {
+		pool, tokIn, tokOut := addr(0x9001, uint64(b.rng.IntN(500))), b.token(), b.token()
+		lib := b.frame("DELEGATECALL", router, addr(0x11b, uint64(hop)), 0, 132, 64, "", "")
+		reads := b.frame("STATICCALL", router, pool, 0, 4, 96, "", "") + "," + b.frame("STATICCALL", router, tokIn, 0, 36, 32, "", "")
+		inner := b.frame("CALL", pool, tokOut, 0, 68, 32, "", b.frame("STATICCALL", tokOut, pool, 0, 36, 32, "", ""))
+		poolCall := b.frame("CALL", router, pool, 0, 164, 64, "", inner+","+b.frame("STATICCALL", pool, tokIn, 0, 36, 32, "", ""))
+		calls = append(calls, lib, reads, poolCall)
+		b.transferLog(txh, i, tokIn, user, pool)
+		b.log(txh, i, pool, []string{word(0x5a7, 0)}, b.hexBytes(64)) // Sync-like
+		if hop%2 == 0 {
+			b.log(txh, i, pool, []string{word(0x5aa, 0), topicAddr(router), topicAddr(user)}, b.hexBytes(128)) // Swap-like
+		}
+	}
+	out := value/2 + uint64(b.rng.Int64N(1e17))
+	withdraw := b.frame("CALL", router, weth, 0, 36, 0, "", b.frame("CALL", weth, router, out, 0, 0, "", ""))
+	payout := b.frame("CALL", router, user, out, 0, 0, "", "")
+	calls = append(calls, withdraw, payout)
+	b.log(txh, i, weth, []string{"0x7fcf532c15f0a6db0bd6d0e038bea71d30d808c7d98cb3bf7268a95bf5081b65", topicAddr(router)}, fmt.Sprintf("%064x", out))
+	return strings.Join(calls, ",")
 }

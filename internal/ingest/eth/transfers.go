@@ -3,6 +3,7 @@ package eth
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/chainhound/chainhound/internal/chain"
 	"github.com/ethereum/go-ethereum/common"
@@ -48,23 +49,31 @@ func Extract(d *BlockData) (*chain.Block, ExtractStats, error) {
 	if len(d.Receipts) != len(blk.Transactions) {
 		return nil, stats, fmt.Errorf("block %d: %d receipts for %d transactions", b.Height, len(d.Receipts), len(blk.Transactions))
 	}
-	var flat []FlatTrace
-	switch {
-	case d.CallTraces != nil:
-		flat = FlattenCallTraces(blk, d.CallTraces)
-	case d.ParityTraces != nil:
-		flat = FlattenParityTraces(d.ParityTraces, blk)
+	var parity []FlatTrace
+	var parityByTx [][]int // indexes into parity, per transaction; the last group is block-level
+	if d.ParityTraces != nil {
+		parity = FlattenParityTraces(d.ParityTraces, blk)
+		parityByTx = groupTraces(parity, len(blk.Transactions))
 	}
-	byTx := groupTraces(flat, len(blk.Transactions))
+	traced := d.CallTraces != nil || d.ParityTraces != nil
 	for i := range blk.Transactions {
 		tx := &blk.Transactions[i]
 		r := &d.Receipts[i]
-		e := emitter{b: b, txIndex: uint32(i), txHash: chain.Hash(tx.Hash), first: len(b.Transfers), traced: flat != nil}
-		ok := succeeded(r, byTx[i])
+		e := emitter{b: b, txIndex: uint32(i), txHash: chain.Hash(tx.Hash), first: len(b.Transfers), traced: traced}
+		var frames []valueFrame
+		switch {
+		case d.CallTraces != nil && d.CallTraces[i].Result != nil:
+			frames = callFrames(frames, d.CallTraces[i].Result, true, true)
+		case parity != nil:
+			for _, j := range parityByTx[i] {
+				frames = append(frames, parityFrame(&parity[j]))
+			}
+		}
+		ok := succeeded(r, frames)
 		b.Txs = append(b.Txs, chain.Tx{Hash: e.txHash, Index: e.txIndex, Success: ok})
 		if ok {
 			e.native(tx, r)
-			e.internal(byTx[i], blk)
+			e.internal(frames, blk)
 			e.logs(r, &stats)
 		}
 		if err := e.fees(tx, r, blk); err != nil {
@@ -72,8 +81,8 @@ func Extract(d *BlockData) (*chain.Block, ExtractStats, error) {
 		}
 	}
 	e := emitter{b: b, txIndex: chain.BlockLevel}
-	for _, t := range byTx[len(blk.Transactions)] {
-		if t.Type == "reward" && t.To != nil {
+	for _, j := range lastGroup(parityByTx) {
+		if t := &parity[j]; t.Type == "reward" && t.To != nil {
 			e.emit(chain.KindCoinbase, chain.Address{}, evm(*t.To), chain.NativeAsset, &t.Value, nil)
 		}
 	}
@@ -87,30 +96,85 @@ func Extract(d *BlockData) (*chain.Block, ExtractStats, error) {
 	return b, stats, nil
 }
 
-// groupTraces splits flat traces by transaction; the extra last group holds
-// block-level traces (rewards).
-func groupTraces(flat []FlatTrace, ntx int) [][]FlatTrace {
-	out := make([][]FlatTrace, ntx+1)
-	for _, t := range flat {
+// groupTraces splits flat traces by transaction, as indexes into flat; the
+// extra last group holds block-level traces (rewards).
+func groupTraces(flat []FlatTrace, ntx int) [][]int {
+	out := make([][]int, ntx+1)
+	for j, t := range flat {
 		i := t.TxIndex
 		if i < 0 || i >= ntx {
 			i = ntx
 		}
-		out[i] = append(out[i], t)
+		out[i] = append(out[i], j)
 	}
 	return out
+}
+
+func lastGroup(g [][]int) []int {
+	if len(g) == 0 {
+		return nil
+	}
+	return g[len(g)-1]
+}
+
+// valueFrame is what extraction needs of one call frame, from either trace
+// format: kind is call, delegatecall, staticcall, callcode, create, suicide
+// (or reward); ok is false when the frame or an ancestor failed.
+type valueFrame struct {
+	kind     string
+	from, to *common.Address
+	value    *uint256.Int
+	ok, top  bool
+}
+
+// callFrames appends a callTracer frame and its descendants, depth first,
+// without building flat traces: extraction is on the ingest hot path.
+func callFrames(out []valueFrame, f *CallFrame, parentOK, top bool) []valueFrame {
+	ok := parentOK && f.Error == ""
+	vf := valueFrame{kind: callKind(f.Type), to: f.To, value: (*uint256.Int)(f.Value), ok: ok, top: top}
+	if f.From != (common.Address{}) || vf.kind != "suicide" { // old geth omitted a selfdestruct's sender
+		vf.from = &f.From
+	}
+	out = append(out, vf)
+	for j := range f.Calls {
+		out = callFrames(out, &f.Calls[j], ok, false)
+	}
+	return out
+}
+
+func callKind(t string) string {
+	switch t {
+	case "CALL", "call":
+		return "call"
+	case "CREATE", "CREATE2", "create", "create2":
+		return "create"
+	case "SELFDESTRUCT", "selfdestruct":
+		return "suicide"
+	}
+	if k, ok := callFrameTypes[strings.ToUpper(t)]; ok && k[1] != "" {
+		return k[1] // delegatecall, staticcall, callcode
+	}
+	return strings.ToLower(t)
+}
+
+func parityFrame(t *FlatTrace) valueFrame {
+	kind := t.Type
+	if kind == "call" && t.CallType != "" {
+		kind = t.CallType
+	}
+	return valueFrame{kind: kind, from: t.From, to: t.To, value: &t.Value, ok: t.Status == 1, top: len(t.TraceAddress) == 0}
 }
 
 // succeeded decides a transaction's outcome: the receipt status since
 // Byzantium; before it, the top-level trace when traces were fetched;
 // without either, success is assumed (see docs/ingest-eth.md).
-func succeeded(r *Receipt, traces []FlatTrace) bool {
+func succeeded(r *Receipt, frames []valueFrame) bool {
 	if r.Status != nil {
 		return *r.Status == 1
 	}
-	for _, t := range traces {
-		if len(t.TraceAddress) == 0 {
-			return t.Status == 1
+	for _, f := range frames {
+		if f.top {
+			return f.ok
 		}
 	}
 	return true
@@ -170,36 +234,31 @@ func (e *emitter) native(tx *Transaction, r *Receipt) {
 // internal emits value moved by inner frames that succeeded and sit in no
 // failed subtree. Delegate and static calls move nothing; a callcode sends
 // value to the caller itself.
-func (e *emitter) internal(traces []FlatTrace, blk *Block) {
+func (e *emitter) internal(frames []valueFrame, blk *Block) {
 	var created map[common.Address]bool
-	for _, t := range traces {
-		if len(t.TraceAddress) == 0 || t.Status != 1 || t.From == nil || t.To == nil {
-			if t.Type == "create" && t.To != nil {
-				created = markCreated(created, *t.To)
-			}
+	for _, f := range frames {
+		if f.kind == "create" && f.to != nil {
+			created = markCreated(created, *f.to)
+		}
+		if f.top || !f.ok || f.from == nil || f.to == nil || f.value == nil || f.value.IsZero() {
 			continue
 		}
-		switch t.Type {
-		case "create":
-			created = markCreated(created, *t.To)
-		case "call":
-			if t.CallType != "call" && t.CallType != "" {
-				continue
-			}
+		switch f.kind {
+		case "call", "create":
 		case "suicide":
-			if *t.From == *t.To {
+			if *f.from == *f.to {
 				// Destroying to oneself burns the balance when the account
 				// goes away: always before Cancun, and after it only for a
 				// contract created in the same transaction (EIP-6780).
-				if blk.BlobGasUsed == nil || created[*t.From] {
-					e.emit(chain.KindBurn, evm(*t.From), chain.Address{}, chain.NativeAsset, &t.Value, nil)
+				if blk.BlobGasUsed == nil || created[*f.from] {
+					e.emit(chain.KindBurn, evm(*f.from), chain.Address{}, chain.NativeAsset, f.value, nil)
 				}
 				continue
 			}
 		default:
 			continue
 		}
-		e.emit(chain.KindInternal, evm(*t.From), evm(*t.To), chain.NativeAsset, &t.Value, nil)
+		e.emit(chain.KindInternal, evm(*f.from), evm(*f.to), chain.NativeAsset, f.value, nil)
 	}
 }
 
