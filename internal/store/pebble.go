@@ -133,22 +133,33 @@ func (s *DB) loadMeta() error {
 		}
 	}
 	s.nextAddr, s.nextAsset = 1, 1
+	// A counter of the wrong size must not fall back to 1: new ids would
+	// then alias existing addresses and merge their histories.
 	if v, ok, err := s.get(metaKey(metaNextAddr)); err != nil {
 		return err
-	} else if ok && len(v) == 8 {
+	} else if ok {
+		if len(v) != 8 {
+			return fmt.Errorf("address id counter of %d bytes: %w", len(v), errCorrupt)
+		}
 		s.nextAddr = binary.BigEndian.Uint64(v)
 	}
 	if v, ok, err := s.get(metaKey(metaNextAsset)); err != nil {
 		return err
-	} else if ok && len(v) == 4 {
+	} else if ok {
+		if len(v) != 4 {
+			return fmt.Errorf("asset id counter of %d bytes: %w", len(v), errCorrupt)
+		}
 		s.nextAsset = binary.BigEndian.Uint32(v)
 	}
 	return nil
 }
 
 // get returns a copy of the value at k.
-func (s *DB) get(k []byte) ([]byte, bool, error) {
-	v, closer, err := s.db.Get(k)
+func (s *DB) get(k []byte) ([]byte, bool, error) { return getIn(s.db, k) }
+
+// getIn returns a copy of the value at k in r (the database or a snapshot).
+func getIn(r pebble.Reader, k []byte) ([]byte, bool, error) {
+	v, closer, err := r.Get(k)
 	if errors.Is(err, pebble.ErrNotFound) {
 		return nil, false, nil
 	}
@@ -208,13 +219,17 @@ func (s *DB) BlockHash(c chain.Chain, h uint64) (chain.Hash, bool, error) {
 }
 
 func (s *DB) blockRecord(c chain.Chain, h uint64) (blockRecord, bool, error) {
-	v, ok, err := s.get(blockKey(c, h))
+	return blockRecordIn(s.db, c, h)
+}
+
+func blockRecordIn(r pebble.Reader, c chain.Chain, h uint64) (blockRecord, bool, error) {
+	v, ok, err := getIn(r, blockKey(c, h))
 	if err != nil || !ok {
 		return blockRecord{}, ok, err
 	}
-	r, err := decodeBlock(v)
+	rec, err := decodeBlock(v)
 	if err != nil {
-		return r, false, fmt.Errorf("%s block %d: %w", c, h, err)
+		return rec, false, fmt.Errorf("%s block %d: %w", c, h, err)
 	}
-	return r, true, nil
+	return rec, true, nil
 }

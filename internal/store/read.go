@@ -80,6 +80,7 @@ func (s *DB) asset(id uint32) (chain.Asset, error) {
 // consecutive transfers share.
 type rowReader struct {
 	s       *DB
+	r       pebble.Reader
 	c       chain.Chain
 	blockH  uint64
 	block   blockRecord
@@ -101,7 +102,7 @@ func (r *rowReader) row(h uint64, txi uint32, txHash chain.Hash, st *storedTrans
 		return row, err
 	}
 	if !r.haveBlk || r.blockH != h {
-		b, ok, err := r.s.blockRecord(r.c, h)
+		b, ok, err := blockRecordIn(r.r, r.c, h)
 		if err != nil {
 			return row, err
 		}
@@ -114,10 +115,17 @@ func (r *rowReader) row(h uint64, txi uint32, txHash chain.Hash, st *storedTrans
 	return row, nil
 }
 
-// Transfers implements Reader.
+// Transfers implements Reader. Each query reads one snapshot of the store,
+// so a block applied or rolled back meanwhile is wholly in or wholly out.
 func (s *DB) Transfers(q Query) iter.Seq2[Row, error] {
 	return func(yield func(Row, error) bool) {
-		cur, ok, err := s.Cursor(q.Chain)
+		snap := s.db.NewSnapshot()
+		defer snap.Close()
+		v, ok, err := getIn(snap, cursorKey(q.Chain))
+		var cur Cursor
+		if err == nil && ok {
+			cur, err = decodeCursor(v)
+		}
 		if err != nil {
 			yield(Row{}, err)
 			return
@@ -133,23 +141,23 @@ func (s *DB) Transfers(q Query) iter.Seq2[Row, error] {
 			return
 		}
 		if q.Address != nil {
-			s.addressTransfers(q, to, yield)
+			s.addressTransfers(snap, q, to, yield)
 			return
 		}
-		s.rangeTransfers(q, to, yield)
+		s.rangeTransfers(snap, q, to, yield)
 	}
 }
 
-func (s *DB) rangeTransfers(q Query, to uint64, yield func(Row, error) bool) {
+func (s *DB) rangeTransfers(snap pebble.Reader, q Query, to uint64, yield func(Row, error) bool) {
 	lo := heightPrefix(pTransfer, q.Chain, q.FromBlock)
 	hi := prefixEnd(heightPrefix(pTransfer, q.Chain, to))
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
+	it, err := snap.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
 	if err != nil {
 		yield(Row{}, err)
 		return
 	}
 	defer it.Close()
-	rr := rowReader{s: s, c: q.Chain}
+	rr := rowReader{s: s, r: snap, c: q.Chain}
 	var list []storedTransfer
 	for it.First(); it.Valid(); it.Next() {
 		k := it.Key()
@@ -180,7 +188,7 @@ func (s *DB) rangeTransfers(q Query, to uint64, yield func(Row, error) bool) {
 
 // addressTransfers merges the address's out and in index, one entry per
 // block each; a transfer to oneself appears in both and is yielded once.
-func (s *DB) addressTransfers(q Query, to uint64, yield func(Row, error) bool) {
+func (s *DB) addressTransfers(snap pebble.Reader, q Query, to uint64, yield func(Row, error) bool) {
 	id, ok, err := s.AddressID(*q.Address)
 	if err != nil || !ok {
 		if err != nil {
@@ -192,7 +200,7 @@ func (s *DB) addressTransfers(q Query, to uint64, yield func(Row, error) bool) {
 	for i, p := range []byte{pOut, pIn} {
 		lo := indexKey(p, id, q.FromBlock)
 		hi := prefixEnd(indexKey(p, id, to))
-		it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
+		it, err := snap.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
 		if err != nil {
 			yield(Row{}, err)
 			return
@@ -201,13 +209,17 @@ func (s *DB) addressTransfers(q Query, to uint64, yield func(Row, error) bool) {
 		it.First()
 		its[i] = it
 	}
-	rr := rowReader{s: s, c: q.Address.Chain}
-	tr := txReader{s: s, c: q.Address.Chain}
+	rr := rowReader{s: s, r: snap, c: q.Address.Chain}
+	tr := txReader{r: snap, c: q.Address.Chain}
 	var ps []position
 	for {
 		h, found := uint64(0), false
 		for _, it := range its {
 			if it.Valid() {
+				if len(it.Key()) != 17 {
+					yield(Row{}, fmt.Errorf("index key %x: %w", it.Key(), errCorrupt))
+					return
+				}
 				if kh := binary.BigEndian.Uint64(it.Key()[9:17]); !found || kh < h {
 					h, found = kh, true
 				}
@@ -261,7 +273,7 @@ func (s *DB) addressTransfers(q Query, to uint64, yield func(Row, error) bool) {
 // txReader fetches one transaction's transfer list and keeps it for the
 // next lookup, since an address's positions in a block often share a tx.
 type txReader struct {
-	s    *DB
+	r    pebble.Reader
 	c    chain.Chain
 	h    uint64
 	txi  uint32
@@ -272,7 +284,7 @@ type txReader struct {
 
 func (r *txReader) transfer(h uint64, p position) (*storedTransfer, error) {
 	if !r.have || r.h != h || r.txi != p.txi {
-		v, ok, err := r.s.get(transferKey(r.c, h, p.txi))
+		v, ok, err := getIn(r.r, transferKey(r.c, h, p.txi))
 		if err != nil {
 			return nil, err
 		}
@@ -294,7 +306,9 @@ func (r *txReader) transfer(h uint64, p position) (*storedTransfer, error) {
 
 // Tx implements Reader.
 func (s *DB) Tx(c chain.Chain, hash chain.Hash) (TxInfo, bool, error) {
-	loc, ok, err := s.get(txHashKey(c, hash))
+	snap := s.db.NewSnapshot()
+	defer snap.Close()
+	loc, ok, err := getIn(snap, txHashKey(c, hash))
 	if err != nil || !ok {
 		return TxInfo{}, ok, err
 	}
@@ -302,7 +316,7 @@ func (s *DB) Tx(c chain.Chain, hash chain.Hash) (TxInfo, bool, error) {
 		return TxInfo{}, false, fmt.Errorf("tx %s location: %w", hash, errCorrupt)
 	}
 	info := TxInfo{Chain: c, Hash: hash, Block: binary.BigEndian.Uint64(loc), Index: binary.BigEndian.Uint32(loc[8:])}
-	v, ok, err := s.get(transferKey(c, info.Block, info.Index))
+	v, ok, err := getIn(snap, transferKey(c, info.Block, info.Index))
 	if err != nil {
 		return info, false, err
 	}
@@ -314,12 +328,12 @@ func (s *DB) Tx(c chain.Chain, hash chain.Hash) (TxInfo, bool, error) {
 		return info, false, fmt.Errorf("tx %s record: %w", hash, err)
 	}
 	info.Success = success
-	b, ok, err := s.blockRecord(c, info.Block)
+	b, ok, err := blockRecordIn(snap, c, info.Block)
 	if err != nil || !ok {
 		return info, false, fmt.Errorf("tx %s block %d: %w", hash, info.Block, errCorrupt)
 	}
 	info.Time, info.BlockHash = b.time, b.hash
-	rr := rowReader{s: s, c: c}
+	rr := rowReader{s: s, r: snap, c: c}
 	for i := range list {
 		row, err := rr.row(info.Block, info.Index, hash, &list[i])
 		if err != nil {

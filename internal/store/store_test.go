@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -28,10 +29,14 @@ func hashOf(s string) chain.Hash {
 func testBlock(n uint64, tag string, parent chain.Hash) *chain.Block {
 	b := &chain.Block{Chain: chain.Ethereum, Height: n, Hash: hashOf(fmt.Sprintf("%s-%d", tag, n)), Parent: parent, Time: int64(1000 + n)}
 	token := chain.Asset{Kind: chain.ERC20, Contract: addr(200)}
+	base := byte(n) // fork "b" uses other addresses, so that its index keys differ from fork "a"'s
+	if tag == "b" {
+		base += 100
+	}
 	for i := uint32(0); i < 2; i++ {
 		tx := chain.Tx{Hash: hashOf(fmt.Sprintf("tx-%s-%d-%d", tag, n, i)), Index: i, Success: true}
 		b.Txs = append(b.Txs, tx)
-		from, to := addr(byte(n)), addr(byte(n+1+uint64(i)))
+		from, to := addr(base), addr(base+1+byte(i))
 		b.Transfers = append(b.Transfers,
 			chain.Transfer{Block: n, TxIndex: i, Seq: 0, TxHash: tx.Hash, Kind: chain.KindNative, From: from, To: to, Amount: *uint256.NewInt(n*10 + uint64(i))},
 			chain.Transfer{Block: n, TxIndex: i, Seq: 1, TxHash: tx.Hash, Kind: chain.KindToken, From: to, To: from, Asset: token, Amount: *uint256.NewInt(7)},
@@ -130,6 +135,67 @@ func TestRollbackThenReapplyEqualsFresh(t *testing.T) {
 	if _, ok, _ := s.Tx(chain.Ethereum, hashOf("tx-a-10-0")); ok {
 		t.Fatal("transaction of a rolled-back block is still indexed")
 	}
+	if err := s.Rollback(chain.Ethereum, 8); err != nil {
+		t.Fatal(err)
+	}
+	checkNoKeysAbove(t, s, 8)
+}
+
+// checkNoKeysAbove scans the raw key space: no block, undo, transaction,
+// hash-index or address-index key may refer to a height above h.
+func checkNoKeysAbove(t *testing.T, s *DB, h uint64) {
+	t.Helper()
+	it, err := s.db.NewIter(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer it.Close()
+	counts := map[byte]int{}
+	for it.First(); it.Valid(); it.Next() {
+		k, v := it.Key(), it.Value()
+		var height uint64
+		switch k[0] {
+		case pBlock, pUndo, pTransfer:
+			height = binary.BigEndian.Uint64(k[2:10])
+		case pOut, pIn:
+			height = binary.BigEndian.Uint64(k[9:17])
+		case pTxHash:
+			height = binary.BigEndian.Uint64(v[0:8])
+		default:
+			continue
+		}
+		counts[k[0]]++
+		if height > h {
+			t.Errorf("key %q/%x refers to height %d above %d after rollback", k[0], k[1:], height, h)
+		}
+	}
+	if h != noHeight && counts[pOut] == 0 {
+		t.Errorf("no index keys at all below %d: the check checked nothing", h)
+	}
+}
+
+// noHeight asks checkNoKeysAbove for an empty chain.
+const noHeight = ^uint64(0)
+
+func TestRollbackBelowFirstBlock(t *testing.T) {
+	s := openTest(t)
+	applyChain(t, s, "a", 5, 8, chain.Hash{})
+	if err := s.Rollback(chain.Ethereum, 4); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := s.Cursor(chain.Ethereum); ok {
+		t.Fatal("cursor left after rolling back every block")
+	}
+	it, _ := s.db.NewIter(nil)
+	defer it.Close()
+	for it.First(); it.Valid(); it.Next() {
+		switch it.Key()[0] {
+		case pBlock, pUndo, pTransfer, pOut, pIn, pTxHash, pCursor:
+			t.Errorf("key %q/%x left after rolling back every block", it.Key()[0], it.Key()[1:])
+		}
+	}
+	// The chain is still bound: the same network binds again, and blocks apply.
+	applyChain(t, s, "b", 5, 6, chain.Hash{})
 }
 
 func TestRollbackToEmpty(t *testing.T) {
@@ -298,4 +364,91 @@ func TestOpenLockedSaysSo(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "in use by another process") {
 		t.Fatalf("second open: want an in-use error, got %v", err)
 	}
+}
+
+// TestTinyInternCacheKeepsIDs interns with a cache of two entries, so it is
+// trimmed after every block: an address must keep one id within and across
+// blocks, and its full history must stay reachable.
+func TestTinyInternCacheKeepsIDs(t *testing.T) {
+	s, err := Open(t.TempDir(), Options{InternCache: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	applyChain(t, s, "a", 1, 6, chain.Hash{})
+	ref := openTest(t)
+	applyChain(t, ref, "a", 1, 6, chain.Hash{})
+	if got, want := dump(t, s, allAddrs()), dump(t, ref, allAddrs()); got != want {
+		t.Fatalf("a tiny intern cache changed what the store answers:\n--- tiny\n%s\n--- default\n%s", got, want)
+	}
+	distinct := map[chain.Address]bool{}
+	for r, err := range s.Transfers(Query{Chain: chain.Ethereum}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		distinct[r.From], distinct[r.To] = true, true
+	}
+	delete(distinct, chain.Address{})
+	if uint64(len(distinct)) != s.nextAddr-1 {
+		t.Fatalf("%d distinct addresses got %d ids", len(distinct), s.nextAddr-1)
+	}
+}
+
+// TestReadsSeeOneForkWhileReorging rolls back and re-applies two forks in a
+// loop while readers query addresses and whole ranges: every query must
+// succeed and see blocks 6..10 from one fork only.
+func TestReadsSeeOneForkWhileReorging(t *testing.T) {
+	s := openTest(t)
+	base := applyChain(t, s, "a", 1, 5, chain.Hash{})
+	applyChain(t, s, "a", 6, 10, base)
+	done := make(chan struct{})
+	writerErr := make(chan error, 1)
+	go func() {
+		defer close(writerErr)
+		for i := 0; ; i++ {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			tag := []string{"a", "b"}[i%2]
+			if err := s.Rollback(chain.Ethereum, 5); err != nil {
+				writerErr <- err
+				return
+			}
+			parent := base
+			for n := uint64(6); n <= 10; n++ {
+				b := testBlock(n, tag, parent)
+				if err := s.ApplyBlock(b); err != nil {
+					writerErr <- err
+					return
+				}
+				parent = b.Hash
+			}
+		}
+	}()
+	queries := 0
+	for i := 0; i < 300; i++ {
+		a := addr(byte(6 + i%5)) // addresses of fork a's upper blocks
+		for _, q := range []Query{{Chain: chain.Ethereum, FromBlock: 6}, {Chain: chain.Ethereum, Address: &a}} {
+			forks := map[byte]bool{}
+			for r, err := range s.Transfers(q) {
+				if err != nil {
+					t.Fatalf("query during reorgs: %v", err)
+				}
+				if r.Block > 5 && !r.TxHash.IsZero() {
+					forks[r.TxHash[3]] = true // "tx-a-…" or "tx-b-…"
+				}
+			}
+			if len(forks) > 1 {
+				t.Fatalf("one query saw both forks: %v", forks)
+			}
+			queries++
+		}
+	}
+	close(done)
+	if err := <-writerErr; err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d queries during reorgs", queries)
 }

@@ -50,7 +50,22 @@ func (s *DB) ApplyBlock(b *chain.Block) error {
 	}
 	s.nextAddr, s.nextAsset = in.nextAddr, in.nextAsset
 	delete(s.pending, b.Chain)
+	s.trimCaches()
 	return nil
+}
+
+// trimCaches bounds memory whatever the chain length. It runs only between
+// blocks, when every interned id is also in the database.
+func (s *DB) trimCaches() {
+	if len(s.evmIDs) >= s.opts.InternCache {
+		clear(s.evmIDs)
+	}
+	if len(s.addrIDs) >= s.opts.InternCache {
+		clear(s.addrIDs)
+	}
+	if len(s.assetIDs) >= s.opts.InternCache {
+		clear(s.assetIDs)
+	}
 }
 
 func (s *DB) writeBlock(batch *pebble.Batch, in *interner, b *chain.Block, cur Cursor, had bool) error {
@@ -198,15 +213,12 @@ func (in *interner) address(a chain.Address) (uint64, error) {
 			return 0, err
 		}
 	}
+	// The caches may grow past their bound within a block and are trimmed
+	// only between blocks (trimCaches): an id interned by this block's
+	// uncommitted batch must stay findable, since the database cannot see it.
 	if isEVM {
-		if len(s.evmIDs) >= s.opts.InternCache {
-			clear(s.evmIDs)
-		}
 		s.evmIDs[evm] = id
 		return id, nil
-	}
-	if len(s.addrIDs) >= s.opts.InternCache {
-		clear(s.addrIDs)
 	}
 	s.addrIDs[string(k[1:])] = id
 	return id, nil
@@ -242,9 +254,6 @@ func (in *interner) asset(c chain.Chain, a chain.Asset) (uint32, error) {
 		if err := in.batch.Set(assetIDKey(id), k[1:], nil); err != nil {
 			return 0, err
 		}
-	}
-	if len(s.assetIDs) >= s.opts.InternCache {
-		clear(s.assetIDs)
 	}
 	s.assetIDs[string(k[1:])] = id
 	return id, nil
