@@ -2,6 +2,7 @@ package eth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -109,7 +110,11 @@ func (in *Ingester) Bind(ctx context.Context) error {
 // valid with an error too.
 func (in *Ingester) Run(ctx context.Context) (Summary, error) {
 	defer in.cfg.Progress.Done()
-	defer in.st.Sync()
+	defer func() {
+		if err := in.st.Sync(); err != nil {
+			in.cfg.Log.Error("sync store", "err", err)
+		}
+	}()
 	if err := in.Bind(ctx); err != nil {
 		return in.sum, err
 	}
@@ -133,12 +138,22 @@ func (in *Ingester) Run(ctx context.Context) (Summary, error) {
 		if in.cfg.HasTo && in.cfg.To < target {
 			target = in.cfg.To
 		}
-		if in.cfg.HasTo && in.cfg.To > safe && !in.cfg.Follow {
-			return in.sum, fmt.Errorf("--to %d is beyond the node's head %d less %d confirmations: wait, or use --follow", in.cfg.To, head, in.cfg.Confirmations)
+		if !in.cfg.Follow {
+			if in.cfg.HasTo && in.cfg.To > safe {
+				return in.sum, fmt.Errorf("--to %d is beyond the node's head %d less %d confirmations: wait, or use --follow", in.cfg.To, head, in.cfg.Confirmations)
+			}
+			if in.cfg.HasFrom && next == in.cfg.From && (head < in.cfg.Confirmations || next > safe) {
+				return in.sum, fmt.Errorf("--from %d is beyond the node's head %d less %d confirmations: nothing to ingest yet; wait, or use --follow", next, head, in.cfg.Confirmations)
+			}
 		}
 		if head >= in.cfg.Confirmations && next <= target {
-			if next, err = in.runRange(ctx, next, target); err != nil {
+			next, err = in.runRange(ctx, next, target)
+			if errors.Is(err, errNodeBehind) && in.cfg.Follow {
+				in.cfg.Log.Warn("node answered without a block it reported; polling again", "err", err)
+			} else if err != nil {
 				return in.sum, err
+			} else if next <= target {
+				continue // a reorg moved us back: finish the range before deciding anything
 			}
 		}
 		if in.cfg.HasTo && next > in.cfg.To {
@@ -154,6 +169,10 @@ func (in *Ingester) Run(ctx context.Context) (Summary, error) {
 		}
 	}
 }
+
+// errNodeBehind marks a block the node reported as existing but then did not
+// serve: a lagging backend behind a load balancer, or a node resyncing.
+var errNodeBehind = errors.New("node does not have the block yet")
 
 // start returns the first height to ingest: after the cursor, or --from.
 func (in *Ingester) start() (uint64, error) {
@@ -181,6 +200,13 @@ func (in *Ingester) checkTip(ctx context.Context, next uint64) (uint64, error) {
 		return next, err
 	}
 	h, _, err := in.src.BlockHash(ctx, cur.Height)
+	if errors.Is(err, ErrNotFound) {
+		// The node is below our tip: lagging, resyncing, or reorganised onto
+		// a shorter branch. Wait until it is past our tip again; a shorter
+		// branch then shows as a hash mismatch and is rolled back.
+		in.cfg.Log.Warn("the node does not have the stored tip yet", "tip", cur.Height)
+		return next, nil
+	}
 	if err != nil {
 		return next, err
 	}
@@ -195,7 +221,7 @@ func (in *Ingester) checkTip(ctx context.Context, next uint64) (uint64, error) {
 func (in *Ingester) reorg(ctx context.Context, height uint64) (uint64, error) {
 	in.sum.Reorgs++
 	for h, depth := height, uint64(0); ; h, depth = h-1, depth+1 {
-		if depth > in.cfg.MaxReorgDepth {
+		if depth >= in.cfg.MaxReorgDepth {
 			return 0, fmt.Errorf("reorg deeper than %d blocks below %d: refusing to roll back further", in.cfg.MaxReorgDepth, height)
 		}
 		stored, ok, err := in.st.BlockHash(chain.Ethereum, h)
@@ -206,6 +232,9 @@ func (in *Ingester) reorg(ctx context.Context, height uint64) (uint64, error) {
 			return in.rollback(h, height)
 		}
 		node, _, err := in.src.BlockHash(ctx, h)
+		if errors.Is(err, ErrNotFound) {
+			continue // the node's branch is shorter here: keep walking back
+		}
 		if err != nil {
 			return 0, err
 		}
@@ -314,6 +343,9 @@ func (in *Ingester) runRange(ctx context.Context, from, to uint64) (uint64, erro
 
 func (in *Ingester) fetch(ctx context.Context, n uint64) fetched {
 	d, err := in.src.FetchBlock(ctx, n)
+	if errors.Is(err, ErrNotFound) {
+		return fetched{err: fmt.Errorf("block %d: %w: %w", n, errNodeBehind, err)}
+	}
 	if err != nil {
 		return fetched{err: err}
 	}
