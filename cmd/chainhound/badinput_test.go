@@ -7,11 +7,15 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 
+	"github.com/chainhound/chainhound/internal/chain"
 	"github.com/chainhound/chainhound/internal/scenario"
+	"github.com/chainhound/chainhound/internal/store"
 )
 
 // faultProxy forwards JSON-RPC to a real node. When a request (alone or in
@@ -185,13 +189,16 @@ func otherBlockHash(t *testing.T, e json.RawMessage) json.RawMessage {
 
 func mustCursor(t *testing.T, dir string) uint64 {
 	t.Helper()
-	out := mustCLI(t, "export", "transfers", "--data", dir, "--output", "jsonl")
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	var last struct{ Block uint64 }
-	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &last); err != nil {
+	st, err := store.Open(dir, store.Options{ReadOnly: true})
+	if err != nil {
 		t.Fatal(err)
 	}
-	return last.Block
+	defer st.Close()
+	cur, ok, err := st.Cursor(chain.Ethereum)
+	if err != nil || !ok {
+		t.Fatalf("cursor of %s: ok=%v err=%v", dir, ok, err)
+	}
+	return cur.Height
 }
 
 func TestUnreachableNode(t *testing.T) {
@@ -223,5 +230,17 @@ func TestStoreOfAnotherChain(t *testing.T) {
 	}
 	if after := export(t, dir); after != before {
 		t.Fatal("a refused ingest changed the store")
+	}
+}
+
+// TestUnreachableNodeLeavesNoStore: a run that cannot reach its node must not
+// create or initialise the data directory.
+func TestUnreachableNodeLeavesNoStore(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	if _, _, code := cli(t, "ingest", "eth", "--rpc", "http://127.0.0.1:1", "--data", dir, "--retries", "0"); code != 1 {
+		t.Fatalf("exit %d, want 1", code)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("a failed ingest created %s (%v)", dir, err)
 	}
 }

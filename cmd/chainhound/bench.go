@@ -23,7 +23,7 @@ func benchIngestEthCommand() command {
 		cores := fs.Int("cores", 0, "GOMAXPROCS for the run (0: all cores)")
 		workers := fs.Int("workers", 4, "fetch/decode workers")
 		data := fs.String("data", "", "store directory (default: a temporary one, removed after)")
-		if _, err := parse(fs, args); err != nil {
+		if err := noArgs(fs, args); err != nil {
 			return err
 		}
 		if *blocks <= 0 || *txs <= 0 {

@@ -26,7 +26,7 @@ func devnetCommand() command {
 		txs := fs.Int("txs", 500, "transactions of the sample workload (0: none)")
 		seed := fs.Int64("seed", 1, "workload seed: the same seed gives the same chain activity")
 		chainID := fs.Uint64("chain-id", scenario.DefaultChainID, "chain id")
-		if _, err := parse(fs, args); err != nil {
+		if err := noArgs(fs, args); err != nil {
 			return err
 		}
 		if *txs < 0 {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -35,10 +36,12 @@ func exportTransfersCommand() command {
 		address := fs.String("address", "", "only transfers from or to this address")
 		kinds := fs.String("kind", "", "only these kinds, comma-separated")
 		output := fs.String("output", "csv", "csv or jsonl")
-		if _, err := parse(fs, args); err != nil {
+		if err := noArgs(fs, args); err != nil {
 			return err
 		}
-		q, err := transferQuery(*chainName, *from, *to, *address, *kinds)
+		hasTo := false
+		fs.Visit(func(f *flag.Flag) { hasTo = hasTo || f.Name == "to-block" })
+		q, err := transferQuery(*chainName, *from, *to, hasTo, *address, *kinds)
 		if err != nil {
 			return usageError{err.Error()}
 		}
@@ -59,13 +62,13 @@ func exportTransfersCommand() command {
 	return c
 }
 
-func transferQuery(chainName string, from, to uint64, address, kinds string) (store.Query, error) {
+func transferQuery(chainName string, from, to uint64, hasTo bool, address, kinds string) (store.Query, error) {
 	c, err := chain.ParseChain(chainName)
 	if err != nil {
 		return store.Query{}, fmt.Errorf("--chain: %w", err)
 	}
-	q := store.Query{Chain: c, FromBlock: from, ToBlock: to}
-	if to != 0 && to < from {
+	q := store.Query{Chain: c, FromBlock: from, ToBlock: to, HasToBlock: hasTo}
+	if hasTo && to < from {
 		return q, fmt.Errorf("--to-block %d is below --from-block %d", to, from)
 	}
 	if address != "" {
@@ -101,7 +104,7 @@ func openReadStore(dir string) (*store.DB, error) {
 	if _, err := os.Stat(dir); err != nil {
 		return nil, fmt.Errorf("no store at %s (ingest first, or pass --data): %w", dir, err)
 	}
-	return store.Open(dir, store.Options{})
+	return store.Open(dir, store.Options{ReadOnly: true})
 }
 
 // transferRecord is the JSON shape of one exported transfer.

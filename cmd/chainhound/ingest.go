@@ -35,7 +35,7 @@ func ingestEthCommand() command {
 		poll := fs.Duration("poll", 2*time.Second, "head polling interval with --follow")
 		timeout := fs.Duration("timeout", 60*time.Second, "timeout of one RPC request")
 		retries := fs.Int("retries", 6, "retries of a failed RPC request (transport errors, HTTP 429/5xx), with exponential backoff and jitter")
-		if _, err := parse(fs, args); err != nil {
+		if err := noArgs(fs, args); err != nil {
 			return err
 		}
 		set := map[string]bool{}
@@ -53,26 +53,18 @@ func ingestEthCommand() command {
 		if maxRetries == 0 {
 			maxRetries = -1 // the client reads 0 as "default"
 		}
+		if set["to"] && set["from"] && *to < *from {
+			return usagef("--to %d is below --from %d", *to, *from)
+		}
 		client := eth.NewClient(*rpcURL, eth.ClientOptions{Timeout: *timeout, MaxRetries: maxRetries})
 		fetcher, err := eth.NewFetcher(client, eth.FetchOptions{Receipts: *receipts, Traces: *traces})
 		if err != nil {
 			return usageError{err.Error()}
 		}
-		st, err := store.Open(*data, store.Options{})
+		// Ask the node everything that can fail before touching the store,
+		// so that a bad node or URL leaves --data as it was.
+		network, err := eth.NetworkOf(ctx, fetcher)
 		if err != nil {
-			return err
-		}
-		defer st.Close()
-		cfg := eth.Config{
-			From: *from, HasFrom: set["from"], To: *to, HasTo: set["to"], Follow: *follow,
-			Confirmations: *conf, Workers: *workers, PollInterval: *poll, Log: e.log,
-			Progress: progress.New(e.stderr, e.log, "ingest eth", 10*time.Second),
-		}
-		ing, err := eth.NewIngester(fetcher, st, cfg)
-		if err != nil {
-			return usageError{err.Error()}
-		}
-		if err := ing.Bind(ctx); err != nil {
 			return err
 		}
 		// Probe at the head: a pruned node may not trace old blocks, and
@@ -83,6 +75,20 @@ func ingestEthCommand() command {
 		}
 		if err := fetcher.Detect(ctx, head); err != nil {
 			return err
+		}
+		st, err := store.Open(*data, store.Options{})
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		cfg := eth.Config{
+			From: *from, HasFrom: set["from"], To: *to, HasTo: set["to"], Follow: *follow,
+			Confirmations: *conf, Workers: *workers, PollInterval: *poll, Log: e.log, Network: &network,
+			Progress: progress.New(e.stderr, e.log, "ingest eth", 10*time.Second),
+		}
+		ing, err := eth.NewIngester(fetcher, st, cfg)
+		if err != nil {
+			return usageError{err.Error()}
 		}
 		e.log.Info("ingesting", "rpc", client.URL(), "data", *data, "receipts", fetcher.Receipts(), "traces", fetcher.Traces())
 		sum, err := ing.Run(ctx)

@@ -70,6 +70,10 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // a second Ctrl-C kills at once if a graceful stop hangs
+	}()
 	return runCtx(ctx, args, stdout, stderr)
 }
 
@@ -77,11 +81,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 func runCtx(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	e := &env{stdout: stdout, stderr: stderr, log: newLogger(stderr)}
 	cmds := commands()
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
+		printOverview(stderr, cmds)
+		return exitUsage
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		printOverview(stdout, cmds)
-		if len(args) == 0 {
-			return exitUsage
-		}
 		return exitOK
 	}
 	cmd, rest, ok := lookup(cmds, args)
@@ -143,25 +148,48 @@ func printOverview(w io.Writer, cmds []command) {
 	fmt.Fprintln(w, "Exit codes: 0 ok, 1 error, 2 usage, 3 policy hit, 130 interrupted.")
 }
 
-// newFlags returns a flag set whose --help prints the command's usage,
-// flags and example.
-func newFlags(c *command, e *env) *flag.FlagSet {
-	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+// newFlags returns a flag set whose usage (flags and an example) goes to
+// stdout for --help and to stderr after a mistake.
+func newFlags(c *command, e *env) *cmdFlags {
+	fs := &cmdFlags{FlagSet: flag.NewFlagSet(c.name, flag.ContinueOnError), help: e.stdout}
 	fs.SetOutput(e.stderr)
 	fs.Usage = func() {
-		w := e.stdout
+		w := fs.Output()
 		fmt.Fprintf(w, "Usage: chainhound %s %s\n\n%s\n\nFlags:\n", c.name, c.usage, c.summary)
-		fs.SetOutput(w)
 		fs.PrintDefaults()
-		fs.SetOutput(e.stderr)
 		fmt.Fprintf(w, "\nExample:\n  %s\n", strings.ReplaceAll(c.example, "\n", "\n  "))
 	}
 	return fs
 }
 
+// cmdFlags is a command's flag set and where its --help goes.
+type cmdFlags struct {
+	*flag.FlagSet
+	help io.Writer
+}
+
+// noArgs parses flags for a command that takes no positional arguments.
+func noArgs(fs *cmdFlags, args []string) error {
+	pos, err := parse(fs, args)
+	if err == nil && len(pos) > 0 {
+		return usagef("unexpected argument %q (flags start with --)", pos[0])
+	}
+	return err
+}
+
 // parse parses flags interspersed with positional arguments, so that
 // `chainhound address 0xabc --output json` works like the flags-first form.
-func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+func parse(fs *cmdFlags, args []string) ([]string, error) {
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if a == "-h" || a == "-help" || a == "--help" {
+			fs.SetOutput(fs.help)
+			fs.Usage()
+			return nil, flag.ErrHelp
+		}
+	}
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -179,7 +207,7 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 // dataFlag registers --data with its documented default.
-func dataFlag(fs *flag.FlagSet) *string {
+func dataFlag(fs *cmdFlags) *string {
 	return fs.String("data", defaultDataDir(), "store directory (default $CHAINHOUND_DATA, else the user data dir)")
 }
 
@@ -220,7 +248,7 @@ func versionCommand() command {
 	c := command{name: "version", summary: "print the version", usage: "", example: "chainhound version"}
 	c.run = func(ctx context.Context, e *env, args []string) error {
 		fs := newFlags(&c, e)
-		if _, err := parse(fs, args); err != nil {
+		if err := noArgs(fs, args); err != nil {
 			return err
 		}
 		fmt.Fprintln(e.stdout, "chainhound", version)

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"math/big"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -76,19 +78,57 @@ func TestConfirmations(t *testing.T) {
 	}
 }
 
+// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// waitFor polls the logs until they contain s after offset from, and returns
+// the offset past it; it fails the test after a deadline.
+func waitFor(t *testing.T, logs *syncBuffer, from int, s string) int {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if l := logs.String(); len(l) > from {
+			if i := strings.Index(l[from:], s); i >= 0 {
+				return from + i + len(s)
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("no %q in the logs after 20s:\n%s", s, logs.String()[from:])
+	return 0
+}
+
 // TestFollowThroughReorg follows the head while the node reorganises
 // underneath; the store must end equal to a fresh ingest of the final chain.
 func TestFollowThroughReorg(t *testing.T) {
+	t.Setenv("CHAINHOUND_LOG", "debug") // one log line per applied block to wait on
 	n := newNode(t, scenario.NodeConfig{})
 	workload(t, n, 60, 8)
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int)
-	var logs bytes.Buffer
+	logs := &syncBuffer{}
 	go func() {
-		done <- runCtx(ctx, []string{"ingest", "eth", "--rpc", n.URL(), "--data", dir, "--follow", "--poll", "20ms"}, &bytes.Buffer{}, &logs)
+		done <- runCtx(ctx, []string{"ingest", "eth", "--rpc", n.URL(), "--data", dir, "--follow", "--poll", "20ms"}, &bytes.Buffer{}, logs)
 	}()
-	send := func(tag int64) {
+	defer cancel()
+	applied := func(h uint64) string { return fmt.Sprintf("msg=\"applied block\" height=%d ", h) }
+	send := func(tag int64) uint64 {
 		to := common.BigToAddress(big.NewInt(tag))
 		if _, err := n.Send(context.Background(), 0, &to, big.NewInt(tag), nil, 21000); err != nil {
 			t.Fatal(err)
@@ -96,12 +136,14 @@ func TestFollowThroughReorg(t *testing.T) {
 		if _, err := n.Commit(); err != nil {
 			t.Fatal(err)
 		}
+		return n.Head().Number.Uint64()
 	}
+	at := waitFor(t, logs, 0, applied(n.Head().Number.Uint64()))
+	var head uint64
 	for i := int64(0); i < 3; i++ {
-		send(0xa000 + i)
-		time.Sleep(60 * time.Millisecond)
+		head = send(0xa000 + i)
 	}
-	head := n.Head().Number.Uint64()
+	at = waitFor(t, logs, at, applied(head)) // the old branch is stored up to its head
 	forkAt, err := n.Client().HeaderByNumber(context.Background(), new(big.Int).SetUint64(head-2))
 	if err != nil {
 		t.Fatal(err)
@@ -110,20 +152,17 @@ func TestFollowThroughReorg(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := int64(0); i < 4; i++ {
-		send(0xb000 + i)
-		time.Sleep(60 * time.Millisecond)
+		head = send(0xb000 + i)
 	}
-	time.Sleep(300 * time.Millisecond)
+	at = waitFor(t, logs, at, "reorganisation")
+	waitFor(t, logs, at, applied(head))
 	cancel()
-	if code := <-done; code != exitInterrupted && code != exitOK {
-		t.Fatalf("follow exit %d\n%s", code, logs.String())
+	if code := <-done; code != exitInterrupted {
+		t.Fatalf("follow exit %d, want %d\n%s", code, exitInterrupted, logs.String())
 	}
 	fresh := t.TempDir()
 	mustCLI(t, "ingest", "eth", "--rpc", n.URL(), "--data", fresh)
 	if got, want := export(t, dir), export(t, fresh); got != want {
 		t.Fatalf("followed store differs from a fresh ingest after a reorg\n%s", logs.String())
-	}
-	if !strings.Contains(logs.String(), "reorganisation") {
-		t.Errorf("no reorg was logged:\n%s", logs.String())
 	}
 }

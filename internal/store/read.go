@@ -134,7 +134,7 @@ func (s *DB) Transfers(q Query) iter.Seq2[Row, error] {
 			return
 		}
 		to := cur.Height
-		if q.ToBlock != 0 && q.ToBlock < to {
+		if q.HasToBlock && q.ToBlock < to {
 			to = q.ToBlock
 		}
 		if q.FromBlock > to {

@@ -26,11 +26,12 @@ type Row struct {
 
 // Query selects transfers. Zero values mean "no restriction".
 type Query struct {
-	Chain     chain.Chain
-	FromBlock uint64
-	ToBlock   uint64 // inclusive; 0 means up to the cursor
-	Address   *chain.Address
-	Kinds     []chain.Kind
+	Chain      chain.Chain
+	FromBlock  uint64
+	ToBlock    uint64 // inclusive, when HasToBlock; otherwise up to the cursor
+	HasToBlock bool
+	Address    *chain.Address
+	Kinds      []chain.Kind
 }
 
 // TxInfo is what the store knows of one transaction.

@@ -43,6 +43,8 @@ type Config struct {
 	SyncEvery     time.Duration // fsync interval (default 5s)
 	Log           *slog.Logger
 	Progress      progress.Reporter
+	// Network, when known (see NetworkOf), spares Run asking the node again.
+	Network *chain.Network
 }
 
 // Summary says what a run did.
@@ -91,18 +93,30 @@ func NewIngester(src Source, st Store, cfg Config) (*Ingester, error) {
 	return &Ingester{src: src, st: st, cfg: cfg}, nil
 }
 
+// NetworkOf asks a node which network it serves: its chain id and genesis.
+func NetworkOf(ctx context.Context, src Source) (chain.Network, error) {
+	id, err := src.ChainID(ctx)
+	if err != nil {
+		return chain.Network{}, err
+	}
+	g, _, err := src.BlockHash(ctx, 0)
+	if err != nil {
+		return chain.Network{}, fmt.Errorf("genesis block: %w", err)
+	}
+	return chain.Network{CAIP2: chain.EIP155(id), Genesis: chain.Hash(g).String()}, nil
+}
+
 // Bind checks that the store belongs to the node's chain (chain id and
 // genesis hash) and binds an empty store to it.
 func (in *Ingester) Bind(ctx context.Context) error {
-	id, err := in.src.ChainID(ctx)
-	if err != nil {
-		return err
+	if in.cfg.Network == nil {
+		n, err := NetworkOf(ctx, in.src)
+		if err != nil {
+			return err
+		}
+		in.cfg.Network = &n
 	}
-	g, _, err := in.src.BlockHash(ctx, 0)
-	if err != nil {
-		return fmt.Errorf("genesis block: %w", err)
-	}
-	return in.st.Bind(chain.Ethereum, chain.Network{CAIP2: chain.EIP155(id), Genesis: chain.Hash(g).String()})
+	return in.st.Bind(chain.Ethereum, *in.cfg.Network)
 }
 
 // Run ingests until the range is done, or forever with Follow, or until ctx
@@ -329,6 +343,7 @@ func (in *Ingester) runRange(ctx context.Context, from, to uint64) (uint64, erro
 			return next, fmt.Errorf("block %d: store: %w", f.block.Height, err)
 		}
 		in.account(f)
+		in.cfg.Log.Debug("applied block", "height", f.block.Height, "transfers", len(f.block.Transfers))
 		next = f.block.Height + 1
 		in.cfg.Progress.Update(f.block.Height, to, 1, len(f.block.Transfers))
 		if time.Since(lastSync) > in.cfg.SyncEvery {

@@ -192,13 +192,28 @@ type emitter struct {
 }
 
 // etherMoved reports whether this transaction moved exactly amount of ether
-// into (in) or out of (!in) contract.
-func (e *emitter) etherMoved(contract chain.Address, amount *uint256.Int, in bool) bool {
+// from one address to another: the backing a WETH-style Deposit (from the
+// depositor to the contract) or Withdrawal (from the contract to the
+// withdrawer) must have.
+func (e *emitter) etherMoved(from, to chain.Address, amount *uint256.Int) bool {
 	for _, t := range e.b.Transfers[e.first:] {
-		if t.Kind != chain.KindNative && t.Kind != chain.KindInternal || !t.Amount.Eq(amount) {
+		if (t.Kind == chain.KindNative || t.Kind == chain.KindInternal) && t.From == from && t.To == to && t.Amount.Eq(amount) {
+			return true
+		}
+	}
+	return false
+}
+
+// mintLogged reports whether the contract also logged this mint (burn) as a
+// Transfer from (to) the zero address in this transaction, as some wrappers
+// do besides Deposit (Withdrawal): the value must not be counted twice.
+func mintLogged(logs []Log, contract common.Address, holder common.Address, amount *uint256.Int, mint bool) bool {
+	for i := range logs {
+		ev, err := DecodeValueLog(&logs[i])
+		if err != nil || ev.Kind != ERC20Transfer || ev.Token != contract || !ev.Amount.Eq(amount) {
 			continue
 		}
-		if (in && t.To == contract) || (!in && t.From == contract) {
+		if (mint && ev.From == (common.Address{}) && ev.To == holder) || (!mint && ev.To == (common.Address{}) && ev.From == holder) {
 			return true
 		}
 	}
@@ -287,13 +302,19 @@ func (e *emitter) logs(r *Receipt, stats *ExtractStats) {
 		case ERC721Transfer:
 			e.emit(chain.KindToken, evm(ev.From), evm(ev.To), chain.Asset{Kind: chain.ERC721, Contract: token}, uint256.NewInt(1), ev.TokenID)
 		case Deposit:
-			if e.traced && !e.etherMoved(token, &ev.Amount, true) {
+			if mintLogged(r.Logs, ev.Token, ev.To, &ev.Amount, true) {
+				continue
+			}
+			if e.traced && !e.etherMoved(evm(ev.To), token, &ev.Amount) {
 				stats.UnbackedWraps++
 				continue
 			}
 			e.emit(chain.KindToken, chain.Address{}, evm(ev.To), chain.Asset{Kind: chain.ERC20, Contract: token}, &ev.Amount, nil)
 		case Withdraw:
-			if e.traced && !e.etherMoved(token, &ev.Amount, false) {
+			if mintLogged(r.Logs, ev.Token, ev.From, &ev.Amount, false) {
+				continue
+			}
+			if e.traced && !e.etherMoved(token, evm(ev.From), &ev.Amount) {
 				stats.UnbackedWraps++
 				continue
 			}

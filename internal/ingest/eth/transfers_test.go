@@ -172,3 +172,27 @@ func TestExtractBlockLevel(t *testing.T) {
 		t.Errorf("block-level:\n got %s\nwant %s", got, want)
 	}
 }
+
+func TestExtractWrapsNeedMatchingEther(t *testing.T) {
+	wad := fmt.Sprintf("0x%064x", 1000)
+	zero := "0x0000000000000000000000000000000000000000000000000000000000000000"
+	// Bob's Deposit is paid by Alice: not a wrap of Bob's ether. Alice's
+	// Deposit is also logged as a Transfer from 0x0: one mint, not two.
+	logs := strings.Join([]string{
+		logJSON(wethHex, []string{depositT, topicOf(bobHex)}, wad),
+		logJSON(wethHex, []string{depositT, topicOf(aliceHex)}, wad),
+		logJSON(wethHex, []string{transferT, zero, topicOf(aliceHex)}, wad),
+	}, ",")
+	block := blockJSON(`,"baseFeePerGas":"0xa"`, tx(0, aliceHex, wethHex, "0x3e8"))
+	traces := fmt.Sprintf(`[{"txHash":"%s","result":{"type":"CALL","from":"%s","to":"%s","value":"0x3e8","gas":"0x1","gasUsed":"0x1","input":"0x"}}]`, hash(100), aliceHex, wethHex)
+	b, stats := extract(t, block, "["+receipt(0, "0x1", "0x0", logs, "")+"]", traces, TracesDebug)
+	want := `0/0 native alice->weth 1000 eth
+0/1 token 0x0000000000000000000000000000000000000000->alice 1000 weth
+`
+	if got := render(b); got != want {
+		t.Errorf("wraps:\n got %s\nwant %s", got, want)
+	}
+	if stats.UnbackedWraps != 1 {
+		t.Errorf("%d unbacked wraps, want 1 (Bob's)", stats.UnbackedWraps)
+	}
+}
