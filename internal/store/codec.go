@@ -63,6 +63,9 @@ func decodeTransfer(v []byte) (storedTransfer, []byte, error) {
 	t.seq = uint32(seq)
 	k := v[n]
 	t.kind = chain.Kind(k &^ hasTokenID)
+	if t.kind < chain.KindNative || t.kind > chain.KindGenesis {
+		return t, nil, errCorrupt
+	}
 	v = v[n+1:]
 	if t.from, n = binary.Uvarint(v); n <= 0 {
 		return t, nil, errCorrupt
@@ -109,6 +112,9 @@ func decodeTx(v []byte, dst []storedTransfer) (chain.Hash, bool, []storedTransfe
 		return h, false, dst, errCorrupt
 	}
 	copy(h[:], v)
+	if v[32] > 1 {
+		return h, false, dst, errCorrupt
+	}
 	list, err := decodeTransfers(v[txHeaderLen:], dst)
 	return h, v[32] == 1, list, err
 }

@@ -378,8 +378,10 @@ func (s *DB) deleteTransfers(batch *pebble.Batch, c chain.Chain, h uint64) error
 }
 
 // Sync makes every applied block durable against a machine crash. Blocks are
-// committed without fsync (a killed process loses nothing the OS has seen);
-// ingestion calls Sync periodically and when it stops.
+// committed without fsync: a process killed meanwhile may lose the last few
+// blocks, always whole ones and always with the cursor that names them, so a
+// restart fetches them again. Ingestion calls Sync every few seconds and when
+// it stops.
 func (s *DB) Sync() error {
 	return s.db.LogData(nil, pebble.Sync)
 }

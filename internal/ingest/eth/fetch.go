@@ -237,7 +237,7 @@ func (f *Fetcher) FetchBlock(ctx context.Context, n uint64) (*BlockData, error) 
 		if err == nil {
 			if n == 0 {
 				if d.Genesis, err = f.genesis(ctx); err != nil {
-					return nil, fmt.Errorf("block 0: genesis allocations: %w", err)
+					return nil, fmt.Errorf("block 0: genesis allocations: %w (to ingest without them, start at --from 1)", err)
 				}
 			}
 			return d, nil

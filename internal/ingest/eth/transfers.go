@@ -220,8 +220,11 @@ func mintLogged(logs []Log, contract common.Address, holder common.Address, amou
 	return false
 }
 
+// emit appends a transfer. Zero amounts are dropped except for token logs:
+// a zero-value Transfer event moves nothing but is still an edge someone
+// chose to create, the mark of address poisoning, so it is kept.
 func (e *emitter) emit(k chain.Kind, from, to chain.Address, asset chain.Asset, amount *uint256.Int, tokenID *uint256.Int) {
-	if amount.IsZero() && tokenID == nil {
+	if amount.IsZero() && tokenID == nil && k != chain.KindToken {
 		return
 	}
 	e.b.Transfers = append(e.b.Transfers, chain.Transfer{

@@ -196,3 +196,15 @@ func TestExtractWrapsNeedMatchingEther(t *testing.T) {
 		t.Errorf("%d unbacked wraps, want 1 (Bob's)", stats.UnbackedWraps)
 	}
 }
+
+func TestExtractKeepsZeroValueTokenTransfers(t *testing.T) {
+	zero := fmt.Sprintf("0x%064x", 0)
+	logs := logJSON(tokenHex, []string{transferT, topicOf(bobHex), topicOf(aliceHex)}, zero)
+	block := blockJSON(`,"baseFeePerGas":"0xa"`, tx(0, aliceHex, tokenHex, "0x0"))
+	b, _ := extract(t, block, "["+receipt(0, "0x1", "0x0", logs, "")+"]", "", TracesNone)
+	// Zero native value and a zero fee leave nothing; the zero-value token
+	// Transfer, typical of address poisoning, stays.
+	if got, want := render(b), "0/0 token bob->alice 0 token\n"; got != want {
+		t.Errorf("got %swant %s", got, want)
+	}
+}
