@@ -875,32 +875,28 @@ func stdDecodeParityTraces(raw json.RawMessage) ([]ParityTrace, error) {
 	return ts, nil
 }
 
-func stdDecodeTransaction(raw json.RawMessage) (*Transaction, error) {
+// stdDecodeHashed decodes one object with encoding/json and requires its
+// hash, as the fast decoder does for transactions and receipts.
+func stdDecodeHashed[T any](raw json.RawMessage, hash func(*T) common.Hash) (*T, error) {
 	if isNull(raw) {
 		return nil, ErrNotFound
 	}
-	t := new(Transaction)
-	if err := json.Unmarshal(raw, t); err != nil {
+	v := new(T)
+	if err := json.Unmarshal(raw, v); err != nil {
 		return nil, err
 	}
-	if t.Hash == (common.Hash{}) {
+	if hash(v) == (common.Hash{}) {
 		return nil, errors.New("no hash")
 	}
-	return t, nil
+	return v, nil
+}
+
+func stdDecodeTransaction(raw json.RawMessage) (*Transaction, error) {
+	return stdDecodeHashed(raw, func(t *Transaction) common.Hash { return t.Hash })
 }
 
 func stdDecodeReceipt(raw json.RawMessage) (*Receipt, error) {
-	if isNull(raw) {
-		return nil, ErrNotFound
-	}
-	r := new(Receipt)
-	if err := json.Unmarshal(raw, r); err != nil {
-		return nil, err
-	}
-	if r.TransactionHash == (common.Hash{}) {
-		return nil, errors.New("no hash")
-	}
-	return r, nil
+	return stdDecodeHashed(raw, func(r *Receipt) common.Hash { return r.TransactionHash })
 }
 
 // hasDuplicateKeys reports whether some object in data repeats a key
