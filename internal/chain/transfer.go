@@ -65,11 +65,34 @@ type Transfer struct {
 	TokenID *uint256.Int
 }
 
-// Tx is what the store keeps of a transaction besides its transfers.
+// Tx is what the store keeps of a transaction besides its transfers. On
+// UTXO chains it also carries the transaction's inputs and outputs in order:
+// the store resolves each input to the output it spends, and FIFO taint and
+// change detection need the order.
 type Tx struct {
-	Hash    Hash
-	Index   uint32
-	Success bool
+	Hash     Hash
+	Index    uint32
+	Success  bool
+	Coinbase bool
+	Inputs   []Input
+	Outputs  []Output
+}
+
+// Output is one output of a UTXO transaction. Address is none for outputs
+// that pay no address (OP_RETURN data).
+type Output struct {
+	Address Address
+	Value   int64 // satoshis
+}
+
+// Input spends an earlier output. Address and Value are those of the spent
+// output, filled in by the store (ResolveInputs).
+type Input struct {
+	PrevTx    Hash
+	PrevIndex uint32
+	Address   Address
+	Value     int64
+	Resolved  bool
 }
 
 // Block is one block reduced to the value-flow model: what ingest hands to the

@@ -219,22 +219,153 @@ func decodeCursor(v []byte) (Cursor, error) {
 	return c, nil
 }
 
-// encodeUndo stores the cursor before a block: flag 1 and the cursor, or
-// flag 0 when the block was the first one applied to its chain.
-func encodeUndo(prev Cursor, had bool) []byte {
-	if !had {
-		return []byte{0}
+// keyValue is a key and the value it had before a block overwrote it.
+type keyValue struct{ key, value []byte }
+
+// encodeUndo stores the cursor before a block (flag 1 and the cursor, or flag
+// 0 when the block was the first one applied to its chain), then the keys the
+// block overwrote with their old values.
+func encodeUndo(prev Cursor, had bool, overwritten []keyValue) []byte {
+	v := []byte{0}
+	if had {
+		v = append([]byte{1}, encodeCursor(prev)...)
 	}
-	return append([]byte{1}, encodeCursor(prev)...)
+	v = binary.AppendUvarint(v, uint64(len(overwritten)))
+	for _, kv := range overwritten {
+		v = binary.AppendUvarint(v, uint64(len(kv.key)))
+		v = append(v, kv.key...)
+		v = binary.AppendUvarint(v, uint64(len(kv.value)))
+		v = append(v, kv.value...)
+	}
+	return v
 }
 
-func decodeUndo(v []byte) (prev Cursor, had bool, err error) {
-	if len(v) == 1 && v[0] == 0 {
-		return Cursor{}, false, nil
+func decodeUndo(v []byte) (prev Cursor, had bool, overwritten []keyValue, err error) {
+	if len(v) < 1 || v[0] > 1 {
+		return prev, false, nil, fmt.Errorf("undo record of %d bytes: %w", len(v), errCorrupt)
 	}
-	if len(v) != 41 || v[0] != 1 {
-		return Cursor{}, false, fmt.Errorf("undo record of %d bytes: %w", len(v), errCorrupt)
+	had = v[0] == 1
+	v = v[1:]
+	if had {
+		if len(v) < 40 {
+			return prev, false, nil, fmt.Errorf("undo record cursor: %w", errCorrupt)
+		}
+		if prev, err = decodeCursor(v[:40]); err != nil {
+			return prev, false, nil, err
+		}
+		v = v[40:]
 	}
-	prev, err = decodeCursor(v[1:])
-	return prev, true, err
+	if len(v) == 0 {
+		return prev, had, nil, nil
+	}
+	n, k := binary.Uvarint(v)
+	if k <= 0 {
+		return prev, had, nil, fmt.Errorf("undo record list: %w", errCorrupt)
+	}
+	v = v[k:]
+	for i := uint64(0); i < n; i++ {
+		var kv keyValue
+		for _, dst := range []*[]byte{&kv.key, &kv.value} {
+			l, k := binary.Uvarint(v)
+			if k <= 0 || uint64(len(v)-k) < l {
+				return prev, had, nil, fmt.Errorf("undo record entry %d: %w", i, errCorrupt)
+			}
+			*dst = append([]byte(nil), v[k:k+int(l)]...)
+			v = v[k+int(l):]
+		}
+		overwritten = append(overwritten, kv)
+	}
+	return prev, had, overwritten, nil
+}
+
+// storedIO is a UTXO transaction's inputs and outputs as ids and values.
+type storedIO struct {
+	txid     chain.Hash
+	coinbase bool
+	inputs   []storedInput
+	outputs  []storedOutput
+}
+
+type storedInput struct {
+	prevTx    chain.Hash
+	prevIndex uint32
+	addr      uint64
+	value     int64
+}
+
+type storedOutput struct {
+	addr  uint64
+	value int64
+}
+
+// encodeIO writes txid(32) coinbase(1) nIn, then per input prevTx(32)
+// prevIndex addr value, then nOut and per output addr value (uvarints).
+func encodeIO(dst []byte, io *storedIO) []byte {
+	dst = append(dst, io.txid[:]...)
+	if io.coinbase {
+		dst = append(dst, 1)
+	} else {
+		dst = append(dst, 0)
+	}
+	dst = binary.AppendUvarint(dst, uint64(len(io.inputs)))
+	for _, in := range io.inputs {
+		dst = append(dst, in.prevTx[:]...)
+		dst = binary.AppendUvarint(dst, uint64(in.prevIndex))
+		dst = binary.AppendUvarint(dst, in.addr)
+		dst = binary.AppendUvarint(dst, uint64(in.value))
+	}
+	dst = binary.AppendUvarint(dst, uint64(len(io.outputs)))
+	for _, o := range io.outputs {
+		dst = binary.AppendUvarint(dst, o.addr)
+		dst = binary.AppendUvarint(dst, uint64(o.value))
+	}
+	return dst
+}
+
+func decodeIO(v []byte) (storedIO, error) {
+	var io storedIO
+	if len(v) < 33 || v[32] > 1 {
+		return io, errCorrupt
+	}
+	copy(io.txid[:], v)
+	io.coinbase = v[32] == 1
+	r := uvarintReader{v: v[33:]}
+	nIn := r.next()
+	for i := uint64(0); i < nIn && r.err == nil; i++ {
+		var in storedInput
+		if len(r.v) < 32 {
+			return io, errCorrupt
+		}
+		copy(in.prevTx[:], r.v)
+		r.v = r.v[32:]
+		in.prevIndex, in.addr, in.value = uint32(r.next()), r.next(), int64(r.next())
+		io.inputs = append(io.inputs, in)
+	}
+	nOut := r.next()
+	for i := uint64(0); i < nOut && r.err == nil; i++ {
+		io.outputs = append(io.outputs, storedOutput{addr: r.next(), value: int64(r.next())})
+	}
+	if r.err != nil || len(r.v) != 0 {
+		return io, errCorrupt
+	}
+	return io, nil
+}
+
+// uvarintReader reads uvarints until the first error, which it keeps.
+type uvarintReader struct {
+	v   []byte
+	err error
+}
+
+func (r *uvarintReader) next() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	x, n := binary.Uvarint(r.v)
+	if n <= 0 {
+		r.err = errCorrupt
+		return 0
+	}
+	r.v = r.v[n:]
+	return x
 }

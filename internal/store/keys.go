@@ -21,7 +21,8 @@ import (
 //	'N'    N c                    caip2 0x00 genesis                     the network a chain is bound to; refuses a node of another chain
 //	'C'    C c                    h hash(32)                             ingest cursor: the last applied block
 //	'B'    B c h                  hash parent time(8) ntx(4) ntr(4)      block header, for parent checks, reorg walk-back and timestamps
-//	'U'    U c h                  flag(1) prevHeight(8) prevHash(32)     undo record: the cursor before this block; what the block
+//	'U'    U c h                  flag(1) prevHeight(8) prevHash(32)     undo record: the cursor before this block, then the old values
+//	                              [n (key, old value)...]                of keys the block overwrote (Bitcoin's duplicate txids); what the block
 //	                                                                     added is found under its own B/T keys and the O/I/H keys
 //	                                                                     derived from them, so rollback re-derives and deletes them
 //	'T'    T c h i                txhash(32) status(1) transfer list     one transaction: its hash, success and value-flow edges in seq
@@ -29,6 +30,11 @@ import (
 //	'H'    H c txhash(32)         h i                                    transaction lookup by hash
 //	'O'    O id h                 (i, seq) list (uvarints)               per-address outgoing edges in one block, ordered by height
 //	'I'    I id h                 (i, seq) list (uvarints)               per-address incoming edges in one block, ordered by height
+//	'P'    P c txid(32) vout(4)   id(8) value(8)                         UTXO chains: the output index, so every input resolves to its
+//	                                                                     source address and value without the node's -txindex
+//	'Q'    Q c txid(32) vout(4)   h i input(4)                           UTXO chains: which input spent the output
+//	'W'    W c h i                txid coinbase(1) inputs outputs        UTXO chains: a transaction's inputs (spent outpoint, resolved
+//	                                                                     id and value) and outputs (id, value) in order (encodeIO)
 //	'a'    a c raw                id                                     address interning: chain-scoped address -> dense id
 //	'A'    A id                   c raw                                  reverse interning: id -> address
 //	's'    s c kind raw           id(4)                                  asset interning: (kind, contract) -> dense id; 0 is native
@@ -54,6 +60,9 @@ const (
 	pTxHash   = 'H'
 	pOut      = 'O'
 	pIn       = 'I'
+	pOutput   = 'P'
+	pSpent    = 'Q'
+	pIO       = 'W'
 	pAddr     = 'a'
 	pAddrID   = 'A'
 	pAsset    = 's'
@@ -68,7 +77,7 @@ const (
 )
 
 // schemaVersion is bumped whenever the layout above changes incompatibly.
-const schemaVersion = 3
+const schemaVersion = 4
 
 func metaKey(name string) []byte { return append([]byte{pMeta}, name...) }
 
@@ -107,6 +116,21 @@ func indexKey(p byte, id uint64, h uint64) []byte {
 	k = append(k, p)
 	k = binary.BigEndian.AppendUint64(k, id)
 	return binary.BigEndian.AppendUint64(k, h)
+}
+
+// outpointKey is P|Q c txid vout.
+func outpointKey(p byte, c chain.Chain, txid chain.Hash, vout uint32) []byte {
+	k := make([]byte, 0, 38)
+	k = append(k, p, byte(c))
+	k = append(k, txid[:]...)
+	return binary.BigEndian.AppendUint32(k, vout)
+}
+
+func ioKey(c chain.Chain, h uint64, txi uint32) []byte {
+	k := make([]byte, 0, 14)
+	k = append(k, pIO, byte(c))
+	k = binary.BigEndian.AppendUint64(k, h)
+	return binary.BigEndian.AppendUint32(k, txi)
 }
 
 func addrKey(a chain.Address) []byte {

@@ -155,8 +155,10 @@ func checkNoKeysAbove(t *testing.T, s *DB, h uint64) {
 		k, v := it.Key(), it.Value()
 		var height uint64
 		switch k[0] {
-		case pBlock, pUndo, pTransfer:
+		case pBlock, pUndo, pTransfer, pIO:
 			height = binary.BigEndian.Uint64(k[2:10])
+		case pSpent:
+			height = binary.BigEndian.Uint64(v[0:8])
 		case pOut, pIn:
 			height = binary.BigEndian.Uint64(k[9:17])
 		case pTxHash:
@@ -331,8 +333,16 @@ func TestApplyRejectsUnorderedTransfers(t *testing.T) {
 func FuzzDecodeTransfers(f *testing.F) {
 	f.Add(encodeTransfer(nil, &storedTransfer{seq: 2, kind: 1, from: 5, to: 6, amount: *uint256.NewInt(12345)}))
 	f.Add([]byte{0, 0x82, 1, 2, 3, 0, 1})
+	f.Add(encodeUndo(Cursor{Height: 9}, true, []keyValue{{[]byte("k"), []byte("v")}}))
+	f.Add(encodeIO(nil, &storedIO{inputs: []storedInput{{prevIndex: 1, addr: 2, value: 3}}, outputs: []storedOutput{{4, 5}}}))
 	f.Fuzz(func(t *testing.T, v []byte) {
 		decodePositions(v, nil)
+		decodeUndo(v)
+		if io, err := decodeIO(v); err == nil {
+			if back, err := decodeIO(encodeIO(nil, &io)); err != nil || len(back.inputs) != len(io.inputs) || len(back.outputs) != len(io.outputs) {
+				t.Fatalf("inputs/outputs record %x does not survive re-encoding: %v", v, err)
+			}
+		}
 		list, err := decodeTransfers(v, nil)
 		if err != nil {
 			return

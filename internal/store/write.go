@@ -74,14 +74,22 @@ func (s *DB) writeBlock(batch *pebble.Batch, in *interner, b *chain.Block, cur C
 			return err
 		}
 	}
-	if err := s.writeTransfers(batch, in, b); err != nil {
+	var overwritten []keyValue
+	if err := s.writeTransfers(batch, in, b, &overwritten); err != nil {
 		return err
+	}
+	if isUTXO(b) {
+		for i := range b.Txs {
+			if err := s.writeUTXO(batch, in, b, &b.Txs[i], &overwritten); err != nil {
+				return err
+			}
+		}
 	}
 	rec := blockRecord{hash: b.Hash, parent: b.Parent, time: b.Time, ntx: uint32(len(b.Txs)), ntr: uint32(len(b.Transfers))}
 	if err := batch.Set(blockKey(b.Chain, b.Height), encodeBlock(rec), nil); err != nil {
 		return err
 	}
-	if err := batch.Set(undoKey(b.Chain, b.Height), encodeUndo(cur, had), nil); err != nil {
+	if err := batch.Set(undoKey(b.Chain, b.Height), encodeUndo(cur, had, overwritten), nil); err != nil {
 		return err
 	}
 	if err := in.saveCounters(); err != nil {
@@ -95,7 +103,7 @@ func (s *DB) writeBlock(batch *pebble.Batch, in *interner, b *chain.Block, cur C
 // and one in index entry listing the address's positions in this block.
 // Index keys are written in ascending order, which keeps the memtable's
 // insertion search short.
-func (s *DB) writeTransfers(batch *pebble.Batch, in *interner, b *chain.Block) error {
+func (s *DB) writeTransfers(batch *pebble.Batch, in *interner, b *chain.Block, overwritten *[]keyValue) error {
 	outs, ins := map[uint64][]position{}, map[uint64][]position{}
 	var val []byte
 	i := 0
@@ -132,6 +140,11 @@ func (s *DB) writeTransfers(batch *pebble.Batch, in *interner, b *chain.Block) e
 			return err
 		}
 		loc := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint64(make([]byte, 0, 12), b.Height), tx.Index)
+		if isUTXO(b) { // Bitcoin's duplicate txids point the hash at the newer transaction
+			if err := s.remember(txHashKey(b.Chain, tx.Hash), overwritten); err != nil {
+				return err
+			}
+		}
 		if err := batch.Set(txHashKey(b.Chain, tx.Hash), loc, nil); err != nil {
 			return err
 		}
@@ -308,7 +321,7 @@ func (s *DB) undoBlock(c chain.Chain, h uint64) error {
 	if !ok {
 		return fmt.Errorf("no undo record: %w", errCorrupt)
 	}
-	prev, had, err := decodeUndo(uv)
+	prev, had, overwritten, err := decodeUndo(uv)
 	if err != nil {
 		return err
 	}
@@ -316,6 +329,14 @@ func (s *DB) undoBlock(c chain.Chain, h uint64) error {
 	defer batch.Close()
 	if err := s.deleteTransfers(batch, c, h); err != nil {
 		return err
+	}
+	if err := s.deleteUTXO(batch, c, h); err != nil {
+		return err
+	}
+	for _, kv := range overwritten { // after the deletes: restore what the block replaced
+		if err := batch.Set(kv.key, kv.value, nil); err != nil {
+			return err
+		}
 	}
 	for _, k := range [][]byte{blockKey(c, h), undoKey(c, h)} {
 		if err := batch.Delete(k, nil); err != nil {

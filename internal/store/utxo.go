@@ -1,0 +1,205 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/chainhound/chainhound/internal/chain"
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// MissingOutputError says an input spends an output the store does not hold:
+// ingest started above genesis without the outputs it spends.
+type MissingOutputError struct {
+	Chain     chain.Chain
+	Block     uint64
+	Tx        chain.Hash
+	Input     int
+	PrevTx    chain.Hash
+	PrevIndex uint32
+}
+
+func (e *MissingOutputError) Error() string {
+	return fmt.Sprintf("%s block %d tx %s input %d: spends %s:%d, which the store does not hold (ingest from genesis, or let ingest fetch previous outputs from a node with -txindex)",
+		e.Chain, e.Block, e.Tx, e.Input, e.PrevTx, e.PrevIndex)
+}
+
+// ResolveInputs fills every input of a UTXO block with the address and
+// value of the output it spends: from the store, or from an earlier
+// transaction of the same block. Inputs already resolved (from another
+// source) are left as they are. A missing output is a *MissingOutputError;
+// an output already spent is an error too.
+func (s *DB) ResolveInputs(b *chain.Block) error {
+	type outpoint struct {
+		tx chain.Hash
+		i  uint32
+	}
+	inBlock := map[outpoint]chain.Output{}
+	for ti := range b.Txs {
+		tx := &b.Txs[ti]
+		for ii := range tx.Inputs {
+			in := &tx.Inputs[ii]
+			if tx.Coinbase || in.Resolved {
+				continue
+			}
+			if o, ok := inBlock[outpoint{in.PrevTx, in.PrevIndex}]; ok {
+				in.Address, in.Value, in.Resolved = o.Address, o.Value, true
+				continue
+			}
+			if err := s.resolveStored(b, tx, ii); err != nil {
+				return err
+			}
+		}
+		for oi, o := range tx.Outputs {
+			inBlock[outpoint{tx.Hash, uint32(oi)}] = o
+		}
+	}
+	return nil
+}
+
+func (s *DB) resolveStored(b *chain.Block, tx *chain.Tx, ii int) error {
+	in := &tx.Inputs[ii]
+	v, ok, err := s.get(outpointKey(pOutput, b.Chain, in.PrevTx, in.PrevIndex))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return &MissingOutputError{Chain: b.Chain, Block: b.Height, Tx: tx.Hash, Input: ii, PrevTx: in.PrevTx, PrevIndex: in.PrevIndex}
+	}
+	if len(v) != 16 {
+		return fmt.Errorf("output %s:%d: %w", in.PrevTx, in.PrevIndex, errCorrupt)
+	}
+	if sp, spent, err := s.get(outpointKey(pSpent, b.Chain, in.PrevTx, in.PrevIndex)); err != nil {
+		return err
+	} else if spent && len(sp) == 16 {
+		return fmt.Errorf("%s block %d tx %s input %d: output %s:%d was already spent in block %d",
+			b.Chain, b.Height, tx.Hash, ii, in.PrevTx, in.PrevIndex, binary.BigEndian.Uint64(sp))
+	}
+	if in.Address, err = s.Address(binary.BigEndian.Uint64(v)); err != nil {
+		return err
+	}
+	in.Value, in.Resolved = int64(binary.BigEndian.Uint64(v[8:])), true
+	return nil
+}
+
+// writeUTXO writes a UTXO transaction's inputs and outputs, its outputs to
+// the output index and its inputs as spenders. An output key that already
+// exists is Bitcoin's duplicate txid (blocks 91842 and 91880 repeat earlier
+// coinbase txids): like Bitcoin Core, the newer output replaces the older,
+// and the old value goes to the undo record.
+func (s *DB) writeUTXO(batch *pebble.Batch, in *interner, b *chain.Block, tx *chain.Tx, undo *[]keyValue) error {
+	io := storedIO{txid: tx.Hash, coinbase: tx.Coinbase}
+	for ii, x := range tx.Inputs {
+		if tx.Coinbase {
+			break
+		}
+		if !x.Resolved {
+			return fmt.Errorf("%s block %d tx %s input %d is not resolved", b.Chain, b.Height, tx.Hash, ii)
+		}
+		id, err := in.address(x.Address)
+		if err != nil {
+			return err
+		}
+		io.inputs = append(io.inputs, storedInput{prevTx: x.PrevTx, prevIndex: x.PrevIndex, addr: id, value: x.Value})
+		spender := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint64(make([]byte, 0, 16), b.Height), tx.Index)
+		spender = binary.BigEndian.AppendUint32(spender, uint32(ii))
+		if err := batch.Set(outpointKey(pSpent, b.Chain, x.PrevTx, x.PrevIndex), spender, nil); err != nil {
+			return err
+		}
+	}
+	for oi, o := range tx.Outputs {
+		id, err := in.address(o.Address)
+		if err != nil {
+			return err
+		}
+		io.outputs = append(io.outputs, storedOutput{addr: id, value: o.Value})
+		k := outpointKey(pOutput, b.Chain, tx.Hash, uint32(oi))
+		if err := s.remember(k, undo); err != nil {
+			return err
+		}
+		v := binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(make([]byte, 0, 16), id), uint64(o.Value))
+		if err := batch.Set(k, v, nil); err != nil {
+			return err
+		}
+	}
+	return batch.Set(ioKey(b.Chain, b.Height, tx.Index), encodeIO(nil, &io), nil)
+}
+
+// remember adds k's current value, if any, to the undo list.
+func (s *DB) remember(k []byte, undo *[]keyValue) error {
+	old, ok, err := s.get(k)
+	if err != nil || !ok {
+		return err
+	}
+	*undo = append(*undo, keyValue{key: append([]byte(nil), k...), value: old})
+	return nil
+}
+
+// deleteUTXO removes what writeUTXO wrote for the transactions of block h.
+func (s *DB) deleteUTXO(batch *pebble.Batch, c chain.Chain, h uint64) error {
+	p := heightPrefix(pIO, c, h)
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: prefixEnd(p)})
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	for it.First(); it.Valid(); it.Next() {
+		io, err := decodeIO(it.Value())
+		if err != nil {
+			return fmt.Errorf("transaction inputs/outputs %x: %w", it.Key(), err)
+		}
+		for _, in := range io.inputs {
+			if err := batch.Delete(outpointKey(pSpent, c, in.prevTx, in.prevIndex), nil); err != nil {
+				return err
+			}
+		}
+		for oi := range io.outputs {
+			if err := batch.Delete(outpointKey(pOutput, c, io.txid, uint32(oi)), nil); err != nil {
+				return err
+			}
+		}
+		if err := batch.Delete(it.Key(), nil); err != nil {
+			return err
+		}
+	}
+	return it.Error()
+}
+
+// IO returns a stored UTXO transaction's inputs (with the addresses and
+// values they spend) and outputs, in order.
+func (s *DB) IO(c chain.Chain, h uint64, txi uint32) (chain.Tx, bool, error) {
+	v, ok, err := s.get(ioKey(c, h, txi))
+	if err != nil || !ok {
+		return chain.Tx{}, ok, err
+	}
+	io, err := decodeIO(v)
+	if err != nil {
+		return chain.Tx{}, false, fmt.Errorf("%s transaction %d/%d inputs/outputs: %w", c, h, txi, err)
+	}
+	tx := chain.Tx{Hash: io.txid, Index: txi, Success: true, Coinbase: io.coinbase}
+	for _, in := range io.inputs {
+		a, err := s.Address(in.addr)
+		if err != nil {
+			return tx, false, err
+		}
+		tx.Inputs = append(tx.Inputs, chain.Input{PrevTx: in.prevTx, PrevIndex: in.prevIndex, Address: a, Value: in.value, Resolved: true})
+	}
+	for _, o := range io.outputs {
+		a, err := s.Address(o.addr)
+		if err != nil {
+			return tx, false, err
+		}
+		tx.Outputs = append(tx.Outputs, chain.Output{Address: a, Value: o.value})
+	}
+	return tx, true, nil
+}
+
+// isUTXO reports whether a block carries inputs and outputs to index.
+func isUTXO(b *chain.Block) bool {
+	for i := range b.Txs {
+		if len(b.Txs[i].Outputs) > 0 || len(b.Txs[i].Inputs) > 0 || b.Txs[i].Coinbase {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,95 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/chainhound/chainhound/internal/chain"
+)
+
+func baddr(s string) chain.Address { return chain.Address{Chain: chain.Bitcoin, Raw: s} }
+
+// utxoBlock builds a Bitcoin-like block: a coinbase paying miner, plus the
+// given transactions; inputs are resolved by the store and transfers derived
+// by chain.UTXOTransfers, as ingest does.
+func utxoBlock(t *testing.T, s *DB, n uint64, parent chain.Hash, coinbase chain.Hash, txs ...chain.Tx) *chain.Block {
+	t.Helper()
+	b := &chain.Block{Chain: chain.Bitcoin, Height: n, Hash: hashOf(fmt.Sprintf("btc-%d-%s", n, coinbase)), Parent: parent, Time: int64(n)}
+	b.Txs = append(b.Txs, chain.Tx{Hash: coinbase, Index: 0, Success: true, Coinbase: true, Outputs: []chain.Output{{Address: baddr("miner"), Value: 50}}})
+	for i, tx := range txs {
+		tx.Index, tx.Success = uint32(i+1), true
+		b.Txs = append(b.Txs, tx)
+	}
+	if err := s.ResolveInputs(b); err != nil {
+		t.Fatalf("block %d: %v", n, err)
+	}
+	if err := chain.UTXOTransfers(b); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func spend(hash string, prev chain.Hash, idx uint32, outs ...chain.Output) chain.Tx {
+	return chain.Tx{Hash: hashOf(hash), Inputs: []chain.Input{{PrevTx: prev, PrevIndex: idx}}, Outputs: outs}
+}
+
+func TestUTXOResolveApplyRollback(t *testing.T) {
+	s := openTest(t)
+	cb1 := hashOf("cb-1")
+	b1 := utxoBlock(t, s, 1, chain.Hash{}, cb1)
+	mustApply(t, s, b1)
+	// Block 2 spends block 1's coinbase to alice (30) and bob (15), fee 5;
+	// then, in the same block, alice's new output to carol.
+	b2 := utxoBlock(t, s, 2, b1.Hash, hashOf("cb-2"),
+		spend("t2a", cb1, 0, chain.Output{Address: baddr("alice"), Value: 30}, chain.Output{Address: baddr("bob"), Value: 15}),
+		spend("t2b", hashOf("t2a"), 0, chain.Output{Address: baddr("carol"), Value: 29}))
+	if in := b2.Txs[2].Inputs[0]; in.Address != baddr("alice") || in.Value != 30 {
+		t.Fatalf("in-block spend resolved to %+v", in)
+	}
+	mustApply(t, s, b2)
+	// Block 3 repeats block 1's coinbase txid (as mainnet 91842 repeats 91812).
+	b3 := utxoBlock(t, s, 3, b2.Hash, cb1)
+	mustApply(t, s, b3)
+	tx, ok, err := s.IO(chain.Bitcoin, 2, 1)
+	if err != nil || !ok || len(tx.Inputs) != 1 || tx.Inputs[0].Address != baddr("miner") || tx.Inputs[0].Value != 50 || len(tx.Outputs) != 2 {
+		t.Fatalf("stored inputs/outputs of t2a: %+v ok=%v err=%v", tx, ok, err)
+	}
+	// Spending an output twice, or one that was never there, is refused.
+	var miss *MissingOutputError
+	b := &chain.Block{Chain: chain.Bitcoin, Height: 4, Txs: []chain.Tx{spend("t4", hashOf("nowhere"), 3)}}
+	if err := s.ResolveInputs(b); !errors.As(err, &miss) || !strings.Contains(err.Error(), "-txindex") {
+		t.Fatalf("missing output: %v", err)
+	}
+	b = &chain.Block{Chain: chain.Bitcoin, Height: 4, Txs: []chain.Tx{spend("t4", hashOf("t2a"), 1)}}
+	if err := s.ResolveInputs(b); err != nil {
+		t.Fatalf("bob's output is unspent: %v", err)
+	}
+	b = &chain.Block{Chain: chain.Bitcoin, Height: 4, Txs: []chain.Tx{spend("t4", hashOf("t2a"), 0)}}
+	if err := s.ResolveInputs(b); err == nil || !strings.Contains(err.Error(), "already spent") {
+		t.Fatalf("double spend: %v", err)
+	}
+	// Rolling back block 3 restores block 1's coinbase output and its hash index.
+	if err := s.Rollback(chain.Bitcoin, 2); err != nil {
+		t.Fatal(err)
+	}
+	if info, ok, _ := s.Tx(chain.Bitcoin, cb1); !ok || info.Block != 1 {
+		t.Fatalf("duplicate txid not restored to block 1: %+v ok=%v", info, ok)
+	}
+	checkNoKeysAbove(t, s, 2)
+	// Rolling back block 2 makes block 1's coinbase unspent again.
+	if err := s.Rollback(chain.Bitcoin, 1); err != nil {
+		t.Fatal(err)
+	}
+	again := utxoBlock(t, s, 2, b1.Hash, hashOf("cb-2x"), spend("t2x", cb1, 0, chain.Output{Address: baddr("dave"), Value: 50}))
+	mustApply(t, s, again)
+	checkNoKeysAbove(t, s, 2)
+}
+
+func mustApply(t *testing.T, s *DB, b *chain.Block) {
+	t.Helper()
+	if err := s.ApplyBlock(b); err != nil {
+		t.Fatalf("apply %d: %v", b.Height, err)
+	}
+}
