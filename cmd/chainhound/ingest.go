@@ -5,9 +5,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"time"
 
+	"github.com/chainhound/chainhound/internal/ingest"
 	"github.com/chainhound/chainhound/internal/ingest/eth"
 	"github.com/chainhound/chainhound/internal/progress"
 	"github.com/chainhound/chainhound/internal/store"
@@ -101,16 +104,15 @@ func ingestEthCommand() command {
 	return c
 }
 
-func logSummary(e *env, s eth.Summary) {
+func logSummary(e *env, s ingest.Summary) {
 	attrs := []any{"blocks", s.Blocks, "transfers", s.Transfers}
 	if s.HasLast {
 		attrs = append(attrs, "last_block", s.Last)
 	}
-	if s.MalformedLogs > 0 {
-		attrs = append(attrs, "malformed_logs", s.MalformedLogs)
-	}
-	if s.UnbackedWraps > 0 {
-		attrs = append(attrs, "unbacked_wrap_logs", s.UnbackedWraps)
+	for _, k := range slices.Sorted(maps.Keys(s.Counters)) {
+		if s.Counters[k] > 0 {
+			attrs = append(attrs, k, s.Counters[k])
+		}
 	}
 	if s.Reorgs > 0 {
 		attrs = append(attrs, "reorgs", s.Reorgs, "rolled_back", s.RolledBack)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/chainhound/chainhound/internal/ingest"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -17,7 +18,7 @@ import (
 // ErrNotFound marks a null result: the node does not know the block,
 // transaction or receipt asked for (yet). Callers test it with errors.Is to
 // tell "not there" from "broken".
-var ErrNotFound = errors.New("not found")
+var ErrNotFound = ingest.ErrNotFound // the pipeline waits for such blocks instead of failing
 
 // Trace kinds accepted by DecodeBlockData; they match the resolved
 // FetchOptions.Traces modes.

@@ -2,27 +2,15 @@ package eth
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"log/slog"
-	"time"
 
 	"github.com/chainhound/chainhound/internal/chain"
-	"github.com/chainhound/chainhound/internal/progress"
-	"github.com/chainhound/chainhound/internal/store"
+	"github.com/chainhound/chainhound/internal/ingest"
 	"github.com/ethereum/go-ethereum/common"
 )
 
-// Store is what ingestion needs of the store.
-type Store interface {
-	store.Reader
-	store.Writer
-	// Sync makes applied blocks durable against a machine crash.
-	Sync() error
-}
-
-// Source is where blocks come from: a Fetcher over JSON-RPC, or a replay of
-// recorded blocks for benchmarks.
+// Source is where Ethereum blocks come from: a Fetcher over JSON-RPC, or a
+// replay of recorded blocks for benchmarks.
 type Source interface {
 	ChainID(ctx context.Context) (uint64, error)
 	Head(ctx context.Context) (uint64, error)
@@ -30,357 +18,69 @@ type Source interface {
 	FetchBlock(ctx context.Context, n uint64) (*BlockData, error)
 }
 
-// Config says what to ingest.
-type Config struct {
-	From, To      uint64 // To is used when HasTo
-	HasFrom       bool
-	HasTo         bool
-	Follow        bool          // keep following the head after catching up
-	Confirmations uint64        // commit only blocks this deep below the head
-	Workers       int           // concurrent block fetchers (default 4)
-	PollInterval  time.Duration // head polling when following (default 2s)
-	MaxReorgDepth uint64        // deepest fork searched before giving up (default 10000)
-	SyncEvery     time.Duration // fsync interval (default 5s)
-	Log           *slog.Logger
-	Progress      progress.Reporter
-	// Network, when known (see NetworkOf), spares Run asking the node again.
-	Network *chain.Network
-}
+// Store, Config and Summary are the generic pipeline's (internal/ingest).
+type (
+	Store   = ingest.Store
+	Config  = ingest.Config
+	Summary = ingest.Summary
+)
 
-// Summary says what a run did.
-type Summary struct {
-	Blocks, Transfers int
-	MalformedLogs     int
-	UnbackedWraps     int
-	Reorgs            int
-	RolledBack        int
-	Last              uint64
-	HasLast           bool
-}
+// Counter names in Summary.Counters.
+const (
+	CounterMalformedLogs = "malformed_logs"
+	CounterUnbackedWraps = "unbacked_wrap_logs"
+)
 
-// Ingester moves blocks from a Source into a Store, in order, one atomic
-// write per block, following reorganisations.
-type Ingester struct {
-	src Source
-	st  Store
-	cfg Config
-	sum Summary
-}
-
-// NewIngester checks cfg and fills its defaults.
-func NewIngester(src Source, st Store, cfg Config) (*Ingester, error) {
-	if cfg.HasTo && cfg.HasFrom && cfg.To < cfg.From {
-		return nil, fmt.Errorf("--to %d is below --from %d", cfg.To, cfg.From)
-	}
-	if cfg.Workers <= 0 {
-		cfg.Workers = 4
-	}
-	if cfg.PollInterval <= 0 {
-		cfg.PollInterval = 2 * time.Second
-	}
-	if cfg.MaxReorgDepth == 0 {
-		cfg.MaxReorgDepth = 10000
-	}
-	if cfg.SyncEvery <= 0 {
-		cfg.SyncEvery = 5 * time.Second
-	}
-	if cfg.Log == nil {
-		cfg.Log = slog.New(slog.DiscardHandler)
-	}
-	if cfg.Progress == nil {
-		cfg.Progress = progress.Discard{}
-	}
-	return &Ingester{src: src, st: st, cfg: cfg}, nil
+// NewIngester returns the generic ingest pipeline over an Ethereum source:
+// fetching and extraction run on the pipeline's workers.
+func NewIngester(src Source, st Store, cfg Config) (*ingest.Ingester, error) {
+	return ingest.New(adapter{src}, st, cfg)
 }
 
 // NetworkOf asks a node which network it serves: its chain id and genesis.
 func NetworkOf(ctx context.Context, src Source) (chain.Network, error) {
-	id, err := src.ChainID(ctx)
+	return adapter{src}.Network(ctx)
+}
+
+// adapter turns an Ethereum Source into the pipeline's Source.
+type adapter struct{ src Source }
+
+func (a adapter) Chain() chain.Chain { return chain.Ethereum }
+
+func (a adapter) Network(ctx context.Context) (chain.Network, error) {
+	id, err := a.src.ChainID(ctx)
 	if err != nil {
 		return chain.Network{}, err
 	}
-	g, _, err := src.BlockHash(ctx, 0)
+	g, _, err := a.src.BlockHash(ctx, 0)
 	if err != nil {
 		return chain.Network{}, fmt.Errorf("genesis block: %w", err)
 	}
 	return chain.Network{CAIP2: chain.EIP155(id), Genesis: chain.Hash(g).String()}, nil
 }
 
-// Bind checks that the store belongs to the node's chain (chain id and
-// genesis hash) and binds an empty store to it.
-func (in *Ingester) Bind(ctx context.Context) error {
-	if in.cfg.Network == nil {
-		n, err := NetworkOf(ctx, in.src)
-		if err != nil {
-			return err
-		}
-		in.cfg.Network = &n
-	}
-	return in.st.Bind(chain.Ethereum, *in.cfg.Network)
+func (a adapter) Head(ctx context.Context) (uint64, error) { return a.src.Head(ctx) }
+
+func (a adapter) BlockHash(ctx context.Context, n uint64) (chain.Hash, error) {
+	h, _, err := a.src.BlockHash(ctx, n)
+	return chain.Hash(h), err
 }
 
-// Run ingests until the range is done, or forever with Follow, or until ctx
-// is cancelled; it stops only at a block boundary. The returned Summary is
-// valid with an error too.
-func (in *Ingester) Run(ctx context.Context) (Summary, error) {
-	defer in.cfg.Progress.Done()
-	defer func() {
-		if err := in.st.Sync(); err != nil {
-			in.cfg.Log.Error("sync store", "err", err)
-		}
-	}()
-	if err := in.Bind(ctx); err != nil {
-		return in.sum, err
-	}
-	next, err := in.start()
+func (a adapter) Block(ctx context.Context, n uint64) (*ingest.Fetched, error) {
+	d, err := a.src.FetchBlock(ctx, n)
 	if err != nil {
-		return in.sum, err
-	}
-	for {
-		head, err := in.src.Head(ctx)
-		if err != nil {
-			return in.sum, err
-		}
-		var safe uint64
-		if head >= in.cfg.Confirmations {
-			safe = head - in.cfg.Confirmations
-		}
-		if next, err = in.checkTip(ctx, next); err != nil {
-			return in.sum, err
-		}
-		target := safe
-		if in.cfg.HasTo && in.cfg.To < target {
-			target = in.cfg.To
-		}
-		if !in.cfg.Follow {
-			if in.cfg.HasTo && in.cfg.To > safe {
-				return in.sum, fmt.Errorf("--to %d is beyond the node's head %d less %d confirmations: wait, or use --follow", in.cfg.To, head, in.cfg.Confirmations)
-			}
-			if in.cfg.HasFrom && next == in.cfg.From && (head < in.cfg.Confirmations || next > safe) {
-				return in.sum, fmt.Errorf("--from %d is beyond the node's head %d less %d confirmations: nothing to ingest yet; wait, or use --follow", next, head, in.cfg.Confirmations)
-			}
-		}
-		if head >= in.cfg.Confirmations && next <= target {
-			next, err = in.runRange(ctx, next, target)
-			if errors.Is(err, errNodeBehind) && in.cfg.Follow {
-				in.cfg.Log.Warn("node answered without a block it reported; polling again", "err", err)
-			} else if err != nil {
-				return in.sum, err
-			} else if next <= target {
-				continue // a reorg moved us back: finish the range before deciding anything
-			}
-		}
-		if in.cfg.HasTo && next > in.cfg.To {
-			return in.sum, nil
-		}
-		if !in.cfg.Follow {
-			return in.sum, nil
-		}
-		select {
-		case <-ctx.Done():
-			return in.sum, ctx.Err()
-		case <-time.After(in.cfg.PollInterval):
-		}
-	}
-}
-
-// errNodeBehind marks a block the node reported as existing but then did not
-// serve: a lagging backend behind a load balancer, or a node resyncing.
-var errNodeBehind = errors.New("node does not have the block yet")
-
-// start returns the first height to ingest: after the cursor, or --from.
-func (in *Ingester) start() (uint64, error) {
-	cur, ok, err := in.st.Cursor(chain.Ethereum)
-	if err != nil {
-		return 0, err
-	}
-	if !ok {
-		return in.cfg.From, nil
-	}
-	if in.cfg.HasFrom && in.cfg.From > cur.Height+1 {
-		return 0, fmt.Errorf("--from %d would leave a gap: the store ends at block %d; resume from %d or use another --data directory", in.cfg.From, cur.Height, cur.Height+1)
-	}
-	if in.cfg.HasFrom && in.cfg.From <= cur.Height {
-		in.cfg.Log.Info("resuming after the stored cursor", "cursor", cur.Height, "from", in.cfg.From)
-	}
-	return cur.Height + 1, nil
-}
-
-// checkTip compares the stored tip with the node's block at that height and
-// rolls back to the fork point if the node has reorganised while idle.
-func (in *Ingester) checkTip(ctx context.Context, next uint64) (uint64, error) {
-	cur, ok, err := in.st.Cursor(chain.Ethereum)
-	if err != nil || !ok {
-		return next, err
-	}
-	h, _, err := in.src.BlockHash(ctx, cur.Height)
-	if errors.Is(err, ErrNotFound) {
-		// The node is below our tip: lagging, resyncing, or reorganised onto
-		// a shorter branch. Wait until it is past our tip again; a shorter
-		// branch then shows as a hash mismatch and is rolled back.
-		in.cfg.Log.Warn("the node does not have the stored tip yet", "tip", cur.Height)
-		return next, nil
-	}
-	if err != nil {
-		return next, err
-	}
-	if chain.Hash(h) == cur.Hash {
-		return next, nil
-	}
-	return in.reorg(ctx, cur.Height)
-}
-
-// reorg walks back from height until the stored hash matches the node's,
-// rolls the store back to that fork point and returns the next height.
-func (in *Ingester) reorg(ctx context.Context, height uint64) (uint64, error) {
-	in.sum.Reorgs++
-	for h, depth := height, uint64(0); ; h, depth = h-1, depth+1 {
-		if depth >= in.cfg.MaxReorgDepth {
-			return 0, fmt.Errorf("reorg deeper than %d blocks below %d: refusing to roll back further", in.cfg.MaxReorgDepth, height)
-		}
-		stored, ok, err := in.st.BlockHash(chain.Ethereum, h)
-		if err != nil {
-			return 0, err
-		}
-		if !ok { // before the first stored block: roll everything back
-			return in.rollback(h, height)
-		}
-		node, _, err := in.src.BlockHash(ctx, h)
-		if errors.Is(err, ErrNotFound) {
-			continue // the node's branch is shorter here: keep walking back
-		}
-		if err != nil {
-			return 0, err
-		}
-		if chain.Hash(node) == stored {
-			return in.rollback(h, height)
-		}
-		if h == 0 {
-			return 0, fmt.Errorf("genesis block differs from the node's: this data directory belongs to another chain")
-		}
-	}
-}
-
-func (in *Ingester) rollback(fork, from uint64) (uint64, error) {
-	in.cfg.Log.Warn("chain reorganisation: rolling back", "fork_point", fork, "from", from)
-	if err := in.st.Rollback(chain.Ethereum, fork); err != nil {
-		return 0, err
-	}
-	in.sum.RolledBack += int(from - fork)
-	cur, ok, err := in.st.Cursor(chain.Ethereum)
-	if err != nil {
-		return 0, err
-	}
-	if !ok {
-		return fork + 1, nil // the fork is below the first stored block: start again there
-	}
-	return cur.Height + 1, nil
-}
-
-type fetched struct {
-	block *chain.Block
-	stats ExtractStats
-	err   error
-}
-
-// runRange fetches [from, to] with several workers and applies the blocks in
-// order. It returns the next height to ingest.
-func (in *Ingester) runRange(ctx context.Context, from, to uint64) (uint64, error) {
-	wctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	type job struct {
-		n   uint64
-		out chan fetched
-	}
-	jobs := make(chan job)
-	pending := make(chan chan fetched, in.cfg.Workers*4)
-	go func() {
-		defer close(jobs)
-		defer close(pending)
-		for n := from; n <= to; n++ {
-			out := make(chan fetched, 1)
-			select {
-			case pending <- out:
-			case <-wctx.Done():
-				return
-			}
-			select {
-			case jobs <- job{n, out}:
-			case <-wctx.Done():
-				return
-			}
-		}
-	}()
-	for range in.cfg.Workers {
-		go func() {
-			for j := range jobs {
-				j.out <- in.fetch(wctx, j.n)
-			}
-		}()
-	}
-	lastSync := time.Now()
-	next := from
-	for out := range pending {
-		var f fetched
-		select {
-		case f = <-out:
-		case <-ctx.Done():
-			return next, ctx.Err()
-		}
-		if ctx.Err() != nil {
-			return next, ctx.Err()
-		}
-		if f.err != nil {
-			return next, f.err
-		}
-		err := in.st.ApplyBlock(f.block)
-		if store.IsReorg(err) {
-			cancel()
-			in.cfg.Log.Warn("parent hash mismatch", "err", err)
-			return in.reorg(ctx, f.block.Height-1)
-		}
-		if err != nil {
-			return next, fmt.Errorf("block %d: store: %w", f.block.Height, err)
-		}
-		in.account(f)
-		in.cfg.Log.Debug("applied block", "height", f.block.Height, "transfers", len(f.block.Transfers))
-		next = f.block.Height + 1
-		in.cfg.Progress.Update(f.block.Height, to, 1, len(f.block.Transfers))
-		if time.Since(lastSync) > in.cfg.SyncEvery {
-			if err := in.st.Sync(); err != nil {
-				return next, err
-			}
-			lastSync = time.Now()
-		}
-	}
-	return next, nil
-}
-
-func (in *Ingester) fetch(ctx context.Context, n uint64) fetched {
-	d, err := in.src.FetchBlock(ctx, n)
-	if errors.Is(err, ErrNotFound) {
-		return fetched{err: fmt.Errorf("block %d: %w: %w", n, errNodeBehind, err)}
-	}
-	if err != nil {
-		return fetched{err: err}
+		return nil, err
 	}
 	b, stats, err := Extract(d)
 	if err != nil {
-		return fetched{err: err}
+		return nil, err
 	}
-	if b.Height != n {
-		return fetched{err: fmt.Errorf("block %d: node returned block %d", n, b.Height)}
+	f := &ingest.Fetched{Block: b}
+	if len(stats.MalformedLogs) > 0 || stats.UnbackedWraps > 0 {
+		f.Counters = map[string]int{CounterMalformedLogs: len(stats.MalformedLogs), CounterUnbackedWraps: stats.UnbackedWraps}
 	}
-	return fetched{block: b, stats: stats}
-}
-
-func (in *Ingester) account(f fetched) {
-	in.sum.Blocks++
-	in.sum.Transfers += len(f.block.Transfers)
-	in.sum.Last, in.sum.HasLast = f.block.Height, true
-	in.sum.UnbackedWraps += f.stats.UnbackedWraps
-	for _, m := range f.stats.MalformedLogs {
-		in.sum.MalformedLogs++
-		in.cfg.Log.Warn("malformed token log skipped", "block", f.block.Height, "detail", m.Error())
+	for _, m := range stats.MalformedLogs {
+		f.Warnings = append(f.Warnings, "malformed token log skipped: "+m.Error())
 	}
+	return f, nil
 }

@@ -1,4 +1,4 @@
-package eth
+package ingest
 
 import (
 	"context"
@@ -10,8 +10,7 @@ import (
 
 	"github.com/chainhound/chainhound/internal/chain"
 	"github.com/chainhound/chainhound/internal/store"
-	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/holiman/uint256"
 )
 
 // scripted is a Source serving one of several chains; switchAt lets a test
@@ -22,7 +21,7 @@ type scripted struct {
 	switchAt map[uint64]*fakeChain
 }
 
-// fakeChain is blocks 0..len-1; a block's hash encodes its fork tag, and each
+// fakeChain is blocks 0..n-1; a block's hash encodes its fork tag, and each
 // block credits a withdrawal to an address named after its fork, so stores
 // of different forks export differently.
 type fakeChain struct {
@@ -31,25 +30,26 @@ type fakeChain struct {
 	n    uint64
 }
 
-func (c *fakeChain) hash(h uint64) common.Hash {
+func (c *fakeChain) hash(h uint64) chain.Hash {
 	tag := c.tag
 	if h <= c.fork {
 		tag = 'a'
 	}
-	var x common.Hash
+	var x chain.Hash
 	x[0] = tag
 	x[31], x[30] = byte(h), byte(h>>8)
 	return x
 }
 
-func (c *fakeChain) data(h uint64) *BlockData {
-	var parent common.Hash
+func (c *fakeChain) block(h uint64) *chain.Block {
+	var parent chain.Hash
 	if h > 0 {
 		parent = c.hash(h - 1)
 	}
-	to := common.Address{19: c.hash(h)[0]}
-	return &BlockData{Block: Block{Number: hexutil.Uint64(h), Hash: c.hash(h), ParentHash: parent, Timestamp: hexutil.Uint64(1000 + h),
-		Withdrawals: []Withdrawal{{Address: to, Amount: hexutil.Uint64(h + 1)}}}}
+	var to [20]byte
+	to[19] = c.hash(h)[0]
+	return &chain.Block{Chain: chain.Ethereum, Height: h, Hash: c.hash(h), Parent: parent, Time: int64(1000 + h),
+		Transfers: []chain.Transfer{{Block: h, TxIndex: chain.BlockLevel, Kind: chain.KindWithdrawal, To: chain.EVMAddress(to), Amount: *uint256.NewInt(h + 1)}}}
 }
 
 func (s *scripted) current() *fakeChain {
@@ -58,17 +58,19 @@ func (s *scripted) current() *fakeChain {
 	return s.chain
 }
 
-func (s *scripted) ChainID(context.Context) (uint64, error) { return 1, nil }
-func (s *scripted) Head(context.Context) (uint64, error)    { return s.current().n - 1, nil }
-func (s *scripted) BlockHash(_ context.Context, n uint64) (common.Hash, common.Hash, error) {
+func (s *scripted) Chain() chain.Chain { return chain.Ethereum }
+func (s *scripted) Network(context.Context) (chain.Network, error) {
+	return chain.Network{CAIP2: "eip155:1", Genesis: "0xa"}, nil
+}
+func (s *scripted) Head(context.Context) (uint64, error) { return s.current().n - 1, nil }
+func (s *scripted) BlockHash(_ context.Context, n uint64) (chain.Hash, error) {
 	c := s.current()
 	if n >= c.n {
-		return common.Hash{}, common.Hash{}, fmt.Errorf("block %d: %w", n, ErrNotFound)
+		return chain.Hash{}, fmt.Errorf("block %d: %w", n, ErrNotFound)
 	}
-	d := c.data(n)
-	return d.Block.Hash, d.Block.ParentHash, nil
+	return c.hash(n), nil
 }
-func (s *scripted) FetchBlock(_ context.Context, n uint64) (*BlockData, error) {
+func (s *scripted) Block(_ context.Context, n uint64) (*Fetched, error) {
 	s.mu.Lock()
 	if next, ok := s.switchAt[n]; ok {
 		s.chain = next
@@ -79,7 +81,7 @@ func (s *scripted) FetchBlock(_ context.Context, n uint64) (*BlockData, error) {
 	if n >= c.n {
 		return nil, fmt.Errorf("block %d: %w", n, ErrNotFound)
 	}
-	return c.data(n), nil
+	return &Fetched{Block: c.block(n)}, nil
 }
 
 func openStore(t *testing.T) *store.DB {
@@ -95,7 +97,7 @@ func openStore(t *testing.T) *store.DB {
 func run(t *testing.T, src Source, st *store.DB, cfg Config) (Summary, error) {
 	t.Helper()
 	cfg.Workers = 3
-	ing, err := NewIngester(src, st, cfg)
+	ing, err := New(src, st, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +198,7 @@ func TestCancelStopsAtBlockBoundary(t *testing.T) {
 	st := openStore(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	src := &cancelling{scripted: scripted{chain: &fakeChain{tag: 'a', n: 200}}, at: 50, cancel: cancel}
-	ing, err := NewIngester(src, st, Config{Workers: 4})
+	ing, err := New(src, st, Config{Workers: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,9 +227,9 @@ type cancelling struct {
 	cancel func()
 }
 
-func (c *cancelling) FetchBlock(ctx context.Context, n uint64) (*BlockData, error) {
+func (c *cancelling) Block(ctx context.Context, n uint64) (*Fetched, error) {
 	if n == c.at {
 		c.cancel()
 	}
-	return c.scripted.FetchBlock(ctx, n)
+	return c.scripted.Block(ctx, n)
 }
