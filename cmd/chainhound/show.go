@@ -132,6 +132,9 @@ func txCommand() command {
 		for _, r := range info.Transfers {
 			out.Transfers = append(out.Transfers, newTransferRecord(q.caip2, r))
 		}
+		if err := addIO(q, info, &out); err != nil {
+			return err
+		}
 		if q.output == "json" {
 			return writeJSON(e, out)
 		}
@@ -141,6 +144,7 @@ func txCommand() command {
 		}
 		fmt.Fprintf(e.stdout, "transaction   %s\nchain         %s\nblock         %d (%s) index %d\ntime          %s\nstatus        %s\n\n",
 			out.Hash, out.Chain, out.Block, out.BlockHash, out.Index, out.Time, status)
+		printIO(e, out)
 		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "SEQ\tKIND\tFROM\tTO\tASSET\tAMOUNT")
 		for _, r := range out.Transfers {
@@ -153,6 +157,9 @@ func txCommand() command {
 
 type txOut struct {
 	Chain     string           `json:"chain"`
+	Coinbase  bool             `json:"coinbase,omitempty"`
+	Inputs    []inputOut       `json:"inputs,omitempty"`
+	Outputs   []outputOut      `json:"outputs,omitempty"`
 	Hash      string           `json:"hash"`
 	Block     uint64           `json:"block"`
 	BlockHash string           `json:"block_hash"`
@@ -216,4 +223,53 @@ func openLookup(c *command, e *env, args []string, what string) (lookupArgs, err
 		return lookupArgs{}, err
 	}
 	return lookupArgs{st: st, chain: ch, caip2: net.CAIP2, arg: pos[0], output: *output}, nil
+}
+
+// inputOut is a UTXO input with the output it spends, resolved.
+type inputOut struct {
+	PrevTx    string `json:"prev_tx"`
+	PrevIndex uint32 `json:"prev_index"`
+	Address   string `json:"address"`
+	Value     int64  `json:"value"`
+}
+
+// outputOut is a UTXO output.
+type outputOut struct {
+	Index   int    `json:"index"`
+	Address string `json:"address"`
+	Value   int64  `json:"value"`
+}
+
+// addIO adds a UTXO transaction's inputs and outputs, in order, to out.
+func addIO(q lookupArgs, info store.TxInfo, out *txOut) error {
+	io, ok, err := q.st.IO(q.chain, info.Block, info.Index)
+	if err != nil || !ok {
+		return err
+	}
+	out.Coinbase = io.Coinbase
+	for _, in := range io.Inputs {
+		out.Inputs = append(out.Inputs, inputOut{PrevTx: in.PrevTx.String(), PrevIndex: in.PrevIndex, Address: in.Address.String(), Value: in.Value})
+	}
+	for i, o := range io.Outputs {
+		out.Outputs = append(out.Outputs, outputOut{Index: i, Address: o.Address.String(), Value: o.Value})
+	}
+	return nil
+}
+
+func printIO(e *env, out txOut) {
+	if out.Inputs == nil && out.Outputs == nil && !out.Coinbase {
+		return
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	if out.Coinbase {
+		fmt.Fprintln(tw, "INPUT\tcoinbase")
+	}
+	for i, in := range out.Inputs {
+		fmt.Fprintf(tw, "INPUT %d\t%s:%d\t%s\t%d\n", i, in.PrevTx, in.PrevIndex, orDash(in.Address), in.Value)
+	}
+	for _, o := range out.Outputs {
+		fmt.Fprintf(tw, "OUTPUT %d\t%s\t%d\n", o.Index, orDash(o.Address), o.Value)
+	}
+	tw.Flush()
+	fmt.Fprintln(e.stdout)
 }
