@@ -30,7 +30,7 @@ func exportTransfersCommand() command {
 	c.run = func(ctx context.Context, e *env, args []string) error {
 		fs := newFlags(&c, e)
 		data := dataFlag(fs)
-		chainName := fs.String("chain", "eth", "chain to export")
+		chainName := fs.String("chain", "", "chain to export: eth or btc (default: the store's only chain)")
 		from := fs.Uint64("from-block", 0, "first block")
 		to := fs.Uint64("to-block", 0, "last block (default: the last stored)")
 		address := fs.String("address", "", "only transfers from or to this address")
@@ -41,10 +41,6 @@ func exportTransfersCommand() command {
 		}
 		hasTo := false
 		fs.Visit(func(f *flag.Flag) { hasTo = hasTo || f.Name == "to-block" })
-		q, err := transferQuery(*chainName, *from, *to, hasTo, *address, *kinds)
-		if err != nil {
-			return usageError{err.Error()}
-		}
 		if *output != "csv" && *output != "jsonl" {
 			return usagef("--output %q: want csv or jsonl", *output)
 		}
@@ -53,6 +49,17 @@ func exportTransfersCommand() command {
 			return err
 		}
 		defer st.Close()
+		if *chainName == "" {
+			c, err := onlyChain(st)
+			if err != nil {
+				return err
+			}
+			*chainName = c.String()
+		}
+		q, err := transferQuery(*chainName, *from, *to, hasTo, *address, *kinds)
+		if err != nil {
+			return usageError{err.Error()}
+		}
 		net, _, err := st.Network(q.Chain)
 		if err != nil {
 			return err
@@ -96,6 +103,39 @@ func parseAddress(c chain.Chain, s string) (chain.Address, error) {
 		return chain.ParseEVMAddress(s)
 	}
 	return chain.Address{Chain: c, Raw: s}, nil
+}
+
+// knownChains are the chains a store can hold, in the order they are tried.
+var knownChains = []chain.Chain{chain.Ethereum, chain.Bitcoin}
+
+// boundChains lists the chains the store holds data of.
+func boundChains(st *store.DB) ([]chain.Chain, error) {
+	var out []chain.Chain
+	for _, c := range knownChains {
+		_, ok, err := st.Network(c)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// onlyChain is the store's one chain, the default of --chain.
+func onlyChain(st *store.DB) (chain.Chain, error) {
+	cs, err := boundChains(st)
+	if err != nil {
+		return 0, err
+	}
+	switch len(cs) {
+	case 0:
+		return chain.Ethereum, nil // an empty store: nothing to show either way
+	case 1:
+		return cs[0], nil
+	}
+	return 0, usagef("the store at %s holds several chains (%v): choose one with --chain", st.Dir(), cs)
 }
 
 // openReadStore opens an existing store; a missing directory is an error

@@ -54,6 +54,7 @@ func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(fo
 func commands() []command {
 	return []command{
 		ingestEthCommand(),
+		ingestBTCCommand(),
 		exportTransfersCommand(),
 		addressCommand(),
 		txCommand(),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -197,7 +198,7 @@ type lookupArgs struct {
 func openLookup(c *command, e *env, args []string, what string) (lookupArgs, error) {
 	fs := newFlags(c, e)
 	data := dataFlag(fs)
-	chainName := fs.String("chain", "eth", "chain to look in")
+	chainName := fs.String("chain", "", "chain to look in: eth or btc (default: from the argument's form, else the store's chains)")
 	output := fs.String("output", "table", "table or json")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -209,12 +210,13 @@ func openLookup(c *command, e *env, args []string, what string) (lookupArgs, err
 	if *output != "table" && *output != "json" {
 		return lookupArgs{}, usagef("--output %q: want table or json", *output)
 	}
-	ch, err := chain.ParseChain(*chainName)
-	if err != nil {
-		return lookupArgs{}, usageError{err.Error()}
-	}
 	st, err := openReadStore(*data)
 	if err != nil {
+		return lookupArgs{}, err
+	}
+	ch, err := lookupChain(st, *chainName, pos[0], what)
+	if err != nil {
+		st.Close()
 		return lookupArgs{}, err
 	}
 	net, _, err := st.Network(ch)
@@ -272,4 +274,37 @@ func printIO(e *env, out txOut) {
 	}
 	tw.Flush()
 	fmt.Fprintln(e.stdout)
+}
+
+// lookupChain picks the chain of a lookup: --chain when given; else, for an
+// address, its form (0x… is Ethereum); else the store's only chain, or, for
+// a transaction hash held by several chains, the first that has it.
+func lookupChain(st *store.DB, name, arg, what string) (chain.Chain, error) {
+	if name != "" {
+		c, err := chain.ParseChain(name)
+		if err != nil {
+			return 0, usageError{err.Error()}
+		}
+		return c, nil
+	}
+	if what == "address" {
+		if strings.HasPrefix(arg, "0x") || strings.HasPrefix(arg, "0X") {
+			return chain.Ethereum, nil
+		}
+		return chain.Bitcoin, nil
+	}
+	cs, err := boundChains(st)
+	if err != nil || len(cs) == 0 {
+		return chain.Ethereum, err
+	}
+	if h, err := chain.ParseHash(arg); err == nil {
+		for _, c := range cs {
+			if _, ok, err := st.Tx(c, h); err != nil {
+				return 0, err
+			} else if ok {
+				return c, nil
+			}
+		}
+	}
+	return cs[0], nil
 }
