@@ -189,12 +189,18 @@ func otherBlockHash(t *testing.T, e json.RawMessage) json.RawMessage {
 
 func mustCursor(t *testing.T, dir string) uint64 {
 	t.Helper()
+	return cursorOf(t, dir, chain.Ethereum)
+}
+
+// cursorOf is the last block of chain c in the store at dir.
+func cursorOf(t *testing.T, dir string, c chain.Chain) uint64 {
+	t.Helper()
 	st, err := store.Open(dir, store.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	cur, ok, err := st.Cursor(chain.Ethereum)
+	cur, ok, err := st.Cursor(c)
 	if err != nil || !ok {
 		t.Fatalf("cursor of %s: ok=%v err=%v", dir, ok, err)
 	}

@@ -349,10 +349,10 @@ func (in *Ingester) runRange(ctx context.Context, from, to uint64) (uint64, erro
 		if f.err != nil {
 			return next, f.err
 		}
-		err := in.prepare(f.Block)
-		if err == nil {
-			err = in.st.ApplyBlock(f.Block)
+		if err := in.prepare(f.Block); err != nil {
+			return next, err
 		}
+		err := in.st.ApplyBlock(f.Block)
 		if store.IsReorg(err) {
 			cancel()
 			in.cfg.Log.Warn("parent hash mismatch", "err", err)
@@ -392,9 +392,7 @@ func (in *Ingester) fetch(ctx context.Context, n uint64) fetched {
 // prepare lets a source that needs the store's state finish the block.
 func (in *Ingester) prepare(b *chain.Block) error {
 	if p, ok := in.src.(Preparer); ok {
-		if err := p.Prepare(b); err != nil {
-			return fmt.Errorf("block %d: %w", b.Height, err)
-		}
+		return p.Prepare(b) // its errors name the block already
 	}
 	return nil
 }

@@ -68,9 +68,10 @@ func decodeBlock(raw []byte, hash chainhash.Hash, net Network) (*Block, error) {
 }
 
 // fillTxs converts the wire transactions into b.Txs. Inputs and outputs
-// of the whole block share two backing arrays, and scripts stay the slices
-// wire decoded, so that a block costs a handful of allocations beyond
-// wire's own and one string per output address.
+// of the whole block share two backing arrays, scripts stay the slices
+// wire decoded, and the addresses of all outputs are substrings of one
+// string, so that a block costs a handful of allocations beyond wire's own
+// instead of one per output.
 func fillTxs(b *Block, mb *wire.MsgBlock, raw []byte, locs []wire.TxLoc, net Network) error {
 	nin, nout := 0, 0
 	for _, mtx := range mb.Transactions {
@@ -81,7 +82,9 @@ func fillTxs(b *Block, mb *wire.MsgBlock, raw []byte, locs []wire.TxLoc, net Net
 	outs := make([]Output, nout)
 	b.Txs = make([]Tx, len(mb.Transactions))
 	hasher := sha256.New()
-	var addrBuf [128]byte
+	arena := make([]byte, 0, 36*nout) // addresses, back to back
+	ends := make([]int32, nout)       // where each output's address ends in arena
+	k := 0
 	for i, mtx := range mb.Transactions {
 		tx := &b.Txs[i]
 		rawTx := raw[locs[i].TxStart : locs[i].TxStart+locs[i].TxLen]
@@ -116,14 +119,26 @@ func fillTxs(b *Block, mb *wire.MsgBlock, raw []byte, locs []wire.TxLoc, net Net
 			}
 			o := &tx.Outputs[j]
 			o.Value, o.Script = out.Value, out.PkScript
-			var addr []byte
-			o.Type, addr = appendClassify(addrBuf[:0], out.PkScript, net)
-			if addr != nil {
-				o.Address = string(addr)
-			}
+			o.Type, arena = appendClassify(arena, out.PkScript, net)
+			ends[k] = int32(len(arena))
+			k++
 		}
 	}
+	setAddresses(b.Txs, string(arena), ends)
 	return nil
+}
+
+// setAddresses points every output's Address into all, the addresses of
+// the block's outputs back to back, ends[k] ending the k-th.
+func setAddresses(txs []Tx, all string, ends []int32) {
+	k, start := 0, int32(0)
+	for i := range txs {
+		for j := range txs[i].Outputs {
+			txs[i].Outputs[j].Address = all[start:ends[k]]
+			start = ends[k]
+			k++
+		}
+	}
 }
 
 // isCoinbase is Bitcoin Core's CTransaction::IsCoinBase: one input that

@@ -40,42 +40,45 @@ func appendBase58(dst []byte, in []byte) []byte {
 		zeros++
 	}
 	// The number as big-endian 32-bit limbs, most significant first.
-	var limbs [18]uint32
+	var padded [72]byte
 	nl := (len(in) + 3) / 4
-	pad := nl*4 - len(in)
-	for i, b := range in {
-		j := i + pad
-		limbs[j/4] |= uint32(b) << (8 * (3 - j%4))
+	copy(padded[nl*4-len(in):], in)
+	var limbs [18]uint32
+	for i := range nl {
+		limbs[i] = binary.BigEndian.Uint32(padded[4*i:])
 	}
-	var digits [100]byte // little-endian base-58 digits
-	nd := 0
-	for start := 0; start < nl; {
+	start := 0
+	for start < nl && limbs[start] == 0 {
+		start++
+	}
+	var digits [100]byte // filled from the end, most significant first
+	nd := len(digits)
+	for start < nl {
 		var rem uint64
 		for i := start; i < nl; i++ {
 			cur := rem<<32 | uint64(limbs[i])
-			limbs[i] = uint32(cur / base58Pow5)
-			rem = cur % base58Pow5
+			q := cur / base58Pow5
+			limbs[i] = uint32(q)
+			rem = cur - q*base58Pow5
 		}
 		r := uint32(rem) // < 58^5: 32-bit divisions are cheaper
 		for range 5 {
-			digits[nd] = byte(r % 58)
-			r /= 58
-			nd++
+			q := r / 58
+			nd--
+			digits[nd] = base58Alphabet[r-q*58]
+			r = q
 		}
 		for start < nl && limbs[start] == 0 {
 			start++
 		}
 	}
-	for nd > 0 && digits[nd-1] == 0 {
-		nd--
+	for nd < len(digits) && digits[nd] == base58Alphabet[0] {
+		nd++ // zero digits above the number's top
 	}
 	for range zeros {
-		dst = append(dst, '1')
+		dst = append(dst, base58Alphabet[0])
 	}
-	for i := nd - 1; i >= 0; i-- {
-		dst = append(dst, base58Alphabet[digits[i]])
-	}
-	return dst
+	return append(dst, digits[nd:]...)
 }
 
 const bech32Charset = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"

@@ -92,15 +92,12 @@ const (
 func ClassifyScript(script []byte, net Network) (ScriptType, string) {
 	var buf [128]byte
 	t, addr := appendClassify(buf[:0], script, net)
-	if addr == nil {
-		return t, ""
-	}
 	return t, string(addr)
 }
 
-// appendClassify is ClassifyScript appending the identifier to dst, so that
-// a caller can choose when to allocate the string. It returns nil for
-// scripts without an address.
+// appendClassify is ClassifyScript appending the identifier to dst (nothing
+// for OP_RETURN data), so that a caller can choose when and how to
+// allocate strings.
 func appendClassify(dst, s []byte, net Network) (ScriptType, []byte) {
 	p := net.Params
 	switch n := len(s); {
@@ -111,7 +108,7 @@ func appendClassify(dst, s []byte, net Network) (ScriptType, []byte) {
 	case n >= 4 && n <= 42 && (s[0] == op0 || s[0] >= op1 && s[0] <= op16) && int(s[1])+2 == n:
 		return appendWitness(dst, s, net)
 	case n >= 1 && s[0] == opReturn && pushOnly(s[1:]):
-		return NullData, nil
+		return NullData, dst
 	}
 	if key := PubKeyOf(s); key != nil {
 		h := hash160(key)
