@@ -59,6 +59,7 @@ func commands() []command {
 		addressCommand(),
 		txCommand(),
 		benchIngestEthCommand(),
+		benchIngestBTCCommand(),
 		devnetCommand(),
 		versionCommand(),
 	}

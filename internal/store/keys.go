@@ -30,9 +30,9 @@ import (
 //	'H'    H c txhash(32)         h i                                    transaction lookup by hash
 //	'O'    O id h                 (i, seq) list (uvarints)               per-address outgoing edges in one block, ordered by height
 //	'I'    I id h                 (i, seq) list (uvarints)               per-address incoming edges in one block, ordered by height
-//	'P'    P c txid(32) vout(4)   id(8) value(8)                         UTXO chains: the output index, so every input resolves to its
-//	                                                                     source address and value without the node's -txindex
-//	'Q'    Q c txid(32) vout(4)   h i input(4)                           UTXO chains: which input spent the output
+//	'P'    P c txid(32) vout(4)   id(8) value(8) [h i input(4)]          UTXO chains: the output index, so every input resolves to its
+//	                                                                     source address and value without the node's -txindex; the
+//	                                                                     spending input follows once spent (one read answers both)
 //	'W'    W c h i                txid coinbase(1) inputs outputs        UTXO chains: a transaction's inputs (spent outpoint, resolved
 //	                                                                     id and value) and outputs (id, value) in order (encodeIO)
 //	'a'    a c raw                id                                     address interning: chain-scoped address -> dense id
@@ -61,7 +61,6 @@ const (
 	pOut      = 'O'
 	pIn       = 'I'
 	pOutput   = 'P'
-	pSpent    = 'Q'
 	pIO       = 'W'
 	pAddr     = 'a'
 	pAddrID   = 'A'

@@ -157,8 +157,10 @@ func checkNoKeysAbove(t *testing.T, s *DB, h uint64) {
 		switch k[0] {
 		case pBlock, pUndo, pTransfer, pIO:
 			height = binary.BigEndian.Uint64(k[2:10])
-		case pSpent:
-			height = binary.BigEndian.Uint64(v[0:8])
+		case pOutput:
+			if len(v) == 32 {
+				height = binary.BigEndian.Uint64(v[16:24]) // the spender
+			}
 		case pOut, pIn:
 			height = binary.BigEndian.Uint64(k[9:17])
 		case pTxHash:

@@ -66,14 +66,12 @@ func (s *DB) resolveStored(b *chain.Block, tx *chain.Tx, ii int) error {
 	if !ok {
 		return &MissingOutputError{Chain: b.Chain, Block: b.Height, Tx: tx.Hash, Input: ii, PrevTx: in.PrevTx, PrevIndex: in.PrevIndex}
 	}
+	if len(v) == 32 {
+		return fmt.Errorf("%s block %d tx %s input %d: output %s:%d was already spent in block %d",
+			b.Chain, b.Height, tx.Hash, ii, in.PrevTx, in.PrevIndex, binary.BigEndian.Uint64(v[16:]))
+	}
 	if len(v) != 16 {
 		return fmt.Errorf("output %s:%d: %w", in.PrevTx, in.PrevIndex, errCorrupt)
-	}
-	if sp, spent, err := s.get(outpointKey(pSpent, b.Chain, in.PrevTx, in.PrevIndex)); err != nil {
-		return err
-	} else if spent && len(sp) == 16 {
-		return fmt.Errorf("%s block %d tx %s input %d: output %s:%d was already spent in block %d",
-			b.Chain, b.Height, tx.Hash, ii, in.PrevTx, in.PrevIndex, binary.BigEndian.Uint64(sp))
 	}
 	if in.Address, err = s.Address(binary.BigEndian.Uint64(v)); err != nil {
 		return err
@@ -82,11 +80,20 @@ func (s *DB) resolveStored(b *chain.Block, tx *chain.Tx, ii int) error {
 	return nil
 }
 
+// outputValue is a P value: address id and value, then, once spent, the
+// spender's height, transaction index and input index.
+func outputValue(id uint64, value int64, spender []byte) []byte {
+	v := binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(make([]byte, 0, 32), id), uint64(value))
+	return append(v, spender...)
+}
+
 // writeUTXO writes a UTXO transaction's inputs and outputs, its outputs to
-// the output index and its inputs as spenders. An output key that already
-// exists is Bitcoin's duplicate txid (blocks 91842 and 91880 repeat earlier
-// coinbase txids): like Bitcoin Core, the newer output replaces the older,
-// and the old value goes to the undo record.
+// the output index, and marks the outputs its inputs spend. A coinbase
+// output key that already exists is Bitcoin's duplicate txid (blocks 91842
+// and 91880 repeat earlier coinbase txids, which BIP 30 then forbade): like
+// Bitcoin Core, the newer output replaces the older, and the old value goes
+// to the undo record. Other transactions cannot repeat a txid (they spend
+// distinct outputs), so only coinbases pay for that check.
 func (s *DB) writeUTXO(batch *pebble.Batch, in *interner, b *chain.Block, tx *chain.Tx, undo *[]keyValue) error {
 	io := storedIO{txid: tx.Hash, coinbase: tx.Coinbase}
 	for ii, x := range tx.Inputs {
@@ -103,7 +110,7 @@ func (s *DB) writeUTXO(batch *pebble.Batch, in *interner, b *chain.Block, tx *ch
 		io.inputs = append(io.inputs, storedInput{prevTx: x.PrevTx, prevIndex: x.PrevIndex, addr: id, value: x.Value})
 		spender := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint64(make([]byte, 0, 16), b.Height), tx.Index)
 		spender = binary.BigEndian.AppendUint32(spender, uint32(ii))
-		if err := batch.Set(outpointKey(pSpent, b.Chain, x.PrevTx, x.PrevIndex), spender, nil); err != nil {
+		if err := batch.Set(outpointKey(pOutput, b.Chain, x.PrevTx, x.PrevIndex), outputValue(id, x.Value, spender), nil); err != nil {
 			return err
 		}
 	}
@@ -114,11 +121,12 @@ func (s *DB) writeUTXO(batch *pebble.Batch, in *interner, b *chain.Block, tx *ch
 		}
 		io.outputs = append(io.outputs, storedOutput{addr: id, value: o.Value})
 		k := outpointKey(pOutput, b.Chain, tx.Hash, uint32(oi))
-		if err := s.remember(k, undo); err != nil {
-			return err
+		if tx.Coinbase {
+			if err := s.remember(k, undo); err != nil {
+				return err
+			}
 		}
-		v := binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(make([]byte, 0, 16), id), uint64(o.Value))
-		if err := batch.Set(k, v, nil); err != nil {
+		if err := batch.Set(k, outputValue(id, o.Value, nil), nil); err != nil {
 			return err
 		}
 	}
@@ -143,26 +151,35 @@ func (s *DB) deleteUTXO(batch *pebble.Batch, c chain.Chain, h uint64) error {
 		return err
 	}
 	defer it.Close()
+	// Unspend what the block spent first, then delete what it created: an
+	// output created and spent within the block must end deleted.
+	var created [][]byte
 	for it.First(); it.Valid(); it.Next() {
 		io, err := decodeIO(it.Value())
 		if err != nil {
 			return fmt.Errorf("transaction inputs/outputs %x: %w", it.Key(), err)
 		}
 		for _, in := range io.inputs {
-			if err := batch.Delete(outpointKey(pSpent, c, in.prevTx, in.prevIndex), nil); err != nil {
+			if err := batch.Set(outpointKey(pOutput, c, in.prevTx, in.prevIndex), outputValue(in.addr, in.value, nil), nil); err != nil {
 				return err
 			}
 		}
 		for oi := range io.outputs {
-			if err := batch.Delete(outpointKey(pOutput, c, io.txid, uint32(oi)), nil); err != nil {
-				return err
-			}
+			created = append(created, outpointKey(pOutput, c, io.txid, uint32(oi)))
 		}
 		if err := batch.Delete(it.Key(), nil); err != nil {
 			return err
 		}
 	}
-	return it.Error()
+	if err := it.Error(); err != nil {
+		return err
+	}
+	for _, k := range created {
+		if err := batch.Delete(k, nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // IO returns a stored UTXO transaction's inputs (with the addresses and

@@ -140,7 +140,7 @@ func (s *DB) writeTransfers(batch *pebble.Batch, in *interner, b *chain.Block, o
 			return err
 		}
 		loc := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint64(make([]byte, 0, 12), b.Height), tx.Index)
-		if isUTXO(b) { // Bitcoin's duplicate txids point the hash at the newer transaction
+		if isUTXO(b) && tx.Coinbase { // Bitcoin's duplicate coinbase txids point the hash at the newer transaction
 			if err := s.remember(txHashKey(b.Chain, tx.Hash), overwritten); err != nil {
 				return err
 			}

@@ -68,10 +68,11 @@ func decodeBlock(raw []byte, hash chainhash.Hash, net Network) (*Block, error) {
 }
 
 // fillTxs converts the wire transactions into b.Txs. Inputs and outputs
-// of the whole block share two backing arrays, scripts stay the slices
-// wire decoded, and the addresses of all outputs are substrings of one
-// string, so that a block costs a handful of allocations beyond wire's own
-// instead of one per output.
+// of the whole block share two backing arrays and scripts stay the slices
+// wire decoded, so that a block costs a handful of allocations beyond
+// wire's own and one string per output address. (Addresses as substrings
+// of one per-block string would save those, but any address kept, as in
+// an interning cache, would then pin its whole block's addresses.)
 func fillTxs(b *Block, mb *wire.MsgBlock, raw []byte, locs []wire.TxLoc, net Network) error {
 	nin, nout := 0, 0
 	for _, mtx := range mb.Transactions {
@@ -81,14 +82,15 @@ func fillTxs(b *Block, mb *wire.MsgBlock, raw []byte, locs []wire.TxLoc, net Net
 	ins := make([]Input, nin)
 	outs := make([]Output, nout)
 	b.Txs = make([]Tx, len(mb.Transactions))
-	hasher := sha256.New()
-	arena := make([]byte, 0, 36*nout) // addresses, back to back
-	ends := make([]int32, nout)       // where each output's address ends in arena
-	k := 0
+	var hasher hash.Hash // for witness txids, made on first use
+	var addrBuf [128]byte
 	for i, mtx := range mb.Transactions {
 		tx := &b.Txs[i]
 		rawTx := raw[locs[i].TxStart : locs[i].TxStart+locs[i].TxLen]
 		stripped := mtx.SerializeSizeStripped()
+		if hasher == nil && stripped != len(rawTx) {
+			hasher = sha256.New()
+		}
 		tx.Txid, tx.Wtxid = txHashes(hasher, rawTx, stripped)
 		tx.Size, tx.Weight = len(rawTx), 3*stripped+len(rawTx)
 		tx.VSize = (tx.Weight + 3) / 4
@@ -119,26 +121,12 @@ func fillTxs(b *Block, mb *wire.MsgBlock, raw []byte, locs []wire.TxLoc, net Net
 			}
 			o := &tx.Outputs[j]
 			o.Value, o.Script = out.Value, out.PkScript
-			o.Type, arena = appendClassify(arena, out.PkScript, net)
-			ends[k] = int32(len(arena))
-			k++
+			var addr []byte
+			o.Type, addr = appendClassify(addrBuf[:0], out.PkScript, net)
+			o.Address = string(addr)
 		}
 	}
-	setAddresses(b.Txs, string(arena), ends)
 	return nil
-}
-
-// setAddresses points every output's Address into all, the addresses of
-// the block's outputs back to back, ends[k] ending the k-th.
-func setAddresses(txs []Tx, all string, ends []int32) {
-	k, start := 0, int32(0)
-	for i := range txs {
-		for j := range txs[i].Outputs {
-			txs[i].Outputs[j].Address = all[start:ends[k]]
-			start = ends[k]
-			k++
-		}
-	}
 }
 
 // isCoinbase is Bitcoin Core's CTransaction::IsCoinBase: one input that
@@ -173,8 +161,11 @@ func txHashes(h hash.Hash, rawTx []byte, stripped int) (txid, wtxid chainhash.Ha
 // merkleRoot computes the merkle root of the block's txids, duplicating
 // the last hash of odd levels as Bitcoin does.
 func merkleRoot(txs []Tx) chainhash.Hash {
-	if len(txs) == 0 {
+	switch len(txs) {
+	case 0:
 		return chainhash.Hash{}
+	case 1:
+		return txs[0].Txid
 	}
 	level := make([]chainhash.Hash, len(txs))
 	for i := range txs {

@@ -278,13 +278,15 @@ func btcdOracle(script []byte, net Network) (typ ScriptType, addr string, ok boo
 	case NullData:
 		return typ, "", true
 	case MultiSig:
-		// btcd takes any push for a key; Core only pushes of a key's size.
+		// btcd takes any push for a key and any m; Core wants pushes of a
+		// key's size and first byte, and m <= n.
 		pushes, err := txscript.PushedData(script)
-		if err != nil {
+		n, m, err2 := txscript.CalcMultiSigStats(script)
+		if err != nil || err2 != nil || m > n {
 			return 0, "", false
 		}
 		for _, p := range pushes {
-			if len(p) != 33 && len(p) != 65 {
+			if !(len(p) == 33 && (p[0] == 2 || p[0] == 3)) && !(len(p) == 65 && (p[0] == 4 || p[0] == 6 || p[0] == 7)) {
 				return 0, "", false
 			}
 		}
