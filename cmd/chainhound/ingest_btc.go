@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/chainhound/chainhound/internal/chain"
 	"github.com/chainhound/chainhound/internal/ingest"
 	"github.com/chainhound/chainhound/internal/ingest/btc"
 	"github.com/chainhound/chainhound/internal/progress"
@@ -18,9 +19,10 @@ func ingestBTCCommand() command {
 	c := command{
 		name:    "ingest btc",
 		summary: "ingest Bitcoin blocks from a node (RPC) or a Bitcoin Core blocks/ directory into the store",
-		usage:   "(--rpc URL [--rpc-user U --rpc-password P | --rpc-cookie FILE] | --blocks-dir DIR) [--network mainnet|testnet|signet|regtest] [--from N] [--to M | --follow] [--confirmations K]",
+		usage:   "(--rpc URL [--rpc-user U --rpc-password P | --rpc-cookie FILE] | --blocks-dir DIR | --etl-json FILE...) [--network mainnet|testnet|signet|regtest] [--from N] [--to M | --follow] [--confirmations K]",
 		example: "chainhound ingest btc --blocks-dir ~/.bitcoin/blocks --to 200000\n" +
-			"chainhound ingest btc --rpc http://127.0.0.1:8332 --rpc-cookie ~/.bitcoin/.cookie --follow --confirmations 3",
+			"chainhound ingest btc --rpc http://127.0.0.1:8332 --rpc-cookie ~/.bitcoin/.cookie --follow --confirmations 3\n" +
+			"chainhound ingest btc --etl-json blocks.json --etl-json transactions.json   # bitcoin-etl export_blocks_and_transactions",
 	}
 	c.run = func(ctx context.Context, e *env, args []string) error {
 		fs := newFlags(&c, e)
@@ -30,6 +32,11 @@ func ingestBTCCommand() command {
 		pass := fs.String("rpc-password", os.Getenv("CHAINHOUND_BTC_RPC_PASSWORD"), "RPC password (default $CHAINHOUND_BTC_RPC_PASSWORD)")
 		cookie := fs.String("rpc-cookie", "", "RPC cookie file (Bitcoin Core's .cookie) instead of user and password")
 		blocksDir := fs.String("blocks-dir", "", "a Bitcoin Core blocks/ directory to read directly (blk*.dat, xor.dat)")
+		var etlFiles []string
+		fs.Func("etl-json", "a bitcoin-etl / BigQuery crypto_bitcoin JSON-lines export of whole, consecutive blocks (repeat for blocks and transactions files); with --rpc, the node serves only outputs the store and the files lack", func(v string) error {
+			etlFiles = append(etlFiles, v)
+			return nil
+		})
 		network := fs.String("network", "mainnet", "mainnet, testnet, testnet4, signet, regtest or simnet")
 		from := fs.Uint64("from", 0, "first block (default: after the store's last block, else 0)")
 		to := fs.Uint64("to", 0, "last block (default: the tip less --confirmations)")
@@ -44,8 +51,13 @@ func ingestBTCCommand() command {
 		}
 		set := map[string]bool{}
 		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-		if (*rpcURL == "") == (*blocksDir == "") {
-			return usagef("give exactly one of --rpc and --blocks-dir")
+		switch {
+		case *blocksDir != "" && (*rpcURL != "" || len(etlFiles) > 0):
+			return usagef("--blocks-dir excludes --rpc and --etl-json")
+		case *blocksDir == "" && *rpcURL == "" && len(etlFiles) == 0:
+			return usagef("give --rpc, --blocks-dir or --etl-json")
+		case len(etlFiles) > 0 && *follow:
+			return usagef("--follow needs a node: files do not grow")
 		}
 		if set["to"] && *follow {
 			return usagef("--to and --follow exclude each other")
@@ -61,11 +73,25 @@ func ingestBTCCommand() command {
 		if err != nil {
 			return err
 		}
+		var etl *btc.ETLFiles
+		if len(etlFiles) > 0 {
+			if etl, err = openETL(e, net, etlFiles); err != nil {
+				return err
+			}
+			defer etl.Close()
+			blocks = etl
+		}
 		st, err := store.Open(*data, store.Options{})
 		if err != nil {
 			return err
 		}
 		defer st.Close()
+		if etl != nil && !set["from"] {
+			if *from, err = etlStart(st, etl); err != nil {
+				return err
+			}
+			set["from"] = true
+		}
 		src := btc.NewSource(net, blocks, st, txRPC)
 		network2, err := src.Network(ctx)
 		if err != nil {
@@ -84,7 +110,7 @@ func ingestBTCCommand() command {
 		logSummary(e, sum)
 		var miss *store.MissingOutputError
 		if errors.As(err, &miss) && txRPC == nil {
-			return fmt.Errorf("%w\n(a blocks/ directory cannot supply outputs created before --from: ingest from block 0, or use --rpc with a node running -txindex)", err)
+			return fmt.Errorf("%w\n(files cannot supply outputs created before the blocks they hold: ingest from block 0, or add --rpc with a node running -txindex)", err)
 		}
 		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 			return fmt.Errorf("stopped at a block boundary: %w", err)
@@ -92,6 +118,32 @@ func ingestBTCCommand() command {
 		return err
 	}
 	return c
+}
+
+// openETL indexes bitcoin-etl files.
+func openETL(e *env, net btc.Network, paths []string) (*btc.ETLFiles, error) {
+	start := time.Now()
+	etl, err := btc.OpenETL(net, paths...)
+	if err != nil {
+		return nil, err
+	}
+	e.log.Info("indexed bitcoin-etl files", "files", len(paths), "first", etl.First(), "last", etl.Last(), "took", time.Since(start).Round(time.Millisecond))
+	return etl, nil
+}
+
+// etlStart is where an ingest from files begins without --from: at their
+// first block in an empty store, else after the store's last block, which
+// must then be in the files or just before them.
+func etlStart(st *store.DB, etl *btc.ETLFiles) (uint64, error) {
+	cur, ok, err := st.Cursor(chain.Bitcoin)
+	if err != nil || !ok {
+		return uint64(etl.First()), err
+	}
+	if int64(cur.Height)+1 < etl.First() {
+		return 0, fmt.Errorf("the store ends at block %d but the files start at block %d: blocks %d..%d are missing", cur.Height, etl.First(), cur.Height+1, etl.First()-1)
+	}
+	etl.SetParent(cur.Hash)
+	return cur.Height + 1, nil
 }
 
 // btcBlocks opens the block source: a node (checked to serve the network)
@@ -105,6 +157,9 @@ func btcBlocks(ctx context.Context, e *env, net btc.Network, rpcURL string, auth
 		}
 		e.log.Info("indexed blocks directory", "dir", dir, "tip", d.Height(), "took", time.Since(start).Round(time.Millisecond))
 		return btc.DirBlocks{Dir: d}, nil, nil
+	}
+	if rpcURL == "" {
+		return nil, nil, nil
 	}
 	rpc, err := btc.NewRPC(rpcURL, auth, btc.WithTimeout(timeout), btc.WithRetries(retries))
 	if err != nil {

@@ -49,6 +49,17 @@ type Input struct {
 	Sequence  uint32
 	ScriptSig []byte
 	Witness   [][]byte
+	// Spent is the output this input spends when the source already knows
+	// it (a bitcoin-etl export does); nil leaves it to the store's output
+	// index.
+	Spent *SpentOutput
+}
+
+// SpentOutput is what an input spends: the output's address (as
+// ClassifyScript names it) and value.
+type SpentOutput struct {
+	Address string
+	Value   int64
 }
 
 // Output is one transaction output.

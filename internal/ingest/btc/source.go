@@ -173,6 +173,9 @@ func ToChainBlock(b *Block) *chain.Block {
 			ct.Inputs = make([]chain.Input, len(tx.Inputs))
 			for j, in := range tx.Inputs {
 				ct.Inputs[j] = chain.Input{PrevTx: DisplayHash(in.PrevTxid), PrevIndex: in.PrevVout}
+				if in.Spent != nil {
+					ct.Inputs[j].Address, ct.Inputs[j].Value, ct.Inputs[j].Resolved = btcAddress(in.Spent.Address), in.Spent.Value, true
+				}
 			}
 		}
 		ct.Outputs = make([]chain.Output, len(tx.Outputs))
