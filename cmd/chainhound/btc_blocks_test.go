@@ -64,7 +64,7 @@ func TestBitcoinBlocksDir(t *testing.T) {
 		case "fee":
 			fees[r[1]] += v
 		}
-		if r[2] == "0xf4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16" {
+		if r[2] == "f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16" {
 			tx170 = append(tx170, strings.Join(r[4:9], " "))
 		}
 	}
@@ -96,7 +96,7 @@ func TestBitcoinBlocksDir(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &tx); err != nil {
 		t.Fatal(err)
 	}
-	if tx.Block != 170 || len(tx.Inputs) != 1 || tx.Inputs[0].PrevTx != "0x0437cd7f8525ceed2324359c2d0ba26006d92d856a9c20fa0241106ee5a597c9" ||
+	if tx.Block != 170 || len(tx.Inputs) != 1 || tx.Inputs[0].PrevTx != "0437cd7f8525ceed2324359c2d0ba26006d92d856a9c20fa0241106ee5a597c9" ||
 		tx.Inputs[0].Address != "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S" || tx.Inputs[0].Value != 50e8 {
 		t.Errorf("tx 170 inputs: %s", out)
 	}

@@ -29,12 +29,12 @@ func TestBitcoinETLJSON(t *testing.T) {
 	whole := t.TempDir()
 	mustCLI(t, "ingest", "btc", "--etl-json", src, "--data", whole)
 	ref := export(t, whole)
-	if !containsAll(ref, "50001,0x7940cdde4d713e171849efc6bd89939185be270266c94e92369e3877ad89455a,0,native,1DoQeKfU3dYhN9bxMpFFcVUnufCPDqSPae,1HaHTfmvoUW6i6nhJf8jJs6tU4cHNmBQHQ,native,5000000000",
-		"50002,0x5164dc2785549f9efe14eb1c54522ec1874a02b7eda164fde370c05412f037ad,0,coinbase,,1CvMvWyKJvfg6wQSGdHraoJ7NFu8KaTL1u") {
+	if !containsAll(ref, "50001,7940cdde4d713e171849efc6bd89939185be270266c94e92369e3877ad89455a,0,native,1DoQeKfU3dYhN9bxMpFFcVUnufCPDqSPae,1HaHTfmvoUW6i6nhJf8jJs6tU4cHNmBQHQ,native,5000000000",
+		"50002,5164dc2785549f9efe14eb1c54522ec1874a02b7eda164fde370c05412f037ad,0,coinbase,,1CvMvWyKJvfg6wQSGdHraoJ7NFu8KaTL1u") {
 		t.Fatalf("export:\n%s", ref)
 	}
 	tx := mustCLI(t, "tx", "7940cdde4d713e171849efc6bd89939185be270266c94e92369e3877ad89455a", "--data", whole)
-	if !containsAll(tx, "INPUT 1", "0x0dd0394c6240355f4e4b3c88028f678ed746cebee3b3e8509620733f018914c9:0", "1PZMgkF2x161qvfP7dhoWSEEU3SjnQE1m9") {
+	if !containsAll(tx, "INPUT 1", "0dd0394c6240355f4e4b3c88028f678ed746cebee3b3e8509620733f018914c9:0", "1PZMgkF2x161qvfP7dhoWSEEU3SjnQE1m9") {
 		t.Errorf("tx does not show the resolved inputs:\n%s", tx)
 	}
 

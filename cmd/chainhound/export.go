@@ -169,7 +169,7 @@ func newTransferRecord(caip2 string, r store.Row) transferRecord {
 		Amount: r.Amount.Dec(), Time: time.Unix(r.Time, 0).UTC().Format(time.RFC3339),
 	}
 	if !r.TxHash.IsZero() {
-		rec.TxHash = r.TxHash.String()
+		rec.TxHash = r.Chain.FormatHash(r.TxHash)
 	}
 	if r.TokenID != nil {
 		rec.TokenID = r.TokenID.Dec()

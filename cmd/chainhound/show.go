@@ -126,9 +126,9 @@ func txCommand() command {
 			return err
 		}
 		if !ok {
-			return fmt.Errorf("transaction %s is not in the store at %s", h, q.st.Dir())
+			return fmt.Errorf("transaction %s is not in the store at %s", q.chain.FormatHash(h), q.st.Dir())
 		}
-		out := txOut{Chain: q.caip2, Hash: info.Hash.String(), Block: info.Block, BlockHash: info.BlockHash.String(),
+		out := txOut{Chain: q.caip2, Hash: q.chain.FormatHash(info.Hash), Block: info.Block, BlockHash: q.chain.FormatHash(info.BlockHash),
 			Index: info.Index, Success: info.Success, Time: isoTime(info.Time), Transfers: []transferRecord{}}
 		for _, r := range info.Transfers {
 			out.Transfers = append(out.Transfers, newTransferRecord(q.caip2, r))
@@ -250,7 +250,7 @@ func addIO(q lookupArgs, info store.TxInfo, out *txOut) error {
 	}
 	out.Coinbase = io.Coinbase
 	for _, in := range io.Inputs {
-		out.Inputs = append(out.Inputs, inputOut{PrevTx: in.PrevTx.String(), PrevIndex: in.PrevIndex, Address: in.Address.String(), Value: in.Value})
+		out.Inputs = append(out.Inputs, inputOut{PrevTx: q.chain.FormatHash(in.PrevTx), PrevIndex: in.PrevIndex, Address: in.Address.String(), Value: in.Value})
 	}
 	for i, o := range io.Outputs {
 		out.Outputs = append(out.Outputs, outputOut{Index: i, Address: o.Address.String(), Value: o.Value})

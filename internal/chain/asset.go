@@ -74,6 +74,15 @@ type Hash [32]byte
 // String returns 0x-prefixed lower-case hex.
 func (h Hash) String() string { return "0x" + hex.EncodeToString(h[:]) }
 
+// FormatHash writes a transaction or block hash as the chain's own tools
+// do: 0x-prefixed hex on EVM chains, plain hex (the usual txid) on Bitcoin.
+func (c Chain) FormatHash(h Hash) string {
+	if c == Bitcoin {
+		return hex.EncodeToString(h[:])
+	}
+	return h.String()
+}
+
 // IsZero reports whether h is all zero bytes (no transaction).
 func (h Hash) IsZero() bool { return h == Hash{} }
 
