@@ -22,6 +22,19 @@ type Options struct {
 	// InternCache bounds the in-memory address id cache (default 1<<20
 	// entries), which keeps memory flat whatever the chain length.
 	InternCache int
+	// OutputCache bounds the cache of recently created unspent outputs of
+	// UTXO chains (default 1<<20 entries, about 150 bytes each; negative
+	// disables it). Most outputs are spent soon after they are created; the
+	// inputs spending them resolve from memory instead of the output index.
+	OutputCache int
+	// AddressFilterBytes bounds the in-memory Bloom filter that proves most
+	// new addresses new without a database lookup (default 256 MiB, enough
+	// for about 200 million addresses at a 1% false positive rate; negative
+	// disables it). The filter starts small, is built from the stored
+	// addresses on the first write and doubles as they grow; past the bound
+	// it stays correct but sends more lookups to the database. A full
+	// Bitcoin mainnet ingest (over a billion addresses) wants about 2 GiB.
+	AddressFilterBytes int64
 	// ReadOnly opens the store for reading only.
 	ReadOnly bool
 }
@@ -33,15 +46,19 @@ type DB struct {
 	dir  string
 	opts Options
 
-	mu        sync.Mutex
-	addrIDs   map[string]uint64   // chain byte + raw -> id
-	evmIDs    map[[20]byte]uint64 // Ethereum addresses: same cache, cheaper keys
-	addrs     map[uint64]chain.Address
-	assetIDs  map[string]uint32
-	assets    map[uint32]assetEntry
-	nextAddr  uint64
-	nextAsset uint32
-	pending   map[chain.Chain]chain.Network // bindings waiting for the first block
+	mu         sync.Mutex
+	addrIDs    map[string]uint64   // chain byte + raw -> id
+	evmIDs     map[[20]byte]uint64 // Ethereum addresses: same cache, cheaper keys
+	addrs      map[uint64]chain.Address
+	assetIDs   map[string]uint32
+	assets     map[uint32]assetEntry
+	nextAddr   uint64
+	nextAsset  uint32
+	pending    map[chain.Chain]chain.Network // bindings waiting for the first block
+	outs       *outputCache                  // recent unspent outputs (outcache.go)
+	addrFilter *addrFilter                   // built on the first write (addrfilter.go)
+	sorted     sortedBatch                   // the block being applied, reused between blocks
+	outChange  outputChanges                 // the block being applied: its changes to outs
 }
 
 type assetEntry struct {
@@ -56,6 +73,12 @@ func Open(dir string, opts Options) (*DB, error) {
 	}
 	if opts.InternCache == 0 {
 		opts.InternCache = 1 << 20
+	}
+	if opts.AddressFilterBytes == 0 {
+		opts.AddressFilterBytes = 256 << 20
+	}
+	if opts.OutputCache == 0 {
+		opts.OutputCache = 1 << 20
 	}
 	if !opts.ReadOnly {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -85,7 +108,7 @@ func Open(dir string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
-	s := &DB{db: pdb, dir: dir, opts: opts, pending: map[chain.Chain]chain.Network{}}
+	s := &DB{db: pdb, dir: dir, opts: opts, pending: map[chain.Chain]chain.Network{}, outs: newOutputCache(max(opts.OutputCache, 0))}
 	s.resetCaches()
 	if err := s.loadMeta(); err != nil {
 		pdb.Close()

@@ -46,6 +46,13 @@ func (s *DB) ResolveInputs(b *chain.Block) error {
 				in.Address, in.Value, in.Resolved = o.Address, o.Value, true
 				continue
 			}
+			s.mu.Lock()
+			o, ok := s.outs.get(outPoint{b.Chain, in.PrevTx, in.PrevIndex})
+			s.mu.Unlock()
+			if ok {
+				in.Address, in.Value, in.Resolved = o.addr, o.value, true
+				continue
+			}
 			if err := s.resolveStored(b, tx, ii); err != nil {
 				return err
 			}
@@ -94,7 +101,7 @@ func outputValue(id uint64, value int64, spender []byte) []byte {
 // Bitcoin Core, the newer output replaces the older, and the old value goes
 // to the undo record. Other transactions cannot repeat a txid (they spend
 // distinct outputs), so only coinbases pay for that check.
-func (s *DB) writeUTXO(batch *pebble.Batch, in *interner, b *chain.Block, tx *chain.Tx, undo *[]keyValue) error {
+func (s *DB) writeUTXO(batch *sortedBatch, in *interner, b *chain.Block, tx *chain.Tx, undo *[]keyValue) error {
 	io := storedIO{txid: tx.Hash, coinbase: tx.Coinbase}
 	for ii, x := range tx.Inputs {
 		if tx.Coinbase {
@@ -113,6 +120,7 @@ func (s *DB) writeUTXO(batch *pebble.Batch, in *interner, b *chain.Block, tx *ch
 		if err := batch.Set(outpointKey(pOutput, b.Chain, x.PrevTx, x.PrevIndex), outputValue(id, x.Value, spender), nil); err != nil {
 			return err
 		}
+		s.outChange.spent = append(s.outChange.spent, outPoint{b.Chain, x.PrevTx, x.PrevIndex})
 	}
 	for oi, o := range tx.Outputs {
 		id, err := in.address(o.Address)
@@ -129,6 +137,8 @@ func (s *DB) writeUTXO(batch *pebble.Batch, in *interner, b *chain.Block, tx *ch
 		if err := batch.Set(k, outputValue(id, o.Value, nil), nil); err != nil {
 			return err
 		}
+		s.outChange.created = append(s.outChange.created, outPoint{b.Chain, tx.Hash, uint32(oi)})
+		s.outChange.outputs = append(s.outChange.outputs, cachedOutput{addr: o.Address, id: id, value: o.Value})
 	}
 	return batch.Set(ioKey(b.Chain, b.Height, tx.Index), encodeIO(nil, &io), nil)
 }
@@ -164,9 +174,14 @@ func (s *DB) deleteUTXO(batch *pebble.Batch, c chain.Chain, h uint64) error {
 				return err
 			}
 		}
+		s.mu.Lock()
 		for oi := range io.outputs {
 			created = append(created, outpointKey(pOutput, c, io.txid, uint32(oi)))
+			// Dropped before the commit: a cache miss costs a read, an
+			// entry for an output that is gone would resolve a bad input.
+			s.outs.remove(outPoint{c, io.txid, uint32(oi)})
 		}
+		s.mu.Unlock()
 		if err := batch.Delete(it.Key(), nil); err != nil {
 			return err
 		}

@@ -37,17 +37,32 @@ func (s *DB) ApplyBlock(b *chain.Block) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	batch := s.db.NewBatch()
-	defer batch.Close()
-	in := interner{s: s, batch: batch, nextAddr: s.nextAddr, nextAsset: s.nextAsset}
-	if err := s.writeBlock(batch, &in, b, cur, had); err != nil {
+	filter, err := s.addressFilter()
+	if err != nil {
+		return err
+	}
+	sorted := &s.sorted
+	sorted.reset()
+	in := interner{s: s, batch: sorted, filter: filter, nextAddr: s.nextAddr, nextAsset: s.nextAsset}
+	s.outChange.reset()
+	if err := s.writeBlock(sorted, &in, b, cur, had); err != nil {
 		in.forget()
 		return err
 	}
+	batch := s.db.NewBatchWithSize(len(sorted.buf) + 16*len(sorted.ents))
+	defer batch.Close()
+	if err := sorted.writeTo(batch); err != nil {
+		in.forget()
+		return fmt.Errorf("%s block %d: build batch: %w", b.Chain, b.Height, err)
+	}
 	if err := batch.Commit(pebble.NoSync); err != nil {
 		in.forget()
+		// Whether a failed commit reached the memtable is unknown: drop
+		// every cached output rather than risk naming a spent one unspent.
+		s.outs = newOutputCache(s.outs.max)
 		return fmt.Errorf("%s block %d: commit: %w", b.Chain, b.Height, err)
 	}
+	s.outs.apply(&s.outChange)
 	s.nextAddr, s.nextAsset = in.nextAddr, in.nextAsset
 	delete(s.pending, b.Chain)
 	s.trimCaches()
@@ -68,7 +83,7 @@ func (s *DB) trimCaches() {
 	}
 }
 
-func (s *DB) writeBlock(batch *pebble.Batch, in *interner, b *chain.Block, cur Cursor, had bool) error {
+func (s *DB) writeBlock(batch *sortedBatch, in *interner, b *chain.Block, cur Cursor, had bool) error {
 	if n, ok := s.pending[b.Chain]; ok {
 		if err := batch.Set(networkKey(b.Chain), []byte(n.CAIP2+"\x00"+n.Genesis), nil); err != nil {
 			return err
@@ -103,7 +118,7 @@ func (s *DB) writeBlock(batch *pebble.Batch, in *interner, b *chain.Block, cur C
 // and one in index entry listing the address's positions in this block.
 // Index keys are written in ascending order, which keeps the memtable's
 // insertion search short.
-func (s *DB) writeTransfers(batch *pebble.Batch, in *interner, b *chain.Block, overwritten *[]keyValue) error {
+func (s *DB) writeTransfers(batch *sortedBatch, in *interner, b *chain.Block, overwritten *[]keyValue) error {
 	outs, ins := map[uint64][]position{}, map[uint64][]position{}
 	var val []byte
 	i := 0
@@ -175,7 +190,8 @@ func (s *DB) writeTransfers(batch *pebble.Batch, in *interner, b *chain.Block, o
 // the batch is not committed, forget takes them out again.
 type interner struct {
 	s                 *DB
-	batch             *pebble.Batch
+	batch             *sortedBatch
+	filter            *addrFilter // nil: look every address up
 	nextAddr          uint64
 	nextAsset         uint32
 	newAddrs          []string
@@ -189,6 +205,11 @@ func (in *interner) address(a chain.Address) (uint64, error) {
 		return 0, nil
 	}
 	s := in.s
+	in.key = append(append(in.key[:0], pAddr, byte(a.Chain)), a.Raw...)
+	// The filter holds every address of the database and of this batch, so
+	// "certainly not" skips the caches too: most addresses a UTXO block
+	// pays are new, and a probe of a large map costs more than the filter's.
+	// Ethereum addresses recur far more often, so their cache goes first.
 	var evm [20]byte
 	isEVM := a.Chain == chain.Ethereum && len(a.Raw) == 20
 	if isEVM {
@@ -197,18 +218,22 @@ func (in *interner) address(a chain.Address) (uint64, error) {
 			return id, nil
 		}
 	}
-	in.key = append(append(in.key[:0], pAddr, byte(a.Chain)), a.Raw...)
-	if !isEVM {
+	seen := in.filter == nil || in.filter.mayContain(in.key)
+	if !isEVM && seen {
 		if id, ok := s.addrIDs[string(in.key[1:])]; ok { // no allocation: Go optimises string(bytes) map keys
 			return id, nil
 		}
 	}
-	k := append([]byte(nil), in.key...)
-	v, ok, err := s.get(k)
-	if err != nil {
-		return 0, fmt.Errorf("look up address %s: %w", a, err)
+	var v []byte
+	ok := false
+	if seen {
+		var err error
+		if v, ok, err = s.get(in.key); err != nil {
+			return 0, fmt.Errorf("look up address %s: %w", a, err)
+		}
 	}
 	var id uint64
+	ks := string(in.key[1:])
 	if ok {
 		if len(v) != 8 {
 			return 0, fmt.Errorf("address %s: %w", a, errCorrupt)
@@ -218,11 +243,16 @@ func (in *interner) address(a chain.Address) (uint64, error) {
 		id = in.nextAddr
 		in.nextAddr++
 		in.addrDirty = true
-		in.newAddrs = append(in.newAddrs, string(k[1:]))
-		if err := in.batch.Set(k, binary.BigEndian.AppendUint64(nil, id), nil); err != nil {
+		in.newAddrs = append(in.newAddrs, ks)
+		if in.filter != nil {
+			in.filter.add(in.key)
+		}
+		var idv [8]byte
+		binary.BigEndian.PutUint64(idv[:], id)
+		if err := in.batch.Set(in.key, idv[:], nil); err != nil {
 			return 0, err
 		}
-		if err := in.batch.Set(addrIDKey(id), k[1:], nil); err != nil {
+		if err := in.batch.Set(addrIDKey(id), in.key[1:], nil); err != nil {
 			return 0, err
 		}
 	}
@@ -233,7 +263,7 @@ func (in *interner) address(a chain.Address) (uint64, error) {
 		s.evmIDs[evm] = id
 		return id, nil
 	}
-	s.addrIDs[string(k[1:])] = id
+	s.addrIDs[ks] = id
 	return id, nil
 }
 

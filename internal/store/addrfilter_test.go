@@ -1,0 +1,133 @@
+package store
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/chainhound/chainhound/internal/chain"
+)
+
+func TestAddrFilterRate(t *testing.T) {
+	f := newAddrFilter(1 << 17)
+	n := f.capacity()
+	for i := range n {
+		f.add(fmt.Appendf(nil, "a\x02bc1q-added-%d", i))
+	}
+	for i := range n {
+		if !f.mayContain(fmt.Appendf(nil, "a\x02bc1q-added-%d", i)) {
+			t.Fatalf("false negative for key %d", i)
+		}
+	}
+	fp := 0
+	for i := range n {
+		if f.mayContain(fmt.Appendf(nil, "a\x02bc1q-other-%d", i)) {
+			fp++
+		}
+	}
+	// Designed for about 1.5% at capacity; 3% would mean a broken hash.
+	if rate := float64(fp) / float64(n); rate > 0.03 {
+		t.Fatalf("false positive rate %.3f at capacity", rate)
+	}
+}
+
+// utxoChain makes a chain whose transactions spend outputs of all ages and
+// pay a small set of recurring addresses, so that interning both finds old
+// addresses and makes new ones.
+type utxoChain struct {
+	unspent []chain.Hash // one output each, vout 0
+	parent  chain.Hash
+}
+
+func (g *utxoChain) apply(t *testing.T, s *DB, from, to uint64) {
+	t.Helper()
+	for h := from; h <= to; h++ {
+		cb := hashOf(fmt.Sprintf("cb-%d", h))
+		var txs []chain.Tx
+		for i := 0; i < 3 && len(g.unspent) > 0; i++ {
+			k := int(h*7+uint64(i)*5) % len(g.unspent)
+			prev := g.unspent[k]
+			g.unspent = append(g.unspent[:k], g.unspent[k+1:]...)
+			id := fmt.Sprintf("t%d-%d", h, i)
+			payee := baddr(fmt.Sprintf("addr-%d", (h*3+uint64(i))%11))
+			if i > 0 {
+				payee = baddr("fresh-" + id)
+			}
+			txs = append(txs, spend(id, prev, 0, chain.Output{Address: payee, Value: 1}))
+			g.unspent = append(g.unspent, hashOf(id))
+		}
+		b := utxoBlock(t, s, h, g.parent, cb, txs...)
+		mustApply(t, s, b)
+		g.parent = b.Hash
+		g.unspent = append(g.unspent, cb)
+	}
+}
+
+// TestAddressFilterKeepsIDs checks that the filter never makes a stored
+// address look new: after a reopen (the filter rebuilt from the store), with
+// a filter too small for its keys, and across growth, every address keeps
+// its one id, as with no filter at all.
+func TestAddressFilterKeepsIDs(t *testing.T) {
+	ingest := func(opts Options, reopenAt uint64, shrink bool) string {
+		dir := t.TempDir()
+		s, err := Open(dir, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if shrink { // start at one block so that it must grow
+			s.addrFilter = newAddrFilter(64)
+		}
+		var g utxoChain
+		g.apply(t, s, 1, reopenAt)
+		if shrink && len(s.addrFilter.blocks) < 2 {
+			t.Fatalf("filter of %d blocks did not grow", len(s.addrFilter.blocks))
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if s, err = Open(dir, opts); err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		g.apply(t, s, reopenAt+1, 40)
+		return btcDump(t, s, 40)
+	}
+	want := ingest(Options{AddressFilterBytes: -1}, 40, false)
+	for _, c := range []struct {
+		name     string
+		opts     Options
+		reopenAt uint64
+		shrink   bool
+	}{
+		{"reopened", Options{}, 20, false},
+		{"saturated", Options{AddressFilterBytes: 64}, 20, false},
+		{"growing", Options{AddressFilterBytes: 1 << 12}, 40, true},
+	} {
+		if got := ingest(c.opts, c.reopenAt, c.shrink); got != want {
+			t.Errorf("%s filter changed what the store holds:\n--- got\n%s\n--- want\n%s", c.name, got, want)
+		}
+	}
+}
+
+func TestSortedBatchLastWriteWins(t *testing.T) {
+	s := openTest(t)
+	var sb sortedBatch
+	for _, kv := range [][2]string{{"k2", "a"}, {"k1", "x"}, {"k2", "b"}, {"k0", "y"}, {"k2", "c"}} {
+		if err := sb.Set([]byte(kv[0]), []byte(kv[1]), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	batch := s.db.NewBatch()
+	defer batch.Close()
+	if err := sb.writeTo(batch); err != nil {
+		t.Fatal(err)
+	}
+	if err := batch.Commit(nil); err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]string{"k0": "y", "k1": "x", "k2": "c"} {
+		v, ok, err := s.get([]byte(k))
+		if err != nil || !ok || string(v) != want {
+			t.Fatalf("%s = %q ok=%v err=%v, want %q", k, v, ok, err, want)
+		}
+	}
+}
