@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -45,10 +48,18 @@ func TestBitcoinOnRegtestNode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = res
 	dir := t.TempDir()
 	mustCLI(t, btcIngestArgs(n, dir)...)
 	checkBTCBalances(t, n, dir)
+
+	// Starting above genesis, the node's transaction index supplies the
+	// outputs earlier blocks created: from there on the store is the same.
+	from := (res.FromHeight + res.ToHeight) / 2
+	above := t.TempDir()
+	mustCLI(t, append(btcIngestArgs(n, above), "--from", strconv.FormatInt(from, 10))...)
+	if got, want := rowsFrom(t, export(t, above), from), rowsFrom(t, export(t, dir), from); got != want || len(want) == 0 {
+		t.Fatalf("ingest from block %d differs from a whole ingest above it:\n%.600s\nwant\n%.600s", from, got, want)
+	}
 
 	// SIGKILL a real ingest at random points, then finish: same export.
 	ref := export(t, dir)
@@ -88,6 +99,47 @@ func TestBitcoinOnRegtestNode(t *testing.T) {
 		t.Fatal("export after a reorg differs from a fresh ingest")
 	}
 	checkBTCBalances(t, n, dir)
+}
+
+// rowsFrom keeps the export rows of blocks from height on.
+func rowsFrom(t *testing.T, csv string, from int64) string {
+	t.Helper()
+	var out []string
+	for _, r := range readCSV(t, csv) {
+		if h, err := strconv.ParseInt(r[1], 10, 64); err == nil && h >= from {
+			out = append(out, strings.Join(r, ","))
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// TestBitcoinNodeWithoutTxIndex: an ingest that starts above genesis from a
+// node without a transaction index is refused before anything is stored;
+// from genesis it needs none.
+func TestBitcoinNodeWithoutTxIndex(t *testing.T) {
+	n, err := btcnode.Start(context.Background(), btcnode.Config{Network: btcnode.Regtest, NoTxIndex: true})
+	if errors.Is(err, btcnode.ErrNoBinary) {
+		t.Skipf("no btcd binary: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	if _, err := n.Generate(context.Background(), 5); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "data")
+	_, errs, code := cli(t, append(btcIngestArgs(n, dir), "--from", "3")...)
+	if code != 1 || !containsAll(errs, "ingest from block 3", "-txindex=1", "ingest from block 0") {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("the refused ingest created the store (%v)", err)
+	}
+	mustCLI(t, btcIngestArgs(n, dir)...)
+	if got := cursorOf(t, dir, chain.Bitcoin); got != 5 {
+		t.Errorf("cursor %d, want 5", got)
+	}
 }
 
 // checkBTCBalances compares every address the node holds unspent outputs

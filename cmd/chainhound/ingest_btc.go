@@ -56,8 +56,8 @@ func ingestBTCCommand() command {
 			return usagef("--blocks-dir excludes --rpc and --etl-json")
 		case *blocksDir == "" && *rpcURL == "" && len(etlFiles) == 0:
 			return usagef("give --rpc, --blocks-dir or --etl-json")
-		case len(etlFiles) > 0 && *follow:
-			return usagef("--follow needs a node: files do not grow")
+		case (len(etlFiles) > 0 || *blocksDir != "") && *follow:
+			return usagef("--follow needs a node (--rpc): files are read as they are when ingest starts")
 		}
 		if set["to"] && *follow {
 			return usagef("--to and --follow exclude each other")
@@ -73,6 +73,10 @@ func ingestBTCCommand() command {
 		if err != nil {
 			return err
 		}
+		cur, resume, err := storedCursor(*data, chain.Bitcoin)
+		if err != nil {
+			return err
+		}
 		var etl *btc.ETLFiles
 		if len(etlFiles) > 0 {
 			if etl, err = openETL(e, net, etlFiles); err != nil {
@@ -80,18 +84,23 @@ func ingestBTCCommand() command {
 			}
 			defer etl.Close()
 			blocks = etl
+			if !set["from"] {
+				if *from, err = etlStart(cur, resume, etl); err != nil {
+					return err
+				}
+				set["from"] = true
+			}
+		}
+		if !resume && *from > 0 {
+			if err := canStartAbove(ctx, *from, net, txRPC, etl != nil); err != nil {
+				return err
+			}
 		}
 		st, err := store.Open(*data, store.Options{})
 		if err != nil {
 			return err
 		}
 		defer st.Close()
-		if etl != nil && !set["from"] {
-			if *from, err = etlStart(st, etl); err != nil {
-				return err
-			}
-			set["from"] = true
-		}
 		src := btc.NewSource(net, blocks, st, txRPC)
 		network2, err := src.Network(ctx)
 		if err != nil {
@@ -109,7 +118,7 @@ func ingestBTCCommand() command {
 		sum, err := ing.Run(ctx)
 		logSummary(e, sum)
 		var miss *store.MissingOutputError
-		if errors.As(err, &miss) && txRPC == nil {
+		if errors.As(err, &miss) && txRPC == nil && etl != nil {
 			return fmt.Errorf("%w\n(files cannot supply outputs created before the blocks they hold: ingest from block 0, or add --rpc with a node running -txindex)", err)
 		}
 		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
@@ -134,16 +143,45 @@ func openETL(e *env, net btc.Network, paths []string) (*btc.ETLFiles, error) {
 // etlStart is where an ingest from files begins without --from: at their
 // first block in an empty store, else after the store's last block, which
 // must then be in the files or just before them.
-func etlStart(st *store.DB, etl *btc.ETLFiles) (uint64, error) {
-	cur, ok, err := st.Cursor(chain.Bitcoin)
-	if err != nil || !ok {
-		return uint64(etl.First()), err
+func etlStart(cur store.Cursor, resume bool, etl *btc.ETLFiles) (uint64, error) {
+	if !resume {
+		return uint64(etl.First()), nil
 	}
 	if int64(cur.Height)+1 < etl.First() {
 		return 0, fmt.Errorf("the store ends at block %d but the files start at block %d: blocks %d..%d are missing", cur.Height, etl.First(), cur.Height+1, etl.First()-1)
 	}
 	etl.SetParent(cur.Hash)
 	return cur.Height + 1, nil
+}
+
+// storedCursor peeks at the store's last block of chain c without creating
+// the store; ok is false when it holds none.
+func storedCursor(dir string, c chain.Chain) (store.Cursor, bool, error) {
+	if ents, err := os.ReadDir(dir); os.IsNotExist(err) || (err == nil && len(ents) == 0) {
+		return store.Cursor{}, false, nil
+	}
+	st, err := store.Open(dir, store.Options{ReadOnly: true})
+	if err != nil {
+		return store.Cursor{}, false, err
+	}
+	defer st.Close()
+	return st.Cursor(c)
+}
+
+// canStartAbove refuses, before anything is stored, an ingest that would
+// start above genesis in a store without the outputs earlier blocks created,
+// unless a node with a transaction index can serve them. Files may carry
+// them (bitcoin-etl exports usually resolve inputs), so they may start.
+func canStartAbove(ctx context.Context, from uint64, net btc.Network, txRPC *btc.RPC, files bool) error {
+	switch {
+	case txRPC != nil:
+		if err := txRPC.CheckTxIndex(ctx, net); err != nil {
+			return fmt.Errorf("ingest from block %d needs the outputs earlier blocks created: %w\n(restart the node with -txindex=1, or ingest from block 0)", from, err)
+		}
+	case !files:
+		return fmt.Errorf("ingest from block %d needs the outputs earlier blocks created, which a blocks/ directory cannot supply: ingest from block 0, or use --rpc with a node running -txindex=1", from)
+	}
+	return nil
 }
 
 // btcBlocks opens the block source: a node (checked to serve the network)

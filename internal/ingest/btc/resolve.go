@@ -58,7 +58,7 @@ func (c *RPC) getRawTransactions(ctx context.Context, ids []chainhash.Hash) (map
 		chunk := ids[start:min(start+maxBatch, len(ids))]
 		params := make([][]any, len(chunk))
 		for i, id := range chunk {
-			params[i] = []any{id.String(), false}
+			params[i] = []any{id.String(), 0} // verbosity as a number: btcd refuses a bool
 		}
 		res, err := c.Batch(ctx, "getrawtransaction", params)
 		if err != nil {

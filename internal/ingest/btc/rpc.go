@@ -485,7 +485,9 @@ func (c *RPC) GetBlockRaw(ctx context.Context, hash chainhash.Hash) ([]byte, err
 // with verbose false) after checking its txid. Transactions of past blocks
 // need a node with -txindex=1.
 func (c *RPC) GetRawTransaction(ctx context.Context, txid chainhash.Hash) ([]byte, error) {
-	raw, err := c.callHex(ctx, "getrawtransaction", txid.String(), false)
+	// Verbosity 0, a number: Bitcoin Core takes a number or a bool there,
+	// btcd only a number.
+	raw, err := c.callHex(ctx, "getrawtransaction", txid.String(), 0)
 	if err != nil {
 		var re *RPCError
 		if errors.As(err, &re) && strings.Contains(re.Message, "txindex") {
@@ -528,6 +530,26 @@ func (c *RPC) CheckNetwork(ctx context.Context, net Network) error {
 	got, err := ParseNetwork(info.Chain)
 	if err != nil || got.Name != net.Name {
 		return fmt.Errorf("node %s follows chain %q, not %s", c.shown, info.Chain, net.Name)
+	}
+	return nil
+}
+
+// CheckTxIndex fails unless the node serves transactions of past blocks
+// (-txindex=1), which an ingest that starts above genesis needs for the
+// outputs earlier blocks created. It asks for block 1's coinbase: in no
+// mempool, and (unlike the genesis coinbase) in every transaction index.
+// A chain without block 1 has nothing to look up and passes.
+func (c *RPC) CheckTxIndex(ctx context.Context, net Network) error {
+	b, err := c.BlockAt(ctx, 1, net)
+	var re *RPCError
+	if errors.As(err, &re) && re.Code == -8 { // block height out of range
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := c.GetRawTransaction(ctx, b.Txs[0].Txid); err != nil {
+		return fmt.Errorf("node %s cannot serve past transactions: %w", c.shown, err)
 	}
 	return nil
 }

@@ -66,6 +66,10 @@ type Config struct {
 	Binary string
 	// ExtraArgs are appended to btcd's command line; later flags win.
 	ExtraArgs []string
+	// NoTxIndex starts the node without its transaction and address
+	// indexes, as most nodes run: getrawtransaction then knows only the
+	// mempool, and searchrawtransactions nothing.
+	NoTxIndex bool
 }
 
 // Node is a btcd process in regtest or simnet plus a wallet of
@@ -144,7 +148,12 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	// before btcd binds it; retry a few times rather than flake.
 	const attempts = 3
 	for attempt := 1; ; attempt++ {
-		err = n.launch(ctx, bin, cfg.ExtraArgs)
+		extra := cfg.ExtraArgs
+		if !cfg.NoTxIndex {
+			// getrawtransaction for any transaction; searchrawtransactions by address
+			extra = append([]string{"--txindex", "--addrindex"}, extra...)
+		}
+		err = n.launch(ctx, bin, extra)
 		if err == nil {
 			break
 		}
@@ -198,8 +207,6 @@ func (n *Node) launch(ctx context.Context, bin string, extra []string) (err erro
 		"--notls",      // plain HTTP, as chainhound's client speaks; loopback only
 		"--nolisten",   // no peers: the node is alone unless a test adds some
 		"--nodnsseed",  // and never looks for any
-		"--txindex",    // getrawtransaction for any transaction
-		"--addrindex",  // searchrawtransactions by address
 		"--nocfilters", // compact filters cost time and nothing here reads them
 		"--miningaddr=" + n.mining.Address,
 		"--debuglevel=info",
