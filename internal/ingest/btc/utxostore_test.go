@@ -1,11 +1,15 @@
 package btc
 
 import (
+	"context"
 	"encoding/binary"
 	"fmt"
 	"testing"
 
 	"github.com/btcsuite/btcd/chainhash/v2"
+	"github.com/chainhound/chainhound/internal/chain"
+	"github.com/chainhound/chainhound/internal/ingest"
+	"github.com/chainhound/chainhound/internal/store"
 	"github.com/decred/dcrd/dcrec/secp256k1/v4"
 )
 
@@ -210,4 +214,124 @@ func TestBlock277647SpendsResolve(t *testing.T) {
 	}
 	t.Logf("block %s: %d txs, %d inputs resolved (%d from the utxostore, by spent type %v), fees %d, coinbase claims %d of %d",
 		b.Hash, len(b.Txs), resolved, fromStore, types, fees, claimed, subsidy+fees)
+}
+
+// oneBlock serves a single block at its height, as a source that starts
+// above genesis would (HashAt(0) is the network's genesis).
+type oneBlock struct {
+	b   *Block
+	net Network
+}
+
+func (o oneBlock) Tip(context.Context) (int64, error) { return o.b.Height, nil }
+
+func (o oneBlock) HashAt(_ context.Context, h int64) (chainhash.Hash, error) {
+	switch h {
+	case 0:
+		return *o.net.Params.GenesisHash, nil
+	case o.b.Height:
+		return o.b.Hash, nil
+	}
+	return chainhash.Hash{}, ingest.ErrNotFound
+}
+
+func (o oneBlock) BlockAt(_ context.Context, h int64) (*Block, error) {
+	if h != o.b.Height {
+		return nil, ingest.ErrNotFound
+	}
+	return o.b, nil
+}
+
+// TestBlock277647ThroughStore ingests block 277647 through the pipeline
+// into a store that starts at it: inputs that spend the utxostore's outputs
+// come resolved, as from a node or an export (the block spends no output of
+// its own transactions; blocks 0-255 and the regtest node exercise that
+// path). Every input of
+// every transaction must then be stored resolved, each transaction's
+// transfers must send exactly its inputs and receive exactly its outputs,
+// and the fees recorded must pay for what the coinbase claims above the
+// subsidy.
+func TestBlock277647ThroughStore(t *testing.T) {
+	net := mainnet(t)
+	raw := blkBlocks(t, btcdTestdata(t, "blockchain/testdata/277647.dat.bz2"))[0]
+	b, err := DecodeBlock(raw, net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Height = 277647
+	utxos := loadUtxoStore(t, btcdTestdata(t, "blockchain/testdata/277647.utxostore.bz2"))
+	given := 0
+	for i := range b.Txs {
+		for j := range b.Txs[i].Inputs {
+			in := &b.Txs[i].Inputs[j]
+			if u, ok := utxos[outpoint{in.PrevTxid, in.PrevVout}]; ok {
+				_, addr := ClassifyScript(u.script, net)
+				in.Spent = &SpentOutput{Address: addr, Value: u.value}
+				given++
+			}
+		}
+	}
+	st, err := store.Open(t.TempDir(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	n := chain.Network{CAIP2: net.CAIP2(), Genesis: net.Params.GenesisHash.String()}
+	ing, err := ingest.New(NewSource(net, oneBlock{b, net}, st, nil), st, ingest.Config{From: 277647, HasFrom: true, To: 277647, HasTo: true, Network: &n})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ing.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	sent, received := map[uint32]int64{}, map[uint32]int64{}
+	var fees, minted int64
+	for r, err := range st.Transfers(store.Query{Chain: chain.Bitcoin}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := int64(r.Amount.Uint64())
+		switch r.Kind {
+		case chain.KindFee:
+			fees += v
+		case chain.KindCoinbase:
+			minted += v
+		}
+		if r.Kind != chain.KindCoinbase {
+			sent[r.TxIndex] += v
+		}
+		if r.Kind != chain.KindFee {
+			received[r.TxIndex] += v
+		}
+	}
+	for i := range b.Txs {
+		tx, ok, err := st.IO(chain.Bitcoin, 277647, uint32(i))
+		if err != nil || !ok {
+			t.Fatalf("tx %d: stored %v, %v", i, ok, err)
+		}
+		var in, out int64
+		for j, x := range tx.Inputs {
+			if !x.Resolved || x.Address.None() || x.Value <= 0 {
+				t.Fatalf("tx %d input %d stored unresolved: %+v", i, j, x)
+			}
+			in += x.Value
+		}
+		for _, o := range tx.Outputs {
+			out += o.Value
+		}
+		if tx.Coinbase {
+			continue
+		}
+		if in < out || sent[uint32(i)] != in || received[uint32(i)] != out {
+			t.Errorf("tx %d: inputs %d, outputs %d; transfers send %d and receive %d", i, in, out, sent[uint32(i)], received[uint32(i)])
+		}
+	}
+	subsidy := int64(50e8) >> (277647 / 210000)
+	if minted > subsidy+fees || minted != b.Txs[0].OutputValue() {
+		t.Errorf("coinbase mints %d (outputs %d), subsidy %d + fees %d", minted, b.Txs[0].OutputValue(), subsidy, fees)
+	}
+	if given != len(utxos) {
+		t.Errorf("%d inputs spend the utxostore's %d outputs", given, len(utxos))
+	}
+	t.Logf("%d txs, %d inputs; fees %d, coinbase %d of %d", len(b.Txs), given, fees, minted, subsidy+fees)
 }
