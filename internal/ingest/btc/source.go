@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/btcsuite/btcd/chainhash/v2"
@@ -12,6 +13,7 @@ import (
 	"github.com/chainhound/chainhound/internal/chain"
 	"github.com/chainhound/chainhound/internal/ingest"
 	"github.com/chainhound/chainhound/internal/store"
+	"github.com/holiman/uint256"
 )
 
 // Blocks is where a Source reads blocks: a node over RPC, or a Bitcoin Core
@@ -25,6 +27,8 @@ type Blocks interface {
 // Resolver fills a UTXO block's inputs with the outputs they spend: the store.
 type Resolver interface {
 	ResolveInputs(b *chain.Block) error
+	// Unspent looks an output up in the committed output index.
+	Unspent(c chain.Chain, txid chain.Hash, vout uint32) (chain.Output, bool, error)
 }
 
 // Source is the ingest pipeline's source for Bitcoin. Blocks are decoded on
@@ -96,12 +100,50 @@ func (s *Source) Prepare(b *chain.Block) error {
 			if err != nil {
 				return err
 			}
-			return chain.UTXOTransfers(b)
+			if err := chain.UTXOTransfers(b); err != nil {
+				return err
+			}
+			return s.burnReplaced(b)
 		}
 		if err := s.fetchPrevOut(b, miss); err != nil {
 			return fmt.Errorf("%w; fetching it from the node failed: %w", miss, err)
 		}
 	}
+}
+
+// burnReplaced records, as a burn from its address, the value of every
+// unspent output that a coinbase with a duplicate txid replaces (mainnet
+// blocks 91,842 and 91,880 repeat the coinbase txids of 91,812 and 91,722).
+// Bitcoin Core overwrote those outputs in its UTXO set, so they can never
+// be spent; without the burn, balances rebuilt from transfers would count
+// them twice. The burns follow the coinbase's own transfers.
+func (s *Source) burnReplaced(b *chain.Block) error {
+	if len(b.Txs) == 0 || !b.Txs[0].Coinbase {
+		return nil
+	}
+	cb := &b.Txs[0]
+	var burns []chain.Transfer
+	for vout := range cb.Outputs {
+		old, ok, err := s.res.Unspent(b.Chain, cb.Hash, uint32(vout))
+		if err != nil {
+			return fmt.Errorf("block %d coinbase %s output %d: %w", b.Height, cb.Hash, vout, err)
+		}
+		if ok && old.Value > 0 && !old.Address.None() {
+			burns = append(burns, chain.Transfer{Block: b.Height, TxIndex: cb.Index, TxHash: cb.Hash, Kind: chain.KindBurn, From: old.Address, Asset: chain.NativeAsset, Amount: *uint256.NewInt(uint64(old.Value))})
+		}
+	}
+	if len(burns) == 0 {
+		return nil
+	}
+	n := 0 // the coinbase's own transfers come first
+	for n < len(b.Transfers) && b.Transfers[n].TxIndex == cb.Index {
+		n++
+	}
+	for i := range burns {
+		burns[i].Seq = uint32(n + i)
+	}
+	b.Transfers = slices.Insert(b.Transfers, n, burns...)
+	return nil
 }
 
 // fetchPrevOut resolves one input the store cannot from the node's

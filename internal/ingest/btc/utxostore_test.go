@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/btcsuite/btcd/chainhash/v2"
+	"github.com/btcsuite/btcd/wire/v2"
 	"github.com/chainhound/chainhound/internal/chain"
 	"github.com/chainhound/chainhound/internal/ingest"
 	"github.com/chainhound/chainhound/internal/store"
@@ -334,4 +335,78 @@ func TestBlock277647ThroughStore(t *testing.T) {
 		t.Errorf("%d inputs spend the utxostore's %d outputs", given, len(utxos))
 	}
 	t.Logf("%d txs, %d inputs; fees %d, coinbase %d of %d", len(b.Txs), given, fees, minted, subsidy+fees)
+}
+
+// TestDuplicateCoinbaseTxid replays what mainnet blocks 91,812 and 91,842
+// did: a later coinbase repeats an earlier one's txid while its output is
+// unspent. As in Bitcoin Core, the older output is replaced and can never be
+// spent: the address's balance rebuilt from transfers must count it once,
+// and rolling the later block back must restore the older output.
+func TestDuplicateCoinbaseTxid(t *testing.T) {
+	net := regtest(t)
+	script := append(append([]byte{opDup, opHash160, 20}, make([]byte, 20)...), opEqualVerify, opCheckSig)
+	_, addr := ClassifyScript(script, net)
+	dup := coinbaseTx("same", 50e8, script)
+	genesis := regtestGenesis(t)
+	b1 := mineTxs(t, blockHash(genesis), net.Params.PowLimitBits, []*wire.MsgTx{dup})
+	b2 := mineBlock(t, blockHash(b1), net.Params.PowLimitBits, "between")
+	b3 := mineTxs(t, blockHash(b2), net.Params.PowLimitBits, []*wire.MsgTx{dup})
+	dir := t.TempDir()
+	writeBlk(t, dir, 0, frame(net, genesis, b1, b2, b3), 0)
+	d, err := OpenBlocksDir(dir, net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(t.TempDir(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	run := func(to uint64) {
+		t.Helper()
+		ing, err := ingest.New(NewSource(net, DirBlocks{d}, st, nil), st, ingest.Config{To: to, HasTo: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ing.Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	balance := func() (int64, []string) {
+		t.Helper()
+		var bal int64
+		var kinds []string
+		a := chain.Address{Chain: chain.Bitcoin, Raw: addr}
+		for r, err := range st.Transfers(store.Query{Chain: chain.Bitcoin, Address: &a}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := int64(r.Amount.Uint64())
+			if r.To == a {
+				bal += v
+			}
+			if r.From == a {
+				bal -= v
+			}
+			kinds = append(kinds, fmt.Sprintf("%d:%s", r.Block, r.Kind))
+		}
+		return bal, kinds
+	}
+	run(3)
+	if bal, kinds := balance(); bal != 50e8 || fmt.Sprint(kinds) != "[1:coinbase 3:coinbase 3:burn]" {
+		t.Fatalf("balance %d over %v; want 50 BTC: the replaced output burnt", bal, kinds)
+	}
+	txid := DisplayHash(dup.TxHash())
+	if o, ok, err := st.Unspent(chain.Bitcoin, txid, 0); err != nil || !ok || o.Value != 50e8 {
+		t.Fatalf("the newer output: %+v %v %v", o, ok, err)
+	}
+	if err := st.Rollback(chain.Bitcoin, 2); err != nil {
+		t.Fatal(err)
+	}
+	if bal, kinds := balance(); bal != 50e8 || fmt.Sprint(kinds) != "[1:coinbase]" {
+		t.Fatalf("after rollback: balance %d over %v", bal, kinds)
+	}
+	if info, ok, err := st.Tx(chain.Bitcoin, txid); err != nil || !ok || info.Block != 1 {
+		t.Fatalf("after rollback the txid points at block %d (%v %v), want 1", info.Block, ok, err)
+	}
 }
