@@ -144,3 +144,43 @@ func btcDump(t *testing.T, s *DB, top uint64) string {
 	fmt.Fprintf(&sb, "cursor %v %d %s\n", ok, cur.Height, cur.Hash)
 	return sb.String()
 }
+
+// TestFailedApplyForgetsIDs checks that ids interned by a batch that was
+// not committed are forgotten: the next block may hand the same ids to other
+// addresses, and a remembered one would then name two addresses.
+func TestFailedApplyForgetsIDs(t *testing.T) {
+	s := openTest(t)
+	b1 := utxoBlock(t, s, 1, chain.Hash{}, hashOf("cb-1"))
+	mustApply(t, s, b1)
+	bad := utxoBlock(t, s, 2, b1.Hash, hashOf("cb-2"), spend("t2", hashOf("cb-1"), 0, chain.Output{Address: baddr("x"), Value: 50}))
+	bad.Txs = append(bad.Txs, chain.Tx{Hash: hashOf("bad"), Index: 2, Success: true, Inputs: []chain.Input{{PrevTx: hashOf("nowhere")}}})
+	if err := s.ApplyBlock(bad); err == nil {
+		t.Fatal("a block with an unresolved input was applied")
+	}
+	// The other order: y first takes the id x had in the failed batch.
+	good := utxoBlock(t, s, 2, b1.Hash, hashOf("cb-2b"), spend("t2b", hashOf("cb-1"), 0,
+		chain.Output{Address: baddr("y"), Value: 20}, chain.Output{Address: baddr("x"), Value: 30}))
+	good.Txs[0].Outputs[0].Address = baddr("y")
+	if err := chain.UTXOTransfers(good); err != nil {
+		t.Fatal(err)
+	}
+	mustApply(t, s, good)
+	ids := map[uint64]chain.Address{}
+	for _, a := range []chain.Address{baddr("miner"), baddr("x"), baddr("y")} {
+		id, ok, err := s.AddressID(a)
+		if err != nil || !ok {
+			t.Fatalf("%s: ok=%v err=%v", a, ok, err)
+		}
+		if other, dup := ids[id]; dup {
+			t.Fatalf("%s and %s share id %d", a, other, id)
+		}
+		ids[id] = a
+		if back, err := s.Address(id); err != nil || back != a {
+			t.Fatalf("id %d of %s reads back as %s (%v)", id, a, back, err)
+		}
+	}
+	tx, _, err := s.IO(chain.Bitcoin, 2, 1)
+	if err != nil || len(tx.Outputs) != 2 || tx.Outputs[0].Address != baddr("y") || tx.Outputs[1].Address != baddr("x") {
+		t.Fatalf("outputs of t2b: %+v (%v)", tx.Outputs, err)
+	}
+}

@@ -46,8 +46,15 @@ type DB struct {
 	dir  string
 	opts Options
 
-	mu         sync.Mutex
-	addrIDs    map[string]uint64   // chain byte + raw -> id
+	mu      sync.Mutex
+	addrIDs map[string]uint64 // chain byte + raw -> id
+	// blockIDs holds the ids of the addresses of the block about to be or
+	// being written: committed ids learnt while resolving its inputs, and
+	// ids the block interns. A small map per block is much cheaper to probe
+	// than the large caches, and every address of a block is looked up
+	// several times (its transfers, inputs and outputs). Cleared after
+	// each ApplyBlock.
+	blockIDs   map[chain.Address]uint64
 	evmIDs     map[[20]byte]uint64 // Ethereum addresses: same cache, cheaper keys
 	addrs      map[uint64]chain.Address
 	assetIDs   map[string]uint32
@@ -135,6 +142,7 @@ func (s *DB) Dir() string { return s.dir }
 
 func (s *DB) resetCaches() {
 	s.addrIDs = make(map[string]uint64)
+	s.blockIDs = make(map[chain.Address]uint64)
 	s.evmIDs = make(map[[20]byte]uint64)
 	s.addrs = make(map[uint64]chain.Address)
 	s.assetIDs = make(map[string]uint32)

@@ -48,6 +48,9 @@ func (s *DB) ResolveInputs(b *chain.Block) error {
 			}
 			s.mu.Lock()
 			o, ok := s.outs.get(outPoint{b.Chain, in.PrevTx, in.PrevIndex})
+			if ok {
+				s.noteID(o.addr, o.id)
+			}
 			s.mu.Unlock()
 			if ok {
 				in.Address, in.Value, in.Resolved = o.addr, o.value, true
@@ -62,6 +65,18 @@ func (s *DB) ResolveInputs(b *chain.Block) error {
 		}
 	}
 	return nil
+}
+
+// noteID tells the interner of the next block a committed address id, which
+// never changes once committed. Callers hold s.mu.
+func (s *DB) noteID(a chain.Address, id uint64) {
+	if a.None() {
+		return
+	}
+	if len(s.blockIDs) >= s.opts.InternCache { // resolved without being applied, again and again
+		clear(s.blockIDs)
+	}
+	s.blockIDs[a] = id
 }
 
 func (s *DB) resolveStored(b *chain.Block, tx *chain.Tx, ii int) error {
@@ -80,9 +95,13 @@ func (s *DB) resolveStored(b *chain.Block, tx *chain.Tx, ii int) error {
 	if len(v) != 16 {
 		return fmt.Errorf("output %s:%d: %w", in.PrevTx, in.PrevIndex, errCorrupt)
 	}
-	if in.Address, err = s.Address(binary.BigEndian.Uint64(v)); err != nil {
+	id := binary.BigEndian.Uint64(v)
+	if in.Address, err = s.Address(id); err != nil {
 		return err
 	}
+	s.mu.Lock()
+	s.noteID(in.Address, id)
+	s.mu.Unlock()
 	in.Value, in.Resolved = int64(binary.BigEndian.Uint64(v[8:])), true
 	return nil
 }

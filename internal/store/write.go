@@ -37,6 +37,7 @@ func (s *DB) ApplyBlock(b *chain.Block) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer clear(s.blockIDs) // also after a failure: ids of an uncommitted batch must not outlive it
 	filter, err := s.addressFilter()
 	if err != nil {
 		return err
@@ -204,6 +205,20 @@ func (in *interner) address(a chain.Address) (uint64, error) {
 	if a.None() {
 		return 0, nil
 	}
+	s := in.s
+	if id, ok := s.blockIDs[a]; ok {
+		return id, nil
+	}
+	id, err := in.lookup(a)
+	if err != nil {
+		return 0, err
+	}
+	s.blockIDs[a] = id
+	return id, nil
+}
+
+// lookup finds or assigns a's id through the caches and the database.
+func (in *interner) lookup(a chain.Address) (uint64, error) {
 	s := in.s
 	in.key = append(append(in.key[:0], pAddr, byte(a.Chain)), a.Raw...)
 	// The filter holds every address of the database and of this batch, so
