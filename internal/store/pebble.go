@@ -101,7 +101,16 @@ func Open(dir string, opts Options) (*DB, error) {
 		ReadOnly:           opts.ReadOnly,
 		FormatMajorVersion: pebble.FormatNewest,
 		Logger:             quietLogger{},
-		MemTableSize:       32 << 20,
+		// Measured on synthetic full Bitcoin blocks (chainhound bench
+		// ingest-btc, 500 blocks, one core): a 64 MiB memtable, L0
+		// compactions from 8 files and a 256 MiB base level raise
+		// throughput by a third over Pebble's defaults (32 MiB, 4 files,
+		// 64 MiB), because bulk ingest then rewrites the same keys through
+		// fewer compactions; the price is up to 64 MiB more memory.
+		MemTableSize:          64 << 20,
+		L0CompactionThreshold: 8,
+		L0StopWritesThreshold: 24,
+		LBaseMaxBytes:         256 << 20,
 	}
 	// Interning looks up every new address before assigning it an id; bloom
 	// filters answer most of those misses without reading a data block.
