@@ -18,7 +18,7 @@ import (
 func ingestBTCCommand() command {
 	c := command{
 		name:    "ingest btc",
-		summary: "ingest Bitcoin blocks from a node (RPC) or a Bitcoin Core blocks/ directory into the store",
+		summary: "ingest Bitcoin blocks from a node (RPC), a Bitcoin Core blocks/ directory or bitcoin-etl / BigQuery exports into the store",
 		usage:   "(--rpc URL [--rpc-user U --rpc-password P | --rpc-cookie FILE] | --blocks-dir DIR | --etl-json FILE...) [--network mainnet|testnet|signet|regtest] [--from N] [--to M | --follow] [--confirmations K]",
 		example: "chainhound ingest btc --blocks-dir ~/.bitcoin/blocks --to 200000\n" +
 			"chainhound ingest btc --rpc http://127.0.0.1:8332 --rpc-cookie ~/.bitcoin/.cookie --follow --confirmations 3\n" +
