@@ -111,7 +111,11 @@ func TestAddressFilterKeepsIDs(t *testing.T) {
 func TestSortedBatchLastWriteWins(t *testing.T) {
 	s := openTest(t)
 	var sb sortedBatch
-	for _, kv := range [][2]string{{"k2", "a"}, {"k1", "x"}, {"k2", "b"}, {"k0", "y"}, {"k2", "c"}} {
+	writes := [][2]string{
+		{"k2", "a"}, {"k1", "x"}, {"k2", "b"}, {"k", "short"}, {"k\x00", "zero"}, {"k0", "y"}, {"k2", "c"},
+		{"prefix8-Z", "z"}, {"prefix8-A", "a"}, {"prefix8-", "p"}, {"prefix8-A", "a2"},
+	}
+	for _, kv := range writes {
 		if err := sb.Set([]byte(kv[0]), []byte(kv[1]), nil); err != nil {
 			t.Fatal(err)
 		}
@@ -121,13 +125,20 @@ func TestSortedBatchLastWriteWins(t *testing.T) {
 	if err := sb.writeTo(batch); err != nil {
 		t.Fatal(err)
 	}
-	if err := batch.Commit(nil); err != nil {
-		t.Fatal(err)
-	}
-	for k, want := range map[string]string{"k0": "y", "k1": "x", "k2": "c"} {
-		v, ok, err := s.get([]byte(k))
-		if err != nil || !ok || string(v) != want {
-			t.Fatalf("%s = %q ok=%v err=%v, want %q", k, v, ok, err, want)
+	var got []string
+	r := batch.Reader()
+	for {
+		_, k, v, ok, err := r.Next()
+		if err != nil {
+			t.Fatal(err)
 		}
+		if !ok {
+			break
+		}
+		got = append(got, fmt.Sprintf("%q=%s", k, v))
+	}
+	want := []string{`"k"=short`, `"k\x00"=zero`, `"k0"=y`, `"k1"=x`, `"k2"=c`, `"prefix8-"=p`, `"prefix8-A"=a2`, `"prefix8-Z"=z`}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("batch holds\n%v\nwant, in key order with the last write of each key,\n%v", got, want)
 	}
 }
