@@ -100,6 +100,13 @@ func TestBitcoinBlocksDir(t *testing.T) {
 		tx.Inputs[0].Address != "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S" || tx.Inputs[0].Value != 50e8 {
 		t.Errorf("tx 170 inputs: %s", out)
 	}
+	// Block 9's coinbase paid to a public key (P2PK): the key finds the
+	// same record as its P2PKH address.
+	byKey := mustCLI(t, "address", "0411db93e1dcdb8a016b49840f8c53bc1eb68a382e97b1482ecad7b148a6909a5cb2e0eaddfb84ccf9744464f82e160bfa9b8b64f9d4c03f999b8643f656b412a3", "--data", dir, "--output", "json")
+	byAddr := mustCLI(t, "address", "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S", "--data", dir, "--output", "json")
+	if byKey != byAddr || !strings.Contains(byKey, `"found": true`) {
+		t.Errorf("address by public key:\n%s\nby its P2PKH address:\n%s", byKey, byAddr)
+	}
 }
 
 // TestBitcoinBadInput: wrong network, a corrupt blk file and an input whose

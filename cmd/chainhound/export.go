@@ -64,6 +64,10 @@ func exportTransfersCommand() command {
 		if err != nil {
 			return err
 		}
+		if q.Address != nil {
+			a := recordedUnder(e, *q.Address, net.CAIP2)
+			q.Address = &a
+		}
 		return writeTransfers(ctx, e.stdout, *output, net.CAIP2, st.Transfers(q))
 	}
 	return c

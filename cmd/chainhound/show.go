@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/chainhound/chainhound/internal/chain"
+	"github.com/chainhound/chainhound/internal/ingest/btc"
 	"github.com/chainhound/chainhound/internal/ledger"
 	"github.com/chainhound/chainhound/internal/store"
 )
@@ -30,6 +31,7 @@ func addressCommand() command {
 		if err != nil {
 			return usageError{err.Error()}
 		}
+		a = recordedUnder(e, a, q.caip2)
 		acc, err := ledger.Summarize(q.st, a)
 		if err != nil {
 			return err
@@ -225,6 +227,24 @@ func openLookup(c *command, e *env, args []string, what string) (lookupArgs, err
 		return lookupArgs{}, err
 	}
 	return lookupArgs{st: st, chain: ch, caip2: net.CAIP2, arg: pos[0], output: *output}, nil
+}
+
+// recordedUnder maps a Bitcoin public key (hex) to the P2PKH address its
+// pay-to-pubkey outputs are recorded under, and says so on stderr; any
+// other address is returned as it is.
+func recordedUnder(e *env, a chain.Address, caip2 string) chain.Address {
+	if a.Chain != chain.Bitcoin {
+		return a
+	}
+	net, ok := btc.NetworkOfCAIP2(caip2)
+	if !ok {
+		return a
+	}
+	if p2pkh, ok := btc.PubKeyAddress(a.Raw, net); ok {
+		e.log.Info("public key: its pay-to-pubkey outputs are recorded under its P2PKH address", "key", a.Raw, "address", p2pkh)
+		return chain.Address{Chain: chain.Bitcoin, Raw: p2pkh}
+	}
+	return a
 }
 
 // inputOut is a UTXO input with the output it spends, resolved.

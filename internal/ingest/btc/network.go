@@ -79,3 +79,14 @@ func (n Network) CAIP2() string {
 
 // String returns the network's name.
 func (n Network) String() string { return n.Name }
+
+// NetworkOfCAIP2 returns the network whose CAIP-2 id is id (as a store
+// records the network it is bound to).
+func NetworkOfCAIP2(id string) (Network, bool) {
+	for _, n := range Networks() {
+		if n.CAIP2() == id {
+			return n, true
+		}
+	}
+	return Network{}, false
+}

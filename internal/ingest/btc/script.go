@@ -1,6 +1,7 @@
 package btc
 
 import (
+	"encoding/hex"
 	"fmt"
 )
 
@@ -270,4 +271,17 @@ func scriptOp(s []byte, pos int) (op byte, data []byte, next int, ok bool) {
 		return op, nil, pos, false
 	}
 	return op, s[pos : pos+n], pos + n, true
+}
+
+// PubKeyAddress returns the identifier under which pay-to-pubkey outputs
+// to the hex-encoded public key s are recorded on net: the P2PKH address of
+// the key as written (see ClassifyScript). ok is false when s is not a
+// public key of a size Bitcoin Core accepts.
+func PubKeyAddress(s string, net Network) (string, bool) {
+	key, err := hex.DecodeString(s)
+	if err != nil || !validPubKeySize(key) {
+		return "", false
+	}
+	h := hash160(key)
+	return string(appendBase58Check(nil, net.Params.PubKeyHashAddrID, h[:])), true
 }

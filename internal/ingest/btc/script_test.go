@@ -394,3 +394,30 @@ func TestScriptTypeNames(t *testing.T) {
 		t.Error("accepted p2pkh")
 	}
 }
+
+// TestPubKeyAddressMatchesClassify: the address a public key is looked up
+// under is the one its pay-to-pubkey outputs are recorded under, for
+// compressed and uncompressed keys on every network; other strings are not
+// keys.
+func TestPubKeyAddressMatchesClassify(t *testing.T) {
+	keys := []string{
+		"0411db93e1dcdb8a016b49840f8c53bc1eb68a382e97b1482ecad7b148a6909a5cb2e0eaddfb84ccf9744464f82e160bfa9b8b64f9d4c03f999b8643f656b412a3",
+		"0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798",
+	}
+	for _, net := range Networks() {
+		for _, k := range keys {
+			key := mustHex(t, k)
+			script := append(append([]byte{byte(len(key))}, key...), opCheckSig)
+			typ, want := ClassifyScript(script, net)
+			got, ok := PubKeyAddress(k, net)
+			if typ != PubKey || !ok || got != want {
+				t.Errorf("%s %s: PubKeyAddress %q %v, ClassifyScript %s %q", net, k[:8], got, ok, typ, want)
+			}
+		}
+	}
+	for _, s := range []string{"", "zz", keys[1][:64], "05" + keys[1][2:], "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S"} {
+		if a, ok := PubKeyAddress(s, mainnet(t)); ok {
+			t.Errorf("%q taken as a public key (%s)", s, a)
+		}
+	}
+}
