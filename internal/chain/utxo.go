@@ -2,6 +2,7 @@ package chain
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/holiman/uint256"
 )
@@ -24,7 +25,11 @@ import (
 // most (inputs + outputs) transfers per transaction. A coinbase
 // transaction's outputs are minted (kind coinbase, from no address).
 func UTXOTransfers(b *Block) error {
-	b.Transfers = b.Transfers[:0]
+	n := 0 // at most inputs + outputs + 1 (the fee) transfers a transaction
+	for i := range b.Txs {
+		n += len(b.Txs[i].Inputs) + len(b.Txs[i].Outputs) + 1
+	}
+	b.Transfers = slices.Grow(b.Transfers[:0], n)
 	for i := range b.Txs {
 		tx := &b.Txs[i]
 		e := utxoEmitter{b: b, tx: tx}
