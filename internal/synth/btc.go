@@ -3,6 +3,7 @@ package synth
 import (
 	"bytes"
 	"encoding/binary"
+	"math/big"
 	"math/rand/v2"
 	"time"
 
@@ -117,10 +118,28 @@ func (g *BTCGen) Next() []byte {
 	// rule an ingester does not check, and it keeps the chain busy early.
 	g.unspent = append(append(g.unspent, op), fresh...)
 	blk.Header.MerkleRoot = merkleRoot(blk.Transactions)
+	// Meet regtest's target, as a blocks/ directory reader checks: about
+	// two tries on average.
+	for hashValue(blk.BlockHash()).Cmp(regtestTarget) > 0 {
+		blk.Header.Nonce++
+	}
 	g.prev = blk.BlockHash()
 	var buf bytes.Buffer
 	blk.Serialize(&buf)
 	return buf.Bytes()
+}
+
+// regtestTarget is the proof-of-work target of regtest's difficulty bits
+// 0x207fffff: mantissa 0x7fffff, exponent 32 bytes.
+var regtestTarget = new(big.Int).Lsh(big.NewInt(0x7fffff), 8*(0x20-3))
+
+// hashValue reads a block hash (little-endian on the wire) as a number.
+func hashValue(h chainhash.Hash) *big.Int {
+	var be [32]byte
+	for i := range h {
+		be[31-i] = h[i]
+	}
+	return new(big.Int).SetBytes(be[:])
 }
 
 // merkleRoot is the block header's commitment to its transactions' txids.
