@@ -41,6 +41,18 @@ type Tag struct {
 	// Fields keeps what a format carries beyond the above (TagPack
 	// context, SDN program list...), as text.
 	Fields map[string]string
+	// Origin is the store source the tag was imported under ("ofac-sdn",
+	// "tagpack:exchange-wallets-huobi.yaml"...); the store sets it.
+	Origin string
+}
+
+// Listed reports whether the tag holds at time t (zero t: now, that is,
+// its validity is not closed).
+func (t *Tag) Listed(at time.Time) bool {
+	if at.IsZero() {
+		return t.ValidTo.IsZero()
+	}
+	return (t.ValidFrom.IsZero() || !at.Before(t.ValidFrom)) && (t.ValidTo.IsZero() || at.Before(t.ValidTo))
 }
 
 // Actor is a real-world party tags point at: an exchange, a mixer, a

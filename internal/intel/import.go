@@ -1,0 +1,286 @@
+package intel
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// Import is everything one import brings: one source's tags and actors,
+// from one file or folder.
+type Import struct {
+	// Source is the logical source ("ofac-sdn", "tagpack:<file>"...).
+	Source string
+	// List marks a list source (a sanctions list): its tags keep history,
+	// and a newer list closes, with its own date, the validity of every tag
+	// it no longer names. Other sources are replaced whole on re-import.
+	List bool
+	// Date is the list's or pack's own date; a list older than the source's
+	// last import is refused.
+	Date   time.Time
+	Kind   string // format: sdn-xml, sdn-csv, sdn-lists, tagpack, actorpack, labels-etherscan...
+	File   string
+	SHA256 string
+	Tags   []Tag
+	Actors []Actor
+}
+
+// ImportResult counts what an import changed.
+type ImportResult struct {
+	Added, Updated, Unchanged int // tags
+	Closed                    int // list tags whose validity the import closed (delisted)
+	Removed                   int // tags of a re-imported source that it no longer has
+	Actors                    int
+}
+
+// Apply stores an import in one atomic batch: either all of it lands or
+// nothing does. Re-applying the same import changes nothing.
+func (s *Store) Apply(imp Import) (ImportResult, error) {
+	var res ImportResult
+	// Lists are dated by day; validity intervals are kept at that grain.
+	imp.Date = imp.Date.UTC().Truncate(24 * time.Hour)
+	if err := checkImport(&imp); err != nil {
+		return res, err
+	}
+	prev, had, err := s.LastImport(imp.Source)
+	if err != nil {
+		return res, err
+	}
+	if imp.List && had && imp.Date.Before(prev.Date) {
+		return res, fmt.Errorf("%s: the list is dated %s, older than the last imported one (%s, %s): import lists in date order", imp.File, day(imp.Date), day(prev.Date), prev.File)
+	}
+	b := s.db.NewBatch()
+	defer b.Close()
+	want := merge(&imp)
+	if imp.List {
+		err = s.applyList(b, &imp, want, &res)
+	} else {
+		err = s.applyReplace(b, &imp, want, &res)
+	}
+	if err != nil {
+		return res, err
+	}
+	for _, a := range imp.Actors {
+		if err := setJSON(b, actorKey(a.ID), a); err != nil {
+			return res, err
+		}
+		res.Actors++
+	}
+	rec := ImportRecord{Source: imp.Source, Kind: imp.Kind, File: imp.File, SHA256: imp.SHA256, Date: imp.Date, At: time.Now().UTC(), Tags: len(want), Actors: len(imp.Actors)}
+	if had {
+		rec.Previous = prev.Previous
+		if !prev.Date.Equal(imp.Date) {
+			rec.Previous = append(rec.Previous, day(prev.Date))
+		}
+	}
+	if err := setJSON(b, importKey(imp.Source), rec); err != nil {
+		return res, err
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
+		return res, fmt.Errorf("%s: commit: %w", imp.File, err)
+	}
+	return res, nil
+}
+
+// checkImport refuses what the key layout cannot hold.
+func checkImport(imp *Import) error {
+	if imp.Source == "" || strings.Contains(imp.Source, sep) {
+		return fmt.Errorf("%s: bad source name %q", imp.File, imp.Source)
+	}
+	for i := range imp.Tags {
+		t := &imp.Tags[i]
+		if t.Subject == "" || strings.Contains(string(t.Subject), sep) || strings.Contains(t.Label, sep) {
+			return fmt.Errorf("%s: tag %d (%q): empty subject or a NUL byte in subject or label", imp.File, i, t.Subject)
+		}
+	}
+	for _, a := range imp.Actors {
+		if a.ID == "" {
+			return fmt.Errorf("%s: an actor without id", imp.File)
+		}
+	}
+	return nil
+}
+
+// tagID is a tag's identity within its source: a list names a subject
+// once (whatever label it gives it), other sources may give one subject
+// several labels.
+type tagID struct {
+	subject Subject
+	label   string
+}
+
+// merge returns the import's tags by identity. A list that names one
+// subject twice (an address listed under two assets, or for two parties)
+// keeps one tag holding the first label and actor, with every asset and
+// actor in its fields.
+func merge(imp *Import) map[tagID]Tag {
+	out := make(map[tagID]Tag, len(imp.Tags))
+	for _, t := range imp.Tags {
+		t.Origin = imp.Source
+		id := tagID{t.Subject, t.Label}
+		if imp.List {
+			id.label = ""
+		}
+		old, dup := out[id]
+		if !dup {
+			out[id] = t
+			continue
+		}
+		old.Fields = maps.Clone(old.Fields)
+		if old.Fields == nil {
+			old.Fields = map[string]string{}
+		}
+		for k, v := range t.Fields {
+			old.Fields[k] = joinDistinct(old.Fields[k], v)
+		}
+		if t.Actor != "" && t.Actor != old.Actor {
+			old.Fields["actors"] = joinDistinct(joinDistinct(old.Fields["actors"], old.Actor), t.Actor)
+		}
+		out[id] = old
+	}
+	return out
+}
+
+func joinDistinct(list, v string) string {
+	if v == "" {
+		return list
+	}
+	if list == "" {
+		return v
+	}
+	if slices.Contains(strings.Split(list, ";"), v) {
+		return list
+	}
+	return list + ";" + v
+}
+
+// applyReplace makes the source hold exactly the new tags.
+func (s *Store) applyReplace(b *pebble.Batch, imp *Import, want map[tagID]Tag, res *ImportResult) error {
+	seen := map[tagID]bool{}
+	err := s.scan(s.db, sourcePrefix(imp.Source), func(k, _ []byte) error {
+		_, subject, label, from, ok := splitSourceKey(k)
+		if !ok {
+			return fmt.Errorf("source index key %q: malformed", k)
+		}
+		id := tagID{subject, label}
+		if _, keep := want[id]; keep {
+			seen[id] = true
+			return nil
+		}
+		res.Removed++
+		return s.deleteTag(b, imp.Source, subject, label, from)
+	})
+	if err != nil {
+		return err
+	}
+	for id, t := range want {
+		if err := s.putTag(b, imp.Source, id.label, "", t, seen[id], res); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// applyList opens a tag for every subject the list names that has no open
+// tag, refreshes the open ones, and closes, at the list's date, every open
+// tag the list no longer names.
+func (s *Store) applyList(b *pebble.Batch, imp *Import, want map[tagID]Tag, res *ImportResult) error {
+	open := map[tagID]string{} // open tag -> its from
+	err := s.scan(s.db, sourcePrefix(imp.Source), func(k, _ []byte) error {
+		_, subject, _, from, ok := splitSourceKey(k)
+		if !ok {
+			return fmt.Errorf("source index key %q: malformed", k)
+		}
+		v, found, err := s.get(s.db, tagKey(subject, imp.Source, "", from))
+		if err != nil || !found {
+			return fmt.Errorf("tag of %s under %s: missing (%v)", subject, imp.Source, err)
+		}
+		var t Tag
+		if err := json.Unmarshal(v, &t); err != nil {
+			return fmt.Errorf("tag of %s: %w", subject, err)
+		}
+		if !t.ValidTo.IsZero() {
+			return nil // history
+		}
+		id := tagID{subject: subject}
+		if _, still := want[id]; still {
+			open[id] = from
+			return nil
+		}
+		t.ValidTo = imp.Date
+		res.Closed++
+		return setJSON(b, tagKey(subject, imp.Source, "", from), t)
+	})
+	if err != nil {
+		return err
+	}
+	for id, t := range want {
+		from, isOpen := open[id]
+		if isOpen {
+			t.ValidFrom, _ = time.Parse(time.DateOnly, from)
+		} else {
+			t.ValidFrom = imp.Date
+			from = day(imp.Date)
+		}
+		if err := s.putTag(b, imp.Source, "", from, t, isOpen, res); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// putTag writes a tag with its index entries, counting it as added,
+// updated or unchanged.
+func (s *Store) putTag(b *pebble.Batch, source, label, from string, t Tag, existed bool, res *ImportResult) error {
+	k := tagKey(t.Subject, source, label, from)
+	v, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	switch old, ok, err := s.get(s.db, k); {
+	case err != nil:
+		return err
+	case ok && string(old) == string(v):
+		res.Unchanged++
+		return nil
+	case ok || existed:
+		res.Updated++
+	default:
+		res.Added++
+	}
+	if err := b.Set(k, v, nil); err != nil {
+		return err
+	}
+	if err := b.Set(sourceKey(source, t.Subject, label, from), nil, nil); err != nil {
+		return err
+	}
+	if addr := AddressOf(t.Subject); addr != "" {
+		return b.Set(rawKey(addr, t.Subject), nil, nil)
+	}
+	return nil
+}
+
+// deleteTag removes a tag and its source entry; the bare-address entry
+// stays while other sources may still tag the subject (a stale one only
+// costs a lookup that finds nothing).
+func (s *Store) deleteTag(b *pebble.Batch, source string, subject Subject, label, from string) error {
+	if err := b.Delete(tagKey(subject, source, label, from), nil); err != nil {
+		return err
+	}
+	return b.Delete(sourceKey(source, subject, label, from), nil)
+}
+
+func setJSON(b *pebble.Batch, k []byte, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Set(k, data, nil)
+}
+
+func day(t time.Time) string { return t.UTC().Format(time.DateOnly) }
