@@ -67,6 +67,7 @@ func TestBitcoinETLJSON(t *testing.T) {
 		t.Error("a refused file changed the store")
 	}
 	mustCLI(t, "ingest", "btc", "--etl-json", src, "--data", resumed)
+	mustCLI(t, "ingest", "btc", "--etl-json", src, "--data", resumed) // again: nothing to do
 	if got := export(t, resumed); got != ref {
 		t.Errorf("resumed export differs from a whole one:\n%s\nwant\n%s", got, ref)
 	}

@@ -85,6 +85,10 @@ func ingestBTCCommand() command {
 			defer etl.Close()
 			blocks = etl
 			if !set["from"] {
+				if resume && int64(cur.Height) >= etl.Last() {
+					e.log.Info("the store already holds every block of the files", "stored", cur.Height, "last", etl.Last())
+					return nil
+				}
 				if *from, err = etlStart(cur, resume, etl); err != nil {
 					return err
 				}
