@@ -93,6 +93,11 @@ type Input struct {
 	Address   Address
 	Value     int64
 	Resolved  bool
+	// FromSource marks an input whose address and value came from the
+	// source (an export, a node's transaction index) because the store
+	// holds no such output: a rollback must then forget the output again
+	// rather than mark it unspent.
+	FromSource bool
 }
 
 // Block is one block reduced to the value-flow model: what ingest hands to the

@@ -26,38 +26,48 @@ func (e *MissingOutputError) Error() string {
 
 // ResolveInputs fills every input of a UTXO block with the address and
 // value of the output it spends: from the store, or from an earlier
-// transaction of the same block. Inputs already resolved (from another
-// source) are left as they are. A missing output is a *MissingOutputError;
-// an output already spent is an error too.
+// transaction of the same block. An input the source already resolved is
+// checked against the output the store holds, if it holds one, and marked
+// FromSource if it does not. A missing output is a *MissingOutputError; an
+// output already spent (also by an earlier input of the same block), or one
+// that disagrees with what the source says, is an error too.
 func (s *DB) ResolveInputs(b *chain.Block) error {
 	type outpoint struct {
 		tx chain.Hash
 		i  uint32
 	}
 	inBlock := map[outpoint]chain.Output{}
+	spent := map[outpoint]bool{}
 	for ti := range b.Txs {
 		tx := &b.Txs[ti]
 		for ii := range tx.Inputs {
 			in := &tx.Inputs[ii]
-			if tx.Coinbase || in.Resolved {
+			if tx.Coinbase {
 				continue
 			}
-			if o, ok := inBlock[outpoint{in.PrevTx, in.PrevIndex}]; ok {
+			op := outpoint{in.PrevTx, in.PrevIndex}
+			if spent[op] {
+				return fmt.Errorf("%s block %d tx %s input %d: output %s:%d is spent twice in this block", b.Chain, b.Height, tx.Hash, ii, in.PrevTx, in.PrevIndex)
+			}
+			spent[op] = true
+			given := *in
+			o, known := inBlock[op]
+			if !known {
+				var err error
+				if o, known, err = s.unspentOutput(b, tx, ii); err != nil {
+					return err
+				}
+			}
+			switch {
+			case known && given.Resolved && (o.Address != given.Address || o.Value != given.Value):
+				return fmt.Errorf("%s block %d tx %s input %d: the source says %s:%d paid %d to %s; the store holds %d to %s",
+					b.Chain, b.Height, tx.Hash, ii, in.PrevTx, in.PrevIndex, given.Value, given.Address, o.Value, o.Address)
+			case known:
 				in.Address, in.Value, in.Resolved = o.Address, o.Value, true
-				continue
-			}
-			s.mu.Lock()
-			o, ok := s.outs.get(outPoint{b.Chain, in.PrevTx, in.PrevIndex})
-			if ok {
-				s.noteID(o.addr, o.id)
-			}
-			s.mu.Unlock()
-			if ok {
-				in.Address, in.Value, in.Resolved = o.addr, o.value, true
-				continue
-			}
-			if err := s.resolveStored(b, tx, ii); err != nil {
-				return err
+			case given.Resolved:
+				in.FromSource = true
+			default:
+				return &MissingOutputError{Chain: b.Chain, Block: b.Height, Tx: tx.Hash, Input: ii, PrevTx: in.PrevTx, PrevIndex: in.PrevIndex}
 			}
 		}
 		for oi, o := range tx.Outputs {
@@ -65,6 +75,42 @@ func (s *DB) ResolveInputs(b *chain.Block) error {
 		}
 	}
 	return nil
+}
+
+// unspentOutput finds the output an input spends in the output cache or
+// the store; known is false when neither holds it, and an output already
+// spent is an error.
+func (s *DB) unspentOutput(b *chain.Block, tx *chain.Tx, ii int) (chain.Output, bool, error) {
+	in := &tx.Inputs[ii]
+	s.mu.Lock()
+	o, ok := s.outs.get(outPoint{b.Chain, in.PrevTx, in.PrevIndex})
+	if ok {
+		s.noteID(o.addr, o.id)
+	}
+	s.mu.Unlock()
+	if ok {
+		return chain.Output{Address: o.addr, Value: o.value}, true, nil
+	}
+	v, ok, err := s.get(outpointKey(pOutput, b.Chain, in.PrevTx, in.PrevIndex))
+	if err != nil || !ok {
+		return chain.Output{}, false, err
+	}
+	if len(v) == 32 {
+		return chain.Output{}, false, fmt.Errorf("%s block %d tx %s input %d: output %s:%d was already spent in block %d",
+			b.Chain, b.Height, tx.Hash, ii, in.PrevTx, in.PrevIndex, binary.BigEndian.Uint64(v[16:]))
+	}
+	if len(v) != 16 {
+		return chain.Output{}, false, fmt.Errorf("output %s:%d: %w", in.PrevTx, in.PrevIndex, errCorrupt)
+	}
+	id := binary.BigEndian.Uint64(v)
+	a, err := s.Address(id)
+	if err != nil {
+		return chain.Output{}, false, err
+	}
+	s.mu.Lock()
+	s.noteID(a, id)
+	s.mu.Unlock()
+	return chain.Output{Address: a, Value: int64(binary.BigEndian.Uint64(v[8:]))}, true, nil
 }
 
 // noteID tells the interner of the next block a committed address id, which
@@ -77,33 +123,6 @@ func (s *DB) noteID(a chain.Address, id uint64) {
 		clear(s.blockIDs)
 	}
 	s.blockIDs[a] = id
-}
-
-func (s *DB) resolveStored(b *chain.Block, tx *chain.Tx, ii int) error {
-	in := &tx.Inputs[ii]
-	v, ok, err := s.get(outpointKey(pOutput, b.Chain, in.PrevTx, in.PrevIndex))
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return &MissingOutputError{Chain: b.Chain, Block: b.Height, Tx: tx.Hash, Input: ii, PrevTx: in.PrevTx, PrevIndex: in.PrevIndex}
-	}
-	if len(v) == 32 {
-		return fmt.Errorf("%s block %d tx %s input %d: output %s:%d was already spent in block %d",
-			b.Chain, b.Height, tx.Hash, ii, in.PrevTx, in.PrevIndex, binary.BigEndian.Uint64(v[16:]))
-	}
-	if len(v) != 16 {
-		return fmt.Errorf("output %s:%d: %w", in.PrevTx, in.PrevIndex, errCorrupt)
-	}
-	id := binary.BigEndian.Uint64(v)
-	if in.Address, err = s.Address(id); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	s.noteID(in.Address, id)
-	s.mu.Unlock()
-	in.Value, in.Resolved = int64(binary.BigEndian.Uint64(v[8:])), true
-	return nil
 }
 
 // outputValue is a P value: address id and value, then, once spent, the
@@ -136,8 +155,12 @@ func (s *DB) writeUTXO(batch *sortedBatch, in *interner, b *chain.Block, tx *cha
 		io.inputs = append(io.inputs, storedInput{prevTx: x.PrevTx, prevIndex: x.PrevIndex, addr: id, value: x.Value})
 		spender := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint64(make([]byte, 0, 16), b.Height), tx.Index)
 		spender = binary.BigEndian.AppendUint32(spender, uint32(ii))
-		if err := batch.Set(outpointKey(pOutput, b.Chain, x.PrevTx, x.PrevIndex), outputValue(id, x.Value, spender), nil); err != nil {
+		k := outpointKey(pOutput, b.Chain, x.PrevTx, x.PrevIndex)
+		if err := batch.Set(k, outputValue(id, x.Value, spender), nil); err != nil {
 			return err
+		}
+		if x.FromSource { // the store never held this output: a rollback forgets it
+			*undo = append(*undo, keyValue{key: k})
 		}
 		s.outChange.spent = append(s.outChange.spent, outPoint{b.Chain, x.PrevTx, x.PrevIndex})
 	}
@@ -162,7 +185,9 @@ func (s *DB) writeUTXO(batch *sortedBatch, in *interner, b *chain.Block, tx *cha
 	return batch.Set(ioKey(b.Chain, b.Height, tx.Index), encodeIO(nil, &io), nil)
 }
 
-// remember adds k's current value, if any, to the undo list.
+// remember adds k's current value, if any, to the undo list. (An entry
+// with an empty value means the key did not exist: P values never are
+// empty.)
 func (s *DB) remember(k []byte, undo *[]keyValue) error {
 	old, ok, err := s.get(k)
 	if err != nil || !ok {

@@ -93,3 +93,57 @@ func mustApply(t *testing.T, s *DB, b *chain.Block) {
 		t.Fatalf("apply %d: %v", b.Height, err)
 	}
 }
+
+// TestSourceResolvedInputs: an input the source resolved is checked against
+// the output the store holds; one the store never held is taken from the
+// source, and a rollback forgets that output again instead of inventing it
+// as unspent. An output spent twice in one block is refused.
+func TestSourceResolvedInputs(t *testing.T) {
+	s := openTest(t)
+	cb1 := hashOf("cb-1")
+	b1 := utxoBlock(t, s, 1, chain.Hash{}, cb1)
+	mustApply(t, s, b1)
+	given := func(prev chain.Hash, addr string, v int64) chain.Tx {
+		tx := spend("t-"+addr, prev, 0, chain.Output{Address: baddr("x"), Value: 1})
+		tx.Inputs[0].Address, tx.Inputs[0].Value, tx.Inputs[0].Resolved = baddr(addr), v, true
+		return tx
+	}
+	block2 := func(txs ...chain.Tx) *chain.Block {
+		b := &chain.Block{Chain: chain.Bitcoin, Height: 2, Parent: b1.Hash, Hash: hashOf("b2")}
+		b.Txs = append([]chain.Tx{{Hash: hashOf("cb-2"), Success: true, Coinbase: true, Outputs: []chain.Output{{Address: baddr("miner"), Value: 50}}}}, txs...)
+		for i := range b.Txs {
+			b.Txs[i].Index, b.Txs[i].Success = uint32(i), true
+		}
+		return b
+	}
+	if err := s.ResolveInputs(block2(given(cb1, "mallory", 999))); err == nil || !strings.Contains(err.Error(), "the store holds 50 to miner") {
+		t.Fatalf("a source that disagrees with the store: %v", err)
+	}
+	if err := s.ResolveInputs(block2(spend("a", cb1, 0), spend("b", cb1, 0))); err == nil || !strings.Contains(err.Error(), "spent twice in this block") {
+		t.Fatalf("double spend in one block: %v", err)
+	}
+	ext := hashOf("outside")
+	b := block2(given(cb1, "miner", 50), given(ext, "alice", 7))
+	if err := s.ResolveInputs(b); err != nil {
+		t.Fatal(err)
+	}
+	if b.Txs[1].Inputs[0].FromSource || !b.Txs[2].Inputs[0].FromSource {
+		t.Fatalf("FromSource: stored output %v, outside output %v", b.Txs[1].Inputs[0].FromSource, b.Txs[2].Inputs[0].FromSource)
+	}
+	if err := chain.UTXOTransfers(b); err != nil {
+		t.Fatal(err)
+	}
+	mustApply(t, s, b)
+	if _, ok, _ := s.get(outpointKey(pOutput, chain.Bitcoin, ext, 0)); !ok {
+		t.Fatal("the spent outside output is not indexed as spent")
+	}
+	if err := s.Rollback(chain.Bitcoin, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := s.get(outpointKey(pOutput, chain.Bitcoin, ext, 0)); ok {
+		t.Fatal("rollback left an output the store never held")
+	}
+	if o, ok, err := s.Unspent(chain.Bitcoin, cb1, 0); err != nil || !ok || o.Value != 50 || o.Address != baddr("miner") {
+		t.Fatalf("block 1's coinbase after rollback: %+v %v %v", o, ok, err)
+	}
+}

@@ -379,7 +379,12 @@ func (s *DB) undoBlock(c chain.Chain, h uint64) error {
 		return err
 	}
 	for _, kv := range overwritten { // after the deletes: restore what the block replaced
-		if err := batch.Set(kv.key, kv.value, nil); err != nil {
+		if len(kv.value) == 0 { // a key the block created where none was: delete it again
+			err = batch.Delete(kv.key, nil)
+		} else {
+			err = batch.Set(kv.key, kv.value, nil)
+		}
+		if err != nil {
 			return err
 		}
 	}

@@ -169,7 +169,7 @@ func (s *Source) fetchPrevOut(b *chain.Block, miss *store.MissingOutputError) er
 			continue
 		}
 		in := &b.Txs[ti].Inputs[miss.Input]
-		in.Address, in.Value, in.Resolved = btcAddress(addr), out.Value, true
+		in.Address, in.Value, in.Resolved, in.FromSource = btcAddress(addr), out.Value, true, true
 		return nil
 	}
 	return fmt.Errorf("transaction %s not in block %d", miss.Tx, b.Height)
