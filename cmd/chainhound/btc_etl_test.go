@@ -72,6 +72,27 @@ func TestBitcoinETLJSON(t *testing.T) {
 		t.Errorf("resumed export differs from a whole one:\n%s\nwant\n%s", got, ref)
 	}
 
+	// Every line is checked before anything is stored: a file broken in
+	// its second block leaves an empty store without blocks.
+	fresh := filepath.Join(t.TempDir(), "fresh")
+	if _, errs, code := cli(t, "ingest", "btc", "--etl-json", broken, "--data", fresh); code != 1 || !containsAll(errs, "broken.json:4") {
+		t.Errorf("broken file into an empty store: exit %d\n%s", code, errs)
+	}
+	if _, err := os.Stat(fresh); !os.IsNotExist(err) {
+		t.Errorf("a refused file created the store (%v)", err)
+	}
+
+	// An export that disagrees with a stored block cannot roll it back:
+	// files carry no proof of work.
+	other := filepath.Join(t.TempDir(), "other.json")
+	os.WriteFile(other, []byte(strings.ReplaceAll(string(raw), "000000001c920d495e1eeef2452b6d1c6c229a919b28196c103ecffebabee141", "000000001c920d495e1eeef2452b6d1c6c229a919b28196c103ecffebabee142")), 0o644)
+	if _, errs, code := cli(t, "ingest", "btc", "--etl-json", other, "--data", whole); code != 1 || !containsAll(errs, "block 50001", "no headers or proof of work") {
+		t.Errorf("disagreeing export: exit %d\n%s", code, errs)
+	}
+	if export(t, whole) != ref {
+		t.Error("a disagreeing export changed the store")
+	}
+
 	// A store that ends before the files start would leave a gap.
 	gapped := t.TempDir()
 	mustCLI(t, "ingest", "btc", "--etl-json", part, "--data", gapped)

@@ -84,6 +84,11 @@ func ingestBTCCommand() command {
 			}
 			defer etl.Close()
 			blocks = etl
+			if resume {
+				if err := etlAgrees(ctx, *data, etl, cur); err != nil {
+					return err
+				}
+			}
 			if !set["from"] {
 				if resume && int64(cur.Height) >= etl.Last() {
 					e.log.Info("the store already holds every block of the files", "stored", cur.Height, "last", etl.Last())
@@ -115,6 +120,9 @@ func ingestBTCCommand() command {
 			Confirmations: *conf, Workers: *workers, PollInterval: *poll, Log: e.log, Network: &network2,
 			Progress: progress.New(e.stderr, e.log, "ingest btc", 10*time.Second),
 		}
+		if etl != nil {
+			cfg.NoReorg = "an export has no headers or proof of work to prefer one chain over another; load it into another --data directory, or ingest from a node"
+		}
 		ing, err := ingest.New(src, st, cfg)
 		if err != nil {
 			return usageError{err.Error()}
@@ -122,8 +130,11 @@ func ingestBTCCommand() command {
 		sum, err := ing.Run(ctx)
 		logSummary(e, sum)
 		var miss *store.MissingOutputError
-		if errors.As(err, &miss) && txRPC == nil && etl != nil {
-			return fmt.Errorf("%w\n(files cannot supply outputs created before the blocks they hold: ingest from block 0, or add --rpc with a node running -txindex)", err)
+		switch {
+		case errors.As(err, &miss) && etl != nil && txRPC == nil:
+			return fmt.Errorf("%w\n(the files do not resolve this input: add --rpc with a node running -txindex=1, or load the blocks that created the output first)", err)
+		case errors.As(err, &miss) && txRPC == nil:
+			return fmt.Errorf("%w\n(a blocks/ directory cannot supply outputs created before the store's first block: ingest from block 0, or use --rpc with a node running -txindex=1)", err)
 		}
 		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 			return fmt.Errorf("stopped at a block boundary: %w", err)
@@ -158,6 +169,31 @@ func etlStart(cur store.Cursor, resume bool, etl *btc.ETLFiles) (uint64, error) 
 	return cur.Height + 1, nil
 }
 
+// etlAgrees checks that the blocks the files and the store both hold have
+// the same hashes: an export cannot reorganise the store.
+func etlAgrees(ctx context.Context, dir string, etl *btc.ETLFiles, cur store.Cursor) error {
+	st, err := store.Open(dir, store.Options{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for h := etl.First(); h <= etl.Last() && h <= int64(cur.Height); h++ {
+		stored, ok, err := st.BlockHash(chain.Bitcoin, uint64(h))
+		if err != nil || !ok {
+			continue // below the store's first block, or unreadable: nothing to compare
+		}
+		got, err := etl.HashAt(ctx, h)
+		if err != nil {
+			return err
+		}
+		if btc.DisplayHash(got) != stored {
+			return fmt.Errorf("block %d: the files have %s where the store holds %s: an export has no headers or proof of work to prefer one chain over another; load it into another --data directory, or ingest from a node",
+				h, chain.Bitcoin.FormatHash(btc.DisplayHash(got)), chain.Bitcoin.FormatHash(stored))
+		}
+	}
+	return nil
+}
+
 // storedCursor peeks at the store's last block of chain c without creating
 // the store; ok is false when it holds none.
 func storedCursor(dir string, c chain.Chain) (store.Cursor, bool, error) {
@@ -179,8 +215,12 @@ func storedCursor(dir string, c chain.Chain) (store.Cursor, bool, error) {
 func canStartAbove(ctx context.Context, from uint64, net btc.Network, txRPC *btc.RPC, files bool) error {
 	switch {
 	case txRPC != nil:
-		if err := txRPC.CheckTxIndex(ctx, net); err != nil {
+		err := txRPC.CheckTxIndex(ctx, net)
+		if errors.Is(err, btc.ErrNotFound) {
 			return fmt.Errorf("ingest from block %d needs the outputs earlier blocks created: %w\n(restart the node with -txindex=1, or ingest from block 0)", from, err)
+		}
+		if err != nil {
+			return fmt.Errorf("checking that the node can serve the outputs earlier blocks created: %w", err)
 		}
 	case !files:
 		return fmt.Errorf("ingest from block %d needs the outputs earlier blocks created, which a blocks/ directory cannot supply: ingest from block 0, or use --rpc with a node running -txindex=1", from)

@@ -76,6 +76,10 @@ type Config struct {
 	Progress      progress.Reporter
 	// Network, when known (see NetworkOf), spares Run asking the node again.
 	Network *chain.Network
+	// NoReorg, when set, says why the source cannot reorganise the store
+	// (files without headers or proof of work): a block that disagrees
+	// with a stored one is then an error saying so, not a rollback.
+	NoReorg string
 }
 
 // Summary says what a run did.
@@ -250,6 +254,17 @@ func (in *Ingester) checkTip(ctx context.Context, next uint64) (uint64, error) {
 // reorg walks back from height until the stored hash matches the node's,
 // rolls the store back to that fork point and returns the next height.
 func (in *Ingester) reorg(ctx context.Context, height uint64) (uint64, error) {
+	if in.cfg.NoReorg != "" {
+		stored, _, err := in.st.BlockHash(in.src.Chain(), height)
+		if err != nil {
+			return 0, err
+		}
+		got, err := in.src.BlockHash(ctx, height)
+		if err != nil {
+			return 0, err
+		}
+		return 0, fmt.Errorf("block %d: the source has %s where the store holds %s: %s", height, got, stored, in.cfg.NoReorg)
+	}
 	in.sum.Reorgs++
 	for h, depth := height, uint64(0); ; h, depth = h-1, depth+1 {
 		if depth >= in.cfg.MaxReorgDepth {

@@ -39,9 +39,11 @@ import (
 // resolved (bitcoin-etl names outputs as ClassifyScript does); any other
 // input is left for the store's output index to resolve.
 //
-// OpenETL indexes the files in one pass (offsets of each block's lines);
-// blocks are decoded on demand, so several workers can decode at once and
-// memory does not grow with the files.
+// OpenETL reads the files once, checking every line, and keeps the offsets
+// of each block's lines (about 100 bytes a block); blocks are decoded again
+// on demand, so several workers can decode at once and memory does not grow
+// with the transactions. Outputs whose export names an address other than
+// the one their script pays on the network are refused (a wrong --network).
 type ETLFiles struct {
 	net    Network
 	files  []*os.File
@@ -177,6 +179,15 @@ func (e *ETLFiles) index(fi int, path string, f *os.File) error {
 			}
 			if !strings.EqualFold(h.BlockHash, cur.hash.String()) {
 				return fmt.Errorf("%s: block %d: block_hash %s, earlier lines say %s", where, n, h.BlockHash, cur.hash)
+			}
+			// Decode the whole line now, so that a broken file is refused
+			// before anything is stored.
+			tx, err := DecodeETLTx(body, e.net)
+			if err != nil {
+				return fmt.Errorf("%s: block %d: %w", where, n, err)
+			}
+			if tx.Coinbase != (idx == 0) {
+				return fmt.Errorf("%s: block %d transaction %d: is_coinbase is %v", where, n, idx, tx.Coinbase)
 			}
 			prevIndex = idx
 			cur.txs++
@@ -472,6 +483,9 @@ func (o *etlOutput) decode(i int, net Network) (Output, error) {
 		return Output{}, errors.New("value missing or out of range")
 	}
 	t, addr := ClassifyScript(script, net)
+	if len(o.Addresses) == 1 && o.Addresses[0] != addr {
+		return Output{}, fmt.Errorf("the export names it %s, but its script pays %s on %s (wrong --network?)", o.Addresses[0], addr, net)
+	}
 	return Output{Value: int64(*o.Value), Script: script, Type: t, Address: addr}, nil
 }
 

@@ -199,8 +199,7 @@ func TestETLBadInput(t *testing.T) {
 	join := func(ls ...string) string { return strings.Join(ls, "") }
 	cases := []struct {
 		name, txs, blocks string
-		open              string // error from OpenETL, or "" when BlockAt fails
-		block             string // error from BlockAt
+		open              string // error from OpenETL: every line is checked before anything is stored
 	}{
 		{name: "not JSON", txs: join(lines[0], "{\"hash\": \n", lines[1]), open: `tx.json:2: not a bitcoin-etl JSON line`},
 		{name: "transaction missing", txs: join(lines[0], lines[2]), open: `tx.json:2: block 50001: transaction index 2 follows 0`},
@@ -208,10 +207,10 @@ func TestETLBadInput(t *testing.T) {
 		{name: "block without transactions", txs: join(lines[3]), blocks: string(blocks), open: `blocks.json:1: block 50001 has no transactions in the files`},
 		{name: "count", txs: join(lines[0], lines[1], lines[3]), blocks: string(blocks), open: `tx.json:1: block 50001 has 2 transactions in the files, its block record`},
 		{name: "block hash", txs: join(lines[0], strings.Replace(lines[1], `"block_hash": "000000001c92`, `"block_hash": "000000001c93`, 1)), open: `tx.json:2: block 50001: block_hash 000000001c93`},
-		{name: "no script", txs: join(lines[0], strings.Replace(lines[1], `"script_hex": "76a9`, `"script_hexx": "76a9`, 1), lines[2], lines[3]), block: `tx.json:2: block 50001: transaction 7940cdde4d713e171849efc6bd89939185be270266c94e92369e3877ad89455a output 0: no script_hex`},
-		{name: "negative value", txs: join(lines[0], strings.Replace(lines[1], `"value": 10000000000`, `"value": -1`, 1), lines[2], lines[3]), block: `output 0: value missing or out of range`},
-		{name: "coinbase flag", txs: join(strings.Replace(lines[0], `"is_coinbase": true`, `"is_coinbase": false`, 1), lines[1], lines[2], lines[3]), block: `tx.json:1: block 50001`},
-		{name: "bad prev hash", txs: join(lines[0], strings.Replace(lines[1], `"spent_transaction_hash": "76a8`, `"spent_transaction_hash": "zz`, 1), lines[2], lines[3]), block: `input 0: spent_transaction_hash "zz`},
+		{name: "no script", txs: join(lines[0], strings.Replace(lines[1], `"script_hex": "76a9`, `"script_hexx": "76a9`, 1), lines[2], lines[3]), open: `tx.json:2: block 50001: transaction 7940cdde4d713e171849efc6bd89939185be270266c94e92369e3877ad89455a output 0: no script_hex`},
+		{name: "negative value", txs: join(lines[0], strings.Replace(lines[1], `"value": 10000000000`, `"value": -1`, 1), lines[2], lines[3]), open: `output 0: value missing or out of range`},
+		{name: "coinbase flag", txs: join(strings.Replace(lines[0], `"is_coinbase": true`, `"is_coinbase": false`, 1), lines[1], lines[2], lines[3]), open: `tx.json:1: block 50001`},
+		{name: "bad prev hash", txs: join(lines[0], strings.Replace(lines[1], `"spent_transaction_hash": "76a8`, `"spent_transaction_hash": "zz`, 1), lines[2], lines[3]), open: `input 0: spent_transaction_hash "zz`},
 		{name: "timestamp", txs: join(strings.Replace(lines[0], `"block_timestamp": 1270917100`, `"block_timestamp": "yesterday"`, 1), lines[1]), open: `tx.json:1: block 50001: block_timestamp: "yesterday" is neither Unix seconds nor a date`},
 	}
 	for _, c := range cases {
@@ -227,22 +226,21 @@ func TestETLBadInput(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			e, err := OpenETL(mainnet(t), paths...)
-			if c.open != "" {
-				if err == nil || !strings.Contains(err.Error(), c.open) {
-					t.Fatalf("OpenETL: %v\nwant %q", err, c.open)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("OpenETL: %v", err)
-			}
-			defer e.Close()
-			_, err = e.BlockAt(context.Background(), 50001)
-			if err == nil || !strings.Contains(err.Error(), c.block) {
-				t.Fatalf("BlockAt: %v\nwant %q", err, c.block)
+			_, err := OpenETL(mainnet(t), paths...)
+			if err == nil || !strings.Contains(err.Error(), c.open) {
+				t.Fatalf("OpenETL: %v\nwant %q", err, c.open)
 			}
 		})
+	}
+}
+
+// TestETLWrongNetwork: an export of mainnet read as testnet is refused: its
+// outputs' addresses are not what their scripts pay on testnet.
+func TestETLWrongNetwork(t *testing.T) {
+	src := filepath.Join(etlDir(t, "stream_50001_50002"), "expected_transactions.json")
+	_, err := OpenETL(testnet3(t), src)
+	if err == nil || !containsAll(err.Error(), "expected_transactions.json:1", "the export names it 1PkqKGbNLDdDJGveCcNUMV9CEFH77ADrPQ", "wrong --network") {
+		t.Fatalf("got %v", err)
 	}
 }
 
@@ -329,4 +327,13 @@ func FuzzOpenETL(f *testing.F) {
 			}
 		}
 	})
+}
+
+func containsAll(s string, parts ...string) bool {
+	for _, p := range parts {
+		if !strings.Contains(s, p) {
+			return false
+		}
+	}
+	return true
 }
