@@ -60,7 +60,7 @@ func ParseLegacyCSV(r io.Reader, name string, date time.Time, opt Options) (*Lis
 		}
 	}
 	if len(l.Actors) == 0 {
-		return nil, &Error{File: name, Offset: -1, Msg: "no SDN entries: not a legacy sdn.csv"}
+		return nil, &Error{File: name, Offset: cr.InputOffset(), Msg: "no SDN entries: not a legacy sdn.csv"}
 	}
 	return l, nil
 }
