@@ -87,11 +87,11 @@ func currencyTable() map[string]chain {
 		"AVAX-C": evm("43114", "AVAX"), "ARB": evm("42161", "ARB"),
 		// AVAX names both the C-Chain (EVM) and the X-Chain (X-avax1...).
 		"AVAX": {code: "AVAX", kind: addrToken},
-		"TRX": {caip2: "tron:728126428", code: "TRX", kind: addrBase58, versions: [][]byte{{0x41}}, txHex: true},
-		"XRP": asWritten("xrpl:0", "XRP"),
-		"SOL": asWritten("solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp", "SOL"),
-		"XMR": asWritten("monero:418015bb9ae982a1975da7d79277c270", "XMR"),
-		"BNB": asWritten("cosmos:Binance-Chain-Tigris", "BNB"),
+		"TRX":  {caip2: "tron:728126428", code: "TRX", kind: addrBase58, versions: [][]byte{{0x41}}, txHex: true},
+		"XRP":  asWritten("xrpl:0", "XRP"),
+		"SOL":  asWritten("solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp", "SOL"),
+		"XMR":  asWritten("monero:418015bb9ae982a1975da7d79277c270", "XMR"),
+		"BNB":  asWritten("cosmos:Binance-Chain-Tigris", "BNB"),
 		"USDT": {code: "USDT", kind: addrToken}, "USDC": {code: "USDC", kind: addrToken},
 	}
 	t["BEP20"], t["POL"], t["RIPPLE"], t["BEP2"] = t["BSC"], t["MATIC"], t["XRP"], t["BNB"]
@@ -141,8 +141,11 @@ func tokenChain(t map[string]chain, code, addr string) (chain, error) {
 // chainCodes inverts the table: the code to write for each CAIP-2 id.
 func chainCodes(t map[string]chain) map[string]chain {
 	out := map[string]chain{}
-	for code, c := range t {
-		if c.caip2 != "" && c.code == code {
+	for key, c := range t {
+		// Aliases (BEP20 for BSC) share the chain row; the row's own code
+		// wins. AVAX-C is keyed apart from its code (AVAX) because AVAX
+		// itself picks the chain by address.
+		if _, set := out[c.caip2]; c.caip2 != "" && (c.code == key || !set) {
 			out[c.caip2] = c
 		}
 	}
