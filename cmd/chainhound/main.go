@@ -60,6 +60,14 @@ func commands() []command {
 		txCommand(),
 		benchIngestEthCommand(),
 		benchIngestBTCCommand(),
+		intelImportSDNCommand(),
+		intelImportSDNListsCommand(),
+		intelImportTagpackCommand(),
+		intelImportActorpackCommand(),
+		intelImportLabelsCommand(),
+		intelLookupCommand(),
+		intelActorCommand(),
+		intelStatsCommand(),
 		devnetCommand(),
 		versionCommand(),
 	}
@@ -125,7 +133,7 @@ func (e policyError) Error() string { return e.msg }
 
 // lookup finds the longest command name that prefixes args.
 func lookup(cmds []command, args []string) (command, []string, bool) {
-	for _, n := range []int{2, 1} {
+	for _, n := range []int{3, 2, 1} {
 		if len(args) < n {
 			continue
 		}
@@ -144,7 +152,7 @@ func printOverview(w io.Writer, cmds []command) {
 	fmt.Fprintln(w, "\nUsage: chainhound <area> <verb> [flags]\n\nCommands:")
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
 	for _, c := range cmds {
-		fmt.Fprintf(w, "  %-18s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-22s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'chainhound <command> --help' for a command's flags and an example.")
 	fmt.Fprintln(w, "Exit codes: 0 ok, 1 error, 2 usage, 3 policy hit, 130 interrupted.")

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chainhound/chainhound/internal/intel"
+)
+
+// sharedPath returns ../shared/data/<rel> or skips the test.
+func sharedPath(t *testing.T, rel string) string {
+	t.Helper()
+	p := filepath.Join("..", "..", "..", "shared", "data", rel)
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("%s absent: test skipped", p)
+	}
+	return p
+}
+
+func lookupJSON(t *testing.T, dir string, args ...string) []lookupOut {
+	t.Helper()
+	out := mustCLI(t, append([]string{"intel", "lookup", "--data", dir, "--output", "json"}, args...)...)
+	var res []lookupOut
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	return res
+}
+
+// TestIntelSDNHistory imports OFAC's per-asset lists of 2025-03-04, then the
+// SDN Advanced XML of 2025-11-19: the Tornado Cash addresses delisted in
+// between read as delisted with the newer list's date, the 134 added ones as
+// listed from it, and a lookup of a Lazarus Group address names the group,
+// the source and its date, program DPRK3 and confidence authority_data.
+// Importing the XML again changes nothing; an older list is refused.
+func TestIntelSDNHistory(t *testing.T) {
+	snapshot := sharedPath(t, "ofac-brave/snapshot-2025-03-04")
+	xml := sharedPath(t, "ofac-brave/sdn_advanced.xml.bz2")
+	dir := t.TempDir()
+	mustCLI(t, "intel", "import", "sdn-lists", snapshot, "--date", "2025-03-04", "--data", dir)
+	mustCLI(t, "intel", "import", "sdn", xml, "--data", dir)
+
+	st, err := intel.Open(intelDir(dir), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	added, closed := 0, 0
+	var closedSubjects []string
+	err = st.EachTag(func(tag intel.Tag) error {
+		switch {
+		case tag.Listed(time.Time{}) && tag.ValidFrom.Format(time.DateOnly) == "2025-11-19":
+			added++
+		case tag.ValidTo.Format(time.DateOnly) == "2025-11-19":
+			closed++
+			closedSubjects = append(closedSubjects, string(tag.Subject))
+		}
+		return nil
+	})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The lists count addresses per asset; the store counts subjects (one
+	// address listed under ETH and USDT is one eip155:1 account).
+	if added != 134 || closed != 90 {
+		t.Errorf("%d subjects listed from 2025-11-19, %d delisted at it; want 134 and 90", added, closed)
+	}
+
+	// A Tornado Cash router, listed in 2022 and delisted in March 2025.
+	tc := lookupJSON(t, dir, "--history", "0x8589427373D6D84E98730D7795D8f6f8731FDA16")[0]
+	if tc.Status != "delisted" || len(tc.Tags) != 1 || tc.Tags[0].ValidTo != "2025-11-19" || tc.Tags[0].ValidFrom != "2025-03-04" {
+		t.Errorf("Tornado Cash router: %+v", tc)
+	}
+	if now := lookupJSON(t, dir, "0x8589427373D6D84E98730D7795D8f6f8731FDA16")[0]; now.Status != "delisted" || len(now.Tags) != 0 {
+		t.Errorf("without --history a delisted address shows no current tag: %+v", now)
+	}
+
+	laz := lookupJSON(t, dir, "0x098B716B8Aaf21512996dC57EB0615e2383E2f96", "eip155:1:0x098b716b8aaf21512996dc57eb0615e2383e2f96")
+	for _, r := range laz {
+		if r.Status != "listed" || len(r.Tags) != 1 {
+			t.Fatalf("Lazarus address: %+v", r)
+		}
+		g := r.Tags[0]
+		if g.ActorName != "Lazarus Group" || g.Actor != "ofac-sdn:27307" || strings.Join(g.Programs, ",") != "DPRK3" ||
+			g.Confidence != "authority_data" || g.SourceDate != "2025-11-19" || !strings.Contains(g.Source, "OFAC") || g.Origin != "ofac-sdn" {
+			t.Errorf("Lazarus address tag: %+v", g)
+		}
+	}
+	table := mustCLI(t, "intel", "lookup", "0x098B716B8Aaf21512996dC57EB0615e2383E2f96", "--data", dir)
+	if !containsAll(table, "LISTED", "Lazarus Group", "DPRK3", "authority_data", "2025-11-19") {
+		t.Errorf("table:\n%s", table)
+	}
+
+	actor := mustCLI(t, "intel", "actor", "ofac-sdn:27307", "--data", dir)
+	if !containsAll(actor, "Lazarus Group", "DPRK3", "addresses") {
+		t.Errorf("actor:\n%s", actor)
+	}
+
+	again := mustCLI(t, "intel", "import", "sdn", xml, "--data", dir)
+	if !strings.Contains(again, "0 added, 0 updated, 748 unchanged, 0 delisted") {
+		t.Errorf("re-import: %s", again)
+	}
+	legacy := sharedPath(t, "ofac-sdn-legacy-csv/sdn_2024-05-03.csv")
+	if _, errs, code := cli(t, "intel", "import", "sdn", legacy, "--data", dir); code != 1 || !strings.Contains(errs, "older than the last imported") {
+		t.Errorf("older list: exit %d\n%s", code, errs)
+	}
+}
+
+// TestIntelBadInput: broken files are refused with file and position, and
+// the store is left as it was.
+func TestIntelBadInput(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(t.TempDir(), "sdn.xml")
+	os.WriteFile(bad, []byte("<?xml version=\"1.0\"?>\n<Sanctions><DateOfIssue><Year>2025</Year>\n<broken"), 0o644)
+	if _, errs, code := cli(t, "intel", "import", "sdn", bad, "--data", dir); code != 1 || !containsAll(errs, "sdn.xml") {
+		t.Errorf("broken XML: exit %d\n%s", code, errs)
+	}
+	if _, err := os.Stat(intelDir(dir)); !os.IsNotExist(err) {
+		t.Errorf("a refused import created the store (%v)", err)
+	}
+	csv := filepath.Join(t.TempDir(), "labels.csv")
+	os.WriteFile(csv, []byte("chain,address,label,category,confidence,source,date\neip155:1,0x12345,x,exchange,web_crawl,me,2025-01-01\n"), 0o644)
+	if _, errs, code := cli(t, "intel", "import", "labels", "--format", "csv", csv, "--data", dir); code != 1 || !containsAll(errs, "labels.csv:2") {
+		t.Errorf("bad address: exit %d\n%s", code, errs)
+	}
+	if _, errs, code := cli(t, "intel", "import", "labels", "--format", "bogus", csv, "--data", dir); code != 2 {
+		t.Errorf("bad format: exit %d\n%s", code, errs)
+	}
+	if _, errs, code := cli(t, "intel", "lookup", "0xabc", "--data", dir); code != 1 || !strings.Contains(errs, "no intelligence store") {
+		t.Errorf("lookup without a store: exit %d\n%s", code, errs)
+	}
+}
