@@ -14,6 +14,7 @@ import (
 
 	"github.com/chainhound/chainhound/internal/intel"
 	"github.com/chainhound/chainhound/internal/intel/addrcheck"
+	"github.com/chainhound/chainhound/internal/intel/tagpack"
 )
 
 // intelDir is where the intelligence store lives: beside the chain index,
@@ -395,6 +396,74 @@ func intelStatsCommand() command {
 		}
 		fmt.Fprintf(w, "\nactors\t%d\n", actors)
 		return w.Flush()
+	}
+	return c
+}
+
+func intelExportTagpackCommand() command {
+	c := command{
+		name:    "intel export tagpack",
+		summary: "write one source's tags as a GraphSense TagPack (YAML), e.g. to share them or to edit and re-import",
+		usage:   "--source SOURCE [--out FILE] [--title T] [--creator C]",
+		example: "chainhound intel export tagpack --source tagpack:tornado_cash.yaml --out tornado_cash.yaml\n" +
+			"chainhound intel stats   # lists the sources",
+	}
+	c.run = func(ctx context.Context, e *env, args []string) error {
+		fs := newFlags(&c, e)
+		data := dataFlag(fs)
+		source := fs.String("source", "", "the source to export (see intel stats)")
+		out := fs.String("out", "", "file to write (default: standard output)")
+		title := fs.String("title", "", "the pack's title (default: the source)")
+		creator := fs.String("creator", "chainhound", "the pack's creator")
+		if err := noArgs(fs, args); err != nil {
+			return err
+		}
+		if *source == "" {
+			return usagef("give --source (chainhound intel stats lists them)")
+		}
+		st, err := openIntel(*data, true)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		var tags []intel.Tag
+		if err := st.EachTag(func(t intel.Tag) error {
+			if t.Origin == *source {
+				tags = append(tags, t)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		if len(tags) == 0 {
+			return fmt.Errorf("no tags from source %q in %s (chainhound intel stats lists the sources)", *source, st.Dir())
+		}
+		meta := tagpack.Meta{Title: *title, Creator: *creator, Description: "exported by chainhound from source " + *source}
+		if meta.Title == "" {
+			meta.Title = *source
+		}
+		w := e.stdout
+		var f *os.File
+		if *out != "" {
+			if f, err = os.Create(*out); err != nil {
+				return err
+			}
+			w = f
+		}
+		if err := tagpack.NewChecker().Encode(w, meta, tags); err != nil {
+			if f != nil {
+				f.Close()
+				os.Remove(*out)
+			}
+			return fmt.Errorf("source %s: %w", *source, err)
+		}
+		if f != nil {
+			if err := f.Close(); err != nil {
+				return err
+			}
+			e.log.Info("wrote TagPack", "file", *out, "tags", len(tags))
+		}
+		return nil
 	}
 	return c
 }

@@ -134,3 +134,40 @@ func TestIntelBadInput(t *testing.T) {
 		t.Errorf("lookup without a store: exit %d\n%s", code, errs)
 	}
 }
+
+// intelDump renders every tag of a store.
+func intelDump(t *testing.T, dir string) string {
+	t.Helper()
+	st, err := intel.Open(intelDir(dir), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var b strings.Builder
+	if err := st.EachTag(func(tag intel.Tag) error {
+		j, err := json.Marshal(tag)
+		b.Write(j)
+		b.WriteByte('\n')
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// TestIntelTagpackRoundTrip: real packs imported, exported and imported
+// again into another store give the same tags.
+func TestIntelTagpackRoundTrip(t *testing.T) {
+	for _, name := range []string{"tornado_cash.yaml", "binance_hack.yaml", "exchange-wallets-huobi.yaml"} {
+		pack := sharedPath(t, "graphsense-tagpacks/packs/"+name)
+		first, second := t.TempDir(), t.TempDir()
+		mustCLI(t, "intel", "import", "tagpack", pack, "--data", first)
+		out := filepath.Join(t.TempDir(), name)
+		mustCLI(t, "intel", "export", "tagpack", "--source", "tagpack:"+name, "--out", out, "--data", first)
+		mustCLI(t, "intel", "import", "tagpack", out, "--data", second)
+		a, b := intelDump(t, first), intelDump(t, second)
+		if a != b || a == "" {
+			t.Errorf("%s: tags after export and import differ:\n%.800s\nwant\n%.800s", name, b, a)
+		}
+	}
+}

@@ -68,6 +68,7 @@ func commands() []command {
 		intelLookupCommand(),
 		intelActorCommand(),
 		intelStatsCommand(),
+		intelExportTagpackCommand(),
 		devnetCommand(),
 		versionCommand(),
 	}
