@@ -3,6 +3,7 @@ package tagpack
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -28,23 +29,38 @@ func TestRealPacksImport(t *testing.T) {
 	}
 	c := NewChecker()
 	start := time.Now()
-	var tags, warns, eip55 int
+	var tags, warns, eip55, rejected int
 	for _, f := range files {
 		r, err := c.ImportFile(f, SkipInvalidTags)
 		if err != nil {
+			// The only schema failure in the snapshot: its category
+			// "black_list" is not in the tool's concepts taxonomy.
+			if filepath.Base(f.Path) == "usdt_blacklist.yaml" && strings.Contains(err.Error(), `field category: "black_list" is not a known concept id`) {
+				t.Logf("refused as expected: %v", err)
+				continue
+			}
 			t.Errorf("%v", err)
 			continue
 		}
+		rejected += len(r.Rejected)
 		tags += len(r.Tags)
 		warns += len(r.Warnings)
 		for _, p := range r.Rejected {
 			t.Logf("rejected: %s", p)
 		}
 		for _, w := range r.Warnings {
+			if strings.Contains(w.Msg, "EIP-55") {
+				eip55++
+			}
 			if testing.Verbose() && w.Msg != "duplicate tag dropped" {
 				t.Logf("warning: %s", w)
 			}
 		}
 	}
-	t.Logf("%d files, %d tags, %d warnings (%d EIP-55) in %v", len(files), tags, warns, eip55, time.Since(start))
+	t.Logf("%d files, %d tags, %d warnings (%d EIP-55), %d tags rejected for invalid addresses, in %v", len(files), tags, warns, eip55, rejected, time.Since(start))
+	// Ten tags in the snapshot carry addresses that fail their checksum or
+	// belong to another chain (listed with -v).
+	if rejected != 10 {
+		t.Errorf("%d tags rejected, want the 10 known bad addresses", rejected)
+	}
 }
