@@ -112,3 +112,28 @@ func TestAdvancedMatchesDerivedCSV(t *testing.T) {
 		t.Logf("warning: %v", w)
 	}
 }
+
+// TestEveryListedAddressHasItsForm checks the asset table on the real list:
+// every address but the two OFAC filed wrongly has a form of its asset, and
+// each asset lands on the chain the table names.
+func TestEveryListedAddressHasItsForm(t *testing.T) {
+	l := braveXML(t)
+	chains := map[string]map[string]int{}
+	for _, tg := range l.Tags {
+		a := tg.Fields["asset"]
+		if chains[a] == nil {
+			chains[a] = map[string]int{}
+		}
+		s := string(tg.Subject)
+		chains[a][s[:strings.LastIndexByte(s, ':')]]++
+	}
+	if len(l.Warnings) != 2 {
+		t.Errorf("%d warnings, want 2 (XMR 64-hex of 29585, XBT T… of 45404): %v", len(l.Warnings), l.Warnings)
+	}
+	for a, m := range chains {
+		t.Logf("%-4s %v", a, m)
+	}
+	if chains["USDT"]["eip155:1"] != 8 || chains["USDT"]["tron:728126428"] != 78 || chains["USDT"]["bip122:000000000019d6689c085ae165831e93"] != 7 {
+		t.Errorf("USDT placement %v", chains["USDT"])
+	}
+}
