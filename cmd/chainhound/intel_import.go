@@ -177,7 +177,7 @@ func intelImportTagpackCommand() command {
 	c.run = func(ctx context.Context, e *env, args []string) error {
 		fs := newFlags(&c, e)
 		data := dataFlag(fs)
-		strict := fs.Bool("strict", false, "refuse a pack with any tag whose address is invalid for its chain (default: leave such tags out, each reported with file, tag and field)")
+		strict := fs.Bool("strict", false, "refuse a pack with any tag whose address is invalid for its chain, or with a concept id the embedded taxonomy does not know (default: leave such tags out, and take newer concept ids as written; each reported with file, tag and field)")
 		pos, err := parse(fs, args)
 		if err != nil {
 			return err
@@ -197,6 +197,9 @@ func intelImportTagpackCommand() command {
 			return fmt.Errorf("%s: no TagPack files (*.yaml)", pos[0])
 		}
 		chk := tagpack.NewChecker()
+		if !*strict {
+			chk.AcceptNewConcepts()
+		}
 		// Read and validate every pack before storing any: a bad pack in a
 		// directory leaves the store as it was.
 		results := make([]*tagpack.Result, 0, len(files))

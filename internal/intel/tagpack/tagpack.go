@@ -286,6 +286,7 @@ func (c *Checker) ImportFile(f File, policy Policy) (*Result, error) {
 		return nil, err
 	}
 	tags, warn, err := c.Convert(tp)
+	warn = append(warn, c.newConceptWarnings(f.Path, tags)...)
 	r := &Result{File: f.Path, Meta: tp.Meta(), Tags: tags, Warnings: warn}
 	if err != nil {
 		rej, ok := err.(Rejected)

@@ -5,12 +5,17 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/chainhound/chainhound/internal/intel"
 )
 
 // Checker validates and converts packs. It holds the schemas, taxonomies
 // and currency table; make one with NewChecker and reuse it.
 type Checker struct {
-	tax      Taxonomies
+	// newConcepts takes concept ids the embedded taxonomy does not know as
+	// written (see AcceptNewConcepts).
+	newConcepts bool
+	tax         Taxonomies
 	tags     Schema
 	actors   Schema
 	chains   map[string]chain
@@ -112,6 +117,39 @@ func has(p *Pack, e Entry, name string) bool {
 	return ok
 }
 
+// AcceptNewConcepts makes c take concept ids its embedded taxonomy does not
+// know as written, instead of refusing the pack: the community's packs move
+// on with the taxonomy (usdt_blacklist.yaml uses "black_list", newer than
+// the taxonomy embedded here), and a sanctions or freeze list must not be
+// lost over a word. ImportFile reports each such id once per file as a
+// warning. It returns c.
+func (c *Checker) AcceptNewConcepts() *Checker {
+	c.newConcepts = true
+	return c
+}
+
+func (c *Checker) tolerated(tax Taxonomy) bool { return c.newConcepts && tax == TaxConcept }
+
+// newConceptWarnings lists, once each, the concept ids of tags that the
+// embedded taxonomy does not know.
+func (c *Checker) newConceptWarnings(file string, tags []intel.Tag) Warnings {
+	if !c.newConcepts {
+		return nil
+	}
+	var out Warnings
+	seen := map[string]bool{}
+	for i, t := range tags {
+		for _, id := range append([]string{t.Category}, t.Concepts...) {
+			if id == "" || seen[id] || c.tax.Has(TaxConcept, id) {
+				continue
+			}
+			seen[id] = true
+			out = append(out, Problem{File: file, Entry: "tag", Index: i, Subject: string(t.Subject), Field: "category", Msg: fmt.Sprintf("%q is not a concept id of the embedded taxonomy: taken as written", id)})
+		}
+	}
+	return out
+}
+
 // checkValue returns why v breaks rule f, or "".
 func (c *Checker) checkValue(f Field, v Value) string {
 	if v.Kind == KindNull {
@@ -125,7 +163,7 @@ func (c *Checker) checkValue(f Field, v Value) string {
 		if strings.TrimSpace(v.Str) == "" {
 			return "empty text"
 		}
-		if f.Taxonomy != "" && !c.tax.Has(f.Taxonomy, v.Str) {
+		if f.Taxonomy != "" && !c.tax.Has(f.Taxonomy, v.Str) && !c.tolerated(f.Taxonomy) {
 			return fmt.Sprintf("%q is not a known %s id", v.Str, f.Taxonomy)
 		}
 	case Boolean:
@@ -155,7 +193,7 @@ func (c *Checker) checkList(f Field, v Value) string {
 		return fmt.Sprintf("list items must be text, found a %s", v.ListKinds)
 	}
 	for _, item := range v.List {
-		if f.Taxonomy != "" && !c.tax.Has(f.Taxonomy, item) {
+		if f.Taxonomy != "" && !c.tax.Has(f.Taxonomy, item) && !c.tolerated(f.Taxonomy) {
 			return fmt.Sprintf("%q is not a known %s id", item, f.Taxonomy)
 		}
 	}
