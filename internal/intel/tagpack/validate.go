@@ -16,12 +16,12 @@ type Checker struct {
 	// written (see AcceptNewConcepts).
 	newConcepts bool
 	tax         Taxonomies
-	tags     Schema
-	actors   Schema
-	chains   map[string]chain
-	byCAIP2  map[string]chain
-	levels   map[string]int
-	ctxTypes map[string]FieldType
+	tags        Schema
+	actors      Schema
+	chains      map[string]chain
+	byCAIP2     map[string]chain
+	levels      map[string]int
+	ctxTypes    map[string]FieldType
 }
 
 // NewChecker returns a Checker with the taxonomies and rules embedded in
