@@ -200,9 +200,9 @@ func intelImportTagpackCommand() command {
 		if !*strict {
 			chk.AcceptNewConcepts()
 		}
-		// Read and validate every pack before storing any: a bad pack in a
-		// directory leaves the store as it was.
-		results := make([]*tagpack.Result, 0, len(files))
+		// Read and check every pack before storing any, so that a bad pack
+		// in a directory leaves the store as it was; then read each again
+		// and store it, so that memory holds one pack at a time.
 		for _, f := range files {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -217,9 +217,15 @@ func intelImportTagpackCommand() command {
 			for _, p := range r.Rejected {
 				e.log.Warn("left out a tag with an invalid address", "where", p.String())
 			}
-			results = append(results, r)
 		}
-		for _, r := range results {
+		for _, f := range files {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			r, err := chk.ImportFile(f, policy)
+			if err != nil {
+				return err
+			}
 			sum, err := fileSHA256(r.File)
 			if err != nil {
 				return err
