@@ -26,7 +26,7 @@ type Subject string
 type Tag struct {
 	Subject  Subject
 	Label    string   // e.g. "Lazarus Group", "binance deposit"
-	Category string   // GraphSense concept id, e.g. "exchange", "mixing_service", "sanctioned"
+	Category string   // GraphSense concept id, e.g. "exchange", "mixing_service", "sanction"
 	Concepts []string // further concept ids
 	Actor    string   // actor id (ActorPack id, or "ofac-sdn:<uid>" for an SDN party)
 	// Confidence is a TagPack level id; Source says where the tag comes
