@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"unicode/utf8"
 	"os"
 
 	"github.com/chainhound/chainhound/internal/intel"
@@ -86,6 +87,12 @@ func (rr *rowReader) next() ([]string, error) {
 		return nil, fmt.Errorf("%s: %w", rr.name, err)
 	}
 	rr.line, _ = rr.r.FieldPos(0)
+	for i, f := range rec {
+		if !utf8.ValidString(f) {
+			_, col := rr.r.FieldPos(i)
+			return nil, fmt.Errorf("%s:%d:%d: field %d is not UTF-8 text (convert the file to UTF-8)", rr.name, rr.line, col, i+1)
+		}
+	}
 	return rec, nil
 }
 
