@@ -16,8 +16,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"unicode/utf8"
 	"os"
+	"unicode/utf8"
 
 	"github.com/chainhound/chainhound/internal/intel"
 	"github.com/chainhound/chainhound/internal/intel/addrcheck"
