@@ -153,7 +153,7 @@ func printOverview(w io.Writer, cmds []command) {
 	fmt.Fprintln(w, "\nUsage: chainhound <area> <verb> [flags]\n\nCommands:")
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
 	for _, c := range cmds {
-		fmt.Fprintf(w, "  %-22s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-24s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'chainhound <command> --help' for a command's flags and an example.")
 	fmt.Fprintln(w, "Exit codes: 0 ok, 1 error, 2 usage, 3 policy hit, 130 interrupted.")
