@@ -64,6 +64,37 @@ func decodeBase58Check(s, alphabet string) ([]byte, error) {
 	return body, nil
 }
 
+// encodeBase58Check writes payload (version bytes included) with its
+// 4-byte checksum in base58: the inverse of decodeBase58Check.
+func encodeBase58Check(payload []byte, alphabet string) string {
+	sum := doubleSHA256(payload)
+	b := append(append([]byte{}, payload...), sum[:4]...)
+	zeros := 0
+	for zeros < len(b) && b[zeros] == 0 {
+		zeros++
+	}
+	var digits []byte // little-endian base-58 digits
+	for _, x := range b[zeros:] {
+		carry := int(x)
+		for i := range digits {
+			carry += int(digits[i]) << 8
+			digits[i] = byte(carry % 58)
+			carry /= 58
+		}
+		for ; carry > 0; carry /= 58 {
+			digits = append(digits, byte(carry%58))
+		}
+	}
+	out := make([]byte, zeros, zeros+len(digits))
+	for i := range out {
+		out[i] = alphabet[0]
+	}
+	for i := len(digits) - 1; i >= 0; i-- {
+		out = append(out, alphabet[digits[i]])
+	}
+	return string(out)
+}
+
 func doubleSHA256(b []byte) [32]byte {
 	first := sha256.Sum256(b)
 	return sha256.Sum256(first[:])

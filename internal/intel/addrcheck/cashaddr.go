@@ -46,32 +46,33 @@ func looksCashaddr(lower, prefix string) bool {
 }
 
 // normalizeCashaddr verifies a cashaddr and returns it lower case without
-// the prefix, since CAIP-10 does not allow ':' inside the address.
-func normalizeCashaddr(lower, prefix string) (string, error) {
+// the prefix (a colon has no place in a CAIP-10 address), with its decoded
+// payload so a chain whose canonical form is base58 can re-encode it.
+func normalizeCashaddr(lower, prefix string) (string, legacyPayload, error) {
 	body := strings.TrimPrefix(lower, prefix+":")
 	if len(body) != 42 {
-		return "", fmt.Errorf("cashaddr: %d characters after the prefix, want 42: %w", len(body), ErrLength)
+		return "", legacyPayload{}, fmt.Errorf("cashaddr: %d characters after the prefix, want 42: %w", len(body), ErrLength)
 	}
 	values := cashPrefixValues(prefix)
 	data := make([]byte, 0, len(body))
 	for i := 0; i < len(body); i++ {
 		d := strings.IndexByte(bech32Charset, body[i])
 		if d < 0 {
-			return "", fmt.Errorf("cashaddr: %q at position %d: %w", body[i], i+1, ErrCharset)
+			return "", legacyPayload{}, fmt.Errorf("cashaddr: %q at position %d: %w", body[i], i+1, ErrCharset)
 		}
 		data = append(data, byte(d))
 	}
 	if cashPolymod(append(values, data...)) != 0 {
-		return "", fmt.Errorf("cashaddr: %w", ErrChecksum)
+		return "", legacyPayload{}, fmt.Errorf("cashaddr: %w", ErrChecksum)
 	}
 	payload, err := convertBits(data[:len(data)-8])
 	if err != nil {
-		return "", err
+		return "", legacyPayload{}, err
 	}
 	if len(payload) != 21 || (payload[0] != 0x00 && payload[0] != 0x08) {
-		return "", fmt.Errorf("cashaddr: version byte %#x, want P2PKH (0x00) or P2SH (0x08) of a 160-bit hash: %w", payload[0], ErrPrefix)
+		return "", legacyPayload{}, fmt.Errorf("cashaddr: version byte %#x, want P2PKH (0x00) or P2SH (0x08) of a 160-bit hash: %w", payload[0], ErrPrefix)
 	}
-	return body, nil
+	return body, legacyPayload{version: int(payload[0] >> 3), hash: payload[1:]}, nil
 }
 
 // encodeCashaddr writes a 20-byte hash as cashaddr without the prefix;

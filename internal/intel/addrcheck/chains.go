@@ -1,8 +1,11 @@
 package addrcheck
 
 // CAIP-2 ids of the chains whose addresses this package checks: the chains
-// OFAC's SDN list names digital-currency addresses on, plus the EVM chains
-// whose explorers publish label files. A bip122 reference is the first 32
+// OFAC's SDN list names digital-currency addresses on, the chains of the
+// currency codes GraphSense TagPacks use, and the EVM chains whose
+// explorers publish label files. The SDN, TagPack and label importers all
+// take their chain ids from here, so one address read from any of them
+// becomes one subject. A bip122 reference is the first 32
 // hex digits of the chain's genesis block hash (BIP-122); a forked chain
 // that shares Bitcoin's genesis uses its first own block instead.
 const (
@@ -32,13 +35,20 @@ const (
 	// Verge genesis 00000fc63692467faeb20cdb3b53200dc601d75bdfa1001463304cc790d77278
 	// (vergecurrency/verge src/chainparams.cpp, consensus.hashGenesisBlock).
 	Verge = "bip122:00000fc63692467faeb20cdb3b53200d"
+	// Dogecoin genesis 1a91e3dace36e2be3bf030a65679fe821aa1d6ef92e7c9902eb318182c355691
+	// (dogecoin/dogecoin src/chainparams.cpp, consensus.hashGenesisBlock).
+	Dogecoin = "bip122:1a91e3dace36e2be3bf030a65679fe82"
 	// Bitcoin Gold shares Bitcoin's genesis and forked at height 491407
-	// (BTCGPU/BTCGPU src/chainparams.cpp, consensus.BTGHeight). No CAIP-2 id
-	// is registered and the hash of its first own block could not be checked
-	// here, so this reference is provisional: it names the fork instead of
-	// its hash. Replace it with bip122:<hash of BTG block 491407, 32 digits>
-	// once verified against a BTG node.
-	BitcoinGold = "bip122:btg-fork-491407"
+	// (BTCGPU/BTCGPU src/chainparams.cpp, consensus.BTGHeight), so BIP-122
+	// would name it by its first own block. No CAIP-2 id is registered and
+	// that block's hash could not be checked here, so this id is
+	// PROVISIONAL and chainhound's own: a namespace of its own (valid CAIP-2
+	// syntax, registered nowhere), rather than a bip122 reference that is
+	// not a block hash, so it can never be mistaken for or collide with a
+	// real bip122 chain. Replace it with bip122:<first 32 hex digits of the
+	// hash of BTG block 491407> once verified against a BTG node; the SDN
+	// and TagPack importers take it from here, so that is the one change.
+	BitcoinGold = "btg:mainnet"
 	// BSV registered its own namespace with network names (ChainAgnostic
 	// namespaces, bsv/caip2.md).
 	BitcoinSV = "bsv:mainnet"
@@ -61,7 +71,7 @@ func Chains() []string {
 	return []string{
 		Ethereum, Optimism, BNBSmartChain, EthereumClassic, Polygon, Fantom,
 		ArbitrumOne, AvalancheC,
-		Bitcoin, BitcoinTestnet, BitcoinCash, Litecoin, Dash, Zcash, Verge,
+		Bitcoin, BitcoinTestnet, BitcoinCash, Litecoin, Dogecoin, Dash, Zcash, Verge,
 		BitcoinGold, BitcoinSV,
 		Tron, Solana, XRPL, Monero, BNBBeaconChain,
 	}
@@ -111,7 +121,9 @@ func SDNAssetChains(asset string) []string {
 	case "XMR":
 		return []string{Monero}
 	case "BNB":
-		return []string{BNBBeaconChain}
+		// bnb1… on the Beacon Chain; BNB is also the native coin of BNB
+		// Smart Chain, so a 0x… address under BNB lands there.
+		return []string{BNBBeaconChain, BNBSmartChain}
 	}
 	return nil
 }

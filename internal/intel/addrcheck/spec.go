@@ -18,6 +18,10 @@ type spec struct {
 	segwitHRP  string // bech32/bech32m segwit human-readable part ("bc")
 	bech32HRP  string // plain bech32 of a 20-byte hash (Cosmos SDK chains)
 	cashPrefix string // cashaddr prefix ("bitcoincash")
+	// cashLegacy makes base58check the canonical form of a chain that also
+	// accepts cashaddr (BSV): a cashaddr is re-encoded, so both forms of
+	// one key compare equal. Without it, cashaddr is canonical (BCH).
+	cashLegacy bool
 
 	raw32  bool // plain base58 of 32 bytes (Solana public keys)
 	monero bool // Monero's block base58 with a Keccak checksum
@@ -29,12 +33,12 @@ type spec struct {
 func specFor(chain string) (spec, bool) {
 	p2 := func(a, b byte) [][]byte { return [][]byte{{a}, {b}} }
 	switch chain {
-	case Bitcoin, BitcoinSV:
-		s := spec{versions: p2(0x00, 0x05), payloadLen: 20, alphabet: btcAlphabet}
-		if chain == Bitcoin {
-			s.segwitHRP = "bc"
-		}
-		return s, true
+	case Bitcoin:
+		return spec{versions: p2(0x00, 0x05), payloadLen: 20, alphabet: btcAlphabet, segwitHRP: "bc"}, true
+	case BitcoinSV:
+		// BSV kept Bitcoin Cash's cashaddr for a while after the 2018
+		// split, and exchanges still publish BSV wallets in it.
+		return spec{versions: p2(0x00, 0x05), payloadLen: 20, alphabet: btcAlphabet, cashPrefix: "bitcoincash", cashLegacy: true}, true
 	case BitcoinTestnet:
 		return spec{versions: p2(0x6f, 0xc4), payloadLen: 20, alphabet: btcAlphabet, segwitHRP: "tb"}, true
 	case BitcoinCash:
@@ -45,6 +49,8 @@ func specFor(chain string) (spec, bool) {
 		return spec{versions: [][]byte{{0x30}, {0x32}, {0x05}}, payloadLen: 20, alphabet: btcAlphabet, segwitHRP: "ltc"}, true
 	case BitcoinGold:
 		return spec{versions: p2(0x26, 0x17), payloadLen: 20, alphabet: btcAlphabet, segwitHRP: "btg"}, true
+	case Dogecoin:
+		return spec{versions: p2(0x1e, 0x16), payloadLen: 20, alphabet: btcAlphabet}, true
 	case Dash:
 		return spec{versions: p2(0x4c, 0x10), payloadLen: 20, alphabet: btcAlphabet}, true
 	case Verge:
@@ -81,13 +87,17 @@ func (s spec) normalize(a string) (string, error) {
 	case s.bech32HRP != "":
 		return lower, checkBech32Hash(a, s.bech32HRP)
 	case s.cashPrefix != "" && looksCashaddr(lower, s.cashPrefix):
-		return normalizeCashaddr(lower, s.cashPrefix)
+		body, p, err := normalizeCashaddr(lower, s.cashPrefix)
+		if err != nil || !s.cashLegacy {
+			return body, err
+		}
+		return encodeBase58Check(append(append([]byte{}, s.versions[p.version]...), p.hash...), s.alphabet), nil
 	}
 	payload, err := s.checkBase58(a)
 	if err != nil {
 		return "", err
 	}
-	if s.cashPrefix != "" {
+	if s.cashPrefix != "" && !s.cashLegacy {
 		// One key, one subject: legacy BCH addresses become cashaddr.
 		return encodeCashaddr(s.cashPrefix, payload.version, payload.hash), nil
 	}

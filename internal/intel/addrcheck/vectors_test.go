@@ -119,6 +119,16 @@ func TestKnownAddresses(t *testing.T) {
 		{BitcoinCash, "1BpEi6DfDAUFd7GtittLSdBeYJvcoaVggu", "qpm2qsznhks23z7629mms6s4cwef74vcwvy22gdx6a"},
 		{BitcoinCash, "bitcoincash:qpm2qsznhks23z7629mms6s4cwef74vcwvy22gdx6a", "qpm2qsznhks23z7629mms6s4cwef74vcwvy22gdx6a"},
 		{BitcoinCash, "3CWFddi6m4ndiGyKqzYvsFYagqDLPVMTzC", "ppm2qsznhks23z7629mms6s4cwef74vcwvn0h829pq"},
+		// BSV canonical form is base58: its cashaddr (the same spec pair)
+		// becomes the legacy address, and the legacy one stays as written.
+		{BitcoinSV, "1BpEi6DfDAUFd7GtittLSdBeYJvcoaVggu", ""},
+		{BitcoinSV, "bitcoincash:qpm2qsznhks23z7629mms6s4cwef74vcwvy22gdx6a", "1BpEi6DfDAUFd7GtittLSdBeYJvcoaVggu"},
+		{BitcoinSV, "ppm2qsznhks23z7629mms6s4cwef74vcwvn0h829pq", "3CWFddi6m4ndiGyKqzYvsFYagqDLPVMTzC"},
+		// Wallets published in GraphSense TagPacks (exchange-wallets-huobi,
+		// exchange-wallets-bitfinexcom, ofac.yaml).
+		{Dogecoin, "DFCT8ZPq6MytZU3HSvbTJevxt4MLq2Xasu", ""},
+		{Dogecoin, "DQQckuSMsiFjaAdGiNjvDyswcz9RWQU2xe", ""},
+		{BitcoinGold, "GPwg61XoHqQPNmAucFACuQ5H9sGCDv9TpS", ""},
 		{Tron, "TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU7", ""},
 		{XRPL, "rHb9CJAWyB4rj91VRWn96DkukG4bwdtyTh", ""}, // genesis account
 		{Solana, "11111111111111111111111111111111", ""}, // system program
@@ -143,6 +153,8 @@ func TestErrorsSayWhat(t *testing.T) {
 		{Bitcoin, "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb", ErrChecksum},
 		{Bitcoin, "TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU7", ErrPrefix}, // a Tron address
 		{Tron, "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", ErrPrefix},
+		{Dogecoin, "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", ErrPrefix},
+		{BitcoinSV, "bitcoincash:qpm2qsznhks23z7629mms6s4cwef74vcwvy22gdx6c", ErrChecksum},
 		{Ethereum, "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeA", ErrLength},
 		{Ethereum, "5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", ErrPrefix},
 		{Ethereum, "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeg", ErrCharset},
@@ -171,9 +183,25 @@ func TestCAIP10AndAny(t *testing.T) {
 	if err != nil || chain != Tron {
 		t.Errorf("USDT on Tron: chain %q, %v", chain, err)
 	}
+	chain, _, _, err = NormalizeAny(SDNAssetChains("BNB"), "0x098B716B8Aaf21512996dC57EB0615e2383E2f96")
+	if err != nil || chain != BNBSmartChain {
+		t.Errorf("BNB as 0x…: chain %q, %v; want BNB Smart Chain", chain, err)
+	}
 	for _, c := range Chains() {
 		if !Known(c) {
 			t.Errorf("%s listed by Chains but not Known", c)
 		}
+	}
+}
+
+// TestBitcoinGoldID pins the provisional Bitcoin Gold id that the SDN and
+// TagPack importers share (see BitcoinGold): changing it renames every BTG
+// subject in a store, so it must be a deliberate edit of this test too.
+func TestBitcoinGoldID(t *testing.T) {
+	if BitcoinGold != "btg:mainnet" {
+		t.Errorf("BitcoinGold = %q", BitcoinGold)
+	}
+	if SDNAssetChains("BTG")[0] != BitcoinGold {
+		t.Errorf("SDN BTG on %v", SDNAssetChains("BTG"))
 	}
 }
