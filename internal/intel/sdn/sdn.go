@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/chainhound/chainhound/internal/intel"
+	"github.com/chainhound/chainhound/internal/intel/addrcheck"
 )
 
 // Provenance written on every tag: the same for the XML, the legacy CSV and
@@ -114,10 +115,14 @@ type Placement struct {
 }
 
 // Place maps an address listed under an OFAC asset code ("XBT", "USDT"...)
-// to its chain and CAIP-10 subject. The asset table is in chains.go. An
-// address of none of the asset's forms is placed on the asset's first
-// chain, as written, with a Problem; so is an unknown asset code, on the
-// chain "ofac-sdn:<ASSET>". An empty or space-holding address is an error.
+// to its chain and CAIP-10 subject. The chains each asset code can mean are
+// addrcheck.SDNAssetChains, tried in order; the first whose address rules
+// accept the address wins, and addrcheck.Normalize gives the canonical text
+// of the subject, so the same address from a TagPack or a label file makes
+// the same subject. An address no chain of its asset accepts is placed on
+// the asset's first chain, as written, with a Problem; so is an unknown
+// asset code, on the chain "ofac-sdn:<ASSET>". An empty or space-holding
+// address is an error.
 func Place(asset, address string) (Placement, error) {
 	if address == "" || strings.ContainsAny(address, " \t\r\n;,") {
 		return Placement{}, fmt.Errorf("%s address %q: empty or contains a separator", asset, address)
@@ -125,26 +130,22 @@ func Place(asset, address string) (Placement, error) {
 	if !validAssetCode(asset) {
 		return Placement{}, fmt.Errorf("asset code %q: want 1 to 16 letters or digits", asset)
 	}
-	rules, ok := placements(asset)
-	if !ok {
+	chains := addrcheck.SDNAssetChains(asset)
+	if chains == nil {
 		chain := unknownAssetChain(asset)
-		return Placement{Chain: chain, Subject: intel.Subject(chain + ":" + address),
+		return Placement{Chain: chain, Subject: intel.Account(chain, address),
 			Problem: fmt.Sprintf("unknown asset code %s: kept on chain %s", asset, chain)}, nil
 	}
 	var why []string
-	for _, r := range rules {
-		err := r.form.check(address)
+	for _, chain := range chains {
+		canonical, warning, err := addrcheck.Normalize(chain, address)
 		if err != nil {
-			why = append(why, fmt.Sprintf("%s: %v", r.form, err))
+			why = append(why, err.Error())
 			continue
 		}
-		p := Placement{Chain: r.chain, Subject: intel.Subject(r.chain + ":" + r.form.canonical(address))}
-		if _, isEVM := r.form.(evmForm); isEVM {
-			p.Problem = eip55Warning(address)
-		}
-		return p, nil
+		return Placement{Chain: chain, Subject: intel.Account(chain, canonical), Problem: warning}, nil
 	}
-	return Placement{Chain: rules[0].chain, Subject: intel.Subject(rules[0].chain + ":" + address),
+	return Placement{Chain: chains[0], Subject: intel.Account(chains[0], address),
 		Problem: fmt.Sprintf("%s address %s is not of a form %s comes in (%s)%s",
 			asset, address, asset, strings.Join(why, "; "), looksLike(address))}, nil
 }
@@ -154,12 +155,8 @@ func Place(asset, address string) (Placement, error) {
 func looksLike(address string) string {
 	var as []string
 	for _, a := range []string{"XBT", "ETH", "TRX", "XMR", "SOL", "XRP"} {
-		rules, _ := placements(a)
-		for _, r := range rules {
-			if r.form.check(address) == nil {
-				as = append(as, a)
-				break
-			}
+		if _, _, _, err := addrcheck.NormalizeAny(addrcheck.SDNAssetChains(a), address); err == nil {
+			as = append(as, a)
 		}
 	}
 	if len(as) == 0 {
@@ -167,6 +164,13 @@ func looksLike(address string) string {
 	}
 	return "; it has the form of " + strings.Join(as, ", ")
 }
+
+// unknownAssetChain is the CAIP-2 id given to an address listed under an
+// asset code addrcheck.SDNAssetChains does not know: a namespace of
+// chainhound's own (valid CAIP-2 syntax, registered nowhere) with the asset
+// code as reference, so the tag is kept, cannot match a real chain by
+// accident, and can be re-placed once the table learns the code.
+func unknownAssetChain(asset string) string { return "ofac-sdn:" + asset }
 
 func validAssetCode(s string) bool {
 	if s == "" || len(s) > 16 {
