@@ -27,7 +27,7 @@ func TestBadInput(t *testing.T) {
 		{"null value", goodHeader + "tags:\n- address: '0x098b716b8aaf21512996dc57eb0615e2383e2f96'\n  label:\n", "field label: empty value (null)"},
 		{"include refused", "header: !include /etc/passwd\ntags: []\n", "includes are not allowed"},
 		{"invalid ETH address", goodHeader + "tags:\n- address: '0x098b716b8aaf21512996dc57eb0615e2383e2f9'\n  label: a\n- address: '0xZZ8b716b8aaf21512996dc57eb0615e2383e2f96'\n  label: b\n", "tag 0 (address 0x098b716b8aaf21512996dc57eb0615e2383e2f9, line 8): field address: invalid ETH address"},
-		{"BTC address of another chain", goodHeader + "currency: BTC\ntags:\n- address: TUCsTq7TofTCJRRoHk6RvhMoS2mJLm5Yzq\n  label: a\n", "version 41c8 is not one of this chain's address versions"},
+		{"BTC address of another chain", goodHeader + "currency: BTC\ntags:\n- address: TUCsTq7TofTCJRRoHk6RvhMoS2mJLm5Yzq\n  label: a\n", "version byte 41 is not one of this chain's"},
 		{"bad BTC tx hash", goodHeader + "tags:\n- tx_hash: '0xdeadbeef'\n  label: a\n", "field tx_hash: transaction hash \"0xdeadbeef\" is not 64 hex digits"},
 	}
 	c := NewChecker()
@@ -81,7 +81,7 @@ func TestEIP55(t *testing.T) {
 		}
 	}
 	tags, warn, err := convertOne(c, bad)
-	if err != nil || len(tags) != 1 || len(warn) != 1 || !strings.Contains(warn[0].String(), "address "+bad+" fails its EIP-55 checksum (expected "+good+")") {
+	if err != nil || len(tags) != 1 || len(warn) != 1 || !strings.Contains(warn[0].String(), "address "+bad+" has a bad EIP-55 checksum (want "+good+")") {
 		t.Errorf("bad checksum: %v %v", warn, err)
 	}
 }

@@ -17,7 +17,10 @@
 //     (checksums included), because a tag on a mistyped address would
 //     silently attribute nothing, or the wrong account. A mixed-case EVM
 //     address with a bad EIP-55 checksum is only a warning: the address is
-//     still well formed, only its capitalisation is suspect.
+//     still well formed, only its capitalisation is suspect. The checks,
+//     canonical forms and chain ids are package addrcheck's, the same the
+//     SDN and label importers use, so one address from any of them makes
+//     one subject.
 //
 // Encode and EncodeActors write the model back as packs; decoding what they
 // write gives back the same tags and actors.
