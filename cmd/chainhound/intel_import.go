@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/chainhound/chainhound/internal/intel"
@@ -81,9 +83,23 @@ func applyImport(e *env, data string, imp intel.Import) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "%s\t%s\t%s: %d tags (%d added, %d updated, %d unchanged, %d delisted, %d removed), %d actors\n",
-		imp.Source, dateOrEmpty(imp.Date), imp.File, len(imp.Tags), res.Added, res.Updated, res.Unchanged, res.Closed, res.Removed, res.Actors)
+	fmt.Fprintln(e.stdout, importLine(imp, res))
 	return nil
+}
+
+func importLine(imp intel.Import, res intel.ImportResult) string {
+	return fmt.Sprintf("%s\t%s\t%s: %d tags (%d added, %d updated, %d unchanged, %d delisted, %d removed), %d actors",
+		imp.Source, dateOrEmpty(imp.Date), imp.File, len(imp.Tags), res.Added, res.Updated, res.Unchanged, res.Closed, res.Removed, res.Actors)
+}
+
+// packName names a pack's source: its path below the imported directory
+// (the TagPack tool's dated layouts repeat file names in several folders),
+// or its file name when a single file is imported.
+func packName(root, file string) string {
+	if rel, err := filepath.Rel(root, file); err == nil && rel != "." && !strings.HasPrefix(rel, "..") {
+		return filepath.ToSlash(rel)
+	}
+	return filepath.Base(file)
 }
 
 func intelImportSDNCommand() command {
@@ -116,12 +132,15 @@ func intelImportSDNCommand() command {
 		if list.Date.IsZero() {
 			return usagef("%s carries no date: give --date YYYY-MM-DD", pos[0])
 		}
-		return importSDNList(e, *data, pos[0], "sdn", list)
+		return importSDNList(e, *data, pos[0], "sdn", list, nil)
 	}
 	return c
 }
 
-func importSDNList(e *env, data, path, kind string, list *sdn.List) error {
+// importSDNList stores a list under the SDN source. assets, when given,
+// limits what the list can delist to the assets it holds: a directory with
+// some assets' lists says nothing of the others.
+func importSDNList(e *env, data, path, kind string, list *sdn.List, assets []string) error {
 	for _, w := range list.Warnings {
 		e.log.Warn("kept a doubtful entry", "where", w.Error())
 	}
@@ -129,7 +148,18 @@ func importSDNList(e *env, data, path, kind string, list *sdn.List) error {
 	if err != nil {
 		return err
 	}
-	return applyImport(e, data, intel.Import{Source: sdnSource, List: true, Date: list.Date, Kind: kind, File: path, SHA256: sum, Tags: list.Tags, Actors: list.Actors})
+	return applyImport(e, data, intel.Import{Source: sdnSource, List: true, Date: list.Date, Assets: assets, Kind: kind, File: path, SHA256: sum, Tags: list.Tags, Actors: list.Actors})
+}
+
+// listedAssets returns the distinct assets of a list's tags.
+func listedAssets(tags []intel.Tag) []string {
+	var out []string
+	for _, t := range tags {
+		if a := t.Fields["asset"]; a != "" && !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 func intelImportSDNListsCommand() command {
@@ -162,7 +192,7 @@ func intelImportSDNListsCommand() command {
 		if err != nil {
 			return err
 		}
-		return importSDNList(e, *data, pos[0], "sdn-lists", list)
+		return importSDNList(e, *data, pos[0], "sdn-lists", list, listedAssets(list.Tags))
 	}
 	return c
 }
@@ -200,9 +230,12 @@ func intelImportTagpackCommand() command {
 		if !*strict {
 			chk.AcceptNewConcepts()
 		}
-		// Read and check every pack before storing any, so that a bad pack
-		// in a directory leaves the store as it was; then read each again
-		// and store it, so that memory holds one pack at a time.
+		// Two passes keep memory to one pack at a time: the first reads and
+		// checks every pack, so that a bad one leaves the store as it was;
+		// the second reads each again and stores it. Once storing has begun
+		// it runs to the end, also when interrupted, so that the directory
+		// lands whole; only a disk failure can stop it half-way, and running
+		// the import again then completes it.
 		for _, f := range files {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -217,11 +250,16 @@ func intelImportTagpackCommand() command {
 			for _, p := range r.Rejected {
 				e.log.Warn("left out a tag with an invalid address", "where", p.String())
 			}
-		}
-		for _, f := range files {
-			if ctx.Err() != nil {
-				return ctx.Err()
+			if err := intel.CheckImport(&intel.Import{Source: "tagpack:" + packName(pos[0], r.File), File: r.File, Tags: r.Tags}); err != nil {
+				return err
 			}
+		}
+		st, err := openIntel(*data, false)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, f := range files {
 			r, err := chk.ImportFile(f, policy)
 			if err != nil {
 				return err
@@ -230,10 +268,12 @@ func intelImportTagpackCommand() command {
 			if err != nil {
 				return err
 			}
-			imp := intel.Import{Source: "tagpack:" + filepath.Base(r.File), Kind: "tagpack", File: r.File, SHA256: sum, Tags: r.Tags}
-			if err := applyImport(e, *data, imp); err != nil {
+			imp := intel.Import{Source: "tagpack:" + packName(pos[0], r.File), Kind: "tagpack", File: r.File, SHA256: sum, Tags: r.Tags}
+			res, err := st.Apply(imp)
+			if err != nil {
 				return err
 			}
+			fmt.Fprintln(e.stdout, importLine(imp, res))
 		}
 		return nil
 	}

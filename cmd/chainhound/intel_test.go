@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -205,5 +206,58 @@ func TestIntelTagpackRoundTrip(t *testing.T) {
 		if a != b || a == "" {
 			t.Errorf("%s: tags after export and import differ:\n%.800s\nwant\n%.800s", name, b, a)
 		}
+	}
+}
+
+// TestIntelImportsKeepEachOther: per-asset lists imported after the XML
+// keep the XML's attribution; a directory of one asset's list delists
+// nothing of the others; packs of the same name in two folders are two
+// sources; a directory with one bad pack changes nothing.
+func TestIntelImportsKeepEachOther(t *testing.T) {
+	xml := sharedPath(t, "ofac-brave/sdn_advanced.xml.bz2")
+	lists := sharedPath(t, "ofac-brave")
+	dir := t.TempDir()
+	mustCLI(t, "intel", "import", "sdn", xml, "--data", dir)
+	eth := t.TempDir()
+	data, err := os.ReadFile(filepath.Join(lists, "sanctioned_addresses_ETH.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(eth, "sanctioned_addresses_ETH.txt"), data, 0o644)
+	out := mustCLI(t, "intel", "import", "sdn-lists", eth, "--date", "2025-11-20", "--data", dir)
+	if !strings.Contains(out, " 0 delisted") {
+		t.Errorf("one asset's list delisted others: %s", out)
+	}
+	mustCLI(t, "intel", "import", "sdn-lists", lists, "--date", "2025-11-21", "--data", dir)
+	g := lookupJSON(t, dir, "0x098B716B8Aaf21512996dC57EB0615e2383E2f96")[0]
+	if len(g.Tags) != 1 || g.Tags[0].ActorName != "Lazarus Group" || strings.Join(g.Tags[0].Programs, ",") != "DPRK3" {
+		t.Errorf("attribution after the per-asset lists: %+v", g)
+	}
+
+	packs := t.TempDir()
+	pack := "title: t\ncreator: c\nlabel: %s\nsource: https://example.org\ncurrency: ETH\nconfidence: web_crawl\ncategory: exchange\nlastmod: 2025-01-01\ntags:\n- address: '%s'\n"
+	for i, sub := range []string{"x", "y"} {
+		os.MkdirAll(filepath.Join(packs, sub), 0o755)
+		addr := []string{"0x098b716b8aaf21512996dc57eb0615e2383e2f96", "0x8589427373d6d84e98730d7795d8f6f8731fda16"}[i]
+		os.WriteFile(filepath.Join(packs, sub, "p.yaml"), []byte(fmt.Sprintf(pack, "exchange "+sub, addr)), 0o644)
+	}
+	mustCLI(t, "intel", "import", "tagpack", packs, "--data", dir)
+	before := intelDump(t, dir)
+	for _, a := range []string{"0x098b716b8aaf21512996dc57eb0615e2383e2f96", "0x8589427373d6d84e98730d7795d8f6f8731fda16"} {
+		found := false
+		for _, tag := range lookupJSON(t, dir, a)[0].Tags {
+			found = found || strings.HasPrefix(tag.Origin, "tagpack:")
+		}
+		if !found {
+			t.Errorf("%s lost its pack tag: same-named packs replaced each other", a)
+		}
+	}
+	os.WriteFile(filepath.Join(packs, "y", "p.yaml"), []byte(fmt.Sprintf(pack, "\"bad\\0label\"", "0x8589427373d6d84e98730d7795d8f6f8731fda16")), 0o644)
+	os.WriteFile(filepath.Join(packs, "x", "p.yaml"), []byte(fmt.Sprintf(pack, "changed", "0x098b716b8aaf21512996dc57eb0615e2383e2f96")), 0o644)
+	if _, errs, code := cli(t, "intel", "import", "tagpack", packs, "--data", dir); code != 1 || !strings.Contains(errs, "p.yaml") {
+		t.Errorf("directory with a bad pack: exit %d\n%s", code, errs)
+	}
+	if intelDump(t, dir) != before {
+		t.Error("a refused directory import changed the store")
 	}
 }

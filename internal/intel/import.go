@@ -22,7 +22,11 @@ type Import struct {
 	List bool
 	// Date is the list's or pack's own date; a list older than the source's
 	// last import is refused.
-	Date   time.Time
+	Date time.Time
+	// Assets, when set, says the list covers only these assets (per-asset
+	// lists of some assets): open tags of other assets are left as they
+	// are, neither refreshed nor closed.
+	Assets []string
 	Kind   string // format: sdn-xml, sdn-csv, sdn-lists, tagpack, actorpack, labels-etherscan...
 	File   string
 	SHA256 string
@@ -41,21 +45,73 @@ type ImportResult struct {
 // Apply stores an import in one atomic batch: either all of it lands or
 // nothing does. Re-applying the same import changes nothing.
 func (s *Store) Apply(imp Import) (ImportResult, error) {
+	ib := s.Begin()
+	defer ib.Close()
+	res, err := ib.Add(imp)
+	if err != nil {
+		return res, err
+	}
+	return res, ib.Commit()
+}
+
+// ImportBatch gathers several imports (the packs of a directory) that land
+// together or not at all. Each source comes once per batch, so an import
+// reads the committed store, never what the batch added before it: the
+// batch need not be indexed, which keeps it a plain buffer.
+type ImportBatch struct {
+	s       *Store
+	b       *pebble.Batch
+	sources map[string]bool
+	done    bool
+}
+
+// Begin starts an import batch; Close it, after Commit or to discard it.
+func (s *Store) Begin() *ImportBatch {
+	return &ImportBatch{s: s, b: s.db.NewBatch(), sources: map[string]bool{}}
+}
+
+// Close discards the batch unless it was committed.
+func (ib *ImportBatch) Close() {
+	if !ib.done {
+		ib.b.Close()
+		ib.done = true
+	}
+}
+
+// Commit makes every import of the batch durable at once.
+func (ib *ImportBatch) Commit() error {
+	if ib.done {
+		return fmt.Errorf("import batch already closed")
+	}
+	err := ib.b.Commit(pebble.Sync)
+	ib.b.Close()
+	ib.done = true
+	if err != nil {
+		return fmt.Errorf("commit imports: %w", err)
+	}
+	return nil
+}
+
+// Add puts one import into the batch. A source may come once per batch.
+func (ib *ImportBatch) Add(imp Import) (ImportResult, error) {
 	var res ImportResult
 	// Lists are dated by day; validity intervals are kept at that grain.
 	imp.Date = imp.Date.UTC().Truncate(24 * time.Hour)
-	if err := checkImport(&imp); err != nil {
+	if err := CheckImport(&imp); err != nil {
 		return res, err
 	}
-	prev, had, err := s.LastImport(imp.Source)
+	if ib.sources[imp.Source] {
+		return res, fmt.Errorf("%s: source %s comes twice in one import", imp.File, imp.Source)
+	}
+	ib.sources[imp.Source] = true
+	s, b := ib.s, ib.b
+	prev, had, err := s.lastImport(s.db, imp.Source)
 	if err != nil {
 		return res, err
 	}
 	if imp.List && had && imp.Date.Before(prev.Date) {
 		return res, fmt.Errorf("%s: the list is dated %s, older than the last imported one (%s, %s): import lists in date order", imp.File, day(imp.Date), day(prev.Date), prev.File)
 	}
-	b := s.db.NewBatch()
-	defer b.Close()
 	want := merge(&imp)
 	if imp.List {
 		err = s.applyList(b, &imp, want, &res)
@@ -78,17 +134,13 @@ func (s *Store) Apply(imp Import) (ImportResult, error) {
 			rec.Previous = append(rec.Previous, day(prev.Date))
 		}
 	}
-	if err := setJSON(b, importKey(imp.Source), rec); err != nil {
-		return res, err
-	}
-	if err := b.Commit(pebble.Sync); err != nil {
-		return res, fmt.Errorf("%s: commit: %w", imp.File, err)
-	}
-	return res, nil
+	return res, setJSON(b, importKey(imp.Source), rec)
 }
 
-// checkImport refuses what the key layout cannot hold.
-func checkImport(imp *Import) error {
+// CheckImport refuses what the key layout cannot hold (an empty subject, a
+// NUL byte in a subject, label or source name), so that a caller storing
+// several imports can check them all before storing any.
+func CheckImport(imp *Import) error {
 	if imp.Source == "" || strings.Contains(imp.Source, sep) {
 		return fmt.Errorf("%s: bad source name %q", imp.File, imp.Source)
 	}
@@ -146,17 +198,23 @@ func merge(imp *Import) map[tagID]Tag {
 	return out
 }
 
+// joinDistinct adds the ";"-separated items of v to those of list that it
+// does not hold yet.
 func joinDistinct(list, v string) string {
-	if v == "" {
-		return list
+	items := splitList(list)
+	for _, x := range splitList(v) {
+		if !slices.Contains(items, x) {
+			items = append(items, x)
+		}
 	}
-	if list == "" {
-		return v
+	return strings.Join(items, ";")
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
 	}
-	if slices.Contains(strings.Split(list, ";"), v) {
-		return list
-	}
-	return list + ";" + v
+	return strings.Split(s, ";")
 }
 
 // applyReplace makes the source hold exactly the new tags.
@@ -188,9 +246,15 @@ func (s *Store) applyReplace(b *pebble.Batch, imp *Import, want map[tagID]Tag, r
 
 // applyList opens a tag for every subject the list names that has no open
 // tag, refreshes the open ones, and closes, at the list's date, every open
-// tag the list no longer names.
+// tag the list no longer names (only of its assets, when it names them).
+// A refresh keeps what the older tag knew and the newer one does not say:
+// per-asset lists name no party, and must not erase the XML's attribution.
 func (s *Store) applyList(b *pebble.Batch, imp *Import, want map[tagID]Tag, res *ImportResult) error {
-	open := map[tagID]string{} // open tag -> its from
+	type openTag struct {
+		from string
+		tag  Tag
+	}
+	open := map[tagID]openTag{}
 	err := s.scan(s.db, sourcePrefix(imp.Source), func(k, _ []byte) error {
 		_, subject, _, from, ok := splitSourceKey(k)
 		if !ok {
@@ -209,8 +273,11 @@ func (s *Store) applyList(b *pebble.Batch, imp *Import, want map[tagID]Tag, res 
 		}
 		id := tagID{subject: subject}
 		if _, still := want[id]; still {
-			open[id] = from
+			open[id] = openTag{from, t}
 			return nil
+		}
+		if !covers(imp.Assets, t.Fields["asset"]) {
+			return nil // an asset this list does not speak of
 		}
 		t.ValidTo = imp.Date
 		res.Closed++
@@ -220,8 +287,10 @@ func (s *Store) applyList(b *pebble.Batch, imp *Import, want map[tagID]Tag, res 
 		return err
 	}
 	for id, t := range want {
-		from, isOpen := open[id]
+		o, isOpen := open[id]
+		from := o.from
 		if isOpen {
+			t = inherit(t, o.tag)
 			t.ValidFrom, _ = time.Parse(time.DateOnly, from)
 		} else {
 			t.ValidFrom = imp.Date
@@ -232,6 +301,42 @@ func (s *Store) applyList(b *pebble.Batch, imp *Import, want map[tagID]Tag, res 
 		}
 	}
 	return nil
+}
+
+// covers reports whether a list of the given assets (all, when none are
+// given) speaks of a tag of the ";"-separated assets tagAssets.
+func covers(assets []string, tagAssets string) bool {
+	if len(assets) == 0 {
+		return true
+	}
+	for _, a := range splitList(tagAssets) {
+		if slices.Contains(assets, a) {
+			return true
+		}
+	}
+	return false
+}
+
+// inherit fills what t leaves empty from old, the tag it refreshes.
+func inherit(t, old Tag) Tag {
+	if t.Actor == "" && old.Actor != "" {
+		t.Actor, t.Label = old.Actor, old.Label
+	}
+	if t.Label == "" {
+		t.Label = old.Label
+	}
+	if t.Category == "" {
+		t.Category = old.Category
+	}
+	if len(t.Concepts) == 0 {
+		t.Concepts = old.Concepts
+	}
+	if len(old.Fields) > 0 {
+		fields := maps.Clone(old.Fields)
+		maps.Copy(fields, t.Fields)
+		t.Fields = fields
+	}
+	return t
 }
 
 // putTag writes a tag with its index entries, counting it as added,

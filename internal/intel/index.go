@@ -72,8 +72,10 @@ func (ix *Index) Add(t *Tag) {
 		}
 	}
 	ix.subjects[t.Subject] = append(ix.subjects[t.Subject], id)
-	if t.Actor != "" {
-		ix.byActor[t.Actor] = append(ix.byActor[t.Actor], id)
+	// A list may name one address for several parties: the tag holds the
+	// first, Fields["actors"] all of them.
+	for _, a := range splitList(joinDistinct(t.Actor, t.Fields["actors"])) {
+		ix.byActor[a] = append(ix.byActor[a], id)
 	}
 }
 

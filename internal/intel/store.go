@@ -109,7 +109,11 @@ func (s *Store) get(r pebble.Reader, k []byte) ([]byte, bool, error) {
 
 // LastImport returns the record of source's last import.
 func (s *Store) LastImport(source string) (ImportRecord, bool, error) {
-	v, ok, err := s.get(s.db, importKey(source))
+	return s.lastImport(s.db, source)
+}
+
+func (s *Store) lastImport(r pebble.Reader, source string) (ImportRecord, bool, error) {
+	v, ok, err := s.get(r, importKey(source))
 	if err != nil || !ok {
 		return ImportRecord{}, ok, err
 	}

@@ -175,3 +175,103 @@ func TestMergeDuplicateSubjects(t *testing.T) {
 		t.Fatalf("merged: %+v", tags)
 	}
 }
+
+// TestListRefreshKeepsAttribution: per-asset lists (no party) imported
+// after the XML (parties) must not erase who an address belongs to, and a
+// directory of some assets' lists must not delist the other assets.
+func TestListRefreshKeepsAttribution(t *testing.T) {
+	s := openTest(t)
+	xml := listImport("2025-11-19")
+	xml.Tags = []Tag{
+		{Subject: Account("eip155:1", "0xa"), Label: "Lazarus Group", Actor: "ofac-sdn:27307", Fields: map[string]string{"asset": "ETH", "programs": "DPRK3"}},
+		{Subject: Account("bip122:x", "1abc"), Label: "Someone", Actor: "ofac-sdn:1", Fields: map[string]string{"asset": "XBT"}},
+	}
+	mustApply(t, s, xml)
+	lists := listImport("2025-11-19")
+	lists.Assets = []string{"ETH"}
+	lists.Tags = []Tag{{Subject: Account("eip155:1", "0xa"), Label: "OFAC SDN listed address", Fields: map[string]string{"asset": "ETH"}}}
+	if r := mustApply(t, s, lists); r.Closed != 0 {
+		t.Fatalf("ETH lists closed %d tags of other assets", r.Closed)
+	}
+	got, _ := s.Tags(Account("eip155:1", "0xa"), false)
+	if len(got) != 1 || got[0].Actor != "ofac-sdn:27307" || got[0].Label != "Lazarus Group" || got[0].Fields["programs"] != "DPRK3" {
+		t.Fatalf("attribution after the lists: %+v", got)
+	}
+	if btc, _ := s.Tags(Account("bip122:x", "1abc"), false); len(btc) != 1 {
+		t.Fatalf("XBT tag closed by ETH lists: %+v", btc)
+	}
+	// A later XML that drops the XBT address closes it.
+	later := listImport("2026-01-01")
+	later.Tags = xml.Tags[:1]
+	if r := mustApply(t, s, later); r.Closed != 1 {
+		t.Fatalf("later XML: %+v", r)
+	}
+}
+
+// TestImportBatchAllOrNothing: imports added to one batch land together;
+// one that fails discards all of them.
+func TestImportBatchAllOrNothing(t *testing.T) {
+	s := openTest(t)
+	pack := func(name string, addrs ...string) Import {
+		imp := Import{Source: "tagpack:" + name, Kind: "tagpack", File: name}
+		for _, a := range addrs {
+			imp.Tags = append(imp.Tags, Tag{Subject: Account("eip155:1", a), Label: name})
+		}
+		return imp
+	}
+	ib := s.Begin()
+	if _, err := ib.Add(pack("a.yaml", "0x1", "0x2")); err != nil {
+		t.Fatal(err)
+	}
+	bad := pack("b.yaml", "0x3")
+	bad.Tags[0].Label = "bad\x00label"
+	if _, err := ib.Add(bad); err == nil {
+		t.Fatal("a NUL in a label was accepted")
+	}
+	ib.Close()
+	if dump(t, s) != "" {
+		t.Fatalf("a discarded batch left tags:\n%s", dump(t, s))
+	}
+	ib = s.Begin()
+	for _, p := range []Import{pack("a.yaml", "0x1"), pack("b.yaml", "0x1", "0x3")} {
+		if _, err := ib.Add(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := ib.Add(pack("a.yaml", "0x9")); err == nil || !strings.Contains(err.Error(), "twice") {
+		t.Fatalf("one source twice in a batch: %v", err)
+	}
+	if err := ib.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	ib.Close()
+	if tags, _ := s.Tags(Account("eip155:1", "0x1"), false); len(tags) != 2 {
+		t.Fatalf("0x1 after the batch: %+v", tags)
+	}
+}
+
+// TestSharedAddressActors: an address two parties share is found under
+// both, and merged fields hold each value once.
+func TestSharedAddressActors(t *testing.T) {
+	s := openTest(t)
+	imp := listImport("2025-11-19")
+	sub := Account("bip122:x", "LeK")
+	imp.Tags = []Tag{
+		{Subject: sub, Label: "A", Actor: "ofac-sdn:30518", Fields: map[string]string{"programs": "CYBER2;ELECTION-EO13848"}},
+		{Subject: sub, Label: "B", Actor: "ofac-sdn:30520", Fields: map[string]string{"programs": "CYBER2;ELECTION-EO13848"}},
+	}
+	mustApply(t, s, imp)
+	ix, err := Load(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []string{"ofac-sdn:30518", "ofac-sdn:30520"} {
+		if got := ix.ByActor(a); len(got) != 1 || got[0].Subject != sub {
+			t.Errorf("actor %s: %+v", a, got)
+		}
+	}
+	tags, _ := s.Tags(sub, false)
+	if tags[0].Fields["programs"] != "CYBER2;ELECTION-EO13848" {
+		t.Errorf("programs %q", tags[0].Fields["programs"])
+	}
+}
