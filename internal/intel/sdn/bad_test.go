@@ -99,12 +99,13 @@ func TestBadXML(t *testing.T) {
 }
 
 // An address not of its asset's form and an unknown asset code are kept
-// with a warning naming file and line, and are errors under Strict.
+// with a warning naming file and line (an address valid on another chain
+// on that chain), and are errors under Strict.
 func TestWrongFormAndUnknownAsset(t *testing.T) {
 	for name, c := range map[string]struct {
 		feature, subject, want string
 	}{
-		"wrong form":    {feature("344", "TUCsTq7TofTCJRRoHk6RvhMoS2mJLm5Yzq"), "bip122:000000000019d6689c085ae165831e93:TUCsTq7TofTCJRRoHk6RvhMoS2mJLm5Yzq", "form of TRX"},
+		"wrong form":    {feature("344", "TUCsTq7TofTCJRRoHk6RvhMoS2mJLm5Yzq"), "tron:728126428:TUCsTq7TofTCJRRoHk6RvhMoS2mJLm5Yzq", "it is a tron:728126428 address"},
 		"bad checksum":  {feature("344", "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN3"), "bip122:000000000019d6689c085ae165831e93:1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN3", "bad checksum"},
 		"unknown asset": {feature("999", "foo123"), "ofac-sdn:FOO:foo123", "unknown asset code FOO"},
 		"bad EIP-55":    {feature("345", "0x098B716B8Aaf21512996dC57EB0615e2383E2f97"), "eip155:1:0x098b716b8aaf21512996dc57eb0615e2383e2f97", "EIP-55"},
@@ -123,6 +124,14 @@ func TestWrongFormAndUnknownAsset(t *testing.T) {
 			wantErr(t, err, "mini.xml", "mini.xml:20:", c.want)
 		})
 	}
+}
+
+// TestAddressInAnotherEncoding: bytes outside printable ASCII (a Latin-1
+// or UTF-16 file) are an error naming file and position, never a subject.
+func TestAddressInAnotherEncoding(t *testing.T) {
+	doc := mini(feature("345", "0x\u00e9abc"))
+	_, err := ParseAdvanced(strings.NewReader(doc), "mini.xml", Options{})
+	wantErr(t, err, "mini.xml", "mini.xml:20:", "not an address")
 }
 
 func TestTruncatedBzip2(t *testing.T) {

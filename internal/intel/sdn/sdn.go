@@ -119,13 +119,19 @@ type Placement struct {
 // addrcheck.SDNAssetChains, tried in order; the first whose address rules
 // accept the address wins, and addrcheck.Normalize gives the canonical text
 // of the subject, so the same address from a TagPack or a label file makes
-// the same subject. An address no chain of its asset accepts is placed on
-// the asset's first chain, as written, with a Problem; so is an unknown
-// asset code, on the chain "ofac-sdn:<ASSET>". An empty or space-holding
-// address is an error.
+// the same subject. An address no chain of its asset accepts goes, with a
+// Problem, to the chain where it is valid, else to the asset's first chain
+// as written; an unknown asset code goes to the chain "ofac-sdn:<ASSET>".
+// An empty address, or one with spaces, separators or bytes outside
+// printable ASCII (another text encoding), is an error.
 func Place(asset, address string) (Placement, error) {
 	if address == "" || strings.ContainsAny(address, " \t\r\n;,") {
 		return Placement{}, fmt.Errorf("%s address %q: empty or contains a separator", asset, address)
+	}
+	for _, c := range []byte(address) {
+		if c < 0x21 || c > 0x7e { // every chain's addresses are printable ASCII
+			return Placement{}, fmt.Errorf("%s address %q: not an address (a byte 0x%02x: another text encoding, or a broken file?)", asset, address, c)
+		}
 	}
 	if !validAssetCode(asset) {
 		return Placement{}, fmt.Errorf("asset code %q: want 1 to 16 letters or digits", asset)
@@ -144,6 +150,13 @@ func Place(asset, address string) (Placement, error) {
 			continue
 		}
 		return Placement{Chain: chain, Subject: intel.Account(chain, canonical), Problem: warning}, nil
+	}
+	// Filed under the wrong asset: where the address is valid, it is an
+	// account of that chain (OFAC lists a Tron address under XBT), and the
+	// same address from another source must make the same subject.
+	if chain, canonical, _, err := addrcheck.NormalizeAny(addrcheck.Chains(), address); err == nil {
+		return Placement{Chain: chain, Subject: intel.Account(chain, canonical),
+			Problem: fmt.Sprintf("%s address %s is not of a form %s comes in (%s); it is a %s address, and is kept there", asset, address, asset, strings.Join(why, "; "), chain)}, nil
 	}
 	return Placement{Chain: chains[0], Subject: intel.Account(chains[0], address),
 		Problem: fmt.Sprintf("%s address %s is not of a form %s comes in (%s)%s",
