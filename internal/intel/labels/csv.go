@@ -44,25 +44,10 @@ func ReadCSV(r io.Reader, name string, emit Emit) (Stats, error) {
 	if got := strings.TrimPrefix(strings.Join(header, ","), "\ufeff"); got != CSVHeader {
 		return Stats{}, rr.errorf("header %q, want %q", got, CSVHeader)
 	}
-	var st Stats
-	for {
-		rec, err := rr.next()
-		if err == io.EOF {
-			return st, nil
-		}
-		if err != nil {
-			return st, err
-		}
-		st.Rows++
+	return rr.rows(emit, func(rec []string) ([]intel.Tag, bool, error) {
 		tag, err := csvTag(rr, rec)
-		if err != nil {
-			return st, err
-		}
-		if err := emit(tag); err != nil {
-			return st, fmt.Errorf("%s:%d: %w", name, rr.line, err)
-		}
-		st.Tags++
-	}
+		return []intel.Tag{tag}, false, err
+	})
 }
 
 func csvTag(rr *rowReader, rec []string) (intel.Tag, error) {

@@ -116,30 +116,14 @@ func ReadEtherscan(r io.Reader, name string, e Explorer, emit Emit) (Stats, erro
 	if !hasName {
 		nameCol, hasName = col["Token Name"]
 	}
-	var st Stats
-	for {
-		rec, err := rr.next()
-		if err == io.EOF {
-			return st, nil
-		}
-		if err != nil {
-			return st, err
-		}
-		st.Rows++
+	return rr.rows(emit, func(rec []string) ([]intel.Tag, bool, error) {
 		addr := strings.TrimSpace(field(rec, addrCol, true))
 		if notAnAddress(addr) {
-			st.Skipped++
-			continue
+			return nil, true, nil
 		}
 		tag, err := explorerTag(rr, e, kind, slug, addr, strings.TrimSpace(field(rec, nameCol, hasName)))
-		if err != nil {
-			return st, err
-		}
-		if err := emit(tag); err != nil {
-			return st, fmt.Errorf("%s:%d: %w", name, rr.line, err)
-		}
-		st.Tags++
-	}
+		return []intel.Tag{tag}, false, err
+	})
 }
 
 func explorerTag(rr *rowReader, e Explorer, kind, slug, addr, label string) (intel.Tag, error) {

@@ -92,27 +92,10 @@ func ReadForta(r io.Reader, name, chain string, emit Emit) (Stats, error) {
 		i, ok := col[name]
 		return strings.TrimSpace(field(rec, i, ok && name != ""))
 	}
-	var st Stats
-	for {
-		rec, err := rr.next()
-		if err == io.EOF {
-			return st, nil
-		}
-		if err != nil {
-			return st, err
-		}
-		st.Rows++
+	return rr.rows(emit, func(rec []string) ([]intel.Tag, bool, error) {
 		tags, err := fortaTags(rr, chain, layout, rec, get)
-		if err != nil {
-			return st, err
-		}
-		for _, t := range tags {
-			if err := emit(t); err != nil {
-				return st, fmt.Errorf("%s:%d: %w", name, rr.line, err)
-			}
-			st.Tags++
-		}
-	}
+		return tags, false, err
+	})
 }
 
 // fortaTags makes the row's tags: the address, and for a malicious

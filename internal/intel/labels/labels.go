@@ -96,6 +96,35 @@ func (rr *rowReader) next() ([]string, error) {
 	return rec, nil
 }
 
+// rows reads every remaining row and emits the tags rowTags makes of it,
+// counting rows, tags and the rows rowTags skips.
+func (rr *rowReader) rows(emit Emit, rowTags func(rec []string) (tags []intel.Tag, skip bool, err error)) (Stats, error) {
+	var st Stats
+	for {
+		rec, err := rr.next()
+		if err == io.EOF {
+			return st, nil
+		}
+		if err != nil {
+			return st, err
+		}
+		st.Rows++
+		tags, skip, err := rowTags(rec)
+		if err != nil {
+			return st, err
+		}
+		if skip {
+			st.Skipped++
+		}
+		for _, t := range tags {
+			if err := emit(t); err != nil {
+				return st, fmt.Errorf("%s:%d: %w", rr.name, rr.line, err)
+			}
+			st.Tags++
+		}
+	}
+}
+
 // errorf formats an error at the current row.
 func (rr *rowReader) errorf(format string, args ...any) error {
 	return fmt.Errorf("%s:%d: %s", rr.name, rr.line, fmt.Sprintf(format, args...))
