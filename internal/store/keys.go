@@ -22,7 +22,9 @@ import (
 //	'C'    C c                    h hash(32)                             ingest cursor: the last applied block
 //	'B'    B c h                  hash parent time(8) ntx(4) ntr(4)      block header, for parent checks, reorg walk-back and timestamps
 //	'U'    U c h                  flag(1) prevHeight(8) prevHash(32)     undo record: the cursor before this block, then the old values
-//	                              [n (key, old value)...]                of keys the block overwrote (Bitcoin's duplicate txids); what the block
+//	                              [n (key, old value)...]                of keys the block overwrote (Bitcoin's duplicate txids; an empty old
+//	                                                                     value: the key did not exist, as for an output a source resolved
+//	                                                                     that the store never held, so rollback deletes it); what the block
 //	                                                                     added is found under its own B/T keys and the O/I/H keys
 //	                                                                     derived from them, so rollback re-derives and deletes them
 //	'T'    T c h i                txhash(32) status(1) transfer list     one transaction: its hash, success and value-flow edges in seq
