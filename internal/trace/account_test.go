@@ -39,7 +39,7 @@ func TestAccountWorkedExample(t *testing.T) {
 		acct, _ := NewAccount(c.m)
 		var got []uint64
 		for _, o := range accountExample {
-			sent, err := apply(acct, o)
+			sent, err := apply(acct, &o)
 			if err != nil {
 				t.Fatalf("%s: %v", c.m, err)
 			}
@@ -56,7 +56,7 @@ func TestAccountWorkedExample(t *testing.T) {
 	}
 }
 
-func apply(acct Account, o op) (uint256.Int, error) {
+func apply(acct Account, o *op) (uint256.Int, error) {
 	if o.send {
 		return acct.Send(&o.amount)
 	}

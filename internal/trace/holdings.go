@@ -1,6 +1,7 @@
 package trace
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/chainhound/chainhound/internal/chain"
@@ -42,28 +43,32 @@ func (h *Holdings) Account(a chain.Asset) Account {
 // to itself leaves and comes back with its taint, which under FIFO moves
 // that value to the back of the queue. A nil taint is none.
 func (h *Holdings) Apply(t *chain.Transfer, taint *uint256.Int) (uint256.Int, error) {
-	if t.TokenID != nil {
-		return uint256.Int{}, fmt.Errorf("block %d tx %s seq %d: ERC-721 tokens are not fungible; taint per token is not modelled yet", t.Block, t.TxHash, t.Seq)
-	}
-	if t.From != h.addr && t.To != h.addr {
-		return uint256.Int{}, fmt.Errorf("block %d tx %s seq %d: transfer neither from nor to %s", t.Block, t.TxHash, t.Seq, h.addr)
-	}
-	if taint == nil {
-		taint = new(uint256.Int)
-	}
-	acct := h.Account(t.Asset)
-	var sent uint256.Int
-	if t.From == h.addr {
-		var err error
-		if sent, err = acct.Send(&t.Amount); err != nil {
-			return sent, fmt.Errorf("block %d tx %s seq %d: %w", t.Block, t.TxHash, t.Seq, err)
-		}
-		taint = &sent
-	}
-	if t.To == h.addr {
-		if err := acct.Receive(&t.Amount, taint); err != nil {
-			return sent, fmt.Errorf("block %d tx %s seq %d: %w", t.Block, t.TxHash, t.Seq, err)
-		}
+	sent, err := h.apply(t, taint)
+	if err != nil {
+		return uint256.Int{}, fmt.Errorf("block %d tx %s seq %d: %w", t.Block, t.TxHash, t.Seq, err)
 	}
 	return sent, nil
+}
+
+func (h *Holdings) apply(t *chain.Transfer, taint *uint256.Int) (uint256.Int, error) {
+	switch {
+	case t.TokenID != nil:
+		return uint256.Int{}, errors.New("ERC-721 tokens are not fungible; taint per token is not modelled yet")
+	case t.From == h.addr && t.To == h.addr:
+		acct := h.Account(t.Asset)
+		sent, err := acct.Send(&t.Amount)
+		if err != nil {
+			return sent, err
+		}
+		// Cannot fail: the balance only returns to what it was.
+		return sent, acct.Receive(&t.Amount, new(uint256.Int).Set(&sent))
+	case t.From == h.addr:
+		return h.Account(t.Asset).Send(&t.Amount)
+	case t.To == h.addr:
+		if taint == nil {
+			taint = new(uint256.Int)
+		}
+		return uint256.Int{}, h.Account(t.Asset).Receive(&t.Amount, taint)
+	}
+	return uint256.Int{}, fmt.Errorf("transfer neither from nor to %s", h.addr)
 }

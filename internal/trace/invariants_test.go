@@ -47,7 +47,7 @@ func stepAll(ls []*ledger, o op) ([3]uint256.Int, error) {
 	var errs [3]error
 	for k, l := range ls {
 		v, tn := l.acct.Balance()
-		sent[k], errs[k] = apply(l.acct, o)
+		sent[k], errs[k] = apply(l.acct, &o)
 		if errs[k] != nil {
 			if v2, tn2 := l.acct.Balance(); !v2.Eq(&v) || !tn2.Eq(&tn) {
 				return sent, fmt.Errorf("%s: refused op changed the balance", l.m)
