@@ -151,15 +151,29 @@ func importSDNList(e *env, data, path, kind string, list *sdn.List, assets []str
 	return applyImport(e, data, intel.Import{Source: sdnSource, List: true, Date: list.Date, Assets: assets, Kind: kind, File: path, SHA256: sum, Tags: list.Tags, Actors: list.Actors})
 }
 
-// listedAssets returns the distinct assets of a list's tags.
-func listedAssets(tags []intel.Tag) []string {
+// listFileAssets returns the assets whose lists the directory holds
+// (sanctioned_addresses_<ASSET>.txt or .json), also empty ones: an empty
+// list says its asset has no sanctioned address left.
+func listFileAssets(dir string) ([]string, error) {
+	names, err := filepath.Glob(filepath.Join(dir, "sanctioned_addresses_*"))
+	if err != nil {
+		return nil, err
+	}
 	var out []string
-	for _, t := range tags {
-		if a := t.Fields["asset"]; a != "" && !slices.Contains(out, a) {
+	for _, n := range names {
+		base := filepath.Base(n)
+		ext := filepath.Ext(base)
+		if ext != ".txt" && ext != ".json" {
+			continue
+		}
+		if a := strings.TrimSuffix(strings.TrimPrefix(base, "sanctioned_addresses_"), ext); a != "" && !slices.Contains(out, a) {
 			out = append(out, a)
 		}
 	}
-	return out
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no sanctioned_addresses_<ASSET>.txt or .json files", dir)
+	}
+	return out, nil
 }
 
 func intelImportSDNListsCommand() command {
@@ -192,7 +206,11 @@ func intelImportSDNListsCommand() command {
 		if err != nil {
 			return err
 		}
-		return importSDNList(e, *data, pos[0], "sdn-lists", list, listedAssets(list.Tags))
+		assets, err := listFileAssets(pos[0])
+		if err != nil {
+			return err
+		}
+		return importSDNList(e, *data, pos[0], "sdn-lists", list, assets)
 	}
 	return c
 }
@@ -234,8 +252,10 @@ func intelImportTagpackCommand() command {
 		// checks every pack, so that a bad one leaves the store as it was;
 		// the second reads each again and stores it. Once storing has begun
 		// it runs to the end, also when interrupted, so that the directory
-		// lands whole; only a disk failure can stop it half-way, and running
-		// the import again then completes it.
+		// lands whole; only a disk failure, or a pack changed between the
+		// passes (its hash tells), can stop it half-way, and running the
+		// import again then completes it.
+		sums := map[string]string{}
 		for _, f := range files {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -253,18 +273,24 @@ func intelImportTagpackCommand() command {
 			if err := intel.CheckImport(&intel.Import{Source: "tagpack:" + packName(pos[0], r.File), File: r.File, Tags: r.Tags}); err != nil {
 				return err
 			}
+			if sums[f.Path], err = fileSHA256(f.Path); err != nil {
+				return err
+			}
 		}
 		st, err := openIntel(*data, false)
 		if err != nil {
 			return err
 		}
 		defer st.Close()
-		for _, f := range files {
-			r, err := chk.ImportFile(f, policy)
+		for i, f := range files {
+			sum, err := fileSHA256(f.Path)
 			if err != nil {
 				return err
 			}
-			sum, err := fileSHA256(r.File)
+			if sum != sums[f.Path] {
+				return fmt.Errorf("%s changed while the directory was being imported (%d of %d packs stored): import it again", f.Path, i, len(files))
+			}
+			r, err := chk.ImportFile(f, policy)
 			if err != nil {
 				return err
 			}

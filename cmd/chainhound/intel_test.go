@@ -229,6 +229,10 @@ func TestIntelImportsKeepEachOther(t *testing.T) {
 		t.Errorf("one asset's list delisted others: %s", out)
 	}
 	mustCLI(t, "intel", "import", "sdn-lists", lists, "--date", "2025-11-21", "--data", dir)
+	// An empty XMR list speaks of XMR only.
+	xmr := t.TempDir()
+	os.WriteFile(filepath.Join(xmr, "sanctioned_addresses_XMR.txt"), nil, 0o644)
+	mustCLI(t, "intel", "import", "sdn-lists", xmr, "--date", "2025-11-22", "--data", dir)
 	g := lookupJSON(t, dir, "0x098B716B8Aaf21512996dC57EB0615e2383E2f96")[0]
 	if len(g.Tags) != 1 || g.Tags[0].ActorName != "Lazarus Group" || strings.Join(g.Tags[0].Programs, ",") != "DPRK3" {
 		t.Errorf("attribution after the per-asset lists: %+v", g)

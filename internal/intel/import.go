@@ -23,9 +23,10 @@ type Import struct {
 	// Date is the list's or pack's own date; a list older than the source's
 	// last import is refused.
 	Date time.Time
-	// Assets, when set, says the list covers only these assets (per-asset
-	// lists of some assets): open tags of other assets are left as they
-	// are, neither refreshed nor closed.
+	// Assets, when not nil, says the list covers only these assets (a
+	// directory of per-asset lists): an open tag is closed only when all of
+	// its assets are covered, and keeps the assets and the attribution the
+	// list does not speak of. Nil: the list is whole.
 	Assets []string
 	Kind   string // format: sdn-xml, sdn-csv, sdn-lists, tagpack, actorpack, labels-etherscan...
 	File   string
@@ -54,8 +55,8 @@ func (s *Store) Apply(imp Import) (ImportResult, error) {
 	return res, ib.Commit()
 }
 
-// ImportBatch gathers several imports (the packs of a directory) that land
-// together or not at all. Each source comes once per batch, so an import
+// ImportBatch gathers imports that land together or not at all (Apply uses
+// one per import). Each source comes once per batch, so an import
 // reads the committed store, never what the batch added before it: the
 // batch need not be indexed, which keeps it a plain buffer.
 type ImportBatch struct {
@@ -276,8 +277,18 @@ func (s *Store) applyList(b *pebble.Batch, imp *Import, want map[tagID]Tag, res 
 			open[id] = openTag{from, t}
 			return nil
 		}
-		if !covers(imp.Assets, t.Fields["asset"]) {
-			return nil // an asset this list does not speak of
+		if imp.Assets != nil {
+			assets := splitList(t.Fields["asset"])
+			left := without(assets, imp.Assets)
+			if len(left) == len(assets) {
+				return nil // no asset this list speaks of
+			}
+			if len(left) > 0 { // still listed under assets this list does not speak of
+				t.Fields = maps.Clone(t.Fields)
+				t.Fields["asset"] = strings.Join(left, ";")
+				res.Updated++
+				return setJSON(b, tagKey(subject, imp.Source, "", from), t)
+			}
 		}
 		t.ValidTo = imp.Date
 		res.Closed++
@@ -290,7 +301,7 @@ func (s *Store) applyList(b *pebble.Batch, imp *Import, want map[tagID]Tag, res 
 		o, isOpen := open[id]
 		from := o.from
 		if isOpen {
-			t = inherit(t, o.tag)
+			t = refresh(t, o.tag, imp.Assets)
 			t.ValidFrom, _ = time.Parse(time.DateOnly, from)
 		} else {
 			t.ValidFrom = imp.Date
@@ -303,39 +314,40 @@ func (s *Store) applyList(b *pebble.Batch, imp *Import, want map[tagID]Tag, res 
 	return nil
 }
 
-// covers reports whether a list of the given assets (all, when none are
-// given) speaks of a tag of the ";"-separated assets tagAssets.
-func covers(assets []string, tagAssets string) bool {
-	if len(assets) == 0 {
-		return true
-	}
-	for _, a := range splitList(tagAssets) {
-		if slices.Contains(assets, a) {
-			return true
+// without returns the items of list that are not in drop.
+func without(list, drop []string) []string {
+	var out []string
+	for _, x := range list {
+		if !slices.Contains(drop, x) {
+			out = append(out, x)
 		}
 	}
-	return false
+	return out
 }
 
-// inherit fills what t leaves empty from old, the tag it refreshes.
-func inherit(t, old Tag) Tag {
+// refresh makes t, the newer list's tag for a subject, replace old, its
+// open tag. A whole list (scope nil) says everything there is to say. A
+// list of some assets (the per-asset lists) names no party and speaks of
+// no other asset, so the party, label and programs it lacks, and the
+// assets it does not cover, are kept from old.
+func refresh(t, old Tag, scope []string) Tag {
+	if scope == nil {
+		return t
+	}
+	fields := maps.Clone(t.Fields)
+	if fields == nil {
+		fields = map[string]string{}
+	}
 	if t.Actor == "" && old.Actor != "" {
 		t.Actor, t.Label = old.Actor, old.Label
+		for _, k := range []string{"programs", "actors"} {
+			if v, ok := old.Fields[k]; ok {
+				fields[k] = v
+			}
+		}
 	}
-	if t.Label == "" {
-		t.Label = old.Label
-	}
-	if t.Category == "" {
-		t.Category = old.Category
-	}
-	if len(t.Concepts) == 0 {
-		t.Concepts = old.Concepts
-	}
-	if len(old.Fields) > 0 {
-		fields := maps.Clone(old.Fields)
-		maps.Copy(fields, t.Fields)
-		t.Fields = fields
-	}
+	fields["asset"] = joinDistinct(fields["asset"], strings.Join(without(splitList(old.Fields["asset"]), scope), ";"))
+	t.Fields = fields
 	return t
 }
 

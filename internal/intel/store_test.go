@@ -275,3 +275,62 @@ func TestSharedAddressActors(t *testing.T) {
 		t.Errorf("programs %q", tags[0].Fields["programs"])
 	}
 }
+
+// TestWholeListReplacesAttribution: a newer whole list (the XML) says who
+// holds an address now; nothing of an older party survives.
+func TestWholeListReplacesAttribution(t *testing.T) {
+	s := openTest(t)
+	sub := Account("eip155:1", "0xa")
+	xml := func(d string, tags ...Tag) Import {
+		imp := listImport(d)
+		imp.Tags = tags
+		return imp
+	}
+	mustApply(t, s, xml("2025-01-01",
+		Tag{Subject: sub, Label: "A", Actor: "ofac-sdn:1", Fields: map[string]string{"asset": "ETH", "programs": "P1"}},
+		Tag{Subject: sub, Label: "B", Actor: "ofac-sdn:2", Fields: map[string]string{"asset": "ETH", "programs": "P1"}}))
+	mustApply(t, s, xml("2025-02-01", Tag{Subject: sub, Label: "C", Actor: "ofac-sdn:3", Fields: map[string]string{"asset": "ETH", "programs": "P3"}}))
+	tags, _ := s.Tags(sub, false)
+	if len(tags) != 1 || tags[0].Actor != "ofac-sdn:3" || tags[0].Fields["actors"] != "" || tags[0].Fields["programs"] != "P3" {
+		t.Fatalf("after the newer XML: %+v", tags)
+	}
+	ix, _ := Load(s)
+	if len(ix.ByActor("ofac-sdn:1")) != 0 || len(ix.ByActor("ofac-sdn:3")) != 1 {
+		t.Fatalf("actor index: 1 -> %v, 3 -> %v", ix.ByActor("ofac-sdn:1"), ix.ByActor("ofac-sdn:3"))
+	}
+}
+
+// TestPartialListsAndSharedAssets: an address listed under ETH and USDT
+// stays listed while one of the two lists still names it, and is closed
+// once neither does.
+func TestPartialListsAndSharedAssets(t *testing.T) {
+	s := openTest(t)
+	sub := Account("eip155:1", "0xa")
+	xml := listImport("2025-01-01")
+	xml.Tags = []Tag{{Subject: sub, Label: "A", Actor: "ofac-sdn:1", Fields: map[string]string{"asset": "ETH;USDT"}}}
+	mustApply(t, s, xml)
+	lists := func(d string, assets []string, named bool) ImportResult {
+		imp := listImport(d)
+		imp.Assets = assets
+		if named {
+			imp.Tags = []Tag{{Subject: sub, Label: "OFAC SDN listed address", Fields: map[string]string{"asset": assets[0]}}}
+		}
+		return mustApply(t, s, imp)
+	}
+	if r := lists("2025-02-01", []string{"ETH"}, true); r.Closed != 0 {
+		t.Fatalf("ETH list naming it: %+v", r)
+	}
+	tags, _ := s.Tags(sub, false)
+	if len(tags) != 1 || tags[0].Fields["asset"] != "ETH;USDT" || tags[0].Actor != "ofac-sdn:1" {
+		t.Fatalf("after the ETH list: %+v", tags)
+	}
+	if r := lists("2025-03-01", []string{"ETH"}, false); r.Closed != 0 {
+		t.Fatalf("ETH list without it closed a USDT-listed address: %+v", r)
+	}
+	if tags, _ = s.Tags(sub, false); len(tags) != 1 || tags[0].Fields["asset"] != "USDT" {
+		t.Fatalf("after the ETH list dropped it: %+v", tags)
+	}
+	if r := lists("2025-04-01", []string{"USDT"}, false); r.Closed != 1 {
+		t.Fatalf("USDT list without it: %+v", r)
+	}
+}

@@ -2,6 +2,7 @@ package sdn
 
 import (
 	"errors"
+	"github.com/chainhound/chainhound/internal/intel/addrcheck"
 	"io"
 	"os"
 	"path/filepath"
@@ -189,4 +190,21 @@ func TestBadAddressList(t *testing.T) {
 	wantErr(t, err, "l.txt", "l.txt:3:1", "not of a form ETH")
 	_, err = ParseAddressList(strings.NewReader(`["0x098b716b8aaf21512996dc57eb0615e2383e2f96", 7]`), "l.json", "ETH", true, date, Options{})
 	wantErr(t, err, "l.json", "byte ", "want an address string")
+}
+
+// TestPlaceAmbiguous: an address filed under the wrong asset moves only
+// when exactly one chain takes it; one that several chains take (a 1…
+// address is Bitcoin, Bitcoin Cash and BSV alike) stays as written.
+func TestPlaceAmbiguous(t *testing.T) {
+	p, err := Place("XMR", "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Chain != addrcheck.SDNAssetChains("XMR")[0] || p.Problem == "" {
+		t.Fatalf("ambiguous address placed on %s (%q)", p.Chain, p.Problem)
+	}
+	p, err = Place("XBT", "TUCsTq7TofTCJRRoHk6RvhMoS2mJLm5Yzq")
+	if err != nil || p.Chain != addrcheck.Tron {
+		t.Fatalf("Tron address under XBT: %+v %v", p, err)
+	}
 }

@@ -120,8 +120,8 @@ type Placement struct {
 // accept the address wins, and addrcheck.Normalize gives the canonical text
 // of the subject, so the same address from a TagPack or a label file makes
 // the same subject. An address no chain of its asset accepts goes, with a
-// Problem, to the chain where it is valid, else to the asset's first chain
-// as written; an unknown asset code goes to the chain "ofac-sdn:<ASSET>".
+// Problem, to the one chain where it is valid, else (valid on none, or on
+// several) to the asset's first chain as written; an unknown asset code goes to the chain "ofac-sdn:<ASSET>".
 // An empty address, or one with spaces, separators or bytes outside
 // printable ASCII (another text encoding), is an error.
 func Place(asset, address string) (Placement, error) {
@@ -151,12 +151,21 @@ func Place(asset, address string) (Placement, error) {
 		}
 		return Placement{Chain: chain, Subject: intel.Account(chain, canonical), Problem: warning}, nil
 	}
-	// Filed under the wrong asset: where the address is valid, it is an
-	// account of that chain (OFAC lists a Tron address under XBT), and the
-	// same address from another source must make the same subject.
-	if chain, canonical, _, err := addrcheck.NormalizeAny(addrcheck.Chains(), address); err == nil {
-		return Placement{Chain: chain, Subject: intel.Account(chain, canonical),
-			Problem: fmt.Sprintf("%s address %s is not of a form %s comes in (%s); it is a %s address, and is kept there", asset, address, asset, strings.Join(why, "; "), chain)}, nil
+	// Filed under the wrong asset: where exactly one chain takes the
+	// address, it is an account of that chain (OFAC lists a Tron address
+	// under XBT), and the same address from another source must make the
+	// same subject. Where several do (a 1… address is valid on Bitcoin,
+	// Bitcoin Cash and BSV), nothing says which: it stays as written.
+	var valid []string
+	var canonical string
+	for _, c := range addrcheck.Chains() {
+		if canon, _, err := addrcheck.Normalize(c, address); err == nil {
+			valid, canonical = append(valid, c), canon
+		}
+	}
+	if len(valid) == 1 {
+		return Placement{Chain: valid[0], Subject: intel.Account(valid[0], canonical),
+			Problem: fmt.Sprintf("%s address %s is not of a form %s comes in (%s); it is a %s address, and is kept there", asset, address, asset, strings.Join(why, "; "), valid[0])}, nil
 	}
 	return Placement{Chain: chains[0], Subject: intel.Account(chains[0], address),
 		Problem: fmt.Sprintf("%s address %s is not of a form %s comes in (%s)%s",
