@@ -51,7 +51,7 @@ func (s Stop) String() string {
 // transaction mixes its inputs, so the models give taint per output, not
 // per input and output.
 type Flow struct {
-	From, To chain.Address // To is none for fees and burns
+	From, To chain.Address // To is none for burns and UTXO fees; an account chain's fee names the block producer
 	Asset    chain.Asset
 	Kind     chain.Kind // native or token; fee or burn where taint was absorbed
 	Amount   uint256.Int
@@ -68,7 +68,7 @@ type Holding struct {
 	Address chain.Address
 	Asset   chain.Asset
 	Amount  uint256.Int
-	Hop     int // the hop at which the address was first tainted
+	Hop     int // the hop at which the address was first tainted (or reached by the bound)
 	Stop    Stop
 }
 
@@ -135,8 +135,9 @@ func (t *tally) reach(addr chain.Address, h int) {
 }
 
 // hold adds taint at an address: to the frontier when stop is zero, to
-// Stopped otherwise.
-func (t *tally) hold(addr chain.Address, asset chain.Asset, v *uint256.Int, stop Stop) {
+// Stopped otherwise. hop is the address's hop unless it was tainted
+// earlier (a bound may stop taint at an address the trace never followed).
+func (t *tally) hold(addr chain.Address, asset chain.Asset, v *uint256.Int, stop Stop, hop int) {
 	if v.IsZero() {
 		return
 	}
@@ -147,7 +148,10 @@ func (t *tally) hold(addr chain.Address, asset chain.Asset, v *uint256.Int, stop
 	k := holdingKey{addr, asset, stop}
 	h := m[k]
 	if h == nil {
-		h = &Holding{Address: addr, Asset: asset, Hop: t.hopOf[addr], Stop: stop}
+		if first, ok := t.hopOf[addr]; ok {
+			hop = first
+		}
+		h = &Holding{Address: addr, Asset: asset, Hop: hop, Stop: stop}
 		m[k] = h
 	}
 	h.Amount.Add(&h.Amount, v)

@@ -145,11 +145,11 @@ func (t *utxoTracer) follow(sp store.Spend, taint int64, h int) {
 	v := uint256.NewInt(uint64(taint))
 	switch {
 	case taint < t.minAmount:
-		t.t.hold(sp.Address, chain.NativeAsset, v, StopMinAmount)
+		t.t.hold(sp.Address, chain.NativeAsset, v, StopMinAmount, h)
 	case !sp.Spent:
-		t.t.hold(sp.Address, chain.NativeAsset, v, 0)
+		t.t.hold(sp.Address, chain.NativeAsset, v, 0, h)
 	case t.b.HasUntil && sp.Height > t.b.Until:
-		t.t.hold(sp.Address, chain.NativeAsset, v, StopUntil)
+		t.t.hold(sp.Address, chain.NativeAsset, v, StopUntil, h)
 	default:
 		pos := txPos{sp.Height, sp.TxIndex}
 		p := t.byPos[pos]
@@ -171,7 +171,7 @@ func (t *utxoTracer) process(p *pendingTx) error {
 	hop := p.hop + 1
 	if t.b.MaxHops > 0 && hop > t.b.MaxHops {
 		for _, in := range p.inputs {
-			t.t.hold(in.addr, chain.NativeAsset, uint256.NewInt(uint64(in.taint)), StopHops)
+			t.t.hold(in.addr, chain.NativeAsset, uint256.NewInt(uint64(in.taint)), StopHops, in.hop)
 		}
 		return nil
 	}

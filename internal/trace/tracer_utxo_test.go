@@ -95,7 +95,11 @@ func mergePeel(t *testing.T) *utxoChain {
 func summary(hs []Holding) string {
 	var out []string
 	for _, h := range hs {
-		s := fmt.Sprintf("%s=%s", h.Address.Raw, h.Amount.Dec())
+		name := h.Address.Raw
+		if h.Address.Chain == chain.Ethereum {
+			name = fmt.Sprintf("a%d", name[19])
+		}
+		s := fmt.Sprintf("%s=%s", name, h.Amount.Dec())
 		if h.Stop != 0 {
 			s += "/" + h.Stop.String()
 		}

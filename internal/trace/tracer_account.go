@@ -1,0 +1,328 @@
+package trace
+
+import (
+	"cmp"
+	"container/heap"
+	"fmt"
+	"iter"
+
+	"github.com/chainhound/chainhound/internal/chain"
+	"github.com/chainhound/chainhound/internal/store"
+	"github.com/holiman/uint256"
+)
+
+// AccountSource is what the account tracer reads; *store.DB implements it.
+type AccountSource interface {
+	// Transfers yields the transfers matching q in chain order.
+	Transfers(q store.Query) iter.Seq2[store.Row, error]
+}
+
+// AccountSeed is where an account-chain trace starts: an address, tainted
+// from the start of block FromBlock on. With Amount nil, everything it
+// receives from then on from addresses the trace does not follow is
+// tainted, in every asset. With Amount set, that much of what it holds of
+// Asset at the start of FromBlock is tainted (tainted units first, as
+// within one incoming transfer under FIFO), and what it receives later is
+// clean unless the trace brings taint.
+type AccountSeed struct {
+	Address   chain.Address
+	FromBlock uint64
+	Asset     chain.Asset
+	Amount    *uint256.Int
+}
+
+// TraceAccount follows taint forward from seeds on account chain c under
+// model m (FIFO, haircut or poison). Each tainted address keeps Holdings
+// fed with its transfers in chain order; the transfer streams of all
+// tainted addresses are merged by (block, tx index, seq), and a send that
+// carries taint makes its recipient tainted, one hop further. An address's
+// balance from before it was tainted counts as clean: the tracer reads its
+// history up to that point as its clean opening balance. Fees and burns
+// absorb the taint they carry; ERC-721 transfers are not followed.
+func TraceAccount(src AccountSource, c chain.Chain, m Model, b Bounds, seeds []AccountSeed) (*Result, error) {
+	if _, err := NewAccount(m); err != nil {
+		return nil, err
+	}
+	t := &accountTracer{src: src, c: c, m: m, b: b, t: newTally(), tracked: map[chain.Address]*tracked{}}
+	defer t.close()
+	seen := map[chain.Address]bool{}
+	for i := range seeds {
+		s := &seeds[i]
+		if seen[s.Address] {
+			return nil, fmt.Errorf("seed %s given twice", s.Address)
+		}
+		seen[s.Address] = true
+		if b.HasUntil && s.FromBlock > b.Until {
+			return nil, fmt.Errorf("seed %s: block %d is after the trace's last block %d", s.Address, s.FromBlock, b.Until)
+		}
+		heap.Push(&t.queue, &entry{at: pos{s.FromBlock, 0, 0}, seed: s})
+	}
+	for t.queue.Len() > 0 {
+		if err := t.step(heap.Pop(&t.queue).(*entry)); err != nil {
+			return nil, err
+		}
+	}
+	t.frontier()
+	return t.t.result(), nil
+}
+
+// pos is a transfer's place in chain order.
+type pos struct {
+	block uint64
+	txi   uint32
+	seq   uint32
+}
+
+func (p pos) cmp(q pos) int {
+	return cmp.Or(cmp.Compare(p.block, q.block), cmp.Compare(p.txi, q.txi), cmp.Compare(p.seq, q.seq))
+}
+
+func rowPos(r *store.Row) pos { return pos{r.Block, r.TxIndex, r.Seq} }
+
+// tracked is one tainted address: its holdings and its transfer stream
+// from the first position it covers (start) on.
+type tracked struct {
+	addr    chain.Address
+	hop     int
+	start   pos
+	seedAll bool // an Amount-less seed: receipts from unfollowed addresses are tainted
+	h       *Holdings
+	next    func() (store.Row, error, bool)
+	stop    func()
+}
+
+// entry is a seed waiting for its block, or a tracked address's next
+// transfer.
+type entry struct {
+	at   pos
+	seed *AccountSeed
+	tr   *tracked
+	row  store.Row
+}
+
+type entryQueue []*entry
+
+func (q entryQueue) Len() int { return len(q) }
+func (q entryQueue) Less(i, j int) bool {
+	a, b := q[i], q[j]
+	if c := a.at.cmp(b.at); c != 0 {
+		return c < 0
+	}
+	if (a.seed != nil) != (b.seed != nil) {
+		return a.seed != nil // a seed starts before the first transfer of its block
+	}
+	return a.addr().Raw < b.addr().Raw
+}
+func (q entryQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
+func (q *entryQueue) Push(x any)   { *q = append(*q, x.(*entry)) }
+func (q *entryQueue) Pop() any {
+	old := *q
+	x := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return x
+}
+
+func (e *entry) addr() chain.Address {
+	if e.seed != nil {
+		return e.seed.Address
+	}
+	return e.tr.addr
+}
+
+type accountTracer struct {
+	src     AccountSource
+	c       chain.Chain
+	m       Model
+	b       Bounds
+	t       *tally
+	tracked map[chain.Address]*tracked
+	queue   entryQueue
+}
+
+func (t *accountTracer) close() {
+	for _, tr := range t.tracked {
+		tr.stop()
+	}
+}
+
+func (t *accountTracer) step(e *entry) error {
+	if e.seed != nil {
+		if err := t.activate(e.seed); err != nil {
+			return fmt.Errorf("seed %s: %w", e.seed.Address, err)
+		}
+		return nil
+	}
+	if err := t.transfer(e.tr, &e.row); err != nil {
+		return fmt.Errorf("trace %s at %s: %w", t.c, e.tr.addr, err)
+	}
+	row, err, ok := e.tr.next()
+	if ok && err == nil {
+		heap.Push(&t.queue, &entry{at: rowPos(&row), tr: e.tr, row: row})
+	}
+	return err
+}
+
+// track starts following addr at hop h from position start on. Its
+// transfers before start are its clean opening balance, except skip, the
+// transfer that tainted it, which the caller applies with its taint.
+func (t *accountTracer) track(addr chain.Address, h int, start pos, skip *pos) (*tracked, error) {
+	hd, err := NewHoldings(addr, t.m)
+	if err != nil {
+		return nil, err
+	}
+	q := store.Query{Chain: t.c, Address: &addr, ToBlock: t.b.Until, HasToBlock: t.b.HasUntil}
+	next, stop := iter.Pull2(t.src.Transfers(q))
+	tr := &tracked{addr: addr, hop: h, start: start, h: hd, next: next, stop: stop}
+	t.tracked[addr] = tr
+	t.t.reach(addr, h)
+	for {
+		row, err, ok := next()
+		if !ok || err != nil {
+			return tr, err
+		}
+		p := rowPos(&row)
+		if p.cmp(start) >= 0 {
+			heap.Push(&t.queue, &entry{at: p, tr: tr, row: row})
+			return tr, nil
+		}
+		if (skip != nil && p == *skip) || row.TokenID != nil {
+			continue
+		}
+		if _, err := t.apply(tr, &row, nil); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// activate starts a seed at its block: it follows the address, and taints
+// the seed's Amount of what it holds, on top of any taint the trace
+// brought there earlier (the larger of the two counts).
+func (t *accountTracer) activate(s *AccountSeed) error {
+	tr := t.tracked[s.Address]
+	if tr == nil {
+		var err error
+		if tr, err = t.track(s.Address, 0, pos{s.FromBlock, 0, 0}, nil); err != nil {
+			return err
+		}
+	}
+	tr.hop = 0
+	if s.Amount == nil {
+		tr.seedAll = true
+		return nil
+	}
+	acct := tr.h.Account(s.Asset)
+	bal, _ := acct.Balance()
+	if bal.Lt(s.Amount) {
+		return fmt.Errorf("holds %s of %v at the start of block %d, less than the seeded %s", bal.Dec(), s.Asset, s.FromBlock, s.Amount.Dec())
+	}
+	// Sending the whole balance gives all its taint under every model;
+	// receiving it back as one lot makes its tainted units come first.
+	was, err := acct.Send(&bal)
+	if err != nil {
+		return err
+	}
+	now := was
+	if s.Amount.Gt(&now) {
+		now = *s.Amount
+	}
+	if err := acct.Receive(&bal, &now); err != nil {
+		return err
+	}
+	addTo(t.t.seeded, s.Asset, new(uint256.Int).Sub(&now, &was))
+	return nil
+}
+
+// apply feeds one of tr's transfers to its holdings. A send above the
+// balance means the store lacks part of the address's history (ingest
+// started after its first funds): the gap is credited as clean first.
+func (t *accountTracer) apply(tr *tracked, row *store.Row, taint *uint256.Int) (uint256.Int, error) {
+	if row.From == tr.addr {
+		acct := tr.h.Account(row.Asset)
+		if bal, _ := acct.Balance(); bal.Lt(&row.Amount) {
+			if err := acct.Receive(new(uint256.Int).Sub(&row.Amount, &bal), new(uint256.Int)); err != nil {
+				return uint256.Int{}, err
+			}
+		}
+	}
+	return tr.h.Apply(&row.Transfer, taint)
+}
+
+// transfer handles one transfer in tr's stream. A transfer between two
+// followed addresses is the sender's to handle, so it is applied once.
+func (t *accountTracer) transfer(tr *tracked, row *store.Row) error {
+	if row.TokenID != nil {
+		return nil
+	}
+	if row.From != tr.addr {
+		if t.tracked[row.From] != nil {
+			return nil
+		}
+		var taint uint256.Int
+		if tr.seedAll {
+			taint = row.Amount
+			addTo(t.t.seeded, row.Asset, &taint)
+		}
+		_, err := t.apply(tr, row, &taint)
+		return err
+	}
+	sent, err := t.apply(tr, row, nil)
+	if err != nil || row.To == tr.addr {
+		return err
+	}
+	return t.send(tr, row, &sent)
+}
+
+// send passes the taint of a transfer from s on: to a fee or burn, to an
+// address already followed, or to a newly tainted one, unless a bound
+// stops it there.
+func (t *accountTracer) send(s *tracked, row *store.Row, sent *uint256.Int) error {
+	hop, p := s.hop+1, rowPos(row)
+	sink := row.Kind == chain.KindFee || row.Kind == chain.KindBurn || row.To.None()
+	r := t.tracked[row.To]
+	if r != nil {
+		var carried uint256.Int // a sink's taint is absorbed: the followed recipient gets it clean
+		if !sink {
+			carried = *sent
+		}
+		if _, err := t.apply(r, row, &carried); err != nil {
+			return err
+		}
+	}
+	if sent.IsZero() {
+		return nil
+	}
+	f := Flow{From: s.addr, To: row.To, Asset: row.Asset, Kind: row.Kind, Amount: *sent, Block: p.block, TxIndex: p.txi, Tx: row.TxHash, Seq: p.seq, Hop: hop}
+	switch {
+	case sink:
+		if f.Kind != chain.KindFee {
+			f.Kind = chain.KindBurn
+		}
+		t.t.sink(f.Kind, row.Asset, sent)
+	case r != nil:
+	case t.b.MaxHops > 0 && hop > t.b.MaxHops:
+		t.t.hold(row.To, row.Asset, sent, StopHops, hop)
+	case sent.Lt(&t.b.MinAmount):
+		t.t.reach(row.To, hop)
+		t.t.hold(row.To, row.Asset, sent, StopMinAmount, hop)
+	default:
+		r, err := t.track(row.To, hop, pos{p.block, p.txi, p.seq + 1}, &p)
+		if err != nil {
+			return err
+		}
+		if _, err := t.apply(r, row, sent); err != nil {
+			return err
+		}
+	}
+	t.t.res.Flows = append(t.t.res.Flows, f)
+	return nil
+}
+
+// frontier records the taint every followed address still holds.
+func (t *accountTracer) frontier() {
+	for _, tr := range t.tracked {
+		for asset, acct := range tr.h.byAsset {
+			_, taint := acct.Balance()
+			t.t.hold(tr.addr, asset, &taint, 0, tr.hop)
+		}
+	}
+}
