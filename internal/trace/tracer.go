@@ -68,7 +68,7 @@ type Holding struct {
 	Address chain.Address
 	Asset   chain.Asset
 	Amount  uint256.Int
-	Hop     int // the hop at which the address was first tainted (or reached by the bound)
+	Hop     int // the fewest hops taint took to reach the address (or the bound that stopped it)
 	Stop    Stop
 }
 
@@ -88,7 +88,7 @@ type Result struct {
 	Stopped  []Holding     // taint a bound kept from being followed, per address, asset and bound
 	Fees     []AssetAmount // taint paid as fees
 	Burns    []AssetAmount // taint sent to no address (OP_RETURN, burns)
-	Reach    []int         // Reach[h]: addresses first tainted at hop h (seeds at 0)
+	Reach    []int         // Reach[h]: tainted addresses whose fewest hops from a seed is h (seeds at 0)
 }
 
 // tally collects a Result's per-key totals while a trace runs.
@@ -122,21 +122,18 @@ func addTo(m map[chain.Asset]*uint256.Int, a chain.Asset, v *uint256.Int) {
 	m[a].Add(m[a], v)
 }
 
-// reach records addr as tainted at hop h, counting it once, at its first hop.
+// reach records addr as tainted at hop h. An address keeps the lowest hop
+// at which taint reached it: its later sends are counted from there.
 func (t *tally) reach(addr chain.Address, h int) {
-	if _, ok := t.hopOf[addr]; ok {
+	if first, ok := t.hopOf[addr]; ok && first <= h {
 		return
 	}
 	t.hopOf[addr] = h
-	for len(t.res.Reach) <= h {
-		t.res.Reach = append(t.res.Reach, 0)
-	}
-	t.res.Reach[h]++
 }
 
 // hold adds taint at an address: to the frontier when stop is zero, to
-// Stopped otherwise. hop is the address's hop unless it was tainted
-// earlier (a bound may stop taint at an address the trace never followed).
+// Stopped otherwise. hop is the address's hop unless taint reached it in
+// fewer (a bound may stop taint at an address the trace never followed).
 func (t *tally) hold(addr chain.Address, asset chain.Asset, v *uint256.Int, stop Stop, hop int) {
 	if v.IsZero() {
 		return
@@ -148,9 +145,6 @@ func (t *tally) hold(addr chain.Address, asset chain.Asset, v *uint256.Int, stop
 	k := holdingKey{addr, asset, stop}
 	h := m[k]
 	if h == nil {
-		if first, ok := t.hopOf[addr]; ok {
-			hop = first
-		}
 		h = &Holding{Address: addr, Asset: asset, Hop: hop, Stop: stop}
 		m[k] = h
 	}
@@ -171,7 +165,20 @@ func (t *tally) sink(kind chain.Kind, asset chain.Asset, v *uint256.Int) {
 func (t *tally) result() *Result {
 	r := &t.res
 	r.Seeded, r.Fees, r.Burns = amounts(t.seeded), amounts(t.fees), amounts(t.burns)
+	for _, m := range []map[holdingKey]*Holding{t.frontier, t.stopped} {
+		for k, h := range m {
+			if hop, ok := t.hopOf[k.addr]; ok {
+				h.Hop = min(h.Hop, hop)
+			}
+		}
+	}
 	r.Frontier, r.Stopped = holdings(t.frontier), holdings(t.stopped)
+	for _, h := range t.hopOf {
+		for len(r.Reach) <= h {
+			r.Reach = append(r.Reach, 0)
+		}
+		r.Reach[h]++
+	}
 	return r
 }
 

@@ -19,8 +19,8 @@ type AccountSource interface {
 
 // AccountSeed is where an account-chain trace starts: an address, tainted
 // from the start of block FromBlock on. With Amount nil, everything it
-// receives from then on from addresses the trace does not follow is
-// tainted, in every asset. With Amount set, that much of what it holds of
+// receives from then on is tainted in full, in every asset, whoever sends
+// it (so the seeds do not depend on the model). With Amount set, that much of what it holds of
 // Asset at the start of FromBlock is tainted (tainted units first, as
 // within one incoming transfer under FIFO), and what it receives later is
 // clean unless the trace brings taint.
@@ -85,7 +85,7 @@ type tracked struct {
 	addr    chain.Address
 	hop     int
 	start   pos
-	seedAll bool // an Amount-less seed: receipts from unfollowed addresses are tainted
+	seedAll bool // an Amount-less seed: every receipt is tainted in full
 	h       *Holdings
 	next    func() (store.Row, error, bool)
 	stop    func()
@@ -284,6 +284,10 @@ func (t *accountTracer) send(s *tracked, row *store.Row, sent *uint256.Int) erro
 		if !sink {
 			carried = *sent
 		}
+		if r.seedAll { // a seed taints all it receives; the seed adds what the model did not bring
+			addTo(t.t.seeded, row.Asset, new(uint256.Int).Sub(&row.Amount, &carried))
+			carried = row.Amount
+		}
 		if _, err := t.apply(r, row, &carried); err != nil {
 			return err
 		}
@@ -299,6 +303,8 @@ func (t *accountTracer) send(s *tracked, row *store.Row, sent *uint256.Int) erro
 		}
 		t.t.sink(f.Kind, row.Asset, sent)
 	case r != nil:
+		r.hop = min(r.hop, hop)
+		t.t.reach(r.addr, hop)
 	case t.b.MaxHops > 0 && hop > t.b.MaxHops:
 		t.t.hold(row.To, row.Asset, sent, StopHops, hop)
 	case sent.Lt(&t.b.MinAmount):

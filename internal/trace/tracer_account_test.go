@@ -2,6 +2,7 @@ package trace
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -124,4 +125,173 @@ func TestTraceAccountSplitCycle(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTraceAccountSeedAll: seeding the thief from block 1 without an
+// amount taints all it receives: the faucet's 101 and, later, C's 30 (which
+// FIFO alone would have found clean), of which it returns 5 to C. The
+// zero-value transfer to E taints nothing.
+func TestTraceAccountSeedAll(t *testing.T) {
+	c := splitCycle(t)
+	r, err := TraceAccount(c.s, chain.Ethereum, FIFO, Bounds{}, []AccountSeed{{Address: thief, FromBlock: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := summary(r.Frontier) + total(r.Seeded); got != "[a1=25 a2=40 a3=25 a4=30 a5=10][131]" {
+		t.Fatalf("frontier and seeded %s", got)
+	}
+	if i := slices.IndexFunc(r.Flows, func(f Flow) bool { return f.To == acctE }); i >= 0 {
+		t.Fatalf("zero-value transfer made a flow: %+v", r.Flows[i])
+	}
+	// Flows: A, fee, B, C, D, then the 5 back to C.
+	if len(r.Flows) != 6 || r.Flows[4].To != acctD || r.Flows[4].Hop != 2 || r.Flows[1].Kind != chain.KindFee || r.Flows[5].Hop != 1 {
+		t.Fatalf("flows %+v", r.Flows)
+	}
+	checkConserved(t, r)
+}
+
+// TestTraceAccountPingPong: A and B send the same 10 back and forth six
+// times; each transfer is applied once (by the sender), the trace ends,
+// and the taint ends back at A.
+func TestTraceAccountPingPong(t *testing.T) {
+	c := newEthChain(t)
+	c.block(xfer{from: faucet, to: acctA, amount: 10})
+	for i := range 6 {
+		from, to := acctA, acctB
+		if i%2 == 1 {
+			from, to = to, from
+		}
+		c.block(xfer{from: from, to: to, amount: 10})
+	}
+	for _, m := range []Model{FIFO, Haircut, Poison} {
+		r, err := TraceAccount(c.s, chain.Ethereum, m, Bounds{}, []AccountSeed{{Address: acctA, FromBlock: 1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := summary(r.Frontier); got != "[a4=10]" || len(r.Flows) != 6 || !slices.Equal(r.Reach, []int{1, 1}) {
+			t.Fatalf("%s: frontier %s, %d flows, reach %v", m, got, len(r.Flows), r.Reach)
+		}
+	}
+}
+
+func TestTraceAccountBadSeeds(t *testing.T) {
+	c := splitCycle(t)
+	for _, tc := range []struct {
+		seeds []AccountSeed
+		m     Model
+		b     Bounds
+	}{
+		{seeds: []AccountSeed{{Address: thief, FromBlock: 2, Amount: uint256.NewInt(102)}}, m: FIFO},
+		{seeds: []AccountSeed{{Address: thief, FromBlock: 1}, {Address: thief, FromBlock: 2}}, m: FIFO},
+		{seeds: []AccountSeed{{Address: thief, FromBlock: 4}}, m: FIFO, b: Bounds{Until: 3, HasUntil: true}},
+		{seeds: []AccountSeed{{Address: thief, FromBlock: 1}}, m: TIHO},
+	} {
+		if _, err := TraceAccount(c.s, chain.Ethereum, tc.m, tc.b, tc.seeds); err == nil {
+			t.Errorf("seeds %+v under %s with %+v: no error", tc.seeds, tc.m, tc.b)
+		}
+	}
+}
+
+// TestTraceAccountConservesOnRandomGraphs: random small account chains
+// (fixed seeds) in two assets, with fees, burns, zero-value and self
+// transfers and cycles; random seeds and bounds. FIFO and haircut
+// conserve taint per asset exactly, and every transfer they taint, poison
+// taints too.
+func TestTraceAccountConservesOnRandomGraphs(t *testing.T) {
+	flows := 0
+	for g := range 20 {
+		rng := rand.New(rand.NewPCG(uint64(g), 21))
+		c, held := randomEthChain(t, rng)
+		var seeds []AccountSeed
+		for _, k := range rng.Perm(6)[:1+rng.IntN(2)] {
+			s := AccountSeed{Address: eth(byte(k + 1)), FromBlock: uint64(2 + rng.IntN(3))}
+			if bal := held[s.FromBlock-2][k]; rng.IntN(2) == 0 && bal > 0 {
+				s.Amount = uint256.NewInt(rng.Uint64N(bal + 1))
+			}
+			seeds = append(seeds, s)
+		}
+		b := Bounds{MaxHops: rng.IntN(4), MinAmount: *uint256.NewInt(uint64(rng.IntN(2) * 20))}
+		if rng.IntN(2) == 0 {
+			b.Until, b.HasUntil = uint64(3+rng.IntN(6)), true
+		}
+		poison, err := TraceAccount(c.s, chain.Ethereum, Poison, b, seeds)
+		if err != nil {
+			t.Fatalf("graph %d poison: %v", g, err)
+		}
+		for _, m := range []Model{FIFO, Haircut} {
+			r, err := TraceAccount(c.s, chain.Ethereum, m, b, seeds)
+			if err != nil {
+				t.Fatalf("graph %d %s: %v", g, m, err)
+			}
+			checkConserved(t, r)
+			flows += len(r.Flows)
+			for _, f := range r.Flows {
+				if !slices.ContainsFunc(poison.Flows, func(p Flow) bool { return p.Tx == f.Tx && p.Seq == f.Seq }) {
+					t.Fatalf("graph %d: %s taints %s/%d, poison does not", g, m, f.Tx, f.Seq)
+				}
+			}
+		}
+	}
+	if flows < 100 {
+		t.Errorf("only %d flows over all graphs: the graphs exercise little", flows)
+	}
+}
+
+// randomEthChain builds 10 blocks over addresses 1-6 in ETH and one token:
+// the faucet funds them in block 1, then each block has 2 to 7
+// transactions sending up to the sender's balance (sometimes all of it, 0,
+// to itself, or to no address as a burn), some paying a fee to the miner.
+// It returns, per block, the native balances at its end (index 0: block 1).
+func randomEthChain(t *testing.T, rng *rand.Rand) (*ethChain, [][6]uint64) {
+	c := newEthChain(t)
+	token := chain.Asset{Kind: chain.ERC20, Contract: eth(0xaa)}
+	bal := map[chain.Asset]*[6]uint64{chain.NativeAsset: {}, token: {}}
+	var fund []xfer
+	for k := range 6 {
+		for i, a := range []chain.Asset{chain.NativeAsset, token} {
+			v := 50 + rng.Uint64N(200)
+			fund = append(fund, xfer{tx: 2*k + i, from: faucet, to: eth(byte(k + 1)), amount: v, asset: a})
+			bal[a][k] += v
+		}
+	}
+	c.block(fund...)
+	held := [][6]uint64{*bal[chain.NativeAsset]}
+	for range 9 {
+		var xs []xfer
+		for tx := range 2 + rng.IntN(6) {
+			xs = append(xs, randomXfer(rng, tx, bal, token)...)
+		}
+		c.block(xs...)
+		held = append(held, *bal[chain.NativeAsset])
+	}
+	return c, held
+}
+
+func randomXfer(rng *rand.Rand, tx int, bal map[chain.Asset]*[6]uint64, token chain.Asset) []xfer {
+	asset := chain.NativeAsset
+	if rng.IntN(3) == 0 {
+		asset = token
+	}
+	from, to := rng.IntN(6), rng.IntN(6)
+	b := bal[asset]
+	amount := rng.Uint64N(b[from] + 1)
+	if rng.IntN(4) == 0 {
+		amount = b[from]
+	}
+	x := xfer{tx: tx, from: eth(byte(from + 1)), to: eth(byte(to + 1)), amount: amount, asset: asset}
+	b[from] -= amount
+	switch rng.IntN(8) {
+	case 0:
+		x.to = chain.Address{}
+		x.kind = chain.KindBurn
+	default:
+		b[to] += amount
+	}
+	xs := []xfer{x}
+	if n := &bal[chain.NativeAsset][from]; *n > 0 && rng.IntN(3) == 0 {
+		fee := rng.Uint64N(*n/4 + 1)
+		*n -= fee
+		xs = append(xs, xfer{tx: tx, from: eth(byte(from + 1)), to: miner, amount: fee, kind: chain.KindFee})
+	}
+	return xs
 }
