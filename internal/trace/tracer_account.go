@@ -86,6 +86,7 @@ type tracked struct {
 	hop     int
 	start   pos
 	seedAll bool // an Amount-less seed: every receipt is tainted in full
+	any     bool // the store holds any transfer of the address
 	h       *Holdings
 	next    func() (store.Row, error, bool)
 	stop    func()
@@ -180,6 +181,7 @@ func (t *accountTracer) track(addr chain.Address, h int, start pos, skip *pos) (
 		if !ok || err != nil {
 			return tr, err
 		}
+		tr.any = true
 		p := rowPos(&row)
 		if p.cmp(start) >= 0 {
 			heap.Push(&t.queue, &entry{at: p, tr: tr, row: row})
@@ -204,6 +206,9 @@ func (t *accountTracer) activate(s *AccountSeed) error {
 		if tr, err = t.track(s.Address, 0, pos{s.FromBlock, 0, 0}, nil); err != nil {
 			return err
 		}
+	}
+	if !tr.any {
+		return fmt.Errorf("the store holds no %s transfers of this address up to the trace's last block", t.c)
 	}
 	tr.hop = 0
 	if s.Amount == nil {

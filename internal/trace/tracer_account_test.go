@@ -185,6 +185,7 @@ func TestTraceAccountBadSeeds(t *testing.T) {
 		{seeds: []AccountSeed{{Address: thief, FromBlock: 1}, {Address: thief, FromBlock: 2}}, m: FIFO},
 		{seeds: []AccountSeed{{Address: thief, FromBlock: 4}}, m: FIFO, b: Bounds{Until: 3, HasUntil: true}},
 		{seeds: []AccountSeed{{Address: thief, FromBlock: 1}}, m: TIHO},
+		{seeds: []AccountSeed{{Address: eth(0x77), FromBlock: 1}}, m: FIFO}, // never seen
 	} {
 		if _, err := TraceAccount(c.s, chain.Ethereum, tc.m, tc.b, tc.seeds); err == nil {
 			t.Errorf("seeds %+v under %s with %+v: no error", tc.seeds, tc.m, tc.b)

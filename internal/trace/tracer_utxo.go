@@ -193,8 +193,10 @@ func (t *utxoTracer) process(p *pendingTx) error {
 			}
 		}
 	}
-	if first < 0 || len(p.inputs) > len(tx.Inputs) {
-		return fmt.Errorf("tainted inputs %v do not match its %d inputs: %w", p.inputs, len(tx.Inputs), store.ErrCorrupt)
+	for k := range p.inputs { // a taint left out here would vanish from the result
+		if int(k) >= len(tx.Inputs) {
+			return fmt.Errorf("the output index names input %d of %d as a spender: %w", k, len(tx.Inputs), store.ErrCorrupt)
+		}
 	}
 	outs := make([]int64, len(tx.Outputs))
 	for j, o := range tx.Outputs {
