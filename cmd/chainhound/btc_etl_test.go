@@ -13,11 +13,7 @@ import (
 // 50,001-50,002.
 func etlCase(t *testing.T, name string) string {
 	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "data", "bitcoin-etl-tests", "tests", "resources", "test_export_blocks_job", "bitcoin", name)
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("%s absent: bitcoin-etl test skipped", dir)
-	}
-	return dir
+	return sharedPath(t, "bitcoin-etl-tests/tests/resources/test_export_blocks_job/bitcoin/"+name)
 }
 
 // TestBitcoinETLJSON loads bitcoin-etl exports with --etl-json: from an

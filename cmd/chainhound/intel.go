@@ -172,7 +172,7 @@ func lookupOne(e *env, st *intel.Store, q string, history bool) (lookupOut, erro
 	if err != nil {
 		return out, err
 	}
-	actors := map[string]intel.Actor{}
+	c := lookupCache{actors: map[string]intel.Actor{}, imports: map[string]string{}}
 	for _, sub := range subjects {
 		tags, err := st.Tags(sub, true)
 		if err != nil {
@@ -191,7 +191,7 @@ func lookupOne(e *env, st *intel.Store, q string, history bool) (lookupOut, erro
 			if !listed && !history {
 				continue
 			}
-			to, err := tagJSON(st, t, actors)
+			to, err := tagJSON(st, t, &c)
 			if err != nil {
 				return out, err
 			}
@@ -201,7 +201,14 @@ func lookupOne(e *env, st *intel.Store, q string, history bool) (lookupOut, erro
 	return out, nil
 }
 
-func tagJSON(st *intel.Store, t intel.Tag, actors map[string]intel.Actor) (tagOut, error) {
+// lookupCache keeps the actors and import files a lookup has read, since
+// many tags name the same ones.
+type lookupCache struct {
+	actors  map[string]intel.Actor
+	imports map[string]string // origin -> file of its last import
+}
+
+func tagJSON(st *intel.Store, t intel.Tag, c *lookupCache) (tagOut, error) {
 	o := tagOut{Subject: string(t.Subject), Status: "listed", Label: t.Label, Category: t.Category, Concepts: t.Concepts,
 		Actor: t.Actor, Confidence: string(t.Confidence), Source: t.Source, SourceDate: dateOrEmpty(t.SourceDate),
 		ValidFrom: dateOrEmpty(t.ValidFrom), ValidTo: dateOrEmpty(t.ValidTo), Origin: t.Origin, Fields: t.Fields}
@@ -209,24 +216,29 @@ func tagJSON(st *intel.Store, t intel.Tag, actors map[string]intel.Actor) (tagOu
 		o.Status = "delisted"
 	}
 	if t.Actor != "" {
-		a, ok := actors[t.Actor]
+		a, ok := c.actors[t.Actor]
 		if !ok {
 			var err error
 			if a, _, err = st.Actor(t.Actor); err != nil {
 				return o, err
 			}
-			actors[t.Actor] = a
+			c.actors[t.Actor] = a
 		}
 		o.ActorName = a.Label
 		if a.Sanctions != nil {
 			o.Programs = a.Sanctions.Programs
 		}
 	}
-	if rec, ok, err := st.LastImport(t.Origin); err != nil {
-		return o, err
-	} else if ok {
-		o.ImportFile = rec.File
+	file, ok := c.imports[t.Origin]
+	if !ok {
+		rec, _, err := st.LastImport(t.Origin)
+		if err != nil {
+			return o, err
+		}
+		file = rec.File
+		c.imports[t.Origin] = file
 	}
+	o.ImportFile = file
 	return o, nil
 }
 
@@ -286,13 +298,15 @@ func intelActorCommand() command {
 		if !ok {
 			return fmt.Errorf("actor %q is not in the intelligence store at %s", pos[0], st.Dir())
 		}
-		ix, err := intel.Load(st)
+		var subjects []string
+		err = st.EachTag(func(t intel.Tag) error {
+			if t.Listed(time.Time{}) && slices.Contains(t.Actors(), a.ID) {
+				subjects = append(subjects, string(t.Subject))
+			}
+			return nil
+		})
 		if err != nil {
 			return err
-		}
-		var subjects []string
-		for _, t := range ix.ByActor(a.ID) {
-			subjects = append(subjects, string(t.Subject))
 		}
 		sort.Strings(subjects)
 		if *output == "json" {
@@ -426,13 +440,8 @@ func intelExportTagpackCommand() command {
 			return err
 		}
 		defer st.Close()
-		var tags []intel.Tag
-		if err := st.EachTag(func(t intel.Tag) error {
-			if t.Origin == *source {
-				tags = append(tags, t)
-			}
-			return nil
-		}); err != nil {
+		tags, err := st.SourceTags(*source)
+		if err != nil {
 			return err
 		}
 		if len(tags) == 0 {

@@ -72,9 +72,7 @@ func (ix *Index) Add(t *Tag) {
 		}
 	}
 	ix.subjects[t.Subject] = append(ix.subjects[t.Subject], id)
-	// A list may name one address for several parties: the tag holds the
-	// first, Fields["actors"] all of them.
-	for _, a := range splitList(joinDistinct(t.Actor, t.Fields["actors"])) {
+	for _, a := range t.Actors() {
 		ix.byActor[a] = append(ix.byActor[a], id)
 	}
 }

@@ -55,6 +55,11 @@ func (t *Tag) Listed(at time.Time) bool {
 	return (t.ValidFrom.IsZero() || !at.Before(t.ValidFrom)) && (t.ValidTo.IsZero() || at.Before(t.ValidTo))
 }
 
+// Actors returns every actor the tag names: a list may name one address
+// for several parties, and the tag then holds the first in Actor and all
+// of them in Fields["actors"].
+func (t *Tag) Actors() []string { return splitList(joinDistinct(t.Actor, t.Fields["actors"])) }
+
 // Actor is a real-world party tags point at: an exchange, a mixer, a
 // sanctioned group.
 type Actor struct {

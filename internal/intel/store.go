@@ -207,6 +207,29 @@ func (s *Store) EachTag(fn func(Tag) error) error {
 	})
 }
 
+// SourceTags returns every tag a source holds (with history), through the
+// source index rather than a scan of all tags.
+func (s *Store) SourceTags(source string) ([]Tag, error) {
+	var out []Tag
+	err := s.scan(s.db, sourcePrefix(source), func(k, _ []byte) error {
+		src, subject, label, from, ok := splitSourceKey(k)
+		if !ok {
+			return fmt.Errorf("source index key %q: malformed", k)
+		}
+		v, found, err := s.get(s.db, tagKey(subject, src, label, from))
+		if err != nil || !found {
+			return fmt.Errorf("tag of %s under %s: missing (%v)", subject, src, err)
+		}
+		var t Tag
+		if err := json.Unmarshal(v, &t); err != nil {
+			return fmt.Errorf("tag of %s: %w", subject, err)
+		}
+		out = append(out, t)
+		return nil
+	})
+	return out, err
+}
+
 // EachActor calls fn for every stored actor, in id order.
 func (s *Store) EachActor(fn func(Actor) error) error {
 	return s.scan(s.db, []byte{pActor}, func(k, v []byte) error {
