@@ -22,6 +22,9 @@ type Bounds struct {
 	// MinAmount: taint below it is not followed further, but is counted
 	// in Result.Stopped.
 	MinAmount uint256.Int
+	// Exits, when set, records taint reaching attributed services and
+	// stops it there as its policy says.
+	Exits *Exits
 }
 
 // Stop says why taint at a holding was not followed further.
@@ -89,6 +92,7 @@ type Result struct {
 	Fees     []AssetAmount // taint paid as fees
 	Burns    []AssetAmount // taint sent to no address (OP_RETURN, burns)
 	Reach    []int         // Reach[h]: tainted addresses whose fewest hops from a seed is h (seeds at 0)
+	Exits    []Exit        // taint reaching attributed services, per address and asset
 }
 
 // tally collects a Result's per-key totals while a trace runs.
@@ -100,6 +104,7 @@ type tally struct {
 	frontier map[holdingKey]*Holding
 	stopped  map[holdingKey]*Holding
 	hopOf    map[chain.Address]int // first hop at which each address was tainted
+	exits    map[exitKey]*Exit
 }
 
 type holdingKey struct {
@@ -173,6 +178,7 @@ func (t *tally) result() *Result {
 		}
 	}
 	r.Frontier, r.Stopped = holdings(t.frontier), holdings(t.stopped)
+	r.Exits = exitList(t.exits)
 	for _, h := range t.hopOf {
 		for len(r.Reach) <= h {
 			r.Reach = append(r.Reach, 0)

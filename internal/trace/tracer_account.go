@@ -87,6 +87,7 @@ type tracked struct {
 	start   pos
 	seedAll bool // an Amount-less seed: every receipt is tainted in full
 	any     bool // the store holds any transfer of the address
+	exit    *Exit // set at a service the trace stops at: its sends are not followed
 	h       *Holdings
 	next    func() (store.Row, error, bool)
 	stop    func()
@@ -239,12 +240,18 @@ func (t *accountTracer) activate(s *AccountSeed) error {
 
 // apply feeds one of tr's transfers to its holdings. A send above the
 // balance means the store lacks part of the address's history (ingest
-// started after its first funds): the gap is credited as clean first.
+// started after its first funds, or an edge list starts at the address):
+// the gap is credited first, clean, or tainted at an Amount-less seed.
 func (t *accountTracer) apply(tr *tracked, row *store.Row, taint *uint256.Int) (uint256.Int, error) {
 	if row.From == tr.addr {
 		acct := tr.h.Account(row.Asset)
 		if bal, _ := acct.Balance(); bal.Lt(&row.Amount) {
-			if err := acct.Receive(new(uint256.Int).Sub(&row.Amount, &bal), new(uint256.Int)); err != nil {
+			gap, taint := new(uint256.Int).Sub(&row.Amount, &bal), new(uint256.Int)
+			if tr.seedAll { // an Amount-less seed taints all it has, whatever the store lacks
+				taint.Set(gap)
+				addTo(t.t.seeded, row.Asset, gap)
+			}
+			if err := acct.Receive(gap, taint); err != nil {
 				return uint256.Int{}, err
 			}
 		}
@@ -272,6 +279,12 @@ func (t *accountTracer) transfer(tr *tracked, row *store.Row) error {
 	}
 	sent, err := t.apply(tr, row, nil)
 	if err != nil || row.To == tr.addr {
+		return err
+	}
+	if tr.exit != nil { // taint stops at the service: what it pays out is clean
+		if r := t.tracked[row.To]; r != nil {
+			_, err = t.apply(r, row, new(uint256.Int))
+		}
 		return err
 	}
 	return t.send(tr, row, &sent)
@@ -310,6 +323,9 @@ func (t *accountTracer) send(s *tracked, row *store.Row, sent *uint256.Int) erro
 	case r != nil:
 		r.hop = min(r.hop, hop)
 		t.t.reach(r.addr, hop)
+		if svc, ok, stop := t.b.Exits.service(r.addr); ok {
+			t.t.exit(svc, stop, &f, t.b.Exits)
+		}
 	case t.b.MaxHops > 0 && hop > t.b.MaxHops:
 		t.t.hold(row.To, row.Asset, sent, StopHops, hop)
 	case sent.Lt(&t.b.MinAmount):
@@ -323,17 +339,29 @@ func (t *accountTracer) send(s *tracked, row *store.Row, sent *uint256.Int) erro
 		if _, err := t.apply(r, row, sent); err != nil {
 			return err
 		}
+		if svc, ok, stop := t.b.Exits.service(r.addr); ok {
+			e := t.t.exit(svc, stop, &f, t.b.Exits)
+			if stop {
+				r.exit = e
+			}
+		}
 	}
 	t.t.res.Flows = append(t.t.res.Flows, f)
 	return nil
 }
 
-// frontier records the taint every followed address still holds.
+// frontier records the taint every followed address still holds, and
+// what is left at each exit.
 func (t *accountTracer) frontier() {
 	for _, tr := range t.tracked {
 		for asset, acct := range tr.h.byAsset {
 			_, taint := acct.Balance()
-			t.t.hold(tr.addr, asset, &taint, 0, tr.hop)
+			if e := t.t.exits[exitKey{tr.addr, asset}]; e != nil {
+				e.Remaining = taint
+			}
+			if tr.exit == nil {
+				t.t.hold(tr.addr, asset, &taint, 0, tr.hop)
+			}
 		}
 	}
 }

@@ -233,6 +233,9 @@ func (t *utxoTracer) emit(tx *chain.Tx, pos txPos, from chain.Address, hop int) 
 			if !ok {
 				return fmt.Errorf("output %d of %s is not in the output index: %w", j, tx.Hash, store.ErrCorrupt)
 			}
+			if t.exit(sp, &f, hop) {
+				break
+			}
 			t.follow(sp, t.reachedSeed(Outpoint{tx.Hash, uint32(j)}, taint), hop)
 		}
 		t.t.res.Flows = append(t.t.res.Flows, f)
@@ -253,4 +256,22 @@ func (t *utxoTracer) reachedSeed(o Outpoint, taint int64) int64 {
 	seeded := t.t.seeded[chain.NativeAsset]
 	seeded.Sub(seeded, uint256.NewInt(uint64(min(s, taint))))
 	return max(0, taint-s)
+}
+
+// exit records taint reaching an attributed service at output f, and says
+// whether the trace stops there. Taint in an output still unspent at the
+// end of the trace's range remains at the service.
+func (t *utxoTracer) exit(sp store.Spend, f *Flow, hop int) bool {
+	svc, ok, stop := t.b.Exits.service(sp.Address)
+	if !ok || (t.b.MaxHops > 0 && hop > t.b.MaxHops) {
+		return false
+	}
+	e := t.t.exit(svc, stop, f, t.b.Exits)
+	if !sp.Spent || (t.b.HasUntil && sp.Height > t.b.Until) {
+		e.Remaining.Add(&e.Remaining, &f.Amount)
+	}
+	if stop {
+		t.t.reach(sp.Address, hop)
+	}
+	return stop
 }

@@ -167,7 +167,8 @@ func TestTraceUTXOMergePeel(t *testing.T) {
 	}
 }
 
-// checkConserved: per asset, seeded == frontier + stopped + fees + burns.
+// checkConserved: per asset, seeded == frontier + stopped + fees + burns
+// + stopped exits.
 func checkConserved(t *testing.T, r *Result) {
 	t.Helper()
 	sums := map[chain.Asset]*uint256.Int{}
@@ -182,6 +183,11 @@ func checkConserved(t *testing.T, r *Result) {
 	}
 	for _, a := range slices.Concat(r.Fees, r.Burns) {
 		add(a.Asset, &a.Amount)
+	}
+	for _, e := range r.Exits {
+		if e.Stopped {
+			add(e.Asset, &e.Amount)
+		}
 	}
 	for _, s := range r.Seeded {
 		if got := sums[s.Asset]; got == nil || !got.Eq(&s.Amount) {

@@ -1,0 +1,141 @@
+package trace
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/chainhound/chainhound/internal/chain"
+	"github.com/holiman/uint256"
+)
+
+// services is a fixed attribution for tests.
+type services map[chain.Address]Service
+
+func (s services) Service(a chain.Address) (Service, bool) {
+	v, ok := s[a]
+	return v, ok
+}
+
+func exitPolicy(s services, stop bool) *Exits {
+	return &Exits{Services: s, Stop: func(string) bool { return stop }}
+}
+
+// exitSummary renders exits as "addr=amount,remaining[/stopped]".
+func exitSummary(es []Exit) string {
+	var out []string
+	for _, e := range es {
+		name := e.Address.Raw
+		if e.Address.Chain == chain.Ethereum {
+			name = fmt.Sprintf("a%d", name[19])
+		}
+		s := fmt.Sprintf("%s=%s,%s@%d/h%d", name, e.Amount.Dec(), e.Remaining.Dec(), e.Block, e.Hop)
+		if e.Stopped {
+			s += "/stopped"
+		}
+		out = append(out, s)
+	}
+	return fmt.Sprint(out)
+}
+
+// TestTraceAccountExits: in the split-and-cycle case B is an exchange.
+// Stopping there, D is never reached; B received 50 tainted and, having
+// paid 60 to D out of [50 clean, 50 tainted] (FIFO) or at half taint
+// (haircut), still holds 40 or 20 of it. Going on, D is reached as
+// without exits and the exit is recorded all the same.
+func TestTraceAccountExits(t *testing.T) {
+	c := splitCycle(t)
+	seed := []AccountSeed{{Address: thief, FromBlock: 2, Amount: uint256.NewInt(101)}}
+	ex := services{acctB: {Name: "Exchange B", Category: "exchange", CanFreeze: true}}
+	for _, tc := range []struct {
+		m              Model
+		stop           bool
+		frontier, exit string
+	}{
+		{m: FIFO, stop: true, frontier: "[a3=20 a4=30]", exit: "[a2=50,40@2/h1/stopped]"},
+		{m: Haircut, stop: true, frontier: "[a1=8 a3=12 a4=30]", exit: "[a2=50,20@2/h1/stopped]"},
+		{m: FIFO, stop: false, frontier: "[a2=40 a3=20 a4=30 a5=10]", exit: "[a2=50,40@2/h1]"},
+		{m: Poison, stop: true, frontier: "[a1=25 a3=35 a4=30]", exit: "[a2=50,40@2/h1/stopped]"},
+	} {
+		t.Run(fmt.Sprintf("%s/stop=%v", tc.m, tc.stop), func(t *testing.T) {
+			r, err := TraceAccount(c.s, chain.Ethereum, tc.m, Bounds{Exits: exitPolicy(ex, tc.stop)}, seed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := summary(r.Frontier); got != tc.frontier {
+				t.Errorf("frontier %s, want %s", got, tc.frontier)
+			}
+			if got := exitSummary(r.Exits); got != tc.exit {
+				t.Errorf("exits %s, want %s", got, tc.exit)
+			}
+			if !r.Exits[0].Freezable() || r.Exits[0].Service.Name != "Exchange B" {
+				t.Errorf("exit %+v: want the venue named and freezable", r.Exits[0])
+			}
+			if tc.m != Poison {
+				checkConserved(t, r)
+			}
+		})
+	}
+}
+
+// TestTraceUTXOExits: in the merge-and-peel case A2 is an exchange. FIFO
+// brings it 20 tainted satoshis, which it spends on: stopped there, E and
+// A3 are never reached and nothing remains; D's unspent output, also a
+// service, keeps its 10 as remaining.
+func TestTraceUTXOExits(t *testing.T) {
+	c := mergePeel(t)
+	ex := services{btc("A2"): {Name: "X", Category: "exchange"}, btc("D"): {Name: "Y", Category: "mixing_service"}}
+	x := &Exits{Services: ex, Stop: func(c string) bool { return c == "exchange" },
+		Freezable: func(chain.Asset) (string, bool) { return "", false }}
+	r, err := TraceUTXO(c.s, chain.Bitcoin, FIFO, Bounds{Exits: x}, []UTXOSeed{{Outpoint: outpt("c1", 0)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := summary(r.Frontier); got != "[B=25 D=10]" {
+		t.Errorf("frontier %s", got)
+	}
+	if got := exitSummary(r.Exits); got != "[A2=20,0@3/h2/stopped D=10,10@3/h2]" {
+		t.Errorf("exits %s", got)
+	}
+	if r.Exits[0].Freezable() {
+		t.Errorf("exit %+v: nobody can freeze it", r.Exits[0])
+	}
+	checkConserved(t, r)
+}
+
+// TestTraceExitsConserveOnRandomGraphs: the random graphs of the
+// conservation tests with one or two addresses as services, stopping or
+// not: FIFO and haircut still conserve taint exactly, counting what
+// stopped at exits, and a remaining amount never exceeds what arrived.
+func TestTraceExitsConserveOnRandomGraphs(t *testing.T) {
+	exits := 0
+	for g := range 20 {
+		rng := rand.New(rand.NewPCG(uint64(g), 77))
+		c, _ := randomEthChain(t, rng)
+		ex := services{}
+		for _, k := range rng.Perm(6)[:1+rng.IntN(2)] {
+			ex[eth(byte(k+1))] = Service{Category: []string{"exchange", "defi_bridge"}[rng.IntN(2)]}
+		}
+		x := &Exits{Services: ex, Stop: func(c string) bool { return c == "exchange" }}
+		seeds := []AccountSeed{{Address: eth(byte(1 + rng.IntN(6))), FromBlock: uint64(1 + rng.IntN(3))}}
+		if _, isExit := ex[seeds[0].Address]; isExit {
+			continue
+		}
+		for _, m := range []Model{FIFO, Haircut} {
+			r, err := TraceAccount(c.s, chain.Ethereum, m, Bounds{Exits: x}, seeds)
+			if err != nil {
+				t.Fatalf("graph %d %s: %v", g, m, err)
+			}
+			checkConserved(t, r)
+			for _, e := range r.Exits {
+				exits++
+				if e.Remaining.Gt(&e.Amount) && e.Stopped {
+					t.Fatalf("graph %d %s: exit %+v holds more than arrived", g, m, e)
+				}
+			}
+		}
+	}
+	if exits < 10 {
+		t.Errorf("only %d exits over all graphs", exits)
+	}
+}
