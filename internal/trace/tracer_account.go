@@ -85,8 +85,8 @@ type tracked struct {
 	addr    chain.Address
 	hop     int
 	start   pos
-	seedAll bool // an Amount-less seed: every receipt is tainted in full
-	any     bool // the store holds any transfer of the address
+	seedAll bool  // an Amount-less seed: every receipt is tainted in full
+	any     bool  // the store holds any transfer of the address
 	exit    *Exit // set at a service the trace stops at: its sends are not followed
 	h       *Holdings
 	next    func() (store.Row, error, bool)
