@@ -55,6 +55,7 @@ func commands() []command {
 	return []command{
 		ingestEthCommand(),
 		ingestBTCCommand(),
+		ingestEdgesCommand(),
 		exportTransfersCommand(),
 		addressCommand(),
 		txCommand(),
@@ -69,6 +70,7 @@ func commands() []command {
 		intelActorCommand(),
 		intelStatsCommand(),
 		intelExportTagpackCommand(),
+		traceCommand(),
 		devnetCommand(),
 		versionCommand(),
 	}

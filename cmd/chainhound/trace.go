@@ -1,0 +1,333 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/chainhound/chainhound/internal/chain"
+	"github.com/chainhound/chainhound/internal/intel"
+	"github.com/chainhound/chainhound/internal/store"
+	"github.com/chainhound/chainhound/internal/trace"
+	"github.com/holiman/uint256"
+)
+
+func traceCommand() command {
+	c := command{
+		name:    "trace",
+		summary: "follow stolen funds forward (or back) under a taint model to the exits where they can still be frozen",
+		usage:   "--seed ADDR|TX[:VOUT] [--seed ...] [--seed-file F] [--amount X] [--direction forward|backward] [--model fifo|haircut|tiho|poison] [--max-hops N] [--until TIME|BLOCK] [--min-amount X] [--stop-at CATEGORY,...] [--output table|json|csv|dot]",
+		example: "chainhound trace --seed 0x47666fab8bd0ac7003bce3f5c3585383f09486e2 --model haircut --max-hops 6 --output json\n" +
+			"chainhound trace --seed 4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b:0 --model fifo --stop-at exchange,mixing_service",
+	}
+	c.run = func(ctx context.Context, e *env, args []string) error {
+		fs := newFlags(&c, e)
+		data := dataFlag(fs)
+		var seeds multiFlag
+		fs.Var(&seeds, "seed", "where the trace starts: an address (ADDR), a Bitcoin output (TX:VOUT), or a transaction (TX: all it paid); repeat for several")
+		seedFile := fs.String("seed-file", "", "file of seeds, one per line (SEED or SEED,AMOUNT; # starts a comment)")
+		amount := fs.String("amount", "", "tainted amount of the one seed, in base units (wei, satoshis); default: all of it")
+		asset := fs.String("asset", "native", "asset of --amount for an address seed: native or a CAIP-19 id (eip155:1/erc20:0x…)")
+		from := fs.String("from", "", "block or time (RFC 3339 or YYYY-MM-DD) from which address seeds are tainted (default: the first stored block)")
+		direction := fs.String("direction", "forward", "forward (where the funds went) or backward (where they came from)")
+		model := fs.String("model", "haircut", "taint model: fifo, haircut, tiho (UTXO chains) or poison")
+		maxHops := fs.Int("max-hops", 6, "stop after this many hops (0: no limit)")
+		until := fs.String("until", "", "last block, or time (RFC 3339 or YYYY-MM-DD), the trace follows")
+		minAmount := fs.String("min-amount", "0", "do not follow taint below this many base units")
+		stopAt := fs.String("stop-at", "", "exit categories to stop at, comma-separated (default: the policy's stop_at; \"none\" follows through every exit)")
+		policyFile := fs.String("policy", "", "trace policy YAML (exit categories, stop_at, freezing venues, freezable assets); see docs/trace.md")
+		output := fs.String("output", "table", "table, json, csv (the flows) or dot (a Graphviz graph of the flows)")
+		if err := noArgs(fs, args); err != nil {
+			return err
+		}
+		if !oneOf(*output, "table", "json", "csv", "dot") {
+			return usagef("--output %q: want table, json, csv or dot", *output)
+		}
+		if *direction != "forward" && *direction != "backward" {
+			return usagef("--direction %q: want forward or backward", *direction)
+		}
+		m, err := trace.ParseModel(*model)
+		if err != nil {
+			return usageError{err.Error()}
+		}
+		if *maxHops < 0 {
+			return usagef("--max-hops %d: want 0 (no limit) or more", *maxHops)
+		}
+		specs, err := seedSpecs(seeds, *seedFile, *amount)
+		if err != nil {
+			return err
+		}
+		var b trace.Bounds
+		b.MaxHops = *maxHops
+		if err := b.MinAmount.SetFromDecimal(*minAmount); err != nil {
+			return usagef("--min-amount %q: want a whole number of base units", *minAmount)
+		}
+		policy := trace.DefaultPolicy()
+		if *policyFile != "" {
+			if policy, err = trace.LoadPolicy(*policyFile); err != nil {
+				return err
+			}
+		}
+		st, err := openReadStore(*data)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		tr := &tracer{st: st, e: e, specs: specs}
+		if err := tr.resolveChain(); err != nil {
+			return err
+		}
+		if *from != "" {
+			if tr.from, err = tr.blockArg("--from", *from, false); err != nil {
+				return err
+			}
+		}
+		if *until != "" {
+			if b.Until, err = tr.blockArg("--until", *until, true); err != nil {
+				return err
+			}
+			b.HasUntil = true
+			if b.Until < tr.from {
+				return usagef("--until %s is block %d, before --from (block %d): the time range is empty", *until, b.Until, tr.from)
+			}
+		}
+		if tr.asset, err = chain.ParseAsset(*asset); err != nil {
+			return usageError{err.Error()}
+		}
+		stops := policy.StopAt
+		if *stopAt != "" {
+			stops = []string{}
+			if *stopAt != "none" {
+				stops = strings.Split(*stopAt, ",")
+			}
+		}
+		if b.Exits, err = tr.exits(*data, policy, stops); err != nil {
+			return err
+		}
+		start := time.Now()
+		res, rseeds, err := tr.run(m, *direction, b)
+		if err != nil {
+			return err
+		}
+		took := time.Since(start)
+		cur, _, err := st.Cursor(tr.c)
+		if err != nil {
+			return err
+		}
+		rep := trace.NewReport(tr.c, tr.caip2, m, *direction, rseeds, b, stops, cur.Height, res, tr.blockTime, took)
+		e.log.Info("trace done", "flows", len(res.Flows), "exits", len(res.Exits), "addresses", rep.Stats.Addresses, "took", took.Round(time.Millisecond))
+		return writeTrace(e, *output, &rep)
+	}
+	return c
+}
+
+// multiFlag is a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
+
+func oneOf(s string, set ...string) bool {
+	for _, x := range set {
+		if s == x {
+			return true
+		}
+	}
+	return false
+}
+
+// seedSpec is one seed as written, with its amount if one was given.
+type seedSpec struct {
+	text   string
+	where  string // where it was given, for errors
+	amount *uint256.Int
+}
+
+func seedSpecs(flags []string, file, amount string) ([]seedSpec, error) {
+	var out []seedSpec
+	for _, s := range flags {
+		out = append(out, seedSpec{text: strings.TrimSpace(s), where: "--seed " + s})
+	}
+	if file != "" {
+		f, err := os.Open(file)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		sc := bufio.NewScanner(f)
+		for n := 1; sc.Scan(); n++ {
+			line, _, _ := strings.Cut(sc.Text(), "#")
+			line = strings.TrimSpace(line)
+			if line == "" {
+				continue
+			}
+			s, a, hasAmount := strings.Cut(line, ",")
+			spec := seedSpec{text: strings.TrimSpace(s), where: fmt.Sprintf("%s:%d", file, n)}
+			if hasAmount {
+				v, err := uint256.FromDecimal(strings.TrimSpace(a))
+				if err != nil || v.IsZero() {
+					return nil, fmt.Errorf("%s: amount %q: want a positive whole number of base units", spec.where, strings.TrimSpace(a))
+				}
+				spec.amount = v
+			}
+			out = append(out, spec)
+		}
+		if err := sc.Err(); err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+	}
+	if len(out) == 0 {
+		return nil, usagef("no seed: give --seed or --seed-file")
+	}
+	if amount != "" {
+		if len(out) != 1 {
+			return nil, usagef("--amount applies to one seed; %d were given (put amounts in a --seed-file as SEED,AMOUNT)", len(out))
+		}
+		v, err := uint256.FromDecimal(amount)
+		if err != nil || v.IsZero() {
+			return nil, usagef("--amount %q: want a positive whole number of base units", amount)
+		}
+		out[0].amount = v
+	}
+	return out, nil
+}
+
+var (
+	reEVMAddr  = regexp.MustCompile(`^0[xX][0-9a-fA-F]{40}$`)
+	reHash     = regexp.MustCompile(`^(0[xX])?[0-9a-fA-F]{64}$`)
+	reOutpoint = regexp.MustCompile(`^(0[xX])?([0-9a-fA-F]{64}):([0-9]+)$`)
+)
+
+// seedChain says which chain a seed's form belongs to; ok is false for a
+// bare transaction hash, which both chains' hashes look like.
+func seedChain(s string) (chain.Chain, bool) {
+	switch {
+	case reEVMAddr.MatchString(s):
+		return chain.Ethereum, true
+	case reOutpoint.MatchString(s):
+		return chain.Bitcoin, true
+	case reHash.MatchString(s):
+		if strings.HasPrefix(strings.ToLower(s), "0x") {
+			return chain.Ethereum, true
+		}
+		return 0, false
+	}
+	return chain.Bitcoin, true
+}
+
+// tracer is one trace command's state: the store, the chain, the seeds.
+type tracer struct {
+	st    *store.DB
+	e     *env
+	specs []seedSpec
+	c     chain.Chain
+	caip2 string
+	from  uint64
+	asset chain.Asset
+	first uint64
+}
+
+// resolveChain finds the one chain all seeds are on, and checks the store
+// holds it.
+func (t *tracer) resolveChain() error {
+	var have []chain.Chain
+	for _, s := range t.specs {
+		c, ok := seedChain(s.text)
+		if !ok { // a bare hash: the chain that holds it
+			h, err := chain.ParseHash(s.text)
+			if err != nil {
+				return fmt.Errorf("%s: %w", s.where, err)
+			}
+			for _, cand := range knownChains {
+				if _, found, err := t.st.Tx(cand, h); err != nil {
+					return err
+				} else if found {
+					c, ok = cand, true
+					break
+				}
+			}
+			if !ok {
+				return fmt.Errorf("%s: transaction %s is in no chain of the store at %s", s.where, s.text, t.st.Dir())
+			}
+		}
+		if len(have) > 0 && have[0] != c {
+			return usagef("seeds on two chains (%s and %s): trace one chain at a time; the trace crosses bridges by itself", have[0], c)
+		}
+		have = append(have, c)
+	}
+	t.c = have[0]
+	net, ok, err := t.st.Network(t.c)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("%s: the store at %s holds no %s data: ingest that chain first (chainhound ingest %s)", t.specs[0].where, t.st.Dir(), t.c, t.c)
+	}
+	t.caip2 = net.CAIP2
+	first, _, err := t.st.FirstBlock(t.c)
+	t.first, t.from = first, first
+	return err
+}
+
+// blockArg reads a block number or a time into a block of the chain.
+func (t *tracer) blockArg(flag, v string, isUntil bool) (uint64, error) {
+	if n, err := strconv.ParseUint(v, 10, 64); err == nil {
+		return n, nil
+	}
+	ts, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		if ts, err = time.Parse("2006-01-02", v); err != nil {
+			return 0, usagef("%s %q: want a block number, an RFC 3339 time or a date YYYY-MM-DD", flag, v)
+		}
+		if isUntil {
+			ts = ts.Add(24*time.Hour - time.Second) // the whole day
+		}
+	}
+	h, ok, err := t.st.BlockAtTime(t.c, ts.Unix())
+	if err != nil {
+		return 0, err
+	}
+	if !ok {
+		if isUntil {
+			return 0, usagef("%s %s is before the first stored %s block (%d): the time range is empty", flag, v, t.c, t.first)
+		}
+		return t.first, nil
+	}
+	if !isUntil {
+		h++ // the first block after the time
+	}
+	return h, nil
+}
+
+func (t *tracer) blockTime(h uint64) int64 {
+	ts, _, _ := t.st.BlockTime(t.c, h)
+	return ts
+}
+
+// exits builds the exit policy from the attribution store, if there is
+// one beside the chain store.
+func (t *tracer) exits(data string, p trace.Policy, stops []string) (*trace.Exits, error) {
+	var ix *intel.Index
+	if _, err := os.Stat(intelDir(data)); err == nil {
+		ist, err := openIntel(data, true)
+		if err != nil {
+			return nil, err
+		}
+		ix, err = intel.Load(ist)
+		ist.Close()
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		t.e.log.Warn("no attribution store: the trace finds no exits (import tags with chainhound intel import ...)", "dir", intelDir(data))
+		ix = intel.NewIndex()
+	}
+	return p.Exits(t.caip2, func(cats []string) trace.Services {
+		return &trace.IntelServices{Index: ix, CAIP2: t.caip2, Categories: cats, Freezing: p.FreezingVenues}
+	}, stops)
+}
