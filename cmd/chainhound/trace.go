@@ -33,11 +33,12 @@ func traceCommand() command {
 		seedFile := fs.String("seed-file", "", "file of seeds, one per line (SEED or SEED,AMOUNT; # starts a comment)")
 		amount := fs.String("amount", "", "tainted amount of the one seed, in base units (wei, satoshis); default: all of it")
 		asset := fs.String("asset", "native", "asset of --amount for an address seed: native or a CAIP-19 id (eip155:1/erc20:0x…)")
-		from := fs.String("from", "", "block or time (RFC 3339 or YYYY-MM-DD) from which address seeds are tainted (default: the first stored block)")
+		from := fs.String("from", "", "forward: block or time (RFC 3339 or YYYY-MM-DD) from which address seeds are tainted (default: the first stored block)")
+		at := fs.String("at", "", "backward: block or time whose holdings an address seed traces back (default: the latest block)")
 		direction := fs.String("direction", "forward", "forward (where the funds went) or backward (where they came from)")
 		model := fs.String("model", "haircut", "taint model: fifo, haircut, tiho (UTXO chains) or poison")
 		maxHops := fs.Int("max-hops", 6, "stop after this many hops (0: no limit)")
-		until := fs.String("until", "", "last block, or time (RFC 3339 or YYYY-MM-DD), the trace follows")
+		until := fs.String("until", "", "forward: the last block, or time (RFC 3339 or YYYY-MM-DD), the trace follows; backward: the earliest")
 		minAmount := fs.String("min-amount", "0", "do not follow taint below this many base units")
 		stopAt := fs.String("stop-at", "", "exit categories to stop at, comma-separated (default: the policy's stop_at; \"none\" follows through every exit)")
 		policyFile := fs.String("policy", "", "trace policy YAML (exit categories, stop_at, freezing venues, freezable assets); see docs/trace.md")
@@ -87,13 +88,27 @@ func traceCommand() command {
 				return err
 			}
 		}
+		cur, _, err := st.Cursor(tr.c)
+		if err != nil {
+			return err
+		}
+		tr.at = cur.Height
+		if *at != "" {
+			if tr.at, err = tr.blockArg("--at", *at, true); err != nil {
+				return err
+			}
+		}
 		if *until != "" {
-			if b.Until, err = tr.blockArg("--until", *until, true); err != nil {
+			backward := *direction == "backward"
+			if b.Until, err = tr.blockArg("--until", *until, !backward); err != nil {
 				return err
 			}
 			b.HasUntil = true
-			if b.Until < tr.from {
+			if !backward && b.Until < tr.from {
 				return usagef("--until %s is block %d, before --from (block %d): the time range is empty", *until, b.Until, tr.from)
+			}
+			if backward && b.Until > tr.at {
+				return usagef("--until %s is block %d, after --at (block %d): going back, the time range is empty", *until, b.Until, tr.at)
 			}
 		}
 		if tr.asset, err = chain.ParseAsset(*asset); err != nil {
@@ -115,10 +130,6 @@ func traceCommand() command {
 			return err
 		}
 		took := time.Since(start)
-		cur, _, err := st.Cursor(tr.c)
-		if err != nil {
-			return err
-		}
 		rep := trace.NewReport(tr.c, tr.caip2, m, *direction, rseeds, b, stops, cur.Height, res, tr.blockTime, took)
 		e.log.Info("trace done", "flows", len(res.Flows), "exits", len(res.Exits), "addresses", rep.Stats.Addresses, "took", took.Round(time.Millisecond))
 		return writeTrace(e, *output, &rep)
@@ -228,6 +239,7 @@ type tracer struct {
 	c     chain.Chain
 	caip2 string
 	from  uint64
+	at    uint64 // backward: the block whose holdings address seeds trace
 	asset chain.Asset
 	first uint64
 }

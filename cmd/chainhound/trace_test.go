@@ -252,3 +252,28 @@ func TestTraceBybitGraph(t *testing.T) {
 		t.Logf("%s, max hops %s: reach per hop %v, %d flows, %.3fs; FBI addresses by hop %v", tc.model, tc.hops, r.Reach, r.Stats.Flows, r.Stats.Seconds, at)
 	}
 }
+
+// TestTraceBackward: where the exchange's 110 came from: A's 60 and B's
+// 50, both paid out of what the thief sent them, which goes back beyond
+// the list's history to the thief (the origin, in the frontier).
+func TestTraceBackward(t *testing.T) {
+	dir := exitCase(t, "native")
+	for _, m := range []string{"fifo", "haircut"} {
+		r := traceJSON(t, "--direction", "backward", "--seed", a20(0xe), "--model", m, "--data", dir)
+		if r.Direction != "backward" || len(r.Seeded) != 1 || r.Seeded[0].Amount != "110" {
+			t.Fatalf("%s: seeded %+v", m, r.Seeded)
+		}
+		if len(r.Frontier) != 1 || r.Frontier[0].Address != a20(1) || r.Frontier[0].Amount != "110" || fmt.Sprint(r.Reach) != "[1 2 1]" {
+			t.Errorf("%s: frontier %+v reach %v", m, r.Frontier, r.Reach)
+		}
+	}
+	// At block 2 the exchange held only A's 60; going back no further than
+	// block 2 stops at A.
+	r := traceJSON(t, "--direction", "backward", "--seed", a20(0xe), "--at", "2", "--until", "2", "--data", dir)
+	if len(r.Seeded) != 1 || r.Seeded[0].Amount != "60" || len(r.Stopped) != 1 || r.Stopped[0].Address != a20(2) || r.Stopped[0].Bound != "until" {
+		t.Errorf("--at 2 --until 2: seeded %+v stopped %+v", r.Seeded, r.Stopped)
+	}
+	if _, errs, code := cli(t, "trace", "--direction", "backward", "--seed", a20(0xe), "--at", "1", "--until", "3", "--data", dir); code != 2 || !strings.Contains(errs, "empty") {
+		t.Errorf("--until after --at: exit %d %q", code, errs)
+	}
+}

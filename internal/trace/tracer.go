@@ -93,6 +93,7 @@ type Result struct {
 	Burns    []AssetAmount // taint sent to no address (OP_RETURN, burns)
 	Reach    []int         // Reach[h]: tainted addresses whose fewest hops from a seed is h (seeds at 0)
 	Exits    []Exit        // taint reaching attributed services, per address and asset
+	Minted   []AssetAmount // backward traces: value that goes back to its minting (coinbase, block reward, token mint)
 }
 
 // tally collects a Result's per-key totals while a trace runs.
@@ -105,6 +106,7 @@ type tally struct {
 	stopped  map[holdingKey]*Holding
 	hopOf    map[chain.Address]int // first hop at which each address was tainted
 	exits    map[exitKey]*Exit
+	minted   map[chain.Asset]*uint256.Int
 }
 
 type holdingKey struct {
@@ -117,6 +119,7 @@ func newTally() *tally {
 	return &tally{
 		seeded: map[chain.Asset]*uint256.Int{}, fees: map[chain.Asset]*uint256.Int{}, burns: map[chain.Asset]*uint256.Int{},
 		frontier: map[holdingKey]*Holding{}, stopped: map[holdingKey]*Holding{}, hopOf: map[chain.Address]int{},
+		minted: map[chain.Asset]*uint256.Int{},
 	}
 }
 
@@ -169,7 +172,7 @@ func (t *tally) sink(kind chain.Kind, asset chain.Asset, v *uint256.Int) {
 // equal.
 func (t *tally) result() *Result {
 	r := &t.res
-	r.Seeded, r.Fees, r.Burns = amounts(t.seeded), amounts(t.fees), amounts(t.burns)
+	r.Seeded, r.Fees, r.Burns, r.Minted = amounts(t.seeded), amounts(t.fees), amounts(t.burns), amounts(t.minted)
 	for _, m := range []map[holdingKey]*Holding{t.frontier, t.stopped} {
 		for k, h := range m {
 			if hop, ok := t.hopOf[k.addr]; ok {

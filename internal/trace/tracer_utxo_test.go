@@ -168,7 +168,7 @@ func TestTraceUTXOMergePeel(t *testing.T) {
 }
 
 // checkConserved: per asset, seeded == frontier + stopped + fees + burns
-// + stopped exits.
+// + stopped exits (+ minted, going backward).
 func checkConserved(t *testing.T, r *Result) {
 	t.Helper()
 	sums := map[chain.Asset]*uint256.Int{}
@@ -181,7 +181,7 @@ func checkConserved(t *testing.T, r *Result) {
 	for _, h := range slices.Concat(r.Frontier, r.Stopped) {
 		add(h.Asset, &h.Amount)
 	}
-	for _, a := range slices.Concat(r.Fees, r.Burns) {
+	for _, a := range slices.Concat(r.Fees, r.Burns, r.Minted) {
 		add(a.Asset, &a.Amount)
 	}
 	for _, e := range r.Exits {
