@@ -71,6 +71,7 @@ func commands() []command {
 		intelStatsCommand(),
 		intelExportTagpackCommand(),
 		traceCommand(),
+		pathCommand(),
 		devnetCommand(),
 		versionCommand(),
 	}

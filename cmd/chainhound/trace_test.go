@@ -277,3 +277,26 @@ func TestTraceBackward(t *testing.T) {
 		t.Errorf("--until after --at: exit %d %q", code, errs)
 	}
 }
+
+// TestPath: the thief reaches D only through A and C; the path carried 10
+// (C's payment to D), the least along it.
+func TestPath(t *testing.T) {
+	dir := exitCase(t, "native")
+	var out pathsOut
+	if err := json.Unmarshal([]byte(mustCLI(t, "path", a20(1), a20(5), "--output", "json", "--data", dir)), &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Paths) != 1 || out.Paths[0].Value != "10" || len(out.Paths[0].Hops) != 3 || out.Paths[0].Hops[1].To != a20(4) || !out.Complete {
+		t.Fatalf("paths %+v", out)
+	}
+	// The exchange is a stop: no path goes through it, and it is the end of one.
+	if got := mustCLI(t, "path", a20(2), a20(0xe), "--data", dir); !containsAll(got, "60", a20(0xe)) {
+		t.Errorf("A to the exchange:\n%s", got)
+	}
+	if got := mustCLI(t, "path", a20(5), a20(1), "--data", dir); !strings.Contains(got, "no path") {
+		t.Errorf("D to the thief:\n%s", got)
+	}
+	if _, errs, code := cli(t, "path", a20(1), "--data", dir); code != 2 || !strings.Contains(errs, "FROM and TO") {
+		t.Errorf("one argument: exit %d %q", code, errs)
+	}
+}

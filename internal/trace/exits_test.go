@@ -139,3 +139,26 @@ func TestTraceExitsConserveOnRandomGraphs(t *testing.T) {
 		t.Errorf("only %d exits over all graphs", exits)
 	}
 }
+
+// TestPaths: in the split-and-cycle case under haircut, the thief reaches
+// D only through B (50 in, 30 of it on to D): one path, 30 wide. C gets
+// two payments from the thief: 20 in block 2, and 2 of taint in the 5 of
+// block 5; C -> thief -> C would repeat C and is no path.
+func TestPaths(t *testing.T) {
+	c := splitCycle(t)
+	r, err := TraceAccount(c.s, chain.Ethereum, Haircut, Bounds{}, []AccountSeed{{Address: thief, FromBlock: 2, Amount: uint256.NewInt(101)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, complete := Paths(r, thief, acctD, 5)
+	if !complete || len(ps) != 1 || ps[0].Value.Uint64() != 30 || len(ps[0].Flows) != 2 || ps[0].Flows[0].To != acctB || ps[0].Flows[1].To != acctD {
+		t.Fatalf("paths to D: %+v", ps)
+	}
+	ps, _ = Paths(r, thief, acctC, 5)
+	if len(ps) != 2 || ps[0].Value.Uint64() != 20 || len(ps[0].Flows) != 1 || ps[1].Value.Uint64() != 2 {
+		t.Fatalf("paths to C: %+v", ps)
+	}
+	if ps, _ := Paths(r, thief, eth(0x77), 5); len(ps) != 0 {
+		t.Fatalf("paths to an address never reached: %+v", ps)
+	}
+}
