@@ -162,3 +162,46 @@ func TestPaths(t *testing.T) {
 		t.Fatalf("paths to an address never reached: %+v", ps)
 	}
 }
+
+// TestTraceAccountSwap: the thief holds 100 ETH, 50 of it tainted, and
+// swaps 40 ETH for 80 TOK at a pool in one transaction, then pays A 50
+// TOK and B 30 ETH. Haircut: the 40 ETH carry 20 of taint, so the 80 TOK
+// carry 40; A gets 25 of them and B 15 of the ETH taint. FIFO: the 40 ETH
+// are all tainted, so are the 80 TOK; A gets 50, B the last 10 tainted
+// ETH. The pool is never tainted.
+func TestTraceAccountSwap(t *testing.T) {
+	c := newEthChain(t)
+	tok := chain.Asset{Kind: chain.ERC20, Contract: eth(0xaa)}
+	pool := eth(0x50)
+	c.block(xfer{tx: 0, from: faucet, to: thief, amount: 100}, xfer{tx: 1, from: faucet, to: pool, amount: 1000, kind: chain.KindToken, asset: tok})
+	c.block(xfer{tx: 0, from: thief, to: pool, amount: 40}, xfer{tx: 0, from: pool, to: thief, amount: 80, kind: chain.KindToken, asset: tok})
+	c.block(xfer{tx: 0, from: thief, to: acctA, amount: 50, kind: chain.KindToken, asset: tok}, xfer{tx: 1, from: thief, to: acctB, amount: 30})
+	seed := []AccountSeed{{Address: thief, FromBlock: 2, Amount: uint256.NewInt(50)}}
+	for _, tc := range []struct {
+		m                  Model
+		frontier, out, in_ string
+	}{
+		{Haircut, "[a1=15 a1=15 a2=15 a4=25]", "[20]", "[40]"},
+		{FIFO, "[a1=30 a2=10 a4=50]", "[40]", "[80]"},
+	} {
+		r, err := TraceAccount(c.s, chain.Ethereum, tc.m, Bounds{}, seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := summary(r.Frontier); got != tc.frontier {
+			t.Errorf("%s: frontier %s, want %s", tc.m, got, tc.frontier)
+		}
+		if got := total(r.SwappedOut) + total(r.SwappedIn); got != tc.out+tc.in_ {
+			t.Errorf("%s: swapped out/in %s, want %s%s", tc.m, got, tc.out, tc.in_)
+		}
+		if len(r.Swaps) != 1 || r.Swaps[0].Venue != pool || r.Swaps[0].Bought != tok || len(r.Flows) < 3 || !r.Flows[0].Swap {
+			t.Errorf("%s: swaps %+v flows %+v", tc.m, r.Swaps, r.Flows)
+		}
+		for _, h := range r.Frontier {
+			if h.Address == pool {
+				t.Errorf("%s: the pool is tainted", tc.m)
+			}
+		}
+		checkConserved(t, r)
+	}
+}

@@ -22,6 +22,10 @@ type Report struct {
 	Stopped     []ReportHold   `json:"stopped"`
 	Fees        []ReportAmount `json:"fees"`
 	Burns       []ReportAmount `json:"burns"`
+	Minted      []ReportAmount `json:"minted"`
+	Swaps       []ReportSwap   `json:"swaps"`
+	SwappedOut  []ReportAmount `json:"swapped_out"`
+	SwappedIn   []ReportAmount `json:"swapped_in"`
 	Reach       []int          `json:"reach"`
 	Flows       []ReportFlow   `json:"flows"`
 	Stats       ReportStats    `json:"stats"`
@@ -91,6 +95,20 @@ type ReportFlow struct {
 	Asset  string `json:"asset"`
 	Kind   string `json:"kind"`
 	Amount string `json:"amount"`
+	Swap   bool   `json:"swap,omitempty"` // a swap's payment: the taint went on in the bought asset
+}
+
+// ReportSwap is a tainted payment converted into another asset.
+type ReportSwap struct {
+	Address      string `json:"address"`
+	Venue        string `json:"venue"`
+	Block        uint64 `json:"block"`
+	Tx           string `json:"tx"`
+	Sold         string `json:"sold"`
+	SoldAmount   string `json:"sold_amount"`
+	SoldTaint    string `json:"sold_taint"`
+	Bought       string `json:"bought"`
+	BoughtAmount string `json:"bought_amount"`
 }
 
 // ReportStats say how big the trace was and how long it took.
@@ -152,7 +170,13 @@ func NewReport(c chain.Chain, caip2 string, m Model, direction string, seeds []R
 		}
 		return out
 	}
-	rep.Seeded, rep.Fees, rep.Burns = amounts(r.Seeded), amounts(r.Fees), amounts(r.Burns)
+	rep.Seeded, rep.Fees, rep.Burns, rep.Minted = amounts(r.Seeded), amounts(r.Fees), amounts(r.Burns), amounts(r.Minted)
+	rep.SwappedOut, rep.SwappedIn = amounts(r.SwappedOut), amounts(r.SwappedIn)
+	rep.Swaps = []ReportSwap{}
+	for _, w := range r.Swaps {
+		rep.Swaps = append(rep.Swaps, ReportSwap{Address: w.Address.String(), Venue: w.Venue.String(), Block: w.Block, Tx: c.FormatHash(w.Tx),
+			Sold: w.Sold.CAIP19(caip2), SoldAmount: w.SoldAmount.Dec(), SoldTaint: w.SoldTaint.Dec(), Bought: w.Bought.CAIP19(caip2), BoughtAmount: w.BoughtAmount.Dec()})
+	}
 	rep.Frontier, rep.Stopped = holds(r.Frontier), holds(r.Stopped)
 	rep.Exits = []ReportExit{}
 	for _, e := range r.Exits {
@@ -174,7 +198,7 @@ func NewReport(c chain.Chain, caip2 string, m Model, direction string, seeds []R
 	for _, f := range r.Flows {
 		rep.Flows = append(rep.Flows, ReportFlow{
 			Hop: f.Hop, Block: f.Block, Time: at(f.Block), Tx: c.FormatHash(f.Tx), Seq: f.Seq,
-			From: f.From.String(), To: f.To.String(), Asset: f.Asset.CAIP19(caip2), Kind: f.Kind.String(), Amount: f.Amount.Dec(),
+			From: f.From.String(), To: f.To.String(), Asset: f.Asset.CAIP19(caip2), Kind: f.Kind.String(), Amount: f.Amount.Dec(), Swap: f.Swap,
 		})
 	}
 	return rep

@@ -63,6 +63,7 @@ type Flow struct {
 	Tx       chain.Hash
 	Seq      uint32
 	Hop      int
+	Swap     bool // the payment of a swap: its taint went to the bought asset, not to To
 }
 
 // Holding is taint sitting at one address in one asset at the end of a
@@ -94,19 +95,40 @@ type Result struct {
 	Reach    []int         // Reach[h]: tainted addresses whose fewest hops from a seed is h (seeds at 0)
 	Exits    []Exit        // taint reaching attributed services, per address and asset
 	Minted   []AssetAmount // backward traces: value that goes back to its minting (coinbase, block reward, token mint)
+	Swaps    []Swap        // swaps the taint went through (account chains)
+	// SwappedOut and SwappedIn are the taint swaps took out of an asset
+	// and put into another: per asset, Seeded + SwappedIn == Frontier +
+	// Stopped + Fees + Burns + stopped exits + SwappedOut.
+	SwappedOut, SwappedIn []AssetAmount
+}
+
+// Swap is a tainted payment converted into another asset in the same
+// transaction.
+type Swap struct {
+	Address      chain.Address // who swapped
+	Venue        chain.Address // whom it paid
+	Tx           chain.Hash
+	Block        uint64
+	Sold         chain.Asset
+	SoldAmount   uint256.Int
+	SoldTaint    uint256.Int
+	Bought       chain.Asset
+	BoughtAmount uint256.Int
 }
 
 // tally collects a Result's per-key totals while a trace runs.
 type tally struct {
-	res      Result
-	seeded   map[chain.Asset]*uint256.Int
-	fees     map[chain.Asset]*uint256.Int
-	burns    map[chain.Asset]*uint256.Int
-	frontier map[holdingKey]*Holding
-	stopped  map[holdingKey]*Holding
-	hopOf    map[chain.Address]int // first hop at which each address was tainted
-	exits    map[exitKey]*Exit
-	minted   map[chain.Asset]*uint256.Int
+	res        Result
+	seeded     map[chain.Asset]*uint256.Int
+	fees       map[chain.Asset]*uint256.Int
+	burns      map[chain.Asset]*uint256.Int
+	frontier   map[holdingKey]*Holding
+	stopped    map[holdingKey]*Holding
+	hopOf      map[chain.Address]int // first hop at which each address was tainted
+	exits      map[exitKey]*Exit
+	minted     map[chain.Asset]*uint256.Int
+	swappedOut map[chain.Asset]*uint256.Int
+	swappedIn  map[chain.Asset]*uint256.Int
 }
 
 type holdingKey struct {
@@ -119,7 +141,7 @@ func newTally() *tally {
 	return &tally{
 		seeded: map[chain.Asset]*uint256.Int{}, fees: map[chain.Asset]*uint256.Int{}, burns: map[chain.Asset]*uint256.Int{},
 		frontier: map[holdingKey]*Holding{}, stopped: map[holdingKey]*Holding{}, hopOf: map[chain.Address]int{},
-		minted: map[chain.Asset]*uint256.Int{},
+		minted: map[chain.Asset]*uint256.Int{}, swappedOut: map[chain.Asset]*uint256.Int{}, swappedIn: map[chain.Asset]*uint256.Int{},
 	}
 }
 
@@ -173,6 +195,7 @@ func (t *tally) sink(kind chain.Kind, asset chain.Asset, v *uint256.Int) {
 func (t *tally) result() *Result {
 	r := &t.res
 	r.Seeded, r.Fees, r.Burns, r.Minted = amounts(t.seeded), amounts(t.fees), amounts(t.burns), amounts(t.minted)
+	r.SwappedOut, r.SwappedIn = amounts(t.swappedOut), amounts(t.swappedIn)
 	for _, m := range []map[holdingKey]*Holding{t.frontier, t.stopped} {
 		for k, h := range m {
 			if hop, ok := t.hopOf[k.addr]; ok {

@@ -85,9 +85,11 @@ type tracked struct {
 	addr    chain.Address
 	hop     int
 	start   pos
-	seedAll bool  // an Amount-less seed: every receipt is tainted in full
-	any     bool  // the store holds any transfer of the address
-	exit    *Exit // set at a service the trace stops at: its sends are not followed
+	seedAll bool                 // an Amount-less seed: every receipt is tainted in full
+	any     bool                 // the store holds any transfer of the address
+	exit    *Exit                // set at a service the trace stops at: its sends are not followed
+	buf     []store.Row          // rows read ahead (the rest of a transaction), not yet handled
+	swapIn  map[pos]*uint256.Int // taint a swap assigned to receipts still ahead
 	h       *Holdings
 	next    func() (store.Row, error, bool)
 	stop    func()
@@ -157,11 +159,44 @@ func (t *accountTracer) step(e *entry) error {
 	if err := t.transfer(e.tr, &e.row); err != nil {
 		return fmt.Errorf("trace %s at %s: %w", t.c, e.tr.addr, err)
 	}
-	row, err, ok := e.tr.next()
+	row, err, ok := e.tr.pull()
 	if ok && err == nil {
 		heap.Push(&t.queue, &entry{at: rowPos(&row), tr: e.tr, row: row})
 	}
 	return err
+}
+
+// pull returns the address's next transfer: read ahead, or from the store.
+func (tr *tracked) pull() (store.Row, error, bool) {
+	if len(tr.buf) > 0 {
+		r := tr.buf[0]
+		tr.buf = tr.buf[1:]
+		return r, nil, true
+	}
+	return tr.next()
+}
+
+// restOfTx reads ahead the address's remaining transfers in row's
+// transaction.
+func (tr *tracked) restOfTx(row *store.Row) ([]store.Row, error) {
+	for {
+		if n := len(tr.buf); n > 0 && (tr.buf[n-1].Block != row.Block || tr.buf[n-1].TxIndex != row.TxIndex) {
+			break
+		}
+		r, err, ok := tr.next()
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			break
+		}
+		tr.buf = append(tr.buf, r)
+	}
+	n := 0
+	for n < len(tr.buf) && tr.buf[n].Block == row.Block && tr.buf[n].TxIndex == row.TxIndex {
+		n++
+	}
+	return tr.buf[:n], nil
 }
 
 // track starts following addr at hop h from position start on. Its
@@ -270,9 +305,10 @@ func (t *accountTracer) transfer(tr *tracked, row *store.Row) error {
 			return nil
 		}
 		var taint uint256.Int
+		taint = tr.takeSwapIn(t.t, row)
 		if tr.seedAll {
+			addTo(t.t.seeded, row.Asset, new(uint256.Int).Sub(&row.Amount, &taint))
 			taint = row.Amount
-			addTo(t.t.seeded, row.Asset, &taint)
 		}
 		_, err := t.apply(tr, row, &taint)
 		return err
@@ -297,10 +333,18 @@ func (t *accountTracer) send(s *tracked, row *store.Row, sent *uint256.Int) erro
 	hop, p := s.hop+1, rowPos(row)
 	sink := row.Kind == chain.KindFee || row.Kind == chain.KindBurn || row.To.None()
 	r := t.tracked[row.To]
+	if !sink && !sent.IsZero() {
+		if swapped, err := t.swap(s, row, sent, r); swapped || err != nil {
+			return err
+		}
+	}
 	if r != nil {
 		var carried uint256.Int // a sink's taint is absorbed: the followed recipient gets it clean
 		if !sink {
 			carried = *sent
+		}
+		if v := r.takeSwapIn(t.t, row); !v.IsZero() { // the bought leg of r's swap, paid by a followed address
+			carried.Add(&carried, &v)
 		}
 		if r.seedAll { // a seed taints all it receives; the seed adds what the model did not bring
 			addTo(t.t.seeded, row.Asset, new(uint256.Int).Sub(&row.Amount, &carried))
@@ -364,4 +408,69 @@ func (t *accountTracer) frontier() {
 			}
 		}
 	}
+}
+
+// swap treats a tainted payment as a conversion when the payer receives
+// another asset in the same transaction (a DEX swap shows both legs): the
+// taint goes to the bought legs, each tainted in the share of the payment
+// that was tainted, and the venue is not tainted. It reports whether row
+// was such a payment.
+func (t *accountTracer) swap(s *tracked, row *store.Row, sent *uint256.Int, r *tracked) (bool, error) {
+	rest, err := s.restOfTx(row)
+	if err != nil {
+		return false, err
+	}
+	var legs []*store.Row
+	for i := range rest {
+		b := &rest[i]
+		if b.To == s.addr && b.From != s.addr && b.Asset != row.Asset && b.TokenID == nil && !b.Amount.IsZero() &&
+			b.Kind != chain.KindFee && b.Kind != chain.KindBurn {
+			legs = append(legs, b)
+		}
+	}
+	if len(legs) == 0 {
+		return false, nil
+	}
+	if r != nil { // the venue receives what it is paid, clean
+		if _, err := t.apply(r, row, new(uint256.Int)); err != nil {
+			return true, err
+		}
+	}
+	p := rowPos(row)
+	f := Flow{From: s.addr, To: row.To, Asset: row.Asset, Kind: row.Kind, Amount: *sent, Block: p.block, TxIndex: p.txi, Tx: row.TxHash, Seq: p.seq, Hop: s.hop + 1, Swap: true}
+	t.t.res.Flows = append(t.t.res.Flows, f)
+	addTo(t.t.swappedOut, row.Asset, sent)
+	if s.swapIn == nil {
+		s.swapIn = map[pos]*uint256.Int{}
+	}
+	for _, b := range legs {
+		v, overflow := new(uint256.Int).MulOverflow(&b.Amount, sent) // the bought amount times the tainted share of the payment
+		if overflow {
+			v = new(uint256.Int).Mul(new(uint256.Int).Div(&b.Amount, &row.Amount), sent) // 2^256 products only come from bogus tokens
+		} else {
+			v.Div(v, &row.Amount)
+		}
+		k := rowPos(b)
+		if prev := s.swapIn[k]; prev != nil {
+			v.Add(v, prev)
+		}
+		if v.Gt(&b.Amount) {
+			v.Set(&b.Amount)
+		}
+		s.swapIn[k] = v
+		t.t.res.Swaps = append(t.t.res.Swaps, Swap{Address: s.addr, Tx: row.TxHash, Block: p.block, Venue: row.To,
+			Sold: row.Asset, SoldTaint: *sent, SoldAmount: row.Amount, Bought: b.Asset, BoughtAmount: b.Amount})
+	}
+	return true, nil
+}
+
+// takeSwapIn returns the taint a swap assigned to receipt row, if any.
+func (tr *tracked) takeSwapIn(t *tally, row *store.Row) uint256.Int {
+	v := tr.swapIn[rowPos(row)]
+	if v == nil {
+		return uint256.Int{}
+	}
+	delete(tr.swapIn, rowPos(row))
+	addTo(t.swappedIn, row.Asset, v)
+	return *v
 }

@@ -189,7 +189,18 @@ func checkConserved(t *testing.T, r *Result) {
 			add(e.Asset, &e.Amount)
 		}
 	}
-	for _, s := range r.Seeded {
+	for _, a := range r.SwappedOut {
+		add(a.Asset, &a.Amount)
+	}
+	in := map[chain.Asset]*uint256.Int{}
+	for _, a := range slices.Concat(r.Seeded, r.SwappedIn) {
+		if in[a.Asset] == nil {
+			in[a.Asset] = new(uint256.Int)
+		}
+		in[a.Asset].Add(in[a.Asset], &a.Amount)
+	}
+	for asset, v := range in {
+		s := AssetAmount{asset, *v}
 		if got := sums[s.Asset]; got == nil || !got.Eq(&s.Amount) {
 			t.Fatalf("asset %v: seeded %s, frontier+stopped+fees+burns %v", s.Asset, s.Amount.Dec(), got)
 		}
