@@ -401,7 +401,10 @@ func (t *accountTracer) frontier() {
 		for asset, acct := range tr.h.byAsset {
 			_, taint := acct.Balance()
 			if e := t.t.exits[exitKey{tr.addr, asset}]; e != nil {
-				e.Remaining = taint
+				e.Remaining = taint // poison would count the venue's own funds: at most what arrived
+				if e.Remaining.Gt(&e.Amount) {
+					e.Remaining = e.Amount
+				}
 			}
 			if tr.exit == nil {
 				t.t.hold(tr.addr, asset, &taint, 0, tr.hop)
