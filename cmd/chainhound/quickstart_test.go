@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
+	"os"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -73,6 +74,14 @@ func TestGracefulStop(t *testing.T) {
 		cmd.Stderr = &errb
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
+		}
+		// The signal handler is installed before the store is opened: wait
+		// for the store's files, so that a slow start under load is not
+		// taken for a missing handler.
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			if es, _ := os.ReadDir(dir); len(es) > 0 {
+				break
+			}
 		}
 		time.Sleep(time.Duration(100+200*i) * time.Millisecond)
 		cmd.Process.Signal(sig)
