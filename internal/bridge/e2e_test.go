@@ -2,6 +2,7 @@ package bridge_test
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"math/big"
 	"strings"
@@ -20,44 +21,81 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/vm"
 	"github.com/ethereum/go-ethereum/core/vm/program"
+	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/holiman/uint256"
 )
 
-// routerCode is a THORChain-router-like contract written for this test:
-// every call is taken as deposit(vault, asset, amount, memo) or
-// depositWithExpiry(vault, asset, amount, memo, expiry) (the two share the
-// first four arguments); it forwards msg.value to vault, reverting if that
-// fails, and emits the router's Deposit(address indexed to, address indexed
-// asset, uint256 amount, string memo) with amount = msg.value, as the real
-// router does for ether.
+// routerCode is a THORChain-router-like contract written for this test.
+// depositWithExpiry(vault, asset, amount, memo, expiry) (any selector but
+// transferOut's is taken for it) forwards msg.value to vault, reverting if
+// that fails, and emits the router's Deposit(address indexed to, address
+// indexed asset, uint256 amount, string memo) with amount = msg.value, as
+// the real router does for ether. transferOut(to, asset, amount, memo), a
+// vault's payout, sends msg.value to "to" and emits TransferOut(address
+// indexed vault, address indexed to, address asset, uint256 amount, string
+// memo) with the caller as vault.
 func routerCode() []byte {
-	build := func(revertAt uint16) []byte {
+	build := func(out, revert uint16) (code []byte, outAt, revertAt uint16) {
 		p := program.New()
-		p.Push0().Push0().Push0().Push0().Op(vm.CALLVALUE)
-		p.InputAddressToStack(4)
-		p.Op(vm.GAS, vm.CALL, vm.ISZERO)
-		p.Op(vm.PUSH2).Append([]byte{byte(revertAt >> 8), byte(revertAt)}).Op(vm.JUMPI)
-		p.Op(vm.CALLVALUE).Push0().Op(vm.MSTORE)                    // data[0:32] = amount
-		p.Push(0x40).Push(32).Op(vm.MSTORE)                         // data[32:64] = offset of the string
-		p.Push(4 + 3*32).Op(vm.CALLDATALOAD).Push(4).Op(vm.ADD)     // src: the memo's length word
-		p.Op(vm.DUP1, vm.CALLDATALOAD).Push(31).Op(vm.ADD)          // len+31, src
-		p.Push(new(uint256.Int).Not(uint256.NewInt(31))).Op(vm.AND) // padded len, src
-		p.Push(32).Op(vm.ADD)                                       // size, src
-		p.Op(vm.DUP1, vm.SWAP2).Push(64).Op(vm.CALLDATACOPY)        // copy length word and text to 64; size
-		p.Push(64).Op(vm.ADD)                                       // total
-		p.InputAddressToStack(4 + 32).InputAddressToStack(4)        // vault, asset, total
-		p.Op(vm.PUSH32).Append(eth.TopicRouterDeposit.Bytes())      // topic0, vault, asset, total
+		push2 := func(v uint16) { p.Op(vm.PUSH2).Append([]byte{byte(v >> 8), byte(v)}) }
+		// forward sends msg.value to the address argument 0, reverting on failure.
+		forward := func() {
+			p.Push0().Push0().Push0().Push0().Op(vm.CALLVALUE)
+			p.InputAddressToStack(4)
+			p.Op(vm.GAS, vm.CALL, vm.ISZERO)
+			push2(revert)
+			p.Op(vm.JUMPI)
+		}
+		// memo copies the string argument 3 (length word and text) to
+		// memory at at and leaves at plus its padded size on the stack.
+		memo := func(at int) {
+			p.Push(4 + 3*32).Op(vm.CALLDATALOAD).Push(4).Op(vm.ADD)
+			p.Op(vm.DUP1, vm.CALLDATALOAD).Push(31).Op(vm.ADD)
+			p.Push(new(uint256.Int).Not(uint256.NewInt(31))).Op(vm.AND)
+			p.Push(32).Op(vm.ADD)
+			p.Op(vm.DUP1, vm.SWAP2).Push(at).Op(vm.CALLDATACOPY)
+			p.Push(at).Op(vm.ADD)
+		}
+		p.Push0().Op(vm.CALLDATALOAD).Push(0xe0).Op(vm.SHR)
+		p.Push(transferOutSelector).Op(vm.EQ)
+		push2(out)
+		p.Op(vm.JUMPI)
+		// Deposit: data = amount, 0x40, memo; topics vault, asset.
+		forward()
+		p.Op(vm.CALLVALUE).Push0().Op(vm.MSTORE)
+		p.Push(0x40).Push(32).Op(vm.MSTORE)
+		memo(64)
+		p.InputAddressToStack(4 + 32).InputAddressToStack(4)
+		p.Op(vm.PUSH32).Append(eth.TopicRouterDeposit.Bytes())
 		p.Op(vm.DUP4).Push0().Op(vm.LOG3, vm.STOP)
+		// TransferOut: data = asset, amount, 0x60, memo; topics caller, to.
+		outAt = uint16(p.Size())
+		p.Op(vm.JUMPDEST)
+		forward()
+		p.InputAddressToStack(4 + 32).Push0().Op(vm.MSTORE)
+		p.Op(vm.CALLVALUE).Push(32).Op(vm.MSTORE)
+		p.Push(0x60).Push(64).Op(vm.MSTORE)
+		memo(96)
+		p.InputAddressToStack(4).Op(vm.CALLER)
+		p.Op(vm.PUSH32).Append(eth.TopicRouterTransferOut.Bytes())
+		p.Op(vm.DUP4).Push0().Op(vm.LOG3, vm.STOP)
+		revertAt = uint16(p.Size())
 		p.Op(vm.JUMPDEST).Push0().Push0().Op(vm.REVERT)
-		return p.Bytes()
+		return p.Bytes(), outAt, revertAt
 	}
-	code := build(0)
-	return build(uint16(len(code) - 4)) // JUMPDEST PUSH0 PUSH0 REVERT end the code
+	_, out, revert := build(0, 0)
+	code, _, _ := build(out, revert) // jump targets are PUSH2: the layout does not move
+	return code
 }
+
+var transferOutSelector = uint64(binary.BigEndian.Uint32(crypto.Keccak256([]byte("transferOut(address,address,uint256,string)"))[:4]))
 
 const depositABI = `[{"type":"function","name":"depositWithExpiry","stateMutability":"payable","inputs":[
  {"name":"vault","type":"address"},{"name":"asset","type":"address"},{"name":"amount","type":"uint256"},
- {"name":"memo","type":"string"},{"name":"expiration","type":"uint256"}],"outputs":[]}]`
+ {"name":"memo","type":"string"},{"name":"expiration","type":"uint256"}],"outputs":[]},
+ {"type":"function","name":"transferOut","stateMutability":"payable","inputs":[
+ {"name":"to","type":"address"},{"name":"asset","type":"address"},{"name":"amount","type":"uint256"},
+ {"name":"memo","type":"string"}],"outputs":[]}]`
 
 type world struct {
 	t      *testing.T
@@ -281,4 +319,48 @@ func TestResolveAcrossChainsOnRealNodes(t *testing.T) {
 	if _, err := bridge.Resolve(ctx, st, chain.Ethereum, chain.Hash{9}); err == nil || !strings.Contains(err.Error(), "does not hold") {
 		t.Fatalf("unknown tx: %v", err)
 	}
+
+	// The other way: bitcoin paid to a vault with =:e:<addr>, ether paid
+	// out by the router's transferOut naming the bitcoin txid as THORChain
+	// writes it (the usual txid hex, upper case).
+	btcVault, ethDest := w.newAddress(7), en.Address(6)
+	memo := "=:e:" + strings.ToLower(ethDest.Hex()) + ":1e7"
+	nd, err := btcnode.NullDataOutput([]byte(memo))
+	if err != nil {
+		t.Fatal(err)
+	}
+	depTx, err := bn.Pay(ctx, []btcnode.Output{w.script(btcVault).Pay(25_000_000), nd}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bn.Generate(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := en.AdjustTime(2 * time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	wei := new(big.Int).Mul(ether, big.NewInt(4))
+	data, err := a.Pack("transferOut", ethDest, common.Address{}, wei, "OUT:"+strings.ToUpper(depTx.TxHash().String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := en.Send(ctx, 5, &router, wei, data, 200_000); err != nil {
+		t.Fatal(err)
+	}
+	w.commit()
+	w.ingest()
+	dep := btc.DisplayHash(depTx.TxHash())
+	links, err := bridge.Resolve(ctx, st, chain.Bitcoin, dep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(links) != 1 || links[0].Payout == nil {
+		t.Fatalf("bitcoin deposit: %+v", links)
+	}
+	l := links[0]
+	if l.Confidence != 1 || l.Payout.Chain != chain.Ethereum || l.Payout.Address != chain.EVMAddress(ethDest) || l.Payout.Amount.ToBig().Cmp(wei) != 0 ||
+		l.Deposit.Vault.Raw != btcVault || l.Deposit.Amount.Uint64() != 25_000_000 || l.Deposit.DestAddress != strings.ToLower(ethDest.Hex()) {
+		t.Fatalf("bitcoin deposit link %+v payout %+v", l, *l.Payout)
+	}
+	t.Logf("bitcoin deposit %s: ether payout %s seq %d, confidence %.2f: %s", chain.Bitcoin.FormatHash(dep), l.Payout.Tx, l.Payout.Index, l.Confidence, l.Why)
 }
