@@ -482,8 +482,9 @@ func (p *parser) limit(s string) error {
 	return nil
 }
 
-// parseAmount reads an amount in 1e8 units: digits, or scientific notation
-// as THORChain reads it (161e6 is 161000000; a fraction is truncated).
+// parseAmount reads an amount in 1e8 units: digits, a decimal, or
+// scientific notation, as THORChain reads it (161e6 is 161000000; a
+// fraction is truncated).
 func parseAmount(s string) (*big.Int, error) {
 	if s == "" || len(s) > 40 {
 		return nil, fmt.Errorf("amount %q: %w", s, ErrAmount)
@@ -491,9 +492,12 @@ func parseAmount(s string) (*big.Int, error) {
 	if v, ok := new(big.Int).SetString(s, 10); ok && v.Sign() >= 0 {
 		return v, nil
 	}
-	mant, exp, ok := strings.Cut(strings.ToLower(s), "e")
+	mant, exp, hasExp := strings.Cut(strings.ToLower(s), "e")
+	if !hasExp {
+		exp = "0" // a plain decimal: THORChain truncates the fraction
+	}
 	e, err := strconv.ParseUint(exp, 10, 8)
-	if !ok || err != nil || e > 40 || mant == "" {
+	if err != nil || e > 40 || mant == "" || strings.Trim(mant, "0123456789.") != "" || strings.Count(mant, ".") > 1 {
 		return nil, fmt.Errorf("amount %q: want digits or scientific notation like 15e7: %w", s, ErrAmount)
 	}
 	whole, frac, _ := strings.Cut(mant, ".")

@@ -143,13 +143,13 @@ func TestParseWithCheck(t *testing.T) {
 }
 
 func TestParseAmountScientific(t *testing.T) {
-	for in, want := range map[string]string{"1e8": "100000000", "51e7": "510000000", "161e6": "161000000", "1.5e2": "150", "1.25e1": "12", "0": "0", "007": "7"} {
+	for in, want := range map[string]string{"1e8": "100000000", "51e7": "510000000", "161e6": "161000000", "1.5e2": "150", "1.25e1": "12", "0": "0", "007": "7", "1.9": "1", "2.": "2"} {
 		got, err := parseAmount(in)
 		if err != nil || got.String() != want {
 			t.Errorf("%s: %v %v, want %s", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"e5", "1e", "1e-3", "-5", "1e99", "0x10", "1.e", "+1e2"} {
+	for _, in := range []string{"e5", "1e", "1e-3", "-5", "1e99", "0x10", "1.e", "+1e2", "1.2.3", ".", "1 e2"} {
 		if v, err := parseAmount(in); err == nil {
 			t.Errorf("%s: accepted as %v", in, v)
 		}
