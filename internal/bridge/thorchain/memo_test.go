@@ -187,3 +187,12 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkParse(b *testing.B) {
+	memo := "=:BTC.BTC:bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4:5e6/1/0:t:10"
+	for b.Loop() {
+		if _, err := Parse(memo); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
