@@ -48,7 +48,9 @@ type Deposit struct {
 	Asset    chain.Asset
 	Amount   uint256.Int
 	Memo     string
-	Action   string // the protocol's verb: swap, add, withdraw…
+	Action   string // the protocol's verb: swap, add, withdraw…; "invalid" when the memo cannot be read
+	// MemoError says why the memo cannot be read (Action "invalid").
+	MemoError string
 
 	// DestChain is the chain the bridge pays out on, 0 when chainhound does
 	// not index it (DestChainName still says which); DestAsset is the

@@ -198,17 +198,19 @@ func TestRefundAndUnresolved(t *testing.T) {
 	c.btcBlock(t0, nil, nil) // Bitcoin indexed, Cosmos not
 	bad, name, gaia, add := routerDeposit("=:b:not-an-address-of-any-chain-at-all-xyz", 1e18), routerDeposit("=:b:dx:1e6", 2e18),
 		routerDeposit("=:GAIA.ATOM:cosmos1lj3kvyvqc0gv5ytmcqu4e6x7ulj0yw7h0lrvqa", 3e18), routerDeposit("+:ETH.ETH:", 4e18)
-	bad.hash, name.hash, gaia.hash, add.hash = h("bad"), h("name"), h("gaia"), h("add")
-	c.ethBlock(t0, bad, name, gaia, add)
+	unread := routerDeposit("FROB:ETH.ETH", 5e18)
+	bad.hash, name.hash, gaia.hash, add.hash, unread.hash = h("bad"), h("name"), h("gaia"), h("add"), h("unread")
+	c.ethBlock(t0, bad, name, gaia, add, unread)
 	refund := vaultPayout(evm(ethUser), 1e18-5e15, "REFUND:"+upper(bad.hash))
 	refund.hash = h("refund")
 	c.ethBlock(t0+60, refund)
 
 	l := resolve(t, c.st, chain.Ethereum, bad.hash)
-	if len(l) != 1 || l[0].Payout == nil || l[0].Confidence != 1 || l[0].Payout.Address != evm(ethUser) || !strings.Contains(l[0].Why, "refund") {
+	if len(l) != 1 || l[0].Payout == nil || l[0].Confidence != 1 || l[0].Payout.Address != evm(ethUser) || !strings.Contains(l[0].Why, "refund") ||
+		l[0].Deposit.Action != "invalid" || !strings.Contains(l[0].Deposit.MemoError, "destination") {
 		t.Fatalf("refund: %+v", l)
 	}
-	for tx, says := range map[chain.Hash]string{name.hash: `name "dx"`, gaia.hash: "GAIA is not indexed", add.hash: "stays with THORChain"} {
+	for tx, says := range map[chain.Hash]string{name.hash: `name "dx"`, gaia.hash: "GAIA is not indexed", add.hash: "stays with THORChain", unread.hash: "no refund found yet"} {
 		l := resolve(t, c.st, chain.Ethereum, tx)
 		if len(l) != 1 || l[0].Payout != nil || !strings.Contains(l[0].Why, says) {
 			t.Errorf("%s: %+v, want one unresolved link saying %q", tx, l, says)

@@ -80,7 +80,7 @@ func payoutsIn(r Reader, c chain.Chain, hash chain.Hash, dest string, skip chain
 // that transaction's payout and is never a candidate.
 type WindowMatcher struct {
 	Window          time.Duration // default 6 h
-	Skew            time.Duration // default 2 h: Bitcoin block times may lag real time that much
+	Skew            time.Duration // default 2 h (negative: none): Bitcoin block times may lag real time that much
 	FeeToleranceBps uint64        // default 300 (3 %)
 	BaseConfidence  float64       // default 0.5
 	AmountBonus     float64       // default 0.2

@@ -118,8 +118,7 @@ func (t *THORChain) utxoDeposit(r Reader, c chain.Chain, tx store.TxInfo, d *Dep
 func (t *THORChain) fill(r Reader, d *Deposit, check func(string, string) (string, bool, error)) {
 	m, err := thorchain.ParseWith(d.Memo, thorchain.Options{Check: check})
 	if err != nil {
-		d.Action = "invalid"
-		d.DestName = err.Error()
+		d.Action, d.MemoError = "invalid", err.Error()
 		return
 	}
 	d.Action = string(m.Action)
@@ -200,7 +199,7 @@ func (t *THORChain) Match(ctx context.Context, r Reader, d Deposit) ([]Link, err
 	case string(thorchain.Swap), string(thorchain.LimitSwap), string(thorchain.LoanOpen):
 		return t.Window.Match(ctx, r, d)
 	case "invalid":
-		return []Link{{Deposit: d, Why: "THORChain cannot read the memo and refunds such deposits; no refund found yet: " + d.DestName}}, nil
+		return []Link{{Deposit: d, Why: "THORChain cannot read the memo and refunds such deposits; no refund found yet: " + d.MemoError}}, nil
 	}
 	return []Link{{Deposit: d, Why: fmt.Sprintf("a %s memo: the value stays with THORChain", d.Action)}}, nil
 }
