@@ -5,10 +5,12 @@ import (
 	"encoding/binary"
 	"errors"
 	"math/big"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/btcsuite/btcd/chainhash/v2"
 	"github.com/chainhound/chainhound/internal/bridge"
 	"github.com/chainhound/chainhound/internal/chain"
 	"github.com/chainhound/chainhound/internal/ingest"
@@ -133,7 +135,7 @@ func (w *world) commit() {
 // case, no 0x).
 func outMemo(h chain.Hash) string { return "OUT:" + strings.ToUpper(h.String()[2:]) }
 
-func (w *world) pay(addr string, sats int64, memo string) {
+func (w *world) pay(addr string, sats int64, memo string) chainhash.Hash {
 	w.t.Helper()
 	s := w.script(addr)
 	outs := []btcnode.Output{s.Pay(sats)}
@@ -144,9 +146,11 @@ func (w *world) pay(addr string, sats int64, memo string) {
 		}
 		outs = append(outs, o)
 	}
-	if _, err := w.bn.Pay(w.ctx, outs, nil); err != nil {
+	tx, err := w.bn.Pay(w.ctx, outs, nil)
+	if err != nil {
 		w.t.Fatal(err)
 	}
+	return tx.TxHash()
 }
 
 var scripts = map[string]*btcnode.Script{}
@@ -254,8 +258,8 @@ func TestResolveAcrossChainsOnRealNodes(t *testing.T) {
 	if _, err := bn.Generate(ctx, 101); err != nil {
 		t.Fatal(err)
 	}
-	w.pay(dOut1, 9_000_000, outMemo(out1))
-	w.pay(dOut2, 4_100_000, outMemo(out2))
+	payout1 := w.pay(dOut1, 9_000_000, outMemo(out1))
+	payout2 := w.pay(dOut2, 4_100_000, outMemo(out2))
 	w.pay(dWindow, 4_990_000, "")               // no memo: found by address and window; 5e6 less 3 % is 4,850,000
 	w.pay(dLate, 3_000_000, "")                 // to the early deposit's address, hours after its window
 	w.pay(dWindow, 4_000_000, "")               // below the minimum: not the swap's output
@@ -363,4 +367,27 @@ func TestResolveAcrossChainsOnRealNodes(t *testing.T) {
 		t.Fatalf("bitcoin deposit link %+v payout %+v", l, *l.Payout)
 	}
 	t.Logf("bitcoin deposit %s: ether payout %s seq %d, confidence %.2f: %s", chain.Bitcoin.FormatHash(dep), l.Payout.Tx, l.Payout.Index, l.Confidence, l.Why)
+
+	// A reorg on Bitcoin double-spends the first payout: ingest rolls its
+	// block back, with its OUT memo and the reference to the deposit; the
+	// deposit is then unresolved. What the new branch mines again is found
+	// again, in its new block.
+	res, err := bn.Reorg(ctx, btcnode.ReorgConfig{Depth: 2, Conflicts: []chainhash.Hash{payout1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.ingest()
+	if refs, err := st.MemoRefs(out1); err != nil || len(refs) != 0 {
+		t.Fatalf("references to the first deposit after the reorg: %+v %v", refs, err)
+	}
+	if links, err := bridge.Resolve(ctx, st, chain.Ethereum, out1); err != nil || len(links) != 1 || links[0].Payout != nil {
+		t.Fatalf("first deposit after its payout was reorged out: %+v %v", links, err)
+	}
+	if !slices.Contains(res.Dropped, payout2) {
+		links, err := bridge.Resolve(ctx, st, chain.Ethereum, out2)
+		if err != nil || len(links) != 1 || links[0].Payout == nil || links[0].Confidence != 1 || links[0].Payout.Block <= uint64(res.ForkHeight) {
+			t.Fatalf("second deposit after the reorg: %+v %v", links, err)
+		}
+		t.Logf("after the reorg the second payout is in block %d (fork at %d)", links[0].Payout.Block, res.ForkHeight)
+	}
 }
