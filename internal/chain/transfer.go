@@ -110,4 +110,5 @@ type Block struct {
 	Time      int64 // unix seconds
 	Txs       []Tx
 	Transfers []Transfer // ordered by (TxIndex, Seq)
+	Memos     []Memo     // bridge memos, ordered by (TxIndex, Index); see memo.go
 }

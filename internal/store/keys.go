@@ -41,6 +41,8 @@ import (
 //	'A'    A id                   c raw                                  reverse interning: id -> address
 //	's'    s c kind raw           id(4)                                  asset interning: (kind, contract) -> dense id; 0 is native
 //	'S'    S id(4)                c kind raw                             reverse asset interning
+//	'X'    X c h i                memo list                              a transaction's bridge memos (memo.go)
+//	'R'    R ref(32) c h i        (empty)                                transactions whose memo names ref (memo.go)
 //
 // Transfers are grouped per transaction and index entries per (address,
 // block) rather than one key per transfer: a mainnet block has ~150

@@ -94,6 +94,9 @@ func (s *DB) writeBlock(batch *sortedBatch, in *interner, b *chain.Block, cur Cu
 	if err := s.writeTransfers(batch, in, b, &overwritten); err != nil {
 		return err
 	}
+	if err := writeMemos(batch, b); err != nil {
+		return err
+	}
 	if isUTXO(b) {
 		for i := range b.Txs {
 			if err := s.writeUTXO(batch, in, b, &b.Txs[i], &overwritten); err != nil {
@@ -376,6 +379,9 @@ func (s *DB) undoBlock(c chain.Chain, h uint64) error {
 		return err
 	}
 	if err := s.deleteUTXO(batch, c, h); err != nil {
+		return err
+	}
+	if err := s.deleteMemos(batch, c, h); err != nil {
 		return err
 	}
 	for _, kv := range overwritten { // after the deletes: restore what the block replaced

@@ -202,7 +202,8 @@ func btcAddress(s string) chain.Address {
 }
 
 // ToChainBlock reduces a decoded block to the chain model: inputs and
-// outputs in order, inputs still unresolved.
+// outputs in order, inputs still unresolved, and the text of OP_RETURN
+// outputs as memos.
 func ToChainBlock(b *Block) *chain.Block {
 	cb := &chain.Block{
 		Chain: chain.Bitcoin, Height: uint64(b.Height), Hash: DisplayHash(b.Hash), Parent: DisplayHash(b.Prev),
@@ -226,6 +227,7 @@ func ToChainBlock(b *Block) *chain.Block {
 		}
 		cb.Txs[i] = ct
 	}
+	cb.Memos = opReturnMemos(b)
 	return cb
 }
 

@@ -80,6 +80,7 @@ func Extract(d *BlockData) (*chain.Block, ExtractStats, error) {
 			return nil, stats, fmt.Errorf("block %d tx %s: %w", b.Height, tx.Hash, err)
 		}
 	}
+	b.Memos = routerMemos(d, b)
 	e := emitter{b: b, txIndex: chain.BlockLevel}
 	for _, j := range lastGroup(parityByTx) {
 		if t := &parity[j]; t.Type == "reward" && t.To != nil {
