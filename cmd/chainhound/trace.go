@@ -131,6 +131,11 @@ func traceCommand() command {
 		}
 		took := time.Since(start)
 		rep := trace.NewReport(tr.c, tr.caip2, m, *direction, rseeds, b, stops, cur.Height, res, tr.blockTime, took)
+		if *direction == "forward" {
+			if err := tr.crossChain(ctx, *data, m, b, res, &rep, policy, stops); err != nil {
+				return err
+			}
+		}
 		e.log.Info("trace done", "flows", len(res.Flows), "exits", len(res.Exits), "addresses", rep.Stats.Addresses, "took", took.Round(time.Millisecond))
 		return writeTrace(e, *output, &rep)
 	}

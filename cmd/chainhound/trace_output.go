@@ -131,6 +131,22 @@ func printTrace(e *env, rep *trace.Report) error {
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
+	if len(rep.CrossChain) > 0 {
+		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "BRIDGE\tDEPOSIT TX\tTAINTED\tMEMO\tPAID ON\tPAYOUT\tSEEDED THERE\tCONFIDENCE\tEXITS THERE")
+		for _, x := range rep.CrossChain {
+			payout, exits := "-", "-"
+			if x.PayoutTx != "" {
+				payout = fmt.Sprintf("%s:%d → %s", x.PayoutTx, x.PayoutIndex, x.PayoutAmount)
+			}
+			if x.Trace != nil {
+				exits = fmt.Sprint(len(x.Trace.Exits))
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s %s\t%s\t%s\t%s\t%s\t%.2f\t%s\n", x.Protocol, x.DepositTx, x.Tainted, x.DepositAsset, x.Memo, orDash(x.DestChain), payout, x.Seed, x.Confidence, exits)
+		}
+		tw.Flush()
+		fmt.Fprintln(w)
+	}
 	hs := append([]trace.ReportHold{}, rep.Frontier...)
 	sort.SliceStable(hs, func(i, j int) bool {
 		a, _ := uint256.FromDecimal(hs[i].Amount)

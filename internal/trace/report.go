@@ -10,25 +10,26 @@ import (
 // addresses, assets and chains as CAIP identifiers, amounts as base-unit
 // integers in strings, times in RFC 3339.
 type Report struct {
-	Chain       string         `json:"chain"` // CAIP-2
-	Model       string         `json:"model"`
-	Direction   string         `json:"direction"`
-	Seeds       []ReportSeed   `json:"seeds"`
-	Bounds      ReportBounds   `json:"bounds"`
-	LatestBlock uint64         `json:"latest_block"`
-	Seeded      []ReportAmount `json:"seeded"`
-	Exits       []ReportExit   `json:"exits"`
-	Frontier    []ReportHold   `json:"frontier"`
-	Stopped     []ReportHold   `json:"stopped"`
-	Fees        []ReportAmount `json:"fees"`
-	Burns       []ReportAmount `json:"burns"`
-	Minted      []ReportAmount `json:"minted"`
-	Swaps       []ReportSwap   `json:"swaps"`
-	SwappedOut  []ReportAmount `json:"swapped_out"`
-	SwappedIn   []ReportAmount `json:"swapped_in"`
-	Reach       []int          `json:"reach"`
-	Flows       []ReportFlow   `json:"flows"`
-	Stats       ReportStats    `json:"stats"`
+	Chain       string           `json:"chain"` // CAIP-2
+	Model       string           `json:"model"`
+	Direction   string           `json:"direction"`
+	Seeds       []ReportSeed     `json:"seeds"`
+	Bounds      ReportBounds     `json:"bounds"`
+	LatestBlock uint64           `json:"latest_block"`
+	Seeded      []ReportAmount   `json:"seeded"`
+	Exits       []ReportExit     `json:"exits"`
+	Frontier    []ReportHold     `json:"frontier"`
+	Stopped     []ReportHold     `json:"stopped"`
+	Fees        []ReportAmount   `json:"fees"`
+	Burns       []ReportAmount   `json:"burns"`
+	Minted      []ReportAmount   `json:"minted"`
+	Swaps       []ReportSwap     `json:"swaps"`
+	SwappedOut  []ReportAmount   `json:"swapped_out"`
+	SwappedIn   []ReportAmount   `json:"swapped_in"`
+	CrossChain  []ReportCrossing `json:"cross_chain"`
+	Reach       []int            `json:"reach"`
+	Flows       []ReportFlow     `json:"flows"`
+	Stats       ReportStats      `json:"stats"`
 }
 
 // ReportSeed is one seed as given and as resolved.
@@ -96,6 +97,28 @@ type ReportFlow struct {
 	Kind   string `json:"kind"`
 	Amount string `json:"amount"`
 	Swap   bool   `json:"swap,omitempty"` // a swap's payment: the taint went on in the bought asset
+}
+
+// ReportCrossing is taint leaving through a bridge deposit, where the
+// bridge paid it out, and the trace continued from the payout.
+type ReportCrossing struct {
+	Protocol      string  `json:"protocol"`
+	DepositTx     string  `json:"deposit_tx"`
+	Vault         string  `json:"vault"`
+	DepositAsset  string  `json:"deposit_asset"`
+	DepositAmount string  `json:"deposit_amount"`
+	Tainted       string  `json:"tainted"`
+	Memo          string  `json:"memo"`
+	DestChain     string  `json:"dest_chain"` // CAIP-2, or THORChain's chain name when not indexed
+	DestAddress   string  `json:"dest_address,omitempty"`
+	PayoutTx      string  `json:"payout_tx,omitempty"`
+	PayoutIndex   uint32  `json:"payout_index"`
+	PayoutAsset   string  `json:"payout_asset,omitempty"`
+	PayoutAmount  string  `json:"payout_amount,omitempty"`
+	Seed          string  `json:"seed"` // the payout's tainted share, where the trace continues
+	Confidence    float64 `json:"confidence"`
+	Why           string  `json:"why"`
+	Trace         *Report `json:"trace,omitempty"`
 }
 
 // ReportSwap is a tainted payment converted into another asset.
@@ -178,7 +201,7 @@ func NewReport(c chain.Chain, caip2 string, m Model, direction string, seeds []R
 			Sold: w.Sold.CAIP19(caip2), SoldAmount: w.SoldAmount.Dec(), SoldTaint: w.SoldTaint.Dec(), Bought: w.Bought.CAIP19(caip2), BoughtAmount: w.BoughtAmount.Dec()})
 	}
 	rep.Frontier, rep.Stopped = holds(r.Frontier), holds(r.Stopped)
-	rep.Exits = []ReportExit{}
+	rep.Exits, rep.CrossChain = []ReportExit{}, []ReportCrossing{}
 	for _, e := range r.Exits {
 		x := ReportExit{
 			Service: e.Service.Name, Actor: e.Service.Actor, Category: e.Service.Category, Source: e.Service.Source,

@@ -45,7 +45,10 @@ type ethChain struct {
 
 func newEthChain(t *testing.T) *ethChain { return &ethChain{utxoChain{t: t, s: openStore(t)}} }
 
-func (c *ethChain) block(xs ...xfer) {
+func (c *ethChain) block(xs ...xfer) { c.t.Helper(); c.blockMemos(nil, xs...) }
+
+// blockMemos applies a block of transfers that also carries bridge memos.
+func (c *ethChain) blockMemos(memos []chain.Memo, xs ...xfer) {
 	c.t.Helper()
 	c.height++
 	b := &chain.Block{Chain: chain.Ethereum, Height: c.height, Hash: txHash(fmt.Sprintf("eth-%d", c.height)), Parent: c.parent, Time: int64(c.height)}
@@ -63,6 +66,7 @@ func (c *ethChain) block(xs ...xfer) {
 			Kind: x.kind, From: x.from, To: x.to, Asset: x.asset, Amount: *uint256.NewInt(x.amount)})
 		seq++
 	}
+	b.Memos = memos
 	if err := c.s.ApplyBlock(b); err != nil {
 		c.t.Fatalf("block %d: %v", c.height, err)
 	}

@@ -53,6 +53,13 @@ func newUTXOChain(t *testing.T) *utxoChain { return &utxoChain{t: t, s: openStor
 // its name, the outpoints it spends and its outputs.
 func (c *utxoChain) block(coinbase string, outs []chain.Output, txs ...chain.Tx) {
 	c.t.Helper()
+	c.blockMemos(nil, coinbase, outs, txs...)
+}
+
+// blockMemos applies a block whose transactions also carry memos
+// (OP_RETURN text).
+func (c *utxoChain) blockMemos(memos []chain.Memo, coinbase string, outs []chain.Output, txs ...chain.Tx) {
+	c.t.Helper()
 	c.height++
 	b := &chain.Block{Chain: chain.Bitcoin, Height: c.height, Hash: txHash(fmt.Sprintf("block-%d", c.height)), Parent: c.parent, Time: int64(c.height)}
 	b.Txs = append([]chain.Tx{{Hash: txHash(coinbase), Coinbase: true, Outputs: outs}}, txs...)
@@ -65,6 +72,7 @@ func (c *utxoChain) block(coinbase string, outs []chain.Output, txs ...chain.Tx)
 	if err := chain.UTXOTransfers(b); err != nil {
 		c.t.Fatal(err)
 	}
+	b.Memos = memos
 	if err := c.s.ApplyBlock(b); err != nil {
 		c.t.Fatalf("block %d: %v", c.height, err)
 	}
