@@ -69,6 +69,7 @@ func commands() []command {
 		intelActorCommand(),
 		intelStatsCommand(),
 		intelExportTagpackCommand(),
+		guardSafeCommand(), guardAuditCommand(),
 		devnetCommand(),
 		versionCommand(),
 	}

@@ -57,6 +57,10 @@ func (c *Call) line(self common.Address, name func(common.Address) string) strin
 		}
 	case m.Args == nil && len(m.Signature) > 0 && !strings.HasSuffix(m.Signature, "()"):
 		fmt.Fprintf(&b, "call %s on %s (arguments undecodable)", m.Signature, who(c.To))
+	case c.Operation == safe.DelegateCall && m.Kind == KindToken:
+		// A token method run by DELEGATECALL moves no tokens: it runs
+		// whatever that contract's code does, as the Safe.
+		fmt.Fprintf(&b, "calls %s, which looks like a token operation but executes %s's code inside the Safe, moving no tokens of that contract", c.generic(who), who(c.To))
 	default:
 		b.WriteString(c.sentence(who))
 	}
@@ -112,6 +116,16 @@ func (c *Call) sentence(who func(common.Address) string) string {
 	case "execTransaction":
 		return fmt.Sprintf("execute a transaction of the Safe %s, which makes the call:", who(c.To))
 	}
+	s := "call " + c.generic(who) + " on " + who(c.To)
+	if c.Value.Sign() != 0 {
+		s += ", sending " + eth(c.Value)
+	}
+	return s
+}
+
+// generic renders name(arg=value, ...).
+func (c *Call) generic(who func(common.Address) string) string {
+	m := c.Method
 	parts := make([]string, len(m.Args))
 	for i, x := range m.Args {
 		v := x.Text
@@ -123,11 +137,7 @@ func (c *Call) sentence(who func(common.Address) string) string {
 		}
 		parts[i] = x.Name + "=" + v
 	}
-	s := fmt.Sprintf("call %s(%s) on %s", m.Name, strings.Join(parts, ", "), who(c.To))
-	if c.Value.Sign() != 0 {
-		s += ", sending " + eth(c.Value)
-	}
-	return s
+	return fmt.Sprintf("%s(%s)", m.Name, strings.Join(parts, ", "))
 }
 
 // eth renders wei as ETH with all significant decimals.
