@@ -2,7 +2,9 @@ package guard
 
 import (
 	"context"
+	"encoding/json"
 	"math/big"
+	"net/http/httptest"
 	"sort"
 	"testing"
 
@@ -338,6 +340,14 @@ func TestSafeOnNode(t *testing.T) {
 	}
 
 	after := audit()
+	// The HTTP audit gives the same verdict.
+	srv := httptest.NewServer(Handler(&Service{Known: e.known, Node: e.gnode}))
+	defer srv.Close()
+	resp, body := post(t, srv, "/v1/guard/audit", `{"safes":["`+e.safe.Hex()+`"]}`)
+	var ar AuditResult
+	if resp.StatusCode != 200 || json.Unmarshal(body, &ar) != nil || ar.MaxSeverity != "critical" || !hasCode(ar.Safes[0].Findings, Critical, "implementation-unofficial") {
+		t.Errorf("HTTP audit: %s %s", resp.Status, body)
+	}
 	if !hasCode(after.Findings, Critical, "implementation-unofficial") || after.Implementation != e.attacker {
 		t.Errorf("audit after the attack: impl %s findings %+v", after.Implementation, after.Findings)
 	}
