@@ -1,0 +1,83 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The Bybit transaction as the signers' devices received it: Safe 1.1.1,
+// nonce 71, DELEGATECALL to the implant with transfer(address,uint256).
+var bybitFlags = []string{"guard", "safe", "--safe", "0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4", "--version", "1.1.1", "--nonce", "71",
+	"--to", "0x96221423681A6d52E184D440a8eFCEbB105C7242", "--operation", "1",
+	"--data", "0xa9059cbb000000000000000000000000bdd077f651ebe7f7b3ce16fe5f2b025be29695160000000000000000000000000000000000000000000000000000000000000000"}
+
+func TestGuardSafeFlags(t *testing.T) {
+	store := []string{"--intel-data", t.TempDir()}
+	out, errs, code := cli(t, append(append(bybitFlags, store...), "--fail-on", "critical")...)
+	if code != exitPolicy || !strings.Contains(out, "CRITICAL") || !strings.Contains(out, "delegatecall-unknown") || !strings.Contains(errs, "--fail-on critical") {
+		t.Errorf("exit %d\n%s\n%s", code, out, errs)
+	}
+	out, _, code = cli(t, append(append(bybitFlags, store...), "--output", "json")...)
+	var res struct {
+		Reports []struct {
+			SafeTxHash string `json:"safe_tx_hash"`
+			Findings   []struct{ Severity, Code string }
+		}
+		MaxSeverity string `json:"max_severity"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &res) != nil || res.MaxSeverity != "critical" || len(res.Reports) != 1 || len(res.Reports[0].SafeTxHash) != 66 {
+		t.Errorf("json: exit %d %s", code, out)
+	}
+	// A plain transfer from the same Safe passes a --fail-on high gate.
+	plain := []string{"guard", "safe", "--safe", "0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4", "--version", "1.1.1", "--nonce", "70",
+		"--to", "0x00000000000000000000000000000000000000b0", "--value", "1000000000000000000", "--fail-on", "high"}
+	if out, errs, code := cli(t, append(plain, store...)...); code != 0 || !strings.Contains(out, "send 1 ETH") {
+		t.Errorf("plain transfer: exit %d\n%s\n%s", code, out, errs)
+	}
+}
+
+func TestGuardSafeBadInput(t *testing.T) {
+	store := []string{"--intel-data", t.TempDir()}
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(bad, []byte(`{"safe":"0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4","to":"0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4","value":"0","operation":"x","nonce":1}`), 0o644)
+	list := filepath.Join(dir, "list.json")
+	os.WriteFile(list, []byte(`[{"safe":"0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4","to":"0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4","value":"0","operation":0,"nonce":1},{"safe":"0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4","to":"0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4","value":"0","operation":0,"nonce":1,"data":"0x123"}]`), 0o644)
+	with := func(flag, val string) []string {
+		args := append([]string{}, bybitFlags...)
+		for i := range args {
+			if args[i] == flag {
+				args[i+1] = val
+				return append(args, store...)
+			}
+		}
+		return append(append(args, flag, val), store...)
+	}
+	for name, c := range map[string]struct {
+		args []string
+		code int
+		msg  string
+	}{
+		"odd hex":           {with("--data", "0xabc"), exitUsage, "odd number of digits"},
+		"bad hex":           {with("--data", "0xzz"), exitUsage, "--data"},
+		"operation 2":       {with("--operation", "2"), exitUsage, "want 0 (call) or 1"},
+		"unknown version":   {with("--version", "1.6.0"), exitUsage, "unknown Safe version"},
+		"short address":     {with("--to", "0x1234"), exitUsage, "--to"},
+		"negative value":    {with("--value", "-5"), exitUsage, "--value"},
+		"bad fail-on":       {with("--fail-on", "info"), exitUsage, "--fail-on"},
+		"no version":        {append([]string{"guard", "safe", "--safe", "0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4", "--to", "0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4", "--nonce", "1"}, store...), exitError, "--version"},
+		"tx and flags":      {with("--tx", bad), exitUsage, "not both"},
+		"wrong json type":   {append([]string{"guard", "safe", "--tx", bad, "--version", "1.1.1"}, store...), exitError, "field operation"},
+		"second tx bad":     {append([]string{"guard", "safe", "--tx", list, "--version", "1.1.1"}, store...), exitError, "transaction 1: field data"},
+		"missing file":      {append([]string{"guard", "safe", "--tx", filepath.Join(dir, "nope.json"), "--version", "1.1.1"}, store...), exitError, "no such file"},
+		"audit without rpc": {append([]string{"guard", "audit", "--safe", "0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4"}, store...), exitUsage, "--rpc"},
+	} {
+		_, errs, code := cli(t, c.args...)
+		if code != c.code || !strings.Contains(errs, c.msg) {
+			t.Errorf("%s: exit %d (want %d), stderr %q (want %q)", name, code, c.code, errs, c.msg)
+		}
+	}
+}
