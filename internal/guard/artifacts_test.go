@@ -20,13 +20,25 @@ import (
 	"github.com/ethereum/go-ethereum/common/hexutil"
 )
 
-// The Safe contracts come from the Safe project's own npm package, fetched
+// npmPackage is a published npm tarball of Safe contracts, pinned by the
+// SHA-1 the registry publishes for it.
+type npmPackage struct {
+	name, version, url, sha1, license string
+}
+
+// The Safe contracts come from the Safe project's own npm packages, fetched
 // at test time into the user cache and checked against the registry's
-// SHA-1 (the bytecode is not committed here). Package
-// @safe-global/safe-contracts 1.4.1, licence LGPL-3.0.
-const (
-	safeContractsURL  = "https://registry.npmjs.org/@safe-global/safe-contracts/-/safe-contracts-1.4.1.tgz"
-	safeContractsSHA1 = "82605342f3289dc6b99818f599a3409ec2cb3fdc"
+// SHA-1 (the bytecode is not committed here).
+var (
+	safeContracts141 = npmPackage{"@safe-global/safe-contracts", "1.4.1", "https://registry.npmjs.org/@safe-global/safe-contracts/-/safe-contracts-1.4.1.tgz", "82605342f3289dc6b99818f599a3409ec2cb3fdc", "LGPL-3.0"}
+	// Older releases were published as @gnosis.pm/safe-contracts (GPL-3.0).
+	gnosisSafeContracts = []npmPackage{
+		{"@gnosis.pm/safe-contracts", "0.1.0", "https://registry.npmjs.org/@gnosis.pm/safe-contracts/-/safe-contracts-0.1.0.tgz", "47baf0bdb65e7c73732998301c9136f62d43d954", "GPL-3.0"},
+		{"@gnosis.pm/safe-contracts", "1.0.0", "https://registry.npmjs.org/@gnosis.pm/safe-contracts/-/safe-contracts-1.0.0.tgz", "2b562b1e23a0da1047a9f38ef71a70f811e75dd9", "GPL-3.0"},
+		{"@gnosis.pm/safe-contracts", "1.1.1", "https://registry.npmjs.org/@gnosis.pm/safe-contracts/-/safe-contracts-1.1.1.tgz", "d85bf2026a5405316bee623c0e6f193c3ace89cd", "GPL-3.0"},
+		{"@gnosis.pm/safe-contracts", "1.2.0", "https://registry.npmjs.org/@gnosis.pm/safe-contracts/-/safe-contracts-1.2.0.tgz", "33e8332e09c19e8822fccb06c7d3eff806d091f6", "GPL-3.0"},
+		{"@gnosis.pm/safe-contracts", "1.3.0", "https://registry.npmjs.org/@gnosis.pm/safe-contracts/-/safe-contracts-1.3.0.tgz", "316741a7690d8751a1f701538cfc9ec80866eedc", "GPL-3.0"},
+	}
 )
 
 // artifact is a Hardhat artifact: ABI, creation and runtime bytecode.
@@ -49,10 +61,17 @@ func (a *artifact) pack(t testing.TB, method string, args ...any) []byte {
 	return b
 }
 
-// safeArtifacts returns the named contracts' artifacts.
+// safeArtifacts returns the named contracts' artifacts of Safe 1.4.1.
 func safeArtifacts(t testing.TB, names ...string) map[string]*artifact {
 	t.Helper()
-	tgz := fetchTarball(t)
+	return packageArtifacts(t, safeContracts141, names...)
+}
+
+// packageArtifacts returns the named contracts' artifacts (Hardhat or
+// Truffle layout) from a package.
+func packageArtifacts(t testing.TB, pkg npmPackage, names ...string) map[string]*artifact {
+	t.Helper()
+	tgz := fetchTarball(t, pkg)
 	f, err := os.Open(tgz)
 	if err != nil {
 		t.Fatal(err)
@@ -77,12 +96,15 @@ func safeArtifacts(t testing.TB, names ...string) map[string]*artifact {
 			t.Fatal(err)
 		}
 		base := path.Base(h.Name)
-		if !strings.HasPrefix(h.Name, "package/build/artifacts/contracts/") || strings.HasSuffix(base, ".dbg.json") || !want[strings.TrimSuffix(base, ".json")] {
+		if !strings.HasPrefix(h.Name, "package/build/") || strings.HasSuffix(base, ".dbg.json") || !want[strings.TrimSuffix(base, ".json")] {
 			continue
 		}
 		a := &artifact{}
 		if err := json.NewDecoder(tr).Decode(a); err != nil {
 			t.Fatalf("%s: %v", h.Name, err)
+		}
+		if out[a.ContractName] != nil {
+			continue // Hardhat keeps interfaces of the same name elsewhere; the first wins
 		}
 		if a.abi, err = abi.JSON(strings.NewReader(string(a.ABI))); err != nil {
 			t.Fatalf("%s: abi: %v", h.Name, err)
@@ -91,38 +113,38 @@ func safeArtifacts(t testing.TB, names ...string) map[string]*artifact {
 	}
 	for _, n := range names {
 		if out[n] == nil {
-			t.Fatalf("artifact %s not in the package", n)
+			t.Fatalf("artifact %s not in %s %s", n, pkg.name, pkg.version)
 		}
 	}
 	return out
 }
 
-func fetchTarball(t testing.TB) string {
+func fetchTarball(t testing.TB, pkg npmPackage) string {
 	t.Helper()
 	cache, err := os.UserCacheDir()
 	if err != nil {
 		cache = os.TempDir()
 	}
 	dir := filepath.Join(cache, "chainhound", "npm")
-	p := filepath.Join(dir, "safe-contracts-1.4.1.tgz")
-	if b, err := os.ReadFile(p); err == nil && sha1Hex(b) == safeContractsSHA1 {
+	p := filepath.Join(dir, strings.NewReplacer("@", "", "/", "-").Replace(pkg.name)+"-"+pkg.version+".tgz")
+	if b, err := os.ReadFile(p); err == nil && sha1Hex(b) == pkg.sha1 {
 		return p
 	}
 	client := &http.Client{Timeout: 2 * time.Minute}
-	resp, err := client.Get(safeContractsURL)
+	resp, err := client.Get(pkg.url)
 	if err != nil {
 		t.Skipf("cannot fetch the Safe contracts from the npm registry (%v): the on-chain scenario needs them", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		t.Skipf("npm registry: %s for %s", resp.Status, safeContractsURL)
+		t.Skipf("npm registry: %s for %s", resp.Status, pkg.url)
 	}
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		t.Skipf("npm registry: reading %s: %v", safeContractsURL, err)
+		t.Skipf("npm registry: reading %s: %v", pkg.url, err)
 	}
-	if got := sha1Hex(b); got != safeContractsSHA1 {
-		t.Fatalf("%s: SHA-1 %s, the registry publishes %s", safeContractsURL, got, safeContractsSHA1)
+	if got := sha1Hex(b); got != pkg.sha1 {
+		t.Fatalf("%s: SHA-1 %s, the registry publishes %s", pkg.url, got, pkg.sha1)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)

@@ -189,11 +189,17 @@ func (c *Checker) auditOne(ctx context.Context, n *Node, chainID *big.Int, a com
 			add(Finding{Severity: Warning, Code: "owner-contract", Where: "owners", Message: fmt.Sprintf("owner %s is a contract (%d bytes of code): its own signers and upgradeability are part of this Safe's security", o.Hex(), len(oc))})
 		}
 	}
-	if out, err := n.callView(ctx, a, "getModulesPaginated(address,uint256)", addrWord(Sentinel), uint256Word(big.NewInt(100))); err == nil {
+	// getModulesPaginated exists from 1.1.0 on; older Safes have getModules().
+	if out, err := n.callView(ctx, a, "getModulesPaginated(address,uint256)", addrWord(Sentinel), uint256Word(big.NewInt(100))); err == nil && len(out) > 0 {
 		if r.Modules, err = abiAddresses(out, 0); err != nil {
 			unreadable("getModulesPaginated", err)
 			r.Modules = []common.Address{}
 		}
+	} else if out, err := n.callView(ctx, a, "getModules()"); err != nil {
+		unreadable("getModules()", err)
+	} else if r.Modules, err = abiAddresses(out, 0); err != nil {
+		unreadable("getModules()", err)
+		r.Modules = []common.Address{}
 	}
 	for _, m := range r.Modules {
 		add(Finding{Severity: High, Code: "module-enabled", Where: "modules", Message: fmt.Sprintf("module %s is enabled: it can execute transactions without owner signatures", m.Hex())})

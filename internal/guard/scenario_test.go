@@ -52,6 +52,8 @@ type safeEnv struct {
 	attacker common.Address
 	known    *deployments.Set
 	gnode    *Node
+	safeArt  *artifact // the singleton's artifact (execTransaction, getTransactionHash)
+	version  safe.Version
 }
 
 func (e *safeEnv) commit() {
@@ -91,7 +93,7 @@ func newSafeEnv(t *testing.T) *safeEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { node.Close() })
-	e := &safeEnv{t: t, ctx: context.Background(), node: node, arts: arts, owners: []int{1, 2, 3}}
+	e := &safeEnv{t: t, ctx: context.Background(), node: node, arts: arts, owners: []int{1, 2, 3}, safeArt: arts["Safe"], version: safe.Version{Major: 1, Minor: 4, Patch: 1}}
 	singleton := e.deploy(arts["Safe"].code())
 	factory := e.deploy(arts["SafeProxyFactory"].code())
 	e.ms = e.deploy(arts["MultiSend"].code())
@@ -140,12 +142,12 @@ func callMsg(from, to common.Address, data []byte) ethereum.CallMsg {
 // requires) and sends execTransaction from owner idx[0].
 func (e *safeEnv) execute(tx *safe.Tx, idx ...int) *types.Receipt {
 	e.t.Helper()
-	h, err := safe.TxHashes(safe.Version{Major: 1, Minor: 4, Patch: 1}, e.node.ChainID(), e.safe, tx)
+	h, err := safe.TxHashes(e.version, e.node.ChainID(), e.safe, tx)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	// The Safe's own getTransactionHash must agree with ours.
-	q := e.arts["Safe"].pack(e.t, "getTransactionHash", tx.To, tx.Value, tx.Data, uint8(tx.Operation), tx.SafeTxGas, tx.BaseGas, tx.GasPrice, tx.GasToken, tx.RefundReceiver, tx.Nonce)
+	q := e.safeArt.pack(e.t, "getTransactionHash", tx.To, tx.Value, tx.Data, uint8(tx.Operation), tx.SafeTxGas, tx.BaseGas, tx.GasPrice, tx.GasToken, tx.RefundReceiver, tx.Nonce)
 	out, err := e.node.Client().CallContract(e.ctx, callMsg(e.node.Address(0), e.safe, q), nil)
 	if err != nil {
 		e.t.Fatal(err)
@@ -171,7 +173,7 @@ func (e *safeEnv) execute(tx *safe.Tx, idx ...int) *types.Receipt {
 	for _, s := range sigs {
 		all = append(all, s.b...)
 	}
-	data := e.arts["Safe"].pack(e.t, "execTransaction", tx.To, tx.Value, tx.Data, uint8(tx.Operation), tx.SafeTxGas, tx.BaseGas, tx.GasPrice, tx.GasToken, tx.RefundReceiver, all)
+	data := e.safeArt.pack(e.t, "execTransaction", tx.To, tx.Value, tx.Data, uint8(tx.Operation), tx.SafeTxGas, tx.BaseGas, tx.GasPrice, tx.GasToken, tx.RefundReceiver, all)
 	hash, err := e.node.Send(e.ctx, idx[0], &e.safe, nil, data, 3_000_000)
 	if err != nil {
 		e.t.Fatal(err)
@@ -201,7 +203,7 @@ func (e *safeEnv) newTx(to common.Address, value *big.Int, data []byte, op safe.
 func (e *safeEnv) check(tx *Tx) *Report {
 	e.t.Helper()
 	c := &Checker{Known: e.known, Node: e.gnode}
-	r, err := c.Check(e.ctx, tx, e.node.ChainID(), VersionChoice{safe.Version{Major: 1, Minor: 4, Patch: 1}, "flag"})
+	r, err := c.Check(e.ctx, tx, e.node.ChainID(), VersionChoice{e.version, "flag"})
 	if err != nil {
 		e.t.Fatal(err)
 	}
