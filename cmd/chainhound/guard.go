@@ -63,8 +63,12 @@ func guardSafeCommand() command {
 			if err != nil {
 				return err
 			}
-			if txs, err = guard.ParseSTS(b); err != nil {
+			var skipped int
+			if txs, skipped, err = guard.ParseSTSCounted(b); err != nil {
 				return fmt.Errorf("%s: %w", *txFile, err)
+			}
+			if skipped > 0 {
+				e.log.Info("skipped entries that are not multisig transactions", "file", *txFile, "skipped", skipped)
 			}
 		case flagMode:
 			t, err := txFromFlags(*safeAddr, *to, *value, *data, *op, *safeTxGas, *baseGas, *gasPrice, *gasToken, *refund, *nonce)
@@ -396,6 +400,90 @@ func printAudit(w io.Writer, res *guard.AuditResult) error {
 	}
 	fmt.Fprintf(w, "\n%d Safe(s), highest severity: %s\n", len(res.Safes), res.MaxSeverity)
 	return nil
+}
+
+func guardMessageCommand() command {
+	c := command{
+		name:    "guard message",
+		summary: "hashes of an off-chain Safe message (SafeMessage) for comparison with the signing device",
+		usage:   "--safe ADDR --version V [--chain-id N] (--text TEXT | --file FILE | --hex 0x…) [--output table|json]",
+		example: "chainhound guard message --safe 0x657ff0D4eC65D82b2bC1247b0a558bcd2f80A0f1 --version 1.3.0 --chain-id 11155111 --file message.txt",
+	}
+	c.run = func(ctx context.Context, e *env, args []string) error {
+		fs := newFlags(&c, e)
+		safeAddr := fs.String("safe", "", "the Safe's address")
+		version := fs.String("version", "", "Safe version, e.g. 1.3.0")
+		chainID := fs.String("chain-id", "", "chain id (needed from Safe 1.3.0 on)")
+		text := fs.String("text", "", "a text message, signed as an EIP-191 personal message")
+		file := fs.String("file", "", "read the text message from a file (CRLF line ends become LF)")
+		hexMsg := fs.String("hex", "", "raw message bytes, 0x-prefixed hex (e.g. an EIP-712 hash)")
+		output := fs.String("output", "table", "table or json")
+		if err := noArgs(fs, args); err != nil {
+			return err
+		}
+		if *output != "table" && *output != "json" {
+			return usagef("--output %q: want table or json", *output)
+		}
+		addr, err := guard.ParseAddress(*safeAddr)
+		if err != nil {
+			return usagef("--safe: %v", err)
+		}
+		v, err := safe.ParseVersion(*version)
+		if err != nil {
+			return usagef("--version: %v", err)
+		}
+		var id *big.Int
+		if *chainID != "" {
+			if id, err = guard.ParseUint(*chainID); err != nil || id.Sign() == 0 {
+				return usagef("--chain-id %q: want a positive integer", *chainID)
+			}
+		}
+		given := 0
+		for _, s := range []string{*text, *file, *hexMsg} {
+			if s != "" {
+				given++
+			}
+		}
+		if given != 1 {
+			return usagef("give exactly one of --text, --file and --hex")
+		}
+		var msg []byte
+		switch {
+		case *hexMsg != "":
+			if msg, err = guard.ParseHex(*hexMsg); err != nil {
+				return usagef("--hex: %v", err)
+			}
+		default:
+			t := *text
+			if *file != "" {
+				b, err := readInput(*file)
+				if err != nil {
+					return err
+				}
+				t = strings.ReplaceAll(string(b), "\r", "")
+			}
+			h := safe.TextMessage(t)
+			msg = h[:]
+		}
+		h, err := safe.MessageHashes(v, id, addr, msg)
+		if err != nil {
+			return usagef("%v", err)
+		}
+		out := struct {
+			Safe        common.Address `json:"safe"`
+			Version     string         `json:"version"`
+			Message     string         `json:"message"`
+			Domain      common.Hash    `json:"domain_hash"`
+			MessageHash common.Hash    `json:"message_hash"`
+			SafeMessage common.Hash    `json:"safe_message_hash"`
+		}{addr, v.String(), fmt.Sprintf("0x%x", msg), h.Domain, h.Message, h.Safe}
+		if *output == "json" {
+			return writeJSON(e, out)
+		}
+		fmt.Fprintf(e.stdout, "Safe %s (version %s)\n  message bytes      %s\n  domain hash        %s\n  message hash       %s\n  safe message hash  %s\n", addr.Hex(), v, out.Message, h.Domain, h.Message, h.Safe)
+		return nil
+	}
+	return c
 }
 
 // multiFlag collects a repeated string flag.

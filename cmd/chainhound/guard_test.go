@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -79,5 +80,37 @@ func TestGuardSafeBadInput(t *testing.T) {
 		if code != c.code || !strings.Contains(errs, c.msg) {
 			t.Errorf("%s: exit %d (want %d), stderr %q (want %q)", name, code, c.code, errs, c.msg)
 		}
+	}
+}
+
+// The off-chain message vector of the shared Safe vectors, from a file.
+func TestGuardMessage(t *testing.T) {
+	p := filepath.Join("..", "..", "..", "shared", "data", "safe-tx-hash-vectors", "safe_tx_hashes_util_readme_vectors.json")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Skipf("shared data absent (%s): %v", p, err)
+	}
+	var f struct {
+		Messages []struct {
+			Safe, Message   string
+			ChainID         int64 `json:"chainId"`
+			SafeMessageHash string
+		}
+	}
+	if err := json.Unmarshal(b, &f); err != nil || len(f.Messages) == 0 {
+		t.Fatalf("%s: %v", p, err)
+	}
+	m := f.Messages[0]
+	file := filepath.Join(t.TempDir(), "msg.txt")
+	os.WriteFile(file, []byte(m.Message), 0o644)
+	out := mustCLI(t, "guard", "message", "--safe", m.Safe, "--version", "1.3.0", "--chain-id", fmt.Sprint(m.ChainID), "--file", file, "--output", "json")
+	var got struct {
+		SafeMessage string `json:"safe_message_hash"`
+	}
+	if json.Unmarshal([]byte(out), &got) != nil || !strings.EqualFold(got.SafeMessage, m.SafeMessageHash) {
+		t.Errorf("safe message hash %s, want %s", got.SafeMessage, m.SafeMessageHash)
+	}
+	if _, errs, code := cli(t, "guard", "message", "--safe", m.Safe, "--version", "1.3.0", "--text", "x"); code != exitUsage || !strings.Contains(errs, "chain id") {
+		t.Errorf("1.3.0 without chain id: exit %d %s", code, errs)
 	}
 }

@@ -69,7 +69,7 @@ func commands() []command {
 		intelActorCommand(),
 		intelStatsCommand(),
 		intelExportTagpackCommand(),
-		guardSafeCommand(), guardAuditCommand(),
+		guardSafeCommand(), guardAuditCommand(), guardMessageCommand(),
 		devnetCommand(),
 		versionCommand(),
 	}

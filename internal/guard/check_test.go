@@ -179,6 +179,13 @@ func TestParseSTSErrors(t *testing.T) {
 			t.Errorf("%s: error %v, want it to mention %q", name, err, c.want)
 		}
 	}
+	mixed := `[{"txType":"ETHEREUM_TRANSACTION","from":"0x1","transfers":[]},` + mutate("txType", "MULTISIG_TRANSACTION") + `,{"txType":"MODULE_TRANSACTION","module":"0x2"}]`
+	if txs, skipped, err := ParseSTSCounted([]byte(mixed)); err != nil || len(txs) != 1 || skipped != 2 {
+		t.Errorf("all-transactions listing: %d txs, %d skipped, %v", len(txs), skipped, err)
+	}
+	if _, err := ParseSTS([]byte(`[{"txType":"ETHEREUM_TRANSACTION"}]`)); err == nil || !strings.Contains(err.Error(), "no multisig transactions") {
+		t.Errorf("only incoming transfers: %v", err)
+	}
 	for name, in := range map[string]string{"object": mutate("value", "1"), "array": "[" + mutate("value", "1") + "]", "page": `{"count":1,"results":[` + mutate("value", "1") + `]}`} {
 		txs, err := ParseSTS([]byte(in))
 		if err != nil || len(txs) != 1 || txs[0].Value.Int64() != 1 || len(txs[0].Confirmations) != 2 {

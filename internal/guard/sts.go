@@ -38,48 +38,76 @@ type stsTx map[string]json.RawMessage
 
 // ParseSTS reads Safe Transaction Service JSON: one transaction object, a
 // bare array of them, or the service's paginated {"count":…,"results":[…]}
-// page. Errors name the transaction (by index) and the field.
+// page. Errors name the transaction (by index) and the field. Entries of
+// the all-transactions listing that are not multisig transactions
+// (txType ETHEREUM_TRANSACTION, MODULE_TRANSACTION) are skipped.
 func ParseSTS(b []byte) ([]Tx, error) {
+	txs, _, err := ParseSTSCounted(b)
+	return txs, err
+}
+
+// ParseSTSCounted is ParseSTS that also says how many entries it skipped
+// for not being multisig transactions.
+func ParseSTSCounted(b []byte) ([]Tx, int, error) {
+	txs, skipped, err := parseSTS(b)
+	if err == nil && len(txs) == 0 {
+		err = fmt.Errorf("no multisig transactions in the input (%d other entries skipped)", skipped)
+	}
+	return txs, skipped, err
+}
+
+func parseSTS(b []byte) ([]Tx, int, error) {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 {
-		return nil, fmt.Errorf("empty input: want a transaction object, an array or a {\"results\":[…]} page")
+		return nil, 0, fmt.Errorf("empty input: want a transaction object, an array or a {\"results\":[…]} page")
 	}
 	var raws []stsTx
 	switch b[0] {
 	case '[':
 		if err := json.Unmarshal(b, &raws); err != nil {
-			return nil, fmt.Errorf("transaction list: %w", err)
+			return nil, 0, fmt.Errorf("transaction list: %w", err)
 		}
 	case '{':
 		var obj stsTx
 		if err := json.Unmarshal(b, &obj); err != nil {
-			return nil, fmt.Errorf("transaction JSON: %w", err)
+			return nil, 0, fmt.Errorf("transaction JSON: %w", err)
 		}
 		if res, ok := obj["results"]; ok {
 			if err := json.Unmarshal(res, &raws); err != nil {
-				return nil, fmt.Errorf("paginated page: field results: want an array of transactions: %w", err)
+				return nil, 0, fmt.Errorf("paginated page: field results: want an array of transactions: %w", err)
 			}
 		} else {
 			raws = []stsTx{obj}
 		}
 	default:
-		return nil, fmt.Errorf("transaction JSON starts with %q: want an object or an array", b[0])
+		return nil, 0, fmt.Errorf("transaction JSON starts with %q: want an object or an array", b[0])
 	}
 	if len(raws) == 0 {
-		return nil, fmt.Errorf("no transactions in the input")
+		return nil, 0, fmt.Errorf("no transactions in the input")
 	}
-	out := make([]Tx, len(raws))
+	var out []Tx
+	skipped := 0
 	for i, r := range raws {
+		if raw, ok := r["txType"]; ok {
+			var typ string
+			if err := json.Unmarshal(raw, &typ); err != nil {
+				return nil, 0, fmt.Errorf("transaction %d: field txType: want a string: %s", i, short(raw))
+			}
+			if typ != "MULTISIG_TRANSACTION" {
+				skipped++
+				continue
+			}
+		}
 		t, err := r.decode()
 		if err != nil {
 			if len(raws) > 1 {
-				return nil, fmt.Errorf("transaction %d: %w", i, err)
+				return nil, 0, fmt.Errorf("transaction %d: %w", i, err)
 			}
-			return nil, err
+			return nil, 0, err
 		}
-		out[i] = t
+		out = append(out, t)
 	}
-	return out, nil
+	return out, skipped, nil
 }
 
 func (r stsTx) decode() (Tx, error) {
