@@ -114,3 +114,27 @@ func TestGuardMessage(t *testing.T) {
 		t.Errorf("1.3.0 without chain id: exit %d %s", code, errs)
 	}
 }
+
+// Screening through the real attribution store: OFAC's per-asset lists
+// imported by the intel command, then a Safe transaction approving a
+// Lazarus Group address as spender of USDT.
+func TestGuardScreensWithIntel(t *testing.T) {
+	lists := sharedPath(t, "ofac-brave/snapshot-2025-03-04")
+	dir := t.TempDir()
+	mustCLI(t, "intel", "import", "sdn-lists", lists, "--date", "2025-03-04", "--data", dir)
+	approve := "0x095ea7b3000000000000000000000000098b716b8aaf21512996dc57eb0615e2383e2f9600000000000000000000000000000000000000000000000000000000000f4240"
+	out, errs, code := cli(t, "guard", "safe", "--safe", "0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4", "--version", "1.1.1", "--nonce", "5",
+		"--to", "0xdAC17F958D2ee523a2206206994597C13D831ec7", "--data", approve, "--intel-data", dir, "--fail-on", "critical", "--output", "json")
+	var res struct {
+		Reports []struct {
+			Findings []struct{ Severity, Code, Source, Message string }
+		}
+	}
+	if code != exitPolicy || json.Unmarshal([]byte(out), &res) != nil || len(res.Reports) != 1 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	f := res.Reports[0].Findings[0]
+	if f.Severity != "critical" || f.Code != "screening" || f.Source == "" || !strings.Contains(f.Message, "spender") {
+		t.Errorf("first finding %+v", f)
+	}
+}
