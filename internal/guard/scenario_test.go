@@ -16,34 +16,15 @@ import (
 	"github.com/chainhound/chainhound/internal/guard/calldata"
 	"github.com/chainhound/chainhound/internal/guard/deployments"
 	"github.com/chainhound/chainhound/internal/guard/safe"
+	"github.com/chainhound/chainhound/internal/guard/safetest"
 	"github.com/chainhound/chainhound/internal/scenario"
 )
-
-// attackerCode is init code for a Bybit-class implant. Its runtime has two
-// functions: transfer(address,uint256) stores the address into slot 0
-// (called by DELEGATECALL from the Safe, it replaces the Safe's
-// implementation while looking like an ERC-20 transfer), and
-// sweepETH(address) sends the whole balance to the address (called through
-// the hijacked proxy, it drains the Safe).
-func attackerCode() []byte {
-	sweep := crypto.Keccak256([]byte("sweepETH(address)"))[:4]
-	rt := []byte{
-		0x60, 0x00, 0x35, 0x60, 0xe0, 0x1c, // selector
-		0x80, 0x63, 0xa9, 0x05, 0x9c, 0xbb, 0x14, 0x60, 0x1a, 0x57, // transfer -> 26
-		0x63, sweep[0], sweep[1], sweep[2], sweep[3], 0x14, 0x60, 0x22, 0x57, // sweepETH -> 34
-		0x00,
-		0x5b, 0x60, 0x04, 0x35, 0x60, 0x00, 0x55, 0x00, // 26: sstore(0, arg0)
-		0x5b, 0x60, 0x00, 0x60, 0x00, 0x60, 0x00, 0x60, 0x00, 0x47, 0x60, 0x04, 0x35, 0x5a, 0xf1, 0x50, 0x00, // 34: call(gas, arg0, selfbalance)
-	}
-	init := []byte{0x60, byte(len(rt)), 0x80, 0x60, 0x0b, 0x60, 0x00, 0x39, 0x60, 0x00, 0xf3}
-	return append(init, rt...)
-}
 
 type safeEnv struct {
 	t        *testing.T
 	ctx      context.Context
 	node     *scenario.Node
-	arts     map[string]*artifact
+	arts     map[string]*safetest.Artifact
 	safe     common.Address
 	owners   []int // key indexes of the owners
 	token    common.Address
@@ -52,7 +33,7 @@ type safeEnv struct {
 	attacker common.Address
 	known    *deployments.Set
 	gnode    *Node
-	safeArt  *artifact // the singleton's artifact (execTransaction, getTransactionHash)
+	safeArt  *safetest.Artifact // the singleton's artifact (execTransaction, getTransactionHash)
 	version  safe.Version
 }
 
@@ -87,42 +68,22 @@ func (e *safeEnv) mustSucceed(h common.Hash, what string) *types.Receipt {
 }
 
 func newSafeEnv(t *testing.T) *safeEnv {
-	arts := safeArtifacts(t, "Safe", "SafeProxyFactory", "MultiSend", "MultiSendCallOnly", "CompatibilityFallbackHandler")
 	node, err := scenario.NewNode(scenario.NodeConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { node.Close() })
-	e := &safeEnv{t: t, ctx: context.Background(), node: node, arts: arts, owners: []int{1, 2, 3}, safeArt: arts["Safe"], version: safe.Version{Major: 1, Minor: 4, Patch: 1}}
-	singleton := e.deploy(arts["Safe"].code())
-	factory := e.deploy(arts["SafeProxyFactory"].code())
-	e.ms = e.deploy(arts["MultiSend"].code())
-	e.msCall = e.deploy(arts["MultiSendCallOnly"].code())
-	handler := e.deploy(arts["CompatibilityFallbackHandler"].code())
+	d := safetest.DeploySafe141(t, node, []int{1, 2, 3}, 2)
+	e := &safeEnv{t: t, ctx: context.Background(), node: node, arts: d.Arts, owners: []int{1, 2, 3}, safeArt: d.Arts["Safe"],
+		version: safe.Version{Major: 1, Minor: 4, Patch: 1}, safe: d.Safe, ms: d.MultiSend, msCall: d.MultiSendCallOnly}
 	e.token = e.deploy(scenario.ERC20Code(big.NewInt(1e18)))
-	e.attacker = e.deploy(attackerCode())
-
-	owners := []common.Address{node.Address(1), node.Address(2), node.Address(3)}
-	setup := arts["Safe"].pack(t, "setup", owners, big.NewInt(2), common.Address{}, []byte{}, handler, common.Address{}, big.NewInt(0), common.Address{})
-	create := arts["SafeProxyFactory"].pack(t, "createProxyWithNonce", singleton, setup, big.NewInt(0))
-	out, err := node.Client().CallContract(e.ctx, callMsg(node.Address(0), factory, create), nil)
+	e.attacker = e.deploy(safetest.ImplantCode())
+	h, err := node.Send(e.ctx, 0, &e.token, nil, scenario.TransferCalldata(e.safe, big.NewInt(5e17)), 100_000)
 	if err != nil {
-		t.Fatalf("createProxyWithNonce (call): %v", err)
-	}
-	e.safe = common.BytesToAddress(out[12:32])
-	h, err := node.Send(e.ctx, 0, &factory, nil, create, 2_000_000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Fund the Safe: 100 ETH and half the token supply.
-	if _, err := node.Send(e.ctx, 0, &e.safe, new(big.Int).Mul(big.NewInt(100), big.NewInt(1e18)), nil, 100_000); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := node.Send(e.ctx, 0, &e.token, nil, scenario.TransferCalldata(e.safe, big.NewInt(5e17)), 100_000); err != nil {
 		t.Fatal(err)
 	}
 	e.commit()
-	e.mustSucceed(h, "create Safe proxy")
+	e.mustSucceed(h, "fund the Safe with tokens")
 
 	// Official contracts on this fresh chain: the singleton, MultiSendCallOnly
 	// and the handler are recognised by runtime code hash (identical to the
@@ -147,7 +108,7 @@ func (e *safeEnv) execute(tx *safe.Tx, idx ...int) *types.Receipt {
 		e.t.Fatal(err)
 	}
 	// The Safe's own getTransactionHash must agree with ours.
-	q := e.safeArt.pack(e.t, "getTransactionHash", tx.To, tx.Value, tx.Data, uint8(tx.Operation), tx.SafeTxGas, tx.BaseGas, tx.GasPrice, tx.GasToken, tx.RefundReceiver, tx.Nonce)
+	q := e.safeArt.Pack(e.t, "getTransactionHash", tx.To, tx.Value, tx.Data, uint8(tx.Operation), tx.SafeTxGas, tx.BaseGas, tx.GasPrice, tx.GasToken, tx.RefundReceiver, tx.Nonce)
 	out, err := e.node.Client().CallContract(e.ctx, callMsg(e.node.Address(0), e.safe, q), nil)
 	if err != nil {
 		e.t.Fatal(err)
@@ -173,7 +134,7 @@ func (e *safeEnv) execute(tx *safe.Tx, idx ...int) *types.Receipt {
 	for _, s := range sigs {
 		all = append(all, s.b...)
 	}
-	data := e.safeArt.pack(e.t, "execTransaction", tx.To, tx.Value, tx.Data, uint8(tx.Operation), tx.SafeTxGas, tx.BaseGas, tx.GasPrice, tx.GasToken, tx.RefundReceiver, all)
+	data := e.safeArt.Pack(e.t, "execTransaction", tx.To, tx.Value, tx.Data, uint8(tx.Operation), tx.SafeTxGas, tx.BaseGas, tx.GasPrice, tx.GasToken, tx.RefundReceiver, all)
 	hash, err := e.node.Send(e.ctx, idx[0], &e.safe, nil, data, 3_000_000)
 	if err != nil {
 		e.t.Fatal(err)
@@ -291,7 +252,7 @@ func TestSafeOnNode(t *testing.T) {
 	noHighOrCritical(t, "MultiSend batch", r.Findings)
 
 	// 3c. An owner change is high, not critical, by decoding and simulation.
-	add := e.arts["Safe"].pack(t, "addOwnerWithThreshold", e.node.Address(4), big.NewInt(2))
+	add := e.arts["Safe"].Pack(t, "addOwnerWithThreshold", e.node.Address(4), big.NewInt(2))
 	r = e.check(e.newTx(e.safe, nil, add, safe.Call))
 	if !hasCode(r.Findings, High, "owner-change") || !hasCode(r.Findings, High, "sim-owners-write") || r.MaxSeverity != "high" {
 		t.Errorf("owner change: %+v", r.Findings)
@@ -328,7 +289,7 @@ func TestSafeOnNode(t *testing.T) {
 	thief := e.node.Address(9)
 	loot, _ := e.node.Balance(e.ctx, e.safe)
 	had, _ := e.node.Balance(e.ctx, thief)
-	sweep := append(crypto.Keccak256([]byte("sweepETH(address)"))[:4], common.LeftPadBytes(thief[:], 32)...)
+	sweep := append(safetest.SweepSelector(), common.LeftPadBytes(thief[:], 32)...)
 	h, err := e.node.Send(e.ctx, 8, &e.safe, nil, sweep, 200_000)
 	if err != nil {
 		t.Fatal(err)

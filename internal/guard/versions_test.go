@@ -10,33 +10,34 @@ import (
 	"github.com/chainhound/chainhound/internal/guard/calldata"
 	"github.com/chainhound/chainhound/internal/guard/deployments"
 	"github.com/chainhound/chainhound/internal/guard/safe"
+	"github.com/chainhound/chainhound/internal/guard/safetest"
 	"github.com/chainhound/chainhound/internal/scenario"
 )
 
 // newLegacyEnv deploys a released singleton of an older package behind its
 // own Proxy and sets it up with 3 owners and threshold 2.
-func newLegacyEnv(t *testing.T, pkg npmPackage) *safeEnv {
+func newLegacyEnv(t *testing.T, pkg safetest.Package) *safeEnv {
 	proxyName := "Proxy"
-	if pkg.version >= "1.2.0" {
+	if pkg.Version >= "1.2.0" {
 		proxyName = "GnosisSafeProxy"
 	}
-	arts := packageArtifacts(t, pkg, "GnosisSafe", proxyName)
+	arts := safetest.Artifacts(t, pkg, "GnosisSafe", proxyName)
 	node, err := scenario.NewNode(scenario.NodeConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { node.Close() })
-	v, err := safe.ParseVersion(pkg.version)
+	v, err := safe.ParseVersion(pkg.Version)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e := &safeEnv{t: t, ctx: context.Background(), node: node, arts: arts, owners: []int{1, 2, 3}, safeArt: arts["GnosisSafe"], version: v}
-	singleton := e.deploy(arts["GnosisSafe"].code())
-	e.safe = e.deploy(append(arts[proxyName].code(), common.LeftPadBytes(singleton[:], 32)...))
-	e.attacker = e.deploy(attackerCode())
+	singleton := e.deploy(arts["GnosisSafe"].Code())
+	e.safe = e.deploy(append(arts[proxyName].Code(), common.LeftPadBytes(singleton[:], 32)...))
+	e.attacker = e.deploy(safetest.ImplantCode())
 	// setup's signature grew over the releases; fill what is not owners
 	// and threshold with zero values.
-	setup := arts["GnosisSafe"].abi.Methods["setup"]
+	setup := arts["GnosisSafe"].ABIs.Methods["setup"]
 	var args []any
 	for _, in := range setup.Inputs {
 		switch in.Name {
@@ -57,7 +58,7 @@ func newLegacyEnv(t *testing.T, pkg npmPackage) *safeEnv {
 			}
 		}
 	}
-	data := e.safeArt.pack(t, "setup", args...)
+	data := e.safeArt.Pack(t, "setup", args...)
 	h, err := node.Send(e.ctx, 0, &e.safe, nil, data, 1_000_000)
 	if err != nil {
 		t.Fatal(err)
@@ -81,8 +82,8 @@ func TestVersionsOnNode(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a node per Safe version")
 	}
-	for _, pkg := range gnosisSafeContracts {
-		t.Run(pkg.version, func(t *testing.T) {
+	for _, pkg := range safetest.GnosisReleases {
+		t.Run(pkg.Version, func(t *testing.T) {
 			e := newLegacyEnv(t, pkg)
 			if v, raw, err := e.gnode.Version(e.ctx, e.safe); err != nil || v != e.version {
 				t.Fatalf("VERSION() %q %v, want %s", raw, err, e.version)
@@ -95,7 +96,7 @@ func TestVersionsOnNode(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			q := e.safeArt.pack(t, "getTransactionHash", rich.To, rich.Value, rich.Data, uint8(rich.Operation), rich.SafeTxGas, rich.BaseGas, rich.GasPrice, rich.GasToken, rich.RefundReceiver, rich.Nonce)
+			q := e.safeArt.Pack(t, "getTransactionHash", rich.To, rich.Value, rich.Data, uint8(rich.Operation), rich.SafeTxGas, rich.BaseGas, rich.GasPrice, rich.GasToken, rich.RefundReceiver, rich.Nonce)
 			out, err := e.node.Client().CallContract(e.ctx, callMsg(e.node.Address(0), e.safe, q), nil)
 			if err != nil {
 				t.Fatal(err)
@@ -115,9 +116,9 @@ func TestVersionsOnNode(t *testing.T) {
 			if hasCode(rs[0].Findings, High, "state-unreadable") || len(rs[0].Owners) != 3 || rs[0].Threshold.Int64() != 2 {
 				t.Errorf("audit: %+v", rs[0])
 			}
-			if pkg.version == "1.1.1" || pkg.version == "1.3.0" {
+			if pkg.Version == "1.1.1" || pkg.Version == "1.3.0" {
 				noHighOrCritical(t, "audit", rs[0].Findings)
-				if rs[0].Official != "GnosisSafe "+pkg.version {
+				if rs[0].Official != "GnosisSafe "+pkg.Version {
 					t.Errorf("audit: official %q", rs[0].Official)
 				}
 			}
