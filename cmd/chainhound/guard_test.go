@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/chainhound/chainhound/internal/guard/safetest"
+	"github.com/chainhound/chainhound/internal/scenario"
 )
 
 // The Bybit transaction as the signers' devices received it: Safe 1.1.1,
@@ -136,5 +139,62 @@ func TestGuardScreensWithIntel(t *testing.T) {
 	f := res.Reports[0].Findings[0]
 	if f.Severity != "critical" || f.Code != "screening" || f.Source == "" || !strings.Contains(f.Message, "spender") {
 		t.Errorf("first finding %+v", f)
+	}
+}
+
+// The CLI against the real Safe 1.4.1 contracts on the in-process node:
+// audit, and guard safe with version, chain id, nonce and simulation read
+// from the node.
+func TestGuardOnNode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a node")
+	}
+	n := newNode(t, scenario.NodeConfig{})
+	d := safetest.DeploySafe141(t, n, []int{1, 2, 3}, 2)
+	implant := safetest.Deploy(t, n, safetest.ImplantCode())
+	store := []string{"--intel-data", t.TempDir(), "--rpc", n.URL()}
+
+	out, errs, code := cli(t, append([]string{"guard", "audit", "--safe", d.Safe.Hex(), "--fail-on", "high"}, store...)...)
+	if code != 0 || !strings.Contains(out, "(Safe 1.4.1)") || !strings.Contains(out, "2 of 3 owners") {
+		t.Errorf("audit: exit %d\n%s\n%s", code, out, errs)
+	}
+
+	transfer := "0xa9059cbb" + strings.Repeat("0", 24) + strings.ToLower(implant.Hex()[2:]) + strings.Repeat("0", 64)
+	out, errs, code = cli(t, append([]string{"guard", "safe", "--safe", d.Safe.Hex(), "--to", implant.Hex(), "--operation", "1", "--data", transfer, "--nonce", "0", "--output", "json", "--fail-on", "critical"}, store...)...)
+	var res struct {
+		Reports []struct {
+			VersionSource string `json:"version_source"`
+			ChainID       int64  `json:"chain_id"`
+			Simulation    struct {
+				Writes []struct{ Meaning string } `json:"storage_writes"`
+			}
+			Findings []struct{ Severity, Code string }
+		}
+	}
+	if code != exitPolicy || json.Unmarshal([]byte(out), &res) != nil || len(res.Reports) != 1 {
+		t.Fatalf("attack: exit %d\n%s\n%s", code, out, errs)
+	}
+	r := res.Reports[0]
+	codes := map[string]bool{}
+	for _, f := range r.Findings {
+		if f.Severity == "critical" {
+			codes[f.Code] = true
+		}
+	}
+	if r.VersionSource != "rpc" || r.ChainID != scenario.DefaultChainID || !codes["delegatecall-unknown"] || !codes["sim-implementation-write"] {
+		t.Errorf("attack report: %+v", r)
+	}
+
+	// A batch through MultiSend, known only from --known-deployments.
+	known := filepath.Join(t.TempDir(), "known.json")
+	os.WriteFile(known, []byte(`[{"contract":"MultiSend","asset":"multi_send","version":"1.4.1","address":"`+d.MultiSend.Hex()+`"}]`), 0o644)
+	batch := fmt.Sprintf("0x8d80ff0a%064x%064x00%s%064x%064x", 32, 85, strings.ToLower(n.Address(5).Hex()[2:]), 1000, 0)
+	batch += strings.Repeat("0", 64-(85*2)%64)
+	args := append([]string{"guard", "safe", "--safe", d.Safe.Hex(), "--to", d.MultiSend.Hex(), "--operation", "1", "--data", batch, "--nonce", "0", "--fail-on", "high"}, store...)
+	if out, errs, code := cli(t, append(args, "--known-deployments", known)...); code != 0 || !strings.Contains(out, "Simulation: executes") {
+		t.Errorf("MultiSend batch with --known-deployments: exit %d\n%s\n%s", code, out, errs)
+	}
+	if _, _, code := cli(t, args...); code != exitPolicy {
+		t.Errorf("MultiSend batch without --known-deployments: exit %d, want %d (unknown delegatecall target)", code, exitPolicy)
 	}
 }
