@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"net/http/httptest"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/ethereum/go-ethereum"
@@ -256,6 +257,20 @@ func TestSafeOnNode(t *testing.T) {
 	r = e.check(e.newTx(e.safe, nil, add, safe.Call))
 	if !hasCode(r.Findings, High, "owner-change") || !hasCode(r.Findings, High, "sim-owners-write") || r.MaxSeverity != "high" {
 		t.Errorf("owner change: %+v", r.Findings)
+	}
+
+	// 3d. Signing a message through the official SignMessageLib (recognised
+	// by code hash) writes signedMessages, which the simulation names.
+	lib := e.deploy(safetest.Safe141Artifacts(t, "SignMessageLib")["SignMessageLib"].Code())
+	sign := pack(t, "signMessage(bytes)", []byte("chainhound guard"))
+	r = e.check(e.newTx(lib, nil, sign, safe.DelegateCall))
+	noHighOrCritical(t, "signMessage", r.Findings)
+	named := false
+	for _, w := range r.Simulation.Writes {
+		named = named || strings.HasPrefix(w.Meaning, "signedMessages[")
+	}
+	if !named || !r.Simulation.Executed {
+		t.Errorf("signMessage simulation: %+v", r.Simulation)
 	}
 
 	// 4. The attack: what the UI shows as a token transfer is a DELEGATECALL

@@ -125,6 +125,13 @@ func Simulate(ctx context.Context, n *Node, tx *Tx, root *calldata.Call, known *
 		slots[s] = true
 	}
 	names := slotNames(tx, root)
+	// Name the signedMessages entries a signMessage call writes; that needs
+	// the Safe's version and chain id, and only costs a lookup when failing.
+	if v, _, err := n.Version(ctx, tx.Safe); err == nil {
+		if id, err := n.ChainID(ctx); err == nil {
+			nameSignedMessages(names, v, id, tx.Safe, root)
+		}
+	}
 	for s := range slots {
 		w := StorageWrite{Slot: s, Before: pre[s], After: post[s]}
 		if w.Before == w.After {
@@ -171,6 +178,23 @@ func slotNames(tx *Tx, root *calldata.Call) map[common.Hash]string {
 		names[MappingSlot(a, SlotModules)] = "modules[" + a.Hex() + "]"
 	}
 	return names
+}
+
+// nameSignedMessages names signedMessages[hash] for every signMessage the
+// transaction makes as the Safe (SignMessageLib by DELEGATECALL from 1.3.0
+// on, the Safe's own signMessage before).
+func nameSignedMessages(names map[common.Hash]string, v safe.Version, chainID *big.Int, self common.Address, root *calldata.Call) {
+	root.Walk(func(x *calldata.Call, _ []*calldata.Call) {
+		if x.Method == nil || x.Method.Name != "signMessage" || x.Method.Args == nil || (x.Operation != safe.DelegateCall && x.To != self) {
+			return
+		}
+		h, err := safe.MessageHashes(v, chainID, self, x.Method.Args[0].Bytes)
+		if err != nil {
+			return
+		}
+		slot := crypto.Keccak256Hash(h.Safe[:], SlotSignedMessages[:])
+		names[slot] = "signedMessages[" + h.Safe.Hex() + "]"
+	})
 }
 
 // writeFindings judges the writes against what the decoded calls announce.
@@ -227,7 +251,9 @@ func writeFindings(self common.Address, sim *Simulation, root *calldata.Call, kn
 			f = announce(announced["module guard"], "module guard", m)
 		case w.Slot == SlotFallback:
 			f = announce(announced["fallback handler"], "fallback handler", m)
-		case w.Slot == SlotNonce:
+		case w.Slot == SlotNonce, isPrefix(m, "signedMessages["):
+			// The nonce moves on every execution; a signed message is what
+			// signMessage is for (the call itself is judged by decoding).
 		default:
 			f = &Finding{Severity: High, Code: "sim-unrecognised-write", Message: fmt.Sprintf("simulation: the transaction writes the Safe's storage slot %s (%s), which no decoded call accounts for", w.Slot, m)}
 		}

@@ -3,6 +3,7 @@ package guard
 import (
 	"context"
 	"math/big"
+	"strings"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -135,6 +136,23 @@ func TestVersionsOnNode(t *testing.T) {
 			after, _ := e.node.Balance(e.ctx, bob)
 			if new(big.Int).Sub(after, before).Cmp(big.NewInt(1e18)) != 0 {
 				t.Errorf("bob received %s", new(big.Int).Sub(after, before))
+			}
+
+			// Safes before 1.3.0 sign messages themselves (signMessage on
+			// the Safe, through execTransaction).
+			if _, ok := e.safeArt.ABIs.Methods["signMessage"]; ok {
+				r = e.check(e.newTx(e.safe, nil, e.safeArt.Pack(t, "signMessage", []byte("chainhound")), safe.Call))
+				noHighOrCritical(t, "signMessage", r.Findings)
+				if len(r.Simulation.Writes) != 2 {
+					t.Errorf("signMessage writes: %+v", r.Simulation.Writes)
+				}
+				named := false
+				for _, w := range r.Simulation.Writes {
+					named = named || strings.HasPrefix(w.Meaning, "signedMessages[")
+				}
+				if !named {
+					t.Errorf("signMessage writes not named: %+v", r.Simulation.Writes)
+				}
 			}
 
 			attack := e.newTx(e.attacker, nil, calldata.Transfer(e.attacker, big.NewInt(0)), safe.DelegateCall)
