@@ -159,6 +159,30 @@ func TestGuardOnNode(t *testing.T) {
 		t.Errorf("audit: exit %d\n%s\n%s", code, out, errs)
 	}
 
+	// Two Safes sharing owners, and a queued transaction that skips nonces.
+	d2 := safetest.DeploySafe141(t, n, []int{1, 2, 4}, 2)
+	queued := filepath.Join(t.TempDir(), "queued.json")
+	os.WriteFile(queued, []byte(`{"count":1,"results":[{"safe":"`+d.Safe.Hex()+`","to":"`+n.Address(6).Hex()+`","value":"1","data":null,"operation":0,"safeTxGas":0,"baseGas":0,"gasPrice":"0","nonce":3,"isExecuted":false}]}`), 0o644)
+	out, errs, code = cli(t, append([]string{"guard", "audit", "--safe", d.Safe.Hex(), "--safe", d2.Safe.Hex(), "--tx", queued, "--output", "json", "--fail-on", "warning"}, store...)...)
+	var audit struct {
+		Safes []struct {
+			Findings []struct{ Severity, Code string }
+			Queued   []json.RawMessage
+		}
+	}
+	if code != exitPolicy || json.Unmarshal([]byte(out), &audit) != nil || len(audit.Safes) != 2 {
+		t.Fatalf("audit of two Safes: exit %d\n%s\n%s", code, out, errs)
+	}
+	got := map[string]int{}
+	for i, s := range audit.Safes {
+		for _, f := range s.Findings {
+			got[fmt.Sprint(i, f.Code)]++
+		}
+	}
+	if got["0owner-reused"] != 2 || got["1owner-reused"] != 2 || got["0queued-nonce-gap"] != 1 || len(audit.Safes[0].Queued) != 1 {
+		t.Errorf("audit findings %v", got)
+	}
+
 	transfer := "0xa9059cbb" + strings.Repeat("0", 24) + strings.ToLower(implant.Hex()[2:]) + strings.Repeat("0", 64)
 	out, errs, code = cli(t, append([]string{"guard", "safe", "--safe", d.Safe.Hex(), "--to", implant.Hex(), "--operation", "1", "--data", transfer, "--nonce", "0", "--output", "json", "--fail-on", "critical"}, store...)...)
 	var res struct {

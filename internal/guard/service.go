@@ -105,11 +105,10 @@ func (s *Service) CheckSafe(ctx context.Context, req SafeRequest) (*SafeResult, 
 			vc = *flagVersion
 		case s.Node != nil:
 			if _, ok := nodeVersions[tx.Safe]; !ok {
-				v, raw, err := s.Node.Version(ctx, tx.Safe)
+				v, _, err := s.Node.Version(ctx, tx.Safe)
 				if err != nil {
 					return nil, fmt.Errorf("transaction %d: Safe %s: %w (give --version)", i, tx.Safe.Hex(), err)
 				}
-				_ = raw
 				nodeVersions[tx.Safe] = VersionChoice{v, "rpc"}
 			}
 			vc = nodeVersions[tx.Safe]

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/ethereum/go-ethereum/common"
 )
@@ -62,8 +63,11 @@ func (d Deployment) Role() Role {
 // Name is "MultiSendCallOnly 1.3.0" and the like.
 func (d Deployment) Name() string { return d.Contract + " " + d.Version }
 
-// Set is a lookup of deployments by address and code hash.
+// Set is a lookup of deployments by address and code hash. It is safe for
+// concurrent use: a checker serving HTTP requests adds what it recognises
+// by code hash while other requests read.
 type Set struct {
+	mu     sync.RWMutex
 	byAddr map[common.Address][]Deployment
 	byCode map[common.Hash][]Deployment
 }
@@ -85,6 +89,8 @@ func All() []Deployment { return append([]Deployment(nil), table...) }
 // Add registers a deployment (an address known to hold an official
 // contract, e.g. on a private chain).
 func (s *Set) Add(d Deployment) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if common.IsHexAddress(d.Address) {
 		a := common.HexToAddress(d.Address)
 		s.byAddr[a] = append(s.byAddr[a], d)
@@ -98,6 +104,8 @@ func (s *Set) Add(d Deployment) {
 // ByAddress returns the deployment at addr, preferring the newest version
 // when an address is listed under several (it never is in practice).
 func (s *Set) ByAddress(addr common.Address) (Deployment, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	ds := s.byAddr[addr]
 	if len(ds) == 0 {
 		return Deployment{}, false
@@ -107,6 +115,8 @@ func (s *Set) ByAddress(addr common.Address) (Deployment, bool) {
 
 // ByCodeHash returns the deployment whose runtime code hashes to h.
 func (s *Set) ByCodeHash(h common.Hash) (Deployment, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	ds := s.byCode[h]
 	if len(ds) == 0 {
 		return Deployment{}, false
