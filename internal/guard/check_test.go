@@ -141,6 +141,32 @@ func TestHashMismatchIsCritical(t *testing.T) {
 	}
 }
 
+// In a list without --version, a transaction whose safeTxHash no version
+// reproduces is reported as a mismatch (critical), with the version the
+// rest of the Safe's transactions agree on, instead of failing the list.
+func TestListMismatchWithInferredVersion(t *testing.T) {
+	good := stsJSON(t, v111, receiver, 1, nil, 0, 3, true)
+	bad := stsJSON(t, v111, receiver, 1, nil, 0, 4, false)
+	bad["value"] = "1000000000000000000000" // shown; the hash commits to 1 wei
+	noHash := stsJSON(t, v111, receiver, 1, nil, 0, 5, false)
+	delete(noHash, "safeTxHash")
+	b, _ := json.Marshal([]any{good, bad, noHash})
+	txs, err := ParseSTS(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := (&Service{Known: deployments.Official()}).CheckSafe(context.Background(), SafeRequest{Txs: txs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hasCode(res.Reports[1].Findings, Critical, "hash-mismatch") || hasCode(res.Reports[0].Findings, Critical, "hash-mismatch") {
+		t.Errorf("%+v / %+v", res.Reports[0].Findings, res.Reports[1].Findings)
+	}
+	if res.Reports[2].VersionSource != "inferred" || res.Reports[2].HashMatches != nil {
+		t.Errorf("transaction without a hash: %+v", res.Reports[2])
+	}
+}
+
 func TestParseSTSErrors(t *testing.T) {
 	good := stsJSON(t, v111, receiver, 1, nil, 0, 3, false)
 	mutate := func(k string, v any) string {

@@ -95,6 +95,26 @@ func (s *Service) CheckSafe(ctx context.Context, req SafeRequest) (*SafeResult, 
 		flagVersion = &VersionChoice{v, "flag"}
 	}
 	nodeVersions := map[common.Address]VersionChoice{}
+	// Without a flag or a node, a Safe's version is inferred once from the
+	// transactions whose safeTxHash some version reproduces, and then used
+	// for all of them: a transaction whose hash matches no version is then
+	// reported as a mismatch rather than failing the whole list.
+	inferred := map[common.Address]VersionChoice{}
+	if flagVersion == nil && s.Node == nil {
+		for i := range req.Txs {
+			tx := &req.Txs[i]
+			if _, ok := inferred[tx.Safe]; ok || tx.Version != "" {
+				continue
+			}
+			id := chainID
+			if id == nil {
+				id = tx.ChainID
+			}
+			if v, err := inferVersion(tx, id); err == nil {
+				inferred[tx.Safe] = VersionChoice{v, "inferred"}
+			}
+		}
+	}
 	nonces := map[common.Address]*big.Int{}
 	out := &SafeResult{}
 	for i := range req.Txs {
@@ -103,6 +123,8 @@ func (s *Service) CheckSafe(ctx context.Context, req SafeRequest) (*SafeResult, 
 		switch {
 		case flagVersion != nil:
 			vc = *flagVersion
+		case tx.Version == "" && inferred[tx.Safe].Source != "":
+			vc = inferred[tx.Safe]
 		case s.Node != nil:
 			if _, ok := nodeVersions[tx.Safe]; !ok {
 				v, _, err := s.Node.Version(ctx, tx.Safe)
