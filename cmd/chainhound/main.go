@@ -72,6 +72,9 @@ func commands() []command {
 		intelExportTagpackCommand(),
 		traceCommand(),
 		pathCommand(),
+		guardSafeCommand(),
+		guardAuditCommand(),
+		guardMessageCommand(),
 		devnetCommand(),
 		versionCommand(),
 	}
