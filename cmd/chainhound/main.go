@@ -75,6 +75,7 @@ func commands() []command {
 		guardSafeCommand(),
 		guardAuditCommand(),
 		guardMessageCommand(),
+		serveCommand(),
 		devnetCommand(),
 		versionCommand(),
 	}
