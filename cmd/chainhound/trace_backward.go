@@ -39,19 +39,9 @@ func (t *tracer) runBackward(m trace.Model, b trace.Bounds) (*trace.Result, []tr
 			rs = append(rs, trace.ReportSeed{Seed: a.String(), Kind: "address", Asset: t.asset.CAIP19(t.caip2), Amount: amountText(sp.amount), Block: t.at})
 			continue
 		}
-		if !reHash.MatchString(sp.text) {
-			return nil, nil, usagef("%s: %q is neither an Ethereum address nor a transaction hash", sp.where, sp.text)
-		}
-		h, err := chain.ParseHash(sp.text)
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", sp.where, err)
-		}
-		info, ok, err := t.st.Tx(t.c, h)
+		h, info, err := t.seedTx(sp)
 		if err != nil {
 			return nil, nil, err
-		}
-		if !ok {
-			return nil, nil, fmt.Errorf("%s: transaction %s is not in the store at %s", sp.where, sp.text, t.st.Dir())
 		}
 		n := 0
 		for _, r := range info.Transfers {

@@ -73,19 +73,9 @@ func (t *tracer) accountSeeds() ([]trace.AccountSeed, []trace.ReportSeed, error)
 			rs = append(rs, r)
 			continue
 		}
-		if !reHash.MatchString(sp.text) {
-			return nil, nil, usagef("%s: %q is neither an Ethereum address (0x and 40 hex digits) nor a transaction hash (0x and 64)", sp.where, sp.text)
-		}
-		h, err := chain.ParseHash(sp.text)
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", sp.where, err)
-		}
-		info, ok, err := t.st.Tx(t.c, h)
+		h, info, err := t.seedTx(sp)
 		if err != nil {
 			return nil, nil, err
-		}
-		if !ok {
-			return nil, nil, fmt.Errorf("%s: transaction %s is not in the store at %s", sp.where, sp.text, t.st.Dir())
 		}
 		var paid []store.Row
 		for _, r := range info.Transfers {
@@ -236,4 +226,20 @@ func (t *tracer) utxoOutputs(sp seedSpec) ([]blockOutpoint, string, error) {
 		return nil, "", fmt.Errorf("%s: address %s received nothing from block %d on", sp.where, sp.text, t.from)
 	}
 	return out, "address", nil
+}
+
+// seedTx reads the account-chain transaction a seed names.
+func (t *tracer) seedTx(sp seedSpec) (chain.Hash, store.TxInfo, error) {
+	if !reHash.MatchString(sp.text) {
+		return chain.Hash{}, store.TxInfo{}, usagef("%s: %q is neither an Ethereum address (0x and 40 hex digits) nor a transaction hash (0x and 64)", sp.where, sp.text)
+	}
+	h, err := chain.ParseHash(sp.text)
+	if err != nil {
+		return h, store.TxInfo{}, fmt.Errorf("%s: %w", sp.where, err)
+	}
+	info, ok, err := t.st.Tx(t.c, h)
+	if err == nil && !ok {
+		err = fmt.Errorf("%s: transaction %s is not in the store at %s", sp.where, sp.text, t.st.Dir())
+	}
+	return h, info, err
 }

@@ -90,14 +90,7 @@ func (c *Checker) Audit(ctx context.Context, n *Node, addrs []common.Address, qu
 }
 
 func (r *AuditReport) finish() {
-	sortFindings(r.Findings)
-	if r.Findings == nil {
-		r.Findings = []Finding{}
-	}
-	r.MaxSeverity = "none"
-	if m, ok := Max(r.Findings); ok {
-		r.MaxSeverity = m.String()
-	}
+	r.Findings, r.MaxSeverity = finishFindings(r.Findings)
 }
 
 func (c *Checker) auditOne(ctx context.Context, n *Node, chainID *big.Int, a common.Address) (*AuditReport, error) {

@@ -122,14 +122,7 @@ func (c *Checker) Check(ctx context.Context, tx *Tx, chainID *big.Int, vc Versio
 }
 
 func (r *Report) finish() {
-	sortFindings(r.Findings)
-	if r.Findings == nil {
-		r.Findings = []Finding{}
-	}
-	r.MaxSeverity = "none"
-	if m, ok := Max(r.Findings); ok {
-		r.MaxSeverity = m.String()
-	}
+	r.Findings, r.MaxSeverity = finishFindings(r.Findings)
 }
 
 // addFindings appends findings and recomputes the summary.
@@ -481,4 +474,17 @@ func (c *Checker) recognise(ctx context.Context, root *calldata.Call) error {
 		}
 	}
 	return nil
+}
+
+// finishFindings sorts findings (never nil) and names the highest severity
+// ("none" without findings).
+func finishFindings(fs []Finding) ([]Finding, string) {
+	sortFindings(fs)
+	if fs == nil {
+		fs = []Finding{}
+	}
+	if m, ok := Max(fs); ok {
+		return fs, m.String()
+	}
+	return fs, "none"
 }

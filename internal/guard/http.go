@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/chainhound/chainhound/internal/api"
 	"github.com/ethereum/go-ethereum/common"
 )
 
@@ -32,18 +33,9 @@ func Handler(s *Service) http.Handler {
 	return mux
 }
 
-// Problem is an RFC 9457 problem details object.
-type Problem struct {
-	Type   string `json:"type"`
-	Title  string `json:"title"`
-	Status int    `json:"status"`
-	Detail string `json:"detail,omitempty"`
-}
-
+// problem answers with RFC 9457 problem details, as the whole API does.
 func problem(w http.ResponseWriter, status int, title, detail string) {
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(Problem{Type: "about:blank", Title: title, Status: status, Detail: detail})
+	api.WriteProblem(w, status, title, detail)
 }
 
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
