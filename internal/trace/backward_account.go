@@ -404,7 +404,7 @@ func (t *accountBack) follow(aa addrAsset, parts []part, next map[backKey]*backR
 		t.t.res.Flows = append(t.t.res.Flows, f)
 		t.t.reach(r.From, hop+1)
 		if svc, ok, stop := t.b.Exits.service(r.From); ok {
-			t.t.exit(svc, stop, &f, t.b.Exits)
+			t.t.exit(svc, stop, f.From, &f, t.b.Exits)
 			if stop {
 				continue
 			}

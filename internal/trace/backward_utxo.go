@@ -106,7 +106,7 @@ func TraceUTXOBack(src UTXOBackSource, c chain.Chain, m Model, b Bounds, seeds [
 				t.t.res.Flows = append(t.t.res.Flows, f)
 				t.t.reach(in.Address, hop)
 				if svc, ok, stop := t.b.Exits.service(in.Address); ok {
-					t.t.exit(svc, stop, &f, t.b.Exits)
+					t.t.exit(svc, stop, f.From, &f, t.b.Exits)
 					if stop {
 						continue
 					}

@@ -85,15 +85,16 @@ type exitKey struct {
 	asset chain.Asset
 }
 
-// exit adds taint arriving at a service, first arrival at f.
-func (t *tally) exit(s Service, stopped bool, f *Flow, x *Exits) *Exit {
+// exit adds taint arriving at the service at addr by flow f (forward, addr
+// is f.To; backward, the service paid it: f.From).
+func (t *tally) exit(s Service, stopped bool, addr chain.Address, f *Flow, x *Exits) *Exit {
 	if t.exits == nil {
 		t.exits = map[exitKey]*Exit{}
 	}
-	k := exitKey{f.To, f.Asset}
+	k := exitKey{addr, f.Asset}
 	e := t.exits[k]
 	if e == nil {
-		e = &Exit{Service: s, Address: f.To, Asset: f.Asset, Block: f.Block, TxIndex: f.TxIndex, Tx: f.Tx, Hop: f.Hop, Stopped: stopped}
+		e = &Exit{Service: s, Address: addr, Asset: f.Asset, Block: f.Block, TxIndex: f.TxIndex, Tx: f.Tx, Hop: f.Hop, Stopped: stopped}
 		if x != nil && x.Freezable != nil {
 			e.Issuer, _ = x.Freezable(f.Asset)
 		}
@@ -101,6 +102,7 @@ func (t *tally) exit(s Service, stopped bool, f *Flow, x *Exits) *Exit {
 	}
 	e.Amount.Add(&e.Amount, &f.Amount)
 	e.Hop = min(e.Hop, f.Hop)
+	e.Stopped = e.Stopped || stopped
 	return e
 }
 

@@ -20,7 +20,7 @@ const maxPathSteps = 2_000_000
 // Paths returns up to k paths through the flows of a forward trace from
 // the seed address from to the address to, widest first. A path follows
 // taint: each flow leaves the address the previous one reached, later in
-// the chain, one hop further; no address repeats. The search works back
+// the chain; no address repeats (the trace's hop bound bounds its length). The search works back
 // from to and gives up after a bounded number of steps, keeping the best
 // found (complete reports whether it finished).
 func Paths(r *Result, from, to chain.Address, k int) (paths []Path, complete bool) {
@@ -55,7 +55,7 @@ func Paths(r *Result, from, to chain.Address, k int) (paths []Path, complete boo
 				return
 			}
 			f := &r.Flows[i]
-			if len(stack) > 0 && (f.Hop >= before.Hop || !earlier(f, &before)) {
+			if len(stack) > 0 && !earlier(f, &before) {
 				continue
 			}
 			w := f.Amount

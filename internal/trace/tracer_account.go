@@ -247,6 +247,7 @@ func (t *accountTracer) activate(s *AccountSeed) error {
 		return fmt.Errorf("the store holds no %s transfers of this address up to the trace's last block", t.c)
 	}
 	tr.hop = 0
+	t.t.reach(s.Address, 0)
 	if s.Amount == nil {
 		tr.seedAll = true
 		return nil
@@ -304,14 +305,7 @@ func (t *accountTracer) transfer(tr *tracked, row *store.Row) error {
 		if t.tracked[row.From] != nil {
 			return nil
 		}
-		var taint uint256.Int
-		taint = tr.takeSwapIn(t.t, row)
-		if tr.seedAll {
-			addTo(t.t.seeded, row.Asset, new(uint256.Int).Sub(&row.Amount, &taint))
-			taint = row.Amount
-		}
-		_, err := t.apply(tr, row, &taint)
-		return err
+		return t.deliver(tr, row, uint256.Int{})
 	}
 	sent, err := t.apply(tr, row, nil)
 	if err != nil || row.To == tr.addr {
@@ -319,7 +313,7 @@ func (t *accountTracer) transfer(tr *tracked, row *store.Row) error {
 	}
 	if tr.exit != nil { // taint stops at the service: what it pays out is clean
 		if r := t.tracked[row.To]; r != nil {
-			_, err = t.apply(r, row, new(uint256.Int))
+			err = t.deliver(r, row, uint256.Int{})
 		}
 		return err
 	}
@@ -343,14 +337,7 @@ func (t *accountTracer) send(s *tracked, row *store.Row, sent *uint256.Int) erro
 		if !sink {
 			carried = *sent
 		}
-		if v := r.takeSwapIn(t.t, row); !v.IsZero() { // the bought leg of r's swap, paid by a followed address
-			carried.Add(&carried, &v)
-		}
-		if r.seedAll { // a seed taints all it receives; the seed adds what the model did not bring
-			addTo(t.t.seeded, row.Asset, new(uint256.Int).Sub(&row.Amount, &carried))
-			carried = row.Amount
-		}
-		if _, err := t.apply(r, row, &carried); err != nil {
+		if err := t.deliver(r, row, carried); err != nil {
 			return err
 		}
 	}
@@ -367,8 +354,8 @@ func (t *accountTracer) send(s *tracked, row *store.Row, sent *uint256.Int) erro
 	case r != nil:
 		r.hop = min(r.hop, hop)
 		t.t.reach(r.addr, hop)
-		if svc, ok, stop := t.b.Exits.service(r.addr); ok {
-			t.t.exit(svc, stop, &f, t.b.Exits)
+		if svc, ok, _ := t.b.Exits.service(r.addr); ok { // stopped only if the trace stopped there (a seed at a service is followed)
+			t.t.exit(svc, r.exit != nil, f.To, &f, t.b.Exits)
 		}
 	case t.b.MaxHops > 0 && hop > t.b.MaxHops:
 		t.t.hold(row.To, row.Asset, sent, StopHops, hop)
@@ -384,7 +371,7 @@ func (t *accountTracer) send(s *tracked, row *store.Row, sent *uint256.Int) erro
 			return err
 		}
 		if svc, ok, stop := t.b.Exits.service(r.addr); ok {
-			e := t.t.exit(svc, stop, &f, t.b.Exits)
+			e := t.t.exit(svc, stop, f.To, &f, t.b.Exits)
 			if stop {
 				r.exit = e
 			}
@@ -435,7 +422,7 @@ func (t *accountTracer) swap(s *tracked, row *store.Row, sent *uint256.Int, r *t
 		return false, nil
 	}
 	if r != nil { // the venue receives what it is paid, clean
-		if _, err := t.apply(r, row, new(uint256.Int)); err != nil {
+		if err := t.deliver(r, row, uint256.Int{}); err != nil {
 			return true, err
 		}
 	}
@@ -467,13 +454,24 @@ func (t *accountTracer) swap(s *tracked, row *store.Row, sent *uint256.Int, r *t
 	return true, nil
 }
 
-// takeSwapIn returns the taint a swap assigned to receipt row, if any.
-func (tr *tracked) takeSwapIn(t *tally, row *store.Row) uint256.Int {
-	v := tr.swapIn[rowPos(row)]
-	if v == nil {
-		return uint256.Int{}
+// deliver applies a receipt of followed address r carrying taint from
+// its sender: plus what r's own swap assigned to it (the bought leg), at
+// most the amount received; and at an Amount-less seed, all of it (the
+// seed adds what the trace did not bring).
+func (t *accountTracer) deliver(r *tracked, row *store.Row, carried uint256.Int) error {
+	if v := r.swapIn[rowPos(row)]; v != nil {
+		delete(r.swapIn, rowPos(row))
+		room := new(uint256.Int).Sub(&row.Amount, &carried) // carried <= amount under every model
+		if v.Gt(room) {
+			v = room // the sender already tainted part of the leg
+		}
+		addTo(t.t.swappedIn, row.Asset, v)
+		carried.Add(&carried, v)
 	}
-	delete(tr.swapIn, rowPos(row))
-	addTo(t.swappedIn, row.Asset, v)
-	return *v
+	if r.seedAll {
+		addTo(t.t.seeded, row.Asset, new(uint256.Int).Sub(&row.Amount, &carried))
+		carried = row.Amount
+	}
+	_, err := t.apply(r, row, &carried)
+	return err
 }

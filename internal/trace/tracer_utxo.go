@@ -266,7 +266,7 @@ func (t *utxoTracer) exit(sp store.Spend, f *Flow, hop int) bool {
 	if !ok || (t.b.MaxHops > 0 && hop > t.b.MaxHops) {
 		return false
 	}
-	e := t.t.exit(svc, stop, f, t.b.Exits)
+	e := t.t.exit(svc, stop, f.To, f, t.b.Exits)
 	if !sp.Spent || (t.b.HasUntil && sp.Height > t.b.Until) {
 		e.Remaining.Add(&e.Remaining, &f.Amount)
 	}
