@@ -104,7 +104,13 @@ type backKey struct {
 type backReq struct {
 	amount *uint256.Int // nil: all of it (seeds only)
 	seed   bool
+	// ranges, under FIFO, are the units of the payment asked for, as
+	// offsets into it: which part of a payment went on matters.
+	ranges []span
 }
+
+// span is the units [lo, lo+n) of a payment or receipt.
+type span struct{ lo, n uint256.Int }
 
 type accountBack struct {
 	src AccountSource
@@ -117,7 +123,8 @@ type accountBack struct {
 // lot is one receipt (or a gap the store does not explain) in an
 // address's make-up: value under FIFO, weight·scale under haircut.
 type lot struct {
-	value uint256.Int
+	value uint256.Int // what is left of it; under FIFO its last units, [orig-value, orig)
+	orig  uint256.Int
 	w     float64
 	src   *store.Row // nil: a gap
 }
@@ -132,7 +139,7 @@ type makeup struct {
 }
 
 func (mk *makeup) receive(r *store.Row) {
-	l := &lot{src: r, value: r.Amount}
+	l := &lot{src: r, value: r.Amount, orig: r.Amount}
 	if mk.m == Haircut {
 		l.w = toFloat(&r.Amount) / mk.scale
 	}
@@ -146,7 +153,7 @@ func (mk *makeup) cover(v *uint256.Int) {
 		return
 	}
 	gap := new(uint256.Int).Sub(v, &mk.balance)
-	l := &lot{value: *gap, w: toFloat(gap) / mk.scale}
+	l := &lot{value: *gap, orig: *gap, w: toFloat(gap) / mk.scale}
 	mk.lots = append(mk.lots[:mk.head], append([]*lot{l}, mk.lots[mk.head:]...)...)
 	mk.balance.Add(&mk.balance, gap)
 }
@@ -161,12 +168,13 @@ func (mk *makeup) pay(v *uint256.Int) []part {
 		left := *v
 		for !left.IsZero() {
 			l := mk.lots[mk.head]
+			lo := *new(uint256.Int).Sub(&l.orig, &l.value)
 			if l.value.Gt(&left) {
-				took = append(took, part{l, left})
+				took = append(took, part{l: l, v: left, lo: lo})
 				l.value.Sub(&l.value, &left)
 				break
 			}
-			took = append(took, part{l, l.value})
+			took = append(took, part{l: l, v: l.value, lo: lo})
 			left.Sub(&left, &l.value)
 			mk.head++
 		}
@@ -187,9 +195,12 @@ func (mk *makeup) pay(v *uint256.Int) []part {
 	return took
 }
 
+// part is v units of a lot; under FIFO, the units [lo, lo+v) of its
+// receipt.
 type part struct {
-	l *lot
-	v uint256.Int
+	l  *lot
+	v  uint256.Int
+	lo uint256.Int
 }
 
 func toFloat(v *uint256.Int) float64 {
@@ -204,11 +215,7 @@ func (mk *makeup) shares(amount *uint256.Int, newest bool) []part {
 	case Poison:
 		out := make([]part, 0, len(mk.lots))
 		for _, l := range mk.lots {
-			if l.src != nil {
-				out = append(out, part{l, l.src.Amount})
-			} else {
-				out = append(out, part{l, l.value})
-			}
+			out = append(out, part{l: l, v: l.orig})
 		}
 		return out
 	case FIFO: // the newest units of the queue
@@ -220,7 +227,7 @@ func (mk *makeup) shares(amount *uint256.Int, newest bool) []part {
 			if take.Gt(&left) {
 				take = left
 			}
-			out = append(out, part{l, take})
+			out = append(out, part{l: l, v: take, lo: *new(uint256.Int).Sub(&l.orig, &take)}) // its newest units
 			left.Sub(&left, &take)
 		}
 		return out
@@ -261,7 +268,7 @@ func apportion(lots []*lot, ws []float64, amount *uint256.Int) []part {
 		fr.Sub(x, fr.SetInt(fl))
 		r, _ := fr.Float64()
 		v, _ := uint256.FromBig(fl)
-		out[i] = part{lots[i], *v}
+		out[i] = part{l: lots[i], v: *v}
 		total.Add(total, v)
 		rems = append(rems, rem{i, r})
 	}
@@ -295,7 +302,14 @@ func (t *accountBack) replay(aa addrAsset, keys []backKey, level, next map[backK
 			if sent == nil {
 				return fmt.Errorf("%s sent no %v transfer at block %d tx %d seq %d", aa.addr, aa.asset, key.at.block, key.at.txi, key.at.seq)
 			}
-			if amount == nil || amount.Gt(sent) {
+			if amount == nil {
+				amount = sent
+			} else if amount.Gt(sent) {
+				// Rounding gave this payment's receipt more than it carried
+				// (haircut shares of several payments, each rounded on its
+				// own): the excess has no origin here, and stays with the
+				// address asking.
+				t.t.hold(aa.addr, aa.asset, new(uint256.Int).Sub(amount, sent), 0, hop)
 				amount = sent
 			}
 		} else if amount == nil {
@@ -308,7 +322,7 @@ func (t *accountBack) replay(aa addrAsset, keys []backKey, level, next map[backK
 		}
 		var parts []part
 		if key.send && t.m == FIFO {
-			parts = firstOf(mk.pay(sent), amount)
+			parts = spansOf(mk.pay(sent), req.ranges, amount)
 		} else {
 			if key.send {
 				mk.cover(sent) // a payment beyond the balance shows history the store lacks
@@ -362,21 +376,42 @@ func (t *accountBack) replay(aa addrAsset, keys []backKey, level, next map[backK
 	return nil
 }
 
-// firstOf keeps the first amount units of parts.
-func firstOf(parts []part, amount *uint256.Int) []part {
-	left := *amount
+// spansOf keeps the units of a payment (parts, front first) that spans
+// ask for, as parts of the same lots; without spans, the first amount
+// units.
+func spansOf(parts []part, spans []span, amount *uint256.Int) []part {
+	if len(spans) == 0 {
+		spans = []span{{n: *amount}}
+	}
 	var out []part
-	for _, p := range parts {
-		if left.IsZero() {
-			break
+	for _, sp := range spans {
+		lo, hi := sp.lo, new(uint256.Int).Add(&sp.lo, &sp.n)
+		var at uint256.Int // the payment's units before part p
+		for _, p := range parts {
+			end := new(uint256.Int).Add(&at, &p.v)
+			s, e := maxU(&lo, &at), minU(hi, end)
+			if s.Lt(e) {
+				off := new(uint256.Int).Sub(s, &at)
+				out = append(out, part{l: p.l, v: *new(uint256.Int).Sub(e, s), lo: *off.Add(off, &p.lo)})
+			}
+			at = *end
 		}
-		if p.v.Gt(&left) {
-			p.v = left
-		}
-		left.Sub(&left, &p.v)
-		out = append(out, p)
 	}
 	return out
+}
+
+func maxU(a, b *uint256.Int) *uint256.Int {
+	if a.Gt(b) {
+		return a
+	}
+	return b
+}
+
+func minU(a, b *uint256.Int) *uint256.Int {
+	if a.Lt(b) {
+		return a
+	}
+	return b
 }
 
 // follow turns the parts of an answer into flows and next questions.
@@ -414,11 +449,14 @@ func (t *accountBack) follow(aa addrAsset, parts []part, next map[backKey]*backR
 			continue
 		}
 		k := backKey{addr: r.From, asset: aa.asset, at: rowPos(r), send: true}
-		if q := next[k]; q != nil {
-			q.amount.Add(q.amount, &p.v)
-		} else {
-			v := p.v
-			next[k] = &backReq{amount: &v}
+		q := next[k]
+		if q == nil {
+			q = &backReq{amount: new(uint256.Int)}
+			next[k] = q
+		}
+		q.amount.Add(q.amount, &p.v)
+		if t.m == FIFO { // the receipt's units are the payment's
+			q.ranges = append(q.ranges, span{lo: p.lo, n: p.v})
 		}
 	}
 	return nil

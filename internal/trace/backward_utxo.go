@@ -42,13 +42,30 @@ func TraceUTXOBack(src UTXOBackSource, c chain.Chain, m Model, b Bounds, seeds [
 		return nil, err
 	}
 	t := &utxoBack{src: src, c: c, m: m, b: b, t: newTally()}
+	// One request per output and hop: paths that meet at an output are
+	// walked once from there (haircut adds their amounts, FIFO keeps their
+	// ranges, poison visits an output once at all).
 	type req struct {
-		o      Outpoint
-		lo, hi int64 // satoshi range within the output (FIFO); amount is hi-lo
-		hop    int
+		spans  [][2]int64 // satoshi ranges [lo, hi) within the output (FIFO); others: one range of the amount
+		amount int64
 		to     chain.Address // the address the value went on to (for flows)
 	}
-	var level []req
+	level, order := map[Outpoint]*req{}, []Outpoint{}
+	visited := map[Outpoint]bool{}
+	add := func(m map[Outpoint]*req, ord *[]Outpoint, o Outpoint, lo, n int64, to chain.Address) {
+		r := m[o]
+		if r == nil {
+			r = &req{to: to}
+			m[o] = r
+			*ord = append(*ord, o)
+		}
+		r.amount += n
+		if t.m == FIFO || len(r.spans) == 0 {
+			r.spans = append(r.spans, [2]int64{lo, lo + n})
+		} else {
+			r.spans[0][1] = r.spans[0][0] + r.amount
+		}
+	}
 	for _, s := range seeds {
 		tx, ok, err := t.io(s.Tx)
 		if err != nil {
@@ -67,42 +84,61 @@ func TraceUTXOBack(src UTXOBackSource, c chain.Chain, m Model, b Bounds, seeds [
 		}
 		addTo(t.t.seeded, chain.NativeAsset, uint256.NewInt(uint64(amt)))
 		t.t.reach(tx.Outputs[s.Vout].Address, 0)
-		level = append(level, req{o: s.Outpoint, lo: 0, hi: amt, to: tx.Outputs[s.Vout].Address})
+		add(level, &order, s.Outpoint, 0, amt, tx.Outputs[s.Vout].Address)
+		visited[s.Outpoint] = true
 	}
-	for len(level) > 0 {
-		var next []req
-		for _, r := range level {
-			tx, ok, err := t.io(r.o.Tx)
+	for hop := 1; len(order) > 0; hop++ {
+		next, nextOrder := map[Outpoint]*req{}, []Outpoint{}
+		for _, o := range order {
+			r := level[o]
+			tx, ok, err := t.io(o.Tx)
 			if err != nil {
 				return nil, err
 			}
-			amt := r.hi - r.lo
-			if !ok || int(r.o.Vout) >= len(tx.Outputs) { // created before the store's first block: the origin is as far as it sees
-				t.t.hold(r.to, chain.NativeAsset, uint256.NewInt(uint64(amt)), 0, r.hop)
+			amt := uint256.NewInt(uint64(r.amount))
+			if !ok || int(o.Vout) >= len(tx.Outputs) { // created before the store's first block: the origin is as far as it sees
+				t.t.hold(r.to, chain.NativeAsset, amt, 0, hop-1)
 				continue
 			}
-			out := tx.Outputs[r.o.Vout]
+			out := tx.Outputs[o.Vout]
 			if tx.Coinbase || len(tx.Inputs) == 0 {
-				addTo(t.t.minted, chain.NativeAsset, uint256.NewInt(uint64(amt)))
+				addTo(t.t.minted, chain.NativeAsset, amt)
 				continue
 			}
-			hop := r.hop + 1
 			if t.b.MaxHops > 0 && hop > t.b.MaxHops {
-				t.t.hold(out.Address, chain.NativeAsset, uint256.NewInt(uint64(amt)), StopHops, r.hop)
+				t.t.hold(out.Address, chain.NativeAsset, amt, StopHops, hop-1)
 				continue
 			}
-			if t.b.HasUntil && t.blockOf(r.o.Tx) < t.b.Until {
-				t.t.hold(out.Address, chain.NativeAsset, uint256.NewInt(uint64(amt)), StopUntil, r.hop)
+			if t.b.HasUntil && t.blockOf(o.Tx) < t.b.Until {
+				t.t.hold(out.Address, chain.NativeAsset, amt, StopUntil, hop-1)
 				continue
 			}
-			shares := t.shares(&tx, int(r.o.Vout), r.lo, r.hi)
-			for i, sh := range shares {
-				if sh.amount == 0 {
+			per := make([]int64, len(tx.Inputs))
+			var spans [][][2]int64 // per input, FIFO
+			if t.m == FIFO {
+				spans = make([][][2]int64, len(tx.Inputs))
+			}
+			for _, sp := range r.spans {
+				for i, sh := range t.shares(&tx, int(o.Vout), sp[0], sp[1]) {
+					if sh.amount == 0 {
+						continue
+					}
+					per[i] += sh.amount
+					if spans != nil {
+						spans[i] = append(spans[i], [2]int64{sh.lo, sh.lo + sh.amount})
+					}
+				}
+				if t.m == Poison {
+					break // every input whole, once
+				}
+			}
+			for i, v := range per {
+				if v == 0 {
 					continue
 				}
 				in := tx.Inputs[i]
-				f := Flow{From: in.Address, To: out.Address, Asset: chain.NativeAsset, Kind: chain.KindNative, Amount: *uint256.NewInt(uint64(sh.amount)),
-					Block: t.blockOf(r.o.Tx), Tx: r.o.Tx, Seq: uint32(i), Hop: hop}
+				f := Flow{From: in.Address, To: out.Address, Asset: chain.NativeAsset, Kind: chain.KindNative, Amount: *uint256.NewInt(uint64(v)),
+					Block: t.blockOf(o.Tx), Tx: o.Tx, Seq: uint32(i), Hop: hop}
 				t.t.res.Flows = append(t.t.res.Flows, f)
 				t.t.reach(in.Address, hop)
 				if svc, ok, stop := t.b.Exits.service(in.Address); ok {
@@ -111,14 +147,27 @@ func TraceUTXOBack(src UTXOBackSource, c chain.Chain, m Model, b Bounds, seeds [
 						continue
 					}
 				}
-				if sh.amount < t.minAmount() {
-					t.t.hold(in.Address, chain.NativeAsset, uint256.NewInt(uint64(sh.amount)), StopMinAmount, hop)
+				if v < t.minAmount() {
+					t.t.hold(in.Address, chain.NativeAsset, uint256.NewInt(uint64(v)), StopMinAmount, hop)
 					continue
 				}
-				next = append(next, req{o: Outpoint{in.PrevTx, in.PrevIndex}, lo: sh.lo, hi: sh.lo + sh.amount, hop: hop, to: in.Address})
+				prev := Outpoint{in.PrevTx, in.PrevIndex}
+				if t.m == Poison {
+					if visited[prev] {
+						continue
+					}
+					visited[prev] = true
+				}
+				if spans != nil {
+					for _, sp := range spans[i] {
+						add(next, &nextOrder, prev, sp[0], sp[1]-sp[0], in.Address)
+					}
+				} else {
+					add(next, &nextOrder, prev, 0, v, in.Address)
+				}
 			}
 		}
-		level = next
+		level, order = next, nextOrder
 	}
 	return t.t.result(), nil
 }

@@ -5,6 +5,7 @@ import (
 	"container/heap"
 	"fmt"
 	"iter"
+	"slices"
 
 	"github.com/chainhound/chainhound/internal/chain"
 	"github.com/chainhound/chainhound/internal/store"
@@ -90,6 +91,7 @@ type tracked struct {
 	exit    *Exit                // set at a service the trace stops at: its sends are not followed
 	buf     []store.Row          // rows read ahead (the rest of a transaction), not yet handled
 	swapIn  map[pos]*uint256.Int // taint a swap assigned to receipts still ahead
+	held    map[pos]bool         // receipts moved after their swap's payment
 	h       *Holdings
 	next    func() (store.Row, error, bool)
 	stop    func()
@@ -305,6 +307,9 @@ func (t *accountTracer) transfer(tr *tracked, row *store.Row) error {
 		if t.tracked[row.From] != nil {
 			return nil
 		}
+		if held, err := tr.holdLeg(row); held || err != nil {
+			return err
+		}
 		return t.deliver(tr, row, uint256.Int{})
 	}
 	sent, err := t.apply(tr, row, nil)
@@ -474,4 +479,32 @@ func (t *accountTracer) deliver(r *tracked, row *store.Row, carried uint256.Int)
 	}
 	_, err := t.apply(r, row, &carried)
 	return err
+}
+
+// holdLeg moves a receipt after a payment of another asset that the
+// address makes later in the same transaction: pools that pay the bought
+// token first and take the sold asset after (optimistic transfers) show the
+// legs of a swap in that order. The payment cannot be funded by a receipt
+// of another asset, so handling it first changes no balance it needs.
+func (tr *tracked) holdLeg(row *store.Row) (bool, error) {
+	if tr.held[rowPos(row)] || row.Kind == chain.KindFee || row.Kind == chain.KindBurn {
+		return false, nil
+	}
+	rest, err := tr.restOfTx(row)
+	if err != nil {
+		return false, err
+	}
+	for j := range rest {
+		b := &rest[j]
+		if b.From == tr.addr && b.To != tr.addr && !b.To.None() && b.Asset != row.Asset && b.TokenID == nil &&
+			b.Kind != chain.KindFee && b.Kind != chain.KindBurn && !b.Amount.IsZero() {
+			if tr.held == nil {
+				tr.held = map[pos]bool{}
+			}
+			tr.held[rowPos(row)] = true
+			tr.buf = slices.Insert(tr.buf, j+1, *row)
+			return true, nil
+		}
+	}
+	return false, nil
 }
