@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/chainhound/chainhound/internal/trace"
@@ -72,9 +71,8 @@ func pathCommand() command {
 		policy := trace.DefaultPolicy()
 		stops := policy.StopAt
 		if *stopAt != "" {
-			stops = []string{}
-			if *stopAt != "none" {
-				stops = strings.Split(*stopAt, ",")
+			if stops, err = parseStopAt(*stopAt); err != nil {
+				return err
 			}
 		}
 		b := trace.Bounds{MaxHops: *maxHops}

@@ -83,19 +83,31 @@ func traceCommand() command {
 		if err := tr.resolveChain(); err != nil {
 			return err
 		}
+		cur, _, err := st.Cursor(tr.c)
+		if err != nil {
+			return err
+		}
+		if *from != "" && *direction == "backward" {
+			return usagef("--from applies to forward traces; going backward, --at names the moment traced and --until the earliest block")
+		}
+		if *at != "" && *direction == "forward" {
+			return usagef("--at applies to backward traces; going forward, --from names when address seeds become tainted")
+		}
 		if *from != "" {
 			if tr.from, err = tr.blockArg("--from", *from, false); err != nil {
 				return err
 			}
-		}
-		cur, _, err := st.Cursor(tr.c)
-		if err != nil {
-			return err
+			if tr.from > cur.Height {
+				return usagef("--from %s is block %d, after the latest stored %s block %d: nothing to trace", *from, tr.from, tr.c, cur.Height)
+			}
 		}
 		tr.at = cur.Height
 		if *at != "" {
 			if tr.at, err = tr.blockArg("--at", *at, true); err != nil {
 				return err
+			}
+			if tr.at > cur.Height {
+				return usagef("--at %s is block %d, after the latest stored %s block %d", *at, tr.at, tr.c, cur.Height)
 			}
 		}
 		if *until != "" {
@@ -116,9 +128,8 @@ func traceCommand() command {
 		}
 		stops := policy.StopAt
 		if *stopAt != "" {
-			stops = []string{}
-			if *stopAt != "none" {
-				stops = strings.Split(*stopAt, ",")
+			if stops, err = parseStopAt(*stopAt); err != nil {
+				return err
 			}
 		}
 		if b.Exits, err = tr.exits(*data, policy, stops); err != nil {
@@ -140,6 +151,22 @@ func traceCommand() command {
 		return writeTrace(e, *output, &rep)
 	}
 	return c
+}
+
+// parseStopAt reads --stop-at: categories, comma-separated, or "none".
+func parseStopAt(v string) ([]string, error) {
+	if v == "none" {
+		return []string{}, nil
+	}
+	var out []string
+	for _, c := range strings.Split(v, ",") {
+		c = strings.TrimSpace(c)
+		if c == "" {
+			return nil, usagef("--stop-at %q: an empty category (want categories such as exchange,mixing_service separated by commas, or none)", v)
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 // multiFlag is a repeatable string flag.
@@ -223,6 +250,8 @@ var (
 // bare transaction hash, which both chains' hashes look like.
 func seedChain(s string) (chain.Chain, bool) {
 	switch {
+	case strings.HasPrefix(strings.ToLower(s), "0x") && !reEVMAddr.MatchString(s) && !reHash.MatchString(s) && !reOutpoint.MatchString(s):
+		return 0, false
 	case reEVMAddr.MatchString(s):
 		return chain.Ethereum, true
 	case reOutpoint.MatchString(s):
@@ -234,6 +263,26 @@ func seedChain(s string) (chain.Chain, bool) {
 		return 0, false
 	}
 	return chain.Bitcoin, true
+}
+
+// reBTCAddr is the character set of Bitcoin addresses (Base58 and bech32).
+var reBTCAddr = regexp.MustCompile(`^[a-zA-HJ-NP-Z0-9]{14,90}$`)
+
+// checkSeedForm refuses a seed that is no address, output or hash of any
+// chain, before the store is asked about it.
+func checkSeedForm(s seedSpec) error {
+	t := s.text
+	switch {
+	case reEVMAddr.MatchString(t), reHash.MatchString(t), reOutpoint.MatchString(t):
+		return nil
+	case strings.HasPrefix(strings.ToLower(t), "0x"):
+		return usagef("%s: %q is not an Ethereum address (0x and 40 hex digits) or transaction hash (0x and 64)", s.where, t)
+	case strings.Contains(t, ":"):
+		return usagef("%s: %q is not an output TXID:VOUT (64 hex digits, a colon, the output index)", s.where, t)
+	case !reBTCAddr.MatchString(t):
+		return usagef("%s: %q is not an address, an output (TXID:VOUT) or a transaction hash", s.where, t)
+	}
+	return nil
 }
 
 // tracer is one trace command's state: the store, the chain, the seeds.
@@ -254,6 +303,9 @@ type tracer struct {
 func (t *tracer) resolveChain() error {
 	var have []chain.Chain
 	for _, s := range t.specs {
+		if err := checkSeedForm(s); err != nil {
+			return err
+		}
 		c, ok := seedChain(s.text)
 		if !ok { // a bare hash: the chain that holds it
 			h, err := chain.ParseHash(s.text)
@@ -305,7 +357,11 @@ func (t *tracer) blockArg(flag, v string, isUntil bool) (uint64, error) {
 			ts = ts.Add(24*time.Hour - time.Second) // the whole day
 		}
 	}
-	h, ok, err := t.st.BlockAtTime(t.c, ts.Unix())
+	at := ts.Unix()
+	if !isUntil {
+		at-- // a start bound: the first block at or after the time
+	}
+	h, ok, err := t.st.BlockAtTime(t.c, at)
 	if err != nil {
 		return 0, err
 	}
@@ -316,7 +372,7 @@ func (t *tracer) blockArg(flag, v string, isUntil bool) (uint64, error) {
 		return t.first, nil
 	}
 	if !isUntil {
-		h++ // the first block after the time
+		h++
 	}
 	return h, nil
 }

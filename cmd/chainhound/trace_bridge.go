@@ -36,8 +36,9 @@ func (t *tracer) crossChain(ctx context.Context, data string, m trace.Model, b t
 			rc.PayoutTx, rc.PayoutIndex, rc.PayoutAsset, rc.PayoutAmount = p.Chain.FormatHash(p.Tx), p.Index, p.Asset.CAIP19(net.CAIP2), p.Amount.Dec()
 			if ok && !x.Seed.IsZero() {
 				sub, err := t.continueOn(data, p.Chain, net.CAIP2, m, b, &x, policy, stops)
-				if err != nil {
-					return err
+				if err != nil { // the crossing stands; only its continuation failed
+					t.e.log.Warn("could not continue the trace past a bridge", "deposit", rc.DepositTx, "payout", rc.PayoutTx, "err", err)
+					rc.Why += "; the trace could not continue from the payout: " + err.Error()
 				}
 				rc.Trace = sub
 			}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -48,12 +49,20 @@ func amountText(a *uint256.Int) string {
 func (t *tracer) accountSeeds() ([]trace.AccountSeed, []trace.ReportSeed, error) {
 	var seeds []trace.AccountSeed
 	var rs []trace.ReportSeed
-	at := map[chain.Address]string{}
+	type seedKey struct {
+		addr  chain.Address
+		asset chain.Asset
+	}
+	at := map[seedKey]string{}
 	add := func(s trace.AccountSeed, where string) error {
-		if prev, dup := at[s.Address]; dup {
+		k := seedKey{s.Address, s.Asset}
+		if s.Amount == nil {
+			k.asset = chain.Asset{Kind: 255} // all assets
+		}
+		if prev, dup := at[k]; dup {
 			return usagef("%s: address %s is already seeded by %s", where, s.Address, prev)
 		}
-		at[s.Address] = where
+		at[k] = where
 		seeds = append(seeds, s)
 		return nil
 	}
@@ -77,11 +86,18 @@ func (t *tracer) accountSeeds() ([]trace.AccountSeed, []trace.ReportSeed, error)
 		if err != nil {
 			return nil, nil, err
 		}
+		// What the transaction paid each recipient, per asset (a drain may
+		// pay one address several times).
 		var paid []store.Row
 		for _, r := range info.Transfers {
-			if r.Kind != chain.KindFee && r.Kind != chain.KindBurn && !r.To.None() && r.TokenID == nil && !r.Amount.IsZero() {
-				paid = append(paid, r)
+			if r.Kind == chain.KindFee || r.Kind == chain.KindBurn || r.To.None() || r.TokenID != nil || r.Amount.IsZero() {
+				continue
 			}
+			if i := slices.IndexFunc(paid, func(p store.Row) bool { return p.To == r.To && p.Asset == r.Asset }); i >= 0 {
+				paid[i].Amount.Add(&paid[i].Amount, &r.Amount)
+				continue
+			}
+			paid = append(paid, r)
 		}
 		if len(paid) == 0 {
 			return nil, nil, fmt.Errorf("%s: transaction %s moved no value to any address", sp.where, sp.text)

@@ -39,6 +39,17 @@ func (a Asset) CAIP19(caip2 string) string {
 	return "native"
 }
 
+// String names the asset without a chain: native, erc20:0x… or erc721:0x….
+func (a Asset) String() string {
+	switch a.Kind {
+	case ERC20:
+		return "erc20:" + a.Contract.String()
+	case ERC721:
+		return "erc721:" + a.Contract.String()
+	}
+	return "native"
+}
+
 // ParseAsset reads "native" or a CAIP-19 erc20/erc721 asset type.
 func ParseAsset(s string) (Asset, error) {
 	if s == "native" || s == "" {

@@ -12,7 +12,7 @@ import (
 // the exit by Flow.To, which backward is the later address (A): both are
 // recorded at A, as one exit, named after whichever came first, and the
 // stopped 30 is not counted as stopped.
-func TestReviewBackExitAddress(t *testing.T) {
+func TestRegressBackExitAddress(t *testing.T) {
 	c := newEthChain(t)
 	X, W, A, Y := eth(0x11), eth(0x12), eth(0x13), eth(0x14)
 	c.block(xfer{tx: 0, from: faucet, to: X, amount: 100}, xfer{tx: 1, from: faucet, to: W, amount: 100})
@@ -40,7 +40,7 @@ func TestReviewBackExitAddress(t *testing.T) {
 }
 
 // The same on a UTXO chain.
-func TestReviewBackExitAddressUTXO(t *testing.T) {
+func TestRegressBackExitAddressUTXO(t *testing.T) {
 	c := mergePeel(t)
 	ex := services{btc("thief"): {Name: "Exchange", Category: "exchange"}}
 	x := &Exits{Services: ex, Stop: func(c string) bool { return c == "exchange" }}

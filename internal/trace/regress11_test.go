@@ -12,7 +12,7 @@ import (
 // whole balance, the exact answer is each receipt whole; the tracer is
 // within a relative 2^-50 of it (docs/trace.md says so), and the parts sum
 // to the balance exactly.
-func TestReviewBackHaircutFloatWeights(t *testing.T) {
+func TestRegressBackHaircutFloatWeights(t *testing.T) {
 	c := newEthChain(t)
 	P, Q, Y := eth(0x11), eth(0x12), eth(0x13)
 	big := new(uint256.Int).Lsh(uint256.NewInt(1), 80)

@@ -13,7 +13,7 @@ import (
 // 101 at hop 2. The 100 through A are a taint path to TO (haircut: X's
 // payment is all tainted), but A->X (hop 2) is refused before X->TO (hop
 // 2): the only path found is the 1-unit direct one.
-func TestReviewPathsHopDrop(t *testing.T) {
+func TestRegressPathsHopDrop(t *testing.T) {
 	c := newEthChain(t)
 	X, TO := eth(0x11), eth(0x12)
 	c.block(xfer{tx: 0, from: faucet, to: thief, amount: 101})

@@ -10,7 +10,7 @@ import (
 
 // A seed that is itself a stopping service: taint that comes back to it is
 // recorded as a stopped exit AND kept in its frontier.
-func TestReviewSeedIsExit(t *testing.T) {
+func TestRegressSeedIsExit(t *testing.T) {
 	c := newEthChain(t)
 	c.block(xfer{tx: 0, from: faucet, to: thief, amount: 100})
 	c.block(xfer{tx: 0, from: thief, to: acctA, amount: 60})
@@ -28,7 +28,7 @@ func TestReviewSeedIsExit(t *testing.T) {
 
 // The swap venue is a service the trace already stopped at: the bought
 // leg's taint (swapIn) is never taken, SwappedOut counts it, SwappedIn not.
-func TestReviewSwapAtStoppedExit(t *testing.T) {
+func TestRegressSwapAtStoppedExit(t *testing.T) {
 	c := newEthChain(t)
 	tok := chain.Asset{Kind: chain.ERC20, Contract: eth(0xaa)}
 	venue := eth(0x50)
@@ -53,7 +53,7 @@ func TestReviewSwapAtStoppedExit(t *testing.T) {
 // Uniswap-V3 order: the pool pays the bought token first, then pulls the
 // sold one. docs/trace.md: "pays A and, in the same transaction, receives
 // another asset" -- the order is not a condition.
-func TestReviewSwapBoughtLegFirst(t *testing.T) {
+func TestRegressSwapBoughtLegFirst(t *testing.T) {
 	c := newEthChain(t)
 	tok := chain.Asset{Kind: chain.ERC20, Contract: eth(0xaa)}
 	pool := eth(0x50)
@@ -70,7 +70,7 @@ func TestReviewSwapBoughtLegFirst(t *testing.T) {
 }
 
 // A seed reached by the trace before its own block keeps hop 1 in Reach.
-func TestReviewSeedReachedEarlierReach(t *testing.T) {
+func TestRegressSeedReachedEarlierReach(t *testing.T) {
 	c := newEthChain(t)
 	c.block(xfer{tx: 0, from: faucet, to: thief, amount: 100})
 	c.block(xfer{tx: 0, from: thief, to: acctA, amount: 60})

@@ -10,7 +10,7 @@ import (
 // The pool is already tainted in TOK (A, a seed, sent it 50 TOK directly);
 // then the thief buys TOK there with tainted ETH. The bought leg gets the
 // pool's own taint AND the swap's share: more taint than value.
-func TestReviewSwapFromTaintedVenue(t *testing.T) {
+func TestRegressSwapFromTaintedVenue(t *testing.T) {
 	c := newEthChain(t)
 	tok := chain.Asset{Kind: chain.ERC20, Contract: eth(0xaa)}
 	pool := eth(0x50)

@@ -14,7 +14,7 @@ import (
 // of X's payment, P's. What Y still holds is units 10..19 of X's payment:
 // Q's. The tracer answers X's payment by its first units whatever part of
 // it was asked.
-func TestReviewBackFIFOTailOfPayment(t *testing.T) {
+func TestRegressBackFIFOTailOfPayment(t *testing.T) {
 	c := newEthChain(t)
 	P, Q, X, Y, Z := eth(0x11), eth(0x12), eth(0x13), eth(0x14), eth(0x15)
 	c.block(xfer{tx: 0, from: faucet, to: P, amount: 10}, xfer{tx: 1, from: faucet, to: Q, amount: 10})
@@ -40,7 +40,7 @@ func TestReviewBackFIFOTailOfPayment(t *testing.T) {
 
 // Poison backward on UTXO: no request merging, so a chain of transactions
 // each spending both outputs of the previous one is walked 2^depth times.
-func TestReviewBackUTXOPoisonBlowup(t *testing.T) {
+func TestRegressBackUTXOPoisonBlowup(t *testing.T) {
 	c := newUTXOChain(t)
 	c.block("c0", []chain.Output{pay("m", 1000)})
 	prev := "c0"

@@ -11,7 +11,7 @@ import (
 // of three equal lots, and largest remainder with equal remainders gives
 // that unit to X every time: X's single unit is asked for three times, the
 // request is capped at X's payment, and 2 units vanish.
-func TestReviewBackHaircutOverAsk(t *testing.T) {
+func TestRegressBackHaircutOverAsk(t *testing.T) {
 	c := newEthChain(t)
 	X, W, V, Y, A, B, C, Z := eth(0x11), eth(0x12), eth(0x13), eth(0x14), eth(0x15), eth(0x16), eth(0x17), eth(0x18)
 	c.block(xfer{tx: 0, from: faucet, to: X, amount: 1}, xfer{tx: 1, from: faucet, to: W, amount: 1}, xfer{tx: 2, from: faucet, to: V, amount: 1})

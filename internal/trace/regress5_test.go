@@ -83,7 +83,7 @@ func randomSwapChain(t *testing.T, rng *rand.Rand) *ethChain {
 	return c
 }
 
-func TestReviewRandomSwapsExits(t *testing.T) {
+func TestRegressRandomSwapsExits(t *testing.T) {
 	fails := 0
 	for g := range 60 {
 		rng := rand.New(rand.NewPCG(uint64(g), 99))

@@ -46,13 +46,21 @@ func TraceAccount(src AccountSource, c chain.Chain, m Model, b Bounds, seeds []A
 	}
 	t := &accountTracer{src: src, c: c, m: m, b: b, t: newTally(), tracked: map[chain.Address]*tracked{}}
 	defer t.close()
-	seen := map[chain.Address]bool{}
+	type seedKey struct {
+		addr  chain.Address
+		asset chain.Asset
+	}
+	seen, all := map[seedKey]bool{}, map[chain.Address]bool{}
 	for i := range seeds {
 		s := &seeds[i]
-		if seen[s.Address] {
-			return nil, fmt.Errorf("seed %s given twice", s.Address)
+		k := seedKey{s.Address, s.Asset}
+		if all[s.Address] || seen[k] || (s.Amount == nil && len(seen) > 0 && slices.ContainsFunc(seeds[:i], func(o AccountSeed) bool { return o.Address == s.Address })) {
+			return nil, fmt.Errorf("seed %s given twice (an address may be seeded once per asset, or once without an amount)", s.Address)
 		}
-		seen[s.Address] = true
+		seen[k] = true
+		if s.Amount == nil {
+			all[s.Address] = true
+		}
 		if b.HasUntil && s.FromBlock > b.Until {
 			return nil, fmt.Errorf("seed %s: block %d is after the trace's last block %d", s.Address, s.FromBlock, b.Until)
 		}

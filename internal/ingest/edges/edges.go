@@ -7,7 +7,8 @@
 // spends. With a time column, edges are ordered by time (stably, ties in
 // file order) and each distinct time is one block at that time. Without
 // one, the file order is the order: edges become transactions in that
-// order, EdgesPerBlock to a block, with block times left at 0.
+// order, about EdgesPerBlock to a block (a transaction is not split), with
+// block times left at 0.
 package edges
 
 import (
@@ -99,6 +100,9 @@ func Read(r io.Reader, name string) (*List, error) {
 		line, _ := cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
+		}
+		if n == 1 && len(rec) > 0 {
+			rec[0] = strings.TrimPrefix(rec[0], "\ufeff") // a UTF-8 byte-order mark, as spreadsheets write
 		}
 		if n == 1 && (len(rec) < 3 || !looksNumeric(rec[2])) {
 			if idx, width, err = header(rec); err != nil {
@@ -246,7 +250,8 @@ func (l *List) Blocks(c chain.Chain, asset chain.Asset, first uint64, parent cha
 	txOf := map[chain.Hash]uint32{}
 	for i := range edges {
 		e := &edges[i]
-		if b == nil || (l.HasTime && e.Time != b.Time) || (!l.HasTime && len(b.Transfers) == EdgesPerBlock) {
+		sameTx := e.HasTx && b != nil && len(b.Txs) > 0 && b.Txs[len(b.Txs)-1].Hash == e.Tx // a transaction is never split
+		if b == nil || (l.HasTime && e.Time != b.Time) || (!l.HasTime && len(b.Transfers) >= EdgesPerBlock && !sameTx) {
 			h := first + uint64(len(out))
 			b = &chain.Block{Chain: c, Height: h, Hash: l.hash("block", h), Parent: parent, Time: e.Time}
 			if !l.HasTime {

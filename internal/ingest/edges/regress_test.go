@@ -9,7 +9,7 @@ import (
 
 // Without times, a transaction whose edges straddle the 1000-edge block
 // boundary is refused, with a message about "time" in a list that has none.
-func TestReviewTxAcrossBlockBoundary(t *testing.T) {
+func TestRegressTxAcrossBlockBoundary(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("from,to,value,hash\n")
 	for i := range EdgesPerBlock - 1 {
@@ -29,7 +29,7 @@ func TestReviewTxAcrossBlockBoundary(t *testing.T) {
 }
 
 // A UTF-8 byte-order mark (Excel's CSV export) hides the header.
-func TestReviewBOMHeader(t *testing.T) {
+func TestRegressBOMHeader(t *testing.T) {
 	_, err := Read(strings.NewReader("\ufeffsource,target,amount\n"+a20(1)+","+a20(2)+",5\n"), "bom.csv")
 	if err != nil {
 		t.Errorf("header after a BOM: %v", err)
