@@ -136,6 +136,13 @@ func TestTraceBackConservesOnRandomGraphs(t *testing.T) {
 		if rng.IntN(2) == 0 {
 			b.Until, b.HasUntil = uint64(1+rng.IntN(5)), true
 		}
+		if rng.IntN(2) == 0 { // services the value may come from, stopping there or not
+			ex := services{}
+			for _, k := range rng.Perm(6)[:1+rng.IntN(2)] {
+				ex[eth(byte(k+1))] = Service{Category: []string{"exchange", "defi_bridge"}[rng.IntN(2)]}
+			}
+			b.Exits = &Exits{Services: ex, Stop: func(c string) bool { return c == "exchange" }}
+		}
 		poison, err := TraceAccountBack(c.s, chain.Ethereum, Poison, b, seeds)
 		if err != nil {
 			t.Fatalf("graph %d poison: %v", g, err)
