@@ -1,0 +1,386 @@
+package cluster
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/chainhound/chainhound/internal/chain"
+	"github.com/chainhound/chainhound/internal/store"
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// Source is what clustering reads from the chain store; *store.DB
+// satisfies it.
+type Source interface {
+	Cursor(c chain.Chain) (store.Cursor, bool, error)
+	FirstBlock(c chain.Chain) (uint64, bool, error)
+	BlockHash(c chain.Chain, h uint64) (chain.Hash, bool, error)
+	IO(c chain.Chain, h uint64, txi uint32) (chain.Tx, bool, error)
+	AddressID(a chain.Address) (uint64, bool, error)
+}
+
+// Key layout of the cluster database (its own Pebble directory, normally
+// DATA/cluster, so the chain store's layout is untouched):
+//
+//	prefix 'o'                       -> options byte (bit 0: KeepCoinJoins)
+//	  why: a database built with one setting must not be extended with
+//	  another; the partition would mean neither.
+//	prefix 'l', chain(1), height(8)  -> block record (see encodeRecord)
+//	  why: the merges each clustered block made, with the block's hash and
+//	  counts. The merges of all records form a spanning forest of the
+//	  entities, at most one per address, so replaying them in order
+//	  rebuilds the union-find; the last record is the cursor; a reorg
+//	  deletes the records above the fork and replays the rest.
+const (
+	pOptions = 'o'
+	pRecord  = 'l'
+)
+
+func recordKey(c chain.Chain, h uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte{pRecord, byte(c)}, h)
+}
+
+// record is one clustered block.
+type record struct {
+	height uint64
+	hash   chain.Hash
+	counts Counts // this block's own counts
+	links  []Link
+}
+
+func encodeRecord(r *record) []byte {
+	v := append(make([]byte, 0, 64+len(r.links)*8), r.hash[:]...)
+	c := &r.counts
+	for _, n := range []uint64{c.Txs, c.MultiInput, c.Skipped, c.Merges} {
+		v = binary.AppendUvarint(v, n)
+	}
+	for _, n := range c.CoinJoins {
+		v = binary.AppendUvarint(v, n)
+	}
+	v = binary.AppendUvarint(v, uint64(len(r.links)))
+	for _, l := range r.links {
+		v = binary.AppendUvarint(v, uint64(l.A))
+		v = binary.AppendUvarint(v, uint64(l.B))
+	}
+	return v
+}
+
+var errCorrupt = errors.New("corrupt cluster record")
+
+func decodeRecord(k, v []byte) (record, error) {
+	var r record
+	if len(k) != 10 || len(v) < 32 {
+		return r, errCorrupt
+	}
+	r.height = binary.BigEndian.Uint64(k[2:])
+	copy(r.hash[:], v)
+	v = v[32:]
+	next := func() uint64 {
+		if v == nil {
+			return 0
+		}
+		n, m := binary.Uvarint(v)
+		if m <= 0 {
+			v = nil
+			return 0
+		}
+		v = v[m:]
+		return n
+	}
+	c := &r.counts
+	c.Txs, c.MultiInput, c.Skipped, c.Merges = next(), next(), next(), next()
+	for i := range c.CoinJoins {
+		c.CoinJoins[i] = next()
+	}
+	n := next()
+	if v == nil || n > uint64(len(v))/2 {
+		return r, fmt.Errorf("block %d: %w", r.height, errCorrupt)
+	}
+	r.links = make([]Link, n)
+	for i := range r.links {
+		a, b := next(), next()
+		if v == nil || a > 1<<32-1 || b > 1<<32-1 {
+			return r, fmt.Errorf("block %d link %d: %w", r.height, i, errCorrupt)
+		}
+		r.links[i] = Link{uint32(a), uint32(b)}
+	}
+	if len(v) != 0 {
+		return r, fmt.Errorf("block %d: %d trailing bytes: %w", r.height, len(v), errCorrupt)
+	}
+	return r, nil
+}
+
+func (c *Counts) add(d *Counts) {
+	c.Txs += d.Txs
+	c.MultiInput += d.MultiInput
+	c.Skipped += d.Skipped
+	c.Merges += d.Merges
+	for i := range c.CoinJoins {
+		c.CoinJoins[i] += d.CoinJoins[i]
+	}
+}
+
+// DB is a persistent clustering of one UTXO chain: the union-find in
+// memory, the merges per block on disk.
+type DB struct {
+	db    *pebble.DB
+	dir   string
+	chain chain.Chain
+	opts  Options
+	c     *Clusterer
+	// cursor: the last clustered block
+	height uint64
+	hash   chain.Hash
+	has    bool
+}
+
+// Open opens (creating if need be) the cluster database in dir for chain
+// c and loads its union-find. A database built with other options is
+// refused.
+func Open(dir string, c chain.Chain, o Options, readOnly bool) (*DB, error) {
+	pdb, err := pebble.Open(dir, &pebble.Options{ReadOnly: readOnly, Logger: quiet{}})
+	if err != nil {
+		return nil, fmt.Errorf("cluster database %s: %w", dir, err)
+	}
+	d := &DB{db: pdb, dir: dir, chain: c, opts: o}
+	if err := d.checkOptions(readOnly); err != nil {
+		pdb.Close()
+		return nil, err
+	}
+	if err := d.load(); err != nil {
+		pdb.Close()
+		return nil, fmt.Errorf("cluster database %s: %w", dir, err)
+	}
+	return d, nil
+}
+
+type quiet struct{}
+
+func (quiet) Infof(string, ...any)  {}
+func (quiet) Errorf(string, ...any) {}
+func (quiet) Fatalf(format string, args ...any) {
+	panic(fmt.Sprintf(format, args...))
+}
+
+func (o Options) byte() byte {
+	if o.KeepCoinJoins {
+		return 1
+	}
+	return 0
+}
+
+func (d *DB) checkOptions(readOnly bool) error {
+	v, closer, err := d.db.Get([]byte{pOptions})
+	if errors.Is(err, pebble.ErrNotFound) {
+		if readOnly {
+			return nil
+		}
+		return d.db.Set([]byte{pOptions}, []byte{d.opts.byte()}, pebble.Sync)
+	}
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+	if len(v) != 1 {
+		return fmt.Errorf("cluster database %s: options record: %w", d.dir, errCorrupt)
+	}
+	if readOnly {
+		d.opts.KeepCoinJoins = v[0]&1 == 1
+		return nil
+	}
+	if v[0] != d.opts.byte() {
+		return fmt.Errorf("cluster database %s was built with keep-coinjoins=%v; rebuild it (cluster build) to change that", d.dir, v[0]&1 == 1)
+	}
+	return nil
+}
+
+// load replays every record into a fresh union-find.
+func (d *DB) load() error {
+	d.c = New(d.opts)
+	d.has = false
+	p := []byte{pRecord, byte(d.chain)}
+	it, err := d.db.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: []byte{pRecord, byte(d.chain) + 1}})
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	for it.First(); it.Valid(); it.Next() {
+		r, err := decodeRecord(it.Key(), it.Value())
+		if err != nil {
+			return err
+		}
+		merges := d.c.Counts.Merges
+		d.c.Replay(r.links)
+		if d.c.Counts.Merges-merges != uint64(len(r.links)) {
+			return fmt.Errorf("block %d: a logged merge joined ids already together: %w", r.height, errCorrupt)
+		}
+		d.c.Counts.Merges = merges
+		d.c.Counts.add(&r.counts)
+		d.height, d.hash, d.has = r.height, r.hash, true
+	}
+	return it.Error()
+}
+
+// Close closes the database.
+func (d *DB) Close() error { return d.db.Close() }
+
+// Cursor returns the last clustered block.
+func (d *DB) Cursor() (height uint64, hash chain.Hash, ok bool) { return d.height, d.hash, d.has }
+
+// Clusterer exposes the loaded union-find and counts (read only).
+func (d *DB) Clusterer() *Clusterer { return d.c }
+
+// Progress is told of each clustered block.
+type Progress func(height, target uint64)
+
+// Build discards the clustering and redoes it from the store's first block.
+func (d *DB) Build(ctx context.Context, src Source, p Progress) error {
+	b := d.db.NewBatch()
+	defer b.Close()
+	if err := b.DeleteRange([]byte{pRecord, byte(d.chain)}, []byte{pRecord, byte(d.chain) + 1}, nil); err != nil {
+		return err
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
+		return err
+	}
+	if err := d.load(); err != nil {
+		return err
+	}
+	return d.Update(ctx, src, p)
+}
+
+// Update clusters the blocks the store holds beyond the cursor, one batch
+// per block. Blocks a reorg replaced are first undone.
+func (d *DB) Update(ctx context.Context, src Source, p Progress) error {
+	if err := d.unwindReorg(src); err != nil {
+		return err
+	}
+	cur, ok, err := src.Cursor(d.chain)
+	if err != nil || !ok {
+		if err == nil {
+			err = fmt.Errorf("the store holds no %s blocks (ingest first)", d.chain)
+		}
+		return err
+	}
+	from := d.height + 1
+	if !d.has {
+		if from, _, err = src.FirstBlock(d.chain); err != nil {
+			return err
+		}
+	}
+	for h := from; h <= cur.Height; h++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := d.applyBlock(src, h); err != nil {
+			return err
+		}
+		if p != nil {
+			p(h, cur.Height)
+		}
+	}
+	return d.db.Flush()
+}
+
+func (d *DB) applyBlock(src Source, h uint64) error {
+	hash, ok, err := src.BlockHash(d.chain, h)
+	if err != nil || !ok {
+		if err == nil {
+			err = fmt.Errorf("block %d is not stored", h)
+		}
+		return err
+	}
+	r := record{height: h, hash: hash}
+	before := d.c.Counts
+	var ids []uint64
+	for txi := uint32(0); ; txi++ {
+		tx, ok, err := src.IO(d.chain, h, txi)
+		if err != nil {
+			return fmt.Errorf("block %d tx %d: %w", h, txi, err)
+		}
+		if !ok {
+			break
+		}
+		ids = ids[:0]
+		for _, in := range tx.Inputs {
+			var id uint64
+			if !in.Address.None() {
+				if id, ok, err = src.AddressID(in.Address); err != nil {
+					return fmt.Errorf("block %d tx %s: input address %s: %w", h, tx.Hash, in.Address, err)
+				}
+			}
+			ids = append(ids, id)
+		}
+		_, r.links = d.c.Apply(&tx, h, ids, r.links)
+	}
+	r.counts = d.c.Counts
+	r.counts.sub(&before)
+	if err := d.db.Set(recordKey(d.chain, h), encodeRecord(&r), pebble.NoSync); err != nil {
+		return fmt.Errorf("block %d: write cluster record: %w", h, err)
+	}
+	d.height, d.hash, d.has = h, hash, true
+	return nil
+}
+
+func (c *Counts) sub(d *Counts) {
+	c.Txs -= d.Txs
+	c.MultiInput -= d.MultiInput
+	c.Skipped -= d.Skipped
+	c.Merges -= d.Merges
+	for i := range c.CoinJoins {
+		c.CoinJoins[i] -= d.CoinJoins[i]
+	}
+}
+
+// unwindReorg deletes the records of blocks the store no longer holds
+// under the same hash, then reloads the union-find from what remains.
+func (d *DB) unwindReorg(src Source) error {
+	if !d.has {
+		return nil
+	}
+	h := d.height
+	for {
+		r, ok, err := d.record(h)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		hash, ok, err := src.BlockHash(d.chain, h)
+		if err != nil {
+			return err
+		}
+		if ok && hash == r.hash {
+			break
+		}
+		if h == 0 {
+			h--
+			break
+		}
+		h--
+	}
+	if h == d.height {
+		return nil
+	}
+	if err := d.db.DeleteRange(recordKey(d.chain, h+1), recordKey(d.chain, d.height+1), pebble.Sync); err != nil {
+		return err
+	}
+	return d.load()
+}
+
+func (d *DB) record(h uint64) (record, bool, error) {
+	k := recordKey(d.chain, h)
+	v, closer, err := d.db.Get(k)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return record{}, false, nil
+	}
+	if err != nil {
+		return record{}, false, err
+	}
+	defer closer.Close()
+	r, err := decodeRecord(k, v)
+	return r, err == nil, err
+}
