@@ -61,6 +61,7 @@ func commands() []command {
 		txCommand(),
 		benchIngestEthCommand(),
 		benchIngestBTCCommand(),
+		benchClusterCommand(),
 		intelImportSDNCommand(),
 		intelImportSDNListsCommand(),
 		intelImportTagpackCommand(),
@@ -72,6 +73,10 @@ func commands() []command {
 		intelExportTagpackCommand(),
 		traceCommand(),
 		pathCommand(),
+		clusterBuildCommand(),
+		clusterUpdateCommand(),
+		clusterStatsCommand(),
+		entityCommand(),
 		devnetCommand(),
 		versionCommand(),
 	}

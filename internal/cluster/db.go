@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/chainhound/chainhound/internal/chain"
 	"github.com/chainhound/chainhound/internal/store"
@@ -254,6 +255,11 @@ func (d *DB) Build(ctx context.Context, src Source, p Progress) error {
 // Update clusters the blocks the store holds beyond the cursor, one batch
 // per block. Blocks a reorg replaced are first undone.
 func (d *DB) Update(ctx context.Context, src Source, p Progress) error {
+	return d.UpdateTo(ctx, src, math.MaxUint64, p)
+}
+
+// UpdateTo is Update that stops after block to.
+func (d *DB) UpdateTo(ctx context.Context, src Source, to uint64, p Progress) error {
 	if err := d.unwindReorg(src); err != nil {
 		return err
 	}
@@ -270,21 +276,24 @@ func (d *DB) Update(ctx context.Context, src Source, p Progress) error {
 			return err
 		}
 	}
-	for h := from; h <= cur.Height; h++ {
+	last := min(cur.Height, to)
+	for h := from; h <= last; h++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := d.applyBlock(src, h); err != nil {
+		// Records go unsynced but the last: a crash loses a suffix of
+		// records, and the next update redoes those blocks.
+		if err := d.applyBlock(src, h, h == last); err != nil {
 			return err
 		}
 		if p != nil {
-			p(h, cur.Height)
+			p(h, last)
 		}
 	}
-	return d.db.Flush()
+	return nil
 }
 
-func (d *DB) applyBlock(src Source, h uint64) error {
+func (d *DB) applyBlock(src Source, h uint64, sync bool) error {
 	hash, ok, err := src.BlockHash(d.chain, h)
 	if err != nil || !ok {
 		if err == nil {
@@ -317,7 +326,11 @@ func (d *DB) applyBlock(src Source, h uint64) error {
 	}
 	r.counts = d.c.Counts
 	r.counts.sub(&before)
-	if err := d.db.Set(recordKey(d.chain, h), encodeRecord(&r), pebble.NoSync); err != nil {
+	wo := pebble.NoSync
+	if sync {
+		wo = pebble.Sync
+	}
+	if err := d.db.Set(recordKey(d.chain, h), encodeRecord(&r), wo); err != nil {
 		return fmt.Errorf("block %d: write cluster record: %w", h, err)
 	}
 	d.height, d.hash, d.has = h, hash, true
@@ -384,3 +397,6 @@ func (d *DB) record(h uint64) (record, bool, error) {
 	r, err := decodeRecord(k, v)
 	return r, err == nil, err
 }
+
+// Options returns the options the database was built with.
+func (d *DB) Options() Options { return d.opts }

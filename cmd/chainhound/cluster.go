@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	"github.com/chainhound/chainhound/internal/chain"
+	"github.com/chainhound/chainhound/internal/cluster"
+	"github.com/chainhound/chainhound/internal/cluster/coinjoin"
+	"github.com/chainhound/chainhound/internal/progress"
+	"github.com/chainhound/chainhound/internal/store"
+)
+
+func clusterDir(data string) string { return filepath.Join(data, "cluster") }
+
+func clusterBuildCommand() command  { return clusterRunCommand("build") }
+func clusterUpdateCommand() command { return clusterRunCommand("update") }
+
+// clusterRunCommand is `cluster build` (from scratch) or `cluster update`
+// (from the last clustered block to the store's cursor).
+func clusterRunCommand(verb string) command {
+	c := command{
+		name:    "cluster " + verb,
+		summary: "group Bitcoin addresses into entities by co-spending, CoinJoins left out, into DATA/cluster",
+		usage:   "[--keep-coinjoins]",
+		example: "chainhound cluster " + verb + " --data ./chdata",
+	}
+	if verb == "build" {
+		c.summary = "cluster the store's Bitcoin transactions from scratch (co-spend, CoinJoins left out) into DATA/cluster"
+	} else {
+		c.summary = "cluster the Bitcoin blocks ingested since the last build or update, following reorgs"
+	}
+	c.run = func(ctx context.Context, e *env, args []string) error {
+		fs := newFlags(&c, e)
+		data := dataFlag(fs)
+		keep := fs.Bool("keep-coinjoins", false, "link the inputs of CoinJoins too (GraphSense's clustering \"with coinjoin\"); fixed when a database is built")
+		if err := noArgs(fs, args); err != nil {
+			return err
+		}
+		st, err := openReadStore(*data)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		if _, ok, err := st.Cursor(chain.Bitcoin); err != nil || !ok {
+			if err == nil {
+				err = fmt.Errorf("the store at %s holds no Bitcoin blocks (ingest btc first)", *data)
+			}
+			return err
+		}
+		if verb == "update" && !*keep {
+			// keep what the database was built with
+			if _, err := os.Stat(clusterDir(*data)); err == nil {
+				ro, err := cluster.Open(clusterDir(*data), chain.Bitcoin, cluster.Options{}, true)
+				if err != nil {
+					return err
+				}
+				*keep = ro.Options().KeepCoinJoins
+				ro.Close()
+			}
+		}
+		db, err := cluster.Open(clusterDir(*data), chain.Bitcoin, cluster.Options{KeepCoinJoins: *keep}, false)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		rep := progress.New(e.stderr, e.log, "cluster "+verb, 10*time.Second)
+		last := uint64(0)
+		p := func(h, target uint64) {
+			rep.Update(h, target, 1, int(db.Clusterer().Counts.Txs-last))
+			last = db.Clusterer().Counts.Txs
+		}
+		start := time.Now()
+		if verb == "build" {
+			err = db.Build(ctx, st, p)
+		} else {
+			err = db.Update(ctx, st, p)
+		}
+		rep.Done()
+		if err != nil {
+			return err
+		}
+		h, _, _ := db.Cursor()
+		k := db.Clusterer().Counts
+		fmt.Fprintf(e.stdout, "clustered to block %d in %.1fs: %d transactions, %d multi-input, %d merges, %d CoinJoins left unlinked\n",
+			h, time.Since(start).Seconds(), k.Txs, k.MultiInput, k.Merges, k.Skipped)
+		return nil
+	}
+	return c
+}
+
+func openClusterRead(data string) (*cluster.DB, error) {
+	dir := clusterDir(data)
+	if _, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("no clustering at %s (run chainhound cluster build first)", dir)
+	}
+	return cluster.Open(dir, chain.Bitcoin, cluster.Options{}, true)
+}
+
+type statsOut struct {
+	Block           uint64            `json:"block"`
+	KeepCoinJoins   bool              `json:"keep_coinjoins"`
+	Transactions    uint64            `json:"transactions"`
+	MultiInput      uint64            `json:"multi_input_transactions"`
+	CoinJoins       map[string]uint64 `json:"transactions_by_kind"`
+	Unlinked        uint64            `json:"coinjoins_left_unlinked"`
+	Merges          uint64            `json:"merges"`
+	AddressIDs      uint64            `json:"address_ids_covered"`
+	Entities        uint64            `json:"entities_of_two_or_more"`
+	Clustered       uint64            `json:"addresses_in_those_entities"`
+	Largest         uint64            `json:"largest_entity_members"`
+	LargestID       uint64            `json:"largest_entity_id"`
+	ForestBytes     int64             `json:"union_find_bytes"`
+	BytesPerAddress float64           `json:"union_find_bytes_per_address"`
+}
+
+func clusterStatsCommand() command {
+	c := command{
+		name:    "cluster stats",
+		summary: "what the clustering holds: transactions seen, CoinJoins by kind, merges, entities and the largest",
+		usage:   "[--output table|json]",
+		example: "chainhound cluster stats --output json",
+	}
+	c.run = func(ctx context.Context, e *env, args []string) error {
+		fs := newFlags(&c, e)
+		data := dataFlag(fs)
+		output := fs.String("output", "table", "table or json")
+		if err := noArgs(fs, args); err != nil {
+			return err
+		}
+		if *output != "table" && *output != "json" {
+			return usagef("--output %q: want table or json", *output)
+		}
+		db, err := openClusterRead(*data)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		h, _, _ := db.Cursor()
+		k := db.Clusterer().Counts
+		s := db.Clusterer().Summarize()
+		out := statsOut{Block: h, KeepCoinJoins: db.Options().KeepCoinJoins, Transactions: k.Txs, MultiInput: k.MultiInput,
+			CoinJoins: map[string]uint64{}, Unlinked: k.Skipped, Merges: k.Merges, AddressIDs: s.IDs,
+			Entities: s.Entities, Clustered: s.Clustered, Largest: s.Largest, LargestID: s.LargestID,
+			ForestBytes: s.ForestBytes, BytesPerAddress: s.BytesPerAddress}
+		for kind := coinjoin.None + 1; kind <= coinjoin.WhirlpoolTx0; kind++ {
+			out.CoinJoins[kind.String()] = k.CoinJoins[kind]
+		}
+		if *output == "json" {
+			return writeJSON(e, out)
+		}
+		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintf(tw, "clustered to block\t%d\n", out.Block)
+		fmt.Fprintf(tw, "CoinJoins linked\t%v\n", out.KeepCoinJoins)
+		fmt.Fprintf(tw, "transactions\t%d (%d with 2+ input addresses)\n", out.Transactions, out.MultiInput)
+		for kind := coinjoin.None + 1; kind <= coinjoin.WhirlpoolTx0; kind++ {
+			fmt.Fprintf(tw, "  %s\t%d\n", kind, k.CoinJoins[kind])
+		}
+		fmt.Fprintf(tw, "CoinJoins left unlinked\t%d\n", out.Unlinked)
+		fmt.Fprintf(tw, "merges\t%d\n", out.Merges)
+		fmt.Fprintf(tw, "entities of 2+ addresses\t%d (%d addresses)\n", out.Entities, out.Clustered)
+		fmt.Fprintf(tw, "largest entity\t%d (%d addresses)\n", out.LargestID, out.Largest)
+		fmt.Fprintf(tw, "union-find\t%d bytes, %.1f per address id\n", out.ForestBytes, out.BytesPerAddress)
+		return tw.Flush()
+	}
+	return c
+}
+
+// storeAddress is a clustered address id and its text.
+func storeAddress(st *store.DB, id uint64) string {
+	a, err := st.Address(id)
+	if err != nil {
+		return fmt.Sprintf("#%d (%v)", id, err)
+	}
+	return a.String()
+}
