@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/chainhound/chainhound/internal/bench"
+	"github.com/chainhound/chainhound/internal/cluster/clusterbench"
 )
 
 func benchClusterCommand() command {
@@ -26,7 +26,7 @@ func benchClusterCommand() command {
 		if *inputs <= 0 || *txs <= 0 || *blockInputs < *txs || *addrs < 0 {
 			return usagef("--inputs and --block-txs must be positive, --block-inputs at least --block-txs")
 		}
-		res, err := bench.Cluster(ctx, bench.ClusterConfig{Inputs: *inputs, Addresses: *addrs, BlockTxs: *txs, BlockInputs: *blockInputs})
+		res, err := clusterbench.Run(ctx, clusterbench.Config{Inputs: *inputs, Addresses: *addrs, BlockTxs: *txs, BlockInputs: *blockInputs})
 		if err != nil {
 			return err
 		}

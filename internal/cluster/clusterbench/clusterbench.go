@@ -1,4 +1,7 @@
-package bench
+// Package clusterbench measures clustering: co-spend over a synthetic UTXO
+// graph and the incremental update of mainnet-sized blocks (chainhound
+// bench cluster).
+package clusterbench
 
 import (
 	"context"
@@ -11,14 +14,15 @@ import (
 	"slices"
 	"time"
 
+	"github.com/chainhound/chainhound/internal/bench"
 	"github.com/chainhound/chainhound/internal/chain"
 	"github.com/chainhound/chainhound/internal/cluster"
 	"github.com/chainhound/chainhound/internal/cluster/unionfind"
 	"github.com/chainhound/chainhound/internal/store"
 )
 
-// ClusterConfig shapes the clustering benchmark.
-type ClusterConfig struct {
+// Config shapes the clustering benchmark.
+type Config struct {
 	Inputs      int    // transaction inputs in the synthetic graph (default 10M)
 	Addresses   int    // distinct addresses (default Inputs*6/10)
 	BlockTxs    int    // transactions of the incremental block (default 2,500)
@@ -26,8 +30,8 @@ type ClusterConfig struct {
 	Dir         string // scratch directory; empty: a temporary one, removed after
 }
 
-// ClusterResult holds the measured figures.
-type ClusterResult struct {
+// Result holds the measured figures.
+type Result struct {
 	Machine         string
 	GOMAXPROCS      int
 	Inputs, Txs     int
@@ -41,7 +45,7 @@ type ClusterResult struct {
 }
 
 // String formats the result as a short report.
-func (r ClusterResult) String() string {
+func (r Result) String() string {
 	return fmt.Sprintf(`machine              %s, GOMAXPROCS=%d
 synthetic graph      %d inputs in %d transactions over %d addresses
 co-spend (1 core)    %.2f s: %.2f M inputs/s, %.2f M union ops/s (%d merges)
@@ -68,8 +72,8 @@ func inputCount(r *rand.Rand) int {
 	}
 }
 
-// Cluster runs the clustering benchmark.
-func Cluster(ctx context.Context, cfg ClusterConfig) (ClusterResult, error) {
+// Run runs the clustering benchmark.
+func Run(ctx context.Context, cfg Config) (Result, error) {
 	if cfg.Inputs <= 0 {
 		cfg.Inputs = 10_000_000
 	}
@@ -82,7 +86,7 @@ func Cluster(ctx context.Context, cfg ClusterConfig) (ClusterResult, error) {
 	if cfg.BlockInputs <= 0 {
 		cfg.BlockInputs = 6000
 	}
-	res := ClusterResult{Machine: Machine(), GOMAXPROCS: runtime.GOMAXPROCS(0), Addresses: cfg.Addresses}
+	res := Result{Machine: bench.Machine(), GOMAXPROCS: runtime.GOMAXPROCS(0), Addresses: cfg.Addresses}
 	// The graph: transactions as runs of input address ids, generated up
 	// front so that the timing covers only the union-find. Addresses are
 	// drawn uniformly: the worst case for memory locality.
@@ -127,7 +131,7 @@ func Cluster(ctx context.Context, cfg ClusterConfig) (ClusterResult, error) {
 // outputs, blocks 2.. spend them; each of those updates is timed (store
 // reads, CoinJoin detection, unions, one synced record) and the median is
 // returned, since a shared machine adds outliers.
-func clusterBlock(ctx context.Context, cfg ClusterConfig, big *unionfind.Forest) (float64, error) {
+func clusterBlock(ctx context.Context, cfg Config, big *unionfind.Forest) (float64, error) {
 	const spends = 5
 	dir := cfg.Dir
 	if dir == "" {
