@@ -11,6 +11,8 @@ import (
 	"github.com/chainhound/chainhound/internal/chain"
 	"github.com/chainhound/chainhound/internal/cluster"
 	"github.com/chainhound/chainhound/internal/cluster/coinjoin"
+	"github.com/chainhound/chainhound/internal/cluster/unionfind"
+	"github.com/chainhound/chainhound/internal/intel"
 	"github.com/chainhound/chainhound/internal/progress"
 	"github.com/chainhound/chainhound/internal/store"
 )
@@ -63,7 +65,11 @@ func clusterRunCommand(verb string) command {
 				ro.Close()
 			}
 		}
-		db, err := cluster.Open(clusterDir(*data), chain.Bitcoin, cluster.Options{KeepCoinJoins: *keep}, false)
+		services, err := serviceTags(*data, st)
+		if err != nil {
+			return err
+		}
+		db, err := cluster.Open(clusterDir(*data), chain.Bitcoin, cluster.Options{KeepCoinJoins: *keep, Services: services}, false)
 		if err != nil {
 			return err
 		}
@@ -84,10 +90,13 @@ func clusterRunCommand(verb string) command {
 		if err != nil {
 			return err
 		}
+		for _, r := range db.Clusterer().Refusals {
+			e.log.Warn("merge refused: the inputs' entities belong to different services", "block", r.Height, "tx", r.Tx.String(), "services", r.Services)
+		}
 		h, _, _ := db.Cursor()
 		k := db.Clusterer().Counts
-		fmt.Fprintf(e.stdout, "clustered to block %d in %.1fs: %d transactions, %d multi-input, %d merges, %d CoinJoins left unlinked\n",
-			h, time.Since(start).Seconds(), k.Txs, k.MultiInput, k.Merges, k.Skipped)
+		fmt.Fprintf(e.stdout, "clustered to block %d in %.1fs: %d transactions, %d multi-input, %d merges, %d CoinJoins left unlinked, %d merges refused (%d tagged service addresses)\n",
+			h, time.Since(start).Seconds(), k.Txs, k.MultiInput, k.Merges, k.Skipped, k.Refused, len(services))
 		return nil
 	}
 	return c
@@ -109,6 +118,7 @@ type statsOut struct {
 	CoinJoins       map[string]uint64 `json:"transactions_by_kind"`
 	Unlinked        uint64            `json:"coinjoins_left_unlinked"`
 	Merges          uint64            `json:"merges"`
+	Refused         uint64            `json:"merges_refused"`
 	AddressIDs      uint64            `json:"address_ids_covered"`
 	Entities        uint64            `json:"entities_of_two_or_more"`
 	Clustered       uint64            `json:"addresses_in_those_entities"`
@@ -144,7 +154,7 @@ func clusterStatsCommand() command {
 		k := db.Clusterer().Counts
 		s := db.Clusterer().Summarize()
 		out := statsOut{Block: h, KeepCoinJoins: db.Options().KeepCoinJoins, Transactions: k.Txs, MultiInput: k.MultiInput,
-			CoinJoins: map[string]uint64{}, Unlinked: k.Skipped, Merges: k.Merges, AddressIDs: s.IDs,
+			CoinJoins: map[string]uint64{}, Unlinked: k.Skipped, Merges: k.Merges, Refused: k.Refused, AddressIDs: s.IDs,
 			Entities: s.Entities, Clustered: s.Clustered, Largest: s.Largest, LargestID: s.LargestID,
 			ForestBytes: s.ForestBytes, BytesPerAddress: s.BytesPerAddress}
 		for kind := coinjoin.None + 1; kind <= coinjoin.WhirlpoolTx0; kind++ {
@@ -161,13 +171,68 @@ func clusterStatsCommand() command {
 			fmt.Fprintf(tw, "  %s\t%d\n", kind, k.CoinJoins[kind])
 		}
 		fmt.Fprintf(tw, "CoinJoins left unlinked\t%d\n", out.Unlinked)
-		fmt.Fprintf(tw, "merges\t%d\n", out.Merges)
+		fmt.Fprintf(tw, "merges\t%d (%d refused: they would join two services)\n", out.Merges, out.Refused)
 		fmt.Fprintf(tw, "entities of 2+ addresses\t%d (%d addresses)\n", out.Entities, out.Clustered)
 		fmt.Fprintf(tw, "largest entity\t%d (%d addresses)\n", out.LargestID, out.Largest)
 		fmt.Fprintf(tw, "union-find\t%d bytes, %.1f per address id\n", out.ForestBytes, out.BytesPerAddress)
 		return tw.Flush()
 	}
 	return c
+}
+
+// serviceConcepts are GraphSense's `service` concept and every concept
+// below it (graphsense-tagpack-tool, src/tagpack/db/concepts.yaml): the
+// categories whose differently named tags must not end up in one entity.
+var serviceConcepts = map[string]bool{
+	"service": true, "atm": true, "defi": true, "defi_bridge": true, "defi_custody": true, "defi_dao": true,
+	"defi_derivatives": true, "defi_dex": true, "defi_dex_pair": true, "defi_lending": true, "defi_staking": true,
+	"defi_token": true, "escrow_wallet": true, "exchange": true, "faucet": true, "filesharing": true, "gambling": true,
+	"hosting": true, "ico_wallet": true, "index": true, "market": true, "messaging_service": true, "mining_service": true,
+	"mixing_service": true, "nameservice": true, "payment_processor": true, "search_engine": true, "shop": true,
+	"vpn": true, "wallet_service": true,
+}
+
+// serviceTags maps the ids of the Bitcoin addresses the intelligence store
+// (DATA/intel, when present) tags with a service category to the service's
+// name: the tag's actor when it names one, else its label. Nil when there
+// is no intelligence store or no such tag.
+func serviceTags(data string, st *store.DB) (map[uint32]string, error) {
+	if _, err := os.Stat(intelDir(data)); err != nil {
+		return nil, nil
+	}
+	net, ok, err := st.Network(chain.Bitcoin)
+	if err != nil || !ok || net.CAIP2 == "" {
+		return nil, err
+	}
+	tags, err := openIntel(data, true)
+	if err != nil {
+		return nil, err
+	}
+	defer tags.Close()
+	prefix := net.CAIP2 + ":"
+	var out map[uint32]string
+	err = tags.EachTag(func(t intel.Tag) error {
+		subj := string(t.Subject)
+		if !serviceConcepts[t.Category] || !t.Listed(time.Time{}) || len(subj) <= len(prefix) || subj[:len(prefix)] != prefix {
+			return nil
+		}
+		id, ok, err := st.AddressID(chain.Address{Chain: chain.Bitcoin, Raw: subj[len(prefix):]})
+		if err != nil || !ok || id > unionfind.MaxID {
+			return err
+		}
+		name := t.Actor
+		if name == "" {
+			name = t.Label
+		}
+		if out == nil {
+			out = map[uint32]string{}
+		}
+		if _, dup := out[uint32(id)]; !dup {
+			out[uint32(id)] = name
+		}
+		return nil
+	})
+	return out, err
 }
 
 // storeAddress is a clustered address id and its text.

@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -26,6 +27,9 @@ func clusterStore(t *testing.T, dir string, blocks ...[]chain.Tx) {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	if err := st.Bind(chain.Bitcoin, chain.Network{CAIP2: btcMainnet, Genesis: "000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f"}); err != nil {
+		t.Fatal(err)
+	}
 	cur, _, _ := st.Cursor(chain.Bitcoin)
 	parent := cur.Hash
 	for _, txs := range blocks {
@@ -163,4 +167,48 @@ func TestClusterCommands(t *testing.T) {
 func jsonNumber(n uint64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
+}
+
+const btcMainnet = "bip122:000000000019d6689c085ae165831e93"
+
+// TestClusterServiceGuard is the collapse case through the CLI: a
+// CoinJoin-shaped transaction spending from two exchanges tagged in the
+// intelligence store does not merge them, even with --keep-coinjoins; the
+// refusal is logged; an untagged co-spender joins its exchange, whose tag
+// its entity then shows as inherited.
+func TestClusterServiceGuard(t *testing.T) {
+	data := t.TempDir()
+	const binance, kraken, user = "138cWsiAGpW9yqfjMVCCsFcnaiSHyoWMnJ", "1HxbaBMF2jXBVnagoHvaA6rLxmaYL8gb8T", "1FDCgJ8m2xDyVmYuankk13XReVC2Zvs5cz"
+	labels := filepath.Join(t.TempDir(), "labels.csv")
+	csv := "chain,address,label,category,confidence,source,date\n" +
+		btcMainnet + "," + binance + ",Binance,exchange,,https://example.org/a,\n" +
+		btcMainnet + "," + kraken + ",Kraken,exchange,,https://example.org/b,\n"
+	if err := os.WriteFile(labels, []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustCLI(t, "intel", "import", "labels", "--format", "csv", labels, "--data", data)
+	cb := chain.Tx{Hash: clusterHash("g-cb1"), Coinbase: true, Outputs: []chain.Output{out(binance, 1000), out(kraken, 1000), out(user, 500), out(binance, 10)}}
+	clusterStore(t, data, []chain.Tx{cb}, []chain.Tx{
+		{Hash: clusterHash("g-cb2"), Coinbase: true, Outputs: []chain.Output{out(user, 1)}},
+		// equal outputs, one per exchange: JoinMarket-shaped
+		{Hash: clusterHash("g-join"), Inputs: []chain.Input{in("g-cb1", 0), in("g-cb1", 1)}, Outputs: []chain.Output{out(addrA1, 900), out(addrA2, 900), out(addrB, 150)}},
+		{Hash: clusterHash("g-sweep"), Inputs: []chain.Input{in("g-cb1", 2), in("g-cb1", 3)}, Outputs: []chain.Output{out(addrC, 500)}},
+	})
+	got, errs, code := cli(t, "cluster", "build", "--keep-coinjoins", "--data", data)
+	if code != 0 || !strings.Contains(got, "1 merges,") || !strings.Contains(got, "1 merges refused (2 tagged service addresses)") || !containsAll(errs, "merge refused", "Binance", "Kraken") {
+		t.Fatalf("build: exit %d\n%s\n%s", code, got, errs)
+	}
+	var e entityOut
+	if err := json.Unmarshal([]byte(mustCLI(t, "entity", user, "--output", "json", "--data", data)), &e); err != nil {
+		t.Fatal(err)
+	}
+	if e.Members != 2 || len(e.Tags) != 1 || e.Tags[0].Label != "Binance" || !e.Tags[0].Inherited || e.Tags[0].Address != binance {
+		t.Fatalf("entity of the user: %+v", e)
+	}
+	if err := json.Unmarshal([]byte(mustCLI(t, "entity", kraken, "--output", "json", "--data", data)), &e); err != nil {
+		t.Fatal(err)
+	}
+	if e.Members != 1 || len(e.Tags) != 1 || e.Tags[0].Inherited {
+		t.Fatalf("entity of Kraken: %+v", e)
+	}
 }

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/chainhound/chainhound/internal/chain"
@@ -69,4 +70,42 @@ func FuzzDecodeRecord(f *testing.F) {
 			t.Fatalf("round trip: %v %+v %+v", err, again, got)
 		}
 	})
+}
+
+// The collapse case: transactions that would join two tagged exchanges,
+// directly or through an untagged address, link nothing, even when they
+// are shaped like a CoinJoin and CoinJoins are linked.
+func TestServiceGuard(t *testing.T) {
+	kind := coinjoin.None
+	c := New(Options{KeepCoinJoins: true, Services: map[uint32]string{1: "Binance", 2: "Kraken", 5: "Binance"},
+		Detect: func(*chain.Tx, uint64) coinjoin.Kind { return kind }})
+	tx := &chain.Tx{Hash: chain.Hash{9}}
+	var log []Link
+	kind = coinjoin.JoinMarket
+	if _, log = c.Apply(tx, 10, []uint64{1, 2}, log); len(log) != 0 {
+		t.Fatalf("two exchanges in a CoinJoin-shaped tx merged: %v", log)
+	}
+	kind = coinjoin.None
+	if _, log = c.Apply(tx, 11, []uint64{3, 1}, log); len(log) != 1 { // untagged 3 joins Binance
+		t.Fatalf("untagged joining Binance: %v", log)
+	}
+	if _, log = c.Apply(tx, 12, []uint64{2, 3}, log); len(log) != 1 { // Kraken with Binance's 3
+		t.Fatalf("Kraken joined Binance through 3: %v", log)
+	}
+	if _, log = c.Apply(tx, 13, []uint64{5, 3, 4}, log); len(log) != 3 { // Binance with Binance
+		t.Fatalf("two Binance addresses kept apart: %v", log)
+	}
+	if c.Counts.Refused != 2 || len(c.Refusals) != 2 || c.Refusals[1].Height != 12 || fmt.Sprint(c.Refusals[1].Services) != "[Binance Kraken]" {
+		t.Fatalf("refusals: %d %+v", c.Counts.Refused, c.Refusals)
+	}
+	if c.EntityOf(2) == c.EntityOf(1) || c.EntityOf(4) != 1 {
+		t.Fatalf("entities: 1→%d 2→%d 4→%d", c.EntityOf(1), c.EntityOf(2), c.EntityOf(4))
+	}
+	// A clusterer rebuilt from the merges log keeps the labels: Kraken
+	// still cannot join.
+	d := New(Options{Services: c.Opts.Services})
+	d.Replay(log)
+	if _, l := d.Apply(tx, 14, []uint64{2, 4}, nil); len(l) != 0 || d.Counts.Refused != 1 {
+		t.Fatalf("after replay, Kraken joined Binance: %v", l)
+	}
 }

@@ -54,7 +54,7 @@ type record struct {
 func encodeRecord(r *record) []byte {
 	v := append(make([]byte, 0, 64+len(r.links)*8), r.hash[:]...)
 	c := &r.counts
-	for _, n := range []uint64{c.Txs, c.MultiInput, c.Skipped, c.Merges} {
+	for _, n := range []uint64{c.Txs, c.MultiInput, c.Skipped, c.Merges, c.Refused} {
 		v = binary.AppendUvarint(v, n)
 	}
 	for _, n := range c.CoinJoins {
@@ -91,7 +91,7 @@ func decodeRecord(k, v []byte) (record, error) {
 		return n
 	}
 	c := &r.counts
-	c.Txs, c.MultiInput, c.Skipped, c.Merges = next(), next(), next(), next()
+	c.Txs, c.MultiInput, c.Skipped, c.Merges, c.Refused = next(), next(), next(), next(), next()
 	for i := range c.CoinJoins {
 		c.CoinJoins[i] = next()
 	}
@@ -118,6 +118,7 @@ func (c *Counts) add(d *Counts) {
 	c.MultiInput += d.MultiInput
 	c.Skipped += d.Skipped
 	c.Merges += d.Merges
+	c.Refused += d.Refused
 	for i := range c.CoinJoins {
 		c.CoinJoins[i] += d.CoinJoins[i]
 	}
@@ -342,6 +343,7 @@ func (c *Counts) sub(d *Counts) {
 	c.MultiInput -= d.MultiInput
 	c.Skipped -= d.Skipped
 	c.Merges -= d.Merges
+	c.Refused -= d.Refused
 	for i := range c.CoinJoins {
 		c.CoinJoins[i] -= d.CoinJoins[i]
 	}
