@@ -69,7 +69,14 @@ func clusterRunCommand(verb string) command {
 		if err != nil {
 			return err
 		}
-		db, err := cluster.Open(clusterDir(*data), chain.Bitcoin, cluster.Options{KeepCoinJoins: *keep, Services: services}, false)
+		opts := cluster.Options{KeepCoinJoins: *keep, Services: services}
+		open := cluster.Open
+		if verb == "build" {
+			open = func(dir string, c chain.Chain, o cluster.Options, _ bool) (*cluster.DB, error) {
+				return cluster.Create(dir, c, o)
+			}
+		}
+		db, err := open(clusterDir(*data), chain.Bitcoin, opts, false)
 		if err != nil {
 			return err
 		}

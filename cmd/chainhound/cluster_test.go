@@ -159,6 +159,13 @@ func TestClusterCommands(t *testing.T) {
 			t.Errorf("%v: exit %d, want %d with %q\n%s", c.args, code, c.code, c.msg, errs)
 		}
 	}
+	// build may change what update may not
+	if got := mustCLI(t, "cluster", "build", "--keep-coinjoins", "--data", data); !strings.Contains(got, "0 CoinJoins left unlinked") || !strings.Contains(got, "3 merges") {
+		t.Fatalf("rebuild keeping CoinJoins:\n%s", got)
+	}
+	if e := entity(addrB); e.Members != 2 {
+		t.Fatalf("with CoinJoins linked, b has %d members", e.Members)
+	}
 	if _, errs, code := cli(t, "cluster", "build", "--data", filepath.Join(data, "nothing")); code != 1 || !strings.Contains(errs, "no store") {
 		t.Errorf("build without a store: exit %d\n%s", code, errs)
 	}

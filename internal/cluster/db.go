@@ -158,6 +158,33 @@ func Open(dir string, c chain.Chain, o Options, readOnly bool) (*DB, error) {
 	return d, nil
 }
 
+// Create opens the cluster database in dir for a build from scratch: its
+// records are deleted and its options set to o, whatever it held before.
+func Create(dir string, c chain.Chain, o Options) (*DB, error) {
+	pdb, err := pebble.Open(dir, &pebble.Options{Logger: quiet{}})
+	if err != nil {
+		return nil, fmt.Errorf("cluster database %s: %w", dir, err)
+	}
+	b := pdb.NewBatch()
+	err = errors.Join(
+		b.DeleteRange([]byte{pRecord, byte(c)}, []byte{pRecord, byte(c) + 1}, nil),
+		b.Set([]byte{pOptions}, []byte{o.byte()}, nil))
+	if err == nil {
+		err = b.Commit(pebble.Sync)
+	}
+	b.Close()
+	if err != nil {
+		pdb.Close()
+		return nil, fmt.Errorf("cluster database %s: %w", dir, err)
+	}
+	d := &DB{db: pdb, dir: dir, chain: c, opts: o}
+	if err := d.load(); err != nil {
+		pdb.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
 type quiet struct{}
 
 func (quiet) Infof(string, ...any)  {}
