@@ -17,6 +17,10 @@ import (
 	"github.com/chainhound/chainhound/internal/store"
 )
 
+// snapshotEvery is how many clustered blocks above the snapshot an update
+// lets pile up before it writes a new one.
+const snapshotEvery = 1000
+
 func clusterDir(data string) string { return filepath.Join(data, "cluster") }
 
 func clusterBuildCommand() command  { return clusterRunCommand("build") }
@@ -96,6 +100,13 @@ func clusterRunCommand(verb string) command {
 		rep.Done()
 		if err != nil {
 			return err
+		}
+		// A snapshot after a build, and after updates once enough blocks
+		// piled up above the last one, keeps opening fast.
+		if verb == "build" || db.RecordsSinceSnapshot() >= snapshotEvery {
+			if err := db.Snapshot(); err != nil {
+				return fmt.Errorf("cluster snapshot: %w", err)
+			}
 		}
 		for _, r := range db.Clusterer().Refusals {
 			e.log.Warn("merge refused: the inputs' entities belong to different services", "block", r.Height, "tx", r.Tx.String(), "services", r.Services)

@@ -8,6 +8,7 @@ import (
 	"math"
 
 	"github.com/chainhound/chainhound/internal/chain"
+	"github.com/chainhound/chainhound/internal/cluster/unionfind"
 	"github.com/chainhound/chainhound/internal/store"
 	"github.com/cockroachdb/pebble/v2"
 )
@@ -34,9 +35,19 @@ type Source interface {
 //	  entities, at most one per address, so replaying them in order
 //	  rebuilds the union-find; the last record is the cursor; a reorg
 //	  deletes the records above the fork and replays the rest.
+//	prefix 'S'                       -> snapshot header: height(8), hash(32),
+//	                                    ids(8), counts (as in a record)
+//	prefix 's', chunk(4)             -> the union-find's ids [chunk*snapChunk,
+//	                                    +snapChunk): slot and rank per id
+//	  why: replaying every merge on open costs time in proportion to the
+//	  history; a snapshot of the forest after block H lets open replay
+//	  only the records above H. A reorg below H deletes the snapshot.
 const (
-	pOptions = 'o'
-	pRecord  = 'l'
+	pOptions  = 'o'
+	pRecord   = 'l'
+	pSnapHead = 'S'
+	pSnap     = 's'
+	snapChunk = 1 << 20
 )
 
 func recordKey(c chain.Chain, h uint64) []byte {
@@ -136,7 +147,12 @@ type DB struct {
 	height uint64
 	hash   chain.Hash
 	has    bool
+	// records applied or replayed above the snapshot (or from the start)
+	sinceSnap int
 }
+
+// RecordsSinceSnapshot is the number of blocks an open would replay.
+func (d *DB) RecordsSinceSnapshot() int { return d.sinceSnap }
 
 // Open opens (creating if need be) the cluster database in dir for chain
 // c and loads its union-find. A database built with other options is
@@ -168,6 +184,7 @@ func Create(dir string, c chain.Chain, o Options) (*DB, error) {
 	b := pdb.NewBatch()
 	err = errors.Join(
 		b.DeleteRange([]byte{pRecord, byte(c)}, []byte{pRecord, byte(c) + 1}, nil),
+		deleteSnapshot(b),
 		b.Set([]byte{pOptions}, []byte{o.byte()}, nil))
 	if err == nil {
 		err = b.Commit(pebble.Sync)
@@ -225,11 +242,19 @@ func (d *DB) checkOptions(readOnly bool) error {
 	return nil
 }
 
-// load replays every record into a fresh union-find.
+// load restores the snapshot, if any, and replays the records above it
+// into the union-find.
 func (d *DB) load() error {
 	d.c = New(d.opts)
-	d.has = false
+	d.has, d.sinceSnap = false, 0
 	p := []byte{pRecord, byte(d.chain)}
+	snap, ok, err := d.loadSnapshot()
+	if err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	if ok {
+		p = recordKey(d.chain, snap+1)
+	}
 	it, err := d.db.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: []byte{pRecord, byte(d.chain) + 1}})
 	if err != nil {
 		return err
@@ -248,6 +273,7 @@ func (d *DB) load() error {
 		d.c.Counts.Merges = merges
 		d.c.Counts.add(&r.counts)
 		d.height, d.hash, d.has = r.height, r.hash, true
+		d.sinceSnap++
 	}
 	return it.Error()
 }
@@ -269,6 +295,9 @@ func (d *DB) Build(ctx context.Context, src Source, p Progress) error {
 	b := d.db.NewBatch()
 	defer b.Close()
 	if err := b.DeleteRange([]byte{pRecord, byte(d.chain)}, []byte{pRecord, byte(d.chain) + 1}, nil); err != nil {
+		return err
+	}
+	if err := deleteSnapshot(b); err != nil {
 		return err
 	}
 	if err := b.Commit(pebble.Sync); err != nil {
@@ -362,6 +391,7 @@ func (d *DB) applyBlock(src Source, h uint64, sync bool) error {
 		return fmt.Errorf("block %d: write cluster record: %w", h, err)
 	}
 	d.height, d.hash, d.has = h, hash, true
+	d.sinceSnap++
 	return nil
 }
 
@@ -407,7 +437,19 @@ func (d *DB) unwindReorg(src Source) error {
 	if h == d.height {
 		return nil
 	}
-	if err := d.db.DeleteRange(recordKey(d.chain, h+1), recordKey(d.chain, d.height+1), pebble.Sync); err != nil {
+	b := d.db.NewBatch()
+	defer b.Close()
+	if err := b.DeleteRange(recordKey(d.chain, h+1), recordKey(d.chain, d.height+1), nil); err != nil {
+		return err
+	}
+	if snap, ok, err := d.snapshotHeight(); err != nil {
+		return err
+	} else if ok && snap > h {
+		if err := deleteSnapshot(b); err != nil {
+			return err
+		}
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
 		return err
 	}
 	return d.load()
@@ -429,3 +471,108 @@ func (d *DB) record(h uint64) (record, bool, error) {
 
 // Options returns the options the database was built with.
 func (d *DB) Options() Options { return d.opts }
+
+func deleteSnapshot(b *pebble.Batch) error {
+	return errors.Join(b.Delete([]byte{pSnapHead}, nil), b.DeleteRange([]byte{pSnap}, []byte{pSnap + 1}, nil))
+}
+
+func (d *DB) snapshotHeight() (uint64, bool, error) {
+	v, closer, err := d.db.Get([]byte{pSnapHead})
+	if errors.Is(err, pebble.ErrNotFound) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	defer closer.Close()
+	if len(v) < 48 {
+		return 0, false, errCorrupt
+	}
+	return binary.BigEndian.Uint64(v), true, nil
+}
+
+// Snapshot writes the union-find as it stands after the cursor block, so
+// that later opens replay only the records above it. Only the chain this
+// database clusters is snapshotted (one chain per database in practice).
+func (d *DB) Snapshot() error {
+	if !d.has {
+		return nil
+	}
+	f := d.c.Forest
+	b := d.db.NewBatch()
+	defer b.Close()
+	if err := deleteSnapshot(b); err != nil {
+		return err
+	}
+	head := binary.BigEndian.AppendUint64(nil, d.height)
+	head = append(head, d.hash[:]...)
+	head = binary.BigEndian.AppendUint64(head, uint64(f.Len()))
+	head = append(head, encodeRecord(&record{counts: d.c.Counts})[32:]...)
+	if err := b.Set([]byte{pSnapHead}, head, nil); err != nil {
+		return err
+	}
+	var buf []byte
+	for i := 0; i*snapChunk < f.Len(); i++ {
+		buf = f.AppendChunk(buf[:0], i*snapChunk, min((i+1)*snapChunk, f.Len()))
+		if err := b.Set(binary.BigEndian.AppendUint32([]byte{pSnap}, uint32(i)), buf, nil); err != nil {
+			return err
+		}
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
+		return err
+	}
+	d.sinceSnap = 0
+	return nil
+}
+
+// loadSnapshot restores the forest and counts from the snapshot, when
+// there is one and the record of its block agrees with it.
+func (d *DB) loadSnapshot() (uint64, bool, error) {
+	v, closer, err := d.db.Get([]byte{pSnapHead})
+	if errors.Is(err, pebble.ErrNotFound) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	head := append([]byte(nil), v...)
+	closer.Close()
+	if len(head) < 48 {
+		return 0, false, errCorrupt
+	}
+	h := binary.BigEndian.Uint64(head)
+	var hash chain.Hash
+	copy(hash[:], head[8:40])
+	n := binary.BigEndian.Uint64(head[40:48])
+	r, ok, err := d.record(h)
+	if err != nil || !ok || r.hash != hash {
+		return 0, false, errors.Join(err, fmt.Errorf("snapshot of block %d has no matching record: %w", h, errCorrupt))
+	}
+	counts, err := decodeRecord(recordKey(d.chain, h), append(hash[:], head[48:]...))
+	if err != nil {
+		return 0, false, err
+	}
+	if n > unionfind.MaxID+1 {
+		return 0, false, errCorrupt
+	}
+	it, err := d.db.NewIter(&pebble.IterOptions{LowerBound: []byte{pSnap}, UpperBound: []byte{pSnap + 1}})
+	if err != nil {
+		return 0, false, err
+	}
+	defer it.Close()
+	f := &unionfind.Forest{}
+	for it.First(); it.Valid(); it.Next() {
+		if err := f.LoadChunk(it.Value(), int(n)); err != nil {
+			return 0, false, err
+		}
+	}
+	if err := it.Error(); err != nil {
+		return 0, false, err
+	}
+	if uint64(f.Len()) != n {
+		return 0, false, fmt.Errorf("snapshot holds %d of %d ids: %w", f.Len(), n, errCorrupt)
+	}
+	d.c.Forest, d.c.Counts = f, counts.counts
+	d.height, d.hash, d.has = h, hash, true
+	return h, true, nil
+}

@@ -253,3 +253,83 @@ func TestIncrementalEqualsRebuild(t *testing.T) {
 		t.Fatal("read-only reopened entities differ")
 	}
 }
+
+// TestSnapshot: a clustering opened from a snapshot plus the records
+// above it equals a rebuild, and a reorg below the snapshot drops it.
+func TestSnapshot(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := store.Open(filepath.Join(dir, "store"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	g := &chainGen{r: rand.New(rand.NewPCG(11, 12)), tag: "snap"}
+	var parent chain.Hash
+	for h := uint64(1); h <= 30; h++ {
+		parent = g.block(t, st, h, parent).Hash
+	}
+	path := filepath.Join(dir, "inc")
+	d, err := Open(path, chain.Bitcoin, Options{}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Update(ctx, st, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Snapshot(); err != nil || d.RecordsSinceSnapshot() != 0 {
+		t.Fatalf("snapshot: %v, %d records since", err, d.RecordsSinceSnapshot())
+	}
+	for h := uint64(31); h <= 40; h++ {
+		parent = g.block(t, st, h, parent).Hash
+	}
+	if err := d.Update(ctx, st, nil); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	check := func(what string) *DB {
+		t.Helper()
+		d, err := Open(path, chain.Bitcoin, Options{}, false)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		full, err := Create(filepath.Join(t.TempDir(), "full"), chain.Bitcoin, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer full.Close()
+		if err := full.Build(ctx, st, nil); err != nil {
+			t.Fatal(err)
+		}
+		for i := uint64(1); i <= uint64(max(d.Clusterer().Forest.Len(), full.Clusterer().Forest.Len())); i++ {
+			if a, b := d.Clusterer().EntityOf(i), full.Clusterer().EntityOf(i); a != b {
+				t.Fatalf("%s: id %d: entity %d, rebuilt %d", what, i, a, b)
+			}
+		}
+		if d.Clusterer().Counts != full.Clusterer().Counts {
+			t.Fatalf("%s: counts %+v, rebuilt %+v", what, d.Clusterer().Counts, full.Clusterer().Counts)
+		}
+		return d
+	}
+	d = check("reopened from the snapshot")
+	if h, ok, err := d.snapshotHeight(); err != nil || !ok || h != 30 || d.RecordsSinceSnapshot() != 10 {
+		t.Fatalf("snapshot at %d (%v, %v), %d records above", h, ok, err, d.RecordsSinceSnapshot())
+	}
+	// Reorg to below the snapshot.
+	if err := st.Rollback(chain.Bitcoin, 25); err != nil {
+		t.Fatal(err)
+	}
+	parent, _, _ = st.BlockHash(chain.Bitcoin, 25)
+	g2 := &chainGen{r: rand.New(rand.NewPCG(13, 14)), next: g.next, tag: "snapfork"}
+	for h := uint64(26); h <= 32; h++ {
+		parent = g2.block(t, st, h, parent).Hash
+	}
+	if err := d.Update(ctx, st, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := d.snapshotHeight(); ok {
+		t.Fatal("a reorg below the snapshot left it in place")
+	}
+	d.Close()
+	check("reopened after the reorg").Close()
+}

@@ -108,3 +108,35 @@ func (f *Forest) Union(x, y uint32) bool {
 
 // Bytes is the memory the forest's arrays hold (their capacity).
 func (f *Forest) Bytes() int64 { return int64(cap(f.node))*4 + int64(cap(f.rank)) }
+
+// AppendChunk appends the state of ids [from, to) to dst: each id's slot
+// (4 bytes, little-endian) and rank (1 byte). Chunks restore with
+// LoadChunk in order.
+func (f *Forest) AppendChunk(dst []byte, from, to int) []byte {
+	for i := from; i < to; i++ {
+		dst = append(dst, byte(f.node[i]), byte(f.node[i]>>8), byte(f.node[i]>>16), byte(f.node[i]>>24), f.rank[i])
+	}
+	return dst
+}
+
+// LoadChunk appends the ids a chunk written by AppendChunk holds. It
+// checks that every parent points inside the forest as it will be once
+// all chunks are loaded (total ids) and that every root's smallest member
+// is an id it could hold; a cycle-free structure is the writer's promise.
+func (f *Forest) LoadChunk(b []byte, total int) error {
+	if len(b)%BytesPerID != 0 {
+		return fmt.Errorf("unionfind: chunk of %d bytes is not whole ids", len(b))
+	}
+	if total-1 > MaxID || len(f.node)+len(b)/BytesPerID > total {
+		return fmt.Errorf("unionfind: chunk beyond the %d ids announced", total)
+	}
+	for ; len(b) > 0; b = b[BytesPerID:] {
+		v := uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
+		if int(v&^rootBit) >= total || v&rootBit != 0 && int(v&^rootBit) > len(f.node) {
+			return fmt.Errorf("unionfind: id %d: slot %#x out of range", len(f.node), v)
+		}
+		f.node = append(f.node, v)
+		f.rank = append(f.rank, b[4])
+	}
+	return nil
+}

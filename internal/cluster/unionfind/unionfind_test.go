@@ -103,3 +103,36 @@ func BenchmarkUnion(b *testing.B) {
 	}
 	b.ReportMetric(float64(f.Bytes())/n, "bytes/id")
 }
+
+func TestChunksRoundTrip(t *testing.T) {
+	f := New(10)
+	f.Union(3, 7)
+	f.Union(7, 9)
+	f.Union(1, 2)
+	g := &Forest{}
+	for from := 0; from < 10; from += 4 {
+		if err := g.LoadChunk(f.AppendChunk(nil, from, min(from+4, 10)), 10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range uint32(10) {
+		if f.Entity(i) != g.Entity(i) {
+			t.Fatalf("id %d: entity %d, restored %d", i, f.Entity(i), g.Entity(i))
+		}
+	}
+	bad := []struct {
+		name  string
+		chunk []byte
+		total int
+	}{
+		{"partial id", []byte{1, 2, 3}, 10},
+		{"parent beyond the forest", []byte{20, 0, 0, 0, 0}, 10},
+		{"root naming a larger member", []byte{5, 0, 0, 0x80, 0}, 10},
+		{"more ids than announced", f.AppendChunk(nil, 0, 10), 5},
+	}
+	for _, c := range bad {
+		if err := (&Forest{}).LoadChunk(c.chunk, c.total); err == nil {
+			t.Errorf("%s: loaded", c.name)
+		}
+	}
+}
