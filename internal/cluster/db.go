@@ -412,14 +412,15 @@ func (d *DB) unwindReorg(src Source) error {
 	if !d.has {
 		return nil
 	}
-	h := d.height
-	for {
+	// from: the lowest height whose record goes
+	from := d.height + 1
+	for h := d.height; ; h-- {
 		r, ok, err := d.record(h)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			break
+			break // below the first record
 		}
 		hash, ok, err := src.BlockHash(d.chain, h)
 		if err != nil {
@@ -428,23 +429,22 @@ func (d *DB) unwindReorg(src Source) error {
 		if ok && hash == r.hash {
 			break
 		}
+		from = h
 		if h == 0 {
-			h--
 			break
 		}
-		h--
 	}
-	if h == d.height {
+	if from == d.height+1 {
 		return nil
 	}
 	b := d.db.NewBatch()
 	defer b.Close()
-	if err := b.DeleteRange(recordKey(d.chain, h+1), recordKey(d.chain, d.height+1), nil); err != nil {
+	if err := b.DeleteRange(recordKey(d.chain, from), recordKey(d.chain, d.height+1), nil); err != nil {
 		return err
 	}
 	if snap, ok, err := d.snapshotHeight(); err != nil {
 		return err
-	} else if ok && snap > h {
+	} else if ok && snap >= from {
 		if err := deleteSnapshot(b); err != nil {
 			return err
 		}

@@ -333,3 +333,63 @@ func TestSnapshot(t *testing.T) {
 	d.Close()
 	check("reopened after the reorg").Close()
 }
+
+// A clustering pointed at a store that holds other blocks at every height
+// (a store rebuilt from another source) drops all its records and its
+// snapshot, then clusters the new store from its first block.
+func TestUnwindEverything(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	fill := func(name string, seed uint64, n uint64) *store.DB {
+		st, err := store.Open(filepath.Join(dir, name), store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := &chainGen{r: rand.New(rand.NewPCG(seed, seed)), tag: name}
+		var parent chain.Hash
+		for h := uint64(1); h <= n; h++ {
+			parent = g.block(t, st, h, parent).Hash
+		}
+		return st
+	}
+	a := fill("a", 21, 12)
+	d, err := Open(filepath.Join(dir, "cluster"), chain.Bitcoin, Options{}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { d.Close() }()
+	if err := d.Update(ctx, a, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Snapshot(); err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	b := fill("b", 22, 8)
+	defer b.Close()
+	if err := d.Update(ctx, b, nil); err != nil {
+		t.Fatal(err)
+	}
+	if h, _, _ := d.Cursor(); h != 8 {
+		t.Fatalf("cursor %d after switching stores", h)
+	}
+	if _, ok, _ := d.snapshotHeight(); ok {
+		t.Fatal("snapshot of the old store kept")
+	}
+	full, err := Create(filepath.Join(dir, "full"), chain.Bitcoin, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer full.Close()
+	if err := full.Build(ctx, b, nil); err != nil {
+		t.Fatal(err)
+	}
+	if d.Clusterer().Counts != full.Clusterer().Counts {
+		t.Fatalf("counts %+v, rebuilt %+v", d.Clusterer().Counts, full.Clusterer().Counts)
+	}
+	for i := uint64(1); i < 200; i++ {
+		if x, y := d.Clusterer().EntityOf(i), full.Clusterer().EntityOf(i); x != y {
+			t.Fatalf("id %d: entity %d, rebuilt %d", i, x, y)
+		}
+	}
+}
