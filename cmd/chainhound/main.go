@@ -61,6 +61,7 @@ func commands() []command {
 		txCommand(),
 		benchIngestEthCommand(),
 		benchIngestBTCCommand(),
+		benchClusterCommand(),
 		intelImportSDNCommand(),
 		intelImportSDNListsCommand(),
 		intelImportTagpackCommand(),
@@ -76,6 +77,10 @@ func commands() []command {
 		guardAuditCommand(),
 		guardMessageCommand(),
 		serveCommand(),
+		clusterBuildCommand(),
+		clusterUpdateCommand(),
+		clusterStatsCommand(),
+		entityCommand(),
 		devnetCommand(),
 		versionCommand(),
 	}

@@ -1,0 +1,263 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	"github.com/chainhound/chainhound/internal/chain"
+	"github.com/chainhound/chainhound/internal/cluster"
+	"github.com/chainhound/chainhound/internal/cluster/coinjoin"
+	"github.com/chainhound/chainhound/internal/cluster/unionfind"
+	"github.com/chainhound/chainhound/internal/intel"
+	"github.com/chainhound/chainhound/internal/progress"
+	"github.com/chainhound/chainhound/internal/store"
+)
+
+// snapshotEvery is how many clustered blocks above the snapshot an update
+// lets pile up before it writes a new one.
+const snapshotEvery = 1000
+
+func clusterDir(data string) string { return filepath.Join(data, "cluster") }
+
+func clusterBuildCommand() command  { return clusterRunCommand("build") }
+func clusterUpdateCommand() command { return clusterRunCommand("update") }
+
+// clusterRunCommand is `cluster build` (from scratch) or `cluster update`
+// (from the last clustered block to the store's cursor).
+func clusterRunCommand(verb string) command {
+	c := command{
+		name:    "cluster " + verb,
+		summary: "group Bitcoin addresses into entities by co-spending, CoinJoins left out, into DATA/cluster",
+		usage:   "[--keep-coinjoins]",
+		example: "chainhound cluster " + verb + " --data ./chdata",
+	}
+	if verb == "build" {
+		c.summary = "cluster the store's Bitcoin transactions from scratch (co-spend, CoinJoins left out) into DATA/cluster"
+	} else {
+		c.summary = "cluster the Bitcoin blocks ingested since the last build or update, following reorgs"
+	}
+	c.run = func(ctx context.Context, e *env, args []string) error {
+		fs := newFlags(&c, e)
+		data := dataFlag(fs)
+		keep := fs.Bool("keep-coinjoins", false, "link the inputs of CoinJoins too (GraphSense's clustering \"with coinjoin\"); fixed when a database is built")
+		if err := noArgs(fs, args); err != nil {
+			return err
+		}
+		st, err := openReadStore(*data)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		if _, ok, err := st.Cursor(chain.Bitcoin); err != nil || !ok {
+			if err == nil {
+				err = fmt.Errorf("the store at %s holds no Bitcoin blocks (ingest btc first)", *data)
+			}
+			return err
+		}
+		if verb == "update" && !*keep {
+			// keep what the database was built with
+			if _, err := os.Stat(clusterDir(*data)); err == nil {
+				ro, err := cluster.Open(clusterDir(*data), chain.Bitcoin, cluster.Options{}, true)
+				if err != nil {
+					return err
+				}
+				*keep = ro.Options().KeepCoinJoins
+				ro.Close()
+			}
+		}
+		services, err := serviceTags(*data, st)
+		if err != nil {
+			return err
+		}
+		opts := cluster.Options{KeepCoinJoins: *keep, Services: services}
+		open := cluster.Open
+		if verb == "build" {
+			open = func(dir string, c chain.Chain, o cluster.Options, _ bool) (*cluster.DB, error) {
+				return cluster.Create(dir, c, o)
+			}
+		}
+		db, err := open(clusterDir(*data), chain.Bitcoin, opts, false)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		rep := progress.New(e.stderr, e.log, "cluster "+verb, 10*time.Second)
+		last := uint64(0)
+		p := func(h, target uint64) {
+			rep.Update(h, target, 1, int(db.Clusterer().Counts.Txs-last))
+			last = db.Clusterer().Counts.Txs
+		}
+		start := time.Now()
+		if verb == "build" {
+			err = db.Build(ctx, st, p)
+		} else {
+			err = db.Update(ctx, st, p)
+		}
+		rep.Done()
+		if err != nil {
+			return err
+		}
+		// A snapshot after a build, and after updates once enough blocks
+		// piled up above the last one, keeps opening fast.
+		if verb == "build" || db.RecordsSinceSnapshot() >= snapshotEvery {
+			if err := db.Snapshot(); err != nil {
+				return fmt.Errorf("cluster snapshot: %w", err)
+			}
+		}
+		for _, r := range db.Clusterer().Refusals {
+			e.log.Warn("merge refused: the inputs' entities belong to different services", "block", r.Height, "tx", r.Tx.String(), "services", r.Services)
+		}
+		h, _, _ := db.Cursor()
+		k := db.Clusterer().Counts
+		fmt.Fprintf(e.stdout, "clustered to block %d in %.1fs: %d transactions, %d multi-input, %d merges, %d CoinJoins left unlinked, %d merges refused (%d tagged service addresses)\n",
+			h, time.Since(start).Seconds(), k.Txs, k.MultiInput, k.Merges, k.Skipped, k.Refused, len(services))
+		return nil
+	}
+	return c
+}
+
+func openClusterRead(data string) (*cluster.DB, error) {
+	dir := clusterDir(data)
+	if _, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("no clustering at %s (run chainhound cluster build first)", dir)
+	}
+	return cluster.Open(dir, chain.Bitcoin, cluster.Options{}, true)
+}
+
+type statsOut struct {
+	Block           uint64            `json:"block"`
+	KeepCoinJoins   bool              `json:"keep_coinjoins"`
+	Transactions    uint64            `json:"transactions"`
+	MultiInput      uint64            `json:"multi_input_transactions"`
+	CoinJoins       map[string]uint64 `json:"transactions_by_kind"`
+	Unlinked        uint64            `json:"coinjoins_left_unlinked"`
+	Merges          uint64            `json:"merges"`
+	Refused         uint64            `json:"merges_refused"`
+	AddressIDs      uint64            `json:"address_ids_covered"`
+	Entities        uint64            `json:"entities_of_two_or_more"`
+	Clustered       uint64            `json:"addresses_in_those_entities"`
+	Largest         uint64            `json:"largest_entity_members"`
+	LargestID       uint64            `json:"largest_entity_id"`
+	ForestBytes     int64             `json:"union_find_bytes"`
+	BytesPerAddress float64           `json:"union_find_bytes_per_address"`
+}
+
+func clusterStatsCommand() command {
+	c := command{
+		name:    "cluster stats",
+		summary: "what the clustering holds: transactions seen, CoinJoins by kind, merges, entities and the largest",
+		usage:   "[--output table|json]",
+		example: "chainhound cluster stats --output json",
+	}
+	c.run = func(ctx context.Context, e *env, args []string) error {
+		fs := newFlags(&c, e)
+		data := dataFlag(fs)
+		output := fs.String("output", "table", "table or json")
+		if err := noArgs(fs, args); err != nil {
+			return err
+		}
+		if *output != "table" && *output != "json" {
+			return usagef("--output %q: want table or json", *output)
+		}
+		db, err := openClusterRead(*data)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		h, _, _ := db.Cursor()
+		k := db.Clusterer().Counts
+		s := db.Clusterer().Summarize()
+		out := statsOut{Block: h, KeepCoinJoins: db.Options().KeepCoinJoins, Transactions: k.Txs, MultiInput: k.MultiInput,
+			CoinJoins: map[string]uint64{}, Unlinked: k.Skipped, Merges: k.Merges, Refused: k.Refused, AddressIDs: s.IDs,
+			Entities: s.Entities, Clustered: s.Clustered, Largest: s.Largest, LargestID: s.LargestID,
+			ForestBytes: s.ForestBytes, BytesPerAddress: s.BytesPerAddress}
+		for kind := coinjoin.None + 1; kind <= coinjoin.WhirlpoolTx0; kind++ {
+			out.CoinJoins[kind.String()] = k.CoinJoins[kind]
+		}
+		if *output == "json" {
+			return writeJSON(e, out)
+		}
+		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintf(tw, "clustered to block\t%d\n", out.Block)
+		fmt.Fprintf(tw, "CoinJoins linked\t%v\n", out.KeepCoinJoins)
+		fmt.Fprintf(tw, "transactions\t%d (%d with 2+ input addresses)\n", out.Transactions, out.MultiInput)
+		for kind := coinjoin.None + 1; kind <= coinjoin.WhirlpoolTx0; kind++ {
+			fmt.Fprintf(tw, "  %s\t%d\n", kind, k.CoinJoins[kind])
+		}
+		fmt.Fprintf(tw, "CoinJoins left unlinked\t%d\n", out.Unlinked)
+		fmt.Fprintf(tw, "merges\t%d (%d refused: they would join two services)\n", out.Merges, out.Refused)
+		fmt.Fprintf(tw, "entities of 2+ addresses\t%d (%d addresses)\n", out.Entities, out.Clustered)
+		fmt.Fprintf(tw, "largest entity\t%d (%d addresses)\n", out.LargestID, out.Largest)
+		fmt.Fprintf(tw, "union-find\t%d bytes, %.1f per address id\n", out.ForestBytes, out.BytesPerAddress)
+		return tw.Flush()
+	}
+	return c
+}
+
+// serviceConcepts are GraphSense's `service` concept and every concept
+// below it (graphsense-tagpack-tool, src/tagpack/db/concepts.yaml): the
+// categories whose differently named tags must not end up in one entity.
+var serviceConcepts = map[string]bool{
+	"service": true, "atm": true, "defi": true, "defi_bridge": true, "defi_custody": true, "defi_dao": true,
+	"defi_derivatives": true, "defi_dex": true, "defi_dex_pair": true, "defi_lending": true, "defi_staking": true,
+	"defi_token": true, "escrow_wallet": true, "exchange": true, "faucet": true, "filesharing": true, "gambling": true,
+	"hosting": true, "ico_wallet": true, "index": true, "market": true, "messaging_service": true, "mining_service": true,
+	"mixing_service": true, "nameservice": true, "payment_processor": true, "search_engine": true, "shop": true,
+	"vpn": true, "wallet_service": true,
+}
+
+// serviceTags maps the ids of the Bitcoin addresses the intelligence store
+// (DATA/intel, when present) tags with a service category to the service's
+// name: the tag's actor when it names one, else its label. Nil when there
+// is no intelligence store or no such tag.
+func serviceTags(data string, st *store.DB) (map[uint32]string, error) {
+	if _, err := os.Stat(intelDir(data)); err != nil {
+		return nil, nil
+	}
+	net, ok, err := st.Network(chain.Bitcoin)
+	if err != nil || !ok || net.CAIP2 == "" {
+		return nil, err
+	}
+	tags, err := openIntel(data, true)
+	if err != nil {
+		return nil, err
+	}
+	defer tags.Close()
+	prefix := net.CAIP2 + ":"
+	var out map[uint32]string
+	err = tags.EachTag(func(t intel.Tag) error {
+		subj := string(t.Subject)
+		if !serviceConcepts[t.Category] || !t.Listed(time.Time{}) || len(subj) <= len(prefix) || subj[:len(prefix)] != prefix {
+			return nil
+		}
+		id, ok, err := st.AddressID(chain.Address{Chain: chain.Bitcoin, Raw: subj[len(prefix):]})
+		if err != nil || !ok || id > unionfind.MaxID {
+			return err
+		}
+		name := t.Actor
+		if name == "" {
+			name = t.Label
+		}
+		if out == nil {
+			out = map[uint32]string{}
+		}
+		if _, dup := out[uint32(id)]; !dup {
+			out[uint32(id)] = name
+		}
+		return nil
+	})
+	return out, err
+}
+
+// storeAddress is a clustered address id and its text.
+func storeAddress(st *store.DB, id uint64) string {
+	a, err := st.Address(id)
+	if err != nil {
+		return fmt.Sprintf("#%d (%v)", id, err)
+	}
+	return a.String()
+}

@@ -1,0 +1,209 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/big"
+	"os"
+	"strconv"
+	"text/tabwriter"
+
+	"github.com/chainhound/chainhound/internal/chain"
+	"github.com/chainhound/chainhound/internal/cluster"
+	"github.com/chainhound/chainhound/internal/intel"
+	"github.com/chainhound/chainhound/internal/ledger"
+	"github.com/chainhound/chainhound/internal/store"
+)
+
+type entityTagOut struct {
+	Address   string `json:"address"`
+	Label     string `json:"label"`
+	Category  string `json:"category,omitempty"`
+	Source    string `json:"source,omitempty"`
+	Inherited bool   `json:"inherited"` // the tag is on another member than the address asked about
+}
+
+type entityMemberOut struct {
+	ID      uint64 `json:"id"`
+	Address string `json:"address"`
+}
+
+type entityOut struct {
+	Entity     uint64            `json:"entity"`
+	Query      string            `json:"query"`
+	Members    uint64            `json:"members"`
+	Summarized uint64            `json:"members_summarized"` // first/last seen, totals and tags cover this many members
+	FirstSeen  *seenJSON         `json:"first_seen,omitempty"`
+	LastSeen   *seenJSON         `json:"last_seen,omitempty"`
+	Received   string            `json:"total_received"` // satoshis, summed over members (transfers between members count too)
+	Sent       string            `json:"total_sent"`
+	Tags       []entityTagOut    `json:"tags"`
+	Listing    []entityMemberOut `json:"member_listing"`
+	NextAfter  uint64            `json:"next_after,omitempty"` // pass as --after for the next page
+}
+
+func entityCommand() command {
+	c := command{
+		name:    "entity",
+		summary: "show the entity (co-spend cluster) of a Bitcoin address or an entity id: members, tags (inherited or not), first/last seen, totals",
+		usage:   "ADDR|ID [--output table|json] [--limit N] [--after ID] [--summarize N]",
+		example: "chainhound entity 1HxbaBMF2jXBVnagoHvaA6rLxmaYL8gb8T --output json\nchainhound entity 1234 --limit 50 --after 98765",
+	}
+	c.run = func(ctx context.Context, e *env, args []string) error {
+		fs := newFlags(&c, e)
+		data := dataFlag(fs)
+		output := fs.String("output", "table", "table or json")
+		limit := fs.Int("limit", 100, "members to list")
+		after := fs.Uint64("after", 0, "list members with an id above this (paging: the previous page's next_after)")
+		summarize := fs.Int("summarize", 10000, "members whose transfers and tags are read for first/last seen, totals and tags")
+		pos, err := parse(fs, args)
+		if err != nil {
+			return err
+		}
+		if len(pos) != 1 {
+			return usagef("want exactly one address or entity id, got %d arguments", len(pos))
+		}
+		if *output != "table" && *output != "json" {
+			return usagef("--output %q: want table or json", *output)
+		}
+		if *limit < 0 || *summarize < 0 {
+			return usagef("--limit and --summarize must not be negative")
+		}
+		st, err := openReadStore(*data)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		db, err := openClusterRead(*data)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		out, err := describeEntity(st, db, *data, pos[0], *limit, *after, *summarize)
+		if err != nil {
+			return err
+		}
+		if *output == "json" {
+			return writeJSON(e, out)
+		}
+		return printEntity(e, out)
+	}
+	return c
+}
+
+// resolveEntity reads ADDR|ID: digits only is an address id (its entity
+// is shown), anything else a Bitcoin address.
+func resolveEntity(st *store.DB, cl *cluster.Clusterer, q string) (entity, asked uint64, err error) {
+	if n, perr := strconv.ParseUint(q, 10, 64); perr == nil && len(q) < 20 {
+		if _, err := st.Address(n); err != nil || n == 0 {
+			return 0, 0, fmt.Errorf("entity %s: no such address id in the store", q)
+		}
+		return cl.EntityOf(n), 0, nil
+	}
+	id, ok, err := st.AddressID(chain.Address{Chain: chain.Bitcoin, Raw: q})
+	if err != nil {
+		return 0, 0, err
+	}
+	if !ok {
+		return 0, 0, fmt.Errorf("address %s: not in the store (never seen on Bitcoin)", q)
+	}
+	return cl.EntityOf(id), id, nil
+}
+
+func describeEntity(st *store.DB, db *cluster.DB, data, q string, limit int, after uint64, summarize int) (entityOut, error) {
+	cl := db.Clusterer()
+	ent, asked, err := resolveEntity(st, cl, q)
+	if err != nil {
+		return entityOut{}, err
+	}
+	out := entityOut{Entity: ent, Query: q, Tags: []entityTagOut{}, Listing: []entityMemberOut{}}
+	ids, total := cl.Members(ent, after, limit)
+	out.Members = total
+	for _, id := range ids {
+		out.Listing = append(out.Listing, entityMemberOut{id, storeAddress(st, id)})
+	}
+	if uint64(len(ids)) == uint64(limit) && limit > 0 {
+		if rest, _ := cl.Members(ent, ids[len(ids)-1], 1); len(rest) > 0 {
+			out.NextAfter = ids[len(ids)-1]
+		}
+	}
+	sum, _ := cl.Members(ent, 0, summarize)
+	out.Summarized = uint64(len(sum))
+	var tags *intel.Store
+	if _, err := os.Stat(intelDir(data)); err == nil {
+		if tags, err = openIntel(data, true); err != nil {
+			return out, err
+		}
+		defer tags.Close()
+	}
+	caip2 := ""
+	if net, ok, _ := st.Network(chain.Bitcoin); ok {
+		caip2 = net.CAIP2
+	}
+	recv, sent := new(big.Int), new(big.Int)
+	for _, id := range sum {
+		a, err := st.Address(id)
+		if err != nil {
+			return out, err
+		}
+		acc, err := ledger.Summarize(st, a)
+		if err != nil {
+			return out, err
+		}
+		if acc.Found {
+			if out.FirstSeen == nil || acc.First.Block < out.FirstSeen.Block {
+				out.FirstSeen = &seenJSON{acc.First.Block, isoTime(acc.First.Time)}
+			}
+			if out.LastSeen == nil || acc.Last.Block > out.LastSeen.Block {
+				out.LastSeen = &seenJSON{acc.Last.Block, isoTime(acc.Last.Time)}
+			}
+		}
+		for _, b := range acc.Balances {
+			if b.Asset == chain.NativeAsset {
+				recv.Add(recv, b.Received)
+				sent.Add(sent, b.Sent)
+			}
+		}
+		if tags == nil || caip2 == "" {
+			continue
+		}
+		ts, err := tags.Tags(intel.Account(caip2, a.String()), false)
+		if err != nil {
+			return out, err
+		}
+		for _, t := range ts {
+			out.Tags = append(out.Tags, entityTagOut{Address: a.String(), Label: t.Label, Category: t.Category, Source: t.Origin, Inherited: id != asked})
+		}
+	}
+	out.Received, out.Sent = recv.String(), sent.String()
+	return out, nil
+}
+
+func printEntity(e *env, out entityOut) error {
+	fmt.Fprintf(e.stdout, "entity        %d (%s)\nmembers       %d\n", out.Entity, out.Query, out.Members)
+	if out.FirstSeen != nil {
+		fmt.Fprintf(e.stdout, "first seen    block %d  %s\nlast seen     block %d  %s\n", out.FirstSeen.Block, out.FirstSeen.Time, out.LastSeen.Block, out.LastSeen.Time)
+	}
+	fmt.Fprintf(e.stdout, "received      %s sat\nsent          %s sat\n", out.Received, out.Sent)
+	if out.Summarized < out.Members {
+		fmt.Fprintf(e.stdout, "(seen, totals and tags over the first %d members; raise --summarize for all)\n", out.Summarized)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	if len(out.Tags) > 0 {
+		fmt.Fprintln(tw, "\nTAG\tCATEGORY\tADDRESS\tINHERITED\tSOURCE")
+		for _, t := range out.Tags {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%s\n", t.Label, t.Category, t.Address, t.Inherited, t.Source)
+		}
+	}
+	fmt.Fprintln(tw, "\nID\tMEMBER")
+	for _, m := range out.Listing {
+		fmt.Fprintf(tw, "%d\t%s\n", m.ID, m.Address)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if out.NextAfter != 0 {
+		fmt.Fprintf(e.stdout, "more: --after %d\n", out.NextAfter)
+	}
+	return nil
+}

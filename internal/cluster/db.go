@@ -1,0 +1,578 @@
+package cluster
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/chainhound/chainhound/internal/chain"
+	"github.com/chainhound/chainhound/internal/cluster/unionfind"
+	"github.com/chainhound/chainhound/internal/store"
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// Source is what clustering reads from the chain store; *store.DB
+// satisfies it.
+type Source interface {
+	Cursor(c chain.Chain) (store.Cursor, bool, error)
+	FirstBlock(c chain.Chain) (uint64, bool, error)
+	BlockHash(c chain.Chain, h uint64) (chain.Hash, bool, error)
+	IO(c chain.Chain, h uint64, txi uint32) (chain.Tx, bool, error)
+	AddressID(a chain.Address) (uint64, bool, error)
+}
+
+// Key layout of the cluster database (its own Pebble directory, normally
+// DATA/cluster, so the chain store's layout is untouched):
+//
+//	prefix 'o'                       -> options byte (bit 0: KeepCoinJoins)
+//	  why: a database built with one setting must not be extended with
+//	  another; the partition would mean neither.
+//	prefix 'l', chain(1), height(8)  -> block record (see encodeRecord)
+//	  why: the merges each clustered block made, with the block's hash and
+//	  counts. The merges of all records form a spanning forest of the
+//	  entities, at most one per address, so replaying them in order
+//	  rebuilds the union-find; the last record is the cursor; a reorg
+//	  deletes the records above the fork and replays the rest.
+//	prefix 'S'                       -> snapshot header: height(8), hash(32),
+//	                                    ids(8), counts (as in a record)
+//	prefix 's', chunk(4)             -> the union-find's ids [chunk*snapChunk,
+//	                                    +snapChunk): slot and rank per id
+//	  why: replaying every merge on open costs time in proportion to the
+//	  history; a snapshot of the forest after block H lets open replay
+//	  only the records above H. A reorg below H deletes the snapshot.
+const (
+	pOptions  = 'o'
+	pRecord   = 'l'
+	pSnapHead = 'S'
+	pSnap     = 's'
+	snapChunk = 1 << 20
+)
+
+func recordKey(c chain.Chain, h uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte{pRecord, byte(c)}, h)
+}
+
+// record is one clustered block.
+type record struct {
+	height uint64
+	hash   chain.Hash
+	counts Counts // this block's own counts
+	links  []Link
+}
+
+func encodeRecord(r *record) []byte {
+	v := append(make([]byte, 0, 64+len(r.links)*8), r.hash[:]...)
+	c := &r.counts
+	for _, n := range []uint64{c.Txs, c.MultiInput, c.Skipped, c.Merges, c.Refused} {
+		v = binary.AppendUvarint(v, n)
+	}
+	for _, n := range c.CoinJoins {
+		v = binary.AppendUvarint(v, n)
+	}
+	v = binary.AppendUvarint(v, uint64(len(r.links)))
+	for _, l := range r.links {
+		v = binary.AppendUvarint(v, uint64(l.A))
+		v = binary.AppendUvarint(v, uint64(l.B))
+	}
+	return v
+}
+
+var errCorrupt = errors.New("corrupt cluster record")
+
+func decodeRecord(k, v []byte) (record, error) {
+	var r record
+	if len(k) != 10 || len(v) < 32 {
+		return r, errCorrupt
+	}
+	r.height = binary.BigEndian.Uint64(k[2:])
+	copy(r.hash[:], v)
+	v = v[32:]
+	next := func() uint64 {
+		if v == nil {
+			return 0
+		}
+		n, m := binary.Uvarint(v)
+		if m <= 0 {
+			v = nil
+			return 0
+		}
+		v = v[m:]
+		return n
+	}
+	c := &r.counts
+	c.Txs, c.MultiInput, c.Skipped, c.Merges, c.Refused = next(), next(), next(), next(), next()
+	for i := range c.CoinJoins {
+		c.CoinJoins[i] = next()
+	}
+	n := next()
+	if v == nil || n > uint64(len(v))/2 {
+		return r, fmt.Errorf("block %d: %w", r.height, errCorrupt)
+	}
+	r.links = make([]Link, n)
+	for i := range r.links {
+		a, b := next(), next()
+		if v == nil || a > 1<<32-1 || b > 1<<32-1 {
+			return r, fmt.Errorf("block %d link %d: %w", r.height, i, errCorrupt)
+		}
+		r.links[i] = Link{uint32(a), uint32(b)}
+	}
+	if len(v) != 0 {
+		return r, fmt.Errorf("block %d: %d trailing bytes: %w", r.height, len(v), errCorrupt)
+	}
+	return r, nil
+}
+
+func (c *Counts) add(d *Counts) {
+	c.Txs += d.Txs
+	c.MultiInput += d.MultiInput
+	c.Skipped += d.Skipped
+	c.Merges += d.Merges
+	c.Refused += d.Refused
+	for i := range c.CoinJoins {
+		c.CoinJoins[i] += d.CoinJoins[i]
+	}
+}
+
+// DB is a persistent clustering of one UTXO chain: the union-find in
+// memory, the merges per block on disk.
+type DB struct {
+	db    *pebble.DB
+	dir   string
+	chain chain.Chain
+	opts  Options
+	c     *Clusterer
+	// cursor: the last clustered block
+	height uint64
+	hash   chain.Hash
+	has    bool
+	// records applied or replayed above the snapshot (or from the start)
+	sinceSnap int
+}
+
+// RecordsSinceSnapshot is the number of blocks an open would replay.
+func (d *DB) RecordsSinceSnapshot() int { return d.sinceSnap }
+
+// Open opens (creating if need be) the cluster database in dir for chain
+// c and loads its union-find. A database built with other options is
+// refused.
+func Open(dir string, c chain.Chain, o Options, readOnly bool) (*DB, error) {
+	pdb, err := pebble.Open(dir, &pebble.Options{ReadOnly: readOnly, Logger: quiet{}})
+	if err != nil {
+		return nil, fmt.Errorf("cluster database %s: %w", dir, err)
+	}
+	d := &DB{db: pdb, dir: dir, chain: c, opts: o}
+	if err := d.checkOptions(readOnly); err != nil {
+		pdb.Close()
+		return nil, err
+	}
+	if err := d.load(); err != nil {
+		pdb.Close()
+		return nil, fmt.Errorf("cluster database %s: %w", dir, err)
+	}
+	return d, nil
+}
+
+// Create opens the cluster database in dir for a build from scratch: its
+// records are deleted and its options set to o, whatever it held before.
+func Create(dir string, c chain.Chain, o Options) (*DB, error) {
+	pdb, err := pebble.Open(dir, &pebble.Options{Logger: quiet{}})
+	if err != nil {
+		return nil, fmt.Errorf("cluster database %s: %w", dir, err)
+	}
+	b := pdb.NewBatch()
+	err = errors.Join(
+		b.DeleteRange([]byte{pRecord, byte(c)}, []byte{pRecord, byte(c) + 1}, nil),
+		deleteSnapshot(b),
+		b.Set([]byte{pOptions}, []byte{o.byte()}, nil))
+	if err == nil {
+		err = b.Commit(pebble.Sync)
+	}
+	b.Close()
+	if err != nil {
+		pdb.Close()
+		return nil, fmt.Errorf("cluster database %s: %w", dir, err)
+	}
+	d := &DB{db: pdb, dir: dir, chain: c, opts: o}
+	if err := d.load(); err != nil {
+		pdb.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+type quiet struct{}
+
+func (quiet) Infof(string, ...any)  {}
+func (quiet) Errorf(string, ...any) {}
+func (quiet) Fatalf(format string, args ...any) {
+	panic(fmt.Sprintf(format, args...))
+}
+
+func (o Options) byte() byte {
+	if o.KeepCoinJoins {
+		return 1
+	}
+	return 0
+}
+
+func (d *DB) checkOptions(readOnly bool) error {
+	v, closer, err := d.db.Get([]byte{pOptions})
+	if errors.Is(err, pebble.ErrNotFound) {
+		if readOnly {
+			return nil
+		}
+		return d.db.Set([]byte{pOptions}, []byte{d.opts.byte()}, pebble.Sync)
+	}
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+	if len(v) != 1 {
+		return fmt.Errorf("cluster database %s: options record: %w", d.dir, errCorrupt)
+	}
+	if readOnly {
+		d.opts.KeepCoinJoins = v[0]&1 == 1
+		return nil
+	}
+	if v[0] != d.opts.byte() {
+		return fmt.Errorf("cluster database %s was built with keep-coinjoins=%v; rebuild it (cluster build) to change that", d.dir, v[0]&1 == 1)
+	}
+	return nil
+}
+
+// load restores the snapshot, if any, and replays the records above it
+// into the union-find.
+func (d *DB) load() error {
+	d.c = New(d.opts)
+	d.has, d.sinceSnap = false, 0
+	p := []byte{pRecord, byte(d.chain)}
+	snap, ok, err := d.loadSnapshot()
+	if err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	if ok {
+		p = recordKey(d.chain, snap+1)
+	}
+	it, err := d.db.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: []byte{pRecord, byte(d.chain) + 1}})
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	for it.First(); it.Valid(); it.Next() {
+		r, err := decodeRecord(it.Key(), it.Value())
+		if err != nil {
+			return err
+		}
+		merges := d.c.Counts.Merges
+		d.c.Replay(r.links)
+		if d.c.Counts.Merges-merges != uint64(len(r.links)) {
+			return fmt.Errorf("block %d: a logged merge joined ids already together: %w", r.height, errCorrupt)
+		}
+		d.c.Counts.Merges = merges
+		d.c.Counts.add(&r.counts)
+		d.height, d.hash, d.has = r.height, r.hash, true
+		d.sinceSnap++
+	}
+	return it.Error()
+}
+
+// Close closes the database.
+func (d *DB) Close() error { return d.db.Close() }
+
+// Cursor returns the last clustered block.
+func (d *DB) Cursor() (height uint64, hash chain.Hash, ok bool) { return d.height, d.hash, d.has }
+
+// Clusterer exposes the loaded union-find and counts (read only).
+func (d *DB) Clusterer() *Clusterer { return d.c }
+
+// Progress is told of each clustered block.
+type Progress func(height, target uint64)
+
+// Build discards the clustering and redoes it from the store's first block.
+func (d *DB) Build(ctx context.Context, src Source, p Progress) error {
+	b := d.db.NewBatch()
+	defer b.Close()
+	if err := b.DeleteRange([]byte{pRecord, byte(d.chain)}, []byte{pRecord, byte(d.chain) + 1}, nil); err != nil {
+		return err
+	}
+	if err := deleteSnapshot(b); err != nil {
+		return err
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
+		return err
+	}
+	if err := d.load(); err != nil {
+		return err
+	}
+	return d.Update(ctx, src, p)
+}
+
+// Update clusters the blocks the store holds beyond the cursor, one batch
+// per block. Blocks a reorg replaced are first undone.
+func (d *DB) Update(ctx context.Context, src Source, p Progress) error {
+	return d.UpdateTo(ctx, src, math.MaxUint64, p)
+}
+
+// UpdateTo is Update that stops after block to.
+func (d *DB) UpdateTo(ctx context.Context, src Source, to uint64, p Progress) error {
+	if err := d.unwindReorg(src); err != nil {
+		return err
+	}
+	cur, ok, err := src.Cursor(d.chain)
+	if err != nil || !ok {
+		if err == nil {
+			err = fmt.Errorf("the store holds no %s blocks (ingest first)", d.chain)
+		}
+		return err
+	}
+	from := d.height + 1
+	if !d.has {
+		if from, _, err = src.FirstBlock(d.chain); err != nil {
+			return err
+		}
+	}
+	last := min(cur.Height, to)
+	for h := from; h <= last; h++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		// Records go unsynced but the last: a crash loses a suffix of
+		// records, and the next update redoes those blocks.
+		if err := d.applyBlock(src, h, h == last); err != nil {
+			return err
+		}
+		if p != nil {
+			p(h, last)
+		}
+	}
+	return nil
+}
+
+func (d *DB) applyBlock(src Source, h uint64, sync bool) error {
+	hash, ok, err := src.BlockHash(d.chain, h)
+	if err != nil || !ok {
+		if err == nil {
+			err = fmt.Errorf("block %d is not stored", h)
+		}
+		return err
+	}
+	r := record{height: h, hash: hash}
+	before := d.c.Counts
+	var ids []uint64
+	for txi := uint32(0); ; txi++ {
+		tx, ok, err := src.IO(d.chain, h, txi)
+		if err != nil {
+			return fmt.Errorf("block %d tx %d: %w", h, txi, err)
+		}
+		if !ok {
+			break
+		}
+		ids = ids[:0]
+		for _, in := range tx.Inputs {
+			var id uint64
+			if !in.Address.None() {
+				if id, ok, err = src.AddressID(in.Address); err != nil {
+					return fmt.Errorf("block %d tx %s: input address %s: %w", h, tx.Hash, in.Address, err)
+				}
+			}
+			ids = append(ids, id)
+		}
+		_, r.links = d.c.Apply(&tx, h, ids, r.links)
+	}
+	r.counts = d.c.Counts
+	r.counts.sub(&before)
+	wo := pebble.NoSync
+	if sync {
+		wo = pebble.Sync
+	}
+	if err := d.db.Set(recordKey(d.chain, h), encodeRecord(&r), wo); err != nil {
+		return fmt.Errorf("block %d: write cluster record: %w", h, err)
+	}
+	d.height, d.hash, d.has = h, hash, true
+	d.sinceSnap++
+	return nil
+}
+
+func (c *Counts) sub(d *Counts) {
+	c.Txs -= d.Txs
+	c.MultiInput -= d.MultiInput
+	c.Skipped -= d.Skipped
+	c.Merges -= d.Merges
+	c.Refused -= d.Refused
+	for i := range c.CoinJoins {
+		c.CoinJoins[i] -= d.CoinJoins[i]
+	}
+}
+
+// unwindReorg deletes the records of blocks the store no longer holds
+// under the same hash, then reloads the union-find from what remains.
+func (d *DB) unwindReorg(src Source) error {
+	if !d.has {
+		return nil
+	}
+	// from: the lowest height whose record goes
+	from := d.height + 1
+	for h := d.height; ; h-- {
+		r, ok, err := d.record(h)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break // below the first record
+		}
+		hash, ok, err := src.BlockHash(d.chain, h)
+		if err != nil {
+			return err
+		}
+		if ok && hash == r.hash {
+			break
+		}
+		from = h
+		if h == 0 {
+			break
+		}
+	}
+	if from == d.height+1 {
+		return nil
+	}
+	b := d.db.NewBatch()
+	defer b.Close()
+	if err := b.DeleteRange(recordKey(d.chain, from), recordKey(d.chain, d.height+1), nil); err != nil {
+		return err
+	}
+	if snap, ok, err := d.snapshotHeight(); err != nil {
+		return err
+	} else if ok && snap >= from {
+		if err := deleteSnapshot(b); err != nil {
+			return err
+		}
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
+		return err
+	}
+	return d.load()
+}
+
+func (d *DB) record(h uint64) (record, bool, error) {
+	k := recordKey(d.chain, h)
+	v, closer, err := d.db.Get(k)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return record{}, false, nil
+	}
+	if err != nil {
+		return record{}, false, err
+	}
+	defer closer.Close()
+	r, err := decodeRecord(k, v)
+	return r, err == nil, err
+}
+
+// Options returns the options the database was built with.
+func (d *DB) Options() Options { return d.opts }
+
+func deleteSnapshot(b *pebble.Batch) error {
+	return errors.Join(b.Delete([]byte{pSnapHead}, nil), b.DeleteRange([]byte{pSnap}, []byte{pSnap + 1}, nil))
+}
+
+func (d *DB) snapshotHeight() (uint64, bool, error) {
+	v, closer, err := d.db.Get([]byte{pSnapHead})
+	if errors.Is(err, pebble.ErrNotFound) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	defer closer.Close()
+	if len(v) < 48 {
+		return 0, false, errCorrupt
+	}
+	return binary.BigEndian.Uint64(v), true, nil
+}
+
+// Snapshot writes the union-find as it stands after the cursor block, so
+// that later opens replay only the records above it. Only the chain this
+// database clusters is snapshotted (one chain per database in practice).
+func (d *DB) Snapshot() error {
+	if !d.has {
+		return nil
+	}
+	f := d.c.Forest
+	b := d.db.NewBatch()
+	defer b.Close()
+	if err := deleteSnapshot(b); err != nil {
+		return err
+	}
+	head := binary.BigEndian.AppendUint64(nil, d.height)
+	head = append(head, d.hash[:]...)
+	head = binary.BigEndian.AppendUint64(head, uint64(f.Len()))
+	head = append(head, encodeRecord(&record{counts: d.c.Counts})[32:]...)
+	if err := b.Set([]byte{pSnapHead}, head, nil); err != nil {
+		return err
+	}
+	var buf []byte
+	for i := 0; i*snapChunk < f.Len(); i++ {
+		buf = f.AppendChunk(buf[:0], i*snapChunk, min((i+1)*snapChunk, f.Len()))
+		if err := b.Set(binary.BigEndian.AppendUint32([]byte{pSnap}, uint32(i)), buf, nil); err != nil {
+			return err
+		}
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
+		return err
+	}
+	d.sinceSnap = 0
+	return nil
+}
+
+// loadSnapshot restores the forest and counts from the snapshot, when
+// there is one and the record of its block agrees with it.
+func (d *DB) loadSnapshot() (uint64, bool, error) {
+	v, closer, err := d.db.Get([]byte{pSnapHead})
+	if errors.Is(err, pebble.ErrNotFound) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	head := append([]byte(nil), v...)
+	closer.Close()
+	if len(head) < 48 {
+		return 0, false, errCorrupt
+	}
+	h := binary.BigEndian.Uint64(head)
+	var hash chain.Hash
+	copy(hash[:], head[8:40])
+	n := binary.BigEndian.Uint64(head[40:48])
+	r, ok, err := d.record(h)
+	if err != nil || !ok || r.hash != hash {
+		return 0, false, errors.Join(err, fmt.Errorf("snapshot of block %d has no matching record: %w", h, errCorrupt))
+	}
+	counts, err := decodeRecord(recordKey(d.chain, h), append(hash[:], head[48:]...))
+	if err != nil {
+		return 0, false, err
+	}
+	if n > unionfind.MaxID+1 {
+		return 0, false, errCorrupt
+	}
+	it, err := d.db.NewIter(&pebble.IterOptions{LowerBound: []byte{pSnap}, UpperBound: []byte{pSnap + 1}})
+	if err != nil {
+		return 0, false, err
+	}
+	defer it.Close()
+	f := &unionfind.Forest{}
+	for it.First(); it.Valid(); it.Next() {
+		if err := f.LoadChunk(it.Value(), int(n)); err != nil {
+			return 0, false, err
+		}
+	}
+	if err := it.Error(); err != nil {
+		return 0, false, err
+	}
+	if uint64(f.Len()) != n {
+		return 0, false, fmt.Errorf("snapshot holds %d of %d ids: %w", f.Len(), n, errCorrupt)
+	}
+	d.c.Forest, d.c.Counts = f, counts.counts
+	d.height, d.hash, d.has = h, hash, true
+	return h, true, nil
+}
