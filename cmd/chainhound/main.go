@@ -60,6 +60,7 @@ func commands() []command {
 		txCommand(),
 		benchIngestEthCommand(),
 		benchIngestBTCCommand(),
+		benchTraceCommand(),
 		intelImportSDNCommand(),
 		intelImportSDNListsCommand(),
 		intelImportTagpackCommand(),
