@@ -39,6 +39,7 @@ func benchTraceCommand() command {
 		maxHeap := fs.Int("max-heap-mb", 12<<10, "stop a trace whose Go heap grows by more than this many MiB")
 		cacheMB := fs.Int64("cache-mb", 0, "the store's block cache in MiB (0: the store's default)")
 		cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+		generateOnly := fs.Bool("generate-only", false, "make (or check) the graphs in --data and stop")
 		output := fs.String("output", "table", "table or json")
 		cores := fs.Int("cores", 0, "GOMAXPROCS for the run (0: all cores)")
 		if err := noArgs(fs, args); err != nil {
@@ -100,6 +101,16 @@ func benchTraceCommand() command {
 				return err
 			}
 			defer pprof.StopCPUProfile()
+		}
+		if *generateOnly {
+			if *data == "" {
+				return usagef("--generate-only needs --data")
+			}
+			g, err := bench.OpenTraceGraph(ctx, cfg.Dir, cfg.Graph, 0, e.stderr)
+			if err != nil {
+				return err
+			}
+			return g.Close()
 		}
 		res, err := bench.Trace(ctx, cfg)
 		if err != nil {

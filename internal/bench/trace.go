@@ -57,14 +57,14 @@ type TraceRun struct {
 
 // TraceResult is the whole report.
 type TraceResult struct {
-	Machine          string     `json:"machine"`
-	GOMAXPROCS       int        `json:"gomaxprocs"`
-	Dir              string     `json:"dir"`
-	Graph            graphMeta  `json:"graph"`
-	AccountAddresses int        `json:"account_addresses,omitempty"`
-	SnapshotSeconds  [2]float64 `json:"snapshot_seconds"` // account, UTXO: building the in-memory snapshots
-	SnapshotBytes    [2]uint64  `json:"snapshot_bytes"`
-	Runs             []TraceRun `json:"runs"`
+	Machine         string     `json:"machine"`
+	GOMAXPROCS      int        `json:"gomaxprocs"`
+	Dir             string     `json:"dir"`
+	Graph           graphMeta  `json:"graph"`
+	AccountDegrees  *Degrees   `json:"account_degrees,omitempty"` // from the snapshot
+	SnapshotSeconds [2]float64 `json:"snapshot_seconds"`          // account, UTXO: building the in-memory snapshots
+	SnapshotBytes   [2]uint64  `json:"snapshot_bytes"`
+	Runs            []TraceRun `json:"runs"`
 }
 
 var errBudget = errors.New("stopped: over the time or memory budget")
@@ -148,7 +148,11 @@ func (b *tracer) chain(ctx context.Context, c chain.Chain) error {
 			if c == chain.Bitcoin {
 				utxo, err = trace.NewUTXOSnapshot(b.g.UTXO, c)
 			} else {
-				acct, err = trace.NewAccountSnapshot(b.g.Account, c)
+				var snap *trace.AccountSnapshot
+				if snap, err = trace.NewAccountSnapshot(b.g.Account, c); err == nil {
+					acct = snap
+					b.res.AccountDegrees = degreeStats(snap.Degrees())
+				}
 			}
 			if err != nil {
 				return err
@@ -241,6 +245,41 @@ func (b *tracer) cell(run *TraceRun, c chain.Chain, m trace.Model, acct trace.Ac
 		run.Reach, run.Flows = reach[len(reach)/2], flows[len(flows)/2]
 	}
 	return nil
+}
+
+// Degrees summarises a graph's degree distribution: how many transfers
+// each address takes part in.
+type Degrees struct {
+	Addresses   int     `json:"addresses"` // with at least one transfer
+	Max         int     `json:"max"`
+	Median      int     `json:"median"`
+	Top1Share   float64 `json:"top1_share"`   // the busiest 1% of addresses' share of all degrees
+	Over1000    int     `json:"over_1000"`    // addresses with more than 1,000 transfers
+	Over1000000 int     `json:"over_1000000"` // and more than a million
+}
+
+func degreeStats(deg []int) *Degrees {
+	if len(deg) == 0 {
+		return nil
+	}
+	slices.Sort(deg)
+	slices.Reverse(deg)
+	d := &Degrees{Addresses: len(deg), Max: deg[0], Median: deg[len(deg)/2]}
+	total, top := 0, 0
+	for i, k := range deg {
+		total += k
+		if i < max(1, len(deg)/100) {
+			top += k
+		}
+		if k > 1000 {
+			d.Over1000++
+		}
+		if k > 1_000_000 {
+			d.Over1000000++
+		}
+	}
+	d.Top1Share = float64(top) / float64(total)
+	return d
 }
 
 type seedSet struct {
@@ -393,6 +432,10 @@ func (r *TraceResult) String() string {
 		fmt.Fprintf(&sb, "utxo        %d transactions, %d outputs, %d transfers in %d blocks\n", m.UTXOTxs, m.UTXOOutputs, m.UTXOTransfers, m.UTXOBlocks)
 	}
 	fmt.Fprintf(&sb, "generated   in %.0f s (once per --data directory)\n", m.GenerateSeconds)
+	if d := r.AccountDegrees; d != nil {
+		fmt.Fprintf(&sb, "degrees     account: %d addresses, max %d, median %d, top 1%% hold %.0f%% of transfer ends, %d over 1,000, %d over 1,000,000\n",
+			d.Addresses, d.Max, d.Median, 100*d.Top1Share, d.Over1000, d.Over1000000)
+	}
 	for k, name := range []string{"account", "utxo"} {
 		if r.SnapshotSeconds[k] > 0 {
 			fmt.Fprintf(&sb, "snapshot    %s: built in %.1f s, %.0f MiB\n", name, r.SnapshotSeconds[k], float64(r.SnapshotBytes[k])/(1<<20))

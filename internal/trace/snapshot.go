@@ -184,6 +184,16 @@ func (s *AccountSnapshot) row(i int) store.Row {
 	return row
 }
 
+// Degrees returns every address's number of transfers (sent or received,
+// a transfer to itself counted once), in no particular order.
+func (s *AccountSnapshot) Degrees() []int {
+	out := make([]int, 0, len(s.addrs)-1)
+	for id := 1; id < len(s.addrs); id++ {
+		out = append(out, int(s.off[id+1]-s.off[id]))
+	}
+	return out
+}
+
 // Len returns the number of transfers and of addresses in the snapshot.
 func (s *AccountSnapshot) Len() (transfers, addresses int) { return len(s.rows), len(s.addrs) - 1 }
 
