@@ -55,6 +55,11 @@ const (
 	storeDir       = "store"
 	graphVersion   = 1
 	alertsPerGraph = 40_000
+	// internCache sizes the store's address caches above the largest
+	// graph's population (5 million at 50 million transfers), so resolving
+	// ids to addresses does not thrash the default 1M-entry cache and send
+	// every lookup to Pebble.
+	internCache = 1 << 23
 )
 
 // TraceGraph is the generated graphs opened for tracing, each in a store
@@ -118,7 +123,7 @@ func openGraph(ctx context.Context, dir string, cfg TraceGraphConfig, cacheBytes
 		if meta.Config != cfg || meta.Version != graphVersion {
 			return nil, nil, fmt.Errorf("%s holds a graph made with %+v (version %d), not %+v: use another --data directory or remove it", dir, meta.Config, meta.Version, cfg)
 		}
-		st, err := store.Open(filepath.Join(dir, storeDir), store.Options{ReadOnly: true, CacheBytes: cacheBytes})
+		st, err := store.Open(filepath.Join(dir, storeDir), store.Options{ReadOnly: true, CacheBytes: cacheBytes, InternCache: internCache})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -129,7 +134,7 @@ func openGraph(ctx context.Context, dir string, cfg TraceGraphConfig, cacheBytes
 	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
 		return nil, nil, fmt.Errorf("%s is not empty but holds no finished graph (%s missing): remove it or use another --data directory", dir, metaFile)
 	}
-	st, err := store.Open(filepath.Join(dir, storeDir), store.Options{CacheBytes: cacheBytes})
+	st, err := store.Open(filepath.Join(dir, storeDir), store.Options{CacheBytes: cacheBytes, InternCache: internCache})
 	if err != nil {
 		return nil, nil, err
 	}
