@@ -1,6 +1,7 @@
 package trace
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
@@ -73,7 +74,10 @@ func randomAccountChain(t *testing.T, r *rand.Rand, s *store.DB, blocks int) []c
 	return addrs
 }
 
-func txHashN(tag string, n int) chain.Hash { return txHash(fmt.Sprintf("%s-%d", tag, n)) }
+// txHashN is a distinct hash per (tag, n), independent of other tests' helpers.
+func txHashN(tag string, n int) chain.Hash {
+	return chain.Hash(sha256.Sum256(fmt.Appendf(nil, "%s-%d", tag, n)))
+}
 
 func collect(t *testing.T, src AccountSource, q store.Query) []store.Row {
 	t.Helper()
