@@ -62,6 +62,7 @@ func commands() []command {
 		benchIngestEthCommand(),
 		benchIngestBTCCommand(),
 		benchClusterCommand(),
+		benchTraceCommand(),
 		intelImportSDNCommand(),
 		intelImportSDNListsCommand(),
 		intelImportTagpackCommand(),

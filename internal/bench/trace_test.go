@@ -1,0 +1,148 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chainhound/chainhound/internal/chain"
+	"github.com/chainhound/chainhound/internal/trace"
+)
+
+var small = TraceGraphConfig{AccountTransfers: 20_000, UTXOTxs: 5_000, Exponent: 1.1, Seed: 3}
+
+// TestTraceGraphReuse checks that a graph directory is generated once,
+// reopened with the same alerts, and refused for another configuration.
+func TestTraceGraphReuse(t *testing.T) {
+	dir := t.TempDir()
+	g, err := OpenTraceGraph(context.Background(), dir, small, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := g.Meta
+	g.Close()
+	if len(first.AccountAlerts) < 1000 || len(first.UTXOAlerts) < 1000 {
+		t.Fatalf("%d account and %d UTXO alerts, want at least 1000 each", len(first.AccountAlerts), len(first.UTXOAlerts))
+	}
+	g, err = OpenTraceGraph(context.Background(), dir, small, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := g.Meta
+	g.Close()
+	if again.GenerateSeconds != first.GenerateSeconds || !slices.Equal(again.AccountAlerts, first.AccountAlerts) || !slices.Equal(again.UTXOAlerts, first.UTXOAlerts) {
+		t.Fatal("reopening the graph directory regenerated it or lost its alerts")
+	}
+	other := small
+	other.Seed++
+	if _, err := OpenTraceGraph(context.Background(), dir, other, 0, nil); err == nil || !strings.Contains(err.Error(), "use another --data directory") {
+		t.Fatalf("a directory made with another seed was accepted: %v", err)
+	}
+}
+
+// TestTraceSmall runs the whole benchmark on a small graph: every trace
+// finishes, and the in-memory snapshot visits exactly the edges and
+// reaches exactly the addresses the store does.
+func TestTraceSmall(t *testing.T) {
+	res, err := Trace(context.Background(), TraceConfig{Graph: small, Dir: t.TempDir(), Seeds: []int{1, 20}, SingleRuns: 2, Budget: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 2 * 2 * (3 + 4); len(res.Runs) != want {
+		t.Fatalf("%d rows, want %d (2 sources × 2 seed counts × 7 chain models)", len(res.Runs), want)
+	}
+	type key struct {
+		chain, model string
+		seeds        int
+	}
+	byKey := map[key][]TraceRun{}
+	for _, r := range res.Runs {
+		if !r.Finished || r.Edges == 0 || r.Reach == 0 {
+			t.Errorf("%+v: want a finished trace that visited edges and reached addresses", r)
+		}
+		k := key{r.Chain, r.Model, r.Seeds}
+		byKey[k] = append(byKey[k], r)
+	}
+	for k, rs := range byKey {
+		if len(rs) != 2 || rs[0].Edges != rs[1].Edges || rs[0].Reach != rs[1].Reach || rs[0].Flows != rs[1].Flows {
+			t.Errorf("%v: store and memory disagree: %+v", k, rs)
+		}
+	}
+	if s := res.String(); !strings.Contains(s, "edges/s") || !strings.Contains(s, "haircut") {
+		t.Errorf("report lacks its table:\n%s", s)
+	}
+}
+
+var (
+	benchOnce  sync.Once
+	benchGraph *TraceGraph
+	benchErr   error
+)
+
+// BenchmarkTrace traces each model on a small power-law graph (200,000
+// account transfers, 50,000 UTXO transactions, generated once per run),
+// from one seed and from 100, through the store and through an in-memory
+// snapshot, reporting edges visited per second. Run with -cpu 1 for per-core
+// figures; chainhound bench trace measures the full-size graphs.
+func BenchmarkTrace(b *testing.B) {
+	benchOnce.Do(func() {
+		benchGraph, benchErr = OpenTraceGraph(context.Background(), b.TempDir(), TraceGraphConfig{AccountTransfers: 200_000, UTXOTxs: 50_000, Exponent: 1.1, Seed: 1}, 0, nil)
+	})
+	if benchErr != nil {
+		b.Fatal(benchErr)
+	}
+	g := benchGraph
+	acctSnap, err := trace.NewAccountSnapshot(g.Account, chain.Ethereum)
+	if err != nil {
+		b.Fatal(err)
+	}
+	utxoSnap, err := trace.NewUTXOSnapshot(g.UTXO, chain.Bitcoin)
+	if err != nil {
+		b.Fatal(err)
+	}
+	bt := &tracer{cfg: TraceConfig{SingleRuns: 1}, g: g}
+	for _, c := range []chain.Chain{chain.Ethereum, chain.Bitcoin} {
+		models := []trace.Model{trace.FIFO, trace.Haircut, trace.Poison}
+		if c == chain.Bitcoin {
+			models = []trace.Model{trace.FIFO, trace.Haircut, trace.TIHO, trace.Poison}
+		}
+		for _, source := range []string{"store", "memory"} {
+			for _, m := range models {
+				for _, n := range []int{1, 100} {
+					sets, err := bt.seedSets(c, n)
+					if err != nil {
+						b.Fatal(err)
+					}
+					b.Run(fmt.Sprintf("%s/%s/%s/seeds=%d", c, source, m, n), func(b *testing.B) {
+						w := newWatch(time.Hour, 1<<62)
+						defer w.stop()
+						for b.Loop() {
+							var err error
+							if c == chain.Bitcoin {
+								var src trace.UTXOSource = g.UTXO
+								if source == "memory" {
+									src = utxoSnap
+								}
+								_, err = trace.TraceUTXO(&countingUTXO{src: src, w: w}, c, m, trace.Bounds{MaxHops: 6}, sets[0].utxo)
+							} else {
+								var src trace.AccountSource = g.Account
+								if source == "memory" {
+									src = acctSnap
+								}
+								_, err = trace.TraceAccount(&countingAccount{src: src, w: w}, c, m, trace.Bounds{MaxHops: 6}, sets[0].account)
+							}
+							if err != nil {
+								b.Fatal(err)
+							}
+						}
+						b.ReportMetric(float64(w.edges.Load())/b.Elapsed().Seconds(), "edges/s")
+					})
+				}
+			}
+		}
+	}
+}
