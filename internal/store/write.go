@@ -159,7 +159,7 @@ func (s *DB) writeTransfers(batch *sortedBatch, in *interner, b *chain.Block, ov
 			return err
 		}
 		loc := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint64(make([]byte, 0, 12), b.Height), tx.Index)
-		if isUTXO(b) && tx.Coinbase { // Bitcoin's duplicate coinbase txids point the hash at the newer transaction
+		if tx.Coinbase && isUTXO(b) { // Bitcoin's duplicate coinbase txids point the hash at the newer transaction
 			if err := s.remember(txHashKey(b.Chain, tx.Hash), overwritten); err != nil {
 				return err
 			}
