@@ -187,11 +187,19 @@ func (c *Checker) callFindings(self common.Address, root *calldata.Call) []Findi
 		}
 		if x.Err != "" {
 			sev := Medium
+			why := ""
 			if x.Method != nil && (x.Method.Kind == calldata.KindBatch || x.Method.Kind == calldata.KindSafeExec) {
 				sev = High
+				// A batch or Safe call the Safe reaches by DELEGATECALL runs
+				// its entries as the Safe: an entry we cannot see (cut off,
+				// nested too deep) may itself be a DELEGATECALL.
+				if x.Operation == safe.DelegateCall {
+					sev = Critical
+					why = "; it runs as the Safe (reached by DELEGATECALL), so a hidden entry can be a DELEGATECALL that takes the Safe over"
+				}
 			}
 			out = append(out, Finding{Severity: sev, Code: "undecodable", Where: w,
-				Message: fmt.Sprintf("calldata to %s could not be fully decoded (%s): what it does cannot be checked", x.To.Hex(), x.Err)})
+				Message: fmt.Sprintf("calldata to %s could not be fully decoded (%s): what it does cannot be checked%s", x.To.Hex(), x.Err, why)})
 		}
 		if x.Method != nil && x.Method.Kind == calldata.KindSafeAdmin {
 			out = append(out, c.adminFinding(self, x, w))
