@@ -30,10 +30,15 @@ type Checker struct {
 // Report is the result of checking one transaction. Its JSON form is the
 // --output json of `chainhound guard safe` and the HTTP API's answer.
 type Report struct {
-	Safe           common.Address `json:"safe"`
-	ChainID        *big.Int       `json:"chain_id,omitempty"`
-	Version        string         `json:"version"`
-	VersionSource  string         `json:"version_source"` // flag, json, rpc or inferred
+	Safe          common.Address `json:"safe"`
+	ChainID       *big.Int       `json:"chain_id,omitempty"`
+	Version       string         `json:"version"`
+	VersionSource string         `json:"version_source"` // flag, json, rpc, inferred, or hash (the claimed hash's version, differing from the given one)
+	// VersionRange names the versions whose hashes are identical to
+	// Version's when the version was found from a hash ("1.0.0–1.2.0"):
+	// Version is then the oldest of them, since a hash cannot tell them
+	// apart.
+	VersionRange   string         `json:"version_range,omitempty"`
 	Nonce          *big.Int       `json:"nonce"`
 	To             common.Address `json:"to"`
 	Value          *big.Int       `json:"value"`
@@ -88,6 +93,9 @@ func (c *Checker) Check(ctx context.Context, tx *Tx, chainID *big.Int, vc Versio
 		vc = VersionChoice{v, "inferred"}
 	}
 	r.Version, r.VersionSource = vc.Version.String(), vc.Source
+	if vc.Source == "inferred" {
+		r.VersionRange = HashAlike(vc.Version)
+	}
 	h, err := safe.TxHashes(vc.Version, chainID, tx.Safe, &tx.Tx)
 	if err != nil {
 		return nil, err
@@ -96,10 +104,30 @@ func (c *Checker) Check(ctx context.Context, tx *Tx, chainID *big.Int, vc Versio
 	if tx.ClaimedSafeTxHash != (common.Hash{}) {
 		claimed := tx.ClaimedSafeTxHash
 		ok := claimed == h.Safe
+		if !ok {
+			// A Safe upgraded since (1.1.1 to 1.3.0, say) has history
+			// hashed under its older version: when another known version
+			// reproduces the claimed hash, the fields are what the hash
+			// commits to; report that version's hashes.
+			if v, err := inferVersion(tx, chainID); err == nil {
+				h2, err := safe.TxHashes(v, chainID, tx.Safe, &tx.Tx)
+				if err == nil {
+					sev := Warning
+					note := "not executed yet: signatures over it are valid only if the Safe still runs a version of that hash"
+					if tx.Executed != nil && *tx.Executed {
+						sev, note = Info, "the Safe's version when it was signed"
+					}
+					r.Findings = append(r.Findings, Finding{Severity: sev, Code: "hash-version", Where: "tx",
+						Message: fmt.Sprintf("hashed as %s (%s; versions %s hash alike), not as the %s version %s (which gives %s)", v, note, HashAlike(v), vc.Source, vc.Version, h.Safe)})
+					r.Version, r.VersionSource, r.VersionRange = v.String(), "hash", HashAlike(v)
+					r.Hashes, h, ok = h2, h2, true
+				}
+			}
+		}
 		r.ClaimedSafeTxHash, r.HashMatches = &claimed, &ok
 		if !ok {
 			r.Findings = append(r.Findings, Finding{Severity: Critical, Code: "hash-mismatch", Where: "tx",
-				Message: fmt.Sprintf("the supplied safeTxHash %s is NOT the hash of these fields (%s for Safe %s): what you would sign differs from what is shown", claimed, h.Safe, vc.Version)})
+				Message: fmt.Sprintf("the supplied safeTxHash %s is NOT the hash of these fields under any known Safe version (%s for Safe %s): what you would sign differs from what is shown", claimed, h.Safe, vc.Version)})
 		}
 	}
 	r.Calls = calldata.Decode(tx.To, tx.Value, tx.Data, tx.Operation)
@@ -131,14 +159,33 @@ func (r *Report) addFindings(fs ...Finding) {
 	r.finish()
 }
 
+// HashAlike names the versions whose transaction hashes are identical to
+// v's: "0.1.0", "1.0.0–1.2.0" or "1.3.0–1.5.0".
+func HashAlike(v safe.Version) string {
+	var first, last string
+	for _, w := range safe.Versions {
+		if w.HasChainID() == v.HasChainID() && w.UsesDataGas() == v.UsesDataGas() {
+			if first == "" {
+				first = w.String()
+			}
+			last = w.String()
+		}
+	}
+	if first == last {
+		return first
+	}
+	return first + "–" + last
+}
+
 // inferVersion finds the Safe version whose hash of tx equals the claimed
 // safeTxHash. That is safe: a match proves the fields are what the hash
 // commits to; it fails when there is no claimed hash or nothing matches.
+// Versions hashing alike cannot be told apart: the oldest is returned.
 func inferVersion(tx *Tx, chainID *big.Int) (safe.Version, error) {
 	if tx.ClaimedSafeTxHash == (common.Hash{}) {
 		return safe.Version{}, fmt.Errorf("Safe version unknown: give --version (or --rpc to read VERSION() from the Safe)")
 	}
-	for i := len(safe.Versions) - 1; i >= 0; i-- {
+	for i := range safe.Versions {
 		v := safe.Versions[i]
 		if v.HasChainID() && chainID == nil {
 			continue
