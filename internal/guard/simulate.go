@@ -111,7 +111,7 @@ func Simulate(ctx context.Context, n *Node, tx *Tx, root *calldata.Call, known *
 	cfg := map[string]any{"tracer": "prestateTracer", "tracerConfig": map[string]any{"diffMode": true}, "stateOverrides": overrides}
 	var raw json.RawMessage
 	if err := n.c.CallContext(ctx, &raw, "debug_traceCall", args, "latest", cfg); err != nil {
-		return nil, nil, fmt.Errorf("simulate: debug_traceCall with prestateTracer (diff mode): %w", err)
+		return nil, nil, nodeErr(fmt.Errorf("simulate: debug_traceCall with prestateTracer (diff mode): %w", err))
 	}
 	if err := json.Unmarshal(raw, &diff); err != nil {
 		return nil, nil, fmt.Errorf("simulate: prestateTracer result: %w", err)
