@@ -2,6 +2,7 @@ package guard
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/big"
 	"sort"
@@ -139,7 +140,11 @@ func (c *Checker) Check(ctx context.Context, tx *Tx, chainID *big.Int, vc Versio
 	r.Description = r.Calls.Describe(tx.Safe, c.name)
 	r.Findings = append(r.Findings, c.callFindings(tx.Safe, r.Calls)...)
 	r.Findings = append(r.Findings, gasFindings(tx)...)
-	r.Findings = append(r.Findings, c.policyFindings(tx, r.Calls)...)
+	pf, err := c.policyFindings(ctx, tx, r.Calls, r.Hashes.Safe)
+	if err != nil {
+		return nil, err
+	}
+	r.Findings = append(r.Findings, pf...)
 	fs, err := c.screen(ctx, chainID, tx.Safe, r.Calls)
 	if err != nil {
 		return nil, err
@@ -340,9 +345,9 @@ func gasFindings(tx *Tx) []Finding {
 
 // policyFindings sums what the transaction moves per asset (native value of
 // CALLs, ERC-20 transfer and approval amounts) and applies the policy.
-func (c *Checker) policyFindings(tx *Tx, root *calldata.Call) []Finding {
+func (c *Checker) policyFindings(ctx context.Context, tx *Tx, root *calldata.Call, hash common.Hash) ([]Finding, error) {
 	if c.Policy == nil || len(c.Policy.Large) == 0 {
-		return nil
+		return nil, nil
 	}
 	native := new(big.Int)
 	tokens := map[common.Address]*big.Int{}
@@ -362,10 +367,8 @@ func (c *Checker) policyFindings(tx *Tx, root *calldata.Call) []Finding {
 			}
 		}
 	})
-	signers := map[common.Address]bool{}
-	for _, a := range tx.Confirmations {
-		signers[a] = true
-	}
+	var signers map[common.Address]bool
+	var unverified []string
 	var out []Finding
 	for _, rule := range c.Policy.Large {
 		amount := native
@@ -377,15 +380,109 @@ func (c *Checker) policyFindings(tx *Tx, root *calldata.Call) []Finding {
 		if amount == nil || amount.Cmp(rule.threshold) <= 0 {
 			continue
 		}
+		if signers == nil {
+			var err error
+			if signers, unverified, err = c.verifyConfirmations(ctx, tx, hash); err != nil {
+				return nil, err
+			}
+		}
+		note := ""
+		if len(unverified) > 0 {
+			note = fmt.Sprintf(" (not counted: %s)", strings.Join(unverified, "; "))
+		}
 		if len(signers) >= rule.Approvals {
 			out = append(out, Finding{Severity: Info, Code: "policy-large-approved", Where: "tx",
-				Message: fmt.Sprintf("large transaction: %s %s above the policy threshold %s carries %d confirmations (policy requires %d)", asset, amount, rule.threshold, len(signers), rule.Approvals)})
+				Message: fmt.Sprintf("large transaction: %s %s above the policy threshold %s carries %d verified confirmations (policy requires %d)%s", asset, amount, rule.threshold, len(signers), rule.Approvals, note)})
 			continue
 		}
 		out = append(out, Finding{Severity: rule.Severity, Code: "policy-large-approvals", Where: "tx",
-			Message: fmt.Sprintf("large transaction: %s %s is above the policy threshold %s and needs %d confirmations; it carries %d", asset, amount, rule.threshold, rule.Approvals, len(signers))})
+			Message: fmt.Sprintf("large transaction: %s %s is above the policy threshold %s and needs %d confirmations; it carries %d verified%s", asset, amount, rule.threshold, rule.Approvals, len(signers), note)})
 	}
-	return out
+	return out, nil
+}
+
+// verifyConfirmations returns the distinct owners whose confirmation
+// carries a signature that verifies over hash (the recomputed safeTxHash),
+// and why the others do not count. Safe signature types, by v: 27/28
+// ECDSA over the hash; above 30 eth_sign, ECDSA (v-4) over
+// "\x19Ethereum Signed Message:\n32" + hash; 1 an approved hash (counted
+// only when the node shows approvedHashes[owner][hash] set); 0 an EIP-1271
+// contract signature (not verified: never counted). With a node only
+// current owners (getOwners) count.
+func (c *Checker) verifyConfirmations(ctx context.Context, tx *Tx, hash common.Hash) (map[common.Address]bool, []string, error) {
+	var owners map[common.Address]bool
+	if c.Node != nil {
+		if b, err := c.Node.callView(ctx, tx.Safe, "getOwners()"); err == nil {
+			if xs, err := abiAddresses(b, 0); err == nil {
+				owners = map[common.Address]bool{}
+				for _, a := range xs {
+					owners[a] = true
+				}
+			}
+		} else {
+			var ne *NodeError
+			if errors.As(err, &ne) {
+				return nil, nil, err
+			}
+		}
+	}
+	ok := map[common.Address]bool{}
+	var why []string
+	for i, a := range tx.Confirmations {
+		var sig []byte
+		if i < len(tx.Signatures) {
+			sig = tx.Signatures[i]
+		}
+		reason := ""
+		switch {
+		case len(sig) < 65:
+			reason = "no signature"
+		case owners != nil && !owners[a]:
+			reason = "not a current owner"
+		default:
+			sig = sig[:65]
+			v := sig[64]
+			switch {
+			case v == 27 || v == 28 || v > 30:
+				digest := hash[:]
+				if v > 30 {
+					digest = crypto.Keccak256(append([]byte("\x19Ethereum Signed Message:\n32"), hash[:]...))
+					v -= 4
+				}
+				rsv := append(append([]byte(nil), sig[:64]...), v-27)
+				pub, err := crypto.SigToPub(digest, rsv)
+				if err != nil || crypto.PubkeyToAddress(*pub) != a {
+					reason = "signature does not recover to the owner over the recomputed safeTxHash"
+				}
+			case v == 1:
+				if common.BytesToAddress(sig[12:32]) != a {
+					reason = "approved-hash signature names another owner"
+				} else if c.Node == nil {
+					reason = "approved hash, unverified without --rpc"
+				} else {
+					inner := crypto.Keccak256(common.LeftPadBytes(a[:], 32), SlotApprovedHashes[:])
+					slot := crypto.Keccak256Hash(hash[:], inner)
+					w, err := c.Node.Storage(ctx, tx.Safe, slot)
+					if err != nil {
+						return nil, nil, err
+					}
+					if w == (common.Hash{}) {
+						reason = "approved hash not approved on chain"
+					}
+				}
+			case v == 0:
+				reason = "contract signature (EIP-1271), unverified"
+			default:
+				reason = fmt.Sprintf("signature type v=%d unknown", v)
+			}
+		}
+		if reason != "" {
+			why = append(why, a.Hex()+": "+reason)
+			continue
+		}
+		ok[a] = true
+	}
+	return ok, why, nil
 }
 
 // screen asks the screener about every address the transaction sends to,

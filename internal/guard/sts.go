@@ -21,8 +21,11 @@ type Tx struct {
 	safe.Tx
 	// ClaimedSafeTxHash is the safeTxHash the supplier gave, zero if none.
 	ClaimedSafeTxHash common.Hash
-	// Confirmations are the owners that have signed, per the supplier.
+	// Confirmations are the owners that have signed, per the supplier,
+	// and Signatures their signatures (same index; nil when the JSON has
+	// none). The policy counts only those that verify.
 	Confirmations []common.Address
+	Signatures    [][]byte
 	// Executed is the service's isExecuted (nil when absent).
 	Executed *bool
 	// ChainID and Version, when the JSON carries them (non-standard fields
@@ -174,7 +177,18 @@ func (r stsTx) decode() (Tx, error) {
 			if err != nil {
 				return t, fmt.Errorf("confirmations[%d]: %w", j, err)
 			}
+			var sig []byte
+			if raw, ok := c["signature"]; ok && string(raw) != "null" {
+				var str string
+				if err := json.Unmarshal(raw, &str); err != nil {
+					return t, fmt.Errorf("confirmations[%d]: field signature: want a hex string: %s", j, short(raw))
+				}
+				if sig, err = ParseHex(str); err != nil {
+					return t, fmt.Errorf("confirmations[%d]: field signature: %w", j, err)
+				}
+			}
 			t.Confirmations = append(t.Confirmations, a)
+			t.Signatures = append(t.Signatures, sig)
 		}
 	}
 	if raw, ok := r["isExecuted"]; ok && string(raw) != "null" {
