@@ -145,3 +145,23 @@ func FuzzDecode(f *testing.F) {
 		_ = c.Describe(ms, nil)
 	})
 }
+
+// Batches are read as MultiSend's assembly reads them: up to 32 trailing
+// bytes are not run (no error); a header cut off by the end is run with
+// zeros past it, so the entry is decoded and flagged.
+func TestMultiSendReadLikeTheContract(t *testing.T) {
+	inner := []byte{0} // CALL
+	inner = append(inner, bob[:]...)
+	inner = append(inner, make([]byte, 64)...) // value 0, data length 0
+	c := Decode(ms, nil, mustPack("multiSend(bytes)", append(append([]byte(nil), inner...), make([]byte, 32)...)), safe.DelegateCall)
+	if c.Err != "" || len(c.Inner) != 1 {
+		t.Errorf("32 trailing bytes: %+v", c)
+	}
+	cut := append(append([]byte(nil), inner...), 1)
+	cut = append(cut, token[:]...)
+	cut = append(cut, make([]byte, 19)...) // 40 bytes of a header (more than 32 left, so it runs): value and length read as zero
+	c = Decode(ms, nil, mustPack("multiSend(bytes)", cut), safe.DelegateCall)
+	if c.Err == "" || len(c.Inner) != 2 || c.Inner[1].Operation != safe.DelegateCall || c.Inner[1].To != token || c.Inner[1].Err == "" || len(c.Inner[1].Data) != 0 {
+		t.Errorf("cut-off header: %+v %+v", c, c.Inner)
+	}
+}
