@@ -245,7 +245,10 @@ func (c *Checker) callFindings(self common.Address, root *calldata.Call) []Findi
 				// A batch or Safe call the Safe reaches by DELEGATECALL runs
 				// its entries as the Safe: an entry we cannot see (cut off,
 				// nested too deep) may itself be a DELEGATECALL.
-				if x.Operation == safe.DelegateCall {
+				if x.Reverts {
+					sev = Medium
+					why = "; MultiSend reverts on it, so nothing in the batch runs and the transaction's call fails"
+				} else if x.Operation == safe.DelegateCall {
 					sev = Critical
 					why = "; it runs as the Safe (reached by DELEGATECALL), so a hidden entry can be a DELEGATECALL that takes the Safe over"
 				}

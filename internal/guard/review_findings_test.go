@@ -310,6 +310,16 @@ func TestLegacyBatchDelegatecallCritical(t *testing.T) {
 	if !hasCode(r.Findings, Critical, "delegatecall-unknown") || r.Calls.Inner == nil || r.Calls.Inner[0].To != implant {
 		t.Errorf("%+v", r.Findings)
 	}
+	// The packed encoding sent to MultiSend 1.0.0 makes it revert (the
+	// first word is no operation 0 or 1): nothing runs, not critical.
+	tx.Data = calldata.MultiSend(calldata.Packed{Op: safe.Call, To: usdt, Data: calldata.Transfer(receiver, big.NewInt(7))})
+	r, err = c.Check(context.Background(), tx, mainnet, VersionChoice{v111, "flag"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Calls.Reverts || r.MaxSeverity != "medium" {
+		t.Errorf("packed batch to MultiSend 1.0.0: reverts %v, %+v", r.Calls.Reverts, r.Findings)
+	}
 	if d, ok := deployments.Official().ByAddress(common.HexToAddress("0xaE32496491b53841efb51829d6f886387708F99B")); !ok || d.Role() != deployments.RoleSingleton {
 		t.Errorf("Safe 1.1.0 singleton: %+v %v", d, ok)
 	}

@@ -40,7 +40,16 @@ type Call struct {
 	Inner []*Call `json:"inner,omitempty"`
 	// Err says why the data could not be fully decoded.
 	Err string `json:"error,omitempty"`
+	// Reverts is set when Err means the batch certainly reverts as a whole
+	// (MultiSend's own checks: an operation other than 0 or 1, data too
+	// long to pass within a block's gas): nothing in it runs.
+	Reverts bool `json:"reverts,omitempty"`
 }
+
+// revertError is a batch problem on which MultiSend reverts.
+type revertError struct{ msg string }
+
+func (e revertError) Error() string { return e.msg }
 
 // Method is a decoded function call.
 type Method struct {
@@ -191,6 +200,8 @@ func decode(to common.Address, value *big.Int, data []byte, op safe.Operation, d
 		c.Inner = inner
 		if err != nil {
 			c.Err = "multiSend: " + err.Error()
+			var re revertError
+			c.Reverts = errors.As(err, &re)
 		}
 	case KindSafeExec:
 		if args[3].Int.Uint64() > 1 {
@@ -267,7 +278,7 @@ func splitMultiSend(to common.Address, b []byte, depth int) ([]*Call, error) {
 	for pos := 0; pos+32 < len(b); {
 		op := b[pos]
 		if op > 1 {
-			return out, fmt.Errorf("transaction %d at byte %d: operation %d is neither 0 nor 1 (MultiSend reverts)", len(out), pos, op)
+			return out, revertError{fmt.Sprintf("transaction %d at byte %d: operation %d is neither 0 nor 1 (MultiSend reverts)", len(out), pos, op)}
 		}
 		hdr := memWord(b, pos+1)[:20]
 		target := common.BytesToAddress(hdr)
@@ -291,7 +302,7 @@ func splitMultiSend(to common.Address, b []byte, depth int) ([]*Call, error) {
 			}
 			errs = append(errs, cut)
 			if !ok {
-				return out, errors.New(strings.Join(errs, "; "))
+				return out, revertError{strings.Join(errs, "; ")}
 			}
 		}
 		pos += 85 + len(data)
@@ -314,7 +325,7 @@ func splitTupleMultiSend(b []byte, depth int) ([]*Call, error) {
 	for pos := 0; pos+32 < len(b); {
 		opw := new(big.Int).SetBytes(memWord(b, pos))
 		if !opw.IsUint64() || opw.Uint64() > 1 {
-			return out, fmt.Errorf("transaction %d at byte %d: operation %s is neither 0 nor 1 (MultiSend reverts)", len(out), pos, opw)
+			return out, revertError{fmt.Sprintf("transaction %d at byte %d: operation %s is neither 0 nor 1 (MultiSend reverts)", len(out), pos, opw)}
 		}
 		target := common.BytesToAddress(memWord(b, pos+32)[12:])
 		value := new(big.Int).SetBytes(memWord(b, pos+64))
@@ -337,7 +348,7 @@ func splitTupleMultiSend(b []byte, depth int) ([]*Call, error) {
 			}
 			errs = append(errs, cut)
 			if !ok {
-				break
+				return out, revertError{strings.Join(errs, "; ")}
 			}
 		}
 		pos += 160 + (len(data)+31)/32*32
