@@ -285,12 +285,14 @@ func splitMultiSend(to common.Address, b []byte, depth int) ([]*Call, error) {
 		value := new(big.Int).SetBytes(memWord(b, pos+21))
 		n := new(big.Int).SetBytes(memWord(b, pos+53))
 		data, ok := padded(b, pos+85, n)
+		if !ok {
+			errs = append(errs, fmt.Sprintf("transaction %d at byte %d: data length %s is far beyond the end of the batch (too long to pass within a block's gas: MultiSend reverts)", len(out), pos, n))
+			return out, revertError{strings.Join(errs, "; ")}
+		}
 		var cut string
 		switch {
 		case len(b)-pos < 85:
 			cut = fmt.Sprintf("transaction %d at byte %d: header cut off (%d bytes left, a header needs 85); MultiSend runs it reading zeros past the end", len(out), pos, len(b)-pos)
-		case !ok:
-			cut = fmt.Sprintf("transaction %d at byte %d: data length %s exceeds the %d bytes left (too long to run: MultiSend reverts)", len(out), pos, n, len(b)-pos-85)
 		case n.Uint64() > uint64(len(b)-pos-85):
 			cut = fmt.Sprintf("transaction %d at byte %d: data length %s exceeds the %d bytes left; MultiSend runs it reading zeros past the end", len(out), pos, n, len(b)-pos-85)
 		}
@@ -301,9 +303,6 @@ func splitMultiSend(to common.Address, b []byte, depth int) ([]*Call, error) {
 				c.Err = cut
 			}
 			errs = append(errs, cut)
-			if !ok {
-				return out, revertError{strings.Join(errs, "; ")}
-			}
 		}
 		pos += 85 + len(data)
 	}
@@ -331,12 +330,14 @@ func splitTupleMultiSend(b []byte, depth int) ([]*Call, error) {
 		value := new(big.Int).SetBytes(memWord(b, pos+64))
 		n := new(big.Int).SetBytes(memWord(b, pos+128))
 		data, ok := padded(b, pos+160, n)
+		if !ok {
+			errs = append(errs, fmt.Sprintf("transaction %d at byte %d: data length %s is far beyond the end of the batch (too long to pass within a block's gas: MultiSend reverts)", len(out), pos, n))
+			return out, revertError{strings.Join(errs, "; ")}
+		}
 		var cut string
 		switch {
 		case len(b)-pos < 160:
 			cut = fmt.Sprintf("transaction %d at byte %d: header cut off (%d bytes left, a header needs 160); MultiSend runs it reading zeros past the end", len(out), pos, len(b)-pos)
-		case !ok:
-			cut = fmt.Sprintf("transaction %d at byte %d: data length %s exceeds the %d bytes left (too long to run: MultiSend reverts)", len(out), pos, n, len(b)-pos-160)
 		case n.Uint64() > uint64(len(b)-pos-160):
 			cut = fmt.Sprintf("transaction %d at byte %d: data length %s exceeds the %d bytes left; MultiSend runs it reading zeros past the end", len(out), pos, n, len(b)-pos-160)
 		}
@@ -347,9 +348,6 @@ func splitTupleMultiSend(b []byte, depth int) ([]*Call, error) {
 				c.Err = cut
 			}
 			errs = append(errs, cut)
-			if !ok {
-				return out, revertError{strings.Join(errs, "; ")}
-			}
 		}
 		pos += 160 + (len(data)+31)/32*32
 	}

@@ -205,3 +205,18 @@ func truncatedBatch() []byte {
 	b = append(b, payload...)
 	return mustPack("multiSend(bytes)", b)
 }
+
+// Data far past the end cannot be passed within a block's gas: MultiSend
+// reverts, nothing runs; the batch says so and the entry is not attached.
+func TestMultiSendTooLongReverts(t *testing.T) {
+	b := append([]byte{1}, bob[:]...)
+	b = append(b, make([]byte, 32)...)
+	b = append(b, word(big.NewInt(1<<40).Bytes())...)
+	c := Decode(ms, nil, mustPack("multiSend(bytes)", b), safe.DelegateCall)
+	if !c.Reverts || c.Err == "" || len(c.Inner) != 0 {
+		t.Errorf("%+v", c)
+	}
+	if _, ok := RunModel(ms, mustPack("multiSend(bytes)", b), 0); ok {
+		t.Error("model runs it")
+	}
+}

@@ -74,8 +74,12 @@ func RunModel(ms common.Address, calldata []byte, depth int) ([]ModelCall, bool)
 		op := modelMem(b, p, 1)[0]
 		to := common.BytesToAddress(modelMem(b, p+1, 20))
 		dl := new(big.Int).SetBytes(modelMem(b, p+0x35, 32))
-		if !dl.IsUint64() || dl.Uint64() > length+modelGasBytes {
-			return nil, false
+		avail := uint64(0) // data bytes present in the batch
+		if p+0x55 < length {
+			avail = length - (p + 0x55)
+		}
+		if !dl.IsUint64() || dl.Uint64() > avail+modelGasBytes {
+			return nil, false // out of gas (memory expansion): reverts
 		}
 		data := modelMem(b, p+0x55, dl.Uint64())
 		switch op {
