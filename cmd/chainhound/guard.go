@@ -335,7 +335,12 @@ func printSafeReports(w io.Writer, res *guard.SafeResult) error {
 		if r.ChainID != nil {
 			chain = "chain " + r.ChainID.String()
 		}
-		fmt.Fprintf(w, "Safe %s (version %s from %s, %s), nonce %s\n", r.Safe.Hex(), r.Version, r.VersionSource, chain, r.Nonce)
+		ver := r.Version + " from " + r.VersionSource
+		if r.VersionRange != "" && r.VersionRange != r.Version {
+			// e.g. "1.0.0 (inferred: 1.0.0–1.2.0 hash alike)"
+			ver = fmt.Sprintf("%s (%s: %s hash alike)", r.Version, r.VersionSource, r.VersionRange)
+		}
+		fmt.Fprintf(w, "Safe %s (version %s, %s), nonce %s\n", r.Safe.Hex(), ver, chain, r.Nonce)
 		fmt.Fprintf(w, "  domain hash   %s\n  message hash  %s\n  safeTxHash    %s\n", r.Domain, r.Message, r.Hashes.Safe)
 		if r.ClaimedSafeTxHash != nil {
 			if *r.HashMatches {

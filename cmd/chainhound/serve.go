@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"os"
 	"time"
 
 	"github.com/chainhound/chainhound/internal/api"
@@ -40,9 +39,17 @@ func serveCommand() command {
 		if err != nil {
 			return err
 		}
-		srv := api.New(e.log, func(context.Context) error {
-			if _, err := os.Stat(*data); err != nil {
-				return fmt.Errorf("no store at %s", *data)
+		// Ready when what the guard needs answers: the node, if one is
+		// given. The store is optional (it only feeds screening), so a
+		// missing store directory does not make the server unready.
+		srv := api.New(e.log, func(ctx context.Context) error {
+			if svc.Node == nil {
+				return nil
+			}
+			ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			defer cancel()
+			if _, err := svc.Node.ChainID(ctx); err != nil {
+				return fmt.Errorf("node: %v", err)
 			}
 			return nil
 		})

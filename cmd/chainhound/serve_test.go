@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +24,8 @@ func TestServeGuard(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	dir := t.TempDir()
+	// No store: serving only the guard needs none, and /readyz says ready.
+	dir := filepath.Join(t.TempDir(), "absent")
 	ctx, cancel := context.WithCancel(context.Background())
 	code := make(chan int, 1)
 	var stderr bytes.Buffer
@@ -65,7 +67,7 @@ func TestServeGuard(t *testing.T) {
 		status     int
 	}{
 		{"/v1/guard/safe?chain_id=1&version=1.1.1", `{"safe":`, 400},
-		{"/v1/guard/safe?chain_id=1&version=9.9.9", plain, 422},
+		{"/v1/guard/safe?chain_id=1&version=9.9.9", plain, 400},
 		{"/v1/guard/safe?chain_id=x", plain, 400},
 		{"/v1/nothing", "{}", 404},
 	} {

@@ -2,6 +2,7 @@ package guard
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/big"
 	"sort"
@@ -30,10 +31,15 @@ type Checker struct {
 // Report is the result of checking one transaction. Its JSON form is the
 // --output json of `chainhound guard safe` and the HTTP API's answer.
 type Report struct {
-	Safe           common.Address `json:"safe"`
-	ChainID        *big.Int       `json:"chain_id,omitempty"`
-	Version        string         `json:"version"`
-	VersionSource  string         `json:"version_source"` // flag, json, rpc or inferred
+	Safe          common.Address `json:"safe"`
+	ChainID       *big.Int       `json:"chain_id,omitempty"`
+	Version       string         `json:"version"`
+	VersionSource string         `json:"version_source"` // flag, json, rpc, inferred, or hash (the claimed hash's version, differing from the given one)
+	// VersionRange names the versions whose hashes are identical to
+	// Version's when the version was found from a hash ("1.0.0–1.2.0"):
+	// Version is then the oldest of them, since a hash cannot tell them
+	// apart.
+	VersionRange   string         `json:"version_range,omitempty"`
 	Nonce          *big.Int       `json:"nonce"`
 	To             common.Address `json:"to"`
 	Value          *big.Int       `json:"value"`
@@ -88,6 +94,9 @@ func (c *Checker) Check(ctx context.Context, tx *Tx, chainID *big.Int, vc Versio
 		vc = VersionChoice{v, "inferred"}
 	}
 	r.Version, r.VersionSource = vc.Version.String(), vc.Source
+	if vc.Source == "inferred" {
+		r.VersionRange = HashAlike(vc.Version)
+	}
 	h, err := safe.TxHashes(vc.Version, chainID, tx.Safe, &tx.Tx)
 	if err != nil {
 		return nil, err
@@ -96,10 +105,30 @@ func (c *Checker) Check(ctx context.Context, tx *Tx, chainID *big.Int, vc Versio
 	if tx.ClaimedSafeTxHash != (common.Hash{}) {
 		claimed := tx.ClaimedSafeTxHash
 		ok := claimed == h.Safe
+		if !ok {
+			// A Safe upgraded since (1.1.1 to 1.3.0, say) has history
+			// hashed under its older version: when another known version
+			// reproduces the claimed hash, the fields are what the hash
+			// commits to; report that version's hashes.
+			if v, err := inferVersion(tx, chainID); err == nil {
+				h2, err := safe.TxHashes(v, chainID, tx.Safe, &tx.Tx)
+				if err == nil {
+					sev := Warning
+					note := "not executed yet: signatures over it are valid only if the Safe still runs a version of that hash"
+					if tx.Executed != nil && *tx.Executed {
+						sev, note = Info, "the Safe's version when it was signed"
+					}
+					r.Findings = append(r.Findings, Finding{Severity: sev, Code: "hash-version", Where: "tx",
+						Message: fmt.Sprintf("hashed as %s (%s; versions %s hash alike), not as the %s version %s (which gives %s)", v, note, HashAlike(v), vc.Source, vc.Version, h.Safe)})
+					r.Version, r.VersionSource, r.VersionRange = v.String(), "hash", HashAlike(v)
+					r.Hashes, h, ok = h2, h2, true
+				}
+			}
+		}
 		r.ClaimedSafeTxHash, r.HashMatches = &claimed, &ok
 		if !ok {
 			r.Findings = append(r.Findings, Finding{Severity: Critical, Code: "hash-mismatch", Where: "tx",
-				Message: fmt.Sprintf("the supplied safeTxHash %s is NOT the hash of these fields (%s for Safe %s): what you would sign differs from what is shown", claimed, h.Safe, vc.Version)})
+				Message: fmt.Sprintf("the supplied safeTxHash %s is NOT the hash of these fields under any known Safe version (%s for Safe %s): what you would sign differs from what is shown", claimed, h.Safe, vc.Version)})
 		}
 	}
 	r.Calls = calldata.Decode(tx.To, tx.Value, tx.Data, tx.Operation)
@@ -111,7 +140,11 @@ func (c *Checker) Check(ctx context.Context, tx *Tx, chainID *big.Int, vc Versio
 	r.Description = r.Calls.Describe(tx.Safe, c.name)
 	r.Findings = append(r.Findings, c.callFindings(tx.Safe, r.Calls)...)
 	r.Findings = append(r.Findings, gasFindings(tx)...)
-	r.Findings = append(r.Findings, c.policyFindings(tx, r.Calls)...)
+	pf, err := c.policyFindings(ctx, tx, r.Calls, r.Hashes.Safe)
+	if err != nil {
+		return nil, err
+	}
+	r.Findings = append(r.Findings, pf...)
 	fs, err := c.screen(ctx, chainID, tx.Safe, r.Calls)
 	if err != nil {
 		return nil, err
@@ -131,14 +164,33 @@ func (r *Report) addFindings(fs ...Finding) {
 	r.finish()
 }
 
+// HashAlike names the versions whose transaction hashes are identical to
+// v's: "0.1.0", "1.0.0–1.2.0" or "1.3.0–1.5.0".
+func HashAlike(v safe.Version) string {
+	var first, last string
+	for _, w := range safe.Versions {
+		if w.HasChainID() == v.HasChainID() && w.UsesDataGas() == v.UsesDataGas() {
+			if first == "" {
+				first = w.String()
+			}
+			last = w.String()
+		}
+	}
+	if first == last {
+		return first
+	}
+	return first + "–" + last
+}
+
 // inferVersion finds the Safe version whose hash of tx equals the claimed
 // safeTxHash. That is safe: a match proves the fields are what the hash
 // commits to; it fails when there is no claimed hash or nothing matches.
+// Versions hashing alike cannot be told apart: the oldest is returned.
 func inferVersion(tx *Tx, chainID *big.Int) (safe.Version, error) {
 	if tx.ClaimedSafeTxHash == (common.Hash{}) {
 		return safe.Version{}, fmt.Errorf("Safe version unknown: give --version (or --rpc to read VERSION() from the Safe)")
 	}
-	for i := len(safe.Versions) - 1; i >= 0; i-- {
+	for i := range safe.Versions {
 		v := safe.Versions[i]
 		if v.HasChainID() && chainID == nil {
 			continue
@@ -187,11 +239,22 @@ func (c *Checker) callFindings(self common.Address, root *calldata.Call) []Findi
 		}
 		if x.Err != "" {
 			sev := Medium
+			why := ""
 			if x.Method != nil && (x.Method.Kind == calldata.KindBatch || x.Method.Kind == calldata.KindSafeExec) {
 				sev = High
+				// A batch or Safe call the Safe reaches by DELEGATECALL runs
+				// its entries as the Safe: an entry we cannot see (cut off,
+				// nested too deep) may itself be a DELEGATECALL.
+				if x.Reverts {
+					sev = Medium
+					why = "; MultiSend reverts on it, so nothing in the batch runs and the transaction's call fails"
+				} else if x.Operation == safe.DelegateCall {
+					sev = Critical
+					why = "; it runs as the Safe (reached by DELEGATECALL), so a hidden entry can be a DELEGATECALL that takes the Safe over"
+				}
 			}
 			out = append(out, Finding{Severity: sev, Code: "undecodable", Where: w,
-				Message: fmt.Sprintf("calldata to %s could not be fully decoded (%s): what it does cannot be checked", x.To.Hex(), x.Err)})
+				Message: fmt.Sprintf("calldata to %s could not be fully decoded (%s): what it does cannot be checked%s", x.To.Hex(), x.Err, why)})
 		}
 		if x.Method != nil && x.Method.Kind == calldata.KindSafeAdmin {
 			out = append(out, c.adminFinding(self, x, w))
@@ -285,9 +348,9 @@ func gasFindings(tx *Tx) []Finding {
 
 // policyFindings sums what the transaction moves per asset (native value of
 // CALLs, ERC-20 transfer and approval amounts) and applies the policy.
-func (c *Checker) policyFindings(tx *Tx, root *calldata.Call) []Finding {
+func (c *Checker) policyFindings(ctx context.Context, tx *Tx, root *calldata.Call, hash common.Hash) ([]Finding, error) {
 	if c.Policy == nil || len(c.Policy.Large) == 0 {
-		return nil
+		return nil, nil
 	}
 	native := new(big.Int)
 	tokens := map[common.Address]*big.Int{}
@@ -307,10 +370,8 @@ func (c *Checker) policyFindings(tx *Tx, root *calldata.Call) []Finding {
 			}
 		}
 	})
-	signers := map[common.Address]bool{}
-	for _, a := range tx.Confirmations {
-		signers[a] = true
-	}
+	var signers map[common.Address]bool
+	var unverified []string
 	var out []Finding
 	for _, rule := range c.Policy.Large {
 		amount := native
@@ -322,15 +383,109 @@ func (c *Checker) policyFindings(tx *Tx, root *calldata.Call) []Finding {
 		if amount == nil || amount.Cmp(rule.threshold) <= 0 {
 			continue
 		}
+		if signers == nil {
+			var err error
+			if signers, unverified, err = c.verifyConfirmations(ctx, tx, hash); err != nil {
+				return nil, err
+			}
+		}
+		note := ""
+		if len(unverified) > 0 {
+			note = fmt.Sprintf(" (not counted: %s)", strings.Join(unverified, "; "))
+		}
 		if len(signers) >= rule.Approvals {
 			out = append(out, Finding{Severity: Info, Code: "policy-large-approved", Where: "tx",
-				Message: fmt.Sprintf("large transaction: %s %s above the policy threshold %s carries %d confirmations (policy requires %d)", asset, amount, rule.threshold, len(signers), rule.Approvals)})
+				Message: fmt.Sprintf("large transaction: %s %s above the policy threshold %s carries %d verified confirmations (policy requires %d)%s", asset, amount, rule.threshold, len(signers), rule.Approvals, note)})
 			continue
 		}
 		out = append(out, Finding{Severity: rule.Severity, Code: "policy-large-approvals", Where: "tx",
-			Message: fmt.Sprintf("large transaction: %s %s is above the policy threshold %s and needs %d confirmations; it carries %d", asset, amount, rule.threshold, rule.Approvals, len(signers))})
+			Message: fmt.Sprintf("large transaction: %s %s is above the policy threshold %s and needs %d confirmations; it carries %d verified%s", asset, amount, rule.threshold, rule.Approvals, len(signers), note)})
 	}
-	return out
+	return out, nil
+}
+
+// verifyConfirmations returns the distinct owners whose confirmation
+// carries a signature that verifies over hash (the recomputed safeTxHash),
+// and why the others do not count. Safe signature types, by v: 27/28
+// ECDSA over the hash; above 30 eth_sign, ECDSA (v-4) over
+// "\x19Ethereum Signed Message:\n32" + hash; 1 an approved hash (counted
+// only when the node shows approvedHashes[owner][hash] set); 0 an EIP-1271
+// contract signature (not verified: never counted). With a node only
+// current owners (getOwners) count.
+func (c *Checker) verifyConfirmations(ctx context.Context, tx *Tx, hash common.Hash) (map[common.Address]bool, []string, error) {
+	var owners map[common.Address]bool
+	if c.Node != nil {
+		if b, err := c.Node.callView(ctx, tx.Safe, "getOwners()"); err == nil {
+			if xs, err := abiAddresses(b, 0); err == nil {
+				owners = map[common.Address]bool{}
+				for _, a := range xs {
+					owners[a] = true
+				}
+			}
+		} else {
+			var ne *NodeError
+			if errors.As(err, &ne) {
+				return nil, nil, err
+			}
+		}
+	}
+	ok := map[common.Address]bool{}
+	var why []string
+	for i, a := range tx.Confirmations {
+		var sig []byte
+		if i < len(tx.Signatures) {
+			sig = tx.Signatures[i]
+		}
+		reason := ""
+		switch {
+		case len(sig) < 65:
+			reason = "no signature"
+		case owners != nil && !owners[a]:
+			reason = "not a current owner"
+		default:
+			sig = sig[:65]
+			v := sig[64]
+			switch {
+			case v == 27 || v == 28 || v > 30:
+				digest := hash[:]
+				if v > 30 {
+					digest = crypto.Keccak256(append([]byte("\x19Ethereum Signed Message:\n32"), hash[:]...))
+					v -= 4
+				}
+				rsv := append(append([]byte(nil), sig[:64]...), v-27)
+				pub, err := crypto.SigToPub(digest, rsv)
+				if err != nil || crypto.PubkeyToAddress(*pub) != a {
+					reason = "signature does not recover to the owner over the recomputed safeTxHash"
+				}
+			case v == 1:
+				if common.BytesToAddress(sig[12:32]) != a {
+					reason = "approved-hash signature names another owner"
+				} else if c.Node == nil {
+					reason = "approved hash, unverified without --rpc"
+				} else {
+					inner := crypto.Keccak256(common.LeftPadBytes(a[:], 32), SlotApprovedHashes[:])
+					slot := crypto.Keccak256Hash(hash[:], inner)
+					w, err := c.Node.Storage(ctx, tx.Safe, slot)
+					if err != nil {
+						return nil, nil, err
+					}
+					if w == (common.Hash{}) {
+						reason = "approved hash not approved on chain"
+					}
+				}
+			case v == 0:
+				reason = "contract signature (EIP-1271), unverified"
+			default:
+				reason = fmt.Sprintf("signature type v=%d unknown", v)
+			}
+		}
+		if reason != "" {
+			why = append(why, a.Hex()+": "+reason)
+			continue
+		}
+		ok[a] = true
+	}
+	return ok, why, nil
 }
 
 // screen asks the screener about every address the transaction sends to,

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/chainhound/chainhound/internal/guard/calldata"
 	"github.com/chainhound/chainhound/internal/guard/deployments"
@@ -226,7 +227,33 @@ func TestPolicyLargeTransaction(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := &Checker{Known: deployments.Official(), Policy: p}
-	large := &Tx{Safe: bybitSafe, Tx: safe.Tx{To: receiver, Value: new(big.Int).Mul(big.NewInt(11), big.NewInt(1e18)), Nonce: big.NewInt(1)}, Confirmations: []common.Address{ownerA, ownerB}}
+	large := &Tx{Safe: bybitSafe, Tx: safe.Tx{To: receiver, Value: new(big.Int).Mul(big.NewInt(11), big.NewInt(1e18)), Nonce: big.NewInt(1)}}
+	h, err := safe.TxHashes(v111, mainnet, bybitSafe, &large.Tx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Confirmations as the Transaction Service gives them: an ECDSA
+	// signature over the safeTxHash (v 27/28) and an eth_sign one (v+4
+	// over the EIP-191 hash of it).
+	sign := func(ethSign bool) {
+		k, _ := crypto.GenerateKey()
+		digest := h.Safe[:]
+		if ethSign {
+			digest = crypto.Keccak256(append([]byte("\x19Ethereum Signed Message:\n32"), h.Safe[:]...))
+		}
+		sig, err := crypto.Sign(digest, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sig[64] += 27
+		if ethSign {
+			sig[64] += 4
+		}
+		large.Confirmations = append(large.Confirmations, crypto.PubkeyToAddress(k.PublicKey))
+		large.Signatures = append(large.Signatures, sig)
+	}
+	sign(false)
+	sign(true)
 	r, err := c.Check(context.Background(), large, mainnet, VersionChoice{v111, "flag"})
 	if err != nil {
 		t.Fatal(err)
@@ -234,7 +261,15 @@ func TestPolicyLargeTransaction(t *testing.T) {
 	if !hasCode(r.Findings, High, "policy-large-approvals") {
 		t.Errorf("11 ETH with 2 of 3 required approvals: %+v", r.Findings)
 	}
+	// A signature by one key listed under another owner does not count.
 	large.Confirmations = append(large.Confirmations, ownerNew)
+	large.Signatures = append(large.Signatures, large.Signatures[0])
+	r, _ = c.Check(context.Background(), large, mainnet, VersionChoice{v111, "flag"})
+	if !hasCode(r.Findings, High, "policy-large-approvals") {
+		t.Errorf("a copied signature counted: %+v", r.Findings)
+	}
+	large.Confirmations, large.Signatures = large.Confirmations[:2], large.Signatures[:2]
+	sign(false)
 	r, _ = c.Check(context.Background(), large, mainnet, VersionChoice{v111, "flag"})
 	if hasCode(r.Findings, High, "policy-large-approvals") || !hasCode(r.Findings, Info, "policy-large-approved") {
 		t.Errorf("with 3 approvals: %+v", r.Findings)

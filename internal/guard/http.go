@@ -11,6 +11,8 @@ import (
 
 	"github.com/chainhound/chainhound/internal/api"
 	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/chainhound/chainhound/internal/guard/safe"
 )
 
 // MaxRequestBytes bounds a request body.
@@ -66,6 +68,12 @@ func (s *Service) serveSafe(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	req := SafeRequest{Version: q.Get("version")}
+	if v := req.Version; v != "" {
+		if _, err := safe.ParseVersion(v); err != nil {
+			problem(w, http.StatusBadRequest, "Invalid version", err.Error())
+			return
+		}
+	}
 	if v := q.Get("chain_id"); v != "" {
 		id, err := ParseUint(v)
 		if err != nil || id.Sign() == 0 {
@@ -93,6 +101,11 @@ func (s *Service) serveSafe(w http.ResponseWriter, r *http.Request) {
 	}
 	req.Txs = txs
 	res, err := s.CheckSafe(r.Context(), req)
+	var ne *NodeError
+	if errors.As(err, &ne) {
+		problem(w, http.StatusBadGateway, "Node failed", err.Error())
+		return
+	}
 	if err != nil {
 		problem(w, http.StatusUnprocessableEntity, "Transaction cannot be checked", err.Error())
 		return

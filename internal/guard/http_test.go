@@ -58,7 +58,7 @@ func TestHTTPSafe(t *testing.T) {
 		"bad json":        {"/v1/guard/safe?version=1.1.1", "{", 400, "transaction JSON"},
 		"operation 7":     {"/v1/guard/safe?version=1.1.1", strings.Replace(string(attack), `"operation":1`, `"operation":7`, 1), 400, "operation"},
 		"bad chain id":    {"/v1/guard/safe?chain_id=x", string(attack), 400, "chain_id"},
-		"unknown ver":     {"/v1/guard/safe?version=9.9.9", string(attack), 422, "unknown Safe version"},
+		"unknown ver":     {"/v1/guard/safe?version=9.9.9", string(attack), 400, "unknown Safe version"},
 		"simulate no rpc": {"/v1/guard/safe?simulate=true", string(attack), 400, "no node"},
 		"audit no safes":  {"/v1/guard/audit", `{"safes":[]}`, 400, "at least one"},
 		"audit bad addr":  {"/v1/guard/audit", `{"safes":["0x12"]}`, 400, "safes[0]"},

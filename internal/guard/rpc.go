@@ -15,6 +15,25 @@ import (
 	"github.com/chainhound/chainhound/internal/guard/safe"
 )
 
+// NodeError is a failure of the node itself (unreachable, timed out, a
+// method it does not serve), as opposed to an answer about the chain such
+// as a reverted call; the HTTP API answers it with 502.
+type NodeError struct{ Err error }
+
+func (e *NodeError) Error() string { return "node: " + e.Err.Error() }
+func (e *NodeError) Unwrap() error { return e.Err }
+
+// nodeErr wraps err as a NodeError unless it is a revert.
+func nodeErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, reverted := isRevert(err); reverted {
+		return err
+	}
+	return &NodeError{err}
+}
+
 // Node reads a Safe's state over JSON-RPC.
 type Node struct{ c *rpc.Client }
 
@@ -37,7 +56,7 @@ func (n *Node) Close() { n.c.Close() }
 func (n *Node) ChainID(ctx context.Context) (*big.Int, error) {
 	var id hexutil.Big
 	if err := n.c.CallContext(ctx, &id, "eth_chainId"); err != nil {
-		return nil, fmt.Errorf("eth_chainId: %w", err)
+		return nil, nodeErr(fmt.Errorf("eth_chainId: %w", err))
 	}
 	return id.ToInt(), nil
 }
@@ -63,7 +82,7 @@ func (n *Node) call(ctx context.Context, args callArgs, overrides map[common.Add
 	} else {
 		err = n.c.CallContext(ctx, &out, "eth_call", args, "latest")
 	}
-	return out, err
+	return out, nodeErr(err)
 }
 
 // callView calls a view function of to with no arguments or given data.
@@ -109,7 +128,7 @@ func (n *Node) Nonce(ctx context.Context, s common.Address) (*big.Int, error) {
 func (n *Node) Storage(ctx context.Context, a common.Address, slot common.Hash) (common.Hash, error) {
 	var out hexutil.Bytes
 	if err := n.c.CallContext(ctx, &out, "eth_getStorageAt", a, slot, "latest"); err != nil {
-		return common.Hash{}, fmt.Errorf("eth_getStorageAt %s %s: %w", a.Hex(), slot, err)
+		return common.Hash{}, nodeErr(fmt.Errorf("eth_getStorageAt %s %s: %w", a.Hex(), slot, err))
 	}
 	return common.BytesToHash(out), nil
 }
@@ -118,7 +137,7 @@ func (n *Node) Storage(ctx context.Context, a common.Address, slot common.Hash) 
 func (n *Node) Code(ctx context.Context, a common.Address) ([]byte, error) {
 	var out hexutil.Bytes
 	if err := n.c.CallContext(ctx, &out, "eth_getCode", a, "latest"); err != nil {
-		return nil, fmt.Errorf("eth_getCode %s: %w", a.Hex(), err)
+		return nil, nodeErr(fmt.Errorf("eth_getCode %s: %w", a.Hex(), err))
 	}
 	return out, nil
 }

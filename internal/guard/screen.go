@@ -50,22 +50,42 @@ func (s IntelScreener) Screen(_ context.Context, _ *big.Int, addr common.Address
 	return hits, nil
 }
 
-func tagSeverity(t intel.IndexedTag) Severity {
-	text := strings.ToLower(t.Category + " " + t.Label + " " + t.Origin)
-	switch {
-	case has(text, "sanction", "ofac", "theft", "stolen", "hack", "exploit", "lazarus"):
-		return Critical
-	case has(text, "mixer", "mixing", "tornado", "scam", "phish", "ransom", "darknet", "malicious"):
-		return High
+// Severity by category: GraphSense concept ids (and a few plain words a
+// CSV import may carry), matched as the whole category or as whole words
+// of it. Never from the label or the import's origin: a victim's signer
+// imported from "bybit_hack_addresses.csv", the security firm Hacken or a
+// hackathon wallet are not thieves.
+var (
+	criticalCategories = map[string]bool{
+		"sanction": true, "sanctions": true, "sanctioned": true, "ofac": true,
+		"perpetrator": true, "exploit": true, "exploiter": true, "hacking": true, "hack": true, "hacker": true,
+		"service_hack": true, "theft": true, "thief": true, "stolen": true, "stolen_funds": true, "heist": true,
+		"terrorism_financing": true, "terrorist_financing": true,
 	}
-	return Info
-}
+	highCategories = map[string]bool{
+		"mixing_service": true, "mixer": true, "mixing": true, "scam": true, "scammer": true, "phishing": true, "phish": true,
+		"ransomware": true, "ransom": true, "darknet_market": true, "darknet": true, "malware": true, "fraud": true,
+		"ponzi_scheme": true, "extortion": true, "malicious": true,
+	}
+)
 
-func has(s string, words ...string) bool {
+func tagSeverity(t intel.IndexedTag) Severity {
+	cat := strings.ToLower(strings.TrimSpace(t.Category))
+	words := strings.FieldsFunc(cat, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') })
 	for _, w := range words {
-		if strings.Contains(s, w) {
-			return true
+		if w == "victim" || w == "victims" {
+			return Info
 		}
 	}
-	return false
+	norm := strings.Join(words, "_")
+	sev := Info
+	for _, w := range append([]string{norm}, words...) {
+		switch {
+		case criticalCategories[w]:
+			return Critical
+		case highCategories[w]:
+			sev = High
+		}
+	}
+	return sev
 }

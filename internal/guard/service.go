@@ -95,10 +95,12 @@ func (s *Service) CheckSafe(ctx context.Context, req SafeRequest) (*SafeResult, 
 		flagVersion = &VersionChoice{v, "flag"}
 	}
 	nodeVersions := map[common.Address]VersionChoice{}
-	// Without a flag or a node, a Safe's version is inferred once from the
-	// transactions whose safeTxHash some version reproduces, and then used
-	// for all of them: a transaction whose hash matches no version is then
-	// reported as a mismatch rather than failing the whole list.
+	// Without a flag or a node, each transaction's version is inferred from
+	// its own safeTxHash (a Safe upgraded from 1.1.1 to 1.3.0 has history
+	// of both). One whose hash no version reproduces, or that has none, is
+	// hashed with the version inferred from the Safe's newest transaction
+	// in the list that has one (listings are newest first) and reported as
+	// a mismatch rather than failing the whole list.
 	inferred := map[common.Address]VersionChoice{}
 	if flagVersion == nil && s.Node == nil {
 		for i := range req.Txs {
@@ -124,7 +126,15 @@ func (s *Service) CheckSafe(ctx context.Context, req SafeRequest) (*SafeResult, 
 		case flagVersion != nil:
 			vc = *flagVersion
 		case tx.Version == "" && inferred[tx.Safe].Source != "":
-			vc = inferred[tx.Safe]
+			id := chainID
+			if id == nil {
+				id = tx.ChainID
+			}
+			if v, err := inferVersion(tx, id); err == nil {
+				vc = VersionChoice{v, "inferred"}
+			} else {
+				vc = inferred[tx.Safe]
+			}
 		case s.Node != nil:
 			if _, ok := nodeVersions[tx.Safe]; !ok {
 				v, _, err := s.Node.Version(ctx, tx.Safe)

@@ -111,7 +111,7 @@ func Simulate(ctx context.Context, n *Node, tx *Tx, root *calldata.Call, known *
 	cfg := map[string]any{"tracer": "prestateTracer", "tracerConfig": map[string]any{"diffMode": true}, "stateOverrides": overrides}
 	var raw json.RawMessage
 	if err := n.c.CallContext(ctx, &raw, "debug_traceCall", args, "latest", cfg); err != nil {
-		return nil, nil, fmt.Errorf("simulate: debug_traceCall with prestateTracer (diff mode): %w", err)
+		return nil, nil, nodeErr(fmt.Errorf("simulate: debug_traceCall with prestateTracer (diff mode): %w", err))
 	}
 	if err := json.Unmarshal(raw, &diff); err != nil {
 		return nil, nil, fmt.Errorf("simulate: prestateTracer result: %w", err)
@@ -124,7 +124,19 @@ func Simulate(ctx context.Context, n *Node, tx *Tx, root *calldata.Call, known *
 	for s := range post {
 		slots[s] = true
 	}
-	names := slotNames(tx, root)
+	// Name the owners and modules entries of every address the transaction
+	// mentions, of the Safe's current owners and modules, and of every
+	// address-shaped value the writes themselves carry (a linked-list
+	// entry points at the next address).
+	extra := currentMembers(ctx, n, tx.Safe)
+	for s := range slots {
+		for _, v := range []common.Hash{pre[s], post[s]} {
+			if v != (common.Hash{}) && zeroHigh(v) {
+				extra = append(extra, common.BytesToAddress(v[12:]))
+			}
+		}
+	}
+	names := slotNames(tx, root, extra...)
 	// Name the signedMessages entries a signMessage call writes; that needs
 	// the Safe's version and chain id, and only costs a lookup when failing.
 	if v, _, err := n.Version(ctx, tx.Safe); err == nil {
@@ -147,6 +159,38 @@ func Simulate(ctx context.Context, n *Node, tx *Tx, root *calldata.Call, known *
 	return sim, writeFindings(tx.Safe, sim, root, known), nil
 }
 
+// currentMembers reads the Safe's owners and modules through its
+// implementation (best effort: an implementation that does not answer
+// leaves them unnamed, and the writes are then unrecognised, which is
+// critical anyway).
+func currentMembers(ctx context.Context, n *Node, a common.Address) []common.Address {
+	var out []common.Address
+	if b, err := n.callView(ctx, a, "getOwners()"); err == nil {
+		if xs, err := abiAddresses(b, 0); err == nil {
+			out = append(out, xs...)
+		}
+	}
+	if b, err := n.callView(ctx, a, "getModulesPaginated(address,uint256)", addrWord(Sentinel), uint256Word(big.NewInt(100))); err == nil && len(b) > 0 {
+		if xs, err := abiAddresses(b, 0); err == nil {
+			out = append(out, xs...)
+		}
+	} else if b, err := n.callView(ctx, a, "getModules()"); err == nil {
+		if xs, err := abiAddresses(b, 0); err == nil {
+			out = append(out, xs...)
+		}
+	}
+	return out
+}
+
+func zeroHigh(h common.Hash) bool {
+	for _, x := range h[:12] {
+		if x != 0 {
+			return false
+		}
+	}
+	return true
+}
+
 func uint256Word(x *big.Int) []byte {
 	var w [32]byte
 	if x != nil {
@@ -157,12 +201,12 @@ func uint256Word(x *big.Int) []byte {
 
 // slotNames names the Safe's fixed slots and the mapping entries of every
 // address the transaction mentions (owners and modules linked lists).
-func slotNames(tx *Tx, root *calldata.Call) map[common.Hash]string {
+func slotNames(tx *Tx, root *calldata.Call, extra ...common.Address) map[common.Hash]string {
 	names := map[common.Hash]string{
 		SlotSingleton: "implementation (slot 0)", SlotOwnerCount: "owner count", SlotThreshold: "threshold", SlotNonce: "nonce",
 		SlotDomain: "cached domain separator", SlotGuard: "guard", SlotFallback: "fallback handler", SlotModuleGuard: "module guard",
 	}
-	addrs := []common.Address{Sentinel, simOwner, tx.Safe, tx.To}
+	addrs := append([]common.Address{Sentinel, simOwner, tx.Safe, tx.To}, extra...)
 	root.Walk(func(x *calldata.Call, _ []*calldata.Call) {
 		addrs = append(addrs, x.To)
 		if x.Method != nil {
@@ -255,7 +299,11 @@ func writeFindings(self common.Address, sim *Simulation, root *calldata.Call, kn
 			// The nonce moves on every execution; a signed message is what
 			// signMessage is for (the call itself is judged by decoding).
 		default:
-			f = &Finding{Severity: High, Code: "sim-unrecognised-write", Message: fmt.Sprintf("simulation: the transaction writes the Safe's storage slot %s (%s), which no decoded call accounts for", w.Slot, m)}
+			// A Safe has no legitimate writes outside the slots named
+			// above: an unaccounted write is code other than the Safe's
+			// running on its storage (an owners entry of an address nothing
+			// names, say: owners[outsider] = 1 makes a hidden signer).
+			f = &Finding{Severity: Critical, Code: "sim-unrecognised-write", Message: fmt.Sprintf("simulation: the transaction writes the Safe's storage slot %s (%s), which no decoded call accounts for: only foreign code running as the Safe writes there (a hidden owner or module entry, say)", w.Slot, m)}
 		}
 		if f != nil {
 			f.Where = "simulation"

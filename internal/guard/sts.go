@@ -21,8 +21,11 @@ type Tx struct {
 	safe.Tx
 	// ClaimedSafeTxHash is the safeTxHash the supplier gave, zero if none.
 	ClaimedSafeTxHash common.Hash
-	// Confirmations are the owners that have signed, per the supplier.
+	// Confirmations are the owners that have signed, per the supplier,
+	// and Signatures their signatures (same index; nil when the JSON has
+	// none). The policy counts only those that verify.
 	Confirmations []common.Address
+	Signatures    [][]byte
 	// Executed is the service's isExecuted (nil when absent).
 	Executed *bool
 	// ChainID and Version, when the JSON carries them (non-standard fields
@@ -174,7 +177,18 @@ func (r stsTx) decode() (Tx, error) {
 			if err != nil {
 				return t, fmt.Errorf("confirmations[%d]: %w", j, err)
 			}
+			var sig []byte
+			if raw, ok := c["signature"]; ok && string(raw) != "null" {
+				var str string
+				if err := json.Unmarshal(raw, &str); err != nil {
+					return t, fmt.Errorf("confirmations[%d]: field signature: want a hex string: %s", j, short(raw))
+				}
+				if sig, err = ParseHex(str); err != nil {
+					return t, fmt.Errorf("confirmations[%d]: field signature: %w", j, err)
+				}
+			}
 			t.Confirmations = append(t.Confirmations, a)
+			t.Signatures = append(t.Signatures, sig)
 		}
 	}
 	if raw, ok := r["isExecuted"]; ok && string(raw) != "null" {
@@ -287,18 +301,30 @@ func ParseHex(s string) ([]byte, error) {
 	return b, nil
 }
 
-// ParseUint reads a non-negative integer below 2^256, decimal or
-// 0x-prefixed hex.
+// ParseUint reads a non-negative integer below 2^256: decimal digits, or
+// 0x-prefixed hex digits. Nothing else: no sign, no underscores, no octal
+// or binary prefixes (big.Int's base-0 parsing accepts "+5" and "0x_1").
 func ParseUint(s string) (*big.Int, error) {
 	s = strings.TrimSpace(s)
-	x, ok := new(big.Int).SetString(s, 0)
-	if strings.HasPrefix(s, "0") && len(s) > 1 && !strings.HasPrefix(s, "0x") {
-		x, ok = new(big.Int).SetString(s, 10) // no octal surprises
+	digits, base := s, 10
+	if strings.HasPrefix(s, "0x") || strings.HasPrefix(s, "0X") {
+		digits, base = s[2:], 16
+	}
+	ok := digits != ""
+	for _, r := range digits {
+		if !(r >= '0' && r <= '9' || base == 16 && (r >= 'a' && r <= 'f' || r >= 'A' && r <= 'F')) {
+			ok = false
+			break
+		}
+	}
+	var x *big.Int
+	if ok {
+		x, ok = new(big.Int).SetString(digits, base)
 	}
 	if !ok {
-		return nil, fmt.Errorf("%q is not an integer", s)
+		return nil, fmt.Errorf("%q is not an integer (decimal, or 0x-prefixed hex)", s)
 	}
-	if x.Sign() < 0 || x.BitLen() > 256 {
+	if x.BitLen() > 256 {
 		return nil, fmt.Errorf("%s is not a uint256", s)
 	}
 	return x, nil

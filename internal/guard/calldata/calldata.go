@@ -11,6 +11,7 @@ package calldata
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math/big"
 	"strings"
@@ -39,7 +40,16 @@ type Call struct {
 	Inner []*Call `json:"inner,omitempty"`
 	// Err says why the data could not be fully decoded.
 	Err string `json:"error,omitempty"`
+	// Reverts is set when Err means the batch certainly reverts as a whole
+	// (MultiSend's own checks: an operation other than 0 or 1, data too
+	// long to pass within a block's gas): nothing in it runs.
+	Reverts bool `json:"reverts,omitempty"`
 }
+
+// revertError is a batch problem on which MultiSend reverts.
+type revertError struct{ msg string }
+
+func (e revertError) Error() string { return e.msg }
 
 // Method is a decoded function call.
 type Method struct {
@@ -186,10 +196,12 @@ func decode(to common.Address, value *big.Int, data []byte, op safe.Operation, d
 	}
 	switch e.kind {
 	case KindBatch:
-		inner, err := splitMultiSend(args[0].Bytes, depth+1)
+		inner, err := splitMultiSend(to, args[0].Bytes, depth+1)
 		c.Inner = inner
 		if err != nil {
 			c.Err = "multiSend: " + err.Error()
+			var re revertError
+			c.Reverts = errors.As(err, &re)
 		}
 	case KindSafeExec:
 		if args[3].Int.Uint64() > 1 {
@@ -201,28 +213,146 @@ func decode(to common.Address, value *big.Int, data []byte, op safe.Operation, d
 	return c
 }
 
+// maxPad bounds how far past the payload a cut-off entry is zero-padded:
+// MultiSend reads memory past the end of the batch (zeros), but data
+// longer than a few MiB cannot be passed to a call within a block's gas
+// (memory expansion), so the whole batch would revert.
+const maxPad = 4 << 20
+
+// TupleMultiSend lists the official MultiSend deployments from before
+// Safe 1.1.0 (0.1.0 and 1.0.0 on Ethereum mainnet, addresses from the
+// networks field of the npm @gnosis.pm/safe-contracts 0.1.0 and 1.0.0
+// artifacts). They take the same multiSend(bytes) but encode every entry
+// as abi.encode(uint8 operation, address to, uint256 value, bytes data)
+// instead of the packed encoding of 1.1.0 and later.
+var TupleMultiSend = map[common.Address]bool{
+	common.HexToAddress("0xe74d6af1670fb6560dd61ee29eb57c7bc027ce4e"): true, // MultiSend 0.1.0
+	common.HexToAddress("0xD4B7B161E4779629C2717385114Bf78D612aEa72"): true, // MultiSend 1.0.0
+}
+
+// memWord reads the 32-byte word at pos of b as MultiSend's mload does:
+// bytes past the end of the batch read as zero.
+func memWord(b []byte, pos int) []byte {
+	w := make([]byte, 32)
+	if pos < len(b) {
+		copy(w, b[pos:])
+	}
+	return w
+}
+
+// padded returns n bytes of b from pos, zero-padded past its end, as the
+// contract passes them to the call; ok is false when n is too large to be
+// passed within a block's gas (the batch would revert), and then only the
+// bytes present are returned.
+func padded(b []byte, pos int, n *big.Int) ([]byte, bool) {
+	var have []byte
+	if pos < len(b) {
+		have = b[pos:]
+	}
+	if n.IsUint64() && n.Uint64() <= uint64(len(have)) {
+		return have[:n.Uint64()], true
+	}
+	if !n.IsUint64() || n.Uint64()-uint64(len(have)) > maxPad {
+		return have, false
+	}
+	out := make([]byte, n.Uint64())
+	copy(out, have)
+	return out, true
+}
+
 // splitMultiSend unpacks MultiSend's packed encoding: per transaction an
 // operation byte, a 20-byte address, a 32-byte value, a 32-byte data
-// length and the data, back to back with no padding.
-func splitMultiSend(b []byte, depth int) ([]*Call, error) {
+// length and the data, back to back with no padding. It reads the batch
+// as the contract's assembly does (identical from 1.1.0 to 1.5.0): an
+// entry runs when its start is more than 32 bytes before the end (the loop
+// compares the offset including the length word with the length), and a
+// header or data cut off by the end is read zero-padded. Such an entry is
+// still returned, so its operation and target are judged, and the batch
+// carries an error.
+func splitMultiSend(to common.Address, b []byte, depth int) ([]*Call, error) {
+	if TupleMultiSend[to] {
+		return splitTupleMultiSend(b, depth)
+	}
 	var out []*Call
-	for pos := 0; pos < len(b); {
-		if len(b)-pos < 85 {
-			return out, fmt.Errorf("transaction %d at byte %d: %d bytes left, a header needs 85", len(out), pos, len(b)-pos)
-		}
+	var errs []string
+	for pos := 0; pos+32 < len(b); {
 		op := b[pos]
 		if op > 1 {
-			return out, fmt.Errorf("transaction %d at byte %d: operation %d is neither 0 nor 1", len(out), pos, op)
+			return out, revertError{fmt.Sprintf("transaction %d at byte %d: operation %d is neither 0 nor 1 (MultiSend reverts)", len(out), pos, op)}
 		}
-		to := common.BytesToAddress(b[pos+1 : pos+21])
-		value := new(big.Int).SetBytes(b[pos+21 : pos+53])
-		n, ok := smallWord(b[pos+53 : pos+85])
-		if !ok || n > uint64(len(b)-pos-85) {
-			return out, fmt.Errorf("transaction %d at byte %d: data length %s exceeds the %d bytes left", len(out), pos, new(big.Int).SetBytes(b[pos+53:pos+85]), len(b)-pos-85)
+		hdr := memWord(b, pos+1)[:20]
+		target := common.BytesToAddress(hdr)
+		value := new(big.Int).SetBytes(memWord(b, pos+21))
+		n := new(big.Int).SetBytes(memWord(b, pos+53))
+		data, ok := padded(b, pos+85, n)
+		if !ok {
+			errs = append(errs, fmt.Sprintf("transaction %d at byte %d: data length %s is far beyond the end of the batch (too long to pass within a block's gas: MultiSend reverts)", len(out), pos, n))
+			return out, revertError{strings.Join(errs, "; ")}
 		}
-		data := b[pos+85 : pos+85+int(n)]
-		out = append(out, decode(to, value, data, safe.Operation(op), depth))
-		pos += 85 + int(n)
+		var cut string
+		switch {
+		case len(b)-pos < 85:
+			cut = fmt.Sprintf("transaction %d at byte %d: header cut off (%d bytes left, a header needs 85); MultiSend runs it reading zeros past the end", len(out), pos, len(b)-pos)
+		case n.Uint64() > uint64(len(b)-pos-85):
+			cut = fmt.Sprintf("transaction %d at byte %d: data length %s exceeds the %d bytes left; MultiSend runs it reading zeros past the end", len(out), pos, n, len(b)-pos-85)
+		}
+		c := decode(target, value, data, safe.Operation(op), depth)
+		out = append(out, c)
+		if cut != "" {
+			if c.Err == "" {
+				c.Err = cut
+			}
+			errs = append(errs, cut)
+		}
+		pos += 85 + len(data)
+	}
+	if len(errs) > 0 {
+		return out, errors.New(strings.Join(errs, "; "))
+	}
+	// Up to 32 bytes after the last entry are not run by MultiSend (the
+	// loop condition): nothing hides there, so they are no error.
+	return out, nil
+}
+
+// splitTupleMultiSend unpacks the ABI encoding of the MultiSend 0.1.0 and
+// 1.0.0 libraries: per transaction the words operation, to, value, an
+// (ignored) offset and the data length, then the data padded to 32 bytes,
+// read as their assembly does (zero-padded past the end).
+func splitTupleMultiSend(b []byte, depth int) ([]*Call, error) {
+	var out []*Call
+	var errs []string
+	for pos := 0; pos+32 < len(b); {
+		opw := new(big.Int).SetBytes(memWord(b, pos))
+		if !opw.IsUint64() || opw.Uint64() > 1 {
+			return out, revertError{fmt.Sprintf("transaction %d at byte %d: operation %s is neither 0 nor 1 (MultiSend reverts)", len(out), pos, opw)}
+		}
+		target := common.BytesToAddress(memWord(b, pos+32)[12:])
+		value := new(big.Int).SetBytes(memWord(b, pos+64))
+		n := new(big.Int).SetBytes(memWord(b, pos+128))
+		data, ok := padded(b, pos+160, n)
+		if !ok {
+			errs = append(errs, fmt.Sprintf("transaction %d at byte %d: data length %s is far beyond the end of the batch (too long to pass within a block's gas: MultiSend reverts)", len(out), pos, n))
+			return out, revertError{strings.Join(errs, "; ")}
+		}
+		var cut string
+		switch {
+		case len(b)-pos < 160:
+			cut = fmt.Sprintf("transaction %d at byte %d: header cut off (%d bytes left, a header needs 160); MultiSend runs it reading zeros past the end", len(out), pos, len(b)-pos)
+		case n.Uint64() > uint64(len(b)-pos-160):
+			cut = fmt.Sprintf("transaction %d at byte %d: data length %s exceeds the %d bytes left; MultiSend runs it reading zeros past the end", len(out), pos, n, len(b)-pos-160)
+		}
+		c := decode(target, value, data, safe.Operation(opw.Uint64()), depth)
+		out = append(out, c)
+		if cut != "" {
+			if c.Err == "" {
+				c.Err = cut
+			}
+			errs = append(errs, cut)
+		}
+		pos += 160 + (len(data)+31)/32*32
+	}
+	if len(errs) > 0 {
+		return out, errors.New(strings.Join(errs, "; "))
 	}
 	return out, nil
 }

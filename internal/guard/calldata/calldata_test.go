@@ -130,6 +130,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add(mustPack("execTransaction(address,uint256,bytes,uint8,uint256,uint256,uint256,address,address,bytes)",
 		word(token[:]), word(nil), Transfer(bob, big.NewInt(1)), word(nil), word(nil), word(nil), word(nil), word(nil), word(nil), []byte{1}), uint8(0))
 	f.Add([]byte{}, uint8(0))
+	f.Add(truncatedBatch(), uint8(1))
 	f.Fuzz(func(t *testing.T, data []byte, op uint8) {
 		c := Decode(ms, big.NewInt(0), data, safe.Operation(op%2))
 		depth := 0
@@ -143,5 +144,79 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("depth %d beyond MaxDepth", depth)
 		}
 		_ = c.Describe(ms, nil)
+		// The security property, against the executable model of
+		// MultiSend (RunModel): every DELEGATECALL it would run as the Safe
+		// appears in the decoded tree, or the tree holds a batch reached by
+		// DELEGATECALL that did not decode and does not certainly revert,
+		// which the checker rates critical (FuzzCheckMultiSend in
+		// internal/guard checks the whole chain to the report).
+		if op%2 != 1 {
+			return
+		}
+		execs, ok := RunModel(ms, data, 0)
+		if !ok {
+			return
+		}
+		shown, flagged := map[common.Address]bool{}, false
+		c.Walk(func(x *Call, _ []*Call) {
+			if x.Operation == safe.DelegateCall {
+				shown[x.To] = true
+				if x.Err != "" && !x.Reverts && x.Method != nil && (x.Method.Kind == KindBatch || x.Method.Kind == KindSafeExec) {
+					flagged = true
+				}
+			}
+		})
+		for _, e := range execs {
+			if !shown[e.To] && !flagged {
+				t.Fatalf("MultiSend would DELEGATECALL %s (data %x); the decoded tree neither shows nor flags it", e.To.Hex(), e.Data)
+			}
+		}
 	})
+}
+
+// Batches are read as MultiSend's assembly reads them: up to 32 trailing
+// bytes are not run (no error); a header cut off by the end is run with
+// zeros past it, so the entry is decoded and flagged.
+func TestMultiSendReadLikeTheContract(t *testing.T) {
+	inner := []byte{0} // CALL
+	inner = append(inner, bob[:]...)
+	inner = append(inner, make([]byte, 64)...) // value 0, data length 0
+	c := Decode(ms, nil, mustPack("multiSend(bytes)", append(append([]byte(nil), inner...), make([]byte, 32)...)), safe.DelegateCall)
+	if c.Err != "" || len(c.Inner) != 1 {
+		t.Errorf("32 trailing bytes: %+v", c)
+	}
+	cut := append(append([]byte(nil), inner...), 1)
+	cut = append(cut, token[:]...)
+	cut = append(cut, make([]byte, 19)...) // 40 bytes of a header (more than 32 left, so it runs): value and length read as zero
+	c = Decode(ms, nil, mustPack("multiSend(bytes)", cut), safe.DelegateCall)
+	if c.Err == "" || len(c.Inner) != 2 || c.Inner[1].Operation != safe.DelegateCall || c.Inner[1].To != token || c.Inner[1].Err == "" || len(c.Inner[1].Data) != 0 {
+		t.Errorf("cut-off header: %+v %+v", c, c.Inner)
+	}
+}
+
+// truncatedBatch: the only entry, a DELEGATECALL, claims one data byte
+// more than the batch holds; MultiSend runs it anyway.
+func truncatedBatch() []byte {
+	implant := common.HexToAddress("0x96221423681A6d52E184D440a8eFCEbB105C7242")
+	payload := Transfer(bob, big.NewInt(0))
+	b := append([]byte{1}, implant[:]...)
+	b = append(b, make([]byte, 32)...)
+	b = append(b, word(big.NewInt(int64(len(payload)+1)).Bytes())...)
+	b = append(b, payload...)
+	return mustPack("multiSend(bytes)", b)
+}
+
+// Data far past the end cannot be passed within a block's gas: MultiSend
+// reverts, nothing runs; the batch says so and the entry is not attached.
+func TestMultiSendTooLongReverts(t *testing.T) {
+	b := append([]byte{1}, bob[:]...)
+	b = append(b, make([]byte, 32)...)
+	b = append(b, word(big.NewInt(1<<40).Bytes())...)
+	c := Decode(ms, nil, mustPack("multiSend(bytes)", b), safe.DelegateCall)
+	if !c.Reverts || c.Err == "" || len(c.Inner) != 0 {
+		t.Errorf("%+v", c)
+	}
+	if _, ok := RunModel(ms, mustPack("multiSend(bytes)", b), 0); ok {
+		t.Error("model runs it")
+	}
 }

@@ -80,11 +80,16 @@ func Official() *Set {
 	for _, d := range table {
 		s.Add(d)
 	}
+	for _, d := range legacy {
+		if _, ok := s.ByAddress(common.HexToAddress(d.Address)); !ok {
+			s.Add(d)
+		}
+	}
 	return s
 }
 
-// All returns the generated table.
-func All() []Deployment { return append([]Deployment(nil), table...) }
+// All returns the generated table and the hand-checked legacy entries.
+func All() []Deployment { return append(append([]Deployment(nil), table...), legacy...) }
 
 // Add registers a deployment (an address known to hold an official
 // contract, e.g. on a private chain).
