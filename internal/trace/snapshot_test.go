@@ -13,16 +13,6 @@ import (
 	"github.com/holiman/uint256"
 )
 
-func snapStore(t *testing.T) *store.DB {
-	t.Helper()
-	s, err := store.Open(t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
-
 // randomAccountChain writes blocks of random transfers among a few
 // addresses: every kind, self-transfers, mints and burns (no address on
 // one side), two tokens and an ERC-721, overdrafts included (the tracer
@@ -97,7 +87,7 @@ func collect(t *testing.T, src AccountSource, q store.Query) []store.Row {
 func TestAccountSnapshotEqualsStore(t *testing.T) {
 	for seed := range uint64(6) {
 		r := rand.New(rand.NewPCG(seed, 99))
-		s := snapStore(t)
+		s := openStore(t)
 		const blocks = 60
 		addrs := randomAccountChain(t, r, s, blocks)
 		snap, err := NewAccountSnapshot(s, chain.Ethereum)
@@ -173,7 +163,7 @@ func randomAccountSeeds(r *rand.Rand, addrs []chain.Address, blocks, n int) []Ac
 // power-law UTXO graphs.
 func TestUTXOSnapshotEqualsStore(t *testing.T) {
 	for seed := range uint64(3) {
-		s := snapStore(t)
+		s := openStore(t)
 		g := synth.NewUTXOGraph(synth.GraphConfig{Transfers: 3000, Addresses: 400, PerBlock: 60, Seed: seed}, 200)
 		for b := g.Next(); b != nil; b = g.Next() {
 			if err := s.ApplyBlock(b); err != nil {
