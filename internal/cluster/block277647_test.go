@@ -5,7 +5,6 @@ import (
 	"compress/bzip2"
 	"context"
 	"encoding/binary"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -16,8 +15,8 @@ import (
 	"github.com/chainhound/chainhound/internal/cluster/coinjoin"
 	"github.com/chainhound/chainhound/internal/ingest"
 	"github.com/chainhound/chainhound/internal/ingest/btc"
+	"github.com/chainhound/chainhound/internal/ingest/btc/btcdtest"
 	"github.com/chainhound/chainhound/internal/store"
-	"github.com/decred/dcrd/dcrec/secp256k1/v4"
 )
 
 func bz2(t *testing.T, path string) []byte {
@@ -59,9 +58,9 @@ func TestBlock277647(t *testing.T) {
 	for i := range b.Txs {
 		for j := range b.Txs[i].Inputs {
 			in := &b.Txs[i].Inputs[j]
-			if u, ok := utxos[outpoint{in.PrevTxid, in.PrevVout}]; ok {
-				_, addr := btc.ClassifyScript(u.script, net)
-				in.Spent = &btc.SpentOutput{Address: addr, Value: u.value}
+			if u, ok := utxos[outpoint{Txid: in.PrevTxid, Vout: in.PrevVout}]; ok {
+				_, addr := btc.ClassifyScript(u.Script, net)
+				in.Spent = &btc.SpentOutput{Address: addr, Value: u.Value}
 			}
 		}
 	}
@@ -166,9 +165,9 @@ func TestBlock277647(t *testing.T) {
 // inAddress is the address and value an input spends: from the
 // utxostore, or an earlier transaction of the block.
 func inAddress(t *testing.T, b *btc.Block, utxos map[outpoint]utxo, in btc.Input, net btc.Network) (string, int64) {
-	if u, ok := utxos[outpoint{in.PrevTxid, in.PrevVout}]; ok {
-		_, a := btc.ClassifyScript(u.script, net)
-		return a, u.value
+	if u, ok := utxos[outpoint{Txid: in.PrevTxid, Vout: in.PrevVout}]; ok {
+		_, a := btc.ClassifyScript(u.Script, net)
+		return a, u.Value
 	}
 	for i := range b.Txs {
 		if b.Txs[i].Txid == in.PrevTxid {
@@ -207,111 +206,18 @@ func (o oneBlock) BlockAt(_ context.Context, h int64) (*btc.Block, error) {
 	return o.b, nil
 }
 
-// btcd keeps, next to block 277647, the outputs it spends in its
-// compressed UTXO format. The reader is ported from btcd (blockchain
-// common_test.go loadUtxoView, compress.go; ISC licence, the btcsuite
-// developers), as internal/ingest/btc's tests do; the compression itself
-// is Bitcoin Core's. Records: <txid 32><vout u32 LE><n u32 LE><n bytes:
-// VLQ height<<1|coinbase, VLQ compressed amount, compressed script>.
-
-type utxo struct {
-	value  int64
-	script []byte
-}
-
-type outpoint struct {
-	txid chainhash.Hash
-	vout uint32
-}
+// btcd keeps, next to block 277647, the outputs it spends (the utxostore);
+// the reader is shared with internal/ingest/btc's tests.
+type (
+	utxo     = btcdtest.UTXO
+	outpoint = btcdtest.Outpoint
+)
 
 func loadUtxoStore(t *testing.T, data []byte) map[outpoint]utxo {
 	t.Helper()
-	out := map[outpoint]utxo{}
-	for off := 0; off < len(data); {
-		if len(data)-off < 40 {
-			t.Fatalf("utxostore offset %d: truncated record", off)
-		}
-		var op outpoint
-		copy(op.txid[:], data[off:])
-		op.vout = binary.LittleEndian.Uint32(data[off+32:])
-		n := int(binary.LittleEndian.Uint32(data[off+36:]))
-		off += 40
-		if n > len(data)-off {
-			t.Fatalf("utxostore offset %d: entry past the end", off)
-		}
-		e := data[off : off+n]
-		_, m := readVLQ(e)
-		amount, m2 := readVLQ(e[m:])
-		script, err := decompressScript(e[m+m2:])
-		if err != nil {
-			t.Fatalf("utxostore %s:%d: %v", op.txid, op.vout, err)
-		}
-		out[op] = utxo{int64(decompressAmount(amount)), script}
-		off += n
+	m, err := btcdtest.LoadUTXOStore(data)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return out
-}
-
-func readVLQ(b []byte) (uint64, int) {
-	var n uint64
-	for i, c := range b {
-		n = n<<7 | uint64(c&0x7f)
-		if c&0x80 == 0 {
-			return n, i + 1
-		}
-		n++
-	}
-	return n, len(b)
-}
-
-func decompressAmount(x uint64) uint64 {
-	if x == 0 {
-		return 0
-	}
-	x--
-	e := x % 10
-	x /= 10
-	var n uint64
-	if e < 9 {
-		d := x%9 + 1
-		x /= 9
-		n = x*10 + d
-	} else {
-		n = x + 1
-	}
-	for ; e > 0; e-- {
-		n *= 10
-	}
-	return n
-}
-
-func decompressScript(b []byte) ([]byte, error) {
-	const opDup, opHash160, opEqualVerify, opCheckSig, opEqual = 0x76, 0xa9, 0x88, 0xac, 0x87
-	size, n := readVLQ(b)
-	b = b[n:]
-	want := int(size) - 6
-	if size < 6 {
-		want = map[uint64]int{0: 20, 1: 20}[size]
-		if size >= 2 {
-			want = 32
-		}
-	}
-	if len(b) != want {
-		return nil, fmt.Errorf("script type/size %d with %d bytes", size, len(b))
-	}
-	switch size {
-	case 0:
-		return append(append([]byte{opDup, opHash160, 20}, b...), opEqualVerify, opCheckSig), nil
-	case 1:
-		return append(append([]byte{opHash160, 20}, b...), opEqual), nil
-	case 2, 3:
-		return append(append([]byte{33, byte(size)}, b...), opCheckSig), nil
-	case 4, 5:
-		key, err := secp256k1.ParsePubKey(append([]byte{byte(size - 2)}, b...))
-		if err != nil {
-			return nil, fmt.Errorf("uncompressed key: %w", err)
-		}
-		return append(append([]byte{65}, key.SerializeUncompressed()...), opCheckSig), nil
-	}
-	return b, nil
+	return m
 }

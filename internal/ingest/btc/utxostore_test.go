@@ -2,7 +2,6 @@ package btc
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"testing"
 
@@ -10,139 +9,23 @@ import (
 	"github.com/btcsuite/btcd/wire/v2"
 	"github.com/chainhound/chainhound/internal/chain"
 	"github.com/chainhound/chainhound/internal/ingest"
+	"github.com/chainhound/chainhound/internal/ingest/btc/btcdtest"
 	"github.com/chainhound/chainhound/internal/store"
-	"github.com/decred/dcrd/dcrec/secp256k1/v4"
 )
 
-// btcd's blockchain test data keeps, next to mainnet block 277647, the
-// outputs that block spends ("utxostore"), in btcd's compressed UTXO
-// format. The reader below is ported from btcd (blockchain/common_test.go
-// loadUtxoView, chainio.go deserializeUtxoEntry and compress.go, ISC
-// license, copyright The btcsuite developers); btcd keeps it unexported.
-// The compression algorithms themselves come from Bitcoin Core.
-//
-// File format: repeated <32-byte txid><uint32 LE vout><uint32 LE n><n
-// bytes of entry>; entry: <VLQ height<<1|coinbase><VLQ compressed
-// amount><compressed script>.
-
-type utxo struct {
-	value    int64
-	script   []byte
-	height   int32
-	coinbase bool
-}
-
-type outpoint struct {
-	txid chainhash.Hash
-	vout uint32
-}
+// The utxostore reader lives in btcdtest, shared with other packages' tests.
+type (
+	utxo     = btcdtest.UTXO
+	outpoint = btcdtest.Outpoint
+)
 
 func loadUtxoStore(t *testing.T, data []byte) map[outpoint]utxo {
 	t.Helper()
-	out := map[outpoint]utxo{}
-	for off := 0; off < len(data); {
-		if len(data)-off < 40 {
-			t.Fatalf("utxostore offset %d: truncated record", off)
-		}
-		var op outpoint
-		copy(op.txid[:], data[off:])
-		op.vout = binary.LittleEndian.Uint32(data[off+32:])
-		n := int(binary.LittleEndian.Uint32(data[off+36:]))
-		off += 40
-		if n > len(data)-off {
-			t.Fatalf("utxostore offset %d: entry of %d bytes past the end", off, n)
-		}
-		u, err := decodeUtxoEntry(data[off : off+n])
-		if err != nil {
-			t.Fatalf("utxostore offset %d (%s:%d): %v", off, op.txid, op.vout, err)
-		}
-		out[op] = u
-		off += n
-	}
-	return out
-}
-
-func decodeUtxoEntry(b []byte) (utxo, error) {
-	code, n := readVLQ(b)
-	if n >= len(b) {
-		return utxo{}, fmt.Errorf("no data after the header code")
-	}
-	b = b[n:]
-	amount, n := readVLQ(b)
-	if n >= len(b) {
-		return utxo{}, fmt.Errorf("no script after the amount")
-	}
-	script, err := decompressScript(b[n:])
+	m, err := btcdtest.LoadUTXOStore(data)
 	if err != nil {
-		return utxo{}, err
+		t.Fatal(err)
 	}
-	return utxo{value: int64(decompressAmount(amount)), script: script, height: int32(code >> 1), coinbase: code&1 == 1}, nil
-}
-
-// readVLQ reads btcd's (and Core's) base-128 variable-length quantity, in
-// which every continuation also adds one so that encodings are unique.
-func readVLQ(b []byte) (uint64, int) {
-	var n uint64
-	for i, c := range b {
-		n = n<<7 | uint64(c&0x7f)
-		if c&0x80 == 0 {
-			return n, i + 1
-		}
-		n++
-	}
-	return n, len(b)
-}
-
-func decompressAmount(x uint64) uint64 {
-	if x == 0 {
-		return 0
-	}
-	x--
-	e := x % 10
-	x /= 10
-	var n uint64
-	if e < 9 {
-		d := x%9 + 1
-		x /= 9
-		n = x*10 + d
-	} else {
-		n = x + 1
-	}
-	for ; e > 0; e-- {
-		n *= 10
-	}
-	return n
-}
-
-// decompressScript rebuilds a script: special sizes 0-5 are P2PKH, P2SH
-// and P2PK with a compressed (2, 3) or uncompressed (4, 5, stored as x and
-// the parity of y) key; larger sizes are the script length plus 6.
-func decompressScript(b []byte) ([]byte, error) {
-	size, n := readVLQ(b)
-	b = b[n:]
-	need := map[uint64]int{0: 20, 1: 20, 2: 32, 3: 32, 4: 32, 5: 32}
-	want, special := need[size]
-	if !special {
-		want = int(size - 6)
-	}
-	if len(b) != want {
-		return nil, fmt.Errorf("script type/size %d with %d bytes", size, len(b))
-	}
-	switch size {
-	case 0:
-		return append(append([]byte{opDup, opHash160, 20}, b...), opEqualVerify, opCheckSig), nil
-	case 1:
-		return append(append([]byte{opHash160, 20}, b...), opEqual), nil
-	case 2, 3:
-		return append(append([]byte{33, byte(size)}, b...), opCheckSig), nil
-	case 4, 5:
-		key, err := secp256k1.ParsePubKey(append([]byte{byte(size - 2)}, b...))
-		if err != nil {
-			return nil, fmt.Errorf("uncompressed key: %w", err)
-		}
-		return append(append([]byte{65}, key.SerializeUncompressed()...), opCheckSig), nil
-	}
-	return b, nil
+	return m
 }
 
 // TestBlock277647SpendsResolve checks, over a real block of 213
@@ -172,29 +55,29 @@ func TestBlock277647SpendsResolve(t *testing.T) {
 			if tx.Coinbase {
 				break
 			}
-			op := outpoint{tx.Inputs[j].PrevTxid, tx.Inputs[j].PrevVout}
+			op := outpoint{Txid: tx.Inputs[j].PrevTxid, Vout: tx.Inputs[j].PrevVout}
 			u, ok := store[op]
 			if !ok {
 				if u, ok = inBlock[op]; !ok {
-					t.Fatalf("tx %d (%s) input %d: %s:%d is neither in the utxostore nor earlier in the block", i, tx.Txid, j, op.txid, op.vout)
+					t.Fatalf("tx %d (%s) input %d: %s:%d is neither in the utxostore nor earlier in the block", i, tx.Txid, j, op.Txid, op.Vout)
 				}
 			} else {
 				fromStore++
 			}
 			if used[op] {
-				t.Fatalf("tx %d input %d: %s:%d spent twice", i, j, op.txid, op.vout)
+				t.Fatalf("tx %d input %d: %s:%d spent twice", i, j, op.Txid, op.Vout)
 			}
 			used[op] = true
-			typ, addr := ClassifyScript(u.script, net)
+			typ, addr := ClassifyScript(u.Script, net)
 			if addr == "" {
 				t.Errorf("tx %d input %d: spent output of type %s has no address", i, j, typ)
 			}
 			types[typ]++
-			in += u.value
+			in += u.Value
 			resolved++
 		}
 		for j, o := range tx.Outputs {
-			inBlock[outpoint{tx.Txid, uint32(j)}] = utxo{value: o.Value, script: o.Script, height: height, coinbase: tx.Coinbase}
+			inBlock[outpoint{Txid: tx.Txid, Vout: uint32(j)}] = utxo{Value: o.Value, Script: o.Script, Height: height, Coinbase: tx.Coinbase}
 		}
 		if tx.Coinbase {
 			continue
@@ -265,9 +148,9 @@ func TestBlock277647ThroughStore(t *testing.T) {
 	for i := range b.Txs {
 		for j := range b.Txs[i].Inputs {
 			in := &b.Txs[i].Inputs[j]
-			if u, ok := utxos[outpoint{in.PrevTxid, in.PrevVout}]; ok {
-				_, addr := ClassifyScript(u.script, net)
-				in.Spent = &SpentOutput{Address: addr, Value: u.value}
+			if u, ok := utxos[outpoint{Txid: in.PrevTxid, Vout: in.PrevVout}]; ok {
+				_, addr := ClassifyScript(u.Script, net)
+				in.Spent = &SpentOutput{Address: addr, Value: u.Value}
 				given++
 			}
 		}
