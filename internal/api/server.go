@@ -6,31 +6,25 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/chainhound/chainhound/internal/problem"
 )
 
 // MaxBodyBytes bounds every request body; a handler may set a lower limit.
 const MaxBodyBytes = 8 << 20
 
 // Problem is an RFC 9457 problem details object.
-type Problem struct {
-	Type   string `json:"type"`
-	Title  string `json:"title"`
-	Status int    `json:"status"`
-	Detail string `json:"detail,omitempty"`
-}
+type Problem = problem.Details
 
 // WriteProblem answers with a problem+json body.
 func WriteProblem(w http.ResponseWriter, status int, title, detail string) {
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(Problem{Type: "about:blank", Title: title, Status: status, Detail: detail})
+	problem.Write(w, status, title, detail)
 }
 
 // Server routes requests to mounted handlers.

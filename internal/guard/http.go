@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/chainhound/chainhound/internal/api"
+	"github.com/chainhound/chainhound/internal/problem"
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/chainhound/chainhound/internal/guard/safe"
@@ -35,9 +35,9 @@ func Handler(s *Service) http.Handler {
 	return mux
 }
 
-// problem answers with RFC 9457 problem details, as the whole API does.
-func problem(w http.ResponseWriter, status int, title, detail string) {
-	api.WriteProblem(w, status, title, detail)
+// fail answers with RFC 9457 problem details, as the whole API does.
+func fail(w http.ResponseWriter, status int, title, detail string) {
+	problem.Write(w, status, title, detail)
 }
 
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
@@ -45,9 +45,9 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			problem(w, http.StatusRequestEntityTooLarge, "Request body too large", fmt.Sprintf("the limit is %d bytes", MaxRequestBytes))
+			fail(w, http.StatusRequestEntityTooLarge, "Request body too large", fmt.Sprintf("the limit is %d bytes", MaxRequestBytes))
 		} else {
-			problem(w, http.StatusBadRequest, "Unreadable request body", err.Error())
+			fail(w, http.StatusBadRequest, "Unreadable request body", err.Error())
 		}
 		return nil, false
 	}
@@ -70,14 +70,14 @@ func (s *Service) serveSafe(w http.ResponseWriter, r *http.Request) {
 	req := SafeRequest{Version: q.Get("version")}
 	if v := req.Version; v != "" {
 		if _, err := safe.ParseVersion(v); err != nil {
-			problem(w, http.StatusBadRequest, "Invalid version", err.Error())
+			fail(w, http.StatusBadRequest, "Invalid version", err.Error())
 			return
 		}
 	}
 	if v := q.Get("chain_id"); v != "" {
 		id, err := ParseUint(v)
 		if err != nil || id.Sign() == 0 {
-			problem(w, http.StatusBadRequest, "Invalid chain_id", fmt.Sprintf("chain_id %q: want a positive integer", v))
+			fail(w, http.StatusBadRequest, "Invalid chain_id", fmt.Sprintf("chain_id %q: want a positive integer", v))
 			return
 		}
 		req.ChainID = id
@@ -85,29 +85,29 @@ func (s *Service) serveSafe(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("simulate"); v != "" {
 		sim, err := strconv.ParseBool(v)
 		if err != nil {
-			problem(w, http.StatusBadRequest, "Invalid simulate", fmt.Sprintf("simulate %q: want true or false", v))
+			fail(w, http.StatusBadRequest, "Invalid simulate", fmt.Sprintf("simulate %q: want true or false", v))
 			return
 		}
 		if sim && s.Node == nil {
-			problem(w, http.StatusBadRequest, "Simulation unavailable", "this server has no node configured")
+			fail(w, http.StatusBadRequest, "Simulation unavailable", "this server has no node configured")
 			return
 		}
 		req.Simulate = sim
 	}
 	txs, err := ParseSTS(b)
 	if err != nil {
-		problem(w, http.StatusBadRequest, "Invalid Safe transaction JSON", err.Error())
+		fail(w, http.StatusBadRequest, "Invalid Safe transaction JSON", err.Error())
 		return
 	}
 	req.Txs = txs
 	res, err := s.CheckSafe(r.Context(), req)
 	var ne *NodeError
 	if errors.As(err, &ne) {
-		problem(w, http.StatusBadGateway, "Node failed", err.Error())
+		fail(w, http.StatusBadGateway, "Node failed", err.Error())
 		return
 	}
 	if err != nil {
-		problem(w, http.StatusUnprocessableEntity, "Transaction cannot be checked", err.Error())
+		fail(w, http.StatusUnprocessableEntity, "Transaction cannot be checked", err.Error())
 		return
 	}
 	writeJSON(w, res)
@@ -128,18 +128,18 @@ func (s *Service) serveAudit(w http.ResponseWriter, r *http.Request) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		problem(w, http.StatusBadRequest, "Invalid audit request", fmt.Sprintf("want {\"safes\":[\"0x…\"],\"queued\":…}: %v", err))
+		fail(w, http.StatusBadRequest, "Invalid audit request", fmt.Sprintf("want {\"safes\":[\"0x…\"],\"queued\":…}: %v", err))
 		return
 	}
 	if len(req.Safes) == 0 {
-		problem(w, http.StatusBadRequest, "Invalid audit request", "safes: give at least one Safe address")
+		fail(w, http.StatusBadRequest, "Invalid audit request", "safes: give at least one Safe address")
 		return
 	}
 	var addrs []common.Address
 	for i, a := range req.Safes {
 		x, err := ParseAddress(a)
 		if err != nil {
-			problem(w, http.StatusBadRequest, "Invalid audit request", fmt.Sprintf("safes[%d]: %v", i, err))
+			fail(w, http.StatusBadRequest, "Invalid audit request", fmt.Sprintf("safes[%d]: %v", i, err))
 			return
 		}
 		addrs = append(addrs, x)
@@ -148,17 +148,17 @@ func (s *Service) serveAudit(w http.ResponseWriter, r *http.Request) {
 	if len(req.Queued) > 0 && string(req.Queued) != "null" {
 		var err error
 		if queued, err = ParseSTS(req.Queued); err != nil {
-			problem(w, http.StatusBadRequest, "Invalid queued transactions", err.Error())
+			fail(w, http.StatusBadRequest, "Invalid queued transactions", err.Error())
 			return
 		}
 	}
 	if s.Node == nil {
-		problem(w, http.StatusServiceUnavailable, "Audit unavailable", "this server has no node configured")
+		fail(w, http.StatusServiceUnavailable, "Audit unavailable", "this server has no node configured")
 		return
 	}
 	res, err := s.Audit(r.Context(), addrs, queued)
 	if err != nil {
-		problem(w, http.StatusBadGateway, "Audit failed", err.Error())
+		fail(w, http.StatusBadGateway, "Audit failed", err.Error())
 		return
 	}
 	writeJSON(w, res)

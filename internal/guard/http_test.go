@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chainhound/chainhound/internal/api"
+	"github.com/chainhound/chainhound/internal/problem"
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/chainhound/chainhound/internal/guard/calldata"
@@ -66,7 +66,7 @@ func TestHTTPSafe(t *testing.T) {
 		"audit no node":   {"/v1/guard/audit", `{"safes":["` + bybitSafe.Hex() + `"]}`, 503, "no node"},
 	} {
 		resp, b := post(t, srv, c.path, c.body)
-		var p api.Problem
+		var p problem.Details
 		if resp.StatusCode != c.status || resp.Header.Get("Content-Type") != "application/problem+json" || json.Unmarshal(b, &p) != nil || p.Status != c.status || !strings.Contains(p.Detail, c.detail) {
 			t.Errorf("%s: %s %s %s", name, resp.Status, resp.Header.Get("Content-Type"), b)
 		}
