@@ -273,45 +273,13 @@ func splitMultiSend(to common.Address, b []byte, depth int) ([]*Call, error) {
 	if TupleMultiSend[to] {
 		return splitTupleMultiSend(b, depth)
 	}
-	var out []*Call
-	var errs []string
-	for pos := 0; pos+32 < len(b); {
-		op := b[pos]
-		if op > 1 {
-			return out, revertError{fmt.Sprintf("transaction %d at byte %d: operation %d is neither 0 nor 1 (MultiSend reverts)", len(out), pos, op)}
-		}
-		hdr := memWord(b, pos+1)[:20]
-		target := common.BytesToAddress(hdr)
-		value := new(big.Int).SetBytes(memWord(b, pos+21))
-		n := new(big.Int).SetBytes(memWord(b, pos+53))
-		data, ok := padded(b, pos+85, n)
-		if !ok {
-			errs = append(errs, fmt.Sprintf("transaction %d at byte %d: data length %s is far beyond the end of the batch (too long to pass within a block's gas: MultiSend reverts)", len(out), pos, n))
-			return out, revertError{strings.Join(errs, "; ")}
-		}
-		var cut string
-		switch {
-		case len(b)-pos < 85:
-			cut = fmt.Sprintf("transaction %d at byte %d: header cut off (%d bytes left, a header needs 85); MultiSend runs it reading zeros past the end", len(out), pos, len(b)-pos)
-		case n.Uint64() > uint64(len(b)-pos-85):
-			cut = fmt.Sprintf("transaction %d at byte %d: data length %s exceeds the %d bytes left; MultiSend runs it reading zeros past the end", len(out), pos, n, len(b)-pos-85)
-		}
-		c := decode(target, value, data, safe.Operation(op), depth)
-		out = append(out, c)
-		if cut != "" {
-			if c.Err == "" {
-				c.Err = cut
-			}
-			errs = append(errs, cut)
-		}
-		pos += 85 + len(data)
-	}
-	if len(errs) > 0 {
-		return out, errors.New(strings.Join(errs, "; "))
-	}
+	calls, err := readBatch(b, depth, 85, false, func(pos int) (*big.Int, common.Address, *big.Int, *big.Int) {
+		return big.NewInt(int64(b[pos])), common.BytesToAddress(memWord(b, pos+1)[:20]),
+			new(big.Int).SetBytes(memWord(b, pos+21)), new(big.Int).SetBytes(memWord(b, pos+53))
+	})
 	// Up to 32 bytes after the last entry are not run by MultiSend (the
 	// loop condition): nothing hides there, so they are no error.
-	return out, nil
+	return calls, err
 }
 
 // splitTupleMultiSend unpacks the ABI encoding of the MultiSend 0.1.0 and
@@ -319,29 +287,37 @@ func splitMultiSend(to common.Address, b []byte, depth int) ([]*Call, error) {
 // (ignored) offset and the data length, then the data padded to 32 bytes,
 // read as their assembly does (zero-padded past the end).
 func splitTupleMultiSend(b []byte, depth int) ([]*Call, error) {
+	return readBatch(b, depth, 160, true, func(pos int) (*big.Int, common.Address, *big.Int, *big.Int) {
+		return new(big.Int).SetBytes(memWord(b, pos)), common.BytesToAddress(memWord(b, pos+32)[12:]),
+			new(big.Int).SetBytes(memWord(b, pos+64)), new(big.Int).SetBytes(memWord(b, pos+128))
+	})
+}
+
+// readBatch walks a MultiSend batch as the library's assembly does: an
+// entry of a hdr-byte header (read by head: operation, target, value, data
+// length) and its data (padded to 32 bytes when pad) runs while its start
+// is more than 32 bytes before the end, reading zeros past the end.
+func readBatch(b []byte, depth, hdr int, pad bool, head func(pos int) (op *big.Int, target common.Address, value, n *big.Int)) ([]*Call, error) {
 	var out []*Call
 	var errs []string
 	for pos := 0; pos+32 < len(b); {
-		opw := new(big.Int).SetBytes(memWord(b, pos))
-		if !opw.IsUint64() || opw.Uint64() > 1 {
-			return out, revertError{fmt.Sprintf("transaction %d at byte %d: operation %s is neither 0 nor 1 (MultiSend reverts)", len(out), pos, opw)}
+		op, target, value, n := head(pos)
+		if !op.IsUint64() || op.Uint64() > 1 {
+			return out, revertError{fmt.Sprintf("transaction %d at byte %d: operation %s is neither 0 nor 1 (MultiSend reverts)", len(out), pos, op)}
 		}
-		target := common.BytesToAddress(memWord(b, pos+32)[12:])
-		value := new(big.Int).SetBytes(memWord(b, pos+64))
-		n := new(big.Int).SetBytes(memWord(b, pos+128))
-		data, ok := padded(b, pos+160, n)
+		data, ok := padded(b, pos+hdr, n)
 		if !ok {
 			errs = append(errs, fmt.Sprintf("transaction %d at byte %d: data length %s is far beyond the end of the batch (too long to pass within a block's gas: MultiSend reverts)", len(out), pos, n))
 			return out, revertError{strings.Join(errs, "; ")}
 		}
 		var cut string
 		switch {
-		case len(b)-pos < 160:
-			cut = fmt.Sprintf("transaction %d at byte %d: header cut off (%d bytes left, a header needs 160); MultiSend runs it reading zeros past the end", len(out), pos, len(b)-pos)
-		case n.Uint64() > uint64(len(b)-pos-160):
-			cut = fmt.Sprintf("transaction %d at byte %d: data length %s exceeds the %d bytes left; MultiSend runs it reading zeros past the end", len(out), pos, n, len(b)-pos-160)
+		case len(b)-pos < hdr:
+			cut = fmt.Sprintf("transaction %d at byte %d: header cut off (%d bytes left, a header needs %d); MultiSend runs it reading zeros past the end", len(out), pos, len(b)-pos, hdr)
+		case n.Uint64() > uint64(len(b)-pos-hdr):
+			cut = fmt.Sprintf("transaction %d at byte %d: data length %s exceeds the %d bytes left; MultiSend runs it reading zeros past the end", len(out), pos, n, len(b)-pos-hdr)
 		}
-		c := decode(target, value, data, safe.Operation(opw.Uint64()), depth)
+		c := decode(target, value, data, safe.Operation(op.Uint64()), depth)
 		out = append(out, c)
 		if cut != "" {
 			if c.Err == "" {
@@ -349,7 +325,11 @@ func splitTupleMultiSend(b []byte, depth int) ([]*Call, error) {
 			}
 			errs = append(errs, cut)
 		}
-		pos += 160 + (len(data)+31)/32*32
+		step := len(data)
+		if pad {
+			step = (step + 31) / 32 * 32
+		}
+		pos += hdr + step
 	}
 	if len(errs) > 0 {
 		return out, errors.New(strings.Join(errs, "; "))
