@@ -54,7 +54,7 @@ func TestBlock277647(t *testing.T) {
 	}
 	const height = 277647
 	b.Height = height
-	utxos := loadUtxoStore(t, bz2(t, filepath.Join(dir, "277647.utxostore.bz2")))
+	utxos := btcdtest.MustLoad(t, bz2(t, filepath.Join(dir, "277647.utxostore.bz2")))
 	for i := range b.Txs {
 		for j := range b.Txs[i].Inputs {
 			in := &b.Txs[i].Inputs[j]
@@ -212,12 +212,3 @@ type (
 	utxo     = btcdtest.UTXO
 	outpoint = btcdtest.Outpoint
 )
-
-func loadUtxoStore(t *testing.T, data []byte) map[outpoint]utxo {
-	t.Helper()
-	m, err := btcdtest.LoadUTXOStore(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}

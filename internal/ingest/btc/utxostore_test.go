@@ -19,15 +19,6 @@ type (
 	outpoint = btcdtest.Outpoint
 )
 
-func loadUtxoStore(t *testing.T, data []byte) map[outpoint]utxo {
-	t.Helper()
-	m, err := btcdtest.LoadUTXOStore(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
 // TestBlock277647SpendsResolve checks, over a real block of 213
 // transactions, that every input resolves to an output of the utxostore or
 // of an earlier transaction of the block, that no transaction creates
@@ -42,7 +33,7 @@ func TestBlock277647SpendsResolve(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := loadUtxoStore(t, btcdTestdata(t, "blockchain/testdata/277647.utxostore.bz2"))
+	store := btcdtest.MustLoad(t, btcdTestdata(t, "blockchain/testdata/277647.utxostore.bz2"))
 	const height = 277647
 	inBlock := map[outpoint]utxo{}
 	used := map[outpoint]bool{}
@@ -143,7 +134,7 @@ func TestBlock277647ThroughStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.Height = 277647
-	utxos := loadUtxoStore(t, btcdTestdata(t, "blockchain/testdata/277647.utxostore.bz2"))
+	utxos := btcdtest.MustLoad(t, btcdTestdata(t, "blockchain/testdata/277647.utxostore.bz2"))
 	given := 0
 	for i := range b.Txs {
 		for j := range b.Txs[i].Inputs {

@@ -5,6 +5,7 @@ package btcdtest
 import (
 	"encoding/binary"
 	"fmt"
+	"testing"
 
 	"github.com/btcsuite/btcd/chainhash/v2"
 	"github.com/decred/dcrd/dcrec/secp256k1/v4"
@@ -142,4 +143,14 @@ func decompressScript(b []byte) ([]byte, error) {
 		return append(append([]byte{65}, key.SerializeUncompressed()...), opCheckSig), nil
 	}
 	return b, nil
+}
+
+// MustLoad is LoadUTXOStore for tests: a bad file fails the test.
+func MustLoad(t testing.TB, data []byte) map[Outpoint]UTXO {
+	t.Helper()
+	m, err := LoadUTXOStore(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
