@@ -160,8 +160,8 @@ func clusterStatsCommand() command {
 		if err := noArgs(fs, args); err != nil {
 			return err
 		}
-		if *output != "table" && *output != "json" {
-			return usagef("--output %q: want table or json", *output)
+		if err := checkOutput(*output, "table", "json"); err != nil {
+			return err
 		}
 		db, err := openClusterRead(*data)
 		if err != nil {

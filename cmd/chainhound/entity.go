@@ -63,8 +63,8 @@ func entityCommand() command {
 		if len(pos) != 1 {
 			return usagef("want exactly one address or entity id, got %d arguments", len(pos))
 		}
-		if *output != "table" && *output != "json" {
-			return usagef("--output %q: want table or json", *output)
+		if err := checkOutput(*output, "table", "json"); err != nil {
+			return err
 		}
 		if *limit < 0 || *summarize < 0 {
 			return usagef("--limit and --summarize must not be negative")

@@ -41,8 +41,8 @@ func exportTransfersCommand() command {
 		}
 		hasTo := false
 		fs.Visit(func(f *flag.Flag) { hasTo = hasTo || f.Name == "to-block" })
-		if *output != "csv" && *output != "jsonl" {
-			return usagef("--output %q: want csv or jsonl", *output)
+		if err := checkOutput(*output, "csv", "jsonl"); err != nil {
+			return err
 		}
 		st, err := openReadStore(*data)
 		if err != nil {

@@ -190,8 +190,8 @@ func guardCommonFlags(fs *cmdFlags) *guardFlags {
 }
 
 func (g *guardFlags) validate() error {
-	if *g.output != "table" && *g.output != "json" {
-		return usagef("--output %q: want table or json", *g.output)
+	if err := checkOutput(*g.output, "table", "json"); err != nil {
+		return err
 	}
 	if *g.failOn != "" {
 		s, err := guard.ParseSeverity(*g.failOn)
@@ -426,8 +426,8 @@ func guardMessageCommand() command {
 		if err := noArgs(fs, args); err != nil {
 			return err
 		}
-		if *output != "table" && *output != "json" {
-			return usagef("--output %q: want table or json", *output)
+		if err := checkOutput(*output, "table", "json"); err != nil {
+			return err
 		}
 		addr, err := guard.ParseAddress(*safeAddr)
 		if err != nil {

@@ -86,8 +86,8 @@ func intelLookupCommand() command {
 		if len(pos) == 0 {
 			return usagef("give at least one address (bare, or CAIP-10 such as eip155:1:0x…)")
 		}
-		if *output != "table" && *output != "json" && *output != "jsonl" {
-			return usagef("--output %q: want table, json or jsonl", *output)
+		if err := checkOutput(*output, "table", "json", "jsonl"); err != nil {
+			return err
 		}
 		st, err := openIntel(*data, true)
 		if err != nil {

@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -190,6 +191,18 @@ func newFlags(c *command, e *env) *cmdFlags {
 type cmdFlags struct {
 	*flag.FlagSet
 	help io.Writer
+}
+
+// checkOutput refuses an --output value that is not one of allowed.
+func checkOutput(v string, allowed ...string) error {
+	if slices.Contains(allowed, v) {
+		return nil
+	}
+	want := allowed[len(allowed)-1]
+	if len(allowed) > 1 {
+		want = strings.Join(allowed[:len(allowed)-1], ", ") + " or " + want
+	}
+	return usagef("--output %q: want %s", v, want)
 }
 
 // noArgs parses flags for a command that takes no positional arguments.

@@ -36,8 +36,8 @@ func pathCommand() command {
 		if *top < 1 {
 			return usagef("--top %d: want 1 or more", *top)
 		}
-		if *output != "table" && *output != "json" {
-			return usagef("--output %q: want table or json", *output)
+		if err := checkOutput(*output, "table", "json"); err != nil {
+			return err
 		}
 		m, err := trace.ParseModel(*model)
 		if err != nil {

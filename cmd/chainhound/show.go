@@ -209,8 +209,8 @@ func openLookup(c *command, e *env, args []string, what string) (lookupArgs, err
 	if len(pos) != 1 {
 		return lookupArgs{}, usagef("want exactly one %s, got %d arguments", what, len(pos))
 	}
-	if *output != "table" && *output != "json" {
-		return lookupArgs{}, usagef("--output %q: want table or json", *output)
+	if err := checkOutput(*output, "table", "json"); err != nil {
+		return lookupArgs{}, err
 	}
 	st, err := openReadStore(*data)
 	if err != nil {

@@ -46,8 +46,8 @@ func traceCommand() command {
 		if err := noArgs(fs, args); err != nil {
 			return err
 		}
-		if !oneOf(*output, "table", "json", "csv", "dot") {
-			return usagef("--output %q: want table, json, csv or dot", *output)
+		if err := checkOutput(*output, "table", "json", "csv", "dot"); err != nil {
+			return err
 		}
 		if *direction != "forward" && *direction != "backward" {
 			return usagef("--direction %q: want forward or backward", *direction)
@@ -174,15 +174,6 @@ type multiFlag []string
 
 func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
-
-func oneOf(s string, set ...string) bool {
-	for _, x := range set {
-		if s == x {
-			return true
-		}
-	}
-	return false
-}
 
 // seedSpec is one seed as written, with its amount if one was given.
 type seedSpec struct {
