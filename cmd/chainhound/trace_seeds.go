@@ -128,7 +128,7 @@ func (t *tracer) accountSeeds() ([]trace.AccountSeed, []trace.ReportSeed, error)
 func (t *tracer) utxoSeeds() ([]trace.UTXOSeed, []trace.ReportSeed, error) {
 	var seeds []trace.UTXOSeed
 	var rs []trace.ReportSeed
-	add := func(sp seedSpec, o trace.Outpoint, kind string, amount int64, blk uint64) {
+	add := func(o trace.Outpoint, kind string, amount int64, blk uint64) {
 		seeds = append(seeds, trace.UTXOSeed{Outpoint: o, Amount: amount})
 		r := trace.ReportSeed{Seed: fmt.Sprintf("%s:%d", t.c.FormatHash(o.Tx), o.Vout), Kind: kind, Asset: "native", Block: blk}
 		if amount != 0 {
@@ -158,7 +158,7 @@ func (t *tracer) utxoSeeds() ([]trace.UTXOSeed, []trace.ReportSeed, error) {
 			} else if !ok {
 				return nil, nil, fmt.Errorf("%s: the store holds no %s output %s:%d", sp.where, t.c, m[2], vout)
 			}
-			add(sp, trace.Outpoint{Tx: h, Vout: uint32(vout)}, "output", amount, 0)
+			add(trace.Outpoint{Tx: h, Vout: uint32(vout)}, "output", amount, 0)
 			continue
 		}
 		outs, kind, err := t.utxoOutputs(sp)
@@ -169,7 +169,7 @@ func (t *tracer) utxoSeeds() ([]trace.UTXOSeed, []trace.ReportSeed, error) {
 			return nil, nil, usagef("%s: an amount applies to one output; %s names %d (seed one TX:VOUT instead)", sp.where, sp.text, len(outs))
 		}
 		for _, o := range outs {
-			add(sp, o.Outpoint, kind, amount, o.block)
+			add(o.Outpoint, kind, amount, o.block)
 		}
 	}
 	return seeds, rs, nil
