@@ -41,11 +41,21 @@ type AccountSeed struct {
 // history up to that point as its clean opening balance. Fees and burns
 // absorb the taint they carry; ERC-721 transfers are not followed.
 func TraceAccount(src AccountSource, c chain.Chain, m Model, b Bounds, seeds []AccountSeed) (*Result, error) {
+	t, err := traceAccount(src, c, m, b, seeds)
+	if err != nil {
+		return nil, err
+	}
+	defer t.close()
+	return t.t.result(), nil
+}
+
+// traceAccount runs an account trace; the caller closes the tracer.
+func traceAccount(src AccountSource, c chain.Chain, m Model, b Bounds, seeds []AccountSeed) (*accountTracer, error) {
 	if _, err := NewAccount(m); err != nil {
 		return nil, err
 	}
 	t := &accountTracer{src: src, c: c, m: m, b: b, t: newTally(), tracked: map[chain.Address]*tracked{}}
-	defer t.close()
+	fail := func(err error) (*accountTracer, error) { t.close(); return nil, err }
 	type seedKey struct {
 		addr  chain.Address
 		asset chain.Asset
@@ -55,24 +65,33 @@ func TraceAccount(src AccountSource, c chain.Chain, m Model, b Bounds, seeds []A
 		s := &seeds[i]
 		k := seedKey{s.Address, s.Asset}
 		if all[s.Address] || seen[k] || (s.Amount == nil && len(seen) > 0 && slices.ContainsFunc(seeds[:i], func(o AccountSeed) bool { return o.Address == s.Address })) {
-			return nil, fmt.Errorf("seed %s given twice (an address may be seeded once per asset, or once without an amount)", s.Address)
+			return fail(fmt.Errorf("seed %s given twice (an address may be seeded once per asset, or once without an amount)", s.Address))
 		}
 		seen[k] = true
 		if s.Amount == nil {
 			all[s.Address] = true
 		}
 		if b.HasUntil && s.FromBlock > b.Until {
-			return nil, fmt.Errorf("seed %s: block %d is after the trace's last block %d", s.Address, s.FromBlock, b.Until)
+			return fail(fmt.Errorf("seed %s: block %d is after the trace's last block %d", s.Address, s.FromBlock, b.Until))
 		}
-		heap.Push(&t.queue, &entry{at: pos{s.FromBlock, 0, 0}, seed: s})
+		t.queue = append(t.queue, &entry{at: pos{s.FromBlock, 0, 0}, seed: s})
 	}
+	if err := t.run(); err != nil {
+		return fail(err)
+	}
+	return t, nil
+}
+
+// run steps through the queue to its end, then takes the frontier.
+func (t *accountTracer) run() error {
+	heap.Init(&t.queue)
 	for t.queue.Len() > 0 {
 		if err := t.step(heap.Pop(&t.queue).(*entry)); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	t.frontier()
-	return t.t.result(), nil
+	return nil
 }
 
 // pos is a transfer's place in chain order.

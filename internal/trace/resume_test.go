@@ -1,0 +1,89 @@
+package trace
+
+import (
+	"math/rand/v2"
+	"reflect"
+	"testing"
+
+	"github.com/chainhound/chainhound/internal/chain"
+)
+
+// A haircut trace stopped at the end of a block and resumed from its state
+// must give the flows and the final state of the same trace run through in
+// one go: on random chains with swaps, fees, services and hop bounds, cut
+// at every block.
+func TestResumeAccountEqualsOneRun(t *testing.T) {
+	cases := 0
+	for g := range 30 {
+		rng := rand.New(rand.NewPCG(uint64(g), 7))
+		c := randomSwapChain(t, rng)
+		ex := services{}
+		for _, k := range rng.Perm(8)[:rng.IntN(3)] {
+			a := eth(byte(k + 1))
+			if k >= 6 {
+				a = eth(byte(0x50 + k - 6))
+			}
+			ex[a] = Service{Category: []string{"exchange", "defi_bridge"}[rng.IntN(2)]}
+		}
+		x := &Exits{Services: ex, Stop: func(c string) bool { return c == "exchange" }}
+		seeds := []AccountSeed{{Address: eth(byte(1 + rng.IntN(6))), FromBlock: 1}}
+		if o := eth(byte(1 + rng.IntN(6))); o != seeds[0].Address {
+			seeds = append(seeds, AccountSeed{Address: o, FromBlock: 1})
+		}
+		b := Bounds{Exits: x, MaxHops: rng.IntN(4), Until: c.height, HasUntil: true}
+		whole, wholeState, err := TraceAccountState(c.s, chain.Ethereum, b, seeds)
+		if err != nil {
+			t.Fatalf("graph %d: %v", g, err)
+		}
+		if one, err := TraceAccount(c.s, chain.Ethereum, Haircut, b, seeds); err != nil || !reflect.DeepEqual(one.Flows, whole.Flows) {
+			t.Fatalf("graph %d: TraceAccountState's flows differ from TraceAccount's (%v)", g, err)
+		}
+		for cut := uint64(1); cut < c.height; cut++ {
+			bc := b
+			bc.Until = cut
+			first, st, err := TraceAccountState(c.s, chain.Ethereum, bc, seeds)
+			if err != nil {
+				t.Fatalf("graph %d cut %d: %v", g, cut, err)
+			}
+			// resume in two steps when there is room, to chain states
+			mid := cut + (c.height-cut)/2
+			bm := b
+			bm.Until = mid
+			second, st2, err := ResumeAccount(c.s, chain.Ethereum, bm, st)
+			if err != nil {
+				t.Fatalf("graph %d cut %d: resume to %d: %v", g, cut, mid, err)
+			}
+			third, st3, err := ResumeAccount(c.s, chain.Ethereum, b, st2)
+			if err != nil {
+				t.Fatalf("graph %d cut %d: resume to %d: %v", g, cut, c.height, err)
+			}
+			got := append(append(append([]Flow{}, first.Flows...), second.Flows...), third.Flows...)
+			if !reflect.DeepEqual(got, whole.Flows) {
+				t.Fatalf("graph %d cut %d/%d: resumed flows differ from one run:\n got %d flows\nwant %d flows", g, cut, mid, len(got), len(whole.Flows))
+			}
+			if !reflect.DeepEqual(st3, wholeState) {
+				t.Fatalf("graph %d cut %d: resumed state differs from one run's", g, cut)
+			}
+			cases++
+		}
+	}
+	if cases < 100 {
+		t.Fatalf("only %d cuts checked", cases)
+	}
+}
+
+func TestResumeAccountRefusesAnEarlierEnd(t *testing.T) {
+	c := newEthChain(t)
+	c.block(xfer{from: faucet, to: eth(1), amount: 10, asset: chain.NativeAsset})
+	c.block(xfer{from: eth(1), to: eth(2), amount: 4, asset: chain.NativeAsset})
+	_, st, err := TraceAccountState(c.s, chain.Ethereum, Bounds{Until: 2, HasUntil: true}, []AccountSeed{{Address: eth(1), FromBlock: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ResumeAccount(c.s, chain.Ethereum, Bounds{Until: 1, HasUntil: true}, st); err == nil {
+		t.Fatal("resuming to a block before the state's was accepted")
+	}
+	if _, _, err := TraceAccountState(c.s, chain.Ethereum, Bounds{}, nil); err == nil {
+		t.Fatal("a kept state without a last block was accepted")
+	}
+}
