@@ -83,7 +83,7 @@ func transferQuery(chainName string, from, to uint64, hasTo bool, address, kinds
 		return q, fmt.Errorf("--to-block %d is below --from-block %d", to, from)
 	}
 	if address != "" {
-		a, err := parseAddress(c, address)
+		a, err := chain.ParseAddress(c, address)
 		if err != nil {
 			return q, fmt.Errorf("--address: %w", err)
 		}
@@ -100,13 +100,6 @@ func transferQuery(chainName string, from, to uint64, hasTo bool, address, kinds
 		q.Kinds = append(q.Kinds, kind)
 	}
 	return q, nil
-}
-
-func parseAddress(c chain.Chain, s string) (chain.Address, error) {
-	if c == chain.Ethereum {
-		return chain.ParseEVMAddress(s)
-	}
-	return chain.Address{Chain: c, Raw: s}, nil
 }
 
 // knownChains are the chains a store can hold, in the order they are tried.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"text/tabwriter"
 
+	"github.com/chainhound/chainhound/internal/chain"
 	"github.com/chainhound/chainhound/internal/trace"
 )
 
@@ -60,11 +61,11 @@ func pathCommand() command {
 		if c2, _ := seedChain(pos[1]); c2 != tr.c {
 			return usagef("FROM is on %s, TO on %s: a path stays on one chain", tr.c, c2)
 		}
-		to, err := parseAddress(tr.c, pos[1])
+		to, err := chain.ParseAddress(tr.c, pos[1])
 		if err != nil {
 			return usageError{fmt.Sprintf("TO: %v", err)}
 		}
-		from, err := parseAddress(tr.c, pos[0])
+		from, err := chain.ParseAddress(tr.c, pos[0])
 		if err != nil {
 			return usageError{fmt.Sprintf("FROM: %v", err)}
 		}

@@ -27,7 +27,7 @@ func addressCommand() command {
 			return err
 		}
 		defer q.st.Close()
-		a, err := parseAddress(q.chain, q.arg)
+		a, err := chain.ParseAddress(q.chain, q.arg)
 		if err != nil {
 			return usageError{err.Error()}
 		}

@@ -215,28 +215,13 @@ func (t *tracer) utxoOutputs(sp seedSpec) ([]blockOutpoint, string, error) {
 	} else if !ok {
 		return nil, "", fmt.Errorf("%s: the store at %s holds no %s transfers of address %q", sp.where, t.st.Dir(), t.c, sp.text)
 	}
-	var out []blockOutpoint
-	seen := map[chain.Hash]bool{}
-	for r, err := range t.st.Transfers(store.Query{Chain: t.c, Address: &a, FromBlock: t.from}) {
-		if err != nil {
-			return nil, "", err
-		}
-		if r.To != a || seen[r.TxHash] {
-			continue
-		}
-		seen[r.TxHash] = true
-		tx, ok, err := t.st.IO(t.c, r.Block, r.TxIndex)
-		if err != nil || !ok {
-			if err == nil {
-				err = fmt.Errorf("%s: transaction %s has no stored outputs: %w", sp.where, t.c.FormatHash(r.TxHash), store.ErrCorrupt)
-			}
-			return nil, "", err
-		}
-		for j, o := range tx.Outputs {
-			if o.Address == a && o.Value > 0 {
-				out = append(out, blockOutpoint{trace.Outpoint{Tx: r.TxHash, Vout: uint32(j)}, r.Block})
-			}
-		}
+	outs, err := trace.AddressOutputs(t.st, t.c, a, t.from)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %w", sp.where, err)
+	}
+	out := make([]blockOutpoint, len(outs))
+	for i, o := range outs {
+		out[i] = blockOutpoint{o.Outpoint, o.Block}
 	}
 	if len(out) == 0 {
 		return nil, "", fmt.Errorf("%s: address %s received nothing from block %d on", sp.where, sp.text, t.from)

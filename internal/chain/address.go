@@ -48,3 +48,12 @@ func (a Address) String() string {
 
 // CAIP10 returns the CAIP-10 account id on the given CAIP-2 network.
 func (a Address) CAIP10(caip2 string) string { return caip2 + ":" + a.String() }
+
+// ParseAddress reads an address of chain c in its canonical text (what
+// String gives): 0x hex on EVM chains, the address text on Bitcoin.
+func ParseAddress(c Chain, s string) (Address, error) {
+	if c == Ethereum {
+		return ParseEVMAddress(s)
+	}
+	return Address{Chain: c, Raw: s}, nil
+}

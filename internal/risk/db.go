@@ -1,0 +1,219 @@
+package risk
+
+import (
+	"bytes"
+	"encoding/gob"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/chainhound/chainhound/internal/trace"
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// The exposure store (DATA/risk) is a Pebble database beside the chain
+// store:
+//
+//	M <caip2>                          chain meta: last block covered, its hash, policy and seed fingerprints
+//	S <caip2> 0 <category>             the category's trace state at that block (account chains)
+//	E <caip2> 0 <category> 0 <address> what the address received from the category (record)
+//	R <caip2> 0 <address>              what an exposed address received in all (totals)
+//	D                                  an update in progress: present at open means a crash, and the next update rebuilds
+const (
+	pMeta   = 'M'
+	pState  = 'S'
+	pExpo   = 'E'
+	pTotals = 'R'
+	kDirty  = "D"
+	sep     = "\x00"
+)
+
+func metaKey(caip2 string) []byte { return []byte(string(pMeta) + caip2) }
+func stateKey(caip2, cat string) []byte {
+	return []byte(string(pState) + caip2 + sep + cat)
+}
+func expoPrefix(caip2, cat string) []byte { return []byte(string(pExpo) + caip2 + sep + cat + sep) }
+func expoKey(caip2, cat, addr string) []byte {
+	return append(expoPrefix(caip2, cat), addr...)
+}
+func totalsPrefix(caip2 string) []byte { return []byte(string(pTotals) + caip2 + sep) }
+func totalsKey(caip2, addr string) []byte {
+	return append(totalsPrefix(caip2), addr...)
+}
+
+func prefixEnd(p []byte) []byte {
+	end := bytes.Clone(p)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] < 0xff {
+			end[i]++
+			return end[:i+1]
+		}
+	}
+	return nil
+}
+
+// chainMeta is what the exposure store covers of one chain.
+type chainMeta struct {
+	CAIP2   string               `json:"caip2"`
+	Block   uint64               `json:"block"`
+	Hash    string               `json:"hash"`
+	Time    int64                `json:"time"` // the block's time
+	Policy  string               `json:"policy"`
+	Exits   string               `json:"exits"` // fingerprint of the services the traces stop at
+	Updated string               `json:"updated"`
+	Cats    map[string]seedsMeta `json:"categories"`
+}
+
+type seedsMeta struct {
+	Seeds       int    `json:"seeds"`
+	Fingerprint string `json:"fingerprint"`
+	Exposed     int    `json:"exposed"`
+}
+
+// record is what one address received from one category's addresses.
+type record struct {
+	Hop    int         `json:"hop"` // the fewest hops
+	Assets []assetHops `json:"assets"`
+	Via    Step        `json:"via"` // the largest flow into it at its fewest hop
+}
+
+// assetHops is the tainted amount received in one asset, per hop (index
+// 0 is hop 1).
+type assetHops struct {
+	Asset string   `json:"asset"` // CAIP-19
+	ByHop []string `json:"by_hop"`
+}
+
+// Step is one hop of an explaining path: a flow of the trace.
+type Step struct {
+	Hop    int    `json:"hop"`
+	From   string `json:"from"`
+	To     string `json:"to"`
+	Tx     string `json:"tx"`
+	Block  uint64 `json:"block"`
+	Asset  string `json:"asset"`
+	Amount string `json:"amount"`
+}
+
+// totals is what an address received in all, per asset (CAIP-19 ->
+// decimal amount).
+type totals map[string]string
+
+// DB is the exposure store.
+type DB struct {
+	db  *pebble.DB
+	dir string
+}
+
+// Open opens (or, unless readOnly, creates) the exposure store in dir.
+func Open(dir string, readOnly bool) (*DB, error) {
+	if readOnly {
+		if _, err := os.Stat(filepath.Join(dir, "CURRENT")); err != nil {
+			return nil, fmt.Errorf("no exposure store at %s: build it with chainhound risk rebuild", dir)
+		}
+	}
+	db, err := pebble.Open(dir, &pebble.Options{ReadOnly: readOnly, Logger: quiet{}})
+	if err != nil {
+		return nil, fmt.Errorf("open exposure store %s: %w", dir, err)
+	}
+	return &DB{db: db, dir: dir}, nil
+}
+
+type quiet struct{}
+
+func (quiet) Infof(string, ...any)  {}
+func (quiet) Errorf(string, ...any) {}
+func (quiet) Fatalf(format string, args ...any) {
+	panic(fmt.Sprintf(format, args...))
+}
+
+// Close closes the store.
+func (d *DB) Close() error { return d.db.Close() }
+
+// Dir is where the store lives.
+func (d *DB) Dir() string { return d.dir }
+
+func (d *DB) getJSON(k []byte, v any) (bool, error) {
+	b, closer, err := d.db.Get(k)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	defer closer.Close()
+	if err := json.Unmarshal(b, v); err != nil {
+		return false, fmt.Errorf("exposure store %s: key %q: %w", d.dir, k, err)
+	}
+	return true, nil
+}
+
+func setJSON(b *pebble.Batch, k []byte, v any) error {
+	buf, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Set(k, buf, nil)
+}
+
+func (d *DB) meta(caip2 string) (chainMeta, bool, error) {
+	var m chainMeta
+	ok, err := d.getJSON(metaKey(caip2), &m)
+	return m, ok, err
+}
+
+// Chains lists the chains the store covers.
+func (d *DB) Chains() ([]chainMeta, error) {
+	it, err := d.db.NewIter(&pebble.IterOptions{LowerBound: []byte{pMeta}, UpperBound: []byte{pMeta + 1}})
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	var out []chainMeta
+	for it.First(); it.Valid(); it.Next() {
+		var m chainMeta
+		if err := json.Unmarshal(it.Value(), &m); err != nil {
+			return nil, fmt.Errorf("exposure store %s: chain %q: %w", d.dir, it.Key()[1:], err)
+		}
+		out = append(out, m)
+	}
+	return out, it.Error()
+}
+
+func (d *DB) dirty() (bool, error) {
+	_, closer, err := d.db.Get([]byte(kDirty))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	closer.Close()
+	return true, nil
+}
+
+func (d *DB) state(caip2, cat string) (*trace.AccountState, bool, error) {
+	b, closer, err := d.db.Get(stateKey(caip2, cat))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	defer closer.Close()
+	st := new(trace.AccountState)
+	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(st); err != nil {
+		return nil, false, fmt.Errorf("exposure store %s: trace state of %s %s: %w", d.dir, caip2, cat, err)
+	}
+	return st, true, nil
+}
+
+func putState(b *pebble.Batch, caip2, cat string, st *trace.AccountState) error {
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(st); err != nil {
+		return err
+	}
+	return b.Set(stateKey(caip2, cat), buf.Bytes(), nil)
+}

@@ -1,0 +1,430 @@
+package risk
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/chainhound/chainhound/internal/chain"
+	"github.com/chainhound/chainhound/internal/intel"
+	"github.com/chainhound/chainhound/internal/intel/addrcheck"
+	"github.com/holiman/uint256"
+)
+
+// Screener answers screens from the exposure store, the attribution index
+// and the chain store's cursors.
+type Screener struct {
+	DB     *DB
+	Store  Source
+	Index  *intel.Index
+	Policy Policy
+	Lists  []ListDate // the attribution sources in use, with their dates
+	// chains maps a CAIP-2 id the chain store holds to its chain.
+	chains map[string]chain.Chain
+}
+
+// ListDate is an attribution source and the date of the list or pack
+// in use.
+type ListDate struct {
+	Source   string `json:"source"`
+	Date     string `json:"date,omitempty"`
+	Imported string `json:"imported_at"`
+}
+
+// NewScreener prepares a screener; lists come from the attribution
+// store's import records.
+func NewScreener(db *DB, st Source, ix *intel.Index, ist *intel.Store, p Policy) (*Screener, error) {
+	if err := p.Check(); err != nil {
+		return nil, err
+	}
+	s := &Screener{DB: db, Store: st, Index: ix, Policy: p, chains: map[string]chain.Chain{}}
+	for _, c := range []chain.Chain{chain.Ethereum, chain.Bitcoin} {
+		n, ok, err := st.Network(c)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			s.chains[n.CAIP2] = c
+		}
+	}
+	if ist != nil {
+		recs, err := ist.Imports()
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range recs {
+			l := ListDate{Source: r.Source, Imported: r.At.UTC().Format(time.RFC3339)}
+			if !r.Date.IsZero() {
+				l.Date = r.Date.UTC().Format(time.DateOnly)
+			}
+			s.Lists = append(s.Lists, l)
+		}
+	}
+	return s, nil
+}
+
+// Chains lists the CAIP-2 ids the screener can screen on.
+func (s *Screener) Chains() []string {
+	out := make([]string, 0, len(s.chains))
+	for k := range s.chains {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Options shape a screen.
+type Options struct {
+	Direction string // in, out or both (default in)
+	MaxHops   int    // 0: the policy's
+}
+
+// Result is one address screened.
+type Result struct {
+	Account   string      `json:"account"` // CAIP-10
+	Chain     string      `json:"chain"`
+	Address   string      `json:"address"`
+	Severity  Severity    `json:"severity"`
+	Score     int         `json:"score"` // 0-100, ordered as severity, then share
+	Direct    []DirectHit `json:"direct"`
+	Indirect  []Exposure  `json:"indirect"`
+	Reasons   []string    `json:"reasons"`
+	Freshness Freshness   `json:"freshness"`
+}
+
+// DirectHit is a tag on the screened address in a risk category.
+type DirectHit struct {
+	Category    string   `json:"category"`
+	Severity    Severity `json:"severity"`
+	TagCategory string   `json:"tag_category"`
+	Label       string   `json:"label"`
+	Actor       string   `json:"actor,omitempty"`
+	Source      string   `json:"source"`
+	Origin      string   `json:"origin"` // the store source: "ofac-sdn", "tagpack:...", "labels:..."
+	Confidence  string   `json:"confidence,omitempty"`
+	ValidFrom   string   `json:"valid_from,omitempty"`
+	ListDate    string   `json:"list_date,omitempty"` // the date of the list the tag came in
+}
+
+// Exposure is the share of an address's funds linked to one category
+// within the hops, in one direction.
+type Exposure struct {
+	Category  string   `json:"category"`
+	Direction string   `json:"direction"` // in: received from the category; out: sent on to it
+	Severity  Severity `json:"severity"`
+	// Share is the largest share over the assets; EffectiveShare weighs
+	// each hop's share by the policy's decay, and is what the thresholds
+	// grade.
+	Share          float64         `json:"share"`
+	EffectiveShare float64         `json:"effective_share"`
+	Hops           int             `json:"hops"` // the fewest
+	Amounts        []AssetExposure `json:"amounts"`
+	Path           []Step          `json:"path"` // from a category address to the screened one
+}
+
+// AssetExposure is the exposure in one asset.
+type AssetExposure struct {
+	Asset  string   `json:"asset"`
+	Amount string   `json:"amount"` // tainted, within the hops
+	Total  string   `json:"total"`  // all received (in) or sent (out)
+	Share  float64  `json:"share"`
+	ByHop  []string `json:"by_hop"` // amount at hop 1, 2, ...
+}
+
+// Freshness says how current a result is.
+type Freshness struct {
+	IndexedBlock  uint64     `json:"indexed_block"` // the chain store's last block
+	ExposureBlock uint64     `json:"exposure_block"`
+	ExposureTime  string     `json:"exposure_block_time,omitempty"`
+	BehindBlocks  uint64     `json:"behind_blocks"`
+	Stale         bool       `json:"stale"` // exposure does not cover every indexed block
+	Updated       string     `json:"exposure_updated,omitempty"`
+	Lists         []ListDate `json:"lists"`
+}
+
+// ParseAccount reads a CAIP-10 id, or an address with a default chain
+// (a CAIP-2 id, or "" for the only chain the store holds), and checks the
+// address for its chain.
+func (s *Screener) ParseAccount(v, defaultCAIP2 string) (caip2 string, c chain.Chain, canonical string, err error) {
+	v = strings.TrimSpace(v)
+	if i := strings.LastIndexByte(v, ':'); i > 0 && strings.Count(v, ":") >= 2 {
+		caip2, v = v[:i], v[i+1:]
+	} else {
+		caip2 = defaultCAIP2
+	}
+	if caip2 == "" {
+		if len(s.chains) != 1 {
+			return "", 0, "", fmt.Errorf("address %q: give its chain (a CAIP-10 id such as eip155:1:0x…, or --chain); the store holds %s", v, strings.Join(s.Chains(), ", "))
+		}
+		for k := range s.chains {
+			caip2 = k
+		}
+	}
+	c, ok := s.chains[caip2]
+	if !ok {
+		return "", 0, "", &UnknownChainError{CAIP2: caip2, Have: s.Chains()}
+	}
+	if strings.HasPrefix(caip2, "eip155:") || addrcheck.Known(caip2) {
+		canon, warn, err := addrcheck.Normalize(caip2, v)
+		if err != nil {
+			return "", 0, "", &AddressError{Err: err}
+		}
+		if warn != "" {
+			return "", 0, "", &AddressError{Err: fmt.Errorf("%s address %s: %s", caip2, v, warn)}
+		}
+		return caip2, c, canon, nil
+	}
+	if v == "" || strings.ContainsAny(v, " \t/") {
+		return "", 0, "", &AddressError{Err: fmt.Errorf("%s address %q is malformed", caip2, v)}
+	}
+	return caip2, c, v, nil // a chain the checker does not know (a synthetic store): taken as written
+}
+
+// UnknownChainError: the chain store holds no such chain.
+type UnknownChainError struct {
+	CAIP2 string
+	Have  []string
+}
+
+func (e *UnknownChainError) Error() string {
+	return fmt.Sprintf("chain %q: the store holds %s", e.CAIP2, strings.Join(e.Have, ", "))
+}
+
+// AddressError: an address is not valid for its chain.
+type AddressError struct{ Err error }
+
+func (e *AddressError) Error() string { return e.Err.Error() }
+func (e *AddressError) Unwrap() error { return e.Err }
+
+// Screen screens one address (CAIP-10, or plain with defaultCAIP2).
+func (s *Screener) Screen(account, defaultCAIP2 string, o Options) (*Result, error) {
+	caip2, c, addr, err := s.ParseAccount(account, defaultCAIP2)
+	if err != nil {
+		return nil, err
+	}
+	hops := o.MaxHops
+	if hops == 0 {
+		hops = s.Policy.MaxHops
+	}
+	if hops < 1 || hops > s.Policy.MaxHops {
+		return nil, fmt.Errorf("max hops %d: the exposure store keeps 1 to %d (the policy's max_hops)", hops, s.Policy.MaxHops)
+	}
+	dir := o.Direction
+	if dir == "" {
+		dir = "in"
+	}
+	if dir != "in" && dir != "out" && dir != "both" {
+		return nil, fmt.Errorf("direction %q: want in, out or both", dir)
+	}
+	r := &Result{Account: caip2 + ":" + addr, Chain: caip2, Address: addr, Direct: []DirectHit{}, Indirect: []Exposure{}, Reasons: []string{}}
+	s.direct(r, caip2)
+	if err := s.freshness(r, c, caip2); err != nil {
+		return nil, err
+	}
+	if dir == "in" || dir == "both" {
+		if err := s.inbound(r, caip2, addr, hops); err != nil {
+			return nil, err
+		}
+	}
+	if dir == "out" || dir == "both" {
+		if err := s.outbound(r, c, caip2, addr, hops); err != nil {
+			return nil, err
+		}
+	}
+	s.grade(r)
+	return r, nil
+}
+
+func (s *Screener) direct(r *Result, caip2 string) {
+	for _, t := range s.Index.Tags(intel.Subject(r.Account)) {
+		cat := s.Policy.Of(t.Category)
+		if cat == nil {
+			continue
+		}
+		h := DirectHit{Category: cat.Name, Severity: cat.Direct, TagCategory: t.Category, Label: t.Label, Actor: t.Actor,
+			Source: t.Source, Origin: t.Origin, Confidence: t.Confidence}
+		if !t.ValidFrom.IsZero() {
+			h.ValidFrom = t.ValidFrom.Format(time.DateOnly)
+		}
+		for _, l := range s.Lists {
+			if l.Source == t.Origin {
+				h.ListDate = l.Date
+			}
+		}
+		r.Direct = append(r.Direct, h)
+	}
+	slices.SortStableFunc(r.Direct, func(a, b DirectHit) int { return int(b.Severity) - int(a.Severity) })
+}
+
+func (s *Screener) freshness(r *Result, c chain.Chain, caip2 string) error {
+	r.Freshness.Lists = s.Lists
+	if r.Freshness.Lists == nil {
+		r.Freshness.Lists = []ListDate{}
+	}
+	cur, ok, err := s.Store.Cursor(c)
+	if err != nil {
+		return err
+	}
+	if ok {
+		r.Freshness.IndexedBlock = cur.Height
+	}
+	m, ok, err := s.DB.meta(caip2)
+	if err != nil {
+		return err
+	}
+	if ok {
+		r.Freshness.ExposureBlock, r.Freshness.Updated = m.Block, m.Updated
+		if m.Time != 0 {
+			r.Freshness.ExposureTime = time.Unix(m.Time, 0).UTC().Format(time.RFC3339)
+		}
+	}
+	if !ok || r.Freshness.IndexedBlock > m.Block {
+		r.Freshness.Stale = true
+		if ok {
+			r.Freshness.BehindBlocks = r.Freshness.IndexedBlock - m.Block
+		} else {
+			r.Freshness.BehindBlocks = r.Freshness.IndexedBlock + 1
+		}
+	}
+	if ok && m.Policy != s.Policy.Fingerprint() {
+		r.Freshness.Stale = true // built with other hops or categories: update rebuilds it
+	}
+	return nil
+}
+
+// inbound reads what the address received from each category.
+func (s *Screener) inbound(r *Result, caip2, addr string, hops int) error {
+	var tot totals
+	for i := range s.Policy.Categories {
+		cat := &s.Policy.Categories[i]
+		var rec record
+		ok, err := s.DB.getJSON(expoKey(caip2, cat.Name, addr), &rec)
+		if err != nil {
+			return err
+		}
+		if !ok || rec.Hop > hops {
+			continue
+		}
+		if tot == nil {
+			if _, err := s.DB.getJSON(totalsKey(caip2, addr), &tot); err != nil {
+				return err
+			}
+		}
+		e := Exposure{Category: cat.Name, Direction: "in", Hops: rec.Hop}
+		for _, a := range rec.Assets {
+			ae := assetExposure(a.Asset, a.ByHop[:min(hops, len(a.ByHop))], tot[a.Asset])
+			e.Amounts = append(e.Amounts, ae.AssetExposure)
+			e.Share = max(e.Share, ae.Share)
+			e.EffectiveShare = max(e.EffectiveShare, ae.decayed(s.Policy.HopDecay))
+		}
+		path, err := s.path(caip2, cat.Name, rec)
+		if err != nil {
+			return err
+		}
+		e.Path = path
+		e.Severity = cat.grade(e.EffectiveShare)
+		r.Indirect = append(r.Indirect, e)
+	}
+	return nil
+}
+
+// path walks the explaining flows back to a category address.
+func (s *Screener) path(caip2, cat string, rec record) ([]Step, error) {
+	path := []Step{rec.Via}
+	for cur := rec; cur.Via.Hop > 1 && len(path) <= s.Policy.MaxHops; {
+		var prev record
+		ok, err := s.DB.getJSON(expoKey(caip2, cat, cur.Via.From), &prev)
+		if err != nil {
+			return nil, err
+		}
+		if !ok || prev.Hop >= cur.Via.Hop {
+			break // cannot happen in a consistent store; show what is known
+		}
+		path = append(path, prev.Via)
+		cur = prev
+	}
+	slices.Reverse(path)
+	return path, nil
+}
+
+type assetShare struct {
+	AssetExposure
+	byHop []float64
+}
+
+// assetExposure sums an asset's hops and divides by its total.
+func assetExposure(asset string, byHop []string, total string) assetShare {
+	var sum, tot uint256.Int
+	_ = tot.SetFromDecimal(total)
+	a := assetShare{AssetExposure: AssetExposure{Asset: asset, ByHop: make([]string, len(byHop))}, byHop: make([]float64, len(byHop))}
+	for i, h := range byHop {
+		var v uint256.Int
+		if h != "" {
+			_ = v.SetFromDecimal(h)
+		}
+		sum.Add(&sum, &v)
+		a.ByHop[i] = v.Dec()
+		a.byHop[i] = ratio(&v, &tot)
+	}
+	a.Amount, a.Total, a.Share = sum.Dec(), tot.Dec(), ratio(&sum, &tot)
+	return a
+}
+
+// ratio is v/t as a float in [0, 1] (1 when t is zero and v is not: the
+// totals lag, the exposure does not).
+func ratio(v, t *uint256.Int) float64 {
+	if v.IsZero() {
+		return 0
+	}
+	if t.IsZero() || v.Gt(t) {
+		return 1
+	}
+	return v.Float64() / t.Float64()
+}
+
+func (a *assetShare) decayed(decay float64) float64 {
+	e := 0.0
+	for i, f := range a.byHop {
+		e += f * math.Pow(decay, float64(i))
+	}
+	return min(e, 1)
+}
+
+// grade sets the result's severity, score and reasons.
+func (s *Screener) grade(r *Result) {
+	best, score := None, 0
+	for _, h := range r.Direct {
+		best = max(best, h.Severity)
+		score = max(score, band(h.Severity)+9)
+		r.Reasons = append(r.Reasons, fmt.Sprintf("direct: %s (%s: %q, %s)", h.Category, h.TagCategory, h.Label, h.Origin))
+	}
+	slices.SortStableFunc(r.Indirect, func(a, b Exposure) int {
+		if a.Severity != b.Severity {
+			return int(b.Severity) - int(a.Severity)
+		}
+		switch {
+		case a.EffectiveShare > b.EffectiveShare:
+			return -1
+		case a.EffectiveShare < b.EffectiveShare:
+			return 1
+		}
+		return 0
+	})
+	for _, e := range r.Indirect {
+		best = max(best, e.Severity)
+		if e.Severity > None {
+			score = max(score, band(e.Severity)+int(math.Round(9*e.EffectiveShare)))
+			r.Reasons = append(r.Reasons, fmt.Sprintf("indirect (%s): %.4g%% from %s within %d hop(s), first at hop %d",
+				e.Direction, 100*e.EffectiveShare, e.Category, len(e.Amounts[0].ByHop), e.Hops))
+		}
+	}
+	r.Severity, r.Score = best, score
+}
+
+// band is the lowest score of a severity: severe 90-99, high 70-79,
+// medium 40-49, low 10-19.
+func band(s Severity) int {
+	return [...]int{0, 10, 40, 70, 90}[s]
+}
