@@ -202,7 +202,7 @@ func TestScreenRefusesBadInput(t *testing.T) {
 	w.block(xfer{0, 1, 10})
 	w.update(w.db, false)
 	s := w.screener(w.db)
-	for _, in := range []string{"0x12", "0xZZ8B716B8Aaf21512996dC57EB0615e2383E2f96", "0x098B716B8Aaf21512996dC57EB0615e2383E2f97", "eip155:5:0x098b716b8aaf21512996dc57eb0615e2383e2f96", ""} {
+	for _, in := range []string{"0x12", "0xZZ8B716B8Aaf21512996dC57EB0615e2383E2f96", "0x098B716B8Aaf21512996dC57EB0615e2383E2f97", "foo:bar:0x098b716b8aaf21512996dc57eb0615e2383e2f96", "", "bip122:000000000019d6689c085ae165831e93:1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN3"} {
 		if _, err := s.Screen(in, "", Options{}); err == nil {
 			t.Errorf("%q accepted", in)
 		}

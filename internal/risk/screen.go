@@ -139,7 +139,8 @@ type Freshness struct {
 	ExposureBlock uint64     `json:"exposure_block"`
 	ExposureTime  string     `json:"exposure_block_time,omitempty"`
 	BehindBlocks  uint64     `json:"behind_blocks"`
-	Stale         bool       `json:"stale"` // exposure does not cover every indexed block
+	Stale         bool       `json:"stale"`                 // exposure does not cover every indexed block
+	NotIndexed    bool       `json:"not_indexed,omitempty"` // the chain store holds no data of this chain: direct hits only
 	Updated       string     `json:"exposure_updated,omitempty"`
 	Lists         []ListDate `json:"lists"`
 }
@@ -155,15 +156,24 @@ func (s *Screener) ParseAccount(v, defaultCAIP2 string) (caip2 string, c chain.C
 		caip2 = defaultCAIP2
 	}
 	if caip2 == "" {
-		if len(s.chains) != 1 {
-			return "", 0, "", fmt.Errorf("address %q: give its chain (a CAIP-10 id such as eip155:1:0x…, or --chain); the store holds %s", v, strings.Join(s.Chains(), ", "))
-		}
-		for k := range s.chains {
-			caip2 = k
+		switch {
+		case len(s.chains) == 1:
+			for k := range s.chains {
+				caip2 = k
+			}
+		case strings.HasPrefix(v, "0x") || strings.HasPrefix(v, "0X"):
+			caip2 = "eip155:1"
+			for k, c := range s.chains {
+				if c == chain.Ethereum {
+					caip2 = k
+				}
+			}
+		default:
+			return "", 0, "", &AddressError{Err: fmt.Errorf("address %q: give its chain (a CAIP-10 id such as bip122:000000000019d6689c085ae165831e93:1A1z…, or a default chain)", v)}
 		}
 	}
-	c, ok := s.chains[caip2]
-	if !ok {
+	c, indexed := s.chains[caip2]
+	if !indexed && !addrcheck.Known(caip2) {
 		return "", 0, "", &UnknownChainError{CAIP2: caip2, Have: s.Chains()}
 	}
 	if strings.HasPrefix(caip2, "eip155:") || addrcheck.Known(caip2) {
@@ -220,6 +230,14 @@ func (s *Screener) Screen(account, defaultCAIP2 string, o Options) (*Result, err
 	}
 	r := &Result{Account: caip2 + ":" + addr, Chain: caip2, Address: addr, Direct: []DirectHit{}, Indirect: []Exposure{}, Reasons: []string{}}
 	s.direct(r, caip2)
+	if _, indexed := s.chains[caip2]; !indexed { // lists only: no chain data to find exposure in
+		r.Freshness = Freshness{Stale: true, NotIndexed: true, Lists: s.Lists}
+		if r.Freshness.Lists == nil {
+			r.Freshness.Lists = []ListDate{}
+		}
+		s.grade(r)
+		return r, nil
+	}
 	if err := s.freshness(r, c, caip2); err != nil {
 		return nil, err
 	}
