@@ -194,7 +194,13 @@ func (d *DB) dirty() (bool, error) {
 	return true, nil
 }
 
-func (d *DB) state(caip2, cat string) (*trace.AccountState, bool, error) {
+// traceState is a category's trace state: one of the two is set.
+type traceState struct {
+	Account *trace.AccountState
+	UTXO    *trace.UTXOState
+}
+
+func (d *DB) state(caip2, cat string) (*traceState, bool, error) {
 	b, closer, err := d.db.Get(stateKey(caip2, cat))
 	if errors.Is(err, pebble.ErrNotFound) {
 		return nil, false, nil
@@ -203,14 +209,17 @@ func (d *DB) state(caip2, cat string) (*trace.AccountState, bool, error) {
 		return nil, false, err
 	}
 	defer closer.Close()
-	st := new(trace.AccountState)
-	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(st); err != nil {
+	st := new(traceState)
+	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(st); err != nil || (st.Account == nil) == (st.UTXO == nil) {
+		if err == nil {
+			err = errors.New("neither or both kinds of state")
+		}
 		return nil, false, fmt.Errorf("exposure store %s: trace state of %s %s: %w", d.dir, caip2, cat, err)
 	}
 	return st, true, nil
 }
 
-func putState(b *pebble.Batch, caip2, cat string, st *trace.AccountState) error {
+func putState(b *pebble.Batch, caip2, cat string, st traceState) error {
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(st); err != nil {
 		return err

@@ -256,7 +256,7 @@ func (d *DB) updateChain(ctx context.Context, in Inputs, c chain.Chain, seeds ma
 		addrs := seeds[caip2][cat.Name]
 		fp := fingerprint(addrs)
 		old, had := m.Cats[cat.Name]
-		retrace := cu.Rebuilt || !had || old.Fingerprint != fp || c == chain.Bitcoin
+		retrace := cu.Rebuilt || !had || old.Fingerprint != fp
 		w.cat, w.maxHops, w.fresh = cat.Name, in.Policy.MaxHops, retrace
 		var res *trace.Result
 		switch {
@@ -279,18 +279,7 @@ func (d *DB) updateChain(ctx context.Context, in Inputs, c chain.Chain, seeds ma
 			res, err = d.trace(in.Store, c, bounds, addrs, first, w)
 			cu.Retraced = append(cu.Retraced, cat.Name)
 		default:
-			st, ok, err := d.state(caip2, cat.Name)
-			if err != nil {
-				return cu, false, err
-			}
-			if !ok {
-				return cu, false, fmt.Errorf("category %s: the trace state is missing (run chainhound risk rebuild)", cat.Name)
-			}
-			var next *trace.AccountState
-			res, next, err = trace.ResumeAccount(in.Store, c, bounds, st)
-			if err == nil {
-				err = putState(b, caip2, cat.Name, next)
-			}
+			res, err = d.resume(in.Store, c, bounds, addrs, w)
 			cu.Resumed = append(cu.Resumed, cat.Name)
 		}
 		if err != nil {
@@ -324,25 +313,19 @@ func (d *DB) updateChain(ctx context.Context, in Inputs, c chain.Chain, seeds ma
 }
 
 // trace runs a category's trace from its seeds (everything they receive
-// is tainted, from the first block on). On account chains it keeps the
-// trace's state for the next update; UTXO chains are traced again from
-// the start at every update.
+// is tainted, from the first block on) and keeps its state for the next
+// update.
 func (d *DB) trace(s Source, c chain.Chain, b trace.Bounds, addrs []string, first uint64, w *writer) (*trace.Result, error) {
 	if c == chain.Bitcoin {
-		var seeds []trace.UTXOSeed
-		for _, a := range addrs {
-			outs, err := trace.AddressOutputs(s, c, chain.Address{Chain: c, Raw: a}, first)
-			if err != nil {
-				return nil, err
-			}
-			for _, o := range outs {
-				seeds = append(seeds, trace.UTXOSeed{Outpoint: o.Outpoint})
-			}
+		seeds, err := outputSeeds(s, c, addrs, first)
+		if err != nil {
+			return nil, err
 		}
-		if len(seeds) == 0 {
-			return &trace.Result{}, nil
+		res, st, err := trace.TraceUTXOState(s, c, trace.Haircut, b, seeds)
+		if err != nil {
+			return nil, err
 		}
-		return trace.TraceUTXO(s, c, trace.Haircut, b, seeds)
+		return res, putState(w.b, w.caip2, w.cat, traceState{UTXO: st})
 	}
 	var seeds []trace.AccountSeed
 	for _, a := range addrs {
@@ -361,7 +344,55 @@ func (d *DB) trace(s Source, c chain.Chain, b trace.Bounds, addrs []string, firs
 	if err != nil {
 		return nil, err
 	}
-	return res, putState(w.b, w.caip2, w.cat, st)
+	return res, putState(w.b, w.caip2, w.cat, traceState{Account: st})
+}
+
+// resume continues a category's trace from its state over the new
+// blocks; on UTXO chains the outputs paying its addresses in them are new
+// seeds.
+func (d *DB) resume(s Source, c chain.Chain, b trace.Bounds, addrs []string, w *writer) (*trace.Result, error) {
+	st, ok, err := d.state(w.caip2, w.cat)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("the trace state is missing (run chainhound risk rebuild)")
+	}
+	if st.UTXO != nil {
+		seeds, err := outputSeeds(s, c, addrs, st.UTXO.Block+1)
+		if err != nil {
+			return nil, err
+		}
+		res, next, err := trace.ResumeUTXO(s, c, trace.Haircut, b, st.UTXO, seeds)
+		if err != nil {
+			return nil, err
+		}
+		return res, putState(w.b, w.caip2, w.cat, traceState{UTXO: next})
+	}
+	if st.Account == nil {
+		return nil, fmt.Errorf("the trace state is not an account chain's (run chainhound risk rebuild)")
+	}
+	res, next, err := trace.ResumeAccount(s, c, b, st.Account)
+	if err != nil {
+		return nil, err
+	}
+	return res, putState(w.b, w.caip2, w.cat, traceState{Account: next})
+}
+
+// outputSeeds lists the outputs paying addrs from block from on, as
+// seeds (all their value tainted).
+func outputSeeds(s Source, c chain.Chain, addrs []string, from uint64) ([]trace.UTXOSeed, error) {
+	var seeds []trace.UTXOSeed
+	for _, a := range addrs {
+		outs, err := trace.AddressOutputs(s, c, chain.Address{Chain: c, Raw: a}, from)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range outs {
+			seeds = append(seeds, trace.UTXOSeed{Outpoint: o.Outpoint})
+		}
+	}
+	return seeds, nil
 }
 
 // addressKnown reports whether the store holds transfers of a.

@@ -117,3 +117,77 @@ func (t *accountTracer) state() *AccountState {
 	slices.SortFunc(st.Addresses, func(x, y TrackedAddress) int { return cmp.Compare(x.Address.Raw, y.Address.Raw) })
 	return st
 }
+
+// UTXOState is where a forward UTXO trace stands at the end of a block:
+// the tainted outputs still unspent then, with their taint and hop. Every
+// model has one, since on UTXO chains taint sits in outputs.
+type UTXOState struct {
+	Block   uint64
+	Resting []RestingOutput
+}
+
+// RestingOutput is taint in an output the trace left unspent.
+type RestingOutput struct {
+	Outpoint
+	Taint int64
+	Hop   int
+}
+
+// TraceUTXOState is TraceUTXO up to b.Until (which it needs), also
+// returning the state at the end of that block.
+func TraceUTXOState(src UTXOSource, c chain.Chain, m Model, b Bounds, seeds []UTXOSeed) (*Result, *UTXOState, error) {
+	if !b.HasUntil {
+		return nil, nil, errors.New("a trace whose state is kept needs its last block (Bounds.Until)")
+	}
+	t, err := newUTXOTracer(src, c, m, b)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := t.seed(seeds); err != nil {
+		return nil, nil, err
+	}
+	if err := t.run(); err != nil {
+		return nil, nil, err
+	}
+	return t.t.result(), t.utxoState(), nil
+}
+
+// ResumeUTXO continues a UTXO trace from st to b.Until under model m and
+// bounds b (those of the trace that made st), with seeds: outputs created
+// after st.Block (an address seed's new receipts). It returns the flows of
+// the new blocks and the new state; the resting taint is not counted as
+// seeded again.
+func ResumeUTXO(src UTXOSource, c chain.Chain, m Model, b Bounds, st *UTXOState, seeds []UTXOSeed) (*Result, *UTXOState, error) {
+	if !b.HasUntil || b.Until < st.Block {
+		return nil, nil, fmt.Errorf("resume a trace at block %d: the last block to follow must be given and not before it", st.Block)
+	}
+	t, err := newUTXOTracer(src, c, m, b)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, r := range st.Resting {
+		sp, ok, err := src.Spender(c, r.Tx, r.Vout)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !ok {
+			return nil, nil, fmt.Errorf("resume: output %s:%d is no longer in the store (reorganised away?)", r.Tx, r.Vout)
+		}
+		t.follow(r.Outpoint, sp, r.Taint, r.Hop)
+	}
+	if err := t.seed(seeds); err != nil {
+		return nil, nil, err
+	}
+	if err := t.run(); err != nil {
+		return nil, nil, err
+	}
+	return t.t.result(), t.utxoState(), nil
+}
+
+func (t *utxoTracer) utxoState() *UTXOState {
+	st := &UTXOState{Block: t.b.Until, Resting: slices.Clone(t.resting)}
+	slices.SortFunc(st.Resting, func(x, y RestingOutput) int {
+		return cmp.Or(cmp.Compare(x.Tx.String(), y.Tx.String()), cmp.Compare(x.Vout, y.Vout))
+	})
+	return st
+}

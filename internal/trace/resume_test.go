@@ -87,3 +87,66 @@ func TestResumeAccountRefusesAnEarlierEnd(t *testing.T) {
 		t.Fatal("a kept state without a last block was accepted")
 	}
 }
+
+// The same for UTXO chains, under every model: a trace cut at a block and
+// resumed (with the seeds created after the cut) gives the flows and the
+// final state of one run.
+func TestResumeUTXOEqualsOneRun(t *testing.T) {
+	cases, flows := 0, 0
+	for g := range 20 {
+		rng := rand.New(rand.NewPCG(uint64(g), 21))
+		c, outs := randomUTXOChain(t, rng)
+		type seedAt struct {
+			s     UTXOSeed
+			block uint64
+		}
+		var seeds []seedAt
+		for _, k := range rng.Perm(len(outs))[:1+rng.IntN(min(4, len(outs)))] {
+			info, ok, err := c.s.Tx(chain.Bitcoin, outs[k].op.Tx)
+			if err != nil || !ok {
+				t.Fatalf("graph %d: seed tx: %v", g, err)
+			}
+			seeds = append(seeds, seedAt{UTXOSeed{Outpoint: outs[k].op}, info.Block})
+		}
+		all := func(upto uint64, after uint64) []UTXOSeed {
+			var out []UTXOSeed
+			for _, s := range seeds {
+				if s.block > after && s.block <= upto {
+					out = append(out, s.s)
+				}
+			}
+			return out
+		}
+		for _, m := range []Model{FIFO, Haircut, TIHO, Poison} {
+			b := Bounds{MaxHops: rng.IntN(4), Until: c.height, HasUntil: true}
+			whole, wholeState, err := TraceUTXOState(c.s, chain.Bitcoin, m, b, all(c.height, 0))
+			if err != nil {
+				t.Fatalf("graph %d %s: %v", g, m, err)
+			}
+			flows += len(whole.Flows)
+			for cut := uint64(1); cut < c.height; cut++ {
+				bc := b
+				bc.Until = cut
+				first, st, err := TraceUTXOState(c.s, chain.Bitcoin, m, bc, all(cut, 0))
+				if err != nil {
+					t.Fatalf("graph %d %s cut %d: %v", g, m, cut, err)
+				}
+				second, st2, err := ResumeUTXO(c.s, chain.Bitcoin, m, b, st, all(c.height, cut))
+				if err != nil {
+					t.Fatalf("graph %d %s cut %d: resume: %v", g, m, cut, err)
+				}
+				got := append(append([]Flow{}, first.Flows...), second.Flows...)
+				if (len(got) > 0 || len(whole.Flows) > 0) && !reflect.DeepEqual(got, whole.Flows) {
+					t.Fatalf("graph %d %s cut %d: resumed flows differ from one run (%d vs %d)", g, m, cut, len(got), len(whole.Flows))
+				}
+				if !reflect.DeepEqual(st2, wholeState) {
+					t.Fatalf("graph %d %s cut %d: resumed state differs:\n%+v\n%+v", g, m, cut, st2, wholeState)
+				}
+				cases++
+			}
+		}
+	}
+	if cases < 100 || flows < 50 {
+		t.Fatalf("only %d cuts and %d flows checked", cases, flows)
+	}
+}

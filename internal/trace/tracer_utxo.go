@@ -38,6 +38,20 @@ type UTXOSeed struct {
 // outputs, and on. Transactions are computed in chain order, so one that
 // spends several tainted outputs is computed once with all of them.
 func TraceUTXO(src UTXOSource, c chain.Chain, m Model, b Bounds, seeds []UTXOSeed) (*Result, error) {
+	t, err := newUTXOTracer(src, c, m, b)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.seed(seeds); err != nil {
+		return nil, err
+	}
+	if err := t.run(); err != nil {
+		return nil, err
+	}
+	return t.t.result(), nil
+}
+
+func newUTXOTracer(src UTXOSource, c chain.Chain, m Model, b Bounds) (*utxoTracer, error) {
 	if _, err := Spread(m, nil, nil); err != nil {
 		return nil, err
 	}
@@ -46,17 +60,19 @@ func TraceUTXO(src UTXOSource, c chain.Chain, m Model, b Bounds, seeds []UTXOSee
 	if b.MinAmount.IsUint64() && b.MinAmount.Uint64() <= math.MaxInt64 {
 		t.minAmount = int64(b.MinAmount.Uint64())
 	}
-	if err := t.seed(seeds); err != nil {
-		return nil, err
-	}
+	return t, nil
+}
+
+// run computes the queued transactions in chain order.
+func (t *utxoTracer) run() error {
 	for t.queue.Len() > 0 {
 		p := heap.Pop(&t.queue).(*pendingTx)
 		delete(t.byPos, p.pos)
 		if err := t.process(p); err != nil {
-			return nil, fmt.Errorf("trace %s block %d tx %d: %w", c, p.pos.h, p.pos.i, err)
+			return fmt.Errorf("trace %s block %d tx %d: %w", t.c, p.pos.h, p.pos.i, err)
 		}
 	}
-	return t.t.result(), nil
+	return nil
 }
 
 type txPos struct {
@@ -107,6 +123,7 @@ type utxoTracer struct {
 	queue     txQueue
 	byPos     map[txPos]*pendingTx
 	seeds     map[Outpoint]int64 // the taint each seeded output was given
+	resting   []RestingOutput    // taint in outputs unspent at the end of the range
 }
 
 func (t *utxoTracer) seed(seeds []UTXOSeed) error {
@@ -130,14 +147,14 @@ func (t *utxoTracer) seed(seeds []UTXOSeed) error {
 		}
 		t.seeds[s.Outpoint] = taint
 		addTo(t.t.seeded, chain.NativeAsset, uint256.NewInt(uint64(taint)))
-		t.follow(sp, taint, 0)
+		t.follow(s.Outpoint, sp, taint, 0)
 	}
 	return nil
 }
 
-// follow takes taint at an output (described by sp) at hop h to the
+// follow takes taint at output o (described by sp) at hop h to the
 // transaction that spends it, or leaves it at the output's address.
-func (t *utxoTracer) follow(sp store.Spend, taint int64, h int) {
+func (t *utxoTracer) follow(o Outpoint, sp store.Spend, taint int64, h int) {
 	if taint == 0 {
 		return
 	}
@@ -148,8 +165,10 @@ func (t *utxoTracer) follow(sp store.Spend, taint int64, h int) {
 		t.t.hold(sp.Address, chain.NativeAsset, v, StopMinAmount, h)
 	case !sp.Spent:
 		t.t.hold(sp.Address, chain.NativeAsset, v, 0, h)
+		t.resting = append(t.resting, RestingOutput{o, taint, h})
 	case t.b.HasUntil && sp.Height > t.b.Until:
 		t.t.hold(sp.Address, chain.NativeAsset, v, StopUntil, h)
+		t.resting = append(t.resting, RestingOutput{o, taint, h})
 	default:
 		pos := txPos{sp.Height, sp.TxIndex}
 		p := t.byPos[pos]
@@ -236,7 +255,7 @@ func (t *utxoTracer) emit(tx *chain.Tx, pos txPos, from chain.Address, hop int) 
 			if t.exit(sp, &f, hop) {
 				break
 			}
-			t.follow(sp, t.reachedSeed(Outpoint{tx.Hash, uint32(j)}, taint), hop)
+			t.follow(Outpoint{tx.Hash, uint32(j)}, sp, t.reachedSeed(Outpoint{tx.Hash, uint32(j)}, taint), hop)
 		}
 		t.t.res.Flows = append(t.t.res.Flows, f)
 	}
