@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -89,6 +90,13 @@ func TestRouteAuthLimitsMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	const op = "GET /v1/echo/{name}"
+	// What is mounted is what is documented, and the reverse.
+	s, _, _ := testServer(t, false)
+	mounted := s.Patterns()
+	sort.Strings(mounted)
+	if got := c.Operations(); strings.Join(got, ",") != strings.Join(mounted, ",") {
+		t.Errorf("documented %v, mounted %v", got, mounted)
+	}
 	for _, tc := range []struct {
 		path, auth, xkey string
 		status           int
@@ -99,7 +107,7 @@ func TestRouteAuthLimitsMetrics(t *testing.T) {
 		{"/v1/echo/bad", "Bearer " + tok["lookup"], "", 400, "Bad name"},
 		{"/v1/echo/x", "", "", 401, "API key required"},
 		{"/v1/echo/x", "Basic dXNlcjpwYXNz", "", 401, "Invalid API key"},
-		{"/v1/echo/x", "Bearer " + tok["lookup"][:len(tok["lookup"])-1] + "q", "", 401, "Invalid API key"},
+		{"/v1/echo/x", "Bearer " + flipLast(tok["lookup"]), "", 401, "Invalid API key"},
 		{"/v1/echo/x", "Bearer " + tok["revoked"], "", 401, "Invalid API key"},
 		{"/v1/echo/x", "Bearer " + tok["guard"], "", 403, "Insufficient scope"},
 		{"/v1/echo/x", "", tok["slow"], 200, ""},
@@ -156,6 +164,14 @@ func TestRouteAuthLimitsMetrics(t *testing.T) {
 			t.Errorf("%s = %q, want %s", k, samples[k], want)
 		}
 	}
+}
+
+// flipLast changes a token's last character to another valid one.
+func flipLast(tok string) string {
+	if tok[len(tok)-1] == 'q' {
+		return tok[:len(tok)-1] + "a"
+	}
+	return tok[:len(tok)-1] + "q"
 }
 
 var sampleLine = regexp.MustCompile(`^([a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*"(,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*")*\})?) (\S+)$`)
