@@ -79,7 +79,14 @@ func entityCommand() command {
 			return err
 		}
 		defer db.Close()
-		out, err := describeEntity(st, db, *data, pos[0], *limit, *after, *summarize)
+		var tags *intel.Store
+		if _, err := os.Stat(intelDir(*data)); err == nil {
+			if tags, err = openIntel(*data, true); err != nil {
+				return err
+			}
+			defer tags.Close()
+		}
+		out, err := describeEntity(st, db, tags, pos[0], *limit, *after, *summarize)
 		if err != nil {
 			return err
 		}
@@ -110,7 +117,10 @@ func resolveEntity(st *store.DB, cl *cluster.Clusterer, q string) (entity, asked
 	return cl.EntityOf(id), id, nil
 }
 
-func describeEntity(st *store.DB, db *cluster.DB, data, q string, limit int, after uint64, summarize int) (entityOut, error) {
+// describeEntity is what `chainhound entity` and GET /v1/entities/{id}
+// show; tags, if not nil, is the attribution store the members' tags come
+// from.
+func describeEntity(st *store.DB, db *cluster.DB, tags *intel.Store, q string, limit int, after uint64, summarize int) (entityOut, error) {
 	cl := db.Clusterer()
 	ent, asked, err := resolveEntity(st, cl, q)
 	if err != nil {
@@ -129,13 +139,6 @@ func describeEntity(st *store.DB, db *cluster.DB, data, q string, limit int, aft
 	}
 	sum, _ := cl.Members(ent, 0, summarize)
 	out.Summarized = uint64(len(sum))
-	var tags *intel.Store
-	if _, err := os.Stat(intelDir(data)); err == nil {
-		if tags, err = openIntel(data, true); err != nil {
-			return out, err
-		}
-		defer tags.Close()
-	}
 	caip2 := ""
 	if net, ok, _ := st.Network(chain.Bitcoin); ok {
 		caip2 = net.CAIP2

@@ -6,6 +6,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/chainhound/chainhound/internal/chain"
+	"github.com/chainhound/chainhound/internal/intel"
+	"github.com/chainhound/chainhound/internal/store"
 	"github.com/chainhound/chainhound/internal/trace"
 )
 
@@ -44,31 +46,6 @@ func pathCommand() command {
 		if err != nil {
 			return usageError{err.Error()}
 		}
-		for _, a := range pos {
-			if reHash.MatchString(a) || reOutpoint.MatchString(a) {
-				return usagef("%q is a transaction: path takes two addresses", a)
-			}
-		}
-		st, err := openReadStore(*data)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		tr := &tracer{st: st, e: e, specs: []seedSpec{{text: pos[0], where: "FROM"}}}
-		if err := tr.resolveChain(); err != nil {
-			return err
-		}
-		if c2, _ := seedChain(pos[1]); c2 != tr.c {
-			return usagef("FROM is on %s, TO on %s: a path stays on one chain", tr.c, c2)
-		}
-		to, err := chain.ParseAddress(tr.c, pos[1])
-		if err != nil {
-			return usageError{fmt.Sprintf("TO: %v", err)}
-		}
-		from, err := chain.ParseAddress(tr.c, pos[0])
-		if err != nil {
-			return usageError{fmt.Sprintf("FROM: %v", err)}
-		}
 		policy := trace.DefaultPolicy()
 		stops := policy.StopAt
 		if *stopAt != "" {
@@ -76,31 +53,23 @@ func pathCommand() command {
 				return err
 			}
 		}
-		b := trace.Bounds{MaxHops: *maxHops}
-		if b.Exits, err = tr.exits(*data, policy, stops); err != nil {
-			return err
-		}
-		res, _, err := tr.run(m, "forward", b)
+		st, err := openReadStore(*data)
 		if err != nil {
 			return err
 		}
-		paths, complete := trace.Paths(res, from, to, *top)
-		if !complete {
-			e.log.Warn("the path search stopped at its step limit: the paths listed are the widest found, not necessarily the widest there are")
+		defer st.Close()
+		ix, err := loadIntelIndex(e, *data)
+		if err != nil {
+			return err
 		}
-		out := pathsOut{From: from.String(), To: to.String(), Chain: tr.caip2, Model: m.String(), MaxHops: *maxHops, Complete: complete, Paths: []pathOut{}}
-		for _, p := range paths {
-			po := pathOut{Value: p.Value.Dec(), Hops: []pathHop{}}
-			for _, f := range p.Flows {
-				po.Hops = append(po.Hops, pathHop{From: f.From.String(), To: f.To.String(), Block: f.Block, Tx: tr.c.FormatHash(f.Tx),
-					Asset: f.Asset.CAIP19(tr.caip2), Amount: f.Amount.Dec()})
-			}
-			out.Paths = append(out.Paths, po)
+		out, err := runPath(e, st, ix, policy, pos[0], pos[1], *maxHops, *top, m, stops)
+		if err != nil {
+			return err
 		}
 		if *output == "json" {
 			return writeJSON(e, out)
 		}
-		if len(paths) == 0 {
+		if len(out.Paths) == 0 {
 			fmt.Fprintf(e.stdout, "no path from %s to %s within %d hops under %s\n", out.From, out.To, *maxHops, m)
 			return nil
 		}
@@ -118,6 +87,53 @@ func pathCommand() command {
 		return tw.Flush()
 	}
 	return c
+}
+
+// runPath finds the widest paths from one address to another: the one
+// code path of `chainhound path` and GET /v1/path.
+func runPath(e *env, st *store.DB, ix *intel.Index, policy trace.Policy, fromArg, toArg string, maxHops, top int, m trace.Model, stops []string) (pathsOut, error) {
+	for _, a := range []string{fromArg, toArg} {
+		if reHash.MatchString(a) || reOutpoint.MatchString(a) {
+			return pathsOut{}, usagef("%q is a transaction: path takes two addresses", a)
+		}
+	}
+	tr := &tracer{st: st, e: e, specs: []seedSpec{{text: fromArg, where: "FROM"}}}
+	if err := tr.resolveChain(); err != nil {
+		return pathsOut{}, err
+	}
+	if c2, _ := seedChain(toArg); c2 != tr.c {
+		return pathsOut{}, usagef("FROM is on %s, TO on %s: a path stays on one chain", tr.c, c2)
+	}
+	to, err := chain.ParseAddress(tr.c, toArg)
+	if err != nil {
+		return pathsOut{}, usageError{fmt.Sprintf("TO: %v", err)}
+	}
+	from, err := chain.ParseAddress(tr.c, fromArg)
+	if err != nil {
+		return pathsOut{}, usageError{fmt.Sprintf("FROM: %v", err)}
+	}
+	b := trace.Bounds{MaxHops: maxHops}
+	if b.Exits, err = tr.exits(ix, policy, stops); err != nil {
+		return pathsOut{}, err
+	}
+	res, _, err := tr.run(m, "forward", b)
+	if err != nil {
+		return pathsOut{}, err
+	}
+	paths, complete := trace.Paths(res, from, to, top)
+	if !complete {
+		e.log.Warn("the path search stopped at its step limit: the paths listed are the widest found, not necessarily the widest there are")
+	}
+	out := pathsOut{From: from.String(), To: to.String(), Chain: tr.caip2, Model: m.String(), MaxHops: maxHops, Complete: complete, Paths: []pathOut{}}
+	for _, p := range paths {
+		po := pathOut{Value: p.Value.Dec(), Hops: []pathHop{}}
+		for _, f := range p.Flows {
+			po.Hops = append(po.Hops, pathHop{From: f.From.String(), To: f.To.String(), Block: f.Block, Tx: tr.c.FormatHash(f.Tx),
+				Asset: f.Asset.CAIP19(tr.caip2), Amount: f.Amount.Dec()})
+		}
+		out.Paths = append(out.Paths, po)
+	}
+	return out, nil
 }
 
 type pathsOut struct {

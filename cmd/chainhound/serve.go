@@ -4,24 +4,31 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
 	"time"
 
 	"github.com/chainhound/chainhound/internal/api"
+	"github.com/chainhound/chainhound/internal/apikey"
 	"github.com/chainhound/chainhound/internal/guard"
 )
 
 func serveCommand() command {
 	c := command{
-		name:    "serve",
-		summary: "serve the HTTP API: the Safe pre-sign guard (POST /v1/guard/safe, /v1/guard/audit), /healthz, /readyz",
-		usage:   "[--listen 127.0.0.1:8080] [--rpc URL] [--guard-policy FILE] [--known-deployments FILE]",
-		example: "chainhound serve --listen 127.0.0.1:8080 --rpc http://127.0.0.1:8545\n" +
-			"curl -s -X POST --data-binary @safe-tx.json 'http://127.0.0.1:8080/v1/guard/safe?chain_id=1&version=1.1.1'",
+		name: "serve",
+		summary: "serve the HTTP API: lookups (address, tags, tx, entity), trace and path, the Safe pre-sign guard; /openapi.json, /metrics, /healthz, /readyz. " +
+			"Every /v1 endpoint needs an API key (chainhound apikey create); serve refuses to start without one unless --no-auth",
+		usage: "[--listen 127.0.0.1:8080] [--data DIR] [--no-auth] [--trace-timeout 30s] [--rpc URL] [--guard-policy FILE] [--known-deployments FILE]",
+		example: "chainhound apikey create --name me --scopes lookup,trace,guard   # prints the key once\n" +
+			"chainhound serve --listen 127.0.0.1:8080\n" +
+			"curl -s -H \"Authorization: Bearer $KEY\" http://127.0.0.1:8080/v1/addresses/eip155:1:0x47666fab8bd0ac7003bce3f5c3585383f09486e2\n" +
+			"curl -s http://127.0.0.1:8080/openapi.json",
 	}
 	c.run = func(ctx context.Context, e *env, args []string) error {
 		fs := newFlags(&c, e)
 		data := dataFlag(fs)
 		listen := fs.String("listen", "127.0.0.1:8080", "address to listen on (port 0: any free port, printed on stderr)")
+		noAuth := fs.Bool("no-auth", false, "serve every endpoint without API keys or rate limits (only where nobody else can reach the port)")
+		traceTimeout := fs.Duration("trace-timeout", 30*time.Second, "longest a trace or path request may run before it answers 503")
 		rpc := fs.String("rpc", "", "JSON-RPC URL of an Ethereum node with debug_traceCall, for the guard's version and nonce reads, code-hash recognition, simulation and audits")
 		policy := fs.String("guard-policy", "", "large-transaction policy of the guard (YAML or JSON; see docs/guard.md)")
 		known := fs.String("known-deployments", "", "JSON list of extra official Safe deployments for the guard")
@@ -32,6 +39,14 @@ func serveCommand() command {
 		if _, _, err := net.SplitHostPort(*listen); err != nil {
 			return usagef("--listen %q: want HOST:PORT", *listen)
 		}
+		if *traceTimeout <= 0 {
+			return usagef("--trace-timeout %v: want a positive duration", *traceTimeout)
+		}
+		keyFile := apikey.Path(*data)
+		keys, err := apikey.Load(keyFile)
+		if err != nil {
+			return err
+		}
 		noScreen := false
 		g := &guardFlags{rpc: rpc, policy: policy, known: known, data: data, noScreen: &noScreen}
 		svc, done, err := g.service(ctx, e)
@@ -40,8 +55,8 @@ func serveCommand() command {
 			return err
 		}
 		// Ready when what the guard needs answers: the node, if one is
-		// given. The store is optional (it only feeds screening), so a
-		// missing store directory does not make the server unready.
+		// given. The store is optional (lookups answer 503 without it), so
+		// a missing store directory does not make the server unready.
 		srv := api.New(e.log, func(ctx context.Context) error {
 			if svc.Node == nil {
 				return nil
@@ -53,9 +68,25 @@ func serveCommand() command {
 			}
 			return nil
 		})
-		gh := guard.Handler(svc)
-		srv.Handle("POST /v1/guard/safe", gh)
-		srv.Handle("POST /v1/guard/audit", gh)
+		srv.SetVersion(version)
+		if *noAuth {
+			srv.DisableAuth()
+			e.log.Warn("--no-auth: every endpoint is open to whoever reaches the port, without rate limits", "listen", *listen)
+		} else {
+			srv.SetKeys(keys)
+			if srv.KeyCount() == 0 {
+				return fmt.Errorf("no usable API key in %s: create one (chainhound apikey create --name NAME --scopes lookup,trace,guard --data %s) or start with --no-auth", keyFile, *data)
+			}
+			e.log.Info("API keys loaded", "file", keyFile, "keys", srv.KeyCount())
+			go watchKeys(ctx, e, srv, keyFile, 2*time.Second)
+		}
+		lk, err := openLookups(e, *data, *traceTimeout)
+		if err != nil {
+			return err
+		}
+		defer lk.Close()
+		lk.mount(srv)
+		mountGuard(srv, svc)
 		err = srv.Run(ctx, *listen, *grace, nil)
 		if err == nil && ctx.Err() != nil {
 			return nil // stopped by a signal, gracefully
@@ -63,4 +94,57 @@ func serveCommand() command {
 		return err
 	}
 	return c
+}
+
+// mountGuard registers the Safe guard's two operations (scope guard).
+func mountGuard(srv *api.Server, svc *guard.Service) {
+	gh := guard.Handler(svc)
+	srv.Route(api.Route{Method: "POST", Path: "/v1/guard/safe", Scope: apikey.ScopeGuard, Tags: []string{"guard"},
+		Summary: "check a Safe multisig transaction before signing: hashes, decoding, findings, simulation (chainhound guard safe --output json)",
+		Params: []api.Param{
+			{Name: "chain_id", In: "query", Description: "EIP-155 chain id", Schema: api.Schema{"type": "string", "pattern": "^[0-9]+$"}},
+			{Name: "version", In: "query", Description: "Safe contract version, e.g. 1.3.0", Schema: api.Schema{"type": "string"}},
+			{Name: "simulate", In: "query", Description: "simulate on the server's node", Schema: api.Schema{"type": "boolean"}}},
+		RequestSchema: api.Schema{"description": "Safe Transaction Service JSON: a transaction, an array of them, or a page", "type": []string{"object", "array"}},
+		Responses:     map[int]api.Schema{200: api.SchemaOf(guard.SafeResult{})},
+		Problems:      []int{400, 422, 502}, MaxBodyBytes: guard.MaxRequestBytes, Handler: gh})
+	srv.Route(api.Route{Method: "POST", Path: "/v1/guard/audit", Scope: apikey.ScopeGuard, Tags: []string{"guard"},
+		Summary:       "review Safes' posture: owners, threshold, modules, guard, queued transactions (chainhound guard audit --output json)",
+		RequestSchema: api.SchemaOf(guard.AuditRequest{}), Responses: map[int]api.Schema{200: api.SchemaOf(guard.AuditResult{})},
+		Problems: []int{400, 502, 503}, MaxBodyBytes: guard.MaxRequestBytes, Handler: gh})
+}
+
+// watchKeys reloads the key file when it changes, so keys created or
+// revoked while serve runs take effect within one interval. A file that
+// fails to load keeps the keys in use and logs why.
+func watchKeys(ctx context.Context, e *env, srv *api.Server, path string, every time.Duration) {
+	stamp := func() (time.Time, int64) {
+		fi, err := os.Stat(path)
+		if err != nil {
+			return time.Time{}, -1
+		}
+		return fi.ModTime(), fi.Size()
+	}
+	mod, size := stamp()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		m, s := stamp()
+		if m.Equal(mod) && s == size {
+			continue
+		}
+		mod, size = m, s
+		keys, err := apikey.Load(path)
+		if err != nil {
+			e.log.Error("API key file changed but cannot be read; keeping the keys in use", "err", err)
+			continue
+		}
+		srv.SetKeys(keys)
+		e.log.Info("API keys reloaded", "file", path, "keys", srv.KeyCount())
+	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -18,31 +17,17 @@ import (
 // and about a plain transfer, checks the problem+json errors and the
 // health endpoints, then stops it as a signal would: exit 0.
 func TestServeGuard(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
 	// No store: serving only the guard needs none, and /readyz says ready.
+	// A key with scope guard is all the guard endpoints need.
 	dir := filepath.Join(t.TempDir(), "absent")
-	ctx, cancel := context.WithCancel(context.Background())
-	code := make(chan int, 1)
-	var stderr bytes.Buffer
-	go func() { code <- runCtx(ctx, []string{"serve", "--listen", addr, "--data", dir}, io.Discard, &stderr) }()
-	base := "http://" + addr
-	for start := time.Now(); ; time.Sleep(20 * time.Millisecond) {
-		if resp, err := http.Get(base + "/healthz"); err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Since(start) > 20*time.Second {
-			t.Fatalf("serve did not come up: %s", stderr.String())
-		}
-	}
+	key := strings.TrimSpace(mustCLI(t, "apikey", "create", "--name", "guard", "--scopes", "guard", "--data", dir))
+	base, stop, stderr := startServe(t, "--data", dir)
 	post := func(path, body string) (int, string, map[string]any) {
 		t.Helper()
-		resp, err := http.Post(base+path, "application/json", strings.NewReader(body))
+		req, _ := http.NewRequest("POST", base+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,13 +63,54 @@ func TestServeGuard(t *testing.T) {
 	if resp, err := http.Get(base + "/readyz"); err != nil || resp.StatusCode != 200 {
 		t.Errorf("readyz: %v %v", resp, err)
 	}
-	cancel()
-	select {
-	case c := <-code:
-		if c != 0 {
-			t.Errorf("stopped serve exited %d: %s", c, stderr.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not stop")
+	if c := stop(); c != 0 {
+		t.Errorf("stopped serve exited %d: %s", c, stderr.String())
 	}
+}
+
+// startServe runs `chainhound serve` in-process on a free loopback port
+// until the test ends; stop stops it as a signal would and returns its
+// exit code.
+func startServe(t *testing.T, args ...string) (base string, stop func() int, stderr *syncBuffer) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	code := make(chan int, 1)
+	stderr = &syncBuffer{}
+	go func() { code <- runCtx(ctx, append([]string{"serve", "--listen", addr}, args...), io.Discard, stderr) }()
+	base = "http://" + addr
+	for start := time.Now(); ; time.Sleep(20 * time.Millisecond) {
+		if resp, err := http.Get(base + "/healthz"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		select {
+		case c := <-code:
+			t.Fatalf("serve exited %d: %s", c, stderr.String())
+		default:
+		}
+		if time.Since(start) > 20*time.Second {
+			t.Fatalf("serve did not come up: %s", stderr.String())
+		}
+	}
+	stopped, exit := false, 0
+	stop = func() int {
+		if !stopped {
+			stopped = true
+			cancel()
+			select {
+			case exit = <-code:
+			case <-time.After(30 * time.Second):
+				t.Fatal("serve did not stop")
+			}
+		}
+		return exit
+	}
+	t.Cleanup(func() { stop() })
+	return base, stop, stderr
 }

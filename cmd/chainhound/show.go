@@ -130,12 +130,8 @@ func txCommand() command {
 		if !ok {
 			return fmt.Errorf("transaction %s is not in the store at %s", q.chain.FormatHash(h), q.st.Dir())
 		}
-		out := txOut{Chain: q.caip2, Hash: q.chain.FormatHash(info.Hash), Block: info.Block, BlockHash: q.chain.FormatHash(info.BlockHash),
-			Index: info.Index, Success: info.Success, Time: isoTime(info.Time), Transfers: []transferRecord{}}
-		for _, r := range info.Transfers {
-			out.Transfers = append(out.Transfers, newTransferRecord(q.caip2, r))
-		}
-		if err := addIO(q, info, &out); err != nil {
+		out, err := txJSON(q.st, q.chain, q.caip2, info)
+		if err != nil {
 			return err
 		}
 		if q.output == "json" {
@@ -156,6 +152,17 @@ func txCommand() command {
 		return tw.Flush()
 	}
 	return c
+}
+
+// txJSON is what `chainhound tx` and GET /v1/tx/{caip2}/{hash} show of a
+// stored transaction.
+func txJSON(st *store.DB, c chain.Chain, caip2 string, info store.TxInfo) (txOut, error) {
+	out := txOut{Chain: caip2, Hash: c.FormatHash(info.Hash), Block: info.Block, BlockHash: c.FormatHash(info.BlockHash),
+		Index: info.Index, Success: info.Success, Time: isoTime(info.Time), Transfers: []transferRecord{}}
+	for _, r := range info.Transfers {
+		out.Transfers = append(out.Transfers, newTransferRecord(caip2, r))
+	}
+	return out, addIO(st, c, info, &out)
 }
 
 type txOut struct {
@@ -263,14 +270,14 @@ type outputOut struct {
 }
 
 // addIO adds a UTXO transaction's inputs and outputs, in order, to out.
-func addIO(q lookupArgs, info store.TxInfo, out *txOut) error {
-	io, ok, err := q.st.IO(q.chain, info.Block, info.Index)
+func addIO(st *store.DB, c chain.Chain, info store.TxInfo, out *txOut) error {
+	io, ok, err := st.IO(c, info.Block, info.Index)
 	if err != nil || !ok {
 		return err
 	}
 	out.Coinbase = io.Coinbase
 	for _, in := range io.Inputs {
-		out.Inputs = append(out.Inputs, inputOut{PrevTx: q.chain.FormatHash(in.PrevTx), PrevIndex: in.PrevIndex, Address: in.Address.String(), Value: in.Value})
+		out.Inputs = append(out.Inputs, inputOut{PrevTx: c.FormatHash(in.PrevTx), PrevIndex: in.PrevIndex, Address: in.Address.String(), Value: in.Value})
 	}
 	for i, o := range io.Outputs {
 		out.Outputs = append(out.Outputs, outputOut{Index: i, Address: o.Address.String(), Value: o.Value})

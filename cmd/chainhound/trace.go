@@ -63,9 +63,8 @@ func traceCommand() command {
 		if err != nil {
 			return err
 		}
-		var b trace.Bounds
-		b.MaxHops = *maxHops
-		if err := b.MinAmount.SetFromDecimal(*minAmount); err != nil {
+		var minAmt uint256.Int
+		if err := minAmt.SetFromDecimal(*minAmount); err != nil {
 			return usagef("--min-amount %q: want a whole number of base units", *minAmount)
 		}
 		policy := trace.DefaultPolicy()
@@ -74,83 +73,112 @@ func traceCommand() command {
 				return err
 			}
 		}
-		st, err := openReadStore(*data)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		tr := &tracer{st: st, e: e, specs: specs}
-		if err := tr.resolveChain(); err != nil {
-			return err
-		}
-		cur, _, err := st.Cursor(tr.c)
-		if err != nil {
-			return err
-		}
-		if *from != "" && *direction == "backward" {
-			return usagef("--from applies to forward traces; going backward, --at names the moment traced and --until the earliest block")
-		}
-		if *at != "" && *direction == "forward" {
-			return usagef("--at applies to backward traces; going forward, --from names when address seeds become tainted")
-		}
-		if *from != "" {
-			if tr.from, err = tr.blockArg("--from", *from, false); err != nil {
-				return err
-			}
-			if tr.from > cur.Height {
-				return usagef("--from %s is block %d, after the latest stored %s block %d: nothing to trace", *from, tr.from, tr.c, cur.Height)
-			}
-		}
-		tr.at = cur.Height
-		if *at != "" {
-			if tr.at, err = tr.blockArg("--at", *at, true); err != nil {
-				return err
-			}
-			if tr.at > cur.Height {
-				return usagef("--at %s is block %d, after the latest stored %s block %d", *at, tr.at, tr.c, cur.Height)
-			}
-		}
-		if *until != "" {
-			backward := *direction == "backward"
-			if b.Until, err = tr.blockArg("--until", *until, !backward); err != nil {
-				return err
-			}
-			b.HasUntil = true
-			if !backward && b.Until < tr.from {
-				return usagef("--until %s is block %d, before --from (block %d): the time range is empty", *until, b.Until, tr.from)
-			}
-			if backward && b.Until > tr.at {
-				return usagef("--until %s is block %d, after --at (block %d): going back, the time range is empty", *until, b.Until, tr.at)
-			}
-		}
-		if tr.asset, err = chain.ParseAsset(*asset); err != nil {
-			return usageError{err.Error()}
-		}
 		stops := policy.StopAt
 		if *stopAt != "" {
 			if stops, err = parseStopAt(*stopAt); err != nil {
 				return err
 			}
 		}
-		if b.Exits, err = tr.exits(*data, policy, stops); err != nil {
-			return err
-		}
-		start := time.Now()
-		res, rseeds, err := tr.run(m, *direction, b)
+		st, err := openReadStore(*data)
 		if err != nil {
 			return err
 		}
-		took := time.Since(start)
-		rep := trace.NewReport(tr.c, tr.caip2, m, *direction, rseeds, b, stops, cur.Height, res, tr.blockTime, took)
-		if *direction == "forward" {
-			if err := tr.crossChain(ctx, *data, m, b, res, &rep, policy, stops); err != nil {
-				return err
-			}
+		defer st.Close()
+		ix, err := loadIntelIndex(e, *data)
+		if err != nil {
+			return err
 		}
-		e.log.Info("trace done", "flows", len(res.Flows), "exits", len(res.Exits), "addresses", rep.Stats.Addresses, "took", took.Round(time.Millisecond))
-		return writeTrace(e, *output, &rep)
+		rep, err := runTrace(ctx, e, st, ix, policy, traceOptions{specs: specs, asset: *asset, from: *from, at: *at, direction: *direction,
+			model: m, maxHops: *maxHops, until: *until, minAmount: minAmt, stops: stops})
+		if err != nil {
+			return err
+		}
+		return writeTrace(e, *output, rep)
 	}
 	return c
+}
+
+// traceOptions are a trace's parameters, read from the command line or
+// from an HTTP request.
+type traceOptions struct {
+	specs                  []seedSpec
+	asset, from, at, until string
+	direction              string
+	model                  trace.Model
+	maxHops                int
+	minAmount              uint256.Int
+	stops                  []string
+}
+
+// runTrace resolves the seeds, traces and builds the report: the one code
+// path of `chainhound trace` and POST /v1/trace. Mistakes in the options
+// are usageErrors.
+func runTrace(ctx context.Context, e *env, st *store.DB, ix *intel.Index, policy trace.Policy, o traceOptions) (*trace.Report, error) {
+	tr := &tracer{st: st, e: e, specs: o.specs}
+	if err := tr.resolveChain(); err != nil {
+		return nil, err
+	}
+	cur, _, err := st.Cursor(tr.c)
+	if err != nil {
+		return nil, err
+	}
+	if o.from != "" && o.direction == "backward" {
+		return nil, usagef("--from applies to forward traces; going backward, --at names the moment traced and --until the earliest block")
+	}
+	if o.at != "" && o.direction == "forward" {
+		return nil, usagef("--at applies to backward traces; going forward, --from names when address seeds become tainted")
+	}
+	if o.from != "" {
+		if tr.from, err = tr.blockArg("--from", o.from, false); err != nil {
+			return nil, err
+		}
+		if tr.from > cur.Height {
+			return nil, usagef("--from %s is block %d, after the latest stored %s block %d: nothing to trace", o.from, tr.from, tr.c, cur.Height)
+		}
+	}
+	tr.at = cur.Height
+	if o.at != "" {
+		if tr.at, err = tr.blockArg("--at", o.at, true); err != nil {
+			return nil, err
+		}
+		if tr.at > cur.Height {
+			return nil, usagef("--at %s is block %d, after the latest stored %s block %d", o.at, tr.at, tr.c, cur.Height)
+		}
+	}
+	b := trace.Bounds{MaxHops: o.maxHops, MinAmount: o.minAmount}
+	if o.until != "" {
+		backward := o.direction == "backward"
+		if b.Until, err = tr.blockArg("--until", o.until, !backward); err != nil {
+			return nil, err
+		}
+		b.HasUntil = true
+		if !backward && b.Until < tr.from {
+			return nil, usagef("--until %s is block %d, before --from (block %d): the time range is empty", o.until, b.Until, tr.from)
+		}
+		if backward && b.Until > tr.at {
+			return nil, usagef("--until %s is block %d, after --at (block %d): going back, the time range is empty", o.until, b.Until, tr.at)
+		}
+	}
+	if tr.asset, err = chain.ParseAsset(o.asset); err != nil {
+		return nil, usageError{err.Error()}
+	}
+	if b.Exits, err = tr.exits(ix, policy, o.stops); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	res, rseeds, err := tr.run(o.model, o.direction, b)
+	if err != nil {
+		return nil, err
+	}
+	took := time.Since(start)
+	rep := trace.NewReport(tr.c, tr.caip2, o.model, o.direction, rseeds, b, o.stops, cur.Height, res, tr.blockTime, took)
+	if o.direction == "forward" {
+		if err := tr.crossChain(ctx, ix, o.model, b, res, &rep, policy, o.stops); err != nil {
+			return nil, err
+		}
+	}
+	e.log.Info("trace done", "flows", len(res.Flows), "exits", len(res.Exits), "addresses", rep.Stats.Addresses, "took", took.Round(time.Millisecond))
+	return &rep, nil
 }
 
 // parseStopAt reads --stop-at: categories, comma-separated, or "none".
@@ -373,25 +401,24 @@ func (t *tracer) blockTime(h uint64) int64 {
 	return ts
 }
 
-// exits builds the exit policy from the attribution store, if there is
-// one beside the chain store.
-func (t *tracer) exits(data string, p trace.Policy, stops []string) (*trace.Exits, error) {
-	var ix *intel.Index
-	if _, err := os.Stat(intelDir(data)); err == nil {
-		ist, err := openIntel(data, true)
-		if err != nil {
-			return nil, err
-		}
-		ix, err = intel.Load(ist)
-		ist.Close()
-		if err != nil {
-			return nil, err
-		}
-	} else {
-		t.e.log.Warn("no attribution store: the trace finds no exits (import tags with chainhound intel import ...)", "dir", intelDir(data))
-		ix = intel.NewIndex()
-	}
+// exits builds the exit policy from the attribution index.
+func (t *tracer) exits(ix *intel.Index, p trace.Policy, stops []string) (*trace.Exits, error) {
 	return p.Exits(t.caip2, func(cats []string) trace.Services {
 		return &trace.IntelServices{Index: ix, CAIP2: t.caip2, Categories: cats, Freezing: p.FreezingVenues}
 	}, stops)
+}
+
+// loadIntelIndex reads the attribution store beside the chain store, if
+// there is one, into the index exits are found with.
+func loadIntelIndex(e *env, data string) (*intel.Index, error) {
+	if _, err := os.Stat(intelDir(data)); err != nil {
+		e.log.Warn("no attribution store: the trace finds no exits (import tags with chainhound intel import ...)", "dir", intelDir(data))
+		return intel.NewIndex(), nil
+	}
+	ist, err := openIntel(data, true)
+	if err != nil {
+		return nil, err
+	}
+	defer ist.Close()
+	return intel.Load(ist)
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/chainhound/chainhound/internal/chain"
+	"github.com/chainhound/chainhound/internal/intel"
 	"github.com/chainhound/chainhound/internal/trace"
 )
 
@@ -13,7 +14,7 @@ import (
 // reached: each payout found is traced on its chain, seeded with the
 // payout's tainted share, under the same model and bounds (one bridge
 // deep: a continued trace is not continued again).
-func (t *tracer) crossChain(ctx context.Context, data string, m trace.Model, b trace.Bounds, res *trace.Result, rep *trace.Report, policy trace.Policy, stops []string) error {
+func (t *tracer) crossChain(ctx context.Context, ix *intel.Index, m trace.Model, b trace.Bounds, res *trace.Result, rep *trace.Report, policy trace.Policy, stops []string) error {
 	xs, err := trace.Crossings(ctx, t.st, t.c, res)
 	if err != nil {
 		return err
@@ -35,7 +36,7 @@ func (t *tracer) crossChain(ctx context.Context, data string, m trace.Model, b t
 			}
 			rc.PayoutTx, rc.PayoutIndex, rc.PayoutAsset, rc.PayoutAmount = p.Chain.FormatHash(p.Tx), p.Index, p.Asset.CAIP19(net.CAIP2), p.Amount.Dec()
 			if ok && !x.Seed.IsZero() {
-				sub, err := t.continueOn(data, p.Chain, net.CAIP2, m, b, &x, policy, stops)
+				sub, err := t.continueOn(ix, p.Chain, net.CAIP2, m, b, &x, policy, stops)
 				if err != nil { // the crossing stands; only its continuation failed
 					t.e.log.Warn("could not continue the trace past a bridge", "deposit", rc.DepositTx, "payout", rc.PayoutTx, "err", err)
 					rc.Why += "; the trace could not continue from the payout: " + err.Error()
@@ -48,10 +49,10 @@ func (t *tracer) crossChain(ctx context.Context, data string, m trace.Model, b t
 	return nil
 }
 
-func (t *tracer) continueOn(data string, c chain.Chain, caip2 string, m trace.Model, b trace.Bounds, x *trace.Crossing, policy trace.Policy, stops []string) (*trace.Report, error) {
+func (t *tracer) continueOn(ix *intel.Index, c chain.Chain, caip2 string, m trace.Model, b trace.Bounds, x *trace.Crossing, policy trace.Policy, stops []string) (*trace.Report, error) {
 	sub := &tracer{st: t.st, e: t.e, c: c, caip2: caip2}
 	var err error
-	if b.Exits, err = sub.exits(data, policy, stops); err != nil {
+	if b.Exits, err = sub.exits(ix, policy, stops); err != nil {
 		return nil, err
 	}
 	b.HasUntil = false // --until names a block of the first chain

@@ -1,7 +1,9 @@
-// Package api is chainhound's HTTP server: routing, limits, errors as RFC
-// 9457 problem details, health and readiness, graceful shutdown. The
-// features (guard, and later screening and lookups) mount their handlers on
-// it; `chainhound serve` wires them.
+// Package api is chainhound's HTTP server: routes registered with their
+// OpenAPI description (served at /openapi.json), API keys with scopes and
+// per-key rate limits, Prometheus metrics at /metrics, limits, errors as
+// RFC 9457 problem details, health and readiness, graceful shutdown. The
+// features (guard, lookups, screening) mount their operations with
+// Server.Route; `chainhound serve` wires them.
 package api
 
 import (
@@ -11,6 +13,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/chainhound/chainhound/internal/problem"
@@ -29,38 +33,96 @@ func WriteProblem(w http.ResponseWriter, status int, title, detail string) {
 
 // Server routes requests to mounted handlers.
 type Server struct {
-	mux   *http.ServeMux
-	log   *slog.Logger
-	ready func(context.Context) error
+	mux     *http.ServeMux
+	log     *slog.Logger
+	ready   func(context.Context) error
+	version string
+
+	noAuth  bool
+	keys    atomic.Pointer[keyring]
+	metrics metrics
+	// unmatched counts requests no route took (404, 405).
+	unmatched *routeMetrics
+
+	mu      sync.Mutex // guards routes, handled and doc
+	routes  []*route
+	handled []string       // patterns mounted with Handle, which the document does not describe
+	doc     map[string]any // built on first request after a change
 }
 
-// New returns a server with /healthz (the process answers) and /readyz
-// (ready reports nil: the store and what the features need are usable).
+// New returns a server with its open routes: /healthz (the process
+// answers), /readyz (ready reports nil: the store and what the features
+// need are usable), /metrics and /openapi.json. Every other route needs an
+// API key with its scope (SetKeys) unless DisableAuth is called; with no
+// keys set, such routes answer 401.
 func New(log *slog.Logger, ready func(context.Context) error) *Server {
-	s := &Server{mux: http.NewServeMux(), log: log, ready: ready}
-	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain")
-		fmt.Fprintln(w, "ok")
-	})
-	s.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if s.ready != nil {
-			if err := s.ready(r.Context()); err != nil {
-				WriteProblem(w, http.StatusServiceUnavailable, "Not ready", err.Error())
-				return
+	s := &Server{mux: http.NewServeMux(), log: log, ready: ready, version: "dev"}
+	s.unmatched = s.metrics.route("unmatched", "any")
+	text := Schema{"type": "string"}
+	s.Route(Route{Method: "GET", Path: "/healthz", Summary: "liveness: the process answers", Tags: []string{"operations"},
+		ContentType: "text/plain", Responses: map[int]Schema{200: text},
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain")
+			fmt.Fprintln(w, "ok")
+		})})
+	s.Route(Route{Method: "GET", Path: "/readyz", Summary: "readiness: the store and what the features need are usable", Tags: []string{"operations"},
+		ContentType: "text/plain", Responses: map[int]Schema{200: text}, Problems: []int{http.StatusServiceUnavailable},
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if s.ready != nil {
+				if err := s.ready(r.Context()); err != nil {
+					WriteProblem(w, http.StatusServiceUnavailable, "Not ready", err.Error())
+					return
+				}
 			}
-		}
-		w.Header().Set("Content-Type", "text/plain")
-		fmt.Fprintln(w, "ready")
-	})
+			w.Header().Set("Content-Type", "text/plain")
+			fmt.Fprintln(w, "ready")
+		})})
+	s.Route(Route{Method: "GET", Path: "/metrics", Summary: "Prometheus metrics (text exposition format 0.0.4)", Tags: []string{"operations"},
+		ContentType: "text/plain", Responses: map[int]Schema{200: text}, Handler: http.HandlerFunc(s.serveMetrics)})
+	s.Route(Route{Method: "GET", Path: "/openapi.json", Summary: "this document (OpenAPI 3.1)", Tags: []string{"operations"},
+		Responses: map[int]Schema{200: {"type": "object", "required": []string{"openapi", "info", "paths"}}}, Handler: http.HandlerFunc(s.serveDocument)})
 	return s
 }
 
-// Handle mounts h on pattern (http.ServeMux syntax, e.g. "POST /v1/guard/safe").
-func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+// SetVersion sets the version /openapi.json reports.
+func (s *Server) SetVersion(v string) {
+	s.mu.Lock()
+	s.version, s.doc = v, nil
+	s.mu.Unlock()
+}
+
+// Handle mounts h on pattern (http.ServeMux syntax, e.g. "POST /v1/x")
+// without a description, scope or rate limit: for tests and internal
+// tools. Features mount operations with Route, which documents them.
+func (s *Server) Handle(pattern string, h http.Handler) {
+	m := s.metrics.route(pattern, "")
+	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &recorder{ResponseWriter: w}
+		defer func() { m.observe(rec.status, time.Since(start)) }()
+		h.ServeHTTP(rec, r)
+	}))
+	s.mu.Lock()
+	s.handled = append(s.handled, pattern)
+	s.mu.Unlock()
+}
+
+// Patterns lists every mounted pattern ("GET /v1/x"), documented or not.
+func (s *Server) Patterns() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := append([]string(nil), s.handled...)
+	for _, r := range s.routes {
+		out = append(out, r.Method+" "+r.Path)
+	}
+	return out
+}
 
 // ServeHTTP implements http.Handler: body limit, panics turned into 500
 // problems, unknown routes and methods as problems.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.metrics.inFlight.Add(1)
+	defer s.metrics.inFlight.Add(-1)
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
@@ -74,17 +136,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h, pattern := s.mux.Handler(r)
 	if pattern == "" {
 		// The mux's own 404 and 405 answers are plain text: answer a problem.
+		start := time.Now()
 		rec := &statusOnly{}
 		h.ServeHTTP(rec, r)
 		switch rec.status {
 		case http.StatusMethodNotAllowed:
 			WriteProblem(w, http.StatusMethodNotAllowed, "Method not allowed", fmt.Sprintf("%s %s", r.Method, r.URL.Path))
 		default:
+			rec.status = http.StatusNotFound
 			WriteProblem(w, http.StatusNotFound, "Not found", fmt.Sprintf("no endpoint %s %s", r.Method, r.URL.Path))
 		}
+		s.unmatched.observe(rec.status, time.Since(start))
 		return
 	}
-	h.ServeHTTP(w, r)
+	s.mux.ServeHTTP(w, r) // not h.ServeHTTP: the mux sets the path values
 }
 
 // statusOnly records the status a handler would have written.

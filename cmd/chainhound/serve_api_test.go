@@ -1,0 +1,325 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chainhound/chainhound/internal/api/apitest"
+	"github.com/chainhound/chainhound/internal/trace"
+)
+
+// TestServeAPI runs `chainhound serve` on a store built from an edge list
+// with attribution (exitCase), checks /openapi.json as an OpenAPI 3.1
+// document, then sends every documented operation good and bad requests
+// and validates each answer against the schema documented for its status.
+// Lookups must answer what the CLI answers.
+func TestServeAPI(t *testing.T) {
+	dir := exitCase(t, "native")
+	all := strings.TrimSpace(mustCLI(t, "apikey", "create", "--name", "all", "--scopes", "screen,lookup,trace,guard", "--data", dir))
+	lookupOnly := strings.TrimSpace(mustCLI(t, "apikey", "create", "--name", "lookup", "--scopes", "lookup", "--data", dir))
+	slow := strings.TrimSpace(mustCLI(t, "apikey", "create", "--name", "slow", "--scopes", "lookup", "--rate", "0.001", "--burst", "1", "--data", dir))
+	var rows []struct {
+		TxHash string `json:"tx_hash"`
+	}
+	for _, l := range strings.Split(strings.TrimSpace(mustCLI(t, "export", "transfers", "--data", dir, "--output", "jsonl")), "\n") {
+		var r struct {
+			TxHash string `json:"tx_hash"`
+		}
+		json.Unmarshal([]byte(l), &r)
+		rows = append(rows, r)
+	}
+	txHash := rows[0].TxHash
+	base, stop, stderr := startServe(t, "--data", dir)
+	c, err := apitest.Fetch(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"GET /healthz", "GET /metrics", "GET /openapi.json", "GET /readyz",
+		"GET /v1/addresses/{caip10}", "GET /v1/addresses/{caip10}/tags", "GET /v1/entities/{id}", "GET /v1/path",
+		"GET /v1/tx/{caip2}/{hash}", "POST /v1/guard/audit", "POST /v1/guard/safe", "POST /v1/trace"}
+	if got := c.Operations(); !slices.Equal(got, want) {
+		t.Fatalf("documented operations:\n%v\nwant\n%v", got, want)
+	}
+	eth := "eip155:1:"
+	mixed := "0x47666FAB8bd0ac7003bce3f5c3585383f09486e2" // mixed case, wrong EIP-55 checksum
+	safeBody := `{"safe":"0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4","to":"0x96221423681A6d52E184D440a8eFCEbB105C7242","value":"0","operation":1,"nonce":71,` +
+		`"data":"0xa9059cbb000000000000000000000000bdd077f651ebe7f7b3ce16fe5f2b025be29695160000000000000000000000000000000000000000000000000000000000000000"}`
+	type req struct {
+		op, method, path, body, key string
+		status                      int
+		detail                      string // in the problem's detail
+	}
+	cases := []req{
+		{"GET /healthz", "GET", "/healthz", "", "", 200, ""},
+		{"GET /readyz", "GET", "/readyz", "", "", 200, ""},
+		{"GET /openapi.json", "GET", "/openapi.json", "", "", 200, ""},
+
+		{"GET /v1/addresses/{caip10}", "GET", "/v1/addresses/" + eth + a20(2), "", all, 200, ""},
+		{"GET /v1/addresses/{caip10}", "GET", "/v1/addresses/" + eth + a20(0x77), "", lookupOnly, 200, ""},
+		{"GET /v1/addresses/{caip10}", "GET", "/v1/addresses/" + eth + "0x12", "", all, 400, "0x12"},
+		{"GET /v1/addresses/{caip10}", "GET", "/v1/addresses/" + eth + mixed, "", all, 400, "checksum"},
+		{"GET /v1/addresses/{caip10}", "GET", "/v1/addresses/0xabc", "", all, 400, "CAIP-10"},
+		{"GET /v1/addresses/{caip10}", "GET", "/v1/addresses/eip155:5:" + a20(2), "", all, 404, "eip155:5"},
+		{"GET /v1/addresses/{caip10}", "GET", "/v1/addresses/bip122:000000000019d6689c085ae165831e93:1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", "", all, 404, "not in the store"},
+		{"GET /v1/addresses/{caip10}", "GET", "/v1/addresses/bip122:000000000019d6689c085ae165831e93:1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb", "", all, 400, "checksum"},
+		{"GET /v1/addresses/{caip10}", "GET", "/v1/addresses/foo:bar:baz", "", all, 400, "foo:bar"},
+		{"GET /v1/addresses/{caip10}", "GET", "/v1/addresses/" + eth + a20(2), "", "", 401, "Authorization"},
+		{"GET /v1/addresses/{caip10}", "GET", "/v1/addresses/" + eth + a20(2), "", "chk_0123456789abcdef_" + strings.Repeat("a", 52), 401, "unknown"},
+		{"GET /v1/addresses/{caip10}", "GET", "/v1/addresses/" + eth + a20(2), "", slow, 200, ""},
+		{"GET /v1/addresses/{caip10}", "GET", "/v1/addresses/" + eth + a20(2), "", slow, 429, "requests per second"},
+
+		{"GET /v1/addresses/{caip10}/tags", "GET", "/v1/addresses/" + eth + a20(0xe) + "/tags", "", all, 200, ""},
+		{"GET /v1/addresses/{caip10}/tags", "GET", "/v1/addresses/" + eth + a20(0xe) + "/tags?history=true", "", all, 200, ""},
+		{"GET /v1/addresses/{caip10}/tags", "GET", "/v1/addresses/cosmos:hub:abc/tags", "", all, 400, "cosmos:hub"},
+		{"GET /v1/addresses/{caip10}/tags", "GET", "/v1/addresses/" + eth + a20(0xe) + "/tags?history=maybe", "", all, 400, "history"},
+
+		{"GET /v1/tx/{caip2}/{hash}", "GET", "/v1/tx/eip155:1/" + txHash, "", all, 200, ""},
+		{"GET /v1/tx/{caip2}/{hash}", "GET", "/v1/tx/eip155:1/0x" + strings.Repeat("ab", 32), "", all, 404, "not in the store"},
+		{"GET /v1/tx/{caip2}/{hash}", "GET", "/v1/tx/eip155:1/0x1234", "", all, 400, "hash"},
+		{"GET /v1/tx/{caip2}/{hash}", "GET", "/v1/tx/eth/" + txHash, "", all, 400, "caip2"},
+		{"GET /v1/tx/{caip2}/{hash}", "GET", "/v1/tx/eip155:137/" + txHash, "", all, 404, "eip155:137"},
+
+		{"GET /v1/entities/{id}", "GET", "/v1/entities/12", "", all, 404, "cluster build"},
+		{"GET /v1/entities/{id}", "GET", "/v1/entities/not-an-address", "", all, 400, "not-an-address"},
+		{"GET /v1/entities/{id}", "GET", "/v1/entities/12?limit=-1", "", all, 400, "limit"},
+
+		{"POST /v1/trace", "POST", "/v1/trace", `{"seeds":["` + a20(1) + `"],"model":"fifo"}`, all, 200, ""},
+		{"POST /v1/trace", "POST", "/v1/trace", `{"seeds":["` + eth + a20(1) + `"],"model":"haircut","stop_at":[],"max_hops":3}`, all, 200, ""},
+		{"POST /v1/trace", "POST", "/v1/trace", `{"seeds":["` + a20(1) + `"]`, all, 400, "body"},
+		{"POST /v1/trace", "POST", "/v1/trace", `{"seeds":["` + a20(1) + `"],"colour":"red"}`, all, 400, "colour"},
+		{"POST /v1/trace", "POST", "/v1/trace", `{"seeds":["` + a20(1) + `"],"max_hops":99}`, all, 400, "max_hops"},
+		{"POST /v1/trace", "POST", "/v1/trace", `{"seeds":["` + a20(1) + `"],"model":"tiho"}`, all, 400, "UTXO"},
+		{"POST /v1/trace", "POST", "/v1/trace", `{"seeds":["` + eth + mixed + `"]}`, all, 400, "checksum"},
+		{"POST /v1/trace", "POST", "/v1/trace", `{"seeds":[]}`, all, 400, "seeds"},
+		{"POST /v1/trace", "POST", "/v1/trace", `{"seeds":["` + a20(0x77) + `"]}`, all, 422, "holds no"},
+		{"POST /v1/trace", "POST", "/v1/trace", `{"seeds":["` + strings.Repeat("x", 300<<10) + `"]}`, all, 413, "limit"},
+		{"POST /v1/trace", "POST", "/v1/trace", `{"seeds":["` + a20(1) + `"]}`, lookupOnly, 403, "trace"},
+
+		{"GET /v1/path", "GET", "/v1/path?from=" + url.QueryEscape(eth+a20(1)) + "&to=" + url.QueryEscape(eth+a20(5)) + "&max_hops=4", "", all, 200, ""},
+		{"GET /v1/path", "GET", "/v1/path?from=" + url.QueryEscape(eth+a20(1)), "", all, 400, "to"},
+		{"GET /v1/path", "GET", "/v1/path?from=" + url.QueryEscape(eth+a20(1)) + "&to=" + url.QueryEscape(eth+a20(5)) + "&max_hops=0", "", all, 400, "max_hops"},
+		{"GET /v1/path", "GET", "/v1/path?from=" + url.QueryEscape("eip155:10:"+a20(1)) + "&to=" + url.QueryEscape(eth+a20(5)), "", all, 404, "eip155:10"},
+
+		{"POST /v1/guard/safe", "POST", "/v1/guard/safe?chain_id=1&version=1.1.1", safeBody, all, 200, ""},
+		{"POST /v1/guard/safe", "POST", "/v1/guard/safe?chain_id=x", safeBody, all, 400, "chain_id"},
+		{"POST /v1/guard/safe", "POST", "/v1/guard/safe", safeBody, lookupOnly, 403, "guard"},
+		{"POST /v1/guard/audit", "POST", "/v1/guard/audit", `{"safes":["0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4"]}`, all, 503, "node"},
+		{"POST /v1/guard/audit", "POST", "/v1/guard/audit", `{}`, all, 400, "safes"},
+	}
+	answers := map[string][]byte{}
+	for _, tc := range cases {
+		var body io.Reader
+		if tc.body != "" {
+			body = strings.NewReader(tc.body)
+		}
+		r, _ := http.NewRequest(tc.method, base+tc.path, body)
+		if tc.key != "" {
+			r.Header.Set("Authorization", "Bearer "+tc.key)
+		}
+		status, h, b, err := c.Do(r, tc.op)
+		name := fmt.Sprintf("%s %.120s", tc.method, tc.path)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if status != tc.status {
+			t.Errorf("%s: %d, want %d: %.300s", name, status, tc.status, b)
+			continue
+		}
+		if status >= 400 {
+			var p struct {
+				Type, Title, Detail string
+				Status              int
+			}
+			if json.Unmarshal(b, &p) != nil || h.Get("Content-Type") != "application/problem+json" || p.Status != status || p.Title == "" || p.Type == "" ||
+				!strings.Contains(p.Detail, tc.detail) {
+				t.Errorf("%s: problem %s %+v, want detail with %q", name, h.Get("Content-Type"), p, tc.detail)
+			}
+		} else {
+			answers[tc.method+" "+tc.path+" "+tc.body] = b
+		}
+	}
+	// Every operation was tried, and every /v1 operation also with a 4xx.
+	for _, op := range want {
+		seen := c.Seen(op)
+		if op == "GET /metrics" {
+			continue // checked below, after the counts
+		}
+		ok2, ok4 := false, false
+		for _, s := range seen {
+			ok2 = ok2 || s < 300
+			ok4 = ok4 || s >= 400 && s < 500
+		}
+		// No Bitcoin clustering in this store (entity: only its errors are
+		// checked here) and no
+		// node (audit: it reads the Safes from one).
+		if !ok2 && op != "GET /v1/entities/{id}" && op != "POST /v1/guard/audit" {
+			t.Errorf("%s: no success answer checked (%v)", op, seen)
+		}
+		if strings.HasPrefix(op, "GET /v1") || strings.HasPrefix(op, "POST /v1") {
+			if !ok4 {
+				t.Errorf("%s: no 4xx answer checked (%v)", op, seen)
+			}
+		}
+	}
+	// /metrics counts what was answered, and the store's height.
+	r, _ := http.NewRequest("GET", base+"/metrics", nil)
+	_, _, b, err := c.Do(r, "GET /metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := string(b)
+	for _, line := range []string{
+		`chainhound_http_requests_total{route="/v1/trace",method="POST",status="200"} 2`,
+		`chainhound_http_requests_total{route="/v1/addresses/{caip10}",method="GET",status="429"} 1`,
+		`chainhound_last_indexed_block{chain="eip155:1"} 4`,
+	} {
+		if !strings.Contains(m, line+"\n") {
+			t.Errorf("metrics lack %q", line)
+		}
+	}
+	stop() // the CLI needs the store serve holds
+	// The lookups answer what the CLI answers.
+	same := func(name string, cli ...string) {
+		t.Helper()
+		var a, b any
+		json.Unmarshal(answers[name+" "], &a)
+		json.Unmarshal([]byte(mustCLI(t, cli...)), &b)
+		if fmt.Sprint(a) != fmt.Sprint(b) {
+			t.Errorf("%s answers\n%v\nthe CLI\n%v", name, a, b)
+		}
+	}
+	same("GET /v1/addresses/"+eth+a20(2), "address", a20(2), "--data", dir, "--output", "json")
+	same("GET /v1/tx/eip155:1/"+txHash, "tx", txHash, "--data", dir, "--output", "json")
+	same("GET /v1/path?from="+url.QueryEscape(eth+a20(1))+"&to="+url.QueryEscape(eth+a20(5))+"&max_hops=4", "path", a20(1), a20(5), "--max-hops", "4", "--data", dir, "--output", "json")
+	var tags []lookupOut
+	json.Unmarshal([]byte(mustCLI(t, "intel", "lookup", eth+a20(0xe), "--data", dir, "--output", "json")), &tags)
+	var apiTags lookupOut
+	json.Unmarshal(answers["GET /v1/addresses/"+eth+a20(0xe)+"/tags "], &apiTags)
+	if len(tags) != 1 || fmt.Sprint(tags[0]) != fmt.Sprint(apiTags) || len(apiTags.Tags) != 1 || apiTags.Tags[0].Label != "Exchange X" {
+		t.Errorf("tags: API %+v, CLI %+v", apiTags, tags)
+	}
+	var rep trace.Report
+	json.Unmarshal(answers[`POST /v1/trace {"seeds":["`+a20(1)+`"],"model":"fifo"}`], &rep)
+	cliRep := traceJSON(t, "--seed", a20(1), "--model", "fifo", "--data", dir)
+	rep.Stats.Seconds, cliRep.Stats.Seconds = 0, 0
+	if len(rep.Exits) != 1 || rep.Exits[0].Amount != "110" || fmt.Sprint(rep) != fmt.Sprint(cliRep) {
+		t.Errorf("trace: API %+v\nCLI %+v", rep, cliRep)
+	}
+	if t.Failed() {
+		t.Log(stderr.String())
+	}
+}
+
+// TestServeKeys: serve refuses to start without keys unless --no-auth; a
+// key revoked while serve runs stops working; apikey list shows no secret.
+func TestServeKeys(t *testing.T) {
+	dir := t.TempDir()
+	if _, errs, code := cli(t, "serve", "--listen", "127.0.0.1:0", "--data", dir); code != 1 || !strings.Contains(errs, "apikey create") || !strings.Contains(errs, "--no-auth") {
+		t.Errorf("serve without keys: exit %d, stderr %q", code, errs)
+	}
+	base, _, _ := startServe(t, "--data", dir, "--no-auth")
+	resp, err := http.Get(base + "/v1/addresses/eip155:1:" + a20(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 503 { // open, but there is no store
+		t.Errorf("--no-auth without a store: %d, want 503", resp.StatusCode)
+	}
+
+	dir = exitCase(t, "native")
+	key := strings.TrimSpace(mustCLI(t, "apikey", "create", "--name", "ci bot", "--scopes", "lookup", "--data", dir))
+	id := strings.Split(key, "_")[1]
+	list := mustCLI(t, "apikey", "list", "--data", dir)
+	if !strings.Contains(list, id) || !strings.Contains(list, "ci bot") || strings.Contains(list, key[len(key)-52:]) {
+		t.Errorf("apikey list:\n%s", list)
+	}
+	for _, args := range [][]string{{"apikey", "create", "--name", "x", "--scopes", "admin"}, {"apikey", "create", "--scopes", "lookup"}, {"apikey", "revoke"}} {
+		if _, _, code := cli(t, append(args, "--data", dir)...); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+	if _, _, code := cli(t, "apikey", "revoke", "0000000000000000", "--data", dir); code != 1 {
+		t.Errorf("revoke unknown id: exit %d, want 1", code)
+	}
+	base, _, _ = startServe(t, "--data", dir)
+	get := func() int {
+		r, _ := http.NewRequest("GET", base+"/v1/addresses/eip155:1:"+a20(1), nil)
+		r.Header.Set("X-API-Key", key)
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if s := get(); s != 200 {
+		t.Fatalf("valid key: %d", s)
+	}
+	mustCLI(t, "apikey", "revoke", id, "--data", dir)
+	deadline := time.Now().Add(10 * time.Second)
+	for get() != 401 {
+		if time.Now().After(deadline) {
+			t.Fatal("a revoked key still works after 10s")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// FuzzParseCAIP10: no input crashes the parser; what it accepts splits
+// back into the input, and its chain passes parseCAIP2.
+func FuzzParseCAIP10(f *testing.F) {
+	for _, s := range []string{"eip155:1:0x47666fab8bd0ac7003bce3f5c3585383f09486e2", "bip122:000000000019d6689c085ae165831e93:1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa",
+		"", ":", "::", "a:b:c", "eip155::0x", "eip155:1:", strings.Repeat("x", 300), "EIP155:1:0x00", "cosmos:cosmoshub-3:cosmos1t2uflqwqe0fsj0shcfkrvpukewcw40yjj6hdc0"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		caip2, addr, err := parseCAIP10(s)
+		if err != nil {
+			return
+		}
+		if caip2+":"+addr != s {
+			t.Fatalf("%q split into %q and %q", s, caip2, addr)
+		}
+		if _, err := parseCAIP2(caip2); err != nil {
+			t.Fatalf("%q: chain %q refused: %v", s, caip2, err)
+		}
+		checkAddress(caip2, addr) // must not panic
+	})
+}
+
+// FuzzDecodeTraceRequest: no body crashes the decoder, and what it accepts
+// is within the API's bounds.
+func FuzzDecodeTraceRequest(f *testing.F) {
+	for _, s := range []string{`{"seeds":["` + a20(1) + `"]}`, `{"seeds":["eip155:1:` + a20(1) + `"],"model":"fifo","max_hops":3,"stop_at":[]}`,
+		`{"seeds":["4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b:0"],"amount":"5"}`, `{}`, `[]`, `null`, `{"seeds":[1]}`,
+		`{"seeds":["x"],"max_hops":-1}`, `{"seeds":["` + a20(1) + `"]} {}`, `{"seeds":["` + a20(1) + `"],"min_amount":"1e5"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		o, err := decodeTraceRequest(b)
+		if err != nil {
+			if !strings.Contains(err.Error(), "") || !isUsage(err) {
+				t.Fatalf("%q: error %v is not a usage error", b, err)
+			}
+			return
+		}
+		if len(o.specs) == 0 || len(o.specs) > apiMaxSeeds || o.maxHops < 1 || o.maxHops > apiMaxHops ||
+			(o.direction != "forward" && o.direction != "backward") {
+			t.Fatalf("%q accepted out of bounds: %+v", b, o)
+		}
+	})
+}
+
+func isUsage(err error) bool {
+	_, ok := err.(usageError)
+	return ok
+}
