@@ -15,11 +15,12 @@ import (
 func serveCommand() command {
 	c := command{
 		name: "serve",
-		summary: "serve the HTTP API: lookups (address, tags, tx, entity), trace and path, the Safe pre-sign guard; /openapi.json, /metrics, /healthz, /readyz. " +
+		summary: "serve the HTTP API: screening (POST /v1/screen, GET /v1/addresses/{caip10}/risk), lookups (address, tags, tx, entity), trace and path, the Safe pre-sign guard; /openapi.json, /metrics, /healthz, /readyz. " +
 			"Every /v1 endpoint needs an API key (chainhound apikey create); serve refuses to start without one unless --no-auth",
-		usage: "[--listen 127.0.0.1:8080] [--data DIR] [--no-auth] [--trace-timeout 30s] [--rpc URL] [--guard-policy FILE] [--known-deployments FILE]",
-		example: "chainhound apikey create --name me --scopes lookup,trace,guard   # prints the key once\n" +
+		usage: "[--listen 127.0.0.1:8080] [--data DIR] [--no-auth] [--trace-timeout 30s] [--risk-policy FILE] [--rpc URL] [--guard-policy FILE] [--known-deployments FILE]",
+		example: "chainhound apikey create --name me --scopes screen,lookup,trace,guard   # prints the key once\n" +
 			"chainhound serve --listen 127.0.0.1:8080\n" +
+			"curl -s -H \"Authorization: Bearer $KEY\" http://127.0.0.1:8080/v1/addresses/eip155:1:0x098B716B8Aaf21512996dC57EB0615e2383E2f96/risk\n" +
 			"curl -s -H \"Authorization: Bearer $KEY\" http://127.0.0.1:8080/v1/addresses/eip155:1:0x47666fab8bd0ac7003bce3f5c3585383f09486e2\n" +
 			"curl -s http://127.0.0.1:8080/openapi.json",
 	}
@@ -33,6 +34,7 @@ func serveCommand() command {
 		policy := fs.String("guard-policy", "", "large-transaction policy of the guard (YAML or JSON; see docs/guard.md)")
 		known := fs.String("known-deployments", "", "JSON list of extra official Safe deployments for the guard")
 		grace := fs.Duration("grace", 10*time.Second, "how long requests in flight may finish after a stop signal")
+		riskPolicy := fs.String("risk-policy", "", "screening policy YAML (see chainhound risk policy)")
 		if err := noArgs(fs, args); err != nil {
 			return err
 		}
@@ -86,6 +88,12 @@ func serveCommand() command {
 		}
 		defer lk.Close()
 		lk.mount(srv)
+		sc, closeRisk, err := openScreening(ctx, e, lk, *data, *riskPolicy)
+		if err != nil {
+			return err
+		}
+		defer closeRisk()
+		sc.mount(srv)
 		mountGuard(srv, svc)
 		err = srv.Run(ctx, *listen, *grace, nil)
 		if err == nil && ctx.Err() != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chainhound/chainhound/internal/api/apitest"
+	"github.com/chainhound/chainhound/internal/risk"
 	"github.com/chainhound/chainhound/internal/trace"
 )
 
@@ -36,18 +37,32 @@ func TestServeAPI(t *testing.T) {
 		rows = append(rows, r)
 	}
 	txHash := rows[0].TxHash
+	eth := "eip155:1:"
+	// The thief is on a stolen-funds list: A, one hop downstream, screens high.
+	stolen := writeFile(t, dir, "stolen.csv", "chain,address,label,category,confidence,source,date\n"+
+		"eip155:1,"+a20(1)+",Test heist,service_hack,authority_data,case notes,2025-02-21\n")
+	mustCLI(t, "intel", "import", "labels", "--format", "csv", stolen, "--data", dir)
+	screenBody := `{"addresses":["` + eth + a20(2) + `","` + eth + a20(0x77) + `"]}`
+	var big strings.Builder
+	big.WriteString(`{"addresses":[`)
+	for i := range maxScreenBatch + 1 {
+		if i > 0 {
+			big.WriteString(",")
+		}
+		big.WriteString(`"` + eth + a20(2) + `"`)
+	}
+	big.WriteString("]}")
 	base, stop, stderr := startServe(t, "--data", dir)
 	c, err := apitest.Fetch(base)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []string{"GET /healthz", "GET /metrics", "GET /openapi.json", "GET /readyz",
-		"GET /v1/addresses/{caip10}", "GET /v1/addresses/{caip10}/tags", "GET /v1/entities/{id}", "GET /v1/path",
-		"GET /v1/tx/{caip2}/{hash}", "POST /v1/guard/audit", "POST /v1/guard/safe", "POST /v1/trace"}
+		"GET /v1/addresses/{caip10}", "GET /v1/addresses/{caip10}/risk", "GET /v1/addresses/{caip10}/tags", "GET /v1/entities/{id}", "GET /v1/path",
+		"GET /v1/tx/{caip2}/{hash}", "POST /v1/guard/audit", "POST /v1/guard/safe", "POST /v1/screen", "POST /v1/trace"}
 	if got := c.Operations(); !slices.Equal(got, want) {
 		t.Fatalf("documented operations:\n%v\nwant\n%v", got, want)
 	}
-	eth := "eip155:1:"
 	mixed := "0x47666FAB8bd0ac7003bce3f5c3585383f09486e2" // mixed case, wrong EIP-55 checksum
 	safeBody := `{"safe":"0x1Db92e2EeBC8E0c075a02BeA49a2935BcD2dFCF4","to":"0x96221423681A6d52E184D440a8eFCEbB105C7242","value":"0","operation":1,"nonce":71,` +
 		`"data":"0xa9059cbb000000000000000000000000bdd077f651ebe7f7b3ce16fe5f2b025be29695160000000000000000000000000000000000000000000000000000000000000000"}`
@@ -106,6 +121,20 @@ func TestServeAPI(t *testing.T) {
 		{"GET /v1/path", "GET", "/v1/path?from=" + url.QueryEscape(eth+a20(1)), "", all, 400, "to"},
 		{"GET /v1/path", "GET", "/v1/path?from=" + url.QueryEscape(eth+a20(1)) + "&to=" + url.QueryEscape(eth+a20(5)) + "&max_hops=0", "", all, 400, "max_hops"},
 		{"GET /v1/path", "GET", "/v1/path?from=" + url.QueryEscape("eip155:10:"+a20(1)) + "&to=" + url.QueryEscape(eth+a20(5)), "", all, 404, "eip155:10"},
+
+		{"POST /v1/screen", "POST", "/v1/screen", screenBody, all, 200, ""},
+		{"POST /v1/screen", "POST", "/v1/screen", `{"addresses":["` + eth + a20(2) + `","` + eth + mixed + `"]}`, all, 400, "addresses[1]"},
+		{"POST /v1/screen", "POST", "/v1/screen", `{"addresses":["foo:bar:` + a20(2) + `"]}`, all, 400, "foo:bar"},
+		{"POST /v1/screen", "POST", "/v1/screen", `{"addresses":[]}`, all, 400, "addresses"},
+		{"POST /v1/screen", "POST", "/v1/screen", `{"addresses":["` + eth + a20(2) + `"],"max_hops":9}`, all, 400, "max_hops"},
+		{"POST /v1/screen", "POST", "/v1/screen", big.String(), all, 413, "10000"},
+		{"POST /v1/screen", "POST", "/v1/screen", screenBody, lookupOnly, 403, "screen"},
+		{"GET /v1/addresses/{caip10}/risk", "GET", "/v1/addresses/" + eth + a20(2) + "/risk", "", all, 200, ""},
+		{"GET /v1/addresses/{caip10}/risk", "GET", "/v1/addresses/" + eth + a20(2) + "/risk?direction=both&max_hops=2", "", all, 200, ""},
+		{"GET /v1/addresses/{caip10}/risk", "GET", "/v1/addresses/" + eth + "0x12/risk", "", all, 400, "0x12"},
+		{"GET /v1/addresses/{caip10}/risk", "GET", "/v1/addresses/" + eth + a20(2) + "/risk?max_hops=9", "", all, 400, "max_hops"},
+		{"GET /v1/addresses/{caip10}/risk", "GET", "/v1/addresses/" + eth + a20(2) + "/risk?direction=up", "", all, 400, "direction"},
+		{"GET /v1/addresses/{caip10}/risk", "GET", "/v1/addresses/" + eth + a20(2) + "/risk", "", lookupOnly, 403, "screen"},
 
 		{"POST /v1/guard/safe", "POST", "/v1/guard/safe?chain_id=1&version=1.1.1", safeBody, all, 200, ""},
 		{"POST /v1/guard/safe", "POST", "/v1/guard/safe?chain_id=x", safeBody, all, 400, "chain_id"},
@@ -186,6 +215,25 @@ func TestServeAPI(t *testing.T) {
 		}
 	}
 	stop() // the CLI needs the store serve holds
+	// Screening answers what the CLI answers: A one hop from the thief is
+	// high with the path, the unknown address none.
+	var sr screenOut
+	json.Unmarshal(answers["POST /v1/screen "+screenBody], &sr)
+	if len(sr.Results) != 2 || sr.Results[0].Severity != risk.High || len(sr.Results[0].Indirect) != 1 ||
+		len(sr.Results[0].Indirect[0].Path) != 1 || sr.Results[0].Indirect[0].Path[0].From != a20(1) || sr.Results[1].Severity != risk.None {
+		t.Errorf("screen: %+v", sr)
+	}
+	var cliScreen screenOut
+	json.Unmarshal([]byte(mustCLI(t, "screen", eth+a20(2), eth+a20(0x77), "--data", dir, "--output", "json")), &cliScreen)
+	for i := range cliScreen.Results {
+		if len(sr.Results) == 2 {
+			sr.Results[i].Freshness.Updated = ""
+		}
+		cliScreen.Results[i].Freshness.Updated = ""
+	}
+	if fmt.Sprint(sr) != fmt.Sprint(cliScreen) {
+		t.Errorf("screen: API %+v\nCLI %+v", sr, cliScreen)
+	}
 	// The lookups answer what the CLI answers.
 	same := func(name string, cli ...string) {
 		t.Helper()

@@ -68,7 +68,7 @@ func (s *Screener) outbound(r *Result, c chain.Chain, caip2, addr string, hops i
 	}
 	for i := range s.Policy.Categories {
 		cat := &s.Policy.Categories[i]
-		e := Exposure{Category: cat.Name, Direction: "out"}
+		e := Exposure{Category: cat.Name, Direction: "out", Path: []Step{}}
 		byAsset := map[string][]uint256.Int{}
 		var ends []string
 		for j := range res.Flows {
