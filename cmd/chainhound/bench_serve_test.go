@@ -69,7 +69,7 @@ func TestBenchServeTrivial(t *testing.T) {
 // target, cycling over addresses sampled from a generated graph.
 func TestBenchServePath(t *testing.T) {
 	dir := t.TempDir()
-	mustCLI(t, "bench", "trace", "--data", dir, "--transfers", "3000", "--utxo-txs", "0", "--generate-only")
+	mustCLI(t, "bench", "trace", "--data", dir, "--transfers", "3000", "--addresses", "500", "--airdrop", "--utxo-txs", "0", "--generate-only")
 	var mu sync.Mutex
 	seen := map[string]int{}
 	auth := map[string]int{}
@@ -83,7 +83,7 @@ func TestBenchServePath(t *testing.T) {
 	defer srv.Close()
 	out := mustCLI(t, "bench", "serve", "--url", srv.URL, "--data", dir, "--sample", "7", "--targets", "path", "--path", "/v1/addresses/{address}/risk",
 		"--key", "k1", "--modes", "rate", "--rate", "100", "--duration", "700ms", "--concurrency", "2")
-	if !strings.Contains(out, "addresses   7: the first in key order of") || !strings.Contains(out, "external") {
+	if !strings.Contains(out, "addresses   7: the first in key order of 500 in") || !strings.Contains(out, "external") {
 		t.Errorf("table:\n%s", out)
 	}
 	mu.Lock()
