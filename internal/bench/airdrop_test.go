@@ -9,9 +9,9 @@ import (
 	"github.com/chainhound/chainhound/internal/synth"
 )
 
-// TestAirdrop checks that an airdropped graph stores every address rank
+// TestBenchAirdrop checks that an airdropped graph stores every address rank
 // (the plain graph leaves most undrawn), each with its one-wei deposit.
-func TestAirdrop(t *testing.T) {
+func TestBenchAirdrop(t *testing.T) {
 	cfg := TraceGraphConfig{AccountTransfers: 3000, Addresses: 2500, Seed: 5}
 	plain, err := OpenTraceGraph(context.Background(), t.TempDir(), cfg, 0, nil)
 	if err != nil {

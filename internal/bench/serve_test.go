@@ -12,10 +12,10 @@ import (
 	"github.com/chainhound/chainhound/internal/api"
 )
 
-// TestServe runs the trivial target and a mounted one in both modes against
+// TestBenchServe runs the trivial target and a mounted one in both modes against
 // the in-process server. Durations are short and no figure is asserted
 // beyond counts: the machine may be busy.
-func TestServe(t *testing.T) {
+func TestBenchServe(t *testing.T) {
 	ids := []string{"eip155:1:0xa", "eip155:1:0xb", "eip155:1:0xc"}
 	var mu sync.Mutex
 	seen := map[string]int{}
@@ -96,7 +96,7 @@ func TestServe(t *testing.T) {
 	}
 }
 
-func TestBatchBody(t *testing.T) {
+func TestBenchServeBatchBody(t *testing.T) {
 	ids := []string{"a", "b", "c", "d", "e"}
 	f, err := BatchBody("/v1/screen", ids, 3)
 	if err != nil {
