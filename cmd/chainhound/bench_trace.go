@@ -40,12 +40,13 @@ func benchTraceCommand() command {
 		cacheMB := fs.Int64("cache-mb", 0, "the store's block cache in MiB (0: the store's default)")
 		cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 		generateOnly := fs.Bool("generate-only", false, "make (or check) the graphs in --data and stop")
+		airdrop := fs.Bool("airdrop", false, "after the account graph, send one wei to every address rank, so all --addresses are stored (a store for bench serve)")
 		output := fs.String("output", "table", "table or json")
 		cores := fs.Int("cores", 0, "GOMAXPROCS for the run (0: all cores)")
 		if err := noArgs(fs, args); err != nil {
 			return err
 		}
-		cfg := bench.TraceConfig{Graph: bench.TraceGraphConfig{AccountTransfers: *transfers, UTXOTxs: *utxoTxs, Addresses: *addresses, Exponent: *exponent, Seed: *seed},
+		cfg := bench.TraceConfig{Graph: bench.TraceGraphConfig{AccountTransfers: *transfers, UTXOTxs: *utxoTxs, Addresses: *addresses, Exponent: *exponent, Seed: *seed, Airdrop: *airdrop},
 			CacheBytes: *cacheMB << 20, SingleRuns: *single, MaxHops: *hops, Budget: *budget, MaxHeap: uint64(*maxHeap) << 20, Progress: e.stderr}
 		switch {
 		case *transfers < 0 || *utxoTxs < 0 || *transfers+*utxoTxs == 0:

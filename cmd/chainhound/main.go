@@ -64,6 +64,7 @@ func commands() []command {
 		benchIngestBTCCommand(),
 		benchClusterCommand(),
 		benchTraceCommand(),
+		benchServeCommand(),
 		intelImportSDNCommand(),
 		intelImportSDNListsCommand(),
 		intelImportTagpackCommand(),

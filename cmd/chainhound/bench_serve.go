@@ -1,0 +1,229 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/chainhound/chainhound/internal/bench"
+	"github.com/chainhound/chainhound/internal/chain"
+	"github.com/chainhound/chainhound/internal/store"
+)
+
+// serveData is what a bench serve target is built from.
+type serveData struct {
+	Store     *store.DB       // the store in --data, read-only; nil without --data
+	Addresses []chain.Address // a sample of its addresses (--sample), in the store's key order
+	IDs       []string        // the same addresses as CAIP-10 account ids
+	Log       *slog.Logger
+}
+
+// needAddresses refuses a target that cycles over addresses without any.
+func (d *serveData) needAddresses(target string) error {
+	if len(d.IDs) == 0 {
+		return usagef("target %s needs addresses: give --data DIR (a store, or a `bench trace` graph directory)", target)
+	}
+	return nil
+}
+
+// serveTargets are the targets of `bench serve --targets`, by name: each
+// builds a bench.ServeTarget from the store and the sampled addresses.
+//
+// This is where screening endpoints are added. A target mounts its handler
+// on the in-process server (Mount; ignored with --url, whose server must
+// serve the route) and returns the i-th request; bench.CyclePath and
+// bench.BatchBody build the usual ones:
+//
+//	"risk": func(d *serveData) (bench.ServeTarget, error) {
+//		if err := d.needAddresses("risk"); err != nil {
+//			return bench.ServeTarget{}, err
+//		}
+//		h := risk.Handler(...d.Store...)
+//		return bench.ServeTarget{Name: "risk",
+//			Mount:   func(s *api.Server) { s.Handle("GET /v1/addresses/{caip10}/risk", h) },
+//			Request: bench.CyclePath("/v1/addresses/{address}/risk", d.IDs)}, nil
+//	},
+//	"batch": func(d *serveData) (bench.ServeTarget, error) {
+//		... as above, then
+//		f, err := bench.BatchBody("/v1/screen", d.IDs, 10_000)
+//		return bench.ServeTarget{Name: "batch", Mount: ..., Request: f, Rate: 5, Concurrency: 4}, err
+//	},
+func serveTargets() map[string]func(d *serveData) (bench.ServeTarget, error) {
+	return map[string]func(d *serveData) (bench.ServeTarget, error){
+		"trivial": func(*serveData) (bench.ServeTarget, error) { return bench.TrivialTarget(), nil },
+	}
+}
+
+func benchServeCommand() command {
+	c := command{
+		name:    "bench serve",
+		summary: "load-test the HTTP API on loopback: latency at a fixed rate (p50 to max, coordinated omission corrected), maximum throughput, ratio to a trivial handler",
+		usage:   "[--targets trivial,...] [--data DIR] [--rate 5000] [--duration 10s] [--concurrency N] [--ramp] [--url URL] [--key KEY] [--path P] [--output table|json]",
+		example: "chainhound bench serve --rate 5000 --duration 10s\n" +
+			"chainhound bench serve --data /tmp/serve-10m --url http://127.0.0.1:8080 --path '/v1/addresses/{address}/risk' --targets trivial,path --ramp",
+	}
+	c.run = func(ctx context.Context, e *env, args []string) error {
+		fs := newFlags(&c, e)
+		data := fs.String("data", "", "store whose addresses the targets cycle over: a store directory or a `bench trace` graph directory (its account/store)")
+		sample := fs.Int("sample", 100_000, "addresses read from --data, in key order (for hashed addresses, a uniform sample)")
+		targets := fs.String("targets", "trivial", "targets, comma-separated: "+strings.Join(slices.Sorted(maps.Keys(serveTargets())), ", ")+", path (with --path)")
+		path := fs.String("path", "", "the path target: GET this path and query, with {address} replaced by the sampled CAIP-10 ids in turn")
+		rate := fs.Float64("rate", 5000, "open-loop rate, requests per second")
+		duration := fs.Duration("duration", 10*time.Second, "length of each run")
+		concurrency := fs.Int("concurrency", 64, "open-loop workers (each one connection and at most one request in flight)")
+		maxConcurrency := fs.Int("max-concurrency", 16, "closed-loop workers, sending back to back for the maximum throughput")
+		modes := fs.String("modes", "rate,max", "rate (open loop at --rate), max (closed loop), or both")
+		ramp := fs.Bool("ramp", false, "then step each target's open-loop rate through --ramp-rates until p99 exceeds --max-p99")
+		rampRates := fs.String("ramp-rates", "1000,2000,5000,8000,12000,16000,24000,32000", "rates of --ramp, comma-separated")
+		maxP99 := fs.Duration("max-p99", 2*time.Millisecond, "latency bound of --ramp")
+		url := fs.String("url", "", "base URL of a running `chainhound serve` to load instead of an in-process server")
+		key := fs.String("key", "", "API key, sent as `Authorization: Bearer KEY`")
+		timeout := fs.Duration("timeout", 10*time.Second, "per request; a request taking longer is a transport error")
+		output := fs.String("output", "table", "table or json")
+		if err := noArgs(fs, args); err != nil {
+			return err
+		}
+		if err := checkOutput(*output, "table", "json"); err != nil {
+			return err
+		}
+		cfg := bench.ServeConfig{URL: strings.TrimRight(*url, "/"), Rate: *rate, Duration: *duration, Concurrency: *concurrency, MaxConcurrency: *maxConcurrency,
+			MaxP99: *maxP99, Timeout: *timeout, Key: *key, Log: e.log, Progress: e.stderr}
+		switch {
+		case *rate <= 0 || *duration <= 0 || *concurrency <= 0 || *maxConcurrency <= 0 || *maxP99 <= 0 || *timeout <= 0 || *sample <= 0:
+			return usagef("--rate, --duration, --concurrency, --max-concurrency, --max-p99, --timeout and --sample must be positive")
+		case *url != "" && !strings.HasPrefix(*url, "http://") && !strings.HasPrefix(*url, "https://"):
+			return usagef("--url %q: want http://HOST:PORT", *url)
+		case *path != "" && !strings.HasPrefix(*path, "/"):
+			return usagef("--path %q: want a path starting with /", *path)
+		}
+		for _, m := range strings.Split(*modes, ",") {
+			if m = strings.TrimSpace(m); m != "rate" && m != "max" {
+				return usagef("--modes: %q is neither rate nor max", m)
+			}
+			cfg.Modes = append(cfg.Modes, m)
+		}
+		if *ramp {
+			for _, s := range strings.Split(*rampRates, ",") {
+				r, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+				if err != nil || r <= 0 {
+					return usagef("--ramp-rates: %q is not a positive rate", s)
+				}
+				cfg.Ramp = append(cfg.Ramp, r)
+			}
+		}
+		names := strings.Split(*targets, ",")
+		known := serveTargets()
+		for k, n := range names {
+			n = strings.TrimSpace(n)
+			names[k] = n
+			if _, ok := known[n]; !ok && !(n == "path" && *path != "") {
+				if n == "path" {
+					return usagef("target path needs --path")
+				}
+				return usagef("--targets: unknown target %q (known: %s, path)", n, strings.Join(slices.Sorted(maps.Keys(known)), ", "))
+			}
+		}
+		d := &serveData{Log: e.log}
+		note := ""
+		if *data != "" {
+			st, n, err := openServeStore(*data)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			d.Store = st
+			if err := sampleAddresses(d, *sample); err != nil {
+				return err
+			}
+			note = fmt.Sprintf("the first in key order of %d in %s", st.AddressCount(), n)
+			e.log.Info("addresses sampled", "sample", len(d.IDs), "store", st.AddressCount(), "dir", n)
+		}
+		for _, n := range names {
+			if n == "path" {
+				if strings.Contains(*path, "{address}") {
+					if err := d.needAddresses("path with {address}"); err != nil {
+						return err
+					}
+				}
+				cfg.Targets = append(cfg.Targets, bench.ServeTarget{Name: "path", Request: bench.CyclePath(*path, d.IDs)})
+				continue
+			}
+			t, err := known[n](d)
+			if err != nil {
+				return err
+			}
+			cfg.Targets = append(cfg.Targets, t)
+		}
+		res, err := bench.Serve(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		res.Addresses, res.Note = len(d.IDs), note
+		if *output == "json" {
+			enc := json.NewEncoder(e.stdout)
+			enc.SetIndent("", "  ")
+			return enc.Encode(res)
+		}
+		fmt.Fprint(e.stdout, res)
+		return nil
+	}
+	return c
+}
+
+// openServeStore opens dir read-only: a store directory, or a `bench
+// trace` graph directory holding one in account/store.
+func openServeStore(dir string) (*store.DB, string, error) {
+	if sub := filepath.Join(dir, "account", "store"); isDir(sub) {
+		dir = sub
+	}
+	if !isDir(dir) {
+		return nil, "", fmt.Errorf("--data %s: no such directory", dir)
+	}
+	st, err := store.Open(dir, store.Options{ReadOnly: true})
+	if err != nil {
+		return nil, "", fmt.Errorf("open store %s: %w", dir, err)
+	}
+	return st, dir, nil
+}
+
+func isDir(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
+}
+
+// sampleAddresses reads up to n addresses of every chain the store is
+// bound to, in key order.
+func sampleAddresses(d *serveData, n int) error {
+	for _, c := range []chain.Chain{chain.Ethereum, chain.Bitcoin} {
+		nw, ok, err := d.Store.Network(c)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		for a, err := range d.Store.Addresses(c) {
+			if err != nil {
+				return err
+			}
+			if len(d.Addresses) >= n {
+				break
+			}
+			d.Addresses = append(d.Addresses, a)
+			d.IDs = append(d.IDs, a.CAIP10(nw.CAIP2))
+		}
+	}
+	if len(d.Addresses) == 0 {
+		return errors.New("--data: the store holds no addresses")
+	}
+	return nil
+}
