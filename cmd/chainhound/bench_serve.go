@@ -14,16 +14,23 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chainhound/chainhound/internal/api"
+	"github.com/chainhound/chainhound/internal/apikey"
 	"github.com/chainhound/chainhound/internal/bench"
 	"github.com/chainhound/chainhound/internal/chain"
+	"github.com/chainhound/chainhound/internal/intel"
+	"github.com/chainhound/chainhound/internal/risk"
 	"github.com/chainhound/chainhound/internal/store"
 )
 
 // serveData is what a bench serve target is built from.
 type serveData struct {
-	Store     *store.DB       // the store in --data, read-only; nil without --data
-	Addresses []chain.Address // a sample of its addresses (--sample), in the store's key order
-	IDs       []string        // the same addresses as CAIP-10 account ids
+	Store     *store.DB         // the store in --data, read-only; nil without --data
+	Dir       string            // its directory (intel/ and risk/ live in it)
+	Key       string            // an API key the in-process screening routes accept (set by them)
+	mount     func(*api.Server) // the screening routes, once prepared
+	Addresses []chain.Address   // a sample of its addresses (--sample), in the store's key order
+	IDs       []string          // the same addresses as CAIP-10 account ids
 	Log       *slog.Logger
 }
 
@@ -38,29 +45,79 @@ func (d *serveData) needAddresses(target string) error {
 // serveTargets are the targets of `bench serve --targets`, by name: each
 // builds a bench.ServeTarget from the store and the sampled addresses.
 //
-// This is where screening endpoints are added. A target mounts its handler
-// on the in-process server (Mount; ignored with --url, whose server must
-// serve the route) and returns the i-th request; bench.CyclePath and
-// bench.BatchBody build the usual ones:
-//
-//	"risk": func(d *serveData) (bench.ServeTarget, error) {
-//		if err := d.needAddresses("risk"); err != nil {
-//			return bench.ServeTarget{}, err
-//		}
-//		h := risk.Handler(...d.Store...)
-//		return bench.ServeTarget{Name: "risk",
-//			Mount:   func(s *api.Server) { s.Handle("GET /v1/addresses/{caip10}/risk", h) },
-//			Request: bench.CyclePath("/v1/addresses/{address}/risk", d.IDs)}, nil
-//	},
-//	"batch": func(d *serveData) (bench.ServeTarget, error) {
-//		... as above, then
-//		f, err := bench.BatchBody("/v1/screen", d.IDs, 10_000)
-//		return bench.ServeTarget{Name: "batch", Mount: ..., Request: f, Rate: 5, Concurrency: 4}, err
-//	},
+// A target mounts its handler on the in-process server (Mount; ignored
+// with --url, whose server must serve the route) and returns the i-th
+// request; bench.CyclePath and bench.BatchBody build the usual ones. The
+// screening targets (risk: one address per request; batch: 10,000) mount
+// the very routes `serve` mounts, API key check and rate limiter included.
 func serveTargets() map[string]func(d *serveData) (bench.ServeTarget, error) {
 	return map[string]func(d *serveData) (bench.ServeTarget, error){
 		"trivial": func(*serveData) (bench.ServeTarget, error) { return bench.TrivialTarget(), nil },
+		"risk": func(d *serveData) (bench.ServeTarget, error) {
+			mount, err := d.screening("risk")
+			if err != nil {
+				return bench.ServeTarget{}, err
+			}
+			return bench.ServeTarget{Name: "risk", Mount: mount, Request: bench.CyclePath("/v1/addresses/{address}/risk", d.IDs)}, nil
+		},
+		"batch": func(d *serveData) (bench.ServeTarget, error) {
+			mount, err := d.screening("batch")
+			if err != nil {
+				return bench.ServeTarget{}, err
+			}
+			f, err := bench.BatchBody("/v1/screen", d.IDs, maxScreenBatch)
+			return bench.ServeTarget{Name: "batch", Mount: mount, Request: f, Rate: 5, Concurrency: 4}, err
+		},
 	}
+}
+
+// screening prepares the screening routes over the store in --data: its
+// attribution store and its exposure store, which `chainhound risk update
+// --data DIR` must have brought up to date; and an API key for them.
+func (d *serveData) screening(target string) (func(*api.Server), error) {
+	if err := d.needAddresses(target); err != nil {
+		return nil, err
+	}
+	if d.mount != nil {
+		return d.mount, nil
+	}
+	if !isDir(riskDir(d.Dir)) {
+		return nil, fmt.Errorf("target %s: no exposure store in %s: run chainhound risk update --data %s first", target, d.Dir, d.Dir)
+	}
+	ix := intel.NewIndex()
+	var ist *intel.Store
+	if _, err := os.Stat(intelDir(d.Dir)); err == nil {
+		var err error
+		if ist, err = intel.Open(intelDir(d.Dir), true); err != nil {
+			return nil, err
+		}
+		if ix, err = intel.Load(ist); err != nil {
+			return nil, err
+		}
+	}
+	db, err := risk.Open(riskDir(d.Dir), true)
+	if err != nil {
+		return nil, err
+	}
+	s, err := risk.NewScreener(db, d.Store, ix, ist, risk.DefaultPolicy())
+	if err != nil {
+		return nil, err
+	}
+	k, tok, err := apikey.New("bench", []string{apikey.ScopeScreen}, 1e9, 1<<30, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	d.Key = tok
+	sc := &screening{s: s, data: d.Dir}
+	mounted := false
+	d.mount = func(srv *api.Server) {
+		if !mounted { // the risk and batch targets share one server
+			srv.SetKeys([]apikey.Key{k})
+			sc.mount(srv)
+			mounted = true
+		}
+	}
+	return d.mount, nil
 }
 
 func benchServeCommand() command {
@@ -140,7 +197,7 @@ func benchServeCommand() command {
 				return err
 			}
 			defer st.Close()
-			d.Store = st
+			d.Store, d.Dir = st, n
 			if err := sampleAddresses(d, *sample); err != nil {
 				return err
 			}
@@ -162,6 +219,9 @@ func benchServeCommand() command {
 				return err
 			}
 			cfg.Targets = append(cfg.Targets, t)
+		}
+		if cfg.Key == "" && cfg.URL == "" {
+			cfg.Key = d.Key // the in-process screening routes' key (the trivial target ignores it)
 		}
 		res, err := bench.Serve(ctx, cfg)
 		if err != nil {

@@ -97,3 +97,32 @@ func TestBenchServePath(t *testing.T) {
 		}
 	}
 }
+
+// TestBenchServeScreening runs the risk and batch targets in process on
+// a small store with an exposure store: every request answered 200 (with
+// the API key the targets create), none refused.
+func TestBenchServeScreening(t *testing.T) {
+	dir := exitCase(t, "native")
+	if _, errs, code := cli(t, "bench", "serve", "--data", dir, "--targets", "risk"); code != 1 || !strings.Contains(errs, "risk update") {
+		t.Fatalf("without an exposure store: exit %d\n%s", code, errs)
+	}
+	mustCLI(t, "risk", "update", "--data", dir)
+	out := mustCLI(t, "bench", "serve", "--data", dir, "--targets", "trivial,risk,batch", "--modes", "rate", "--rate", "100", "--duration", "300ms",
+		"--concurrency", "2", "--output", "json")
+	var res struct {
+		Rows []struct {
+			Target    string
+			Scheduled int64
+			OK        int64
+			Errors    map[string]int64 `json:"errors"`
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil || len(res.Rows) != 3 {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, r := range res.Rows {
+		if r.Scheduled == 0 || r.OK != r.Scheduled {
+			t.Errorf("%s: %d of %d answered 200 (%v)\n%s", r.Target, r.OK, r.Scheduled, r.Errors, out)
+		}
+	}
+}

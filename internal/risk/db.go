@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/chainhound/chainhound/internal/trace"
 	"github.com/cockroachdb/pebble/v2"
@@ -110,7 +109,7 @@ type DB struct {
 // Open opens (or, unless readOnly, creates) the exposure store in dir.
 func Open(dir string, readOnly bool) (*DB, error) {
 	if readOnly {
-		if _, err := os.Stat(filepath.Join(dir, "CURRENT")); err != nil {
+		if _, err := os.Stat(dir); err != nil {
 			return nil, fmt.Errorf("no exposure store at %s: build it with chainhound risk rebuild", dir)
 		}
 	}
