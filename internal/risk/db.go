@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
+	"sync/atomic"
 
 	"github.com/chainhound/chainhound/internal/trace"
 	"github.com/cockroachdb/pebble/v2"
@@ -104,6 +106,9 @@ type totals map[string]string
 type DB struct {
 	db  *pebble.DB
 	dir string
+	// gen counts the updates committed through this handle: readers cache
+	// chain metas by it (Pebble's lock keeps other processes out).
+	gen atomic.Uint64
 }
 
 // Open opens (or, unless readOnly, creates) the exposure store in dir.
@@ -224,4 +229,32 @@ func putState(b *pebble.Batch, caip2, cat string, st traceState) error {
 		return err
 	}
 	return b.Set(stateKey(caip2, cat), buf.Bytes(), nil)
+}
+
+// metaCache keeps chain metas between updates.
+type metaCache struct {
+	mu    sync.Mutex
+	gen   uint64
+	metas map[string]metaEntry
+}
+
+type metaEntry struct {
+	m  chainMeta
+	ok bool
+}
+
+func (c *metaCache) get(d *DB, caip2 string) (chainMeta, bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if g := d.gen.Load(); c.metas == nil || g != c.gen {
+		c.metas, c.gen = map[string]metaEntry{}, g
+	}
+	if e, ok := c.metas[caip2]; ok {
+		return e.m, e.ok, nil
+	}
+	m, ok, err := d.meta(caip2)
+	if err == nil {
+		c.metas[caip2] = metaEntry{m, ok}
+	}
+	return m, ok, err
 }

@@ -66,6 +66,7 @@ func (d *DB) Rebuild(ctx context.Context, in Inputs) (*UpdateReport, error) {
 	if err := b.Commit(pebble.Sync); err != nil {
 		return nil, err
 	}
+	d.gen.Add(1)
 	return d.Update(ctx, in)
 }
 
@@ -97,6 +98,7 @@ func (d *DB) Update(ctx context.Context, in Inputs) (*UpdateReport, error) {
 		if err := b.Commit(pebble.Sync); err != nil {
 			return nil, err
 		}
+		d.gen.Add(1)
 	}
 	if err := d.db.Set([]byte(kDirty), nil, pebble.Sync); err != nil {
 		return nil, err
@@ -304,6 +306,7 @@ func (d *DB) updateChain(ctx context.Context, in Inputs, c chain.Chain, seeds ma
 	if err := b.Commit(pebble.Sync); err != nil {
 		return cu, false, err
 	}
+	d.gen.Add(1)
 	for _, s := range newMeta.Cats {
 		cu.Exposed += s.Exposed
 	}

@@ -21,7 +21,7 @@ const caip2 = "eip155:1"
 // world is a chain store, an attribution store and an exposure store in
 // one temporary directory.
 type world struct {
-	t      *testing.T
+	t      testing.TB
 	st     *store.DB
 	ist    *intel.Store
 	db     *DB
@@ -30,7 +30,7 @@ type world struct {
 	pol    Policy
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	dir := t.TempDir()
 	st, err := store.Open(filepath.Join(dir, "store"), store.Options{})

@@ -23,6 +23,8 @@ type Screener struct {
 	Lists  []ListDate // the attribution sources in use, with their dates
 	// chains maps a CAIP-2 id the chain store holds to its chain.
 	chains map[string]chain.Chain
+	policy string // the policy's fingerprint
+	metas  metaCache
 }
 
 // ListDate is an attribution source and the date of the list or pack
@@ -39,7 +41,7 @@ func NewScreener(db *DB, st Source, ix *intel.Index, ist *intel.Store, p Policy)
 	if err := p.Check(); err != nil {
 		return nil, err
 	}
-	s := &Screener{DB: db, Store: st, Index: ix, Policy: p, chains: map[string]chain.Chain{}}
+	s := &Screener{DB: db, Store: st, Index: ix, Policy: p, chains: map[string]chain.Chain{}, policy: p.Fingerprint()}
 	for _, c := range []chain.Chain{chain.Ethereum, chain.Bitcoin} {
 		n, ok, err := st.Network(c)
 		if err != nil {
@@ -288,7 +290,7 @@ func (s *Screener) freshness(r *Result, c chain.Chain, caip2 string) error {
 	if ok {
 		r.Freshness.IndexedBlock = cur.Height
 	}
-	m, ok, err := s.DB.meta(caip2)
+	m, ok, err := s.metas.get(s.DB, caip2)
 	if err != nil {
 		return err
 	}
@@ -306,7 +308,7 @@ func (s *Screener) freshness(r *Result, c chain.Chain, caip2 string) error {
 			r.Freshness.BehindBlocks = r.Freshness.IndexedBlock + 1
 		}
 	}
-	if ok && m.Policy != s.Policy.Fingerprint() {
+	if ok && m.Policy != s.policy {
 		r.Freshness.Stale = true // built with other hops or categories: update rebuilds it
 	}
 	return nil
