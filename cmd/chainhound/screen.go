@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/chainhound/chainhound/internal/chain"
+	"github.com/chainhound/chainhound/internal/cluster"
 	"github.com/chainhound/chainhound/internal/intel"
 	"github.com/chainhound/chainhound/internal/risk"
 	"github.com/chainhound/chainhound/internal/store"
@@ -25,10 +26,14 @@ type riskEnv struct {
 	ist *intel.Store // nil without an attribution store
 	ix  *intel.Index
 	db  *risk.DB
+	cl  *cluster.DB // nil without a clustering
 	pol risk.Policy
 }
 
 func (r *riskEnv) Close() {
+	if r.cl != nil {
+		r.cl.Close()
+	}
 	if r.db != nil {
 		r.db.Close()
 	}
@@ -71,6 +76,12 @@ func openRisk(e *env, data, policyFile string) (*riskEnv, error) {
 	if r.db, err = risk.Open(riskDir(data), false); err != nil {
 		r.Close()
 		return nil, err
+	}
+	if _, serr := os.Stat(clusterDir(data)); serr == nil {
+		if r.cl, err = openClusterRead(data); err != nil {
+			r.Close()
+			return nil, err
+		}
 	}
 	return r, nil
 }
@@ -155,6 +166,9 @@ func screenCommand() command {
 		}
 		s, err := risk.NewScreener(r.db, r.st, r.ix, r.ist, r.pol)
 		if err != nil {
+			return err
+		}
+		if err := liftToEntities(s, r.st, r.cl, r.ist); err != nil {
 			return err
 		}
 		var results []*risk.Result
@@ -309,4 +323,36 @@ func riskPolicyCommand() command {
 		return writeJSON(e, p)
 	}
 	return c
+}
+
+// clusterEntities resolves Bitcoin addresses to their co-spend entity
+// through the store's address ids and the clustering in DATA/cluster.
+type clusterEntities struct {
+	st    *store.DB
+	cl    *cluster.DB
+	caip2 string // the store's Bitcoin chain
+}
+
+func (c *clusterEntities) EntityOf(caip2 string, a chain.Address) (uint64, bool) {
+	if caip2 != c.caip2 || a.Chain != chain.Bitcoin {
+		return 0, false
+	}
+	id, ok, err := c.st.AddressID(a)
+	if err != nil || !ok {
+		return 0, false
+	}
+	return c.cl.Clusterer().EntityOf(id), true
+}
+
+// liftToEntities makes the screener include tags on the screened
+// address's entity, when the store holds Bitcoin and a clustering.
+func liftToEntities(s *risk.Screener, st *store.DB, cl *cluster.DB, ist *intel.Store) error {
+	if cl == nil {
+		return nil
+	}
+	net, ok, err := st.Network(chain.Bitcoin)
+	if err != nil || !ok {
+		return err
+	}
+	return s.SetEntities(&clusterEntities{st: st, cl: cl, caip2: net.CAIP2}, ist)
 }

@@ -265,5 +265,9 @@ func openScreening(ctx context.Context, e *env, lk *lookups, data, policyFile st
 		db.Close()
 		return nil, nil, err
 	}
+	if err := liftToEntities(sc.s, lk.st, lk.cl, lk.intel); err != nil {
+		db.Close()
+		return nil, nil, err
+	}
 	return sc, func() { db.Close() }, nil
 }

@@ -25,6 +25,53 @@ type Screener struct {
 	chains map[string]chain.Chain
 	policy string // the policy's fingerprint
 	metas  metaCache
+	// entities, when set (SetEntities), lifts tags to co-spend entities.
+	entities Entities
+	entTags  map[entityKey][]intel.IndexedTag
+}
+
+// Entities resolves an address to its entity (a co-spend cluster,
+// internal/cluster); ok is false for an address it does not cover.
+type Entities interface {
+	EntityOf(caip2 string, a chain.Address) (entity uint64, ok bool)
+}
+
+type entityKey struct {
+	caip2  string
+	entity uint64
+}
+
+// SetEntities makes direct hits include the tags of the other addresses
+// of the screened address's entity. It reads the attribution store once
+// to index the tags in a risk category by entity.
+func (s *Screener) SetEntities(e Entities, ist *intel.Store) error {
+	s.entities, s.entTags = e, map[entityKey][]intel.IndexedTag{}
+	if ist == nil {
+		return nil
+	}
+	return ist.EachTag(func(t intel.Tag) error {
+		if !t.Listed(time.Time{}) || s.Policy.Of(t.Category) == nil {
+			return nil
+		}
+		caip2 := intel.ChainOf(t.Subject)
+		c, ok := s.chains[caip2]
+		if !ok {
+			return nil
+		}
+		a, err := chain.ParseAddress(c, intel.AddressOf(t.Subject))
+		if err != nil {
+			return nil
+		}
+		ent, ok := e.EntityOf(caip2, a)
+		if !ok {
+			return nil
+		}
+		k := entityKey{caip2, ent}
+		it := intel.IndexedTag{Subject: t.Subject, Label: t.Label, Category: t.Category, Actor: t.Actor, Confidence: string(t.Confidence),
+			Source: t.Source, Origin: t.Origin, ValidFrom: t.ValidFrom}
+		s.entTags[k] = append(s.entTags[k], it)
+		return nil
+	})
 }
 
 // ListDate is an attribution source and the date of the list or pack
@@ -108,6 +155,11 @@ type DirectHit struct {
 	Confidence  string   `json:"confidence,omitempty"`
 	ValidFrom   string   `json:"valid_from,omitempty"`
 	ListDate    string   `json:"list_date,omitempty"` // the date of the list the tag came in
+	// Entity and Member are set for a tag on another address of the
+	// screened address's entity (co-spend cluster): the entity's id and
+	// the tagged member.
+	Entity uint64 `json:"entity,omitempty"`
+	Member string `json:"member,omitempty"`
 }
 
 // Exposure is the share of an address's funds linked to one category
@@ -258,7 +310,24 @@ func (s *Screener) Screen(account, defaultCAIP2 string, o Options) (*Result, err
 }
 
 func (s *Screener) direct(r *Result, caip2 string) {
-	for _, t := range s.Index.Tags(intel.Subject(r.Account)) {
+	tags := s.Index.Tags(intel.Subject(r.Account))
+	own := len(tags)
+	var ent uint64
+	if s.entities != nil {
+		if c, ok := s.chains[caip2]; ok {
+			if a, err := chain.ParseAddress(c, r.Address); err == nil {
+				var in bool
+				if ent, in = s.entities.EntityOf(caip2, a); in {
+					for _, t := range s.entTags[entityKey{caip2, ent}] {
+						if t.Subject != intel.Subject(r.Account) {
+							tags = append(tags, t)
+						}
+					}
+				}
+			}
+		}
+	}
+	for i, t := range tags {
 		cat := s.Policy.Of(t.Category)
 		if cat == nil {
 			continue
@@ -272,6 +341,9 @@ func (s *Screener) direct(r *Result, caip2 string) {
 			if l.Source == t.Origin {
 				h.ListDate = l.Date
 			}
+		}
+		if i >= own {
+			h.Entity, h.Member = ent, intel.AddressOf(t.Subject)
 		}
 		r.Direct = append(r.Direct, h)
 	}
@@ -418,7 +490,11 @@ func (s *Screener) grade(r *Result) {
 	for _, h := range r.Direct {
 		best = max(best, h.Severity)
 		score = max(score, band(h.Severity)+9)
-		r.Reasons = append(r.Reasons, fmt.Sprintf("direct: %s (%s: %q, %s)", h.Category, h.TagCategory, h.Label, h.Origin))
+		via := ""
+		if h.Member != "" {
+			via = fmt.Sprintf(", on %s of the same entity %d", h.Member, h.Entity)
+		}
+		r.Reasons = append(r.Reasons, fmt.Sprintf("direct: %s (%s: %q, %s%s)", h.Category, h.TagCategory, h.Label, h.Origin, via))
 	}
 	slices.SortStableFunc(r.Indirect, func(a, b Exposure) int {
 		if a.Severity != b.Severity {

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -155,5 +156,40 @@ func TestUTXOIncrementalEqualsRebuilt(t *testing.T) {
 	}
 	if exposed == 0 {
 		t.Fatal("nothing exposed: the test compares nothing")
+	}
+}
+
+// fakeEntities puts addresses into entities by hand.
+type fakeEntities map[string]uint64
+
+func (f fakeEntities) EntityOf(_ string, a chain.Address) (uint64, bool) {
+	e, ok := f[a.Raw]
+	return e, ok
+}
+
+// A tag on one address of an entity is a direct hit on the others, named
+// with the entity and the tagged member.
+func TestEntityLiftsTags(t *testing.T) {
+	u := newUTXOWorld(t)
+	u.blocks(rand.New(rand.NewPCG(1, 1)), 5, 3)
+	u.tagBTC("sdn", map[int]string{1: "sanction"})
+	u.update(u.db, false)
+	s := u.screener(u.db)
+	if err := s.SetEntities(fakeEntities{"u1": 7, "u2": 7, "u3": 9}, u.ist); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Screen(btcCAIP2+":u2", "", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Severity != Severe || len(r.Direct) != 1 || r.Direct[0].Entity != 7 || r.Direct[0].Member != "u1" || !strings.Contains(r.Reasons[0], "entity 7") {
+		t.Fatalf("u2 in u1's entity: %+v", r)
+	}
+	r, _ = s.Screen(btcCAIP2+":u1", "", Options{})
+	if len(r.Direct) != 1 || r.Direct[0].Member != "" { // its own tag, not inherited twice
+		t.Fatalf("u1: %+v", r.Direct)
+	}
+	if r, _ = s.Screen(btcCAIP2+":u3", "", Options{}); len(r.Direct) != 0 {
+		t.Fatalf("u3 in another entity: %+v", r.Direct)
 	}
 }
