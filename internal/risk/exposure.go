@@ -240,6 +240,7 @@ func (d *DB) updateChain(ctx context.Context, in Inputs, c chain.Chain, seeds ma
 	if err != nil {
 		return cu, false, err
 	}
+	exits.SkipRemaining = true // exposure needs what arrived, not what stayed: services are not replayed
 	bounds := trace.Bounds{MaxHops: in.Policy.MaxHops, Until: cur.Height, HasUntil: true, Exits: exits}
 	first, _, err := in.Store.FirstBlock(c)
 	if err != nil {

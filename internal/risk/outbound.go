@@ -29,6 +29,7 @@ func (s *Screener) outbound(r *Result, c chain.Chain, caip2, addr string, hops i
 	if err != nil {
 		return err
 	}
+	exits.SkipRemaining = true
 	b := trace.Bounds{MaxHops: hops, Exits: exits}
 	var res *trace.Result
 	if c == chain.Bitcoin {

@@ -37,6 +37,12 @@ type Exits struct {
 	// Freezable says whether an asset's issuer can freeze it wherever it
 	// sits (a stablecoin with a blacklist), and who that is.
 	Freezable func(a chain.Asset) (issuer string, ok bool)
+	// SkipRemaining, on account chains, leaves a service the trace stops
+	// at unread: taint reaching it is counted as an exit all the same, but
+	// its history is not replayed, so Exit.Remaining stays zero. Replaying
+	// an exchange's history is most of a trace's work on a busy chain;
+	// screening, which needs only what arrived, skips it.
+	SkipRemaining bool
 }
 
 func (x *Exits) service(a chain.Address) (Service, bool, bool) {

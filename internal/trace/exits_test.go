@@ -3,6 +3,7 @@ package trace
 import (
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 
 	"github.com/chainhound/chainhound/internal/chain"
@@ -203,5 +204,49 @@ func TestTraceAccountSwap(t *testing.T) {
 			}
 		}
 		checkConserved(t, r)
+	}
+}
+
+// SkipRemaining leaves stopped services unread: the same flows and exits
+// (Remaining aside), and conservation holds, on random chains with
+// services; the services are not followed either way.
+func TestSkipRemainingChangesOnlyRemaining(t *testing.T) {
+	compared := 0
+	for g := range 40 {
+		rng := rand.New(rand.NewPCG(uint64(g), 31))
+		c := randomSwapChain(t, rng)
+		ex := services{}
+		for _, k := range rng.Perm(8)[:1+rng.IntN(3)] {
+			a := eth(byte(k + 1))
+			if k >= 6 {
+				a = eth(byte(0x50 + k - 6))
+			}
+			ex[a] = Service{Category: "exchange"}
+		}
+		seed := AccountSeed{Address: eth(byte(1 + rng.IntN(6))), FromBlock: 1}
+		if _, isExit := ex[seed.Address]; isExit {
+			continue
+		}
+		b := Bounds{MaxHops: rng.IntN(4), Exits: &Exits{Services: ex}}
+		full, err := TraceAccount(c.s, chain.Ethereum, Haircut, b, []AccountSeed{seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Exits = &Exits{Services: ex, SkipRemaining: true}
+		skip, err := TraceAccount(c.s, chain.Ethereum, Haircut, b, []AccountSeed{seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkConserved(t, skip)
+		for i := range full.Exits {
+			full.Exits[i].Remaining = uint256.Int{}
+		}
+		if !reflect.DeepEqual(full.Flows, skip.Flows) || !reflect.DeepEqual(full.Exits, skip.Exits) {
+			t.Fatalf("graph %d: skipping the services' replay changed the flows or exits:\n%s\n%s", g, exitSummary(full.Exits), exitSummary(skip.Exits))
+		}
+		compared += len(skip.Exits)
+	}
+	if compared == 0 {
+		t.Fatal("no exit reached: the test compares nothing")
 	}
 }

@@ -395,6 +395,11 @@ func (t *accountTracer) send(s *tracked, row *store.Row, sent *uint256.Int) erro
 		t.t.reach(row.To, hop)
 		t.t.hold(row.To, row.Asset, sent, StopMinAmount, hop)
 	default:
+		if svc, ok, stop := t.b.Exits.service(row.To); ok && stop && t.b.Exits.SkipRemaining {
+			t.t.reach(row.To, hop) // a sink: not followed, not replayed
+			t.t.exit(svc, true, f.To, &f, t.b.Exits)
+			break
+		}
 		r, err := t.track(row.To, hop, pos{p.block, p.txi, p.seq + 1}, &p)
 		if err != nil {
 			return err
