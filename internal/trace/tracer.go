@@ -50,9 +50,10 @@ func (s Stop) String() string {
 // Flow is one movement of taint the trace followed. On account chains it
 // is one transfer, Seq its sequence in the transaction. On UTXO chains it
 // is one output (Seq is its index; the fee has index len(outputs)), and
-// From is the address of the transaction's first tainted input: a
-// transaction mixes its inputs, so the models give taint per output, not
-// per input and output.
+// From is the address of the transaction's tainted input with the fewest
+// hops (the first of those), one hop nearer the seeds: a transaction mixes
+// its inputs, so the models give taint per output, not per input and
+// output.
 type Flow struct {
 	From, To chain.Address // To is none for burns and UTXO fees; an account chain's fee names the block producer
 	Asset    chain.Asset

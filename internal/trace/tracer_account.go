@@ -331,7 +331,11 @@ func (t *accountTracer) transfer(tr *tracked, row *store.Row) error {
 		return nil
 	}
 	if row.From != tr.addr {
-		if t.tracked[row.From] != nil {
+		// A followed sender handles its payments, unless the trace stopped
+		// there: what a stopped service pays is clean, and the recipient
+		// takes it in its own stream, as from any address not followed (so
+		// whether the service's history is replayed changes nothing).
+		if s := t.tracked[row.From]; s != nil && s.exit == nil {
 			return nil
 		}
 		if held, err := tr.holdLeg(row); held || err != nil {
@@ -340,13 +344,7 @@ func (t *accountTracer) transfer(tr *tracked, row *store.Row) error {
 		return t.deliver(tr, row, uint256.Int{})
 	}
 	sent, err := t.apply(tr, row, nil)
-	if err != nil || row.To == tr.addr {
-		return err
-	}
-	if tr.exit != nil { // taint stops at the service: what it pays out is clean
-		if r := t.tracked[row.To]; r != nil {
-			err = t.deliver(r, row, uint256.Int{})
-		}
+	if err != nil || row.To == tr.addr || tr.exit != nil {
 		return err
 	}
 	return t.send(tr, row, &sent)

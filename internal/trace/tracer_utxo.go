@@ -177,8 +177,12 @@ func (t *utxoTracer) follow(o Outpoint, sp store.Spend, taint int64, h int) {
 			t.byPos[pos] = p
 			heap.Push(&t.queue, p)
 		}
-		in := p.inputs[sp.Input] // set already only for a seed the trace reached
-		p.inputs[sp.Input] = taintedInput{sp.Address, in.taint + taint, min(p.hop, h)}
+		in, seen := p.inputs[sp.Input] // set already only for a seed the trace reached
+		hop := h
+		if seen {
+			hop = min(in.hop, h)
+		}
+		p.inputs[sp.Input] = taintedInput{sp.Address, in.taint + taint, hop}
 		p.hop = min(p.hop, h)
 	}
 }
@@ -202,12 +206,12 @@ func (t *utxoTracer) process(p *pendingTx) error {
 		return fmt.Errorf("the output index names it as a spender, but its inputs and outputs are missing: %w", store.ErrCorrupt)
 	}
 	ins := make([]Coin, len(tx.Inputs))
-	first := -1
+	first := -1 // the tainted input with the fewest hops (the first of those): the flows come from it
 	for k, in := range tx.Inputs {
 		ins[k].Value = in.Value
 		if ti, ok := p.inputs[uint32(k)]; ok {
 			ins[k].Taint = ti.taint
-			if first < 0 {
+			if first < 0 || ti.hop < p.inputs[uint32(first)].hop {
 				first = k
 			}
 		}
