@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"text/tabwriter"
 
 	"github.com/chainhound/chainhound/internal/chain"
@@ -330,7 +331,8 @@ func riskPolicyCommand() command {
 type clusterEntities struct {
 	st    *store.DB
 	cl    *cluster.DB
-	caip2 string // the store's Bitcoin chain
+	caip2 string     // the store's Bitcoin chain
+	mu    sync.Mutex // the union-find compresses paths as it reads: one reader at a time
 }
 
 func (c *clusterEntities) EntityOf(caip2 string, a chain.Address) (uint64, bool) {
@@ -341,6 +343,8 @@ func (c *clusterEntities) EntityOf(caip2 string, a chain.Address) (uint64, bool)
 	if err != nil || !ok {
 		return 0, false
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	return c.cl.Clusterer().EntityOf(id), true
 }
 

@@ -118,6 +118,7 @@ type screening struct {
 	s    *risk.Screener
 	why  string // set when screening is unavailable
 	data string
+	lk   *lookups // runs outgoing screens (a trace each) in its bounded slots; nil: inline
 }
 
 func (sc *screening) ready(w http.ResponseWriter) bool {
@@ -128,27 +129,54 @@ func (sc *screening) ready(w http.ResponseWriter) bool {
 	return true
 }
 
-// answer screens accounts, answering a problem for a bad one.
-func (sc *screening) answer(w http.ResponseWriter, accounts []string, o risk.Options) ([]*risk.Result, bool) {
+// screenAll screens accounts; a bad address or chain is a usageError.
+func (sc *screening) screenAll(accounts []string, o risk.Options) ([]*risk.Result, error) {
 	out := make([]*risk.Result, len(accounts))
 	for i, a := range accounts {
 		r, err := sc.s.Screen(a, "", o)
 		if err != nil {
 			var ce *risk.UnknownChainError
 			var ae *risk.AddressError
-			switch {
-			case errors.As(err, &ce):
-				problem(w, 400, "Unknown chain", "%s: %v", a, err)
-			case errors.As(err, &ae):
-				problem(w, 400, "Invalid address", "%s: %v", a, err)
-			default:
-				problem(w, 500, "Screening failed", "%s: %v", a, err)
+			if errors.As(err, &ce) || errors.As(err, &ae) {
+				return nil, usageError{fmt.Sprintf("%s: %v", a, err)}
 			}
-			return nil, false
+			return nil, fmt.Errorf("screen %s: %w", a, err)
 		}
 		out[i] = r
 	}
-	return out, true
+	return out, nil
+}
+
+// answer screens accounts and answers: inline for incoming exposure (a
+// lookup), in the server's bounded trace slots with its timeout for
+// outgoing exposure (a trace per address).
+func (sc *screening) answer(w http.ResponseWriter, r *http.Request, accounts []string, o risk.Options, one bool) {
+	shape := func(res []*risk.Result) any {
+		if one {
+			return res[0]
+		}
+		return screenResponse{Results: res}
+	}
+	if (o.Direction == "out" || o.Direction == "both") && sc.lk != nil {
+		sc.lk.bounded(w, r, func() (any, error) {
+			res, err := sc.screenAll(accounts, o)
+			if err != nil {
+				return nil, err
+			}
+			return shape(res), nil
+		})
+		return
+	}
+	res, err := sc.screenAll(accounts, o)
+	var ue usageError
+	switch {
+	case errors.As(err, &ue):
+		problem(w, 400, "Invalid address", "%v", err)
+	case err != nil:
+		problem(w, 500, "Screening failed", "%v", err)
+	default:
+		writeAPIJSON(w, shape(res))
+	}
 }
 
 func (sc *screening) serveScreen(w http.ResponseWriter, r *http.Request) {
@@ -174,10 +202,7 @@ func (sc *screening) serveScreen(w http.ResponseWriter, r *http.Request) {
 		problem(w, status, "Invalid screen request", "%v", err)
 		return
 	}
-	res, ok := sc.answer(w, o.accounts, o.opts)
-	if ok {
-		writeAPIJSON(w, screenResponse{Results: res})
-	}
+	sc.answer(w, r, o.accounts, o.opts, false)
 }
 
 func (sc *screening) serveRisk(w http.ResponseWriter, r *http.Request) {
@@ -208,10 +233,7 @@ func (sc *screening) serveRisk(w http.ResponseWriter, r *http.Request) {
 		}
 		o.MaxHops = n
 	}
-	res, ok := sc.answer(w, []string{acct}, o)
-	if ok {
-		writeAPIJSON(w, res[0])
-	}
+	sc.answer(w, r, []string{acct}, o, true)
 }
 
 // mount registers the screening operations (scope screen).
@@ -223,20 +245,20 @@ func (sc *screening) mount(srv *api.Server) {
 		Description: "Every address is checked for its chain; one bad address fails the request with its index named. " +
 			"A batch over the limit answers 413.",
 		RequestSchema: screenRequestSchema(), Responses: map[int]api.Schema{200: api.SchemaOf(screenResponse{})},
-		Problems: []int{400, 413, 503}, MaxBodyBytes: screenBodyBytes, Handler: http.HandlerFunc(sc.serveScreen)})
+		Problems: []int{400, 413, 422, 503}, MaxBodyBytes: screenBodyBytes, Handler: http.HandlerFunc(sc.serveScreen)})
 	srv.Route(api.Route{Method: "GET", Path: "/v1/addresses/{caip10}/risk", Scope: apikey.ScopeScreen, Tags: []string{"screening"},
 		Summary: "screen one address (chainhound screen ADDR --output json)",
 		Params: []api.Param{caip10,
 			{Name: "direction", In: "query", Description: "in (default), out or both", Schema: api.Schema{"type": "string", "enum": []string{"in", "out", "both"}}},
 			{Name: "max_hops", In: "query", Description: "hops of indirect exposure (default: the policy's)", Schema: api.Schema{"type": "integer", "minimum": 1}}},
-		Responses: map[int]api.Schema{200: api.SchemaOf(risk.Result{})}, Problems: []int{400, 503}, Handler: http.HandlerFunc(sc.serveRisk)})
+		Responses: map[int]api.Schema{200: api.SchemaOf(risk.Result{})}, Problems: []int{400, 422, 503}, Handler: http.HandlerFunc(sc.serveRisk)})
 }
 
 // openScreening brings the exposure store up to the chain store (which
 // serve holds read-only, so it stays current while serve runs) and
 // prepares the screener; without a chain store the endpoints answer 503.
 func openScreening(ctx context.Context, e *env, lk *lookups, data, policyFile string) (*screening, func(), error) {
-	sc := &screening{data: data}
+	sc := &screening{data: data, lk: lk}
 	pol := risk.DefaultPolicy()
 	if policyFile != "" {
 		p, err := risk.LoadPolicy(policyFile)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -59,6 +60,7 @@ func prefixEnd(p []byte) []byte {
 type chainMeta struct {
 	CAIP2   string               `json:"caip2"`
 	Block   uint64               `json:"block"`
+	First   uint64               `json:"first_block"` // the chain store's first block: another start is another history
 	Hash    string               `json:"hash"`
 	Time    int64                `json:"time"` // the block's time
 	Policy  string               `json:"policy"`
@@ -77,7 +79,30 @@ type seedsMeta struct {
 type record struct {
 	Hop    int         `json:"hop"` // the fewest hops
 	Assets []assetHops `json:"assets"`
-	Via    Step        `json:"via"` // the largest flow into it at its fewest hop
+	Via    Step        `json:"via"`   // the largest flow into it at its fewest hop
+	First  []Step      `json:"first"` // per hop (index 0: hop 1), the earliest flow into it at that hop
+}
+
+// explain is the path that explains an exposure: from rec's Via back to
+// a seed, each step the earliest flow at one hop fewer into the previous
+// step's sender, which therefore came before that step (an address's hop
+// only falls, so when it paid at hop h it had been reached at hop h-1).
+// prev reads another address's record.
+func explain(rec *record, prev func(addr string) (*record, error)) ([]Step, error) {
+	path := []Step{rec.Via}
+	for step := rec.Via; step.Hop > 1; {
+		r, err := prev(step.From)
+		if err != nil {
+			return nil, err
+		}
+		if r == nil || len(r.First) < step.Hop-1 || r.First[step.Hop-2].Hop != step.Hop-1 {
+			break // cannot happen in a consistent store: show what is known
+		}
+		step = r.First[step.Hop-2]
+		path = append(path, step)
+	}
+	slices.Reverse(path)
+	return path, nil
 }
 
 // assetHops is the tainted amount received in one asset, per hop (index

@@ -192,9 +192,15 @@ func (d *DB) updateChain(ctx context.Context, in Inputs, c chain.Chain, seeds ma
 	if err != nil {
 		return cu, false, err
 	}
+	first, _, err := in.Store.FirstBlock(c)
+	if err != nil {
+		return cu, false, err
+	}
 	switch {
 	case !have:
 		cu.Rebuilt, cu.Reason = true, "first build"
+	case m.First != first:
+		cu.Rebuilt, cu.Reason = true, fmt.Sprintf("the chain store now starts at block %d, not %d", first, m.First)
 	case m.Policy != in.Policy.Fingerprint():
 		cu.Rebuilt, cu.Reason = true, "the policy's hops or categories changed"
 	case m.Exits != fingerprint(seeds[caip2][exitsKey]):
@@ -242,15 +248,11 @@ func (d *DB) updateChain(ctx context.Context, in Inputs, c chain.Chain, seeds ma
 	}
 	exits.SkipRemaining = true // exposure needs what arrived, not what stayed: services are not replayed
 	bounds := trace.Bounds{MaxHops: in.Policy.MaxHops, Until: cur.Height, HasUntil: true, Exits: exits}
-	first, _, err := in.Store.FirstBlock(c)
-	if err != nil {
-		return cu, false, err
-	}
 	at, _, err := in.Store.BlockTime(c, cur.Height)
 	if err != nil {
 		return cu, false, err
 	}
-	newMeta := chainMeta{CAIP2: caip2, Block: cur.Height, Hash: cur.Hash.String(), Time: at, Policy: in.Policy.Fingerprint(),
+	newMeta := chainMeta{CAIP2: caip2, Block: cur.Height, First: first, Hash: cur.Hash.String(), Time: at, Policy: in.Policy.Fingerprint(),
 		Exits: fingerprint(seeds[caip2][exitsKey]), Updated: time.Now().UTC().Format(time.RFC3339), Cats: map[string]seedsMeta{}}
 	for _, cat := range in.Policy.Categories {
 		if err := ctx.Err(); err != nil {
@@ -260,6 +262,13 @@ func (d *DB) updateChain(ctx context.Context, in Inputs, c chain.Chain, seeds ma
 		fp := fingerprint(addrs)
 		old, had := m.Cats[cat.Name]
 		retrace := cu.Rebuilt || !had || old.Fingerprint != fp
+		if !retrace && len(addrs) > 0 && c != chain.Bitcoin {
+			// A tagged address the store had not seen at the last update is
+			// no seed of the kept trace: once it appears, trace anew.
+			if retrace, err = d.unseeded(in.Store, c, caip2, cat.Name, addrs); err != nil {
+				return cu, false, err
+			}
+		}
 		w.cat, w.maxHops, w.fresh = cat.Name, in.Policy.MaxHops, retrace
 		var res *trace.Result
 		switch {
@@ -351,6 +360,29 @@ func (d *DB) trace(s Source, c chain.Chain, b trace.Bounds, addrs []string, firs
 	return res, putState(w.b, w.caip2, w.cat, traceState{Account: st})
 }
 
+// unseeded reports whether an address of the category is on chain now
+// but is not followed by the category's kept account trace.
+func (d *DB) unseeded(s Source, c chain.Chain, caip2, cat string, addrs []string) (bool, error) {
+	st, ok, err := d.state(caip2, cat)
+	if err != nil || !ok || st.Account == nil {
+		return !ok, err
+	}
+	have := make(map[chain.Address]bool, len(st.Account.Addresses))
+	for _, a := range st.Account.Addresses {
+		have[a.Address] = a.SeedAll // followed as a seed, not merely tainted
+	}
+	for _, a := range addrs {
+		addr, err := chain.ParseAddress(c, a)
+		if err != nil || have[addr] {
+			continue
+		}
+		if _, known, err := addressKnown(s, addr); err != nil || known {
+			return known, err
+		}
+	}
+	return false, nil
+}
+
 // resume continues a category's trace from its state over the new
 // blocks; on UTXO chains the outputs paying its addresses in them are new
 // seeds.
@@ -426,7 +458,14 @@ type writer struct {
 // fees aside (the block producer is not followed by the trace either) and
 // ERC-721 tokens aside (not fungible).
 func received(row *store.Row) bool {
-	return row.Kind != chain.KindFee && row.TokenID == nil && !row.To.None()
+	if row.Kind == chain.KindFee || row.TokenID != nil || row.To.None() {
+		return false
+	}
+	// On account chains a payment to oneself moves nothing (and the trace
+	// makes no flow of it): counting it would let an address dilute its
+	// share at will. On UTXO chains change back to the spender is a real
+	// output, tainted or not, and counts on both sides.
+	return row.Chain == chain.Bitcoin || row.From != row.To
 }
 
 // tail adds the new blocks' receipts to the totals of exposed addresses.
@@ -514,6 +553,12 @@ func (w *writer) add(flows []trace.Flow) error {
 		v.Add(&v, &f.Amount)
 		r.Assets[j].ByHop[f.Hop-1] = v.Dec()
 		step := Step{Hop: f.Hop, From: f.From.String(), To: to, Tx: w.c.FormatHash(f.Tx), Block: f.Block, Asset: asset, Amount: f.Amount.Dec()}
+		if len(r.First) < w.maxHops {
+			r.First = append(r.First, make([]Step, w.maxHops-len(r.First))...)
+		}
+		if r.First[f.Hop-1].Hop == 0 {
+			r.First[f.Hop-1] = step
+		}
 		if r.Hop == 0 || f.Hop < r.Hop {
 			r.Hop, r.Via = f.Hop, step
 		} else if f.Hop == r.Hop {

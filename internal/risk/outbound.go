@@ -77,7 +77,9 @@ func (s *Screener) outbound(r *Result, c chain.Chain, caip2, addr string, hops i
 			if f.Swap || f.Kind == chain.KindFee || f.Kind == chain.KindBurn || f.To.None() || f.Hop < 1 || f.Hop > hops || f.To == a {
 				continue
 			}
-			if !s.inCategory(caip2, f.To.String(), cat) {
+			// Taint is counted where it first reaches the category: what a
+			// category address passes on to another was counted already.
+			if !s.inCategory(caip2, f.To.String(), cat) || s.inCategory(caip2, f.From.String(), cat) {
 				continue
 			}
 			asset := f.Asset.CAIP19(caip2)
@@ -115,18 +117,9 @@ func (s *Screener) outbound(r *Result, c chain.Chain, caip2, addr string, hops i
 				best = x
 			}
 		}
-		for x, n := best, 0; n <= hops; n++ {
-			rec := w.recs[x]
-			if rec == nil {
-				break
-			}
-			e.Path = append(e.Path, rec.Via)
-			if rec.Via.Hop <= 1 {
-				break
-			}
-			x = rec.Via.From
+		if e.Path, err = explain(w.recs[best], func(addr string) (*record, error) { return w.recs[addr], nil }); err != nil {
+			return err
 		}
-		slices.Reverse(e.Path)
 		e.Severity = cat.grade(e.EffectiveShare)
 		r.Indirect = append(r.Indirect, e)
 	}

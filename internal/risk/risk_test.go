@@ -28,6 +28,7 @@ type world struct {
 	height uint64
 	parent chain.Hash
 	pol    Policy
+	salt   byte // varies block hashes, for a reorganisation
 }
 
 func newWorld(t testing.TB) *world {
@@ -71,6 +72,7 @@ func (w *world) block(xs ...xfer) {
 	b := &chain.Block{Chain: chain.Ethereum, Height: w.height, Parent: w.parent, Time: 1700000000 + int64(w.height)*12}
 	b.Hash[0], b.Hash[1] = byte(w.height), byte(w.height>>8)
 	b.Hash[31] = 1
+	b.Hash[2] = w.salt
 	for i, x := range xs {
 		var h chain.Hash
 		h[0], h[1], h[2] = byte(w.height), byte(i), 7
@@ -252,9 +254,6 @@ func TestExposureIsTheTraceEngines(t *testing.T) {
 		s := w.screener(w.db)
 		in := w.inputs()
 		var seeds []trace.AccountSeed
-		for _, t := range in.Index.Tags(intel.Subject("")) {
-			_ = t
-		}
 		for n := 1; n <= 12; n++ {
 			for _, tg := range in.Index.Tags(intel.Account(caip2, addr(n).String())) {
 				if tg.Category == "service_hack" {

@@ -23,7 +23,8 @@ type Screener struct {
 	Lists  []ListDate // the attribution sources in use, with their dates
 	// chains maps a CAIP-2 id the chain store holds to its chain.
 	chains map[string]chain.Chain
-	policy string // the policy's fingerprint
+	policy string                         // the policy's fingerprint
+	seeds  map[string]map[string][]string // the tags' seeds per chain and category (and exits), to tell a stale exposure
 	metas  metaCache
 	// entities, when set (SetEntities), lifts tags to co-spend entities.
 	entities Entities
@@ -98,6 +99,11 @@ func NewScreener(db *DB, st Source, ix *intel.Index, ist *intel.Store, p Policy)
 			s.chains[n.CAIP2] = c
 		}
 	}
+	seeds, err := seedsOf(ist, &p)
+	if err != nil {
+		return nil, err
+	}
+	s.seeds = seeds
 	if ist != nil {
 		recs, err := ist.Imports()
 		if err != nil {
@@ -193,8 +199,9 @@ type Freshness struct {
 	ExposureBlock uint64     `json:"exposure_block"`
 	ExposureTime  string     `json:"exposure_block_time,omitempty"`
 	BehindBlocks  uint64     `json:"behind_blocks"`
-	Stale         bool       `json:"stale"`                 // exposure does not cover every indexed block
-	NotIndexed    bool       `json:"not_indexed,omitempty"` // the chain store holds no data of this chain: direct hits only
+	Stale         bool       `json:"stale"`                  // the exposure is not that of the indexed blocks and the tags in use
+	StaleReason   string     `json:"stale_reason,omitempty"` // why
+	NotIndexed    bool       `json:"not_indexed,omitempty"`  // the chain store holds no data of this chain: direct hits only
 	Updated       string     `json:"exposure_updated,omitempty"`
 	Lists         []ListDate `json:"lists"`
 }
@@ -372,16 +379,25 @@ func (s *Screener) freshness(r *Result, c chain.Chain, caip2 string) error {
 			r.Freshness.ExposureTime = time.Unix(m.Time, 0).UTC().Format(time.RFC3339)
 		}
 	}
-	if !ok || r.Freshness.IndexedBlock > m.Block {
-		r.Freshness.Stale = true
-		if ok {
-			r.Freshness.BehindBlocks = r.Freshness.IndexedBlock - m.Block
-		} else {
-			r.Freshness.BehindBlocks = r.Freshness.IndexedBlock + 1
+	f := &r.Freshness
+	switch {
+	case !ok:
+		f.Stale, f.StaleReason, f.BehindBlocks = true, "no exposure computed for this chain yet (chainhound risk update)", f.IndexedBlock+1
+	case f.IndexedBlock > m.Block:
+		f.Stale, f.StaleReason, f.BehindBlocks = true, fmt.Sprintf("the exposure covers blocks up to %d of %d indexed", m.Block, f.IndexedBlock), f.IndexedBlock-m.Block
+	case f.IndexedBlock < m.Block || cur.Hash.String() != m.Hash:
+		f.Stale, f.StaleReason = true, fmt.Sprintf("block %d of the exposure is no longer in the chain store (reorganised or rolled back)", m.Block)
+	case m.Policy != s.policy:
+		f.Stale, f.StaleReason = true, "the exposure was computed under another policy's hops or categories"
+	case m.Exits != fingerprint(s.seeds[caip2][exitsKey]):
+		f.Stale, f.StaleReason = true, "the services (exits) in the attribution store changed since the exposure was computed"
+	default:
+		for _, cat := range s.Policy.Categories {
+			if m.Cats[cat.Name].Fingerprint != fingerprint(s.seeds[caip2][cat.Name]) {
+				f.Stale, f.StaleReason = true, fmt.Sprintf("the tags of category %s changed since the exposure was computed", cat.Name)
+				break
+			}
 		}
-	}
-	if ok && m.Policy != s.policy {
-		r.Freshness.Stale = true // built with other hops or categories: update rebuilds it
 	}
 	return nil
 }
@@ -422,23 +438,16 @@ func (s *Screener) inbound(r *Result, caip2, addr string, hops int) error {
 	return nil
 }
 
-// path walks the explaining flows back to a category address.
+// path explains an exposure, reading the senders' records.
 func (s *Screener) path(caip2, cat string, rec record) ([]Step, error) {
-	path := []Step{rec.Via}
-	for cur := rec; cur.Via.Hop > 1 && len(path) <= s.Policy.MaxHops; {
-		var prev record
-		ok, err := s.DB.getJSON(expoKey(caip2, cat, cur.Via.From), &prev)
-		if err != nil {
+	return explain(&rec, func(addr string) (*record, error) {
+		var r record
+		ok, err := s.DB.getJSON(expoKey(caip2, cat, addr), &r)
+		if !ok || err != nil {
 			return nil, err
 		}
-		if !ok || prev.Hop >= cur.Via.Hop {
-			break // cannot happen in a consistent store; show what is known
-		}
-		path = append(path, prev.Via)
-		cur = prev
-	}
-	slices.Reverse(path)
-	return path, nil
+		return &r, nil
+	})
 }
 
 type assetShare struct {
