@@ -556,15 +556,24 @@ func (l *lookups) bounded(w http.ResponseWriter, r *http.Request, work func() (a
 	}
 }
 
-func (l *lookups) serveTrace(w http.ResponseWriter, r *http.Request) {
+// readBody reads a request body, answering 413 above the route's limit.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			problem(w, 413, "Request body too large", "the limit is %d bytes", tooBig.Limit)
-			return
+			return nil, false
 		}
 		problem(w, 400, "Unreadable request body", "%v", err)
+		return nil, false
+	}
+	return body, true
+}
+
+func (l *lookups) serveTrace(w http.ResponseWriter, r *http.Request) {
+	body, ok := readBody(w, r)
+	if !ok {
 		return
 	}
 	o, err := decodeTraceRequest(body)

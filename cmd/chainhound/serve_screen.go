@@ -183,14 +183,8 @@ func (sc *screening) serveScreen(w http.ResponseWriter, r *http.Request) {
 	if !sc.ready(w) {
 		return
 	}
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			problem(w, 413, "Body too large", "the body exceeds %d bytes", mbe.Limit)
-			return
-		}
-		problem(w, 400, "Unreadable body", "%v", err)
+	body, ok := readBody(w, r)
+	if !ok {
 		return
 	}
 	o, err := decodeScreenRequest(body, sc.s.Policy.MaxHops)

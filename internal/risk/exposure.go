@@ -57,17 +57,26 @@ type ChainUpdate struct {
 // Rebuild drops the exposure store's content and computes it again from
 // the whole chain store.
 func (d *DB) Rebuild(ctx context.Context, in Inputs) (*UpdateReport, error) {
+	if err := d.clear(); err != nil {
+		return nil, err
+	}
+	return d.Update(ctx, in)
+}
+
+// clear deletes everything the exposure store holds but the update marker.
+func (d *DB) clear() error {
 	b := d.db.NewBatch()
+	defer b.Close()
 	for _, p := range []byte{pMeta, pState, pExpo, pTotals} {
 		if err := b.DeleteRange([]byte{p}, []byte{p + 1}, nil); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if err := b.Commit(pebble.Sync); err != nil {
-		return nil, err
+		return err
 	}
 	d.gen.Add(1)
-	return d.Update(ctx, in)
+	return nil
 }
 
 // Update brings the exposure store up to the chain store's cursor on
@@ -89,16 +98,9 @@ func (d *DB) Update(ctx context.Context, in Inputs) (*UpdateReport, error) {
 	}
 	if dirty { // an update stopped half way: start over
 		in.Log.Warn("the last exposure update did not finish: rebuilding", "dir", d.dir)
-		b := d.db.NewBatch()
-		for _, p := range []byte{pMeta, pState, pExpo, pTotals} {
-			if err := b.DeleteRange([]byte{p}, []byte{p + 1}, nil); err != nil {
-				return nil, err
-			}
-		}
-		if err := b.Commit(pebble.Sync); err != nil {
+		if err := d.clear(); err != nil {
 			return nil, err
 		}
-		d.gen.Add(1)
 	}
 	if err := d.db.Set([]byte(kDirty), nil, pebble.Sync); err != nil {
 		return nil, err

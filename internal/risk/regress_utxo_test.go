@@ -37,19 +37,7 @@ func (u *utxoWorld) handBlock(cb int, txs ...utx) [][]utxoCoin {
 		made = append(made, cs)
 		b.Txs = append(b.Txs, tx)
 	}
-	for i := range b.Txs {
-		b.Txs[i].Index, b.Txs[i].Success = uint32(i), true
-	}
-	if err := u.st.ResolveInputs(b); err != nil {
-		u.t.Fatal(err)
-	}
-	if err := chain.UTXOTransfers(b); err != nil {
-		u.t.Fatal(err)
-	}
-	if err := u.st.ApplyBlock(b); err != nil {
-		u.t.Fatal(err)
-	}
-	u.parent = b.Hash
+	u.apply(b)
 	return made
 }
 

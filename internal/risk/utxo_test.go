@@ -86,21 +86,28 @@ func (u *utxoWorld) blocks(rng *rand.Rand, addrs, blocks int) {
 			}
 			b.Txs = append(b.Txs, tx)
 		}
-		for i := range b.Txs {
-			b.Txs[i].Index, b.Txs[i].Success = uint32(i), true
-		}
-		if err := u.st.ResolveInputs(b); err != nil {
-			u.t.Fatal(err)
-		}
-		if err := chain.UTXOTransfers(b); err != nil {
-			u.t.Fatal(err)
-		}
-		if err := u.st.ApplyBlock(b); err != nil {
-			u.t.Fatalf("block %d: %v", h, err)
-		}
-		u.parent = b.Hash
+		u.apply(b)
 		u.unspent = append(u.unspent, fresh...)
 	}
+}
+
+// apply numbers a block's transactions, resolves its inputs, derives its
+// transfers and stores it, as ingest does.
+func (u *utxoWorld) apply(b *chain.Block) {
+	u.t.Helper()
+	for i := range b.Txs {
+		b.Txs[i].Index, b.Txs[i].Success = uint32(i), true
+	}
+	if err := u.st.ResolveInputs(b); err != nil {
+		u.t.Fatal(err)
+	}
+	if err := chain.UTXOTransfers(b); err != nil {
+		u.t.Fatal(err)
+	}
+	if err := u.st.ApplyBlock(b); err != nil {
+		u.t.Fatalf("block %d: %v", b.Height, err)
+	}
+	u.parent = b.Hash
 }
 
 func (u *utxoWorld) tagBTC(source string, tags map[int]string) {

@@ -215,14 +215,7 @@ func TestSkipRemainingChangesOnlyRemaining(t *testing.T) {
 	for g := range 40 {
 		rng := rand.New(rand.NewPCG(uint64(g), 31))
 		c := randomSwapChain(t, rng)
-		ex := services{}
-		for _, k := range rng.Perm(8)[:1+rng.IntN(3)] {
-			a := eth(byte(k + 1))
-			if k >= 6 {
-				a = eth(byte(0x50 + k - 6))
-			}
-			ex[a] = Service{Category: "exchange"}
-		}
+		ex := randomServices(rng, 1, "exchange")
 		seed := AccountSeed{Address: eth(byte(1 + rng.IntN(6))), FromBlock: 1}
 		if _, isExit := ex[seed.Address]; isExit {
 			continue

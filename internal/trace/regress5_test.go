@@ -83,19 +83,31 @@ func randomSwapChain(t *testing.T, rng *rand.Rand) *ethChain {
 	return c
 }
 
+// randomServices makes services of some of the random chains' addresses
+// (1-6 and the pools 0x50, 0x51): at least least of them, up to two more,
+// each of one of cats.
+func randomServices(rng *rand.Rand, least int, cats ...string) services {
+	ex := services{}
+	for _, k := range rng.Perm(8)[:least+rng.IntN(3)] {
+		a := eth(byte(k + 1))
+		if k >= 6 {
+			a = eth(byte(0x50 + k - 6))
+		}
+		cat := cats[0]
+		if len(cats) > 1 {
+			cat = cats[rng.IntN(len(cats))]
+		}
+		ex[a] = Service{Category: cat}
+	}
+	return ex
+}
+
 func TestRegressRandomSwapsExits(t *testing.T) {
 	fails := 0
 	for g := range 60 {
 		rng := rand.New(rand.NewPCG(uint64(g), 99))
 		c := randomSwapChain(t, rng)
-		ex := services{}
-		for _, k := range rng.Perm(8)[:rng.IntN(3)] {
-			a := eth(byte(k + 1))
-			if k >= 6 {
-				a = eth(byte(0x50 + k - 6))
-			}
-			ex[a] = Service{Category: []string{"exchange", "defi_bridge"}[rng.IntN(2)]}
-		}
+		ex := randomServices(rng, 0, "exchange", "defi_bridge")
 		x := &Exits{Services: ex, Stop: func(c string) bool { return c == "exchange" }}
 		seed := AccountSeed{Address: eth(byte(1 + rng.IntN(6))), FromBlock: uint64(1 + rng.IntN(3))}
 		if _, isExit := ex[seed.Address]; isExit {

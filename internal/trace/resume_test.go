@@ -17,14 +17,7 @@ func TestResumeAccountEqualsOneRun(t *testing.T) {
 	for g := range 30 {
 		rng := rand.New(rand.NewPCG(uint64(g), 7))
 		c := randomSwapChain(t, rng)
-		ex := services{}
-		for _, k := range rng.Perm(8)[:rng.IntN(3)] {
-			a := eth(byte(k + 1))
-			if k >= 6 {
-				a = eth(byte(0x50 + k - 6))
-			}
-			ex[a] = Service{Category: []string{"exchange", "defi_bridge"}[rng.IntN(2)]}
-		}
+		ex := randomServices(rng, 0, "exchange", "defi_bridge")
 		x := &Exits{Services: ex, Stop: func(c string) bool { return c == "exchange" }}
 		seeds := []AccountSeed{{Address: eth(byte(1 + rng.IntN(6))), FromBlock: 1}}
 		if o := eth(byte(1 + rng.IntN(6))); o != seeds[0].Address {
