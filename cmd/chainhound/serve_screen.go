@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"strconv"
+	"sync"
 
 	"github.com/chainhound/chainhound/internal/api"
 	"github.com/chainhound/chainhound/internal/apikey"
@@ -129,20 +131,33 @@ func (sc *screening) ready(w http.ResponseWriter) bool {
 	return true
 }
 
-// screenAll screens accounts; a bad address or chain is a usageError.
+// screenAll screens accounts, a large batch on every core; a bad address
+// or chain is a usageError (the first in the batch's order).
 func (sc *screening) screenAll(accounts []string, o risk.Options) ([]*risk.Result, error) {
 	out := make([]*risk.Result, len(accounts))
-	for i, a := range accounts {
-		r, err := sc.s.Screen(a, "", o)
-		if err != nil {
-			var ce *risk.UnknownChainError
-			var ae *risk.AddressError
-			if errors.As(err, &ce) || errors.As(err, &ae) {
-				return nil, usageError{fmt.Sprintf("%s: %v", a, err)}
+	errs := make([]error, len(accounts))
+	workers := min(runtime.GOMAXPROCS(0), (len(accounts)+255)/256)
+	var wg sync.WaitGroup
+	for k := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := k; i < len(accounts); i += workers {
+				out[i], errs[i] = sc.s.Screen(accounts[i], "", o)
 			}
-			return nil, fmt.Errorf("screen %s: %w", a, err)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err == nil {
+			continue
 		}
-		out[i] = r
+		var ce *risk.UnknownChainError
+		var ae *risk.AddressError
+		if errors.As(err, &ce) || errors.As(err, &ae) {
+			return nil, usageError{fmt.Sprintf("%s: %v", accounts[i], err)}
+		}
+		return nil, fmt.Errorf("screen %s: %w", accounts[i], err)
 	}
 	return out, nil
 }
