@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"iter"
 	"slices"
 
 	"github.com/chainhound/chainhound/internal/chain"
@@ -77,8 +76,7 @@ func ResumeAccount(src AccountSource, c chain.Chain, b Bounds, st *AccountState)
 		}
 		addr := a.Address
 		q := store.Query{Chain: c, Address: &addr, FromBlock: start.block, ToBlock: b.Until, HasToBlock: true}
-		next, stop := iter.Pull2(src.Transfers(q))
-		tr := &tracked{addr: addr, hop: a.Hop, start: start, seedAll: a.SeedAll, any: true, h: hd, next: next, stop: stop}
+		tr := &tracked{addr: addr, hop: a.Hop, start: start, seedAll: a.SeedAll, any: true, h: hd, rows: newPager(src, q)}
 		if a.Stopped {
 			tr.exit = &Exit{Address: addr, Stopped: true}
 		}
@@ -86,7 +84,7 @@ func ResumeAccount(src AccountSource, c chain.Chain, b Bounds, st *AccountState)
 		if b.Until == st.Block {
 			continue
 		}
-		row, err, ok := next()
+		row, err, ok := tr.rows.next()
 		if err != nil {
 			return nil, nil, fmt.Errorf("resume %s: %w", addr, err)
 		}

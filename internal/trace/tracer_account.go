@@ -120,8 +120,7 @@ type tracked struct {
 	swapIn  map[pos]*uint256.Int // taint a swap assigned to receipts still ahead
 	held    map[pos]bool         // receipts moved after their swap's payment
 	h       *Holdings
-	next    func() (store.Row, error, bool)
-	stop    func()
+	rows    *pager
 }
 
 // entry is a seed waiting for its block, or a tracked address's next
@@ -172,11 +171,7 @@ type accountTracer struct {
 	queue   entryQueue
 }
 
-func (t *accountTracer) close() {
-	for _, tr := range t.tracked {
-		tr.stop()
-	}
-}
+func (t *accountTracer) close() {} // pagers hold nothing open between reads
 
 func (t *accountTracer) step(e *entry) error {
 	if e.seed != nil {
@@ -202,7 +197,7 @@ func (tr *tracked) pull() (store.Row, error, bool) {
 		tr.buf = tr.buf[1:]
 		return r, nil, true
 	}
-	return tr.next()
+	return tr.rows.next()
 }
 
 // restOfTx reads ahead the address's remaining transfers in row's
@@ -212,7 +207,7 @@ func (tr *tracked) restOfTx(row *store.Row) ([]store.Row, error) {
 		if n := len(tr.buf); n > 0 && (tr.buf[n-1].Block != row.Block || tr.buf[n-1].TxIndex != row.TxIndex) {
 			break
 		}
-		r, err, ok := tr.next()
+		r, err, ok := tr.rows.next()
 		if err != nil {
 			return nil, err
 		}
@@ -237,12 +232,11 @@ func (t *accountTracer) track(addr chain.Address, h int, start pos, skip *pos) (
 		return nil, err
 	}
 	q := store.Query{Chain: t.c, Address: &addr, ToBlock: t.b.Until, HasToBlock: t.b.HasUntil}
-	next, stop := iter.Pull2(t.src.Transfers(q))
-	tr := &tracked{addr: addr, hop: h, start: start, h: hd, next: next, stop: stop}
+	tr := &tracked{addr: addr, hop: h, start: start, h: hd, rows: newPager(t.src, q)}
 	t.tracked[addr] = tr
 	t.t.reach(addr, h)
 	for {
-		row, err, ok := next()
+		row, err, ok := tr.rows.next()
 		if !ok || err != nil {
 			return tr, err
 		}
