@@ -302,6 +302,8 @@ func (d *DB) updateChain(ctx context.Context, in Inputs, c chain.Chain, seeds ma
 		if err := w.add(res.Flows); err != nil {
 			return cu, false, err
 		}
+		in.Log.Info("category traced", "chain", caip2, "category", cat.Name, "seeds", len(addrs), "anew", retrace,
+			"flows", len(res.Flows), "exposed", w.created, "elapsed", time.Since(start).Round(time.Millisecond))
 		cu.Flows += len(res.Flows)
 		exposed := old.Exposed
 		if retrace {
