@@ -236,7 +236,7 @@ func (d *DB) updateChain(ctx context.Context, in Inputs, c chain.Chain, seeds ma
 		cu.From = m.Block + 1
 	}
 	// Totals of addresses exposed before take in what the new blocks paid them.
-	w := &writer{d: d, b: b, c: c, caip2: caip2, recs: map[string]*record{}, tot: map[string]totals{}, rebuilt: cu.Rebuilt}
+	w := &writer{d: d, b: b, c: c, caip2: caip2, recs: map[string]*record{}, tot: map[string]totals{}, pending: map[chain.Address]string{}, rebuilt: cu.Rebuilt}
 	if !cu.Rebuilt && m.Block < cur.Height {
 		if err := w.tail(in.Store, m.Block+1, cur.Height); err != nil {
 			return cu, false, err
@@ -310,9 +310,12 @@ func (d *DB) updateChain(ctx context.Context, in Inputs, c chain.Chain, seeds ma
 			exposed = 0
 		}
 		newMeta.Cats[cat.Name] = seedsMeta{Seeds: len(addrs), Fingerprint: fp, Exposed: exposed + w.created}
-		if err := w.flush(in.Store, cur.Height); err != nil {
+		if err := w.flush(); err != nil {
 			return cu, false, err
 		}
+	}
+	if err := w.finish(in.Store, cur.Height); err != nil {
+		return cu, false, err
 	}
 	if err := setJSON(b, metaKey(caip2), newMeta); err != nil {
 		return cu, false, err
@@ -451,11 +454,12 @@ type writer struct {
 	caip2   string
 	cat     string
 	maxHops int
-	recs    map[string]*record // of the current category
-	tot     map[string]totals  // totals read or changed in this update
-	created int                // records the current category created
-	fresh   bool               // the current category is traced anew: its stored records are void
-	rebuilt bool               // the chain is rebuilt: its stored totals are void
+	recs    map[string]*record       // of the current category
+	tot     map[string]totals        // totals read or changed in this update
+	pending map[chain.Address]string // addresses that became exposed, whose totals are read at the end
+	created int                      // records the current category created
+	fresh   bool                     // the current category is traced anew: its stored records are void
+	rebuilt bool                     // the chain is rebuilt: its stored totals are void
 }
 
 // received reports whether row counts in addr's totals: value paid to it,
@@ -595,9 +599,9 @@ func (w *writer) record(addr string) (*record, error) {
 	return r, nil
 }
 
-// flush writes the current category's records, and the totals of
-// addresses that became exposed, read whole up to block to.
-func (w *writer) flush(s Source, to uint64) error {
+// flush writes the current category's records, and notes the addresses
+// that became exposed: their totals are read whole at the end (finish).
+func (w *writer) flush() error {
 	for addr, r := range w.recs {
 		if err := setJSON(w.b, expoKey(w.caip2, w.cat, addr), r); err != nil {
 			return err
@@ -611,17 +615,54 @@ func (w *writer) flush(s Source, to uint64) error {
 			if err != nil {
 				return err
 			}
-			t = totals{}
-			for row, err := range s.Transfers(store.Query{Chain: w.c, Address: &a, ToBlock: to, HasToBlock: true}) {
+			w.pending[a] = addr
+		}
+	}
+	clear(w.recs)
+	return nil
+}
+
+// scanAll is how many newly exposed addresses make one scan of the whole
+// chain cheaper than reading each one's history: a busy address's history
+// is random reads, the chain in block order is one sequential read.
+var scanAll = 64 // a variable for the tests, which use both ways
+
+// finish reads the totals of the addresses that became exposed, up to
+// block to, and writes every total read or changed in this update.
+func (w *writer) finish(s Source, to uint64) error {
+	if len(w.pending) > 0 {
+		fresh := make(map[chain.Address]totals, len(w.pending))
+		for a := range w.pending {
+			fresh[a] = totals{}
+		}
+		add := func(row *store.Row) {
+			if t, ok := fresh[row.To]; ok && received(row) {
+				addAmount(t, row.Asset.CAIP19(w.caip2), &row.Amount)
+			}
+		}
+		if len(w.pending) > scanAll {
+			for row, err := range s.Transfers(store.Query{Chain: w.c, ToBlock: to, HasToBlock: true}) {
 				if err != nil {
 					return err
 				}
-				if row.To == a && received(&row) {
-					addAmount(t, row.Asset.CAIP19(w.caip2), &row.Amount)
+				add(&row)
+			}
+		} else {
+			for a := range w.pending {
+				for row, err := range s.Transfers(store.Query{Chain: w.c, Address: &a, ToBlock: to, HasToBlock: true}) {
+					if err != nil {
+						return err
+					}
+					if row.To == a {
+						add(&row)
+					}
 				}
 			}
-			w.tot[addr] = t
 		}
+		for a, key := range w.pending {
+			w.tot[key] = fresh[a]
+		}
+		clear(w.pending)
 	}
 	for addr, t := range w.tot {
 		if t != nil {
@@ -630,6 +671,5 @@ func (w *writer) flush(s Source, to uint64) error {
 			}
 		}
 	}
-	clear(w.recs)
 	return nil
 }

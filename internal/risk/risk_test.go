@@ -312,8 +312,10 @@ func TestExposureIsTheTraceEngines(t *testing.T) {
 // from scratch gives.
 func TestIncrementalEqualsRebuilt(t *testing.T) {
 	exposedSeen := 0
-	for g := range 6 {
+	defer func(v int) { scanAll = v }(scanAll)
+	for g := range 8 {
 		rng := rand.New(rand.NewPCG(uint64(g), 11))
+		scanAll = []int{64, 0}[g%2] // totals read per address, or by one scan of the chain
 		w := newWorld(t)
 		for stage := range 6 {
 			randomWorld(w, rng, 15, 6+rng.IntN(6))
@@ -377,6 +379,13 @@ func TestPolicy(t *testing.T) {
 // An exposed address's totals take in what later blocks pay it, so its
 // share falls as clean funds arrive.
 func TestTotalsTakeInNewBlocks(t *testing.T) {
+	defer func(v int) { scanAll = v }(scanAll)
+	for _, scanAll = range []int{64, 0} {
+		totalsTakeInNewBlocks(t)
+	}
+}
+
+func totalsTakeInNewBlocks(t *testing.T) {
 	w := newWorld(t)
 	w.block(xfer{0, 1, 1000}, xfer{0, 3, 100})
 	w.block(xfer{1, 2, 100})
