@@ -137,11 +137,15 @@ func onlyChain(st *store.DB) (chain.Chain, error) {
 
 // openReadStore opens an existing store; a missing directory is an error
 // rather than a new empty store.
-func openReadStore(dir string) (*store.DB, error) {
+func openReadStore(dir string) (*store.DB, error) { return openReadStoreCache(dir, 0) }
+
+// openReadStoreCache is openReadStore with a block cache of cacheMB
+// (0: the store's default).
+func openReadStoreCache(dir string, cacheMB int) (*store.DB, error) {
 	if _, err := os.Stat(dir); err != nil {
 		return nil, fmt.Errorf("no store at %s (ingest first, or pass --data): %w", dir, err)
 	}
-	return store.Open(dir, store.Options{ReadOnly: true})
+	return store.Open(dir, store.Options{ReadOnly: true, CacheBytes: int64(cacheMB) << 20})
 }
 
 // transferRecord is the JSON shape of one exported transfer.

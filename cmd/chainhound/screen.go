@@ -48,7 +48,7 @@ func (r *riskEnv) Close() {
 
 // openRisk opens what screening needs in data, with the policy file (or
 // the defaults).
-func openRisk(e *env, data, policyFile string) (*riskEnv, error) {
+func openRisk(e *env, data, policyFile string, cacheMB int) (*riskEnv, error) {
 	r := &riskEnv{pol: risk.DefaultPolicy()}
 	if policyFile != "" {
 		p, err := risk.LoadPolicy(policyFile)
@@ -58,7 +58,7 @@ func openRisk(e *env, data, policyFile string) (*riskEnv, error) {
 		r.pol = p
 	}
 	var err error
-	if r.st, err = openReadStore(data); err != nil {
+	if r.st, err = openReadStoreCache(data, cacheMB); err != nil {
 		return nil, err
 	}
 	if _, serr := os.Stat(intelDir(data)); serr == nil {
@@ -148,7 +148,7 @@ func screenCommand() command {
 				return usagef("--fail-on %q: want severe, high, medium or low", *failOn)
 			}
 		}
-		r, err := openRisk(e, *data, *policyFile)
+		r, err := openRisk(e, *data, *policyFile, 0)
 		if err != nil {
 			return err
 		}
@@ -262,6 +262,7 @@ func riskUpdateCommand(rebuild bool) command {
 		fs := newFlags(&c, e)
 		data := dataFlag(fs)
 		policyFile := fs.String("policy", "", "screening policy YAML (hops and categories decide what is kept)")
+		cacheMB := fs.Int("cache-mb", 1024, "block cache of the chain store in MiB: the traces read busy addresses' histories at random")
 		output := fs.String("output", "table", "table or json")
 		if err := noArgs(fs, args); err != nil {
 			return err
@@ -269,7 +270,10 @@ func riskUpdateCommand(rebuild bool) command {
 		if err := checkOutput(*output, "table", "json"); err != nil {
 			return err
 		}
-		r, err := openRisk(e, *data, *policyFile)
+		if *cacheMB < 0 {
+			return usagef("--cache-mb %d: want 0 (the store's default) or more", *cacheMB)
+		}
+		r, err := openRisk(e, *data, *policyFile, *cacheMB)
 		if err != nil {
 			return err
 		}
