@@ -35,6 +35,7 @@ func serveCommand() command {
 		known := fs.String("known-deployments", "", "JSON list of extra official Safe deployments for the guard")
 		grace := fs.Duration("grace", 10*time.Second, "how long requests in flight may finish after a stop signal")
 		riskPolicy := fs.String("risk-policy", "", "screening policy YAML (see chainhound risk policy)")
+		cacheMB := fs.Int("cache-mb", 1024, "block cache of the chain store in MiB (traces, and the exposure update at start, read it at random)")
 		if err := noArgs(fs, args); err != nil {
 			return err
 		}
@@ -82,7 +83,10 @@ func serveCommand() command {
 			e.log.Info("API keys loaded", "file", keyFile, "keys", srv.KeyCount())
 			go watchKeys(ctx, e, srv, keyFile, 2*time.Second)
 		}
-		lk, err := openLookups(e, *data, *traceTimeout)
+		if *cacheMB < 0 {
+			return usagef("--cache-mb %d: want 0 (the store's default) or more", *cacheMB)
+		}
+		lk, err := openLookups(e, *data, *traceTimeout, *cacheMB)
 		if err != nil {
 			return err
 		}

@@ -58,11 +58,11 @@ type lookups struct {
 }
 
 // openLookups opens what exists under data; absences are logged, not errors.
-func openLookups(e *env, data string, traceTimeout time.Duration) (*lookups, error) {
+func openLookups(e *env, data string, traceTimeout time.Duration, cacheMB int) (*lookups, error) {
 	l := &lookups{e: e, data: data, chains: map[string]chain.Chain{}, traceTimeout: traceTimeout,
 		slots: make(chan struct{}, runtime.GOMAXPROCS(0)), ix: intel.NewIndex()}
 	if _, err := os.Stat(data); err == nil {
-		if st, err := store.Open(data, store.Options{ReadOnly: true}); err == nil {
+		if st, err := store.Open(data, store.Options{ReadOnly: true, CacheBytes: int64(cacheMB) << 20}); err == nil {
 			l.st = st
 		} else {
 			e.log.Warn("no chain store: the address, tx, trace and path endpoints answer 503", "dir", data, "err", err)
