@@ -13,6 +13,7 @@ import (
 
 	"github.com/chainhound/chainhound/internal/trace"
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 )
 
 // The exposure store (DATA/risk) is a Pebble database beside the chain
@@ -143,7 +144,15 @@ func Open(dir string, readOnly bool) (*DB, error) {
 			return nil, fmt.Errorf("no exposure store at %s: build it with chainhound risk rebuild", dir)
 		}
 	}
-	db, err := pebble.Open(dir, &pebble.Options{ReadOnly: readOnly, Logger: quiet{}})
+	cache := pebble.NewCache(256 << 20)
+	defer cache.Unref()
+	opts := &pebble.Options{ReadOnly: readOnly, Logger: quiet{}, Cache: cache}
+	// A screen asks every category for a record, and most addresses have
+	// none: bloom filters answer those misses without reading a block.
+	for i := range opts.Levels {
+		opts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+	}
+	db, err := pebble.Open(dir, opts)
 	if err != nil {
 		return nil, fmt.Errorf("open exposure store %s: %w", dir, err)
 	}

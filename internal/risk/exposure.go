@@ -125,6 +125,11 @@ func (d *DB) Update(ctx context.Context, in Inputs) (*UpdateReport, error) {
 	if err := d.db.Delete([]byte(kDirty), pebble.Sync); err != nil {
 		return nil, err
 	}
+	for _, cu := range rep.Chains {
+		if cu.Rebuilt { // a bulk load: compact it, so screens read few tables, each with its bloom filter
+			return rep, d.db.Compact(ctx, []byte{0}, []byte{0xff}, true)
+		}
+	}
 	return rep, nil
 }
 

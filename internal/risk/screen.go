@@ -23,9 +23,10 @@ type Screener struct {
 	Lists  []ListDate // the attribution sources in use, with their dates
 	// chains maps a CAIP-2 id the chain store holds to its chain.
 	chains map[string]chain.Chain
-	policy string                         // the policy's fingerprint
-	seeds  map[string]map[string][]string // the tags' seeds per chain and category (and exits), to tell a stale exposure
+	policy string                       // the policy's fingerprint
+	seeds  map[string]map[string]string // fingerprints of the tags' seeds per chain and category (and exits), to tell a stale exposure
 	metas  metaCache
+	filter exposedFilter
 	// entities, when set (SetEntities), lifts tags to co-spend entities.
 	entities Entities
 	entTags  map[entityKey][]intel.IndexedTag
@@ -103,7 +104,16 @@ func NewScreener(db *DB, st Source, ix *intel.Index, ist *intel.Store, p Policy)
 	if err != nil {
 		return nil, err
 	}
-	s.seeds = seeds
+	if _, err := s.filter.mayHave(db, ""); err != nil { // built now, not on the first request
+		return nil, err
+	}
+	s.seeds = map[string]map[string]string{}
+	for caip2, byCat := range seeds {
+		s.seeds[caip2] = map[string]string{exitsKey: fingerprint(nil)}
+		for k, v := range byCat {
+			s.seeds[caip2][k] = fingerprint(v)
+		}
+	}
 	if ist != nil {
 		recs, err := ist.Imports()
 		if err != nil {
@@ -389,11 +399,11 @@ func (s *Screener) freshness(r *Result, c chain.Chain, caip2 string) error {
 		f.Stale, f.StaleReason = true, fmt.Sprintf("block %d of the exposure is no longer in the chain store (reorganised or rolled back)", m.Block)
 	case m.Policy != s.policy:
 		f.Stale, f.StaleReason = true, "the exposure was computed under another policy's hops or categories"
-	case m.Exits != fingerprint(s.seeds[caip2][exitsKey]):
+	case m.Exits != s.seedsFP(caip2, exitsKey):
 		f.Stale, f.StaleReason = true, "the services (exits) in the attribution store changed since the exposure was computed"
 	default:
 		for _, cat := range s.Policy.Categories {
-			if m.Cats[cat.Name].Fingerprint != fingerprint(s.seeds[caip2][cat.Name]) {
+			if m.Cats[cat.Name].Fingerprint != s.seedsFP(caip2, cat.Name) {
 				f.Stale, f.StaleReason = true, fmt.Sprintf("the tags of category %s changed since the exposure was computed", cat.Name)
 				break
 			}
@@ -402,8 +412,21 @@ func (s *Screener) freshness(r *Result, c chain.Chain, caip2 string) error {
 	return nil
 }
 
+// seedsFP is the fingerprint of a category's seeds (or the exits) now.
+func (s *Screener) seedsFP(caip2, key string) string {
+	if fp, ok := s.seeds[caip2][key]; ok {
+		return fp
+	}
+	return noSeeds
+}
+
+var noSeeds = fingerprint(nil)
+
 // inbound reads what the address received from each category.
 func (s *Screener) inbound(r *Result, caip2, addr string, hops int) error {
+	if may, err := s.filter.mayHave(s.DB, caip2+":"+addr); err != nil || !may {
+		return err
+	}
 	var tot totals
 	for i := range s.Policy.Categories {
 		cat := &s.Policy.Categories[i]
