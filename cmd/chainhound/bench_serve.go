@@ -145,6 +145,8 @@ func benchServeCommand() command {
 		url := fs.String("url", "", "base URL of a running `chainhound serve` to load instead of an in-process server")
 		key := fs.String("key", "", "API key, sent as `Authorization: Bearer KEY`")
 		timeout := fs.Duration("timeout", 10*time.Second, "per request; a request taking longer is a transport error")
+		idsFile := fs.String("ids", "", "file of CAIP-10 ids to cycle over, one per line, instead of sampling --data (for --url against a serve that holds the store)")
+		writeIDs := fs.String("write-ids", "", "write the addresses sampled from --data to this file (for --ids) and stop")
 		output := fs.String("output", "table", "table or json")
 		if err := noArgs(fs, args); err != nil {
 			return err
@@ -203,6 +205,30 @@ func benchServeCommand() command {
 			}
 			note = fmt.Sprintf("the first in key order of %d in %s", st.AddressCount(), n)
 			e.log.Info("addresses sampled", "sample", len(d.IDs), "store", st.AddressCount(), "dir", n)
+			if *writeIDs != "" {
+				return os.WriteFile(*writeIDs, []byte(strings.Join(d.IDs, "\n")+"\n"), 0o644)
+			}
+		} else if *writeIDs != "" {
+			return usagef("--write-ids needs --data")
+		}
+		if *idsFile != "" {
+			if *data != "" {
+				return usagef("--ids and --data: give one source of addresses")
+			}
+			b, err := os.ReadFile(*idsFile)
+			if err != nil {
+				return err
+			}
+			for i, l := range strings.Split(string(b), "\n") {
+				if l = strings.TrimSpace(l); l == "" {
+					continue
+				}
+				if _, err := checkAccount(l); err != nil {
+					return fmt.Errorf("%s line %d: %w", *idsFile, i+1, err)
+				}
+				d.IDs = append(d.IDs, l)
+			}
+			note = fmt.Sprintf("%d ids from %s", len(d.IDs), *idsFile)
 		}
 		for _, n := range names {
 			if n == "path" {
