@@ -131,12 +131,15 @@ func (sc *screening) ready(w http.ResponseWriter) bool {
 	return true
 }
 
-// screenAll screens accounts, a large batch on every core; a bad address
-// or chain is a usageError (the first in the batch's order).
-func (sc *screening) screenAll(accounts []string, o risk.Options) ([]*risk.Result, error) {
+// screenAll screens accounts, a large batch on every core when parallel;
+// a bad address or chain is a usageError (the first in the batch's order).
+func (sc *screening) screenAll(accounts []string, o risk.Options, parallel bool) ([]*risk.Result, error) {
 	out := make([]*risk.Result, len(accounts))
 	errs := make([]error, len(accounts))
-	workers := min(runtime.GOMAXPROCS(0), (len(accounts)+255)/256)
+	workers := 1
+	if parallel {
+		workers = min(runtime.GOMAXPROCS(0), (len(accounts)+255)/256)
+	}
 	var wg sync.WaitGroup
 	for k := range workers {
 		wg.Add(1)
@@ -174,7 +177,7 @@ func (sc *screening) answer(w http.ResponseWriter, r *http.Request, accounts []s
 	}
 	if (o.Direction == "out" || o.Direction == "both") && sc.lk != nil {
 		sc.lk.bounded(w, r, func() (any, error) {
-			res, err := sc.screenAll(accounts, o)
+			res, err := sc.screenAll(accounts, o, false) // traces: one slot, one at a time
 			if err != nil {
 				return nil, err
 			}
@@ -182,7 +185,7 @@ func (sc *screening) answer(w http.ResponseWriter, r *http.Request, accounts []s
 		})
 		return
 	}
-	res, err := sc.screenAll(accounts, o)
+	res, err := sc.screenAll(accounts, o, true)
 	var ue usageError
 	switch {
 	case errors.As(err, &ue):

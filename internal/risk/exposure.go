@@ -277,6 +277,7 @@ func (d *DB) updateChain(ctx context.Context, in Inputs, c chain.Chain, seeds ma
 			}
 		}
 		w.cat, w.maxHops, w.fresh = cat.Name, in.Policy.MaxHops, retrace
+		w.bulk = w.bulk || retrace
 		var res *trace.Result
 		switch {
 		case len(addrs) == 0:
@@ -465,6 +466,7 @@ type writer struct {
 	created int                      // records the current category created
 	fresh   bool                     // the current category is traced anew: its stored records are void
 	rebuilt bool                     // the chain is rebuilt: its stored totals are void
+	bulk    bool                     // a category is traced from the start: a scan of the chain is worth it
 }
 
 // received reports whether row counts in addr's totals: value paid to it,
@@ -628,8 +630,10 @@ func (w *writer) flush() error {
 }
 
 // scanAll is how many newly exposed addresses make one scan of the whole
-// chain cheaper than reading each one's history: a busy address's history
-// is random reads, the chain in block order is one sequential read.
+// chain cheaper than reading each one's history, when a category was
+// traced from the start (a bulk load): a busy address's history is random
+// reads, the chain in block order is one sequential read. An update that
+// only continued its traces reads the new addresses' histories.
 var scanAll = 64 // a variable for the tests, which use both ways
 
 // finish reads the totals of the addresses that became exposed, up to
@@ -645,7 +649,7 @@ func (w *writer) finish(s Source, to uint64) error {
 				addAmount(t, row.Asset.CAIP19(w.caip2), &row.Amount)
 			}
 		}
-		if len(w.pending) > scanAll {
+		if w.bulk && len(w.pending) > scanAll {
 			for row, err := range s.Transfers(store.Query{Chain: w.c, ToBlock: to, HasToBlock: true}) {
 				if err != nil {
 					return err

@@ -1,6 +1,7 @@
 package risk
 
 import (
+	"fmt"
 	"hash/maphash"
 	"sync"
 
@@ -70,16 +71,12 @@ func (f *exposedFilter) build(d *DB) error {
 	var keys []string
 	for it.First(); it.Valid(); it.Next() {
 		k := it.Key()[1:]
-		var parts [3][]byte
-		for i := range 2 {
-			j := indexByte(k, 0)
-			if j < 0 {
-				break
-			}
-			parts[i], k = k[:j], k[j+1:]
+		first, last := indexByte(k, 0), lastIndexByte(k, 0)
+		if first < 0 || last == first {
+			return fmt.Errorf("exposure store %s: malformed record key %q", d.dir, it.Key())
 		}
-		parts[2] = k
-		keys = append(keys, string(parts[0])+":"+string(parts[2]))
+		keys = append(keys, string(k[:first])+":"+string(k[last+1:])) // CAIP-2 and address hold no NUL
+
 	}
 	if err := it.Error(); err != nil {
 		return err
@@ -90,6 +87,15 @@ func (f *exposedFilter) build(d *DB) error {
 		f.add(k)
 	}
 	return nil
+}
+
+func lastIndexByte(b []byte, c byte) int {
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] == c {
+			return i
+		}
+	}
+	return -1
 }
 
 func indexByte(b []byte, c byte) int {

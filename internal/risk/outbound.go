@@ -30,7 +30,13 @@ func (s *Screener) outbound(r *Result, c chain.Chain, caip2, addr string, hops i
 		return err
 	}
 	exits.SkipRemaining = true
-	b := trace.Bounds{MaxHops: hops, Exits: exits}
+	cur, ok, err := s.Store.Cursor(c)
+	if err != nil || !ok {
+		return err
+	}
+	// The trace reads the store page by page: pin its end to the cursor
+	// now, so that blocks ingested meanwhile do not enter half way.
+	b := trace.Bounds{MaxHops: hops, Exits: exits, Until: cur.Height, HasUntil: true}
 	var res *trace.Result
 	if c == chain.Bitcoin {
 		outs, err := trace.AddressOutputs(s.Store, c, a, first)

@@ -138,8 +138,8 @@ func (p *Policy) Check() error {
 	names, tags := map[string]bool{}, map[string]string{}
 	for i, c := range p.Categories {
 		where := fmt.Sprintf("categories[%d] (%s)", i, c.Name)
-		if c.Name == "" || strings.ContainsAny(c.Name, "/ \t") {
-			return fmt.Errorf("%s: a name without spaces or slashes is needed", where)
+		if c.Name == "" || strings.ContainsAny(c.Name, "/ \t\x00:") {
+			return fmt.Errorf("%s: a name without spaces, slashes, colons or NUL is needed", where)
 		}
 		if names[c.Name] {
 			return fmt.Errorf("%s: named twice", where)

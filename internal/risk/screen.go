@@ -395,7 +395,7 @@ func (s *Screener) freshness(r *Result, c chain.Chain, caip2 string) error {
 		f.Stale, f.StaleReason, f.BehindBlocks = true, "no exposure computed for this chain yet (chainhound risk update)", f.IndexedBlock+1
 	case f.IndexedBlock > m.Block:
 		f.Stale, f.StaleReason, f.BehindBlocks = true, fmt.Sprintf("the exposure covers blocks up to %d of %d indexed", m.Block, f.IndexedBlock), f.IndexedBlock-m.Block
-	case f.IndexedBlock < m.Block || cur.Hash.String() != m.Hash:
+	case f.IndexedBlock < m.Block || cur.Hash.String() != m.Hash || s.firstBlock(c) != m.First:
 		f.Stale, f.StaleReason = true, fmt.Sprintf("block %d of the exposure is no longer in the chain store (reorganised or rolled back)", m.Block)
 	case m.Policy != s.policy:
 		f.Stale, f.StaleReason = true, "the exposure was computed under another policy's hops or categories"
@@ -410,6 +410,12 @@ func (s *Screener) freshness(r *Result, c chain.Chain, caip2 string) error {
 		}
 	}
 	return nil
+}
+
+// firstBlock is the chain store's first block of c.
+func (s *Screener) firstBlock(c chain.Chain) uint64 {
+	h, _, _ := s.Store.FirstBlock(c)
+	return h
 }
 
 // seedsFP is the fingerprint of a category's seeds (or the exits) now.

@@ -17,6 +17,7 @@ type pager struct {
 	started bool
 	size    int
 	buf     []store.Row
+	more    *store.Row // the first row of the next page, read ahead
 	done    bool
 }
 
@@ -53,6 +54,10 @@ func (p *pager) fill() error {
 		q.FromBlock = p.last.block
 	}
 	p.buf = p.buf[:0:0]
+	if p.more != nil { // the page ended at a block boundary: the next block is where it starts
+		q.FromBlock = p.more.Block
+		p.more = nil
+	}
 	for r, err := range p.src.Transfers(q) {
 		if err != nil {
 			return err
@@ -60,11 +65,15 @@ func (p *pager) fill() error {
 		if p.started && rowPos(&r).cmp(p.last) <= 0 {
 			continue
 		}
-		p.buf = append(p.buf, r)
-		if len(p.buf) == p.size {
+		// A page ends between blocks, never inside one: the next page
+		// starts at its block, and re-reading a block's rows before its
+		// last one, page after page, would be quadratic in a busy block.
+		if n := len(p.buf); n >= p.size && p.buf[n-1].Block != r.Block {
 			p.size = min(2*p.size, maxPage)
+			p.more = &r
 			return nil
 		}
+		p.buf = append(p.buf, r)
 	}
 	p.done = true
 	return nil

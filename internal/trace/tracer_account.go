@@ -168,6 +168,7 @@ type accountTracer struct {
 	b       Bounds
 	t       *tally
 	tracked map[chain.Address]*tracked
+	sinks   map[chain.Address]bool // stopped services left unread (Exits.SkipRemaining)
 	queue   entryQueue
 }
 
@@ -268,6 +269,21 @@ func (t *accountTracer) activate(s *AccountSeed) error {
 	}
 	if !tr.any {
 		return fmt.Errorf("the store holds no %s transfers of this address up to the trace's last block", t.c)
+	}
+	if tr.exit != nil {
+		// A service the trace stopped at, seeded now: the taint it took was
+		// counted at the exit, and from here on it is followed as a seed
+		// whose holdings so far are clean (as if it had not been read).
+		for _, acct := range tr.h.byAsset {
+			bal, _ := acct.Balance()
+			if _, err := acct.Send(&bal); err != nil {
+				return err
+			}
+			if err := acct.Receive(&bal, new(uint256.Int)); err != nil {
+				return err
+			}
+		}
+		tr.exit = nil
 	}
 	tr.hop = 0
 	t.t.reach(s.Address, 0)
@@ -381,6 +397,10 @@ func (t *accountTracer) send(s *tracked, row *store.Row, sent *uint256.Int) erro
 		if svc, ok, _ := t.b.Exits.service(r.addr); ok { // stopped only if the trace stopped there (a seed at a service is followed)
 			t.t.exit(svc, r.exit != nil, f.To, &f, t.b.Exits)
 		}
+	case t.sinks[row.To]: // a stopped service left unread (SkipRemaining): as if followed and stopped
+		t.t.reach(row.To, hop)
+		svc, _, _ := t.b.Exits.service(row.To)
+		t.t.exit(svc, true, f.To, &f, t.b.Exits)
 	case t.b.MaxHops > 0 && hop > t.b.MaxHops:
 		t.t.hold(row.To, row.Asset, sent, StopHops, hop)
 	case sent.Lt(&t.b.MinAmount):
@@ -390,6 +410,10 @@ func (t *accountTracer) send(s *tracked, row *store.Row, sent *uint256.Int) erro
 		if svc, ok, stop := t.b.Exits.service(row.To); ok && stop && t.b.Exits.SkipRemaining {
 			t.t.reach(row.To, hop) // a sink: not followed, not replayed
 			t.t.exit(svc, true, f.To, &f, t.b.Exits)
+			if t.sinks == nil {
+				t.sinks = map[chain.Address]bool{}
+			}
+			t.sinks[row.To] = true
 			break
 		}
 		r, err := t.track(row.To, hop, pos{p.block, p.txi, p.seq + 1}, &p)
