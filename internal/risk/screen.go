@@ -5,11 +5,13 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/chainhound/chainhound/internal/chain"
 	"github.com/chainhound/chainhound/internal/intel"
 	"github.com/chainhound/chainhound/internal/intel/addrcheck"
+	"github.com/chainhound/chainhound/internal/store"
 	"github.com/holiman/uint256"
 )
 
@@ -27,6 +29,9 @@ type Screener struct {
 	seeds  map[string]map[string]string // fingerprints of the tags' seeds per chain and category (and exits), to tell a stale exposure
 	metas  metaCache
 	filter exposedFilter
+	// first caches the chain store's first block per chain, by cursor.
+	firstMu sync.Mutex
+	first   map[chain.Chain]firstEntry
 	// entities, when set (SetEntities), lifts tags to co-spend entities.
 	entities Entities
 	entTags  map[entityKey][]intel.IndexedTag
@@ -395,7 +400,7 @@ func (s *Screener) freshness(r *Result, c chain.Chain, caip2 string) error {
 		f.Stale, f.StaleReason, f.BehindBlocks = true, "no exposure computed for this chain yet (chainhound risk update)", f.IndexedBlock+1
 	case f.IndexedBlock > m.Block:
 		f.Stale, f.StaleReason, f.BehindBlocks = true, fmt.Sprintf("the exposure covers blocks up to %d of %d indexed", m.Block, f.IndexedBlock), f.IndexedBlock-m.Block
-	case f.IndexedBlock < m.Block || cur.Hash.String() != m.Hash || s.firstBlock(c) != m.First:
+	case f.IndexedBlock < m.Block || cur.Hash.String() != m.Hash || s.firstBlock(c, cur) != m.First:
 		f.Stale, f.StaleReason = true, fmt.Sprintf("block %d of the exposure is no longer in the chain store (reorganised or rolled back)", m.Block)
 	case m.Policy != s.policy:
 		f.Stale, f.StaleReason = true, "the exposure was computed under another policy's hops or categories"
@@ -412,10 +417,25 @@ func (s *Screener) freshness(r *Result, c chain.Chain, caip2 string) error {
 	return nil
 }
 
-// firstBlock is the chain store's first block of c.
-func (s *Screener) firstBlock(c chain.Chain) uint64 {
+// firstBlock is the chain store's first block of c, read again when the
+// cursor moved (cur is the cursor just read).
+func (s *Screener) firstBlock(c chain.Chain, cur store.Cursor) uint64 {
+	s.firstMu.Lock()
+	defer s.firstMu.Unlock()
+	if e, ok := s.first[c]; ok && e.cur == cur {
+		return e.first
+	}
 	h, _, _ := s.Store.FirstBlock(c)
+	if s.first == nil {
+		s.first = map[chain.Chain]firstEntry{}
+	}
+	s.first[c] = firstEntry{cur, h}
 	return h
+}
+
+type firstEntry struct {
+	cur   store.Cursor
+	first uint64
 }
 
 // seedsFP is the fingerprint of a category's seeds (or the exits) now.
