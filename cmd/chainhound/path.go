@@ -53,15 +53,11 @@ func pathCommand() command {
 				return err
 			}
 		}
-		st, err := openReadStore(*data)
+		st, ix, err := openTraceStores(e, *data)
 		if err != nil {
 			return err
 		}
 		defer st.Close()
-		ix, err := loadIntelIndex(e, *data)
-		if err != nil {
-			return err
-		}
 		out, err := runPath(e, st, ix, policy, pos[0], pos[1], *maxHops, *top, m, stops)
 		if err != nil {
 			return err

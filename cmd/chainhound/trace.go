@@ -79,15 +79,11 @@ func traceCommand() command {
 				return err
 			}
 		}
-		st, err := openReadStore(*data)
+		st, ix, err := openTraceStores(e, *data)
 		if err != nil {
 			return err
 		}
 		defer st.Close()
-		ix, err := loadIntelIndex(e, *data)
-		if err != nil {
-			return err
-		}
 		rep, err := runTrace(ctx, e, st, ix, policy, traceOptions{specs: specs, asset: *asset, from: *from, at: *at, direction: *direction,
 			model: m, maxHops: *maxHops, until: *until, minAmount: minAmt, stops: stops})
 		if err != nil {
@@ -421,4 +417,19 @@ func loadIntelIndex(e *env, data string) (*intel.Index, error) {
 	}
 	defer ist.Close()
 	return intel.Load(ist)
+}
+
+// openTraceStores opens the chain store in data read-only and indexes the
+// attribution store beside it (empty without one): what trace and path read.
+func openTraceStores(e *env, data string) (*store.DB, *intel.Index, error) {
+	st, err := openReadStore(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	ix, err := loadIntelIndex(e, data)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, ix, nil
 }
