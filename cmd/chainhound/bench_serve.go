@@ -246,6 +246,9 @@ func benchServeCommand() command {
 			}
 			cfg.Targets = append(cfg.Targets, t)
 		}
+		if cfg.URL == "" {
+			serverGC() // the in-process server runs as serve does
+		}
 		if cfg.Key == "" && cfg.URL == "" {
 			cfg.Key = d.Key // the in-process screening routes' key (the trivial target ignores it)
 		}
