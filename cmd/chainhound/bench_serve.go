@@ -108,7 +108,7 @@ func (d *serveData) screening(target string) (func(*api.Server), error) {
 		return nil, err
 	}
 	d.Key = tok
-	sc := &screening{s: s, data: d.Dir}
+	sc := &screening{s: s}
 	mounted := false
 	d.mount = func(srv *api.Server) {
 		if !mounted { // the risk and batch targets share one server

@@ -117,10 +117,9 @@ func checkAccount(s string) (string, error) {
 
 // screening serves the screening endpoints from a screener.
 type screening struct {
-	s    *risk.Screener
-	why  string // set when screening is unavailable
-	data string
-	lk   *lookups // runs outgoing screens (a trace each) in its bounded slots; nil: inline
+	s   *risk.Screener
+	why string   // set when screening is unavailable
+	lk  *lookups // runs outgoing screens (a trace each) in its bounded slots; nil: inline
 }
 
 func (sc *screening) ready(w http.ResponseWriter) bool {
@@ -270,7 +269,7 @@ func (sc *screening) mount(srv *api.Server) {
 // serve holds read-only, so it stays current while serve runs) and
 // prepares the screener; without a chain store the endpoints answer 503.
 func openScreening(ctx context.Context, e *env, lk *lookups, data, policyFile string) (*screening, func(), error) {
-	sc := &screening{data: data, lk: lk}
+	sc := &screening{lk: lk}
 	pol := risk.DefaultPolicy()
 	if policyFile != "" {
 		p, err := risk.LoadPolicy(policyFile)

@@ -13,7 +13,7 @@ import (
 
 	"github.com/chainhound/chainhound/internal/trace"
 	"github.com/cockroachdb/pebble/v2"
-	"github.com/cockroachdb/pebble/v2/bloom"
+	pebblebloom "github.com/cockroachdb/pebble/v2/bloom"
 )
 
 // The exposure store (DATA/risk) is a Pebble database beside the chain
@@ -150,7 +150,7 @@ func Open(dir string, readOnly bool) (*DB, error) {
 	// A screen asks every category for a record, and most addresses have
 	// none: bloom filters answer those misses without reading a block.
 	for i := range opts.Levels {
-		opts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+		opts.Levels[i].FilterPolicy = pebblebloom.FilterPolicy(10)
 	}
 	db, err := pebble.Open(dir, opts)
 	if err != nil {

@@ -359,7 +359,7 @@ func (d *DB) trace(s Source, c chain.Chain, b trace.Bounds, addrs []string, firs
 		if err != nil {
 			continue // a tag on an address of another form: not on this chain's store
 		}
-		if _, ok, err := addressKnown(s, addr); err != nil {
+		if ok, err := addressKnown(s, addr); err != nil {
 			return nil, err
 		} else if !ok {
 			continue // never seen on chain: nothing to trace
@@ -389,7 +389,7 @@ func (d *DB) unseeded(s Source, c chain.Chain, caip2, cat string, addrs []string
 		if err != nil || have[addr] {
 			continue
 		}
-		if _, known, err := addressKnown(s, addr); err != nil || known {
+		if known, err := addressKnown(s, addr); err != nil || known {
 			return known, err
 		}
 	}
@@ -445,11 +445,11 @@ func outputSeeds(s Source, c chain.Chain, addrs []string, from uint64) ([]trace.
 }
 
 // addressKnown reports whether the store holds transfers of a.
-func addressKnown(s Source, a chain.Address) (struct{}, bool, error) {
+func addressKnown(s Source, a chain.Address) (bool, error) {
 	for _, err := range s.Transfers(store.Query{Chain: a.Chain, Address: &a}) {
-		return struct{}{}, err == nil, err
+		return err == nil, err
 	}
-	return struct{}{}, false, nil
+	return false, nil
 }
 
 // writer gathers one chain's records and totals in a batch.

@@ -55,7 +55,7 @@ func (s *Screener) outbound(r *Result, c chain.Chain, caip2, addr string, hops i
 			return err
 		}
 	} else {
-		if _, ok, err := addressKnown(s.Store, a); err != nil || !ok {
+		if ok, err := addressKnown(s.Store, a); err != nil || !ok {
 			return err
 		}
 		res, err = trace.TraceAccount(s.Store, c, trace.Haircut, b, []trace.AccountSeed{{Address: a, FromBlock: first}})

@@ -2,8 +2,6 @@ package risk
 
 import (
 	"context"
-	"fmt"
-	"hash/maphash"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -207,29 +205,5 @@ func TestUpdateRebuildsWhenItMust(t *testing.T) {
 	a, b := rebuiltScreen(t, w, 3, "in")
 	if !reflect.DeepEqual(a, b) || len(a.Indirect) != 1 {
 		t.Fatalf("%+v\n%+v", a.Indirect, b.Indirect)
-	}
-}
-
-// The exposed-address filter never says no to an address with a record,
-// and says no to nearly all others.
-func TestExposedFilter(t *testing.T) {
-	var f exposedFilter
-	f.seed = maphash.MakeSeed()
-	f.bits = make([]uint64, (10000*10+63)/64)
-	for i := range 10000 {
-		f.add(fmt.Sprintf("eip155:1:0x%040x", i))
-	}
-	false_ := 0
-	for i := range 20000 {
-		has := f.has(fmt.Sprintf("eip155:1:0x%040x", i))
-		if i < 10000 && !has {
-			t.Fatalf("address %d was added, the filter says no", i)
-		}
-		if i >= 10000 && has {
-			false_++
-		}
-	}
-	if false_ > 200 { // 2%: the design is under 1%
-		t.Fatalf("%d false positives of 10,000", false_)
 	}
 }

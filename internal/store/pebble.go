@@ -10,9 +10,10 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/chainhound/chainhound/internal/bloom"
 	"github.com/chainhound/chainhound/internal/chain"
 	"github.com/cockroachdb/pebble/v2"
-	"github.com/cockroachdb/pebble/v2/bloom"
+	pebblebloom "github.com/cockroachdb/pebble/v2/bloom"
 )
 
 // Options tune the store. The zero value is a good default.
@@ -63,7 +64,7 @@ type DB struct {
 	nextAsset  uint32
 	pending    map[chain.Chain]chain.Network // bindings waiting for the first block
 	outs       *outputCache                  // recent unspent outputs (outcache.go)
-	addrFilter *addrFilter                   // built on the first write (addrfilter.go)
+	addrFilter *bloom.Filter                 // built on the first write (addrfilter.go)
 	sorted     sortedBatch                   // the block being applied, reused between blocks
 	outChange  outputChanges                 // the block being applied: its changes to outs
 }
@@ -115,7 +116,7 @@ func Open(dir string, opts Options) (*DB, error) {
 	// Interning looks up every new address before assigning it an id; bloom
 	// filters answer most of those misses without reading a data block.
 	for i := range popts.Levels {
-		popts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+		popts.Levels[i].FilterPolicy = pebblebloom.FilterPolicy(10)
 	}
 	pdb, err := pebble.Open(dir, popts)
 	if errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EWOULDBLOCK) || (err != nil && strings.Contains(err.Error(), "lock held")) {

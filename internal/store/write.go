@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/chainhound/chainhound/internal/bloom"
 	"github.com/chainhound/chainhound/internal/chain"
 	"github.com/cockroachdb/pebble/v2"
 )
@@ -195,7 +196,7 @@ func (s *DB) writeTransfers(batch *sortedBatch, in *interner, b *chain.Block, ov
 type interner struct {
 	s                 *DB
 	batch             *sortedBatch
-	filter            *addrFilter // nil: look every address up
+	filter            *bloom.Filter // nil: look every address up
 	nextAddr          uint64
 	nextAsset         uint32
 	newAddrs          []string
@@ -236,7 +237,7 @@ func (in *interner) lookup(a chain.Address) (uint64, error) {
 			return id, nil
 		}
 	}
-	seen := in.filter == nil || in.filter.mayContain(in.key)
+	seen := in.filter == nil || in.filter.MayContain(in.key)
 	if !isEVM && seen {
 		if id, ok := s.addrIDs[string(in.key[1:])]; ok { // no allocation: Go optimises string(bytes) map keys
 			return id, nil
@@ -263,7 +264,7 @@ func (in *interner) lookup(a chain.Address) (uint64, error) {
 		in.addrDirty = true
 		in.newAddrs = append(in.newAddrs, ks)
 		if in.filter != nil {
-			in.filter.add(in.key)
+			in.filter.Add(in.key)
 		}
 		var idv [8]byte
 		binary.BigEndian.PutUint64(idv[:], id)
