@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -41,6 +42,7 @@ func benchTraceCommand() command {
 		cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 		generateOnly := fs.Bool("generate-only", false, "make (or check) the graphs in --data and stop")
 		airdrop := fs.Bool("airdrop", false, "after the account graph, send one wei to every address rank, so all --addresses are stored (a store for bench serve)")
+		labelsFile := fs.String("labels", "", "with --generate-only: also write the serving benchmark's label CSV (100 busiest addresses as exchanges, 10 sampled alert addresses each as stolen funds, sanctioned and mixer) to this file")
 		output := fs.String("output", "table", "table or json")
 		cores := fs.Int("cores", 0, "GOMAXPROCS for the run (0: all cores)")
 		if err := noArgs(fs, args); err != nil {
@@ -111,7 +113,13 @@ func benchTraceCommand() command {
 			if err != nil {
 				return err
 			}
-			return g.Close()
+			if *labelsFile != "" {
+				err = writeServeLabels(*labelsFile, g)
+			}
+			return errors.Join(err, g.Close())
+		}
+		if *labelsFile != "" {
+			return usagef("--labels needs --generate-only")
 		}
 		res, err := bench.Trace(ctx, cfg)
 		if err != nil {
@@ -126,4 +134,17 @@ func benchTraceCommand() command {
 		return nil
 	}
 	return c
+}
+
+// writeServeLabels writes the serving benchmark's label file for g.
+func writeServeLabels(path string, g *bench.TraceGraph) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := bench.WriteServeLabels(f, g, 100, 10); err != nil {
+		f.Close()
+		return fmt.Errorf("--labels %s: %w", path, err)
+	}
+	return f.Close()
 }
