@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -38,15 +39,11 @@ func apikeyCreateCommand() command {
 			return usagef("--rate %v --burst %d: want a positive rate and a burst of at least 1", *rate, *burst)
 		}
 		path := apikey.Path(*data)
-		keys, err := apikey.Load(path)
-		if err != nil {
-			return err
-		}
 		k, tok, err := apikey.New(*name, sc, *rate, *burst, time.Now())
 		if err != nil {
 			return usageError{err.Error()}
 		}
-		if err := apikey.Save(path, append(keys, k)); err != nil {
+		if err := apikey.Update(path, func(keys []apikey.Key) ([]apikey.Key, error) { return append(keys, k), nil }); err != nil {
 			return err
 		}
 		e.log.Info("API key created; it is shown once, store it now", "id", k.ID, "name", k.Name, "scopes", strings.Join(k.Scopes, ","), "file", path)
@@ -125,27 +122,36 @@ func apikeyRevokeCommand() command {
 			return usagef("want exactly one key id (chainhound apikey list shows them), got %d arguments", len(pos))
 		}
 		path := apikey.Path(*data)
-		keys, err := apikey.Load(path)
-		if err != nil {
+		var revoked *apikey.Key
+		already := false
+		err = apikey.Update(path, func(keys []apikey.Key) ([]apikey.Key, error) {
+			for i := range keys {
+				if keys[i].ID != pos[0] {
+					continue
+				}
+				revoked = &keys[i]
+				if keys[i].Revoked != nil {
+					already = true
+					return nil, errUnchanged
+				}
+				now := time.Now().UTC().Truncate(time.Second)
+				keys[i].Revoked = &now
+				return keys, nil
+			}
+			return nil, fmt.Errorf("no API key %q in %s (chainhound apikey list shows them)", pos[0], path)
+		})
+		switch {
+		case already:
+			e.log.Info("already revoked", "id", revoked.ID, "at", revoked.Revoked.UTC().Format(time.RFC3339))
+			return nil
+		case err != nil:
 			return err
 		}
-		for i := range keys {
-			if keys[i].ID != pos[0] {
-				continue
-			}
-			if keys[i].Revoked != nil {
-				e.log.Info("already revoked", "id", keys[i].ID, "at", keys[i].Revoked.UTC().Format(time.RFC3339))
-				return nil
-			}
-			now := time.Now().UTC().Truncate(time.Second)
-			keys[i].Revoked = &now
-			if err := apikey.Save(path, keys); err != nil {
-				return err
-			}
-			e.log.Info("API key revoked", "id", keys[i].ID, "name", keys[i].Name)
-			return nil
-		}
-		return fmt.Errorf("no API key %q in %s (chainhound apikey list shows them)", pos[0], path)
+		e.log.Info("API key revoked", "id", revoked.ID, "name", revoked.Name)
+		return nil
 	}
 	return c
 }
+
+// errUnchanged stops an apikey.Update that has nothing to save.
+var errUnchanged = errors.New("unchanged")

@@ -320,6 +320,9 @@ func TestServeKeys(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	if _, errs, code := cli(t, "apikey", "revoke", id, "--data", dir); code != 0 || !strings.Contains(errs, "already revoked") {
+		t.Fatalf("revoking twice: exit %d, %s", code, errs)
+	}
 }
 
 // FuzzParseCAIP10: no input crashes the parser; what it accepts splits

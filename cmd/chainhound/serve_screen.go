@@ -139,17 +139,20 @@ func (sc *screening) screenAll(accounts []string, o risk.Options, parallel bool)
 	if parallel {
 		workers = min(runtime.GOMAXPROCS(0), (len(accounts)+255)/256)
 	}
-	var wg sync.WaitGroup
-	for k := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := k; i < len(accounts); i += workers {
-				out[i], errs[i] = sc.s.Screen(accounts[i], "", o)
-			}
-		}()
+	run := func(k int) {
+		for i := k; i < len(accounts); i += workers {
+			out[i], errs[i] = sc.s.Screen(accounts[i], "", o)
+		}
 	}
-	wg.Wait()
+	if workers == 1 { // a single screen: no goroutine to start and wake up for
+		run(0)
+	} else {
+		var wg sync.WaitGroup
+		for k := range workers {
+			wg.Go(func() { run(k) })
+		}
+		wg.Wait()
+	}
 	for i, err := range errs {
 		if err == nil {
 			continue

@@ -28,6 +28,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/gofrs/flock"
 )
 
 // Scopes a key may hold; a route names the one it needs.
@@ -297,4 +299,27 @@ func (v *Verifier) Verify(tok string) *Entry {
 		return nil
 	}
 	return e
+}
+
+// Update changes the keys of path under an exclusive lock (path+".lock"),
+// so that two commands run at once (two `apikey create`s, say) cannot lose
+// each other's change: fn gets the keys as they are now and returns them
+// as they should be, which are saved; an error from fn saves nothing.
+func Update(path string, fn func([]Key) ([]Key, error)) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	lock := flock.New(path + ".lock")
+	if err := lock.Lock(); err != nil {
+		return fmt.Errorf("lock %s: %w", path, err)
+	}
+	defer lock.Unlock()
+	keys, err := Load(path)
+	if err != nil {
+		return err
+	}
+	if keys, err = fn(keys); err != nil {
+		return err
+	}
+	return Save(path, keys)
 }

@@ -2,9 +2,11 @@ package apikey
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -151,4 +153,39 @@ func FuzzFromHeader(f *testing.F) {
 			t.Fatal("an empty verifier accepted a key")
 		}
 	})
+}
+
+// TestUpdateConcurrent checks that concurrent updates (two `apikey create`
+// runs at once) lose no key: each sees the others' keys under the lock.
+func TestUpdateConcurrent(t *testing.T) {
+	path := filepath.Join(t.TempDir(), FileName)
+	const n = 16
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			k, _, err := New(fmt.Sprintf("key-%d", i), []string{"screen"}, 1, 1, time.Now())
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if err := Update(path, func(keys []Key) ([]Key, error) { return append(keys, k), nil }); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	keys, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != n {
+		t.Fatalf("%d keys after %d concurrent creates", len(keys), n)
+	}
+	boom := errors.New("boom")
+	if err := Update(path, func([]Key) ([]Key, error) { return nil, boom }); !errors.Is(err, boom) {
+		t.Fatalf("a failing update: %v", err)
+	}
+	if keys, _ := Load(path); len(keys) != n {
+		t.Fatalf("a failing update changed the file: %d keys", len(keys))
+	}
 }
