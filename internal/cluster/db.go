@@ -384,8 +384,17 @@ func (d *DB) load() error {
 	return d.loadCannot()
 }
 
+// CannotLinks lists the cannot-link pairs on disk, in block order.
+func (d *DB) CannotLinks() ([]Link, error) {
+	var out []Link
+	err := d.eachCannot(func(p []Link) { out = append(out, p...) })
+	return out, err
+}
+
 // loadCannot gives the clusterer every cannot-link pair on disk.
-func (d *DB) loadCannot() error {
+func (d *DB) loadCannot() error { return d.eachCannot(d.c.AddCannotLinks) }
+
+func (d *DB) eachCannot(f func([]Link)) error {
 	it, err := d.db.NewIter(&pebble.IterOptions{LowerBound: []byte{pCannot, byte(d.chain)}, UpperBound: []byte{pCannot, byte(d.chain) + 1}})
 	if err != nil {
 		return err
@@ -396,7 +405,7 @@ func (d *DB) loadCannot() error {
 		if err != nil || len(it.Key()) != 10 {
 			return fmt.Errorf("cannot-link record %x: %w", it.Key(), errCorrupt)
 		}
-		d.c.AddCannotLinks(pairs)
+		f(pairs)
 	}
 	return it.Error()
 }

@@ -52,6 +52,22 @@ type Report struct {
 // Score clusters x with o, giving address ids in order of first sight as
 // the store does, and scores the result.
 func Score(x *Sim, o cluster.Options) Report {
+	rep, _, _ := score(x, o)
+	return rep
+}
+
+// Cluster clusters x with o and returns each address's entity (as the
+// smallest address id of its entity, ids in order of first sight).
+func Cluster(x *Sim, o cluster.Options) (map[string]uint64, *cluster.Clusterer) {
+	_, c, addrs := score(x, o)
+	out := make(map[string]uint64, len(addrs))
+	for n, a := range addrs[1:] {
+		out[a] = c.EntityOf(uint64(n + 1))
+	}
+	return out, c
+}
+
+func score(x *Sim, o cluster.Options) (Report, *cluster.Clusterer, []string) {
 	c := cluster.New(o)
 	ids := map[string]uint64{}
 	addrs := []string{""}
@@ -110,7 +126,7 @@ func Score(x *Sim, o cluster.Options) Report {
 	}
 	rep.Counts = c.Counts
 	rep.Pairwise = pairwise(c, x, addrs)
-	return rep
+	return rep, c, addrs
 }
 
 // pairwise counts pairs per entity, per owner and per (entity, owner).
