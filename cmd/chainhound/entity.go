@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"os"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/chainhound/chainhound/internal/chain"
@@ -21,6 +22,7 @@ type entityTagOut struct {
 	Category  string `json:"category,omitempty"`
 	Source    string `json:"source,omitempty"`
 	Inherited bool   `json:"inherited"` // the tag is on another member than the address asked about
+	Defining  bool   `json:"cluster_defining"`
 }
 
 type entityMemberOut struct {
@@ -37,6 +39,9 @@ type entityOut struct {
 	LastSeen   *seenJSON         `json:"last_seen,omitempty"`
 	Received   string            `json:"total_received"` // satoshis, summed over members (transfers between members count too)
 	Sent       string            `json:"total_sent"`
+	Label      string            `json:"label,omitempty"` // the one name its cluster-defining tags give it
+	Labels     []cluster.Label   `json:"labels"`          // every such name, over all members
+	Conflict   bool              `json:"label_conflict"`  // two or more names: reported, not resolved
 	Tags       []entityTagOut    `json:"tags"`
 	Listing    []entityMemberOut `json:"member_listing"`
 	NextAfter  uint64            `json:"next_after,omitempty"` // pass as --after for the next page
@@ -90,6 +95,7 @@ func entityCommand() command {
 		if err != nil {
 			return err
 		}
+
 		if *output == "json" {
 			return writeJSON(e, out)
 		}
@@ -126,7 +132,7 @@ func describeEntity(st *store.DB, db *cluster.DB, tags *intel.Store, q string, l
 	if err != nil {
 		return entityOut{}, err
 	}
-	out := entityOut{Entity: ent, Query: q, Tags: []entityTagOut{}, Listing: []entityMemberOut{}}
+	out := entityOut{Entity: ent, Query: q, Tags: []entityTagOut{}, Listing: []entityMemberOut{}, Labels: []cluster.Label{}}
 	ids, total := cl.Members(ent, after, limit)
 	out.Members = total
 	for _, id := range ids {
@@ -175,10 +181,23 @@ func describeEntity(st *store.DB, db *cluster.DB, tags *intel.Store, q string, l
 			return out, err
 		}
 		for _, t := range ts {
-			out.Tags = append(out.Tags, entityTagOut{Address: a.String(), Label: t.Label, Category: t.Category, Source: t.Origin, Inherited: id != asked})
+			out.Tags = append(out.Tags, entityTagOut{Address: a.String(), Label: t.Label, Category: t.Category, Source: t.Origin,
+				Inherited: id != asked, Defining: clusterDefining(&t)})
 		}
 	}
 	out.Received, out.Sent = recv.String(), sent.String()
+	labels, err := entityLabels(tags, st, cl)
+	if err != nil {
+		return out, err
+	}
+	out.Labels = labels[out.Entity]
+	if out.Labels == nil {
+		out.Labels = []cluster.Label{}
+	}
+	out.Conflict = len(out.Labels) > 1
+	if len(out.Labels) == 1 {
+		out.Label = out.Labels[0].Name
+	}
 	return out, nil
 }
 
@@ -188,14 +207,23 @@ func printEntity(e *env, out entityOut) error {
 		fmt.Fprintf(e.stdout, "first seen    block %d  %s\nlast seen     block %d  %s\n", out.FirstSeen.Block, out.FirstSeen.Time, out.LastSeen.Block, out.LastSeen.Time)
 	}
 	fmt.Fprintf(e.stdout, "received      %s sat\nsent          %s sat\n", out.Received, out.Sent)
+	switch {
+	case out.Conflict:
+		fmt.Fprintln(e.stdout, "label         CONFLICT: its cluster-defining tags name it")
+		for _, l := range out.Labels {
+			fmt.Fprintf(e.stdout, "                %s (%s)\n", l.Name, strings.Join(l.Addresses, ", "))
+		}
+	case out.Label != "":
+		fmt.Fprintf(e.stdout, "label         %s\n", out.Label)
+	}
 	if out.Summarized < out.Members {
 		fmt.Fprintf(e.stdout, "(seen, totals and tags over the first %d members; raise --summarize for all)\n", out.Summarized)
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	if len(out.Tags) > 0 {
-		fmt.Fprintln(tw, "\nTAG\tCATEGORY\tADDRESS\tINHERITED\tSOURCE")
+		fmt.Fprintln(tw, "\nTAG\tCATEGORY\tADDRESS\tINHERITED\tDEFINING\tSOURCE")
 		for _, t := range out.Tags {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%s\n", t.Label, t.Category, t.Address, t.Inherited, t.Source)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%v\t%s\n", t.Label, t.Category, t.Address, t.Inherited, t.Defining, t.Source)
 		}
 	}
 	fmt.Fprintln(tw, "\nID\tMEMBER")
