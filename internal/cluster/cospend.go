@@ -13,6 +13,7 @@ import (
 	"github.com/chainhound/chainhound/internal/chain"
 	"github.com/chainhound/chainhound/internal/cluster/change"
 	"github.com/chainhound/chainhound/internal/cluster/coinjoin"
+	"github.com/chainhound/chainhound/internal/cluster/deposit"
 	"github.com/chainhound/chainhound/internal/cluster/unionfind"
 )
 
@@ -35,6 +36,9 @@ type Options struct {
 	// Change is change detection's policy; the zero value (Enabled
 	// false) leaves change out, as co-spend-only clusterings do.
 	Change change.Config
+	// Deposit is deposit-address reuse's policy, for account-model chains
+	// (Ethereum); the zero value leaves it out.
+	Deposit deposit.Config
 }
 
 func (o Options) detect(tx *chain.Tx, h uint64) coinjoin.Kind {
@@ -65,6 +69,9 @@ type Counts struct {
 	RefusedCannotLink   uint64 // co-spend transactions refused: they would join across a cannot-link pair
 	ChangeRefused       uint64 // change merges refused: they would join two services
 	ChangeRefusedCannot uint64 // change merges refused: they would join across a cannot-link pair
+
+	DepositForwards uint64 // account chains: sweeps of a deposit address to a hot wallet found
+	DepositMerges   uint64 // merges of a deposit address's depositors (counted in Merges too)
 }
 
 // Refusal is a merge the collapse guard refused.
@@ -87,6 +94,7 @@ type Clusterer struct {
 	roots    []uint32
 	service  map[uint32]string   // root -> service name, for entities holding a tagged address
 	cannot   map[uint32][]uint32 // root -> ids its entity must not join (both sides of each pair)
+	anchor   map[uint32]uint32   // deposit address -> its first depositor
 }
 
 // New returns a clusterer over an empty forest.
@@ -98,6 +106,10 @@ func New(o Options) *Clusterer {
 type Delta struct {
 	Links       []Link
 	CannotLinks []Link
+	// Anchors are deposit addresses seen sweeping for the first time
+	// (A), each with its first depositor (B): later depositors of A join
+	// B's entity.
+	Anchors []Link
 }
 
 // TxIDs are a transaction's address ids (0 for an input or output
@@ -208,6 +220,44 @@ func (c *Clusterer) applyChange(tx *chain.Tx, height uint64, ids TxIDs, d *Delta
 	}
 }
 
+// ApplyForward merges the depositors of a deposit address found sweeping
+// to its hot wallet: one customer. The merges are appended to d.
+func (c *Clusterer) ApplyForward(f deposit.Forward, d *Delta) {
+	c.Counts.DepositForwards++
+	ids := c.ids[:0]
+	for _, id := range f.Depositors {
+		if id != 0 && id <= unionfind.MaxID {
+			ids = append(ids, uint32(id))
+		}
+	}
+	if len(ids) == 0 || f.Deposit == 0 || f.Deposit > unionfind.MaxID {
+		c.ids = ids
+		return
+	}
+	dep := uint32(f.Deposit)
+	if a, ok := c.anchor[dep]; ok {
+		ids = append(ids, a)
+	} else {
+		c.AddAnchors([]Link{{dep, ids[0]}})
+		d.Anchors = append(d.Anchors, Link{dep, ids[0]})
+	}
+	c.ids = ids
+	if !distinctAtLeastTwo(ids) {
+		return
+	}
+	n := len(d.Links)
+	switch why, services := c.merge(ids, &d.Links); why {
+	case "":
+		c.Counts.DepositMerges += uint64(len(d.Links) - n)
+	case reasonServices:
+		c.Counts.Refused++
+		c.Refusals = append(c.Refusals, Refusal{f.Block, chain.Hash{}, "deposit", why, services})
+	default:
+		c.Counts.RefusedCannotLink++
+		c.Refusals = append(c.Refusals, Refusal{f.Block, chain.Hash{}, "deposit", why, nil})
+	}
+}
+
 // merge joins the entities of ids, or none of them when the join would
 // hold two differently named services ("services", with the names) or
 // cross a cannot-link pair ("cannot-link"). Merges are appended to log.
@@ -308,6 +358,19 @@ func (c *Clusterer) addCannot(a, b uint32) {
 	ra, rb := c.Forest.Find(a), c.Forest.Find(b)
 	c.cannot[ra] = append(c.cannot[ra], b)
 	c.cannot[rb] = append(c.cannot[rb], a)
+}
+
+// AddAnchors records deposit addresses' first depositors (as loaded
+// from disk); a deposit address keeps its first anchor.
+func (c *Clusterer) AddAnchors(anchors []Link) {
+	if c.anchor == nil {
+		c.anchor = map[uint32]uint32{}
+	}
+	for _, a := range anchors {
+		if _, ok := c.anchor[a.A]; !ok {
+			c.anchor[a.A] = a.B
+		}
+	}
 }
 
 // AddCannotLinks records cannot-link pairs (as loaded from disk).

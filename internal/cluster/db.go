@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"math"
 
 	"github.com/chainhound/chainhound/internal/chain"
+	"github.com/chainhound/chainhound/internal/cluster/change"
+	"github.com/chainhound/chainhound/internal/cluster/deposit"
 	"github.com/chainhound/chainhound/internal/cluster/unionfind"
 	"github.com/chainhound/chainhound/internal/store"
 	"github.com/cockroachdb/pebble/v2"
@@ -22,6 +25,7 @@ type Source interface {
 	BlockHash(c chain.Chain, h uint64) (chain.Hash, bool, error)
 	IO(c chain.Chain, h uint64, txi uint32) (chain.Tx, bool, error)
 	AddressID(a chain.Address) (uint64, bool, error)
+	Transfers(q store.Query) iter.Seq2[store.Row, error]
 }
 
 // Key layout of the cluster database (its own Pebble directory, normally
@@ -46,6 +50,12 @@ type Source interface {
 //	  entity for good, so every pair is loaded on open, also those of
 //	  blocks below the snapshot (which holds only the forest). Deleted
 //	  with the block's record on a reorg or a build.
+//	prefix 'd', chain(1), height(8)  -> deposit anchors the block
+//	                                    found: count, then (deposit
+//	                                    address, first depositor) uvarints
+//	  why: account chains: every later depositor of a deposit address
+//	  joins its first one, however long after; loaded on open like the
+//	  cannot-link pairs and deleted with the block's record.
 //	prefix 'S'                       -> snapshot header: height(8), hash(32),
 //	                                    ids(8), counts (as in a record)
 //	prefix 's', chunk(4)             -> the union-find's ids [chunk*snapChunk,
@@ -57,6 +67,7 @@ const (
 	pOptions  = 'o'
 	pRecord   = 'l'
 	pCannot   = 'c'
+	pAnchor   = 'd'
 	pSnapHead = 'S'
 	pSnap     = 's'
 	snapChunk = 1 << 20
@@ -68,6 +79,10 @@ func recordKey(c chain.Chain, h uint64) []byte {
 
 func cannotKey(c chain.Chain, h uint64) []byte {
 	return binary.BigEndian.AppendUint64([]byte{pCannot, byte(c)}, h)
+}
+
+func anchorKey(c chain.Chain, h uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte{pAnchor, byte(c)}, h)
 }
 
 func encodeLinks(links []Link) []byte {
@@ -131,7 +146,8 @@ func encodeRecord(r *record) []byte {
 	}
 	// Change detection's counts and maxSeen follow; records written
 	// before change detection existed end here.
-	for _, n := range []uint64{c.ChangeFound, c.ChangeMerges, c.CannotLinks, c.RefusedCannotLink, c.ChangeRefused, c.ChangeRefusedCannot, r.maxSeen} {
+	for _, n := range []uint64{c.ChangeFound, c.ChangeMerges, c.CannotLinks, c.RefusedCannotLink, c.ChangeRefused, c.ChangeRefusedCannot, r.maxSeen,
+		c.DepositForwards, c.DepositMerges} {
 		v = binary.AppendUvarint(v, n)
 	}
 	return v
@@ -179,6 +195,7 @@ func decodeRecord(k, v []byte) (record, error) {
 	if len(v) != 0 {
 		c.ChangeFound, c.ChangeMerges, c.CannotLinks, c.RefusedCannotLink = next(), next(), next(), next()
 		c.ChangeRefused, c.ChangeRefusedCannot, r.maxSeen = next(), next(), next()
+		c.DepositForwards, c.DepositMerges = next(), next()
 		if v == nil {
 			return r, fmt.Errorf("block %d: change counts: %w", r.height, errCorrupt)
 		}
@@ -201,6 +218,8 @@ func (c *Counts) add(d *Counts) {
 	c.RefusedCannotLink += d.RefusedCannotLink
 	c.ChangeRefused += d.ChangeRefused
 	c.ChangeRefusedCannot += d.ChangeRefusedCannot
+	c.DepositForwards += d.DepositForwards
+	c.DepositMerges += d.DepositMerges
 	for i := range c.CoinJoins {
 		c.CoinJoins[i] += d.CoinJoins[i]
 	}
@@ -222,6 +241,9 @@ type DB struct {
 	maxSeen uint64
 	// records applied or replayed above the snapshot (or from the start)
 	sinceSnap int
+	// dep follows deposit addresses on an account chain; nil until the
+	// next update primes it from the blocks of the window.
+	dep *deposit.Detector
 }
 
 // RecordsSinceSnapshot is the number of blocks an open would replay.
@@ -258,6 +280,7 @@ func Create(dir string, c chain.Chain, o Options) (*DB, error) {
 	err = errors.Join(
 		b.DeleteRange([]byte{pRecord, byte(c)}, []byte{pRecord, byte(c) + 1}, nil),
 		b.DeleteRange([]byte{pCannot, byte(c)}, []byte{pCannot, byte(c) + 1}, nil),
+		b.DeleteRange([]byte{pAnchor, byte(c)}, []byte{pAnchor, byte(c) + 1}, nil),
 		deleteSnapshot(b),
 		b.Set([]byte{pOptions}, o.encode(), nil))
 	if err == nil {
@@ -284,6 +307,12 @@ func (quiet) Fatalf(format string, args ...any) {
 	panic(fmt.Sprintf(format, args...))
 }
 
+// policies are the options kept as JSON in the options record.
+type policies struct {
+	Change  change.Config  `json:"change"`
+	Deposit deposit.Config `json:"deposit"`
+}
+
 // encode is the options record: what must not change between a build
 // and its updates.
 func (o Options) encode() []byte {
@@ -291,10 +320,10 @@ func (o Options) encode() []byte {
 	if o.KeepCoinJoins {
 		flags |= 1
 	}
-	if !o.Change.Enabled {
+	if !o.Change.Enabled && !o.Deposit.Enabled {
 		return []byte{flags}
 	}
-	js, err := json.Marshal(o.Change)
+	js, err := json.Marshal(policies{o.Change, o.Deposit})
 	if err != nil {
 		panic(err) // plain numbers and booleans
 	}
@@ -308,9 +337,11 @@ func decodeOptions(v []byte) (Options, error) {
 	}
 	o.KeepCoinJoins = v[0]&1 == 1
 	if v[0]&2 != 0 {
-		if err := json.Unmarshal(v[1:], &o.Change); err != nil || !o.Change.Enabled {
+		var p policies
+		if err := json.Unmarshal(v[1:], &p); err != nil || !p.Change.Enabled && !p.Deposit.Enabled {
 			return o, errCorrupt
 		}
+		o.Change, o.Deposit = p.Change, p.Deposit
 	}
 	return o, nil
 }
@@ -332,7 +363,7 @@ func (d *DB) checkOptions(readOnly bool) error {
 		return fmt.Errorf("cluster database %s: options record: %w", d.dir, err)
 	}
 	if readOnly {
-		d.opts.KeepCoinJoins, d.opts.Change = built.KeepCoinJoins, built.Change
+		d.opts.KeepCoinJoins, d.opts.Change, d.opts.Deposit = built.KeepCoinJoins, built.Change, built.Deposit
 		return nil
 	}
 	if built.KeepCoinJoins != d.opts.KeepCoinJoins {
@@ -341,6 +372,9 @@ func (d *DB) checkOptions(readOnly bool) error {
 	if built.Change != d.opts.Change {
 		return fmt.Errorf("cluster database %s was built with another change policy (%+v); rebuild it (cluster build) to change that", d.dir, built.Change)
 	}
+	if built.Deposit != d.opts.Deposit {
+		return fmt.Errorf("cluster database %s was built with another deposit policy (%+v); rebuild it (cluster build) to change that", d.dir, built.Deposit)
+	}
 	return nil
 }
 
@@ -348,7 +382,7 @@ func (d *DB) checkOptions(readOnly bool) error {
 // into the union-find.
 func (d *DB) load() error {
 	d.c = New(d.opts)
-	d.has, d.sinceSnap, d.maxSeen = false, 0, 0
+	d.has, d.sinceSnap, d.maxSeen, d.dep = false, 0, 0, nil
 	p := []byte{pRecord, byte(d.chain)}
 	snap, ok, err := d.loadSnapshot()
 	if err != nil {
@@ -391,11 +425,20 @@ func (d *DB) CannotLinks() ([]Link, error) {
 	return out, err
 }
 
-// loadCannot gives the clusterer every cannot-link pair on disk.
-func (d *DB) loadCannot() error { return d.eachCannot(d.c.AddCannotLinks) }
+// loadCannot gives the clusterer every cannot-link pair and deposit
+// anchor on disk.
+func (d *DB) loadCannot() error {
+	if err := d.eachPair(pCannot, d.c.AddCannotLinks); err != nil {
+		return err
+	}
+	return d.eachPair(pAnchor, d.c.AddAnchors)
+}
 
-func (d *DB) eachCannot(f func([]Link)) error {
-	it, err := d.db.NewIter(&pebble.IterOptions{LowerBound: []byte{pCannot, byte(d.chain)}, UpperBound: []byte{pCannot, byte(d.chain) + 1}})
+func (d *DB) eachCannot(f func([]Link)) error { return d.eachPair(pCannot, f) }
+
+// eachPair reads the pair lists of one per-block family in block order.
+func (d *DB) eachPair(prefix byte, f func([]Link)) error {
+	it, err := d.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefix, byte(d.chain)}, UpperBound: []byte{prefix, byte(d.chain) + 1}})
 	if err != nil {
 		return err
 	}
@@ -403,7 +446,7 @@ func (d *DB) eachCannot(f func([]Link)) error {
 	for it.First(); it.Valid(); it.Next() {
 		pairs, err := decodeLinks(it.Value())
 		if err != nil || len(it.Key()) != 10 {
-			return fmt.Errorf("cannot-link record %x: %w", it.Key(), errCorrupt)
+			return fmt.Errorf("pair record %x: %w", it.Key(), errCorrupt)
 		}
 		f(pairs)
 	}
@@ -430,6 +473,9 @@ func (d *DB) Build(ctx context.Context, src Source, p Progress) error {
 		return err
 	}
 	if err := b.DeleteRange([]byte{pCannot, byte(d.chain)}, []byte{pCannot, byte(d.chain) + 1}, nil); err != nil {
+		return err
+	}
+	if err := b.DeleteRange([]byte{pAnchor, byte(d.chain)}, []byte{pAnchor, byte(d.chain) + 1}, nil); err != nil {
 		return err
 	}
 	if err := deleteSnapshot(b); err != nil {
@@ -469,6 +515,9 @@ func (d *DB) UpdateTo(ctx context.Context, src Source, to uint64, p Progress) er
 		}
 	}
 	last := min(cur.Height, to)
+	if err := d.primeDeposits(src, from); err != nil {
+		return err
+	}
 	for h := from; h <= last; h++ {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -492,6 +541,9 @@ func (d *DB) applyBlock(src Source, h uint64, sync bool) error {
 			err = fmt.Errorf("block %d is not stored", h)
 		}
 		return err
+	}
+	if accountModel(d.chain) {
+		return d.applyAccountBlock(src, h, hash, sync)
 	}
 	r := record{height: h, hash: hash, maxSeen: d.maxSeen}
 	before := d.c.Counts
@@ -534,15 +586,25 @@ func (d *DB) applyBlock(src Source, h uint64, sync bool) error {
 	r.links = delta.Links
 	r.counts = d.c.Counts
 	r.counts.sub(&before)
+	return d.write(&r, delta, sync)
+}
+
+// write stores a clustered block's record and cannot-link pairs and
+// moves the cursor.
+func (d *DB) write(r *record, delta Delta, sync bool) error {
+	h, hash := r.height, r.hash
 	wo := pebble.NoSync
 	if sync {
 		wo = pebble.Sync
 	}
 	b := d.db.NewBatch()
 	defer b.Close()
-	err = b.Set(recordKey(d.chain, h), encodeRecord(&r), nil)
+	err := b.Set(recordKey(d.chain, h), encodeRecord(r), nil)
 	if err == nil && len(delta.CannotLinks) > 0 {
 		err = b.Set(cannotKey(d.chain, h), encodeLinks(delta.CannotLinks), nil)
+	}
+	if err == nil && len(delta.Anchors) > 0 {
+		err = b.Set(anchorKey(d.chain, h), encodeLinks(delta.Anchors), nil)
 	}
 	if err == nil {
 		err = b.Commit(wo)
@@ -595,6 +657,8 @@ func (c *Counts) sub(d *Counts) {
 	c.RefusedCannotLink -= d.RefusedCannotLink
 	c.ChangeRefused -= d.ChangeRefused
 	c.ChangeRefusedCannot -= d.ChangeRefusedCannot
+	c.DepositForwards -= d.DepositForwards
+	c.DepositMerges -= d.DepositMerges
 	for i := range c.CoinJoins {
 		c.CoinJoins[i] -= d.CoinJoins[i]
 	}
@@ -637,6 +701,9 @@ func (d *DB) unwindReorg(src Source) error {
 		return err
 	}
 	if err := b.DeleteRange(cannotKey(d.chain, from), cannotKey(d.chain, d.height+1), nil); err != nil {
+		return err
+	}
+	if err := b.DeleteRange(anchorKey(d.chain, from), anchorKey(d.chain, d.height+1), nil); err != nil {
 		return err
 	}
 	if snap, ok, err := d.snapshotHeight(); err != nil {
