@@ -26,6 +26,28 @@ const snapshotEvery = 1000
 
 func clusterDir(data string) string { return filepath.Join(data, "cluster") }
 
+// clusterDirOf is the clustering of chain c: DATA/cluster for Bitcoin (as
+// before there were others), DATA/cluster-eth for Ethereum.
+func clusterDirOf(data string, c chain.Chain) string {
+	if c == chain.Bitcoin {
+		return clusterDir(data)
+	}
+	return filepath.Join(data, "cluster-"+c.String())
+}
+
+// clusterChainFlag is --chain of the cluster commands.
+func clusterChainFlag(fs *cmdFlags) *string {
+	return fs.String("chain", "btc", "btc (co-spend and change) or eth (deposit-address reuse)")
+}
+
+func parseClusterChain(s string) (chain.Chain, error) {
+	c, err := chain.ParseChain(s)
+	if err != nil {
+		return 0, usagef("--chain: %v", err)
+	}
+	return c, nil
+}
+
 func clusterBuildCommand() command  { return clusterRunCommand("build") }
 func clusterUpdateCommand() command { return clusterRunCommand("update") }
 
@@ -35,21 +57,29 @@ func clusterRunCommand(verb string) command {
 	c := command{
 		name:    "cluster " + verb,
 		summary: "group Bitcoin addresses into entities by co-spending, CoinJoins left out, into DATA/cluster",
-		usage:   "[--keep-coinjoins] [--config FILE]",
-		example: "chainhound cluster " + verb + " --data ./chdata",
+		usage:   "[--chain btc|eth] [--keep-coinjoins] [--config FILE]",
+		example: "chainhound cluster " + verb + " --data ./chdata\nchainhound cluster " + verb + " --chain eth --data ./chdata",
 	}
 	if verb == "build" {
-		c.summary = "cluster the store's Bitcoin transactions from scratch (co-spend, CoinJoins left out) into DATA/cluster"
+		c.summary = "cluster the store's transactions from scratch into DATA/cluster (Bitcoin: co-spend with CoinJoins left out, scored change; Ethereum: deposit-address reuse, into DATA/cluster-eth)"
 	} else {
-		c.summary = "cluster the Bitcoin blocks ingested since the last build or update, following reorgs"
+		c.summary = "cluster the blocks ingested since the last build or update, following reorgs"
 	}
 	c.run = func(ctx context.Context, e *env, args []string) error {
 		fs := newFlags(&c, e)
 		data := dataFlag(fs)
+		chainName := clusterChainFlag(fs)
 		keep := fs.Bool("keep-coinjoins", false, "link the inputs of CoinJoins too (GraphSense's clustering \"with coinjoin\"); fixed when a database is built")
 		configFile := fs.String("config", "", "clustering configuration (YAML over the defaults that `cluster config` prints); fixed when a database is built")
 		if err := noArgs(fs, args); err != nil {
 			return err
+		}
+		cc, err := parseClusterChain(*chainName)
+		if err != nil {
+			return err
+		}
+		if cc != chain.Bitcoin && *keep {
+			return usagef("--keep-coinjoins is for Bitcoin")
 		}
 		cfg := cluster.DefaultConfig()
 		if *configFile != "" {
@@ -63,39 +93,43 @@ func clusterRunCommand(verb string) command {
 			return err
 		}
 		defer st.Close()
-		if _, ok, err := st.Cursor(chain.Bitcoin); err != nil || !ok {
+		if _, ok, err := st.Cursor(cc); err != nil || !ok {
 			if err == nil {
-				err = fmt.Errorf("the store at %s holds no Bitcoin blocks (ingest btc first)", *data)
+				err = fmt.Errorf("the store at %s holds no %s blocks (ingest %s first)", *data, cc, *chainName)
 			}
 			return err
 		}
+		dir := clusterDirOf(*data, cc)
 		if verb == "update" {
 			// keep what the database was built with, unless told otherwise
 			// (which Open then refuses)
-			if _, err := os.Stat(clusterDir(*data)); err == nil {
-				ro, err := cluster.Open(clusterDir(*data), chain.Bitcoin, cluster.Options{}, true)
+			if _, err := os.Stat(dir); err == nil {
+				ro, err := cluster.Open(dir, cc, cluster.Options{}, true)
 				if err != nil {
 					return err
 				}
 				*keep = *keep || ro.Options().KeepCoinJoins
 				if *configFile == "" {
-					cfg.Change = ro.Options().Change
+					cfg.Change, cfg.Deposit = ro.Options().Change, ro.Options().Deposit
 				}
 				ro.Close()
 			}
 		}
-		services, err := serviceTags(*data, st)
-		if err != nil {
-			return err
+		var services map[uint32]string
+		opts := cluster.Options{Deposit: cfg.Deposit}
+		if cc == chain.Bitcoin {
+			if services, err = serviceTags(*data, st); err != nil {
+				return err
+			}
+			opts = cluster.Options{KeepCoinJoins: *keep, Services: services, Change: cfg.Change}
 		}
-		opts := cluster.Options{KeepCoinJoins: *keep, Services: services, Change: cfg.Change}
 		open := cluster.Open
 		if verb == "build" {
 			open = func(dir string, c chain.Chain, o cluster.Options, _ bool) (*cluster.DB, error) {
 				return cluster.Create(dir, c, o)
 			}
 		}
-		db, err := open(clusterDir(*data), chain.Bitcoin, opts, false)
+		db, err := open(dir, cc, opts, false)
 		if err != nil {
 			return err
 		}
@@ -132,6 +166,11 @@ func clusterRunCommand(verb string) command {
 		}
 		h, _, _ := db.Cursor()
 		k := db.Clusterer().Counts
+		if cc != chain.Bitcoin {
+			fmt.Fprintf(e.stdout, "clustered %s to block %d in %.1fs: %d deposit sweeps found, %d merges of their depositors\n",
+				cc, h, time.Since(start).Seconds(), k.DepositForwards, k.DepositMerges)
+			return nil
+		}
 		fmt.Fprintf(e.stdout, "clustered to block %d in %.1fs: %d transactions, %d multi-input, %d merges, %d of them change, %d CoinJoins left unlinked, %d cannot-link pairs, %d merges refused (%d tagged service addresses)\n",
 			h, time.Since(start).Seconds(), k.Txs, k.MultiInput, k.Merges, k.ChangeMerges, k.Skipped, k.CannotLinks, refusedTotal(k), len(services))
 		return nil
@@ -139,12 +178,18 @@ func clusterRunCommand(verb string) command {
 	return c
 }
 
-func openClusterRead(data string) (*cluster.DB, error) {
-	dir := clusterDir(data)
+func openClusterRead(data string) (*cluster.DB, error) { return openClusterReadOf(data, chain.Bitcoin) }
+
+func openClusterReadOf(data string, c chain.Chain) (*cluster.DB, error) {
+	dir := clusterDirOf(data, c)
 	if _, err := os.Stat(dir); err != nil {
-		return nil, fmt.Errorf("no clustering at %s (run chainhound cluster build first)", dir)
+		hint := "chainhound cluster build"
+		if c != chain.Bitcoin {
+			hint += " --chain " + c.String()
+		}
+		return nil, fmt.Errorf("no clustering at %s (run %s first)", dir, hint)
 	}
-	return cluster.Open(dir, chain.Bitcoin, cluster.Options{}, true)
+	return cluster.Open(dir, c, cluster.Options{}, true)
 }
 
 func refusedTotal(k cluster.Counts) uint64 {
@@ -160,6 +205,7 @@ type refusedOut struct {
 }
 
 type statsOut struct {
+	Chain           string            `json:"chain"`
 	Block           uint64            `json:"block"`
 	KeepCoinJoins   bool              `json:"keep_coinjoins"`
 	Transactions    uint64            `json:"transactions"`
@@ -180,6 +226,8 @@ type statsOut struct {
 	Clustered       uint64            `json:"addresses_in_those_entities"`
 	Largest         uint64            `json:"largest_entity_members"`
 	LargestID       uint64            `json:"largest_entity_id"`
+	DepositSweeps   uint64            `json:"deposit_sweeps"`
+	DepositMerges   uint64            `json:"deposit_merges"`
 	ForestBytes     int64             `json:"union_find_bytes"`
 	BytesPerAddress float64           `json:"union_find_bytes_per_address"`
 }
@@ -188,20 +236,25 @@ func clusterStatsCommand() command {
 	c := command{
 		name:    "cluster stats",
 		summary: "what the clustering holds: transactions seen, CoinJoins by kind, merges, entities and the largest",
-		usage:   "[--output table|json]",
+		usage:   "[--chain btc|eth] [--output table|json]",
 		example: "chainhound cluster stats --output json",
 	}
 	c.run = func(ctx context.Context, e *env, args []string) error {
 		fs := newFlags(&c, e)
 		data := dataFlag(fs)
 		output := fs.String("output", "table", "table or json")
+		chainName := clusterChainFlag(fs)
 		if err := noArgs(fs, args); err != nil {
 			return err
 		}
 		if err := checkOutput(*output, "table", "json"); err != nil {
 			return err
 		}
-		db, err := openClusterRead(*data)
+		cc, err := parseClusterChain(*chainName)
+		if err != nil {
+			return err
+		}
+		db, err := openClusterReadOf(*data, cc)
 		if err != nil {
 			return err
 		}
@@ -209,7 +262,7 @@ func clusterStatsCommand() command {
 		h, _, _ := db.Cursor()
 		k := db.Clusterer().Counts
 		s := db.Clusterer().Summarize()
-		out := statsOut{Block: h, KeepCoinJoins: db.Options().KeepCoinJoins, Transactions: k.Txs, MultiInput: k.MultiInput,
+		out := statsOut{Chain: cc.String(), Block: h, DepositSweeps: k.DepositForwards, DepositMerges: k.DepositMerges, KeepCoinJoins: db.Options().KeepCoinJoins, Transactions: k.Txs, MultiInput: k.MultiInput,
 			CoinJoins: map[string]uint64{}, Unlinked: k.Skipped, Merges: k.Merges, Refused: refusedTotal(k),
 			RefusedBy:     refusedOut{k.Refused, k.RefusedCannotLink, k.ChangeRefused, k.ChangeRefusedCannot},
 			ChangeEnabled: db.Options().Change.Enabled, ChangeFound: k.ChangeFound, ChangeMerges: k.ChangeMerges, CannotLinks: k.CannotLinks,
@@ -231,7 +284,7 @@ func clusterStatsCommand() command {
 			}
 			defer tags.Close()
 		}
-		labels, err := entityLabels(tags, st, db.Clusterer())
+		labels, err := entityLabels(tags, st, cc, db.Clusterer())
 		if err != nil {
 			return err
 		}
@@ -246,7 +299,11 @@ func clusterStatsCommand() command {
 			return writeJSON(e, out)
 		}
 		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintf(tw, "chain\t%s\n", out.Chain)
 		fmt.Fprintf(tw, "clustered to block\t%d\n", out.Block)
+		if cc != chain.Bitcoin {
+			fmt.Fprintf(tw, "deposit sweeps found\t%d (%d merges of their depositors)\n", out.DepositSweeps, out.DepositMerges)
+		}
 		fmt.Fprintf(tw, "CoinJoins linked\t%v\n", out.KeepCoinJoins)
 		fmt.Fprintf(tw, "transactions\t%d (%d with 2+ input addresses)\n", out.Transactions, out.MultiInput)
 		for kind := coinjoin.None + 1; kind <= coinjoin.WhirlpoolTx0; kind++ {
@@ -305,10 +362,10 @@ func tagName(t *intel.Tag) string {
 	return t.Label
 }
 
-// eachBitcoinTag calls f with each tag in force on a Bitcoin address of
-// the store, with the address and its id.
-func eachBitcoinTag(tags *intel.Store, st *store.DB, f func(t *intel.Tag, addr string, id uint64) error) error {
-	net, ok, err := st.Network(chain.Bitcoin)
+// eachChainTag calls f with each tag in force on an address of chain c
+// in the store, with the address and its id.
+func eachChainTag(tags *intel.Store, st *store.DB, c chain.Chain, f func(t *intel.Tag, addr string, id uint64) error) error {
+	net, ok, err := st.Network(c)
 	if err != nil || !ok || net.CAIP2 == "" {
 		return err
 	}
@@ -318,7 +375,13 @@ func eachBitcoinTag(tags *intel.Store, st *store.DB, f func(t *intel.Tag, addr s
 		if !t.Listed(time.Time{}) || !strings.HasPrefix(subj, prefix) || len(subj) == len(prefix) {
 			return nil
 		}
-		id, ok, err := st.AddressID(chain.Address{Chain: chain.Bitcoin, Raw: subj[len(prefix):]})
+		a := chain.Address{Chain: c, Raw: subj[len(prefix):]}
+		if c == chain.Ethereum {
+			if a, err = chain.ParseEVMAddress(a.Raw); err != nil {
+				return nil // not an account: a tag of something else
+			}
+		}
+		id, ok, err := st.AddressID(a)
 		if err != nil || !ok {
 			return err
 		}
@@ -335,12 +398,12 @@ type conflictOut struct {
 // entityLabels lifts the cluster-defining tags of the intelligence store
 // to the entities of cl: entity -> its distinct names.
 // No tags (nil) lift nothing.
-func entityLabels(tags *intel.Store, st *store.DB, cl *cluster.Clusterer) (map[uint64][]cluster.Label, error) {
+func entityLabels(tags *intel.Store, st *store.DB, c chain.Chain, cl *cluster.Clusterer) (map[uint64][]cluster.Label, error) {
 	if tags == nil {
 		return nil, nil
 	}
 	var refs []cluster.TagRef
-	err := eachBitcoinTag(tags, st, func(t *intel.Tag, addr string, id uint64) error {
+	err := eachChainTag(tags, st, c, func(t *intel.Tag, addr string, id uint64) error {
 		if clusterDefining(t) {
 			refs = append(refs, cluster.TagRef{ID: id, Address: addr, Name: tagName(t), Category: t.Category})
 		}
@@ -366,7 +429,7 @@ func serviceTags(data string, st *store.DB) (map[uint32]string, error) {
 	}
 	defer tags.Close()
 	var out map[uint32]string
-	err = eachBitcoinTag(tags, st, func(t *intel.Tag, _ string, id uint64) error {
+	err = eachChainTag(tags, st, chain.Bitcoin, func(t *intel.Tag, _ string, id uint64) error {
 		if !serviceConcepts[t.Category] || id > unionfind.MaxID {
 			return nil
 		}

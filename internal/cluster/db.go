@@ -840,3 +840,6 @@ func (d *DB) loadSnapshot() (uint64, bool, error) {
 	d.height, d.hash, d.has, d.maxSeen = h, hash, true, r.maxSeen
 	return h, true, nil
 }
+
+// Chain is the chain the database clusters.
+func (d *DB) Chain() chain.Chain { return d.chain }
