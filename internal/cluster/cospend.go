@@ -9,6 +9,7 @@ package cluster
 
 import (
 	"slices"
+	"sync"
 
 	"github.com/chainhound/chainhound/internal/chain"
 	"github.com/chainhound/chainhound/internal/cluster/change"
@@ -95,6 +96,8 @@ type Clusterer struct {
 	service  map[uint32]string   // root -> service name, for entities holding a tagged address
 	cannot   map[uint32][]uint32 // root -> ids its entity must not join (both sides of each pair)
 	anchor   map[uint32]uint32   // deposit address -> its first depositor
+	next     []uint32            // member index (Members): next member of the same entity; nil until asked
+	mu       sync.Mutex          // serialises the readers (EntityOf, Members)
 }
 
 // New returns a clusterer over an empty forest.
@@ -294,6 +297,7 @@ func (c *Clusterer) join(a, b uint32) bool {
 		return false
 	}
 	c.Counts.Merges++
+	c.next = nil
 	if c.cannot == nil {
 		return true
 	}
