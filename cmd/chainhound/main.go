@@ -90,6 +90,7 @@ func commands() []command {
 		clusterBuildCommand(),
 		clusterUpdateCommand(),
 		clusterStatsCommand(),
+		clusterConfigCommand(),
 		entityCommand(),
 		devnetCommand(),
 		versionCommand(),

@@ -160,6 +160,32 @@ func TestBlock277647(t *testing.T) {
 	}
 	t.Logf("block %d: %d transactions (%d non-coinbase, %d inputs), %d with 2+ input addresses; kinds %v; %d merges; %d entities of 2+ addresses holding %d addresses, the largest %d",
 		height, len(b.Txs), k.Txs, inputs, k.MultiInput, kinds, k.Merges, s.Entities, s.Clustered, s.Largest)
+
+	// With change detection on (the CLI's default): the block alone, so
+	// every address counts as fresh at its first sight in it (the spent
+	// outputs' addresses come first). Change merges only add to co-spend.
+	cfg := DefaultConfig()
+	dc, err := Open(filepath.Join(t.TempDir(), "change"), chain.Bitcoin, Options{Change: cfg.Change}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dc.Close()
+	if err := dc.Build(context.Background(), st, nil); err != nil {
+		t.Fatal(err)
+	}
+	kc, sc := dc.Clusterer().Counts, dc.Clusterer().Summarize()
+	if kc.Merges != k.Merges+kc.ChangeMerges || kc.ChangeMerges > kc.ChangeFound {
+		t.Fatalf("with change: %+v (co-spend alone: %d merges)", kc, k.Merges)
+	}
+	for a := range parent {
+		x, _, _ := st.AddressID(chain.Address{Chain: chain.Bitcoin, Raw: a})
+		y, _, _ := st.AddressID(chain.Address{Chain: chain.Bitcoin, Raw: find(a)})
+		if dc.Clusterer().EntityOf(x) != dc.Clusterer().EntityOf(y) {
+			t.Fatalf("change detection split co-spend group of %s", a)
+		}
+	}
+	t.Logf("with change detection: %d change outputs found, %d merged, %d cannot-link pairs, %d refused; %d entities of 2+ addresses holding %d, the largest %d",
+		kc.ChangeFound, kc.ChangeMerges, kc.CannotLinks, kc.ChangeRefusedCannot+kc.RefusedCannotLink, sc.Entities, sc.Clustered, sc.Largest)
 }
 
 // inAddress is the address and value an input spends: from the

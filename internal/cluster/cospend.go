@@ -9,9 +9,12 @@ package cluster
 
 import (
 	"slices"
+	"sync"
 
 	"github.com/chainhound/chainhound/internal/chain"
+	"github.com/chainhound/chainhound/internal/cluster/change"
 	"github.com/chainhound/chainhound/internal/cluster/coinjoin"
+	"github.com/chainhound/chainhound/internal/cluster/deposit"
 	"github.com/chainhound/chainhound/internal/cluster/unionfind"
 )
 
@@ -27,12 +30,16 @@ type Options struct {
 	// coinjoin.DefaultOptions.
 	Detect Detector
 	// Services names the service each tagged address id belongs to (an
-	// exchange, a mixer...). A transaction whose inputs' entities carry
-	// two different service names links nothing: it is refused, counted
-	// and kept in Clusterer.Refusals, whatever else it looks like. This
-	// is the collapse guard's first half (the other, cannot-link pairs
-	// from change detection, is not built yet).
+	// exchange, a mixer...). A merge that would join entities carrying
+	// two different service names is refused, counted and kept in
+	// Clusterer.Refusals, whatever else the transaction looks like.
 	Services map[uint32]string
+	// Change is change detection's policy; the zero value (Enabled
+	// false) leaves change out, as co-spend-only clusterings do.
+	Change change.Config
+	// Deposit is deposit-address reuse's policy, for account-model chains
+	// (Ethereum); the zero value leaves it out.
+	Deposit deposit.Config
 }
 
 func (o Options) detect(tx *chain.Tx, h uint64) coinjoin.Kind {
@@ -44,7 +51,8 @@ func (o Options) detect(tx *chain.Tx, h uint64) coinjoin.Kind {
 
 // Link is one merge: two ids whose entities were apart until a transaction
 // joined them. The merges of a history form a spanning forest of its
-// entities, so replaying them rebuilds the partition.
+// entities, so replaying them rebuilds the partition. A cannot-link pair
+// has the same shape: two ids whose entities must stay apart.
 type Link struct{ A, B uint32 }
 
 // Counts are what clustering saw.
@@ -53,25 +61,43 @@ type Counts struct {
 	MultiInput uint64    // with 2+ distinct input addresses
 	CoinJoins  [8]uint64 // by coinjoin.Kind
 	Skipped    uint64    // multi-input transactions left unlinked (CoinJoins)
-	Merges     uint64    // unions that joined two entities
-	Refused    uint64    // multi-input transactions that would join two services
+	Merges     uint64    // unions that joined two entities (co-spend and change)
+	Refused    uint64    // co-spend transactions refused: they would join two services
+
+	ChangeFound         uint64 // transactions whose change output scored above the threshold
+	ChangeMerges        uint64 // of those, the ones whose change joined the inputs' entity (counted in Merges too)
+	CannotLinks         uint64 // cannot-link pairs recorded (confident payments)
+	RefusedCannotLink   uint64 // co-spend transactions refused: they would join across a cannot-link pair
+	ChangeRefused       uint64 // change merges refused: they would join two services
+	ChangeRefusedCannot uint64 // change merges refused: they would join across a cannot-link pair
+
+	DepositForwards uint64 // account chains: sweeps of a deposit address to a hot wallet found
+	DepositMerges   uint64 // merges of a deposit address's depositors (counted in Merges too)
 }
 
-// Refusal is a transaction the service guard kept from linking.
+// Refusal is a merge the collapse guard refused.
 type Refusal struct {
-	Height   uint64
-	Tx       chain.Hash
-	Services []string // the distinct service names its inputs' entities carry
+	Height    uint64
+	Tx        chain.Hash
+	Heuristic string   // "co-spend" or "change"
+	Reason    string   // "services" or "cannot-link"
+	Services  []string // for "services": the distinct service names of the entities involved
 }
 
-// Clusterer applies co-spend to transactions over a forest.
+// Clusterer applies co-spend and change detection to transactions over a
+// forest.
 type Clusterer struct {
 	Forest   *unionfind.Forest
 	Opts     Options
 	Counts   Counts
 	Refusals []Refusal // since the clusterer was made (not persisted)
 	ids      []uint32
-	service  map[uint32]string // root -> service name, for entities holding a tagged address
+	roots    []uint32
+	service  map[uint32]string   // root -> service name, for entities holding a tagged address
+	cannot   map[uint32][]uint32 // root -> ids its entity must not join (both sides of each pair)
+	anchor   map[uint32]uint32   // deposit address -> its first depositor
+	next     []uint32            // member index (Members): next member of the same entity; nil until asked
+	mu       sync.Mutex          // serialises the readers (EntityOf, Members)
 }
 
 // New returns a clusterer over an empty forest.
@@ -79,34 +105,166 @@ func New(o Options) *Clusterer {
 	return &Clusterer{Forest: &unionfind.Forest{}, Opts: o}
 }
 
+// Delta is what a transaction added: merges and cannot-link pairs.
+type Delta struct {
+	Links       []Link
+	CannotLinks []Link
+	// Anchors are deposit addresses seen sweeping for the first time
+	// (A), each with its first depositor (B): later depositors of A join
+	// B's entity.
+	Anchors []Link
+}
+
+// TxIDs are a transaction's address ids (0 for an input or output
+// without a single address, or beyond unionfind.MaxID) and what is known
+// about its outputs (see change.Features).
+type TxIDs struct {
+	In, Out []uint64
+	Change  change.Features
+}
+
 // Apply links the inputs of tx, confirmed at height, whose address ids are
 // inputIDs (0 for an input without a single address, such as bare
 // multisig or non-standard scripts: it is left out, as GraphSense leaves
 // out inputs with other than one address). It appends the merges made to
-// log and returns it with the transaction's kind.
+// log and returns it with the transaction's kind. Change detection needs
+// the outputs' ids: see ApplyTx.
 func (c *Clusterer) Apply(tx *chain.Tx, height uint64, inputIDs []uint64, log []Link) (coinjoin.Kind, []Link) {
+	d := Delta{Links: log}
+	k := c.ApplyTx(tx, height, TxIDs{In: inputIDs}, &d)
+	return k, d.Links
+}
+
+// ApplyTx applies co-spend to tx's inputs and, when the options enable
+// it and ids.Out is given, change detection to its outputs. The merges
+// and cannot-link pairs it makes are appended to d.
+func (c *Clusterer) ApplyTx(tx *chain.Tx, height uint64, ids TxIDs, d *Delta) coinjoin.Kind {
 	if tx.Coinbase {
-		return coinjoin.None, log
+		return coinjoin.None
 	}
 	c.Counts.Txs++
-	ids := c.ids[:0]
-	for _, id := range inputIDs {
+	in := c.ids[:0]
+	for _, id := range ids.In {
 		if id == 0 || id > unionfind.MaxID {
 			continue
 		}
-		ids = append(ids, uint32(id))
+		in = append(in, uint32(id))
 	}
-	c.ids = ids
+	c.ids = in
 	kind := c.Opts.detect(tx, height)
 	c.Counts.CoinJoins[kind]++
+	linked := true
+	if distinctAtLeastTwo(in) {
+		c.Counts.MultiInput++
+		if kind.MultiOwner() && !c.Opts.KeepCoinJoins {
+			c.Counts.Skipped++
+			return kind
+		}
+		switch why, services := c.merge(in, &d.Links); why {
+		case "":
+		case reasonServices:
+			c.Counts.Refused++
+			c.Refusals = append(c.Refusals, Refusal{height, tx.Hash, "co-spend", why, services})
+			linked = false
+		default:
+			c.Counts.RefusedCannotLink++
+			c.Refusals = append(c.Refusals, Refusal{height, tx.Hash, "co-spend", why, nil})
+			linked = false
+		}
+	}
+	if linked && kind == coinjoin.None && c.Opts.Change.Enabled && len(ids.Out) == len(tx.Outputs) && len(in) == len(tx.Inputs) && len(in) > 0 {
+		c.applyChange(tx, height, ids, d)
+	}
+	return kind
+}
+
+const (
+	reasonServices = "services"
+	reasonCannot   = "cannot-link"
+)
+
+// applyChange merges the change output, if the score names one, into the
+// inputs' entity and records the confident payments as cannot-link pairs.
+func (c *Clusterer) applyChange(tx *chain.Tx, height uint64, ids TxIDs, d *Delta) {
+	for _, id := range ids.Out {
+		if id == 0 || id > unionfind.MaxID {
+			return
+		}
+	}
+	v := change.Classify(tx, ids.Change, &c.Opts.Change)
+	anchor := c.ids[0]
+	if v.Change >= 0 {
+		c.Counts.ChangeFound++
+		out := uint32(ids.Out[v.Change])
+		pair := []uint32{anchor, out}
+		merges := len(d.Links)
+		switch why, services := c.merge(pair, &d.Links); why {
+		case "":
+			if len(d.Links) > merges {
+				c.Counts.ChangeMerges++
+			}
+		case reasonServices:
+			c.Counts.ChangeRefused++
+			c.Refusals = append(c.Refusals, Refusal{height, tx.Hash, "change", why, services})
+		default:
+			c.Counts.ChangeRefusedCannot++
+			c.Refusals = append(c.Refusals, Refusal{height, tx.Hash, "change", why, nil})
+		}
+	}
+	for _, i := range v.NonChange {
+		out := uint32(ids.Out[i])
+		c.Forest.Grow(int(out) + 1)
+		if c.Forest.Same(anchor, out) {
+			continue // a payment to itself, by earlier evidence: not confident after all
+		}
+		c.addCannot(anchor, out)
+		c.Counts.CannotLinks++
+		d.CannotLinks = append(d.CannotLinks, Link{anchor, out})
+	}
+}
+
+// ApplyForward merges the depositors of a deposit address found sweeping
+// to its hot wallet: one customer. The merges are appended to d.
+func (c *Clusterer) ApplyForward(f deposit.Forward, d *Delta) {
+	c.Counts.DepositForwards++
+	ids := c.ids[:0]
+	for _, id := range f.Depositors {
+		if id != 0 && id <= unionfind.MaxID {
+			ids = append(ids, uint32(id))
+		}
+	}
+	if len(ids) == 0 || f.Deposit == 0 || f.Deposit > unionfind.MaxID {
+		c.ids = ids
+		return
+	}
+	dep := uint32(f.Deposit)
+	if a, ok := c.anchor[dep]; ok {
+		ids = append(ids, a)
+	} else {
+		c.AddAnchors([]Link{{dep, ids[0]}})
+		d.Anchors = append(d.Anchors, Link{dep, ids[0]})
+	}
+	c.ids = ids
 	if !distinctAtLeastTwo(ids) {
-		return kind, log
+		return
 	}
-	c.Counts.MultiInput++
-	if kind.MultiOwner() && !c.Opts.KeepCoinJoins {
-		c.Counts.Skipped++
-		return kind, log
+	n := len(d.Links)
+	switch why, services := c.merge(ids, &d.Links); why {
+	case "":
+		c.Counts.DepositMerges += uint64(len(d.Links) - n)
+	case reasonServices:
+		c.Counts.Refused++
+		c.Refusals = append(c.Refusals, Refusal{f.Block, chain.Hash{}, "deposit", why, services})
+	default:
+		c.Counts.RefusedCannotLink++
+		c.Refusals = append(c.Refusals, Refusal{f.Block, chain.Hash{}, "deposit", why, nil})
 	}
+}
+
+// merge joins the entities of ids, or none of them when the join would
+// hold two differently named services ("services", with the names) or
+// cross a cannot-link pair ("cannot-link"). Merges are appended to log.
+func (c *Clusterer) merge(ids []uint32, log *[]Link) (string, []string) {
 	hi := ids[0]
 	for _, id := range ids[1:] {
 		hi = max(hi, id)
@@ -114,21 +272,123 @@ func (c *Clusterer) Apply(tx *chain.Tx, height uint64, inputIDs []uint64, log []
 	c.Forest.Grow(int(hi) + 1)
 	name, ok := c.guard(ids)
 	if !ok {
-		c.Counts.Refused++
-		c.Refusals = append(c.Refusals, Refusal{Height: height, Tx: tx.Hash, Services: c.servicesOf(ids)})
-		return kind, log
+		return reasonServices, c.servicesOf(ids)
+	}
+	if c.crossesCannot(ids) {
+		return reasonCannot, nil
 	}
 	first := ids[0]
 	for _, id := range ids[1:] {
-		if c.Forest.Union(first, id) {
-			c.Counts.Merges++
-			log = append(log, Link{first, id})
+		if c.join(first, id) {
+			*log = append(*log, Link{first, id})
 		}
 	}
 	if name != "" {
 		c.service[c.Forest.Find(first)] = name
 	}
-	return kind, log
+	return "", nil
+}
+
+// join unions the entities of a and b, carrying their cannot-link lists
+// to the new root.
+func (c *Clusterer) join(a, b uint32) bool {
+	ra, rb := c.Forest.Find(a), c.Forest.Find(b)
+	if !c.Forest.Union(a, b) {
+		return false
+	}
+	c.Counts.Merges++
+	c.next = nil
+	if c.cannot == nil {
+		return true
+	}
+	r := c.Forest.Find(a)
+	la, lb := c.cannot[ra], c.cannot[rb]
+	if len(la) == 0 && len(lb) == 0 {
+		return true
+	}
+	if len(la) < len(lb) {
+		la, lb = lb, la
+	}
+	delete(c.cannot, ra)
+	delete(c.cannot, rb)
+	c.cannot[r] = append(la, lb...)
+	return true
+}
+
+// crossesCannot reports whether two of the entities of ids are a
+// cannot-link pair. Pairs are listed on both sides, so every entity but
+// the one with the longest list is checked.
+func (c *Clusterer) crossesCannot(ids []uint32) bool {
+	if len(c.cannot) == 0 {
+		return false
+	}
+	roots := c.roots[:0]
+	for _, id := range ids {
+		if r := c.Forest.Find(id); !slices.Contains(roots, r) {
+			roots = append(roots, r)
+		}
+	}
+	c.roots = roots
+	if len(roots) < 2 {
+		return false
+	}
+	skip := 0
+	for i, r := range roots {
+		if len(c.cannot[r]) > len(c.cannot[roots[skip]]) {
+			skip = i
+		}
+	}
+	for i, r := range roots {
+		if i == skip {
+			continue
+		}
+		for _, p := range c.cannot[r] {
+			if int(p) >= c.Forest.Len() {
+				continue
+			}
+			if pr := c.Forest.Find(p); pr != r && slices.Contains(roots, pr) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (c *Clusterer) addCannot(a, b uint32) {
+	if c.cannot == nil {
+		c.cannot = map[uint32][]uint32{}
+	}
+	c.Forest.Grow(int(max(a, b)) + 1)
+	ra, rb := c.Forest.Find(a), c.Forest.Find(b)
+	c.cannot[ra] = append(c.cannot[ra], b)
+	c.cannot[rb] = append(c.cannot[rb], a)
+}
+
+// AddAnchors records deposit addresses' first depositors (as loaded
+// from disk); a deposit address keeps its first anchor.
+func (c *Clusterer) AddAnchors(anchors []Link) {
+	if c.anchor == nil {
+		c.anchor = map[uint32]uint32{}
+	}
+	for _, a := range anchors {
+		if _, ok := c.anchor[a.A]; !ok {
+			c.anchor[a.A] = a.B
+		}
+	}
+}
+
+// AddCannotLinks records cannot-link pairs (as loaded from disk).
+func (c *Clusterer) AddCannotLinks(pairs []Link) {
+	for _, p := range pairs {
+		c.addCannot(p.A, p.B)
+	}
+}
+
+// CannotLinked reports whether the entities of a and b are kept apart by
+// a cannot-link pair.
+func (c *Clusterer) CannotLinked(a, b uint32) bool {
+	c.Forest.Grow(int(max(a, b)) + 1)
+	return c.crossesCannot([]uint32{a, b})
 }
 
 // guard returns the one service name the entities of ids carry ("" for
@@ -210,8 +470,6 @@ func (c *Clusterer) Replay(links []Link) {
 	c.service = nil // recomputed on the next guarded transaction
 	for _, l := range links {
 		c.Forest.Grow(int(max(l.A, l.B)) + 1)
-		if c.Forest.Union(l.A, l.B) {
-			c.Counts.Merges++
-		}
+		c.join(l.A, l.B)
 	}
 }

@@ -3,11 +3,15 @@ package cluster
 import (
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"math"
 
 	"github.com/chainhound/chainhound/internal/chain"
+	"github.com/chainhound/chainhound/internal/cluster/change"
+	"github.com/chainhound/chainhound/internal/cluster/deposit"
 	"github.com/chainhound/chainhound/internal/cluster/unionfind"
 	"github.com/chainhound/chainhound/internal/store"
 	"github.com/cockroachdb/pebble/v2"
@@ -21,12 +25,16 @@ type Source interface {
 	BlockHash(c chain.Chain, h uint64) (chain.Hash, bool, error)
 	IO(c chain.Chain, h uint64, txi uint32) (chain.Tx, bool, error)
 	AddressID(a chain.Address) (uint64, bool, error)
+	Transfers(q store.Query) iter.Seq2[store.Row, error]
 }
 
 // Key layout of the cluster database (its own Pebble directory, normally
 // DATA/cluster, so the chain store's layout is untouched):
 //
-//	prefix 'o'                       -> options byte (bit 0: KeepCoinJoins)
+//	prefix 'o'                       -> options: flags byte (bit 0:
+//	                                    KeepCoinJoins, bit 1: change
+//	                                    detection), then the change
+//	                                    policy as JSON when bit 1 is set
 //	  why: a database built with one setting must not be extended with
 //	  another; the partition would mean neither.
 //	prefix 'l', chain(1), height(8)  -> block record (see encodeRecord)
@@ -35,6 +43,19 @@ type Source interface {
 //	  entities, at most one per address, so replaying them in order
 //	  rebuilds the union-find; the last record is the cursor; a reorg
 //	  deletes the records above the fork and replays the rest.
+//	prefix 'c', chain(1), height(8)  -> cannot-link pairs the block
+//	                                    recorded: count, then (a, b)
+//	                                    uvarints
+//	  why: a confident payment keeps its payee apart from the payer's
+//	  entity for good, so every pair is loaded on open, also those of
+//	  blocks below the snapshot (which holds only the forest). Deleted
+//	  with the block's record on a reorg or a build.
+//	prefix 'd', chain(1), height(8)  -> deposit anchors the block
+//	                                    found: count, then (deposit
+//	                                    address, first depositor) uvarints
+//	  why: account chains: every later depositor of a deposit address
+//	  joins its first one, however long after; loaded on open like the
+//	  cannot-link pairs and deleted with the block's record.
 //	prefix 'S'                       -> snapshot header: height(8), hash(32),
 //	                                    ids(8), counts (as in a record)
 //	prefix 's', chunk(4)             -> the union-find's ids [chunk*snapChunk,
@@ -45,6 +66,8 @@ type Source interface {
 const (
 	pOptions  = 'o'
 	pRecord   = 'l'
+	pCannot   = 'c'
+	pAnchor   = 'd'
 	pSnapHead = 'S'
 	pSnap     = 's'
 	snapChunk = 1 << 20
@@ -54,12 +77,57 @@ func recordKey(c chain.Chain, h uint64) []byte {
 	return binary.BigEndian.AppendUint64([]byte{pRecord, byte(c)}, h)
 }
 
+func cannotKey(c chain.Chain, h uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte{pCannot, byte(c)}, h)
+}
+
+func anchorKey(c chain.Chain, h uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte{pAnchor, byte(c)}, h)
+}
+
+func encodeLinks(links []Link) []byte {
+	v := binary.AppendUvarint(nil, uint64(len(links)))
+	for _, l := range links {
+		v = binary.AppendUvarint(v, uint64(l.A))
+		v = binary.AppendUvarint(v, uint64(l.B))
+	}
+	return v
+}
+
+func decodeLinks(v []byte) ([]Link, error) {
+	n, m := binary.Uvarint(v)
+	if m <= 0 || n > uint64(len(v)) {
+		return nil, errCorrupt
+	}
+	v = v[m:]
+	out := make([]Link, n)
+	for i := range out {
+		var ab [2]uint64
+		for j := range ab {
+			x, m := binary.Uvarint(v)
+			if m <= 0 || x > unionfind.MaxID {
+				return nil, errCorrupt
+			}
+			ab[j], v = x, v[m:]
+		}
+		out[i] = Link{uint32(ab[0]), uint32(ab[1])}
+	}
+	if len(v) != 0 {
+		return nil, errCorrupt
+	}
+	return out, nil
+}
+
 // record is one clustered block.
 type record struct {
 	height uint64
 	hash   chain.Hash
 	counts Counts // this block's own counts
 	links  []Link
+	// maxSeen is the largest address id of the chain's blocks up to this
+	// one: an id above it in the next block is an address seen first
+	// there (ids are issued on first sight).
+	maxSeen uint64
 }
 
 func encodeRecord(r *record) []byte {
@@ -75,6 +143,12 @@ func encodeRecord(r *record) []byte {
 	for _, l := range r.links {
 		v = binary.AppendUvarint(v, uint64(l.A))
 		v = binary.AppendUvarint(v, uint64(l.B))
+	}
+	// Change detection's counts and maxSeen follow; records written
+	// before change detection existed end here.
+	for _, n := range []uint64{c.ChangeFound, c.ChangeMerges, c.CannotLinks, c.RefusedCannotLink, c.ChangeRefused, c.ChangeRefusedCannot, r.maxSeen,
+		c.DepositForwards, c.DepositMerges} {
+		v = binary.AppendUvarint(v, n)
 	}
 	return v
 }
@@ -119,6 +193,14 @@ func decodeRecord(k, v []byte) (record, error) {
 		r.links[i] = Link{uint32(a), uint32(b)}
 	}
 	if len(v) != 0 {
+		c.ChangeFound, c.ChangeMerges, c.CannotLinks, c.RefusedCannotLink = next(), next(), next(), next()
+		c.ChangeRefused, c.ChangeRefusedCannot, r.maxSeen = next(), next(), next()
+		c.DepositForwards, c.DepositMerges = next(), next()
+		if v == nil {
+			return r, fmt.Errorf("block %d: change counts: %w", r.height, errCorrupt)
+		}
+	}
+	if len(v) != 0 {
 		return r, fmt.Errorf("block %d: %d trailing bytes: %w", r.height, len(v), errCorrupt)
 	}
 	return r, nil
@@ -130,6 +212,14 @@ func (c *Counts) add(d *Counts) {
 	c.Skipped += d.Skipped
 	c.Merges += d.Merges
 	c.Refused += d.Refused
+	c.ChangeFound += d.ChangeFound
+	c.ChangeMerges += d.ChangeMerges
+	c.CannotLinks += d.CannotLinks
+	c.RefusedCannotLink += d.RefusedCannotLink
+	c.ChangeRefused += d.ChangeRefused
+	c.ChangeRefusedCannot += d.ChangeRefusedCannot
+	c.DepositForwards += d.DepositForwards
+	c.DepositMerges += d.DepositMerges
 	for i := range c.CoinJoins {
 		c.CoinJoins[i] += d.CoinJoins[i]
 	}
@@ -147,8 +237,13 @@ type DB struct {
 	height uint64
 	hash   chain.Hash
 	has    bool
+	// maxSeen: see record.maxSeen, as of the cursor
+	maxSeen uint64
 	// records applied or replayed above the snapshot (or from the start)
 	sinceSnap int
+	// dep follows deposit addresses on an account chain; nil until the
+	// next update primes it from the blocks of the window.
+	dep *deposit.Detector
 }
 
 // RecordsSinceSnapshot is the number of blocks an open would replay.
@@ -184,8 +279,10 @@ func Create(dir string, c chain.Chain, o Options) (*DB, error) {
 	b := pdb.NewBatch()
 	err = errors.Join(
 		b.DeleteRange([]byte{pRecord, byte(c)}, []byte{pRecord, byte(c) + 1}, nil),
+		b.DeleteRange([]byte{pCannot, byte(c)}, []byte{pCannot, byte(c) + 1}, nil),
+		b.DeleteRange([]byte{pAnchor, byte(c)}, []byte{pAnchor, byte(c) + 1}, nil),
 		deleteSnapshot(b),
-		b.Set([]byte{pOptions}, []byte{o.byte()}, nil))
+		b.Set([]byte{pOptions}, o.encode(), nil))
 	if err == nil {
 		err = b.Commit(pebble.Sync)
 	}
@@ -210,11 +307,43 @@ func (quiet) Fatalf(format string, args ...any) {
 	panic(fmt.Sprintf(format, args...))
 }
 
-func (o Options) byte() byte {
+// policies are the options kept as JSON in the options record.
+type policies struct {
+	Change  change.Config  `json:"change"`
+	Deposit deposit.Config `json:"deposit"`
+}
+
+// encode is the options record: what must not change between a build
+// and its updates.
+func (o Options) encode() []byte {
+	var flags byte
 	if o.KeepCoinJoins {
-		return 1
+		flags |= 1
 	}
-	return 0
+	if !o.Change.Enabled && !o.Deposit.Enabled {
+		return []byte{flags}
+	}
+	js, err := json.Marshal(policies{o.Change, o.Deposit})
+	if err != nil {
+		panic(err) // plain numbers and booleans
+	}
+	return append([]byte{flags | 2}, js...)
+}
+
+func decodeOptions(v []byte) (Options, error) {
+	var o Options
+	if len(v) < 1 || v[0]&^3 != 0 || (v[0]&2 == 0) != (len(v) == 1) {
+		return o, errCorrupt
+	}
+	o.KeepCoinJoins = v[0]&1 == 1
+	if v[0]&2 != 0 {
+		var p policies
+		if err := json.Unmarshal(v[1:], &p); err != nil || !p.Change.Enabled && !p.Deposit.Enabled {
+			return o, errCorrupt
+		}
+		o.Change, o.Deposit = p.Change, p.Deposit
+	}
+	return o, nil
 }
 
 func (d *DB) checkOptions(readOnly bool) error {
@@ -223,21 +352,28 @@ func (d *DB) checkOptions(readOnly bool) error {
 		if readOnly {
 			return nil
 		}
-		return d.db.Set([]byte{pOptions}, []byte{d.opts.byte()}, pebble.Sync)
+		return d.db.Set([]byte{pOptions}, d.opts.encode(), pebble.Sync)
 	}
 	if err != nil {
 		return err
 	}
 	defer closer.Close()
-	if len(v) != 1 {
-		return fmt.Errorf("cluster database %s: options record: %w", d.dir, errCorrupt)
+	built, err := decodeOptions(v)
+	if err != nil {
+		return fmt.Errorf("cluster database %s: options record: %w", d.dir, err)
 	}
 	if readOnly {
-		d.opts.KeepCoinJoins = v[0]&1 == 1
+		d.opts.KeepCoinJoins, d.opts.Change, d.opts.Deposit = built.KeepCoinJoins, built.Change, built.Deposit
 		return nil
 	}
-	if v[0] != d.opts.byte() {
-		return fmt.Errorf("cluster database %s was built with keep-coinjoins=%v; rebuild it (cluster build) to change that", d.dir, v[0]&1 == 1)
+	if built.KeepCoinJoins != d.opts.KeepCoinJoins {
+		return fmt.Errorf("cluster database %s was built with keep-coinjoins=%v; rebuild it (cluster build) to change that", d.dir, built.KeepCoinJoins)
+	}
+	if built.Change != d.opts.Change {
+		return fmt.Errorf("cluster database %s was built with another change policy (%+v); rebuild it (cluster build) to change that", d.dir, built.Change)
+	}
+	if built.Deposit != d.opts.Deposit {
+		return fmt.Errorf("cluster database %s was built with another deposit policy (%+v); rebuild it (cluster build) to change that", d.dir, built.Deposit)
 	}
 	return nil
 }
@@ -246,7 +382,7 @@ func (d *DB) checkOptions(readOnly bool) error {
 // into the union-find.
 func (d *DB) load() error {
 	d.c = New(d.opts)
-	d.has, d.sinceSnap = false, 0
+	d.has, d.sinceSnap, d.maxSeen, d.dep = false, 0, 0, nil
 	p := []byte{pRecord, byte(d.chain)}
 	snap, ok, err := d.loadSnapshot()
 	if err != nil {
@@ -273,7 +409,46 @@ func (d *DB) load() error {
 		d.c.Counts.Merges = merges
 		d.c.Counts.add(&r.counts)
 		d.height, d.hash, d.has = r.height, r.hash, true
+		d.maxSeen = r.maxSeen
 		d.sinceSnap++
+	}
+	if err := it.Error(); err != nil {
+		return err
+	}
+	return d.loadCannot()
+}
+
+// CannotLinks lists the cannot-link pairs on disk, in block order.
+func (d *DB) CannotLinks() ([]Link, error) {
+	var out []Link
+	err := d.eachCannot(func(p []Link) { out = append(out, p...) })
+	return out, err
+}
+
+// loadCannot gives the clusterer every cannot-link pair and deposit
+// anchor on disk.
+func (d *DB) loadCannot() error {
+	if err := d.eachPair(pCannot, d.c.AddCannotLinks); err != nil {
+		return err
+	}
+	return d.eachPair(pAnchor, d.c.AddAnchors)
+}
+
+func (d *DB) eachCannot(f func([]Link)) error { return d.eachPair(pCannot, f) }
+
+// eachPair reads the pair lists of one per-block family in block order.
+func (d *DB) eachPair(prefix byte, f func([]Link)) error {
+	it, err := d.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefix, byte(d.chain)}, UpperBound: []byte{prefix, byte(d.chain) + 1}})
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	for it.First(); it.Valid(); it.Next() {
+		pairs, err := decodeLinks(it.Value())
+		if err != nil || len(it.Key()) != 10 {
+			return fmt.Errorf("pair record %x: %w", it.Key(), errCorrupt)
+		}
+		f(pairs)
 	}
 	return it.Error()
 }
@@ -295,6 +470,12 @@ func (d *DB) Build(ctx context.Context, src Source, p Progress) error {
 	b := d.db.NewBatch()
 	defer b.Close()
 	if err := b.DeleteRange([]byte{pRecord, byte(d.chain)}, []byte{pRecord, byte(d.chain) + 1}, nil); err != nil {
+		return err
+	}
+	if err := b.DeleteRange([]byte{pCannot, byte(d.chain)}, []byte{pCannot, byte(d.chain) + 1}, nil); err != nil {
+		return err
+	}
+	if err := b.DeleteRange([]byte{pAnchor, byte(d.chain)}, []byte{pAnchor, byte(d.chain) + 1}, nil); err != nil {
 		return err
 	}
 	if err := deleteSnapshot(b); err != nil {
@@ -334,6 +515,9 @@ func (d *DB) UpdateTo(ctx context.Context, src Source, to uint64, p Progress) er
 		}
 	}
 	last := min(cur.Height, to)
+	if err := d.primeDeposits(src, from); err != nil {
+		return err
+	}
 	for h := from; h <= last; h++ {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -358,9 +542,16 @@ func (d *DB) applyBlock(src Source, h uint64, sync bool) error {
 		}
 		return err
 	}
-	r := record{height: h, hash: hash}
+	if accountModel(d.chain) {
+		return d.applyAccountBlock(src, h, hash, sync)
+	}
+	r := record{height: h, hash: hash, maxSeen: d.maxSeen}
 	before := d.c.Counts
-	var ids []uint64
+	withChange := d.opts.Change.Enabled
+	// ids above maxSeen that this block showed already: not fresh again
+	seen := map[uint64]struct{}{}
+	var delta Delta
+	var ids TxIDs
 	for txi := uint32(0); ; txi++ {
 		tx, ok, err := src.IO(d.chain, h, txi)
 		if err != nil {
@@ -369,30 +560,89 @@ func (d *DB) applyBlock(src Source, h uint64, sync bool) error {
 		if !ok {
 			break
 		}
-		ids = ids[:0]
-		for _, in := range tx.Inputs {
-			var id uint64
-			if !in.Address.None() {
-				if id, ok, err = src.AddressID(in.Address); err != nil {
-					return fmt.Errorf("block %d tx %s: input address %s: %w", h, tx.Hash, in.Address, err)
+		if ids.In, err = d.addressIDs(src, ids.In[:0], tx.Inputs, nil); err != nil {
+			return fmt.Errorf("block %d tx %s: input %w", h, tx.Hash, err)
+		}
+		ids.Out, ids.Change.Fresh = ids.Out[:0], ids.Change.Fresh[:0]
+		if withChange {
+			if ids.Out, err = d.addressIDs(src, ids.Out, nil, tx.Outputs); err != nil {
+				return fmt.Errorf("block %d tx %s: output %w", h, tx.Hash, err)
+			}
+			for _, id := range ids.Out {
+				_, again := seen[id]
+				ids.Change.Fresh = append(ids.Change.Fresh, id > d.maxSeen && !again)
+			}
+		}
+		d.c.ApplyTx(&tx, h, ids, &delta)
+		for _, list := range [][]uint64{ids.In, ids.Out} {
+			for _, id := range list {
+				if id > d.maxSeen {
+					seen[id] = struct{}{}
+					r.maxSeen = max(r.maxSeen, id)
 				}
 			}
-			ids = append(ids, id)
 		}
-		_, r.links = d.c.Apply(&tx, h, ids, r.links)
 	}
+	r.links = delta.Links
 	r.counts = d.c.Counts
 	r.counts.sub(&before)
+	return d.write(&r, delta, sync)
+}
+
+// write stores a clustered block's record and cannot-link pairs and
+// moves the cursor.
+func (d *DB) write(r *record, delta Delta, sync bool) error {
+	h, hash := r.height, r.hash
 	wo := pebble.NoSync
 	if sync {
 		wo = pebble.Sync
 	}
-	if err := d.db.Set(recordKey(d.chain, h), encodeRecord(&r), wo); err != nil {
+	b := d.db.NewBatch()
+	defer b.Close()
+	err := b.Set(recordKey(d.chain, h), encodeRecord(r), nil)
+	if err == nil && len(delta.CannotLinks) > 0 {
+		err = b.Set(cannotKey(d.chain, h), encodeLinks(delta.CannotLinks), nil)
+	}
+	if err == nil && len(delta.Anchors) > 0 {
+		err = b.Set(anchorKey(d.chain, h), encodeLinks(delta.Anchors), nil)
+	}
+	if err == nil {
+		err = b.Commit(wo)
+	}
+	if err != nil {
 		return fmt.Errorf("block %d: write cluster record: %w", h, err)
 	}
-	d.height, d.hash, d.has = h, hash, true
+	d.height, d.hash, d.has, d.maxSeen = h, hash, true, r.maxSeen
 	d.sinceSnap++
 	return nil
+}
+
+// addressIDs appends the store's id of each input's (or output's)
+// address to dst, 0 for none.
+func (d *DB) addressIDs(src Source, dst []uint64, ins []chain.Input, outs []chain.Output) ([]uint64, error) {
+	one := func(a chain.Address) error {
+		var id uint64
+		if !a.None() {
+			var err error
+			// an address the store does not know stays 0: left out
+			if id, _, err = src.AddressID(a); err != nil {
+				return fmt.Errorf("address %s: %w", a, err)
+			}
+		}
+		dst = append(dst, id)
+		return nil
+	}
+	for _, in := range ins {
+		if err := one(in.Address); err != nil {
+			return dst, err
+		}
+	}
+	for _, o := range outs {
+		if err := one(o.Address); err != nil {
+			return dst, err
+		}
+	}
+	return dst, nil
 }
 
 func (c *Counts) sub(d *Counts) {
@@ -401,6 +651,14 @@ func (c *Counts) sub(d *Counts) {
 	c.Skipped -= d.Skipped
 	c.Merges -= d.Merges
 	c.Refused -= d.Refused
+	c.ChangeFound -= d.ChangeFound
+	c.ChangeMerges -= d.ChangeMerges
+	c.CannotLinks -= d.CannotLinks
+	c.RefusedCannotLink -= d.RefusedCannotLink
+	c.ChangeRefused -= d.ChangeRefused
+	c.ChangeRefusedCannot -= d.ChangeRefusedCannot
+	c.DepositForwards -= d.DepositForwards
+	c.DepositMerges -= d.DepositMerges
 	for i := range c.CoinJoins {
 		c.CoinJoins[i] -= d.CoinJoins[i]
 	}
@@ -440,6 +698,12 @@ func (d *DB) unwindReorg(src Source) error {
 	b := d.db.NewBatch()
 	defer b.Close()
 	if err := b.DeleteRange(recordKey(d.chain, from), recordKey(d.chain, d.height+1), nil); err != nil {
+		return err
+	}
+	if err := b.DeleteRange(cannotKey(d.chain, from), cannotKey(d.chain, d.height+1), nil); err != nil {
+		return err
+	}
+	if err := b.DeleteRange(anchorKey(d.chain, from), anchorKey(d.chain, d.height+1), nil); err != nil {
 		return err
 	}
 	if snap, ok, err := d.snapshotHeight(); err != nil {
@@ -573,6 +837,9 @@ func (d *DB) loadSnapshot() (uint64, bool, error) {
 		return 0, false, fmt.Errorf("snapshot holds %d of %d ids: %w", f.Len(), n, errCorrupt)
 	}
 	d.c.Forest, d.c.Counts = f, counts.counts
-	d.height, d.hash, d.has = h, hash, true
+	d.height, d.hash, d.has, d.maxSeen = h, hash, true, r.maxSeen
 	return h, true, nil
 }
+
+// Chain is the chain the database clusters.
+func (d *DB) Chain() chain.Chain { return d.chain }

@@ -43,6 +43,10 @@ type Result struct {
 	BlockTxs        int
 	BlockInputs     int
 	BlockMillis     float64 // cluster update of one block: read from the store, detect, link, write
+	// BlockMillisChange is the same with change detection on (the
+	// default): outputs' ids read too, every output scored.
+	BlockMillisChange float64
+	ChangeMerges      uint64 // change merges over the timed blocks
 }
 
 // String formats the result as a short report.
@@ -51,10 +55,11 @@ func (r Result) String() string {
 synthetic graph      %d inputs in %d transactions over %d addresses
 co-spend (1 core)    median %.2f s: %.2f M inputs/s, %.2f M union ops/s (best %.2f M/s; %d merges)
 union-find memory    %.1f bytes per address
-incremental block    %d txs, %d inputs: %.1f ms (store reads, CoinJoin detection, unions, one record written)`,
+incremental block    %d txs, %d inputs: %.1f ms (store reads, CoinJoin detection, unions, one record written)
+  with change on     %.1f ms (output ids read and every transaction's outputs scored too; %d change merges in %d blocks)`,
 		r.Machine, r.GOMAXPROCS, r.Inputs, r.Txs, r.Addresses,
 		r.Seconds, float64(r.Inputs)/r.Seconds/1e6, float64(r.Unions)/r.Seconds/1e6, float64(r.Unions)/r.BestSeconds/1e6, r.Merges,
-		r.BytesPerAddress, r.BlockTxs, r.BlockInputs, r.BlockMillis)
+		r.BytesPerAddress, r.BlockTxs, r.BlockInputs, r.BlockMillis, r.BlockMillisChange, r.ChangeMerges, spends)
 }
 
 // inputCount draws a transaction's input count: mostly one, a tail of
@@ -131,11 +136,14 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	res.Seconds, res.BestSeconds = secs[1], secs[0]
 	res.BytesPerAddress = float64(f.Bytes()) / float64(f.Len())
 
-	ms, err := clusterBlock(ctx, cfg, f)
+	ms, _, err := clusterBlock(ctx, cfg, f, cluster.Options{}, "cospend")
 	if err != nil {
 		return res, err
 	}
 	res.BlockTxs, res.BlockInputs, res.BlockMillis = cfg.BlockTxs, cfg.BlockInputs, ms
+	if res.BlockMillisChange, res.ChangeMerges, err = clusterBlock(ctx, cfg, f, cluster.Options{Change: cluster.DefaultConfig().Change}, "change"); err != nil {
+		return res, err
+	}
 	return res, nil
 }
 
@@ -144,20 +152,23 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 // outputs, blocks 2.. spend them; each of those updates is timed (store
 // reads, CoinJoin detection, unions, one synced record) and the median is
 // returned, since a shared machine adds outliers.
-func clusterBlock(ctx context.Context, cfg Config, big *unionfind.Forest) (float64, error) {
-	const spends = 5
+// spends is how many blocks clusterBlock times.
+const spends = 5
+
+func clusterBlock(ctx context.Context, cfg Config, big *unionfind.Forest, opts cluster.Options, name string) (float64, uint64, error) {
 	dir := cfg.Dir
 	if dir == "" {
 		d, err := os.MkdirTemp("", "chainhound-bench-cluster-")
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		defer os.RemoveAll(d)
 		dir = d
 	}
+	dir = filepath.Join(dir, name)
 	st, err := store.Open(filepath.Join(dir, "store"), store.Options{})
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer st.Close()
 	hash := func(s string) chain.Hash { return chain.Hash(sha256.Sum256([]byte(s))) }
@@ -176,19 +187,19 @@ func clusterBlock(ctx context.Context, cfg Config, big *unionfind.Forest) (float
 	b1 := &chain.Block{Chain: chain.Bitcoin, Height: 1, Hash: hash("b1"), Time: 1}
 	cb := chain.Tx{Hash: hash("cb1"), Coinbase: true, Success: true}
 	for i := range spends * cfg.BlockInputs {
-		cb.Outputs = append(cb.Outputs, chain.Output{Address: addr(i), Value: 1000})
+		cb.Outputs = append(cb.Outputs, chain.Output{Address: addr(i), Value: 100_000})
 	}
 	b1.Txs = []chain.Tx{cb}
 	if err := apply(b1); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	db, err := cluster.Open(filepath.Join(dir, "cluster"), chain.Bitcoin, cluster.Options{}, false)
+	db, err := cluster.Open(filepath.Join(dir, "cluster"), chain.Bitcoin, opts, false)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer db.Close()
 	if err := db.Update(ctx, st, nil); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	db.Clusterer().Forest = big
 	next, fresh := 0, spends*cfg.BlockInputs
@@ -204,20 +215,26 @@ func clusterBlock(ctx context.Context, cfg Config, big *unionfind.Forest) (float
 				tx.Inputs = append(tx.Inputs, chain.Input{PrevTx: cb.Hash, PrevIndex: uint32(next)})
 				next++
 			}
-			tx.Outputs = []chain.Output{{Address: addr(fresh), Value: 600}, {Address: addr(fresh + 1), Value: 300}}
-			fresh += 2
+			// a round payment to an address seen before (not an input),
+			// odd change to a fresh one: with 2 inputs the change is
+			// also the optimal one and change detection merges it
+			total := int64(100_000 * len(tx.Inputs))
+			pay := min(int64(150_000), total/2/10_000*10_000)
+			seen := addr((next + cfg.BlockInputs) % (spends * cfg.BlockInputs))
+			tx.Outputs = []chain.Output{{Address: seen, Value: pay}, {Address: addr(fresh), Value: total - pay - 563}}
+			fresh++
 			b.Txs = append(b.Txs, tx)
 		}
 		if err := apply(b); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		parent = b.Hash
 		start := time.Now()
 		if err := db.Update(ctx, st, nil); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		times = append(times, float64(time.Since(start).Microseconds())/1000)
 	}
 	slices.Sort(times)
-	return times[len(times)/2], nil
+	return times[len(times)/2], db.Clusterer().Counts.ChangeMerges, nil
 }

@@ -16,7 +16,7 @@ func TestRunSmall(t *testing.T) {
 	if r.Inputs != 20_000 || r.Unions != r.Inputs-r.Txs || r.Merges > r.Unions || r.Merges == 0 {
 		t.Fatalf("inputs %d, txs %d, unions %d, merges %d", r.Inputs, r.Txs, r.Unions, r.Merges)
 	}
-	if r.BytesPerAddress < 5 || r.BytesPerAddress > 16 || r.BlockMillis <= 0 {
+	if r.BytesPerAddress < 5 || r.BytesPerAddress > 16 || r.BlockMillis <= 0 || r.BlockMillisChange <= 0 || r.ChangeMerges == 0 {
 		t.Fatalf("bytes/address %.1f, block %.1f ms", r.BytesPerAddress, r.BlockMillis)
 	}
 	if !strings.Contains(r.String(), "union ops/s") {

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chainhound/chainhound/internal/chain"
+)
+
+// TestClusterChangeAndLabels: `cluster build` merges a confident change
+// output and records the payment as a cannot-link pair (stats count
+// both); tags imported afterwards lift to entities, and an entity whose
+// cluster-defining tags disagree is reported as a conflict by `cluster
+// stats` and `entity`, not resolved; a rebuild with the tags refuses the
+// merge; a config file sets the policy, is checked, and is pinned.
+func TestClusterChangeAndLabels(t *testing.T) {
+	data := t.TempDir()
+	const (
+		alice  = "1FDCgJ8m2xDyVmYuankk13XReVC2Zvs5cz"
+		payee  = "3PayeeXxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		change = "1AliceChangeXxxxxxxxxxxxxxxxxxxxx"
+		x, y   = "138cWsiAGpW9yqfjMVCCsFcnaiSHyoWMnJ", "1HxbaBMF2jXBVnagoHvaA6rLxmaYL8gb8T"
+	)
+	clusterStore(t, data,
+		[]chain.Tx{{Hash: clusterHash("c-cb1"), Coinbase: true, Outputs: []chain.Output{out(alice, 10_000_000), out(payee, 1000), out(x, 500), out(y, 500)}}},
+		[]chain.Tx{
+			{Hash: clusterHash("c-cb2"), Coinbase: true, Outputs: []chain.Output{out(payee, 1)}},
+			// a round payment to a known address of another type; odd change to a new one
+			{Hash: clusterHash("c-pay"), Inputs: []chain.Input{in("c-cb1", 0)}, Outputs: []chain.Output{out(payee, 5_000_000), out(change, 4_989_000)}},
+			{Hash: clusterHash("c-xy"), Inputs: []chain.Input{in("c-cb1", 2), in("c-cb1", 3)}, Outputs: []chain.Output{out(addrD, 900)}},
+		})
+	if got := mustCLI(t, "cluster", "build", "--data", data); !strings.Contains(got, "2 merges, 1 of them change") || !strings.Contains(got, "1 cannot-link pairs") {
+		t.Fatalf("build:\n%s", got)
+	}
+	stats := func() statsOut {
+		t.Helper()
+		var s statsOut
+		if err := json.Unmarshal([]byte(mustCLI(t, "cluster", "stats", "--data", data, "--output", "json")), &s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if s := stats(); !s.ChangeEnabled || s.ChangeMerges != 1 || s.ChangeFound != 1 || s.CannotLinks != 1 || s.Refused != 0 || s.Labelled != 0 || len(s.Conflicts) != 0 {
+		t.Fatalf("stats: %+v", s)
+	}
+
+	labels := filepath.Join(t.TempDir(), "labels.csv")
+	csv := "chain,address,label,category,confidence,source,date\n" +
+		btcMainnet + "," + alice + ",Alice Exchange,exchange,,https://example.org/a,\n" +
+		btcMainnet + "," + x + ",Binance,exchange,,https://example.org/b,\n" +
+		btcMainnet + "," + y + ",Kraken,exchange,,https://example.org/c,\n"
+	if err := os.WriteFile(labels, []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustCLI(t, "intel", "import", "labels", "--format", "csv", labels, "--data", data)
+	s := stats()
+	if s.Labelled != 2 || len(s.Conflicts) != 1 || len(s.Conflicts[0].Labels) != 2 || s.Conflicts[0].Labels[0].Name != "Binance" || s.Conflicts[0].Labels[1].Name != "Kraken" {
+		t.Fatalf("conflicts: %+v", s)
+	}
+	if table := mustCLI(t, "cluster", "stats", "--data", data); !strings.Contains(table, "Binance / Kraken") {
+		t.Fatalf("stats table:\n%s", table)
+	}
+	entity := func(q string) entityOut {
+		t.Helper()
+		var e entityOut
+		if err := json.Unmarshal([]byte(mustCLI(t, "entity", q, "--output", "json", "--data", data)), &e); err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	if e := entity(y); !e.Conflict || e.Label != "" || len(e.Labels) != 2 || len(e.Tags) != 2 {
+		t.Fatalf("entity of y: %+v", e)
+	}
+	if table := mustCLI(t, "entity", x, "--data", data); !strings.Contains(table, "CONFLICT") || !strings.Contains(table, "Kraken ("+y+")") {
+		t.Fatalf("entity table:\n%s", table)
+	}
+	if e := entity(change); e.Conflict || e.Label != "Alice Exchange" || e.Members != 2 || len(e.Tags) != 1 || !e.Tags[0].Inherited || !e.Tags[0].Defining {
+		t.Fatalf("entity of the change: %+v", e)
+	}
+
+	// Rebuilt with the tags, the co-spend of two exchanges is refused.
+	got, errs, code := cli(t, "cluster", "build", "--data", data)
+	if code != 0 || !strings.Contains(got, "1 merges refused") || !containsAll(errs, "merge refused", "co-spend", "Binance") {
+		t.Fatalf("rebuild: exit %d\n%s\n%s", code, got, errs)
+	}
+	if s := stats(); s.RefusedBy.CospendServices != 1 || len(s.Conflicts) != 0 || s.ChangeMerges != 1 {
+		t.Fatalf("stats after the rebuild: %+v", s)
+	}
+
+	// Configuration: checked, named, pinned.
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for _, c := range []struct{ body, msg string }{
+		{"change:\n  threshold: 0\n", "change.threshold"},
+		{"change:\n  treshold: 4\n", "treshold"},
+		{"deposit:\n  window_blocks: 0\n", "deposit.window_blocks"},
+	} {
+		if _, errs, code := cli(t, "cluster", "build", "--data", data, "--config", write("bad.yaml", c.body)); code != 1 || !strings.Contains(errs, c.msg) {
+			t.Errorf("%q: exit %d\n%s", c.body, code, errs)
+		}
+	}
+	if s := stats(); s.ChangeMerges != 1 {
+		t.Fatalf("a refused config changed the clustering: %+v", s)
+	}
+	strict := write("strict.yaml", "change:\n  threshold: 9\n")
+	if _, errs, code := cli(t, "cluster", "update", "--data", data, "--config", strict); code != 1 || !strings.Contains(errs, "rebuild it") {
+		t.Errorf("update with another policy: exit %d\n%s", code, errs)
+	}
+	if got := mustCLI(t, "cluster", "build", "--data", data, "--config", strict); !strings.Contains(got, "0 of them change") {
+		t.Fatalf("build with threshold 9:\n%s", got)
+	}
+	mustCLI(t, "cluster", "update", "--data", data) // keeps the database's policy
+	if got := mustCLI(t, "cluster", "config"); !strings.Contains(got, "threshold: 3.0") || !strings.Contains(got, "window_blocks: 3200") {
+		t.Fatalf("config:\n%s", got)
+	}
+}

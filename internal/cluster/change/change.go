@@ -1,0 +1,246 @@
+// Package change finds the change output of a Bitcoin transaction: the
+// output that pays back to the payer. It scores each output over the
+// published heuristics (optimal change, fresh address, round amount,
+// script type, locktime/version fingerprint, peel-chain shape) and names
+// a change output only when the evidence clears a threshold; outputs the
+// evidence calls payments with confidence are reported too, so that the
+// caller can keep their owners apart (cannot-link pairs).
+package change
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/chainhound/chainhound/internal/chain"
+)
+
+// Weights are the score each heuristic adds for an output it calls
+// change (and subtracts for an output it calls a payment).
+type Weights struct {
+	OptimalChange float64 `yaml:"optimal_change" json:"optimal_change"`
+	FreshAddress  float64 `yaml:"fresh_address" json:"fresh_address"`
+	RoundAmount   float64 `yaml:"round_amount" json:"round_amount"`
+	ScriptType    float64 `yaml:"script_type" json:"script_type"`
+	Fingerprint   float64 `yaml:"fingerprint" json:"fingerprint"`
+	PeelChain     float64 `yaml:"peel_chain" json:"peel_chain"`
+}
+
+// Config is change detection's policy; the documented defaults are in
+// internal/cluster/config.yaml.
+type Config struct {
+	Enabled     bool    `yaml:"enabled" json:"enabled"`
+	Threshold   float64 `yaml:"threshold" json:"threshold"`
+	Margin      float64 `yaml:"margin" json:"margin"`
+	NonChange   float64 `yaml:"non_change" json:"non_change"`
+	Weights     Weights `yaml:"weights" json:"weights"`
+	RoundDigits int     `yaml:"round_digits" json:"round_digits"`
+	PeelRatio   float64 `yaml:"peel_ratio" json:"peel_ratio"`
+}
+
+// Check refuses a configuration that could not mean what it says.
+func (c *Config) Check() error {
+	w := c.Weights
+	for name, v := range map[string]float64{"optimal_change": w.OptimalChange, "fresh_address": w.FreshAddress,
+		"round_amount": w.RoundAmount, "script_type": w.ScriptType, "fingerprint": w.Fingerprint, "peel_chain": w.PeelChain} {
+		if v < 0 || v > 100 {
+			return fmt.Errorf("change.weights.%s %v: want 0 to 100", name, v)
+		}
+	}
+	switch {
+	case c.Threshold <= 0:
+		return fmt.Errorf("change.threshold %v: want a positive score (0 would merge on no evidence)", c.Threshold)
+	case c.Margin < 0:
+		return fmt.Errorf("change.margin %v: must not be negative", c.Margin)
+	case c.NonChange >= 0:
+		return fmt.Errorf("change.non_change %v: want a negative score", c.NonChange)
+	case c.RoundDigits < 1 || c.RoundDigits > 15:
+		return fmt.Errorf("change.round_digits %d: want 1 to 15", c.RoundDigits)
+	case c.PeelRatio < 1:
+		return fmt.Errorf("change.peel_ratio %v: want at least 1", c.PeelRatio)
+	}
+	return nil
+}
+
+// Features is what is known about a transaction's outputs beyond the
+// transaction itself. Slices are per output, nil when unknown.
+type Features struct {
+	// Fresh marks outputs whose address appears for the first time.
+	Fresh []bool
+	// Fingerprint: +1 the output's spender shares the transaction's
+	// locktime/version fingerprint, -1 it does not, 0 unknown.
+	Fingerprint []int8
+}
+
+// Verdict is the decision on one transaction.
+type Verdict struct {
+	Change    int       // index of the change output, -1 for none
+	NonChange []int     // outputs confidently called payments
+	Scores    []float64 // per output
+}
+
+// Classify scores tx's outputs. It looks only at transactions a change
+// could be told apart in: not a coinbase, at least one input, two or
+// more outputs that pay an address. An output paying one of the inputs'
+// own addresses is the change outright (no merge is needed for it) and
+// leaves the others to the score.
+func Classify(tx *chain.Tx, f Features, c *Config) Verdict {
+	v := Verdict{Change: -1}
+	if !c.Enabled || tx.Coinbase || len(tx.Inputs) == 0 || len(tx.Outputs) < 2 {
+		return v
+	}
+	for _, o := range tx.Outputs {
+		if o.Address.None() || o.Value <= 0 {
+			return v
+		}
+	}
+	n := len(tx.Outputs)
+	s := make([]float64, n)
+	v.Scores = s
+	w := &c.Weights
+	// Self-change: paid back to an input's address.
+	self := -1
+	for i, o := range tx.Outputs {
+		for _, in := range tx.Inputs {
+			if in.Address == o.Address {
+				self = i
+			}
+		}
+	}
+	minIn := tx.Inputs[0].Value
+	for _, in := range tx.Inputs {
+		minIn = min(minIn, in.Value)
+	}
+	// optimal change: exactly one output below every input
+	if below := indexes(n, func(i int) bool { return tx.Outputs[i].Value < minIn }); len(below) == 1 {
+		for i := range s {
+			s[i] += sign(i == below[0]) * w.OptimalChange
+		}
+	}
+	if len(f.Fresh) == n {
+		if fresh := indexes(n, func(i int) bool { return f.Fresh[i] }); len(fresh) > 0 && len(fresh) < n {
+			for i := range s {
+				s[i] += sign(f.Fresh[i]) * w.FreshAddress
+			}
+		}
+	}
+	unit := int64(1)
+	for range c.RoundDigits {
+		unit *= 10
+	}
+	if round := indexes(n, func(i int) bool { return tx.Outputs[i].Value%unit == 0 }); len(round) > 0 && len(round) < n {
+		for i, o := range tx.Outputs {
+			s[i] += sign(o.Value%unit != 0) * w.RoundAmount
+		}
+	}
+	if t := inputScript(tx); t != "" {
+		if same := indexes(n, func(i int) bool { return ScriptType(tx.Outputs[i].Address) == t }); len(same) > 0 && len(same) < n {
+			for i, o := range tx.Outputs {
+				s[i] += sign(ScriptType(o.Address) == t) * w.ScriptType
+			}
+		}
+	}
+	if len(f.Fingerprint) == n {
+		for i, fp := range f.Fingerprint {
+			s[i] += float64(fp) * w.Fingerprint
+		}
+	}
+	if len(tx.Inputs) == 1 && n == 2 {
+		a, b := tx.Outputs[0].Value, tx.Outputs[1].Value
+		if float64(a) >= c.PeelRatio*float64(b) {
+			s[0], s[1] = s[0]+w.PeelChain, s[1]-w.PeelChain
+		} else if float64(b) >= c.PeelRatio*float64(a) {
+			s[0], s[1] = s[0]-w.PeelChain, s[1]+w.PeelChain
+		}
+	}
+	if self >= 0 {
+		// The change is known; every other output is a payment, but only
+		// the confident ones are recorded as such.
+		for i := range s {
+			if i != self && s[i] <= c.NonChange {
+				v.NonChange = append(v.NonChange, i)
+			}
+		}
+		return v
+	}
+	best, second := -1, -1
+	for i := range s {
+		switch {
+		case best < 0 || s[i] > s[best]:
+			best, second = i, best
+		case second < 0 || s[i] > s[second]:
+			second = i
+		}
+	}
+	if s[best] >= c.Threshold && s[best]-s[second] >= c.Margin {
+		v.Change = best
+	}
+	if v.Change < 0 {
+		return v // without a change the payer is unclear: no payment is confident
+	}
+	for i := range s {
+		if i != v.Change && s[i] <= c.NonChange {
+			v.NonChange = append(v.NonChange, i)
+		}
+	}
+	return v
+}
+
+func sign(b bool) float64 {
+	if b {
+		return 1
+	}
+	return -1
+}
+
+func indexes(n int, f func(int) bool) []int {
+	var out []int
+	for i := range n {
+		if f(i) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// inputScript is the one script type of all inputs, "" when they differ
+// or one is unknown.
+func inputScript(tx *chain.Tx) string {
+	t := ScriptType(tx.Inputs[0].Address)
+	for _, in := range tx.Inputs[1:] {
+		if ScriptType(in.Address) != t {
+			return ""
+		}
+	}
+	return t
+}
+
+// ScriptType names an address's script type from its text, on any
+// network: "p2pkh", "p2sh", "p2wpkh", "p2wsh", "p2tr", or "" when it is
+// none of them.
+func ScriptType(a chain.Address) string {
+	r := a.Raw
+	if r == "" {
+		return ""
+	}
+	if i := strings.LastIndexByte(r, '1'); i > 0 && i+1 < len(r) && len(r) > 14 {
+		hrp, data := strings.ToLower(r[:i]), strings.ToLower(r[i+1:])
+		if hrp == "bc" || hrp == "tb" || hrp == "bcrt" {
+			switch {
+			case data[0] == 'q' && len(data) == 39:
+				return "p2wpkh"
+			case data[0] == 'q' && len(data) == 59:
+				return "p2wsh"
+			case data[0] == 'p' && len(data) == 59:
+				return "p2tr"
+			}
+			return ""
+		}
+	}
+	switch r[0] {
+	case '1', 'm', 'n':
+		return "p2pkh"
+	case '3', '2':
+		return "p2sh"
+	}
+	return ""
+}

@@ -1,0 +1,70 @@
+package deposit
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/holiman/uint256"
+)
+
+const eth = 1_000_000_000_000_000_000
+
+func tr(from, to uint64, wei uint64) Transfer {
+	return Transfer{From: from, To: to, Amount: *uint256.NewInt(wei)}
+}
+
+func TestForwards(t *testing.T) {
+	cfg := Config{Enabled: true, AmountToleranceWei: eth / 100, WindowBlocks: 10, MaxDepositors: 3}
+	const hot = 100
+	d := New(cfg)
+	var got []string
+	feed := func(h uint64, ts ...Transfer) {
+		for _, f := range d.Block(h, ts) {
+			got = append(got, fmt.Sprintf("%d:%d->%d%v", f.Block, f.Deposit, f.Hot, f.Depositors))
+		}
+	}
+	feed(1, tr(1, 10, 2*eth), tr(2, 10, eth), tr(hot, 10, eth/1000)) // two customers' accounts pay 10; the hot wallet tops it up
+	feed(3, tr(10, hot, 3*eth-eth/200))                              // swept, gas off: a forward; 1 and 2 are one customer
+	feed(4, tr(3, 11, eth), tr(11, hot, eth-eth/50))                 // short by 0.02 ETH: over the tolerance
+	feed(5, tr(4, 12, eth))
+	feed(16, tr(12, hot, eth)) // 11 blocks later: out of the window
+	feed(17, tr(5, 13, eth), tr(6, 13, eth))
+	feed(18, tr(13, 14, 3*eth)) // more than it received: not a forward
+	feed(19, tr(7, 15, eth), tr(8, 15, eth), tr(9, 15, eth), tr(1, 15, eth))
+	feed(20, tr(15, hot, 4*eth)) // four depositors: above max_depositors
+	want := "[3:10->100[1 2]]"
+	if fmt.Sprint(got) != want {
+		t.Fatalf("forwards %v, want %v", got, want)
+	}
+}
+
+// A detector primed with the window before block h decides from h on as
+// one that saw every block.
+func TestPrimedEqualsFull(t *testing.T) {
+	cfg := Config{Enabled: true, AmountToleranceWei: 10, WindowBlocks: 5, MaxDepositors: 5}
+	blocks := map[uint64][]Transfer{}
+	for h := uint64(1); h <= 60; h++ {
+		// deposits to address 10+h%7 from 1+h%4, swept a few blocks later
+		blocks[h] = append(blocks[h], tr(1+h%4, 10+h%7, 100+h))
+		if h%3 == 0 {
+			a := 10 + (h-3)%7
+			blocks[h] = append(blocks[h], tr(a, 99, 100+h-3))
+		}
+	}
+	run := func(d *Detector, from, to uint64) (out []string) {
+		for h := from; h <= to; h++ {
+			for _, f := range d.Block(h, blocks[h]) {
+				out = append(out, fmt.Sprint(f))
+			}
+		}
+		return out
+	}
+	full := New(cfg)
+	run(full, 1, 30)
+	want := run(full, 31, 60)
+	primed := New(cfg)
+	run(primed, 31-cfg.WindowBlocks, 30)
+	if got := run(primed, 31, 60); fmt.Sprint(got) != fmt.Sprint(want) || len(want) == 0 {
+		t.Fatalf("primed %v\nfull   %v", got, want)
+	}
+}
