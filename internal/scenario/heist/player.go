@@ -1,0 +1,626 @@
+package heist
+
+import (
+	"context"
+	"fmt"
+	"math/big"
+	"sort"
+	"strings"
+
+	"github.com/ethereum/go-ethereum"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/chainhound/chainhound/internal/scenario"
+	"github.com/chainhound/chainhound/internal/scenario/contracts"
+)
+
+// Scenario parameters shared by the plans and documented in docs/demo.md.
+const (
+	MixerDenominationETH = 10      // the mixer's fixed denomination
+	PoolLiquidityETH     = 100_000 // ether and stETHx in the pool at the start
+	ExchangeFloatETH     = 200_000 // the exchange hot wallet's float
+	USDxPerETH           = 2_500   // the stablecoin's price, for adding up value
+)
+
+// Scenarios are the built-in scenario names.
+var Scenarios = []string{"bybit", "peel-chain", "benign"}
+
+// Config chooses a scenario.
+type Config struct {
+	Scenario string // bybit, peel-chain or benign
+	Seed     int64
+	// NoBenign plays the theft alone, without the ordinary users'
+	// traffic that runs beside it by default.
+	NoBenign bool
+}
+
+// BlockReport is what one Step sealed.
+type BlockReport struct {
+	Index     int // in the plan, from 0
+	Blocks    int // in the plan
+	Number    uint64
+	Hash      common.Hash
+	Note      string
+	Txs       int
+	Movements []Movement  // the thief's transfers in this block (fan-out, exits...)
+	Exits     []ExitEvent // stolen value reaching a service in this block
+	Swept     []string    // deposit addresses swept in this block
+}
+
+// Player plays a scenario on its own in-process node, one block per Step,
+// and keeps the ground truth as it goes. A caller that wants the chain to
+// grow block by block (a watcher) calls Step; Run plays everything.
+type Player struct {
+	n     *scenario.Node
+	w     *World
+	plan  *Plan
+	next  int
+	truth Truth
+	done  bool
+
+	tainted  map[common.Address]string // thief addresses whose balances are stolen value -> role
+	pendingD map[common.Address][]int  // deposit address -> exits waiting for the sweep
+	notes    map[common.Hash]int       // mixer note -> exit index
+	fees     *big.Int
+	swapOut  map[string]*big.Int
+	swapIn   map[string]*big.Int
+	stolen   map[string]*big.Int
+	benign   *big.Int
+}
+
+// New starts a node, deploys the scenario's world and returns a player
+// positioned before the plan's first block. Close it when done.
+func New(ctx context.Context, cfg Config) (*Player, error) {
+	build, ok := builders[cfg.Scenario]
+	if !ok {
+		return nil, fmt.Errorf("heist: unknown scenario %q (want %s)", cfg.Scenario, strings.Join(Scenarios, ", "))
+	}
+	n, err := scenario.NewNode(scenario.NodeConfig{Accounts: numKeys, Alloc: alloc(numKeys)})
+	if err != nil {
+		return nil, err
+	}
+	plan, customers := build(cfg)
+	w, err := setup(ctx, n, customers)
+	if err != nil {
+		n.Close()
+		return nil, err
+	}
+	p := &Player{n: n, w: w, plan: plan, tainted: map[common.Address]string{}, pendingD: map[common.Address][]int{},
+		notes: map[common.Hash]int{}, fees: new(big.Int), swapOut: map[string]*big.Int{}, swapIn: map[string]*big.Int{},
+		stolen: map[string]*big.Int{}, benign: new(big.Int)}
+	p.truth = Truth{Scenario: cfg.Scenario, Seed: cfg.Seed, ChainID: w.chainID, CAIP2: fmt.Sprintf("eip155:%d", w.chainID),
+		SetupBlock: n.Head().Number.Uint64(), Seeds: []string{}, Movements: []Movement{}, Exits: []ExitEvent{}}
+	p.truth.Assets = []Asset{
+		{Symbol: "ETH", CAIP19: "native", Decimals: 18, WeiPerUnit: NewAmount(ether)},
+		{Symbol: "stETHx", Contract: lower(w.names["stETHx"]), CAIP19: p.caip19("stETHx"), Decimals: 18, WeiPerUnit: NewAmount(ether)},
+		{Symbol: "USDx", Contract: lower(w.names["USDx"]), CAIP19: p.caip19("USDx"), Decimals: 6,
+			WeiPerUnit: NewAmount(new(big.Int).Quo(ether, big.NewInt(USDxPerETH))), FreezableBy: "USDx issuer"},
+	}
+	if plan.Name != "benign" {
+		p.truth.Thieves = append(p.truth.Thieves, Thief{Address: lower(n.Address(keyAttacker)), Role: "attacker"})
+	}
+	return p, nil
+}
+
+func (p *Player) caip19(symbol string) string {
+	return fmt.Sprintf("eip155:%d/erc20:%s", p.w.chainID, lower(p.w.names[symbol]))
+}
+
+func lower(a common.Address) string { return strings.ToLower(a.Hex()) }
+
+// Node is the scenario's node; its JSON-RPC URL is Node().URL().
+func (p *Player) Node() *scenario.Node { return p.n }
+
+// World is the scenario's actors and contracts.
+func (p *Player) World() *World { return p.w }
+
+// Plan is the scenario as data.
+func (p *Player) Plan() *Plan { return p.plan }
+
+// Done reports whether every block of the plan is sealed.
+func (p *Player) Done() bool { return p.next >= len(p.plan.Blocks) }
+
+// NextBlock is the number the next Step seals.
+func (p *Player) NextBlock() uint64 { return p.n.Head().Number.Uint64() + 1 }
+
+// Close stops the node.
+func (p *Player) Close() error { return p.n.Close() }
+
+// Run plays the remaining blocks, calling each (if not nil) after every one.
+func (p *Player) Run(ctx context.Context, each func(BlockReport)) error {
+	for !p.Done() {
+		r, err := p.Step(ctx)
+		if err != nil {
+			return err
+		}
+		if each != nil {
+			each(r)
+		}
+	}
+	return nil
+}
+
+// Truth returns the ground truth so far; once Done, with the final
+// locations of the stolen value.
+func (p *Player) Truth() *Truth {
+	t := p.truth
+	return &t
+}
+
+type sent struct {
+	a     *Action
+	hash  common.Hash
+	value *big.Int // ether or token amount moved, as known before the block
+	to    common.Address
+	swept []common.Address
+}
+
+// Step seals the plan's next block.
+func (p *Player) Step(ctx context.Context) (BlockReport, error) {
+	if p.Done() {
+		return BlockReport{}, fmt.Errorf("heist: %s: plan already played", p.plan.Name)
+	}
+	b := &p.plan.Blocks[p.next]
+	var txs []sent
+	for i := range b.Actions {
+		s, err := p.send(ctx, &b.Actions[i])
+		if err != nil {
+			p.n.Rollback()
+			return BlockReport{}, fmt.Errorf("heist: %s block %d (%s) action %d %s %s->%s: %w", p.plan.Name, p.next, b.Note, i, b.Actions[i].Kind, b.Actions[i].From, b.Actions[i].To, err)
+		}
+		if s != nil {
+			txs = append(txs, *s)
+		}
+	}
+	hash, err := p.n.Commit()
+	if err != nil {
+		return BlockReport{}, err
+	}
+	if p.n.Pending() > 0 {
+		return BlockReport{}, fmt.Errorf("heist: %s block %d: %d transactions did not fit one block", p.plan.Name, p.next, p.n.Pending())
+	}
+	num := p.n.Head().Number.Uint64()
+	rep := BlockReport{Index: p.next, Blocks: len(p.plan.Blocks), Number: num, Hash: hash, Note: b.Note, Txs: len(txs)}
+	nm, ne := len(p.truth.Movements), len(p.truth.Exits)
+	for i := range txs {
+		if err := p.record(ctx, b, &txs[i], num, &rep); err != nil {
+			return BlockReport{}, fmt.Errorf("heist: %s block %d (%s): %w", p.plan.Name, num, b.Note, err)
+		}
+	}
+	rep.Movements = append([]Movement{}, p.truth.Movements[nm:]...)
+	rep.Exits = append([]ExitEvent{}, p.truth.Exits[ne:]...)
+	p.truth.LastBlock = num
+	p.next++
+	if p.Done() {
+		if err := p.finish(ctx); err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}
+
+// send queues one action's transaction.
+func (p *Player) send(ctx context.Context, a *Action) (*sent, error) {
+	w := p.w
+	from, ok := w.key(a.From)
+	if !ok {
+		return nil, fmt.Errorf("%q cannot sign", a.From)
+	}
+	var to common.Address
+	if a.To != "" {
+		var err error
+		if to, err = w.Address(a.To); err != nil {
+			return nil, err
+		}
+	}
+	amount := a.Amount
+	if a.Rule != nil {
+		bal, err := p.n.Balance(ctx, w.node.Address(from))
+		if err != nil {
+			return nil, err
+		}
+		amount = a.Rule.amount(bal)
+		if amount.Sign() == 0 {
+			return nil, nil // nothing left to move
+		}
+	}
+	if amount == nil {
+		amount = new(big.Int)
+	}
+	s := &sent{a: a, value: amount, to: to}
+	var (
+		target common.Address
+		value  *big.Int
+		data   []byte
+		gas    uint64 = 300_000
+	)
+	erc20 := contracts.Must(contracts.StableToken) // the ERC-20 functions of every token
+	pool := contracts.Must(contracts.Pool)
+	switch a.Kind {
+	case Send:
+		target, value, gas = to, amount, 100_000
+	case TokenTransfer:
+		target, data, gas = w.names[a.Asset], erc20.MustCall("transfer", to, amount), 100_000
+	case Approve:
+		target, data, gas = w.names[a.Asset], erc20.MustCall("approve", to, maxUint()), 100_000
+	case Stake:
+		target, value, data = w.names["stETHx"], amount, contracts.Must(contracts.StakedEther).MustCall("submit")
+	case SwapTokens:
+		target, data = w.names["pool"], pool.MustCall("swapTokensForETH", amount, big.NewInt(0))
+	case SwapETH:
+		target, value, data = w.names["pool"], amount, pool.MustCall("swapETHForTokens", big.NewInt(0))
+	case MixerDeposit:
+		s.value = eth(MixerDenominationETH)
+		target, value = w.names["mixer"], s.value
+		data = contracts.Must(contracts.Mixer).MustCall("deposit", crypto.Keccak256Hash(a.Secret[:]))
+	case MixerWithdraw:
+		s.value = eth(MixerDenominationETH)
+		target, data = w.names["mixer"], contracts.Must(contracts.Mixer).MustCall("withdraw", a.Secret, to)
+	case RouterDeposit:
+		target, value = w.names["router"], amount
+		data = contracts.Must(contracts.Router).MustCall("depositWithExpiry", w.names["vault"], common.Address{}, amount, a.Memo, big.NewInt(1<<40))
+	case OTCOrder:
+		target, value = w.names["otc"], amount
+		data = contracts.Must(contracts.OTCDesk).MustCall("order", crypto.Keccak256Hash([]byte(a.Memo)))
+	case ExchangeWithdr:
+		var token common.Address
+		if a.Asset != "" && a.Asset != "ETH" {
+			token = w.names[a.Asset]
+		}
+		target, data = w.names["exchange"], contracts.Must(contracts.Exchange).MustCall("withdraw", to, token, amount)
+	case ExchangeSweep:
+		for _, c := range sortedNames(w.deposits) {
+			d := w.deposits[c]
+			bal, err := p.n.Balance(ctx, d)
+			if err != nil {
+				return nil, err
+			}
+			if bal.Sign() > 0 {
+				s.swept = append(s.swept, d)
+			}
+		}
+		if len(s.swept) == 0 {
+			return nil, nil
+		}
+		target, gas = w.names["exchange"], uint64(60_000+40_000*len(s.swept))
+		data = contracts.Must(contracts.Exchange).MustCall("sweep", s.swept, common.Address{})
+	case SafeExec:
+		var err error
+		if target, data, err = p.safeExec(ctx); err != nil {
+			return nil, err
+		}
+		gas = 500_000
+	case SweepETH:
+		bal, err := p.n.Balance(ctx, w.names["safe"])
+		if err != nil {
+			return nil, err
+		}
+		s.value = bal
+		target, data = w.names["safe"], contracts.Must(contracts.Backdoor).MustCall("sweepETH", to)
+	case SweepERC20:
+		bal, err := p.tokenBalance(ctx, a.Asset, w.names["safe"])
+		if err != nil {
+			return nil, err
+		}
+		s.value = bal
+		target, data = w.names["safe"], contracts.Must(contracts.Backdoor).MustCall("sweepERC20", w.names[a.Asset], to)
+	default:
+		return nil, fmt.Errorf("unknown action kind %q", a.Kind)
+	}
+	h, err := p.n.Send(ctx, from, &target, value, data, gas)
+	if err != nil {
+		return nil, err
+	}
+	s.hash = h
+	return s, nil
+}
+
+func (p *Player) tokenBalance(ctx context.Context, symbol string, who common.Address) (*big.Int, error) {
+	token := p.w.names[symbol]
+	out, err := p.n.Client().CallContract(ctx, ethereum.CallMsg{To: &token, Data: contracts.Must(contracts.StableToken).MustCall("balanceOf", who)}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%s balance of %s: %w", symbol, who, err)
+	}
+	return new(big.Int).SetBytes(out), nil
+}
+
+// safeExec builds the signers' execTransaction of the malicious Safe
+// transaction: a DELEGATECALL to the trojan whose transfer(backdoor, 0)
+// writes the backdoor into the Safe proxy's slot 0.
+func (p *Player) safeExec(ctx context.Context) (common.Address, []byte, error) {
+	w := p.w
+	safe := contracts.Must(contracts.Safe)
+	sa := w.names["safe"]
+	call := func(data []byte) ([]byte, error) {
+		return p.n.Client().CallContract(ctx, ethereum.CallMsg{To: &sa, Data: data}, nil)
+	}
+	out, err := call(safe.MustCall("nonce"))
+	if err != nil {
+		return common.Address{}, nil, fmt.Errorf("Safe nonce: %w", err)
+	}
+	nonce := new(big.Int).SetBytes(out)
+	tx := &SafeTx{Safe: lower(sa), To: lower(w.names["trojan"]), Operation: 1, Nonce: nonce.Uint64(),
+		Singleton: lower(w.names["safe-singleton"]), Backdoor: lower(w.names["backdoor"])}
+	data := contracts.Must(contracts.Trojan).MustCall("transfer", w.names["backdoor"], big.NewInt(0))
+	tx.Data = "0x" + common.Bytes2Hex(data)
+	z := new(big.Int)
+	out, err = call(safe.MustCall("getTransactionHash", w.names["trojan"], z, data, uint8(1), z, z, z, common.Address{}, common.Address{}, nonce))
+	if err != nil {
+		return common.Address{}, nil, fmt.Errorf("Safe getTransactionHash: %w", err)
+	}
+	h := common.BytesToHash(out)
+	tx.SafeTxHash = h.Hex()
+	type sig struct {
+		owner common.Address
+		b     []byte
+	}
+	var sigs []sig
+	for i := range safeThreshold {
+		k := keySigner0 + i
+		s, err := crypto.Sign(h[:], p.n.Keys()[k])
+		if err != nil {
+			return common.Address{}, nil, err
+		}
+		s[64] += 27
+		sigs = append(sigs, sig{p.n.Address(k), s})
+	}
+	sort.Slice(sigs, func(a, b int) bool { return sigs[a].owner.Cmp(sigs[b].owner) < 0 })
+	var all []byte
+	for _, s := range sigs {
+		all = append(all, s.b...)
+	}
+	p.truth.SafeTx = tx
+	return sa, safe.MustCall("execTransaction", w.names["trojan"], z, data, uint8(1), z, z, z, common.Address{}, common.Address{}, all), nil
+}
+
+// exitOf says which service an action pays, if any.
+func (p *Player) exitOf(a *Action, to common.Address) (service, category string, addr common.Address, via common.Address, freeze, ok bool) {
+	w := p.w
+	switch {
+	case a.Kind == MixerDeposit:
+		return "Mixer (10 ETH pool)", "mixing_service", w.names["mixer"], common.Address{}, false, true
+	case a.Kind == RouterDeposit:
+		return "THORChain-like router", "defi_bridge", w.names["router"], common.Address{}, false, true
+	case a.Kind == OTCOrder:
+		return "OTC desk", "otc", w.names["otc"], common.Address{}, true, true
+	case a.Kind == Send && strings.HasPrefix(a.To, "deposit/"):
+		return "Exchange hot wallet", "exchange", w.names["exchange"], to, true, true
+	}
+	return "", "", common.Address{}, common.Address{}, false, false
+}
+
+// record checks a sealed transaction and writes its part of the truth.
+func (p *Player) record(ctx context.Context, b *Block, s *sent, num uint64, rep *BlockReport) error {
+	r, err := p.n.Receipt(ctx, s.hash)
+	if err != nil {
+		return err
+	}
+	a := s.a
+	if r.Status != types.ReceiptStatusSuccessful {
+		return fmt.Errorf("%s %s->%s: transaction %s reverted", a.Kind, a.From, a.To, s.hash)
+	}
+	w := p.w
+	fromAddr := p.n.Address(mustKey(w, a.From))
+	if a.Kind == ExchangeSweep {
+		for _, d := range s.swept {
+			rep.Swept = append(rep.Swept, lower(d))
+			for _, i := range p.pendingD[d] {
+				p.truth.Exits[i].SweptBlock = num
+			}
+			delete(p.pendingD, d)
+		}
+	}
+	if a.Kind == SafeExec {
+		sa := w.names["safe"]
+		slot, err := p.n.Client().StorageAt(ctx, sa, common.Hash{}, nil)
+		if err != nil {
+			return err
+		}
+		if common.BytesToAddress(slot) != w.names["backdoor"] {
+			return fmt.Errorf("the Safe's slot 0 holds %x after the malicious transaction, not the backdoor", slot)
+		}
+		p.truth.SafeTx.Block, p.truth.SafeTx.Tx = num, s.hash.Hex()
+	}
+	if a.Kind == MixerWithdraw {
+		if i, ok := p.notes[a.Secret]; ok {
+			p.truth.Exits[i].Beyond = lower(s.to)
+			p.truth.Thieves = append(p.truth.Thieves, Thief{Address: lower(s.to), Role: "mixer-out"})
+			return nil
+		}
+	}
+	if !a.Illicit() {
+		if !b.Opening {
+			p.benign.Add(p.benign, p.value(a, s.value))
+		}
+		return nil
+	}
+	if _, ok := p.tainted[fromAddr]; ok {
+		fee := new(big.Int).Mul(new(big.Int).SetUint64(r.GasUsed), r.EffectiveGasPrice)
+		p.fees.Add(p.fees, fee)
+	}
+	asset := "ETH"
+	if a.Kind == TokenTransfer || a.Kind == SweepERC20 || a.Kind == SwapTokens {
+		asset = a.Asset
+		if a.Kind == SwapTokens {
+			asset = "stETHx"
+		}
+	}
+	m := Movement{Step: a.Step, Block: num, Tx: s.hash.Hex(), From: lower(fromAddr), To: lower(s.to), Asset: asset, Amount: NewAmount(s.value)}
+	switch a.Kind {
+	case SweepETH, SweepERC20:
+		m.From = lower(w.names["safe"])
+		add(p.stolen, asset, s.value)
+		p.truth.Seeds = appendOnce(p.truth.Seeds, s.hash.Hex())
+		p.taint(s.to, "theft")
+	case Send:
+		if a.Step == "theft" { // peel-chain: the victim's key is stolen; its transfer is the theft
+			add(p.stolen, asset, s.value)
+			p.truth.Seeds = appendOnce(p.truth.Seeds, s.hash.Hex())
+			p.taint(s.to, "theft")
+		}
+	case Approve, SafeExec, MixerWithdraw:
+		return nil
+	case SwapTokens:
+		m.To = lower(w.names["pool"])
+		out, err := swapOut(r)
+		if err != nil {
+			return err
+		}
+		add(p.swapOut, "stETHx", s.value)
+		add(p.swapIn, "ETH", out)
+		p.truth.Movements = append(p.truth.Movements, m)
+		m = Movement{Step: a.Step, Block: num, Tx: s.hash.Hex(), From: lower(w.names["pool"]), To: lower(fromAddr), Asset: "ETH", Amount: NewAmount(out)}
+	}
+	service, category, addr, via, freeze, isExit := p.exitOf(a, s.to)
+	if isExit {
+		if m.To == "" || a.Kind != Send {
+			m.To = lower(addr)
+		}
+		e := ExitEvent{Block: num, Tx: s.hash.Hex(), From: lower(fromAddr), Service: service, Category: category, Address: lower(addr),
+			Asset: asset, Amount: NewAmount(s.value), Memo: a.Memo, CanFreeze: freeze}
+		if via != (common.Address{}) {
+			e.Via = lower(via)
+			p.pendingD[via] = append(p.pendingD[via], len(p.truth.Exits))
+		}
+		if a.Kind == MixerDeposit {
+			p.notes[a.Secret] = len(p.truth.Exits)
+		}
+		p.truth.Exits = append(p.truth.Exits, e)
+	} else if s.to != (common.Address{}) && a.Kind != SwapTokens {
+		p.taint(s.to, roleOf(a.To))
+	}
+	p.truth.Movements = append(p.truth.Movements, m)
+	return nil
+}
+
+func roleOf(name string) string {
+	if strings.HasPrefix(name, "wallet/") {
+		return "wallet"
+	}
+	return name
+}
+
+func (p *Player) taint(a common.Address, role string) {
+	if _, ok := p.tainted[a]; ok {
+		return
+	}
+	p.tainted[a] = role
+	p.truth.Thieves = append(p.truth.Thieves, Thief{Address: lower(a), Role: role, Tainted: true})
+}
+
+func mustKey(w *World, name string) int {
+	k, _ := w.key(name)
+	return k
+}
+
+// value prices an action's amount in wei.
+func (p *Player) value(a *Action, v *big.Int) *big.Int {
+	switch a.Kind {
+	case TokenTransfer, SwapTokens:
+		sym := a.Asset
+		if a.Kind == SwapTokens {
+			sym = "stETHx"
+		}
+		return p.truth.Value(sym, v)
+	case Approve, ExchangeSweep, SafeExec:
+		return new(big.Int)
+	}
+	if a.Kind == ExchangeWithdr && a.Asset != "" && a.Asset != "ETH" {
+		return p.truth.Value(a.Asset, v)
+	}
+	return new(big.Int).Set(v)
+}
+
+// swapOut reads the ether a pool swap paid from its Swap event.
+func swapOut(r *types.Receipt) (*big.Int, error) {
+	topic := contracts.Must(contracts.Pool).ABI.Events["Swap"].ID
+	for _, l := range r.Logs {
+		if len(l.Topics) == 2 && l.Topics[0] == topic && len(l.Data) == 128 {
+			return new(big.Int).SetBytes(l.Data[64:96]), nil
+		}
+	}
+	return nil, fmt.Errorf("swap %s: no Swap event", r.TxHash)
+}
+
+func add(m map[string]*big.Int, k string, v *big.Int) {
+	if m[k] == nil {
+		m[k] = new(big.Int)
+	}
+	m[k].Add(m[k], v)
+}
+
+func appendOnce(s []string, v string) []string {
+	for _, x := range s {
+		if x == v {
+			return s
+		}
+	}
+	return append(s, v)
+}
+
+func amounts(m map[string]*big.Int) []AssetAmount {
+	out := []AssetAmount{}
+	for _, k := range sortedNames(m) {
+		out = append(out, AssetAmount{Asset: k, Amount: NewAmount(m[k])})
+	}
+	return out
+}
+
+// finish writes where the stolen value rests: exits per service and
+// asset, the thief's holdings read from the node, and gas.
+func (p *Player) finish(ctx context.Context) error {
+	t := &p.truth
+	t.Stolen, t.SwappedOut, t.SwappedIn = amounts(p.stolen), amounts(p.swapOut), amounts(p.swapIn)
+	t.BenignValue = NewAmount(p.benign)
+	illicit := new(big.Int)
+	for _, s := range t.Stolen {
+		illicit.Add(illicit, t.Value(s.Asset, &s.Amount.Int))
+	}
+	t.IllicitValue = NewAmount(illicit)
+	type key struct{ addr, asset string }
+	agg := map[key]*Location{}
+	var order []key
+	for _, e := range t.Exits {
+		k := key{e.Address, e.Asset}
+		l := agg[k]
+		if l == nil {
+			as, _ := t.Asset(e.Asset)
+			l = &Location{Kind: "exit", Address: e.Address, Service: e.Service, Category: e.Category, Asset: e.Asset,
+				Freezable: e.CanFreeze || as.FreezableBy != ""}
+			agg[k] = l
+			order = append(order, k)
+		}
+		l.Amount.Add(&l.Amount.Int, &e.Amount.Int)
+	}
+	t.Locations = []Location{}
+	for _, k := range order {
+		t.Locations = append(t.Locations, *agg[k])
+	}
+	for _, th := range t.Thieves {
+		if !th.Tainted {
+			continue
+		}
+		a := common.HexToAddress(th.Address)
+		for _, as := range t.Assets {
+			var bal *big.Int
+			var err error
+			if as.Symbol == "ETH" {
+				bal, err = p.n.Balance(ctx, a)
+			} else {
+				bal, err = p.tokenBalance(ctx, as.Symbol, a)
+			}
+			if err != nil {
+				return err
+			}
+			if bal.Sign() > 0 {
+				t.Locations = append(t.Locations, Location{Kind: "holding", Address: th.Address, Asset: as.Symbol, Amount: NewAmount(bal), Freezable: as.FreezableBy != ""})
+			}
+		}
+	}
+	if p.fees.Sign() > 0 {
+		t.Locations = append(t.Locations, Location{Kind: "fees", Asset: "ETH", Amount: NewAmount(p.fees)})
+	}
+	return nil
+}
