@@ -221,6 +221,9 @@ func (p *Player) send(ctx context.Context, a *Action) (*sent, error) {
 		if err != nil {
 			return nil, err
 		}
+		// The node wants gas·fee cap up front: leave it out, at the most
+		// gas any action is given.
+		bal.Sub(bal, new(big.Int).Mul(big.NewInt(300_000), big.NewInt(scenario.GasFeeCap)))
 		amount = a.Rule.amount(bal)
 		if amount.Sign() == 0 {
 			return nil, nil // nothing left to move
