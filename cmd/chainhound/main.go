@@ -92,6 +92,7 @@ func commands() []command {
 		clusterStatsCommand(),
 		entityCommand(),
 		devnetCommand(),
+		demoCommand(),
 		versionCommand(),
 	}
 }

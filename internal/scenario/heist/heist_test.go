@@ -49,7 +49,7 @@ func TestBybitTruth(t *testing.T) {
 			t.Errorf("mixer note never withdrawn: %+v", e)
 		}
 	}
-	if cats["mixing_service"] != 90 || cats["defi_bridge"] != 18 || cats["exchange"] != 10 || cats["otc"] != 4 {
+	if cats["mixing_service"] != 90 || cats["defi_bridge"] != 18 || cats["exchange"] != 14 {
 		t.Errorf("exits per category %v", cats)
 	}
 	fan := 0

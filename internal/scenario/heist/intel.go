@@ -16,25 +16,26 @@ type Label struct {
 	Actor    string
 }
 
-// Labels are the scenario's intelligence. The exchange's deposit
+// Labels are the scenario's intelligence, in GraphSense concept ids (which
+// have no OTC concept: the desk is an exchange, as custodial as one). The exchange's deposit
 // addresses are deliberately not labelled: nobody publishes them; a trace
 // finds them on its way to the hot wallet.
 func (p *Player) Labels() []Label {
 	w := p.w
 	ls := []Label{
 		{lower(w.names["exchange"]), "Exchange hot wallet", "exchange", "demo-exchange"},
-		{lower(w.names["pool"]), "stETHx/ETH pool", "dex", "demo-dex"},
+		{lower(w.names["pool"]), "stETHx/ETH pool", "defi_dex", "demo-dex"},
 		{lower(w.names["mixer"]), "Mixer (10 ETH pool)", "mixing_service", "demo-mixer"},
 		{lower(w.names["router"]), "THORChain-like router", "defi_bridge", "demo-thorchain"},
 		{lower(w.names["vault"]), "THORChain-like vault", "defi_bridge", "demo-thorchain"},
-		{lower(w.names["otc"]), "OTC desk", "otc", "demo-otc"},
-		{lower(w.node.Address(keyIssuer)), "USDx issuer", "stablecoin_issuer", "demo-usdx"},
-		{lower(w.names["USDx"]), "USDx token", "token", "demo-usdx"},
-		{lower(w.names["stETHx"]), "stETHx token", "token", "demo-staking"},
+		{lower(w.names["otc"]), "OTC desk", "exchange", "demo-otc"},
+		{lower(w.node.Address(keyIssuer)), "USDx issuer", "organization", "demo-usdx"},
+		{lower(w.names["USDx"]), "USDx token", "defi_token", "demo-usdx"},
+		{lower(w.names["stETHx"]), "stETHx token", "defi_token", "demo-staking"},
 	}
 	switch p.plan.Name {
 	case "bybit":
-		ls = append(ls, Label{lower(w.names["safe"]), "Exchange cold wallet (Safe)", "wallet", "demo-exchange"})
+		ls = append(ls, Label{lower(w.names["safe"]), "Exchange cold wallet (Safe)", "cold_wallet", "demo-exchange"})
 		for _, th := range p.truth.Thieves {
 			if th.Role == "theft" {
 				ls = append(ls, Label{th.Address, "Exchange hack: theft address", "service_hack", "demo-thief"})

@@ -387,7 +387,7 @@ func (p *Player) exitOf(a *Action, to common.Address) (service, category string,
 	case a.Kind == RouterDeposit:
 		return "THORChain-like router", "defi_bridge", w.names["router"], common.Address{}, false, true
 	case a.Kind == OTCOrder:
-		return "OTC desk", "otc", w.names["otc"], common.Address{}, true, true
+		return "OTC desk", "exchange", w.names["otc"], common.Address{}, true, true
 	case a.Kind == Send && strings.HasPrefix(a.To, "deposit/"):
 		return "Exchange hot wallet", "exchange", w.names["exchange"], to, true, true
 	}

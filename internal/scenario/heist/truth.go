@@ -135,7 +135,7 @@ type ExitEvent struct {
 	Tx       string `json:"tx"`
 	From     string `json:"from"`
 	Service  string `json:"service"`  // its label
-	Category string `json:"category"` // exchange, mixing_service, defi_bridge, otc
+	Category string `json:"category"` // as labelled: exchange (the OTC desk too), mixing_service, defi_bridge
 	// Address is the service's labelled address, where a trace that
 	// stops at services records the exit: for an exchange its hot wallet,
 	// which the deposit address Via sweeps into at SweptBlock.
