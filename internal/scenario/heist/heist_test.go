@@ -42,7 +42,7 @@ func TestBybitTruth(t *testing.T) {
 	cats := map[string]int{}
 	for _, e := range tr.Exits {
 		cats[e.Category]++
-		if e.Category == "exchange" && (e.Via == "" || e.SweptBlock <= e.Block) {
+		if e.Service == "Exchange hot wallet" && (e.Via == "" || e.SweptBlock <= e.Block) {
 			t.Errorf("exchange exit not swept: %+v", e)
 		}
 		if e.Category == "mixing_service" && e.Beyond == "" {
