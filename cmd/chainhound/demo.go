@@ -24,7 +24,7 @@ func demoCommand() command {
 	c := command{
 		name:    "demo",
 		summary: "play a Bybit-class heist and its laundering on an in-process Ethereum node, ingest, trace and screen it, and compare with the ground truth (offline)",
-		usage:   "[--scenario bybit|peel-chain|benign] [--seed N] [--listen 127.0.0.1:8080 | --no-serve] [--data DIR] [--intel FILE]... [--model haircut] [--no-benign] [--output table|json]",
+		usage:   "[--scenario bybit|peel-chain|benign] [--seed N] [--listen 127.0.0.1:8080 | --no-serve] [--data DIR] [--intel FILE]... [--model haircut] [--max-hops N] [--no-benign] [--output table|json]",
 		example: "chainhound demo                       # bybit, then serves the case on 127.0.0.1:8080 until Ctrl-C\n" +
 			"chainhound demo --scenario peel-chain --seed 7 --no-serve --output json",
 	}
@@ -38,6 +38,7 @@ func demoCommand() command {
 		var intelFiles multiFlag
 		fs.Var(&intelFiles, "intel", "extra attribution to import: a chainhound label CSV (.csv) or a GraphSense TagPack (.yaml); repeat for several")
 		model := fs.String("model", "haircut", "taint model of the trace: fifo, haircut or poison")
+		maxHops := fs.Int("max-hops", 0, "hop bound of the trace (0: none; a peel chain is longer than trace's default of 6)")
 		noBenign := fs.Bool("no-benign", false, "play the theft without the ordinary users' traffic")
 		output := fs.String("output", "table", "table or json")
 		if err := noArgs(fs, args); err != nil {
@@ -45,6 +46,9 @@ func demoCommand() command {
 		}
 		if err := checkOutput(*output, "table", "json"); err != nil {
 			return err
+		}
+		if *maxHops < 0 {
+			return usagef("--max-hops %d: want 0 (no limit) or more", *maxHops)
 		}
 		if !slices.Contains(heist.Scenarios, *name) {
 			return usagef("--scenario %q: want %s", *name, strings.Join(heist.Scenarios, ", "))
@@ -74,7 +78,7 @@ func demoCommand() command {
 			return err
 		}
 		defer d.p.Close()
-		res, err := d.findings(ctx, e, m)
+		res, err := d.findings(ctx, e, m, *maxHops)
 		if err != nil {
 			return err
 		}
@@ -230,7 +234,7 @@ func runDemo(ctx context.Context, e *env, o demoOptions) (*demo, error) {
 }
 
 // trace traces forward from the theft transactions under model m.
-func (d *demo) trace(ctx context.Context, e *env, m trace.Model) (*trace.Report, error) {
+func (d *demo) trace(ctx context.Context, e *env, m trace.Model, maxHops int) (*trace.Report, error) {
 	specs, err := seedSpecs(d.truth.Seeds, "", "")
 	if err != nil {
 		return nil, err
@@ -240,7 +244,7 @@ func (d *demo) trace(ctx context.Context, e *env, m trace.Model) (*trace.Report,
 		return nil, err
 	}
 	defer st.Close()
-	return runTrace(ctx, e, st, ix, d.policy, traceOptions{specs: specs, asset: "native", direction: "forward", model: m, maxHops: 6, stops: d.policy.StopAt})
+	return runTrace(ctx, e, st, ix, d.policy, traceOptions{specs: specs, asset: "native", direction: "forward", model: m, maxHops: maxHops, stops: d.policy.StopAt})
 }
 
 // freezableAsset says whether the demo's policy names an asset freezable.
@@ -287,11 +291,11 @@ type demoScreen struct {
 
 // findings traces from the theft, screens the addresses that
 // paid stolen funds into exchanges, and scores the trace.
-func (d *demo) findings(ctx context.Context, e *env, m trace.Model) (*demoResult, error) {
+func (d *demo) findings(ctx context.Context, e *env, m trace.Model, maxHops int) (*demoResult, error) {
 	// No clustering step: chainhound's clustering (co-spend, change) is
 	// of UTXO chains, and the scenario's chain is Ethereum.
 	e.log.Info("demo: tracing from the theft", "model", m, "seeds", len(d.truth.Seeds))
-	rep, err := d.trace(ctx, e, m)
+	rep, err := d.trace(ctx, e, m, maxHops)
 	if err != nil {
 		return nil, err
 	}

@@ -65,6 +65,7 @@ func commands() []command {
 		benchClusterCommand(),
 		benchTraceCommand(),
 		benchServeCommand(),
+		benchAccuracyCommand(),
 		intelImportSDNCommand(),
 		intelImportSDNListsCommand(),
 		intelImportTagpackCommand(),

@@ -329,11 +329,16 @@ func (p *Player) tokenBalance(ctx context.Context, symbol string, who common.Add
 	return new(big.Int).SetBytes(out), nil
 }
 
-// safeExec builds the signers' execTransaction of the malicious Safe
-// transaction: a DELEGATECALL to the trojan whose transfer(backdoor, 0)
-// writes the backdoor into the Safe proxy's slot 0.
-func (p *Player) safeExec(ctx context.Context) (common.Address, []byte, error) {
+// MaliciousSafeTx is the Safe transaction the bybit signers are about to
+// approve, as their wallets show it, at the current head: a DELEGATECALL to
+// the trojan's transfer(backdoor, 0), which writes the backdoor into the
+// Safe proxy's slot 0. A pre-sign check (chainhound guard) looks at it
+// before the block that executes it. Block and Tx are empty until then.
+func (p *Player) MaliciousSafeTx(ctx context.Context) (*SafeTx, error) {
 	w := p.w
+	if _, ok := w.names["safe"]; !ok {
+		return nil, fmt.Errorf("heist: %s has no Safe", p.plan.Name)
+	}
 	safe := contracts.Must(contracts.Safe)
 	sa := w.names["safe"]
 	call := func(data []byte) ([]byte, error) {
@@ -341,20 +346,29 @@ func (p *Player) safeExec(ctx context.Context) (common.Address, []byte, error) {
 	}
 	out, err := call(safe.MustCall("nonce"))
 	if err != nil {
-		return common.Address{}, nil, fmt.Errorf("Safe nonce: %w", err)
+		return nil, fmt.Errorf("heist: Safe nonce: %w", err)
 	}
 	nonce := new(big.Int).SetBytes(out)
-	tx := &SafeTx{Safe: lower(sa), To: lower(w.names["trojan"]), Operation: 1, Nonce: nonce.Uint64(),
-		Singleton: lower(w.names["safe-singleton"]), Backdoor: lower(w.names["backdoor"])}
 	data := contracts.Must(contracts.Trojan).MustCall("transfer", w.names["backdoor"], big.NewInt(0))
-	tx.Data = "0x" + common.Bytes2Hex(data)
+	tx := &SafeTx{Safe: lower(sa), To: lower(w.names["trojan"]), Data: "0x" + common.Bytes2Hex(data), Operation: 1, Nonce: nonce.Uint64(),
+		Singleton: lower(w.names["safe-singleton"]), Backdoor: lower(w.names["backdoor"])}
 	z := new(big.Int)
 	out, err = call(safe.MustCall("getTransactionHash", w.names["trojan"], z, data, uint8(1), z, z, z, common.Address{}, common.Address{}, nonce))
 	if err != nil {
-		return common.Address{}, nil, fmt.Errorf("Safe getTransactionHash: %w", err)
+		return nil, fmt.Errorf("heist: Safe getTransactionHash: %w", err)
 	}
-	h := common.BytesToHash(out)
-	tx.SafeTxHash = h.Hex()
+	tx.SafeTxHash = common.BytesToHash(out).Hex()
+	return tx, nil
+}
+
+// safeExec builds the signers' execTransaction of the malicious Safe
+// transaction, signed by the threshold of owners.
+func (p *Player) safeExec(ctx context.Context) (common.Address, []byte, error) {
+	tx, err := p.MaliciousSafeTx(ctx)
+	if err != nil {
+		return common.Address{}, nil, err
+	}
+	h := common.HexToHash(tx.SafeTxHash)
 	type sig struct {
 		owner common.Address
 		b     []byte
@@ -375,7 +389,18 @@ func (p *Player) safeExec(ctx context.Context) (common.Address, []byte, error) {
 		all = append(all, s.b...)
 	}
 	p.truth.SafeTx = tx
-	return sa, safe.MustCall("execTransaction", w.names["trojan"], z, data, uint8(1), z, z, z, common.Address{}, common.Address{}, all), nil
+	z, w := new(big.Int), p.w
+	return w.names["safe"], contracts.Must(contracts.Safe).MustCall("execTransaction", w.names["trojan"], z, common.FromHex(tx.Data), uint8(1), z, z, z, common.Address{}, common.Address{}, all), nil
+}
+
+// NextActions are the actions of the block the next Step seals (nil when
+// Done), for a caller that wants to act before a given one, such as a
+// pre-sign check before SafeExec.
+func (p *Player) NextActions() []Action {
+	if p.Done() {
+		return nil
+	}
+	return p.plan.Blocks[p.next].Actions
 }
 
 // exitOf says which service an action pays, if any.
