@@ -1,0 +1,210 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chainhound/chainhound/internal/scenario/heist"
+)
+
+// demoJSON runs chainhound demo --no-serve --output json into dir and
+// returns its result and the ground truth it wrote.
+func demoJSON(t *testing.T, dir string, args ...string) (map[string]json.RawMessage, *heist.Truth, string) {
+	t.Helper()
+	out, errs, code := cli(t, append([]string{"demo", "--no-serve", "--output", "json", "--data", dir}, args...)...)
+	if code != 0 {
+		t.Fatalf("demo: exit %d\n%s", code, errs)
+	}
+	var res map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("demo output: %v\n%s", err, out)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "demo", "truth.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tr heist.Truth
+	if err := json.Unmarshal(b, &tr); err != nil {
+		t.Fatal(err)
+	}
+	return res, &tr, errs
+}
+
+// TestDemoBybit runs the demo end to end (node, scenario with benign
+// traffic, ingest, attribution, trace, screening) and checks what it
+// prints against the ground truth it wrote: every exit with its exact
+// amount and no other, the USDx still held marked freezable by its
+// issuer, and every exchange deposit address that received stolen funds
+// screened high for stolen funds.
+func TestDemoBybit(t *testing.T) {
+	dir := t.TempDir()
+	res, tr, errs := demoJSON(t, dir)
+	if err := tr.Conserved(); err != nil {
+		t.Error(err)
+	}
+	var exits []struct {
+		Address, Asset, Amount string
+		Freezable              bool
+	}
+	if err := json.Unmarshal(res["exits"], &exits); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, x := range exits {
+		got[x.Address+" "+x.Asset] = x.Amount
+	}
+	want := map[string]string{}
+	for _, l := range tr.Locations {
+		if l.Kind == "exit" {
+			a, _ := tr.Asset(l.Asset)
+			want[l.Address+" "+a.CAIP19] = l.Amount.String()
+		}
+	}
+	if len(want) != 4 {
+		t.Errorf("the truth has %d exits (service, asset), want 4 (router, mixer, exchange, OTC)", len(want))
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("exit %s: demo says %q, truth %s", k, got[k], v)
+		}
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			t.Errorf("exit %s (%s) is not in the truth", k, got[k])
+		}
+	}
+	var holdings []struct {
+		Address, Asset, Amount string
+		FreezableBy            string `json:"freezable_by"`
+	}
+	if err := json.Unmarshal(res["holdings"], &holdings); err != nil {
+		t.Fatal(err)
+	}
+	usdx, _ := tr.Asset("USDx")
+	frozen := 0
+	for _, h := range holdings {
+		if h.Asset == usdx.CAIP19 {
+			if h.FreezableBy == "" {
+				t.Errorf("USDx holding %+v not marked freezable", h)
+			}
+			frozen++
+		}
+	}
+	if frozen != 4 {
+		t.Errorf("%d USDx holdings, want the 4 USDx wallets", frozen)
+	}
+	var screened []struct {
+		Account, Severity string
+		Reasons           []string
+	}
+	if err := json.Unmarshal(res["screened"], &screened); err != nil {
+		t.Fatal(err)
+	}
+	sev := map[string]string{}
+	for _, s := range screened {
+		sev[s.Account] = s.Severity
+		if s.Severity == "high" && !strings.Contains(strings.Join(s.Reasons, " "), "stolen_funds") {
+			t.Errorf("%s: high for another reason: %v", s.Account, s.Reasons)
+		}
+	}
+	deposits := 0
+	for _, e := range tr.Exits {
+		if e.Via == "" {
+			continue
+		}
+		deposits++
+		if s := sev[tr.CAIP2+":"+e.Via]; s != "high" {
+			t.Errorf("exchange deposit address %s received %s stolen wei: screened %q, want high", e.Via, e.Amount.String(), s)
+		}
+	}
+	if deposits != 10 {
+		t.Errorf("%d exits through deposit addresses, want 10", deposits)
+	}
+	var score heist.Score
+	if err := json.Unmarshal(res["score"], &score); err != nil {
+		t.Fatal(err)
+	}
+	if score.Recall < 0.99 || score.Precision < 0.99 {
+		t.Errorf("recall %.4f, precision %.4f: want both at least 0.99", score.Recall, score.Precision)
+	}
+	if !strings.Contains(errs, "demo: block") || !strings.Contains(errs, "ingest done") {
+		t.Errorf("no progress on stderr:\n%s", errs)
+	}
+}
+
+// TestDemoTable checks the table a newcomer reads: the exits with their
+// true amounts matched, and the summary line.
+// The user's own list (--intel) is imported beside the scenario's.
+func TestDemoTable(t *testing.T) {
+	dir := t.TempDir()
+	extra := writeFile(t, t.TempDir(), "mine.csv", "chain,address,label,category,confidence,source,date\n"+
+		"eip155:1337,0x00000000000000000000000000000000000000aa,my watch-list entry,scam,forensic,me,2025-02-21\n")
+	out := mustCLI(t, "demo", "--no-serve", "--scenario", "peel-chain", "--seed", "2", "--no-benign", "--data", dir, "--intel", extra)
+	if look := mustCLI(t, "intel", "lookup", "eip155:1337:0x00000000000000000000000000000000000000aa", "--data", dir); !strings.Contains(look, "my watch-list entry") {
+		t.Errorf("--intel list not imported: %s", look)
+	}
+	if !containsAll(out, "Exchange hot wallet", "Against the ground truth: 100.00% of the stolen value located", "1 of 1 flagged exits are true") {
+		t.Errorf("demo table:\n%s", out)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "Exchange hot wallet") && !strings.HasSuffix(strings.TrimSpace(line), "yes") {
+			t.Errorf("exit does not match the truth: %s", line)
+		}
+	}
+}
+
+// TestBenchAccuracy: with benign traffic, every account model locates at
+// least 99% of the stolen value and at least 99% of the flagged exits are
+// true ones.
+func TestBenchAccuracy(t *testing.T) {
+	out := mustCLI(t, "bench", "accuracy", "--scenario", "bybit", "--output", "json")
+	var res struct {
+		Runs []struct {
+			Benign       bool        `json:"benign"`
+			BenignFactor float64     `json:"benign_factor"`
+			Score        heist.Score `json:"score"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Runs) != 3 {
+		t.Fatalf("%d runs, want one per model (fifo, haircut, poison)", len(res.Runs))
+	}
+	for _, r := range res.Runs {
+		if !r.Benign || r.BenignFactor < 10 {
+			t.Errorf("benign traffic %.1fx the stolen value, want at least 10x", r.BenignFactor)
+		}
+		if r.Score.Recall < 0.99 || r.Score.Precision < 0.99 {
+			t.Errorf("%s: recall %.4f, precision %.4f", r.Score.Model, r.Score.Recall, r.Score.Precision)
+		}
+		if r.Score.FreezableShare < r.Score.TruthFreezableShare-0.01 {
+			t.Errorf("%s: freezable share %.4f, truth %.4f", r.Score.Model, r.Score.FreezableShare, r.Score.TruthFreezableShare)
+		}
+	}
+}
+
+func TestDemoUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"demo", "--scenario", "nope"},
+		{"demo", "--model", "tiho"},
+		{"demo", "--listen", "nonsense"},
+		{"demo", "--intel", "list.txt"},
+		{"demo", "extra"},
+		{"bench", "accuracy"},
+		{"bench", "accuracy", "--scenario", "benign"},
+		{"bench", "accuracy", "--scenario", "bybit", "--runs", "0"},
+	} {
+		if _, errs, code := cli(t, args...); code != exitUsage {
+			t.Errorf("%v: exit %d, want 2\n%s", args, code, errs)
+		}
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "x"), []byte("x"), 0o644)
+	if _, errs, code := cli(t, "demo", "--no-serve", "--data", dir); code != exitUsage || !strings.Contains(errs, "not empty") {
+		t.Errorf("non-empty --data: exit %d\n%s", code, errs)
+	}
+}
