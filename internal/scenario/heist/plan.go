@@ -21,8 +21,9 @@ type Plan struct {
 type Block struct {
 	Note    string // what happens, for progress and the docs
 	Actions []Action
-	// Opening marks the ordinary users' preparations (staking, approvals,
-	// the issuer's distribution), which do not count as benign volume.
+	// Opening marks preparations (the victim funding its Safe, the
+	// ordinary users staking and approving, the issuer's distribution),
+	// which do not count as benign volume.
 	Opening bool
 }
 

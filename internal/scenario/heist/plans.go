@@ -103,7 +103,10 @@ func bybitPlan(cfg Config) (*Plan, []string) {
 
 	var blocks []Block
 	add := func(note string, acts ...Action) { blocks = append(blocks, Block{Note: note, Actions: acts}) }
-	add("the exchange funds its cold Safe",
+	addOpening := func(note string, acts ...Action) {
+		blocks = append(blocks, Block{Note: note, Actions: acts, Opening: true})
+	}
+	addOpening("the exchange funds its cold Safe",
 		Action{Kind: Send, From: "treasury", To: "safe", Amount: bybitSafeETH},
 		Action{Kind: Stake, From: "treasury", Amount: bybitSafeStake},
 		Action{Kind: TokenTransfer, From: "treasury", To: "safe", Asset: "stETHx", Amount: bybitSafeStake},
