@@ -58,8 +58,17 @@ func demoCommand() command {
 			return usagef("--model %q: want fifo, haircut or poison (tiho is for UTXO chains)", *model)
 		}
 		if !*noServe {
-			if _, _, err := net.SplitHostPort(*listen); err != nil {
+			host, port, err := net.SplitHostPort(*listen)
+			if err != nil {
 				return usagef("--listen %q: want HOST:PORT", *listen)
+			}
+			if port == "0" { // pick the port now, so the URL printed is the one served
+				ln, err := net.Listen("tcp", *listen)
+				if err != nil {
+					return fmt.Errorf("listen on %s: %w", *listen, err)
+				}
+				*listen = net.JoinHostPort(host, fmt.Sprint(ln.Addr().(*net.TCPAddr).Port))
+				ln.Close()
 			}
 		}
 		for _, f := range intelFiles {
@@ -160,6 +169,51 @@ type demo struct {
 	data   string
 	policy trace.Policy
 	files  map[string]string
+	guard  *demoGuard // the pre-sign check of the malicious Safe transaction
+}
+
+// demoGuard is what chainhound guard safe said of the Safe transaction
+// the signers were about to approve.
+type demoGuard struct {
+	SafeTxHash  string        `json:"safe_tx_hash"`
+	MaxSeverity string        `json:"max_severity"`
+	Findings    []demoFinding `json:"findings"`
+}
+
+type demoFinding struct {
+	Severity string `json:"severity"`
+	Code     string `json:"code"`
+	Message  string `json:"message"`
+}
+
+// guardBeforeSigning runs chainhound guard safe, with simulation on the
+// scenario's node, on the Safe transaction the next block executes: what
+// the signers would have seen had they checked it.
+func guardBeforeSigning(ctx context.Context, e *env, p *heist.Player) (*demoGuard, error) {
+	st, err := p.MaliciousSafeTx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e.log.Info("demo: checking the Safe transaction the signers are about to approve", "safe", st.Safe, "safe_tx_hash", st.SafeTxHash)
+	var out bytes.Buffer
+	if err := runSub(ctx, e, &out, "guard", "safe", "--safe", st.Safe, "--to", st.To, "--nonce", fmt.Sprint(st.Nonce), "--data", st.Data,
+		"--operation", fmt.Sprint(st.Operation), "--version", "1.4.1", "--rpc", p.Node().URL(), "--output", "json"); err != nil {
+		return nil, err
+	}
+	var res struct {
+		Reports []struct {
+			Findings []demoFinding `json:"findings"`
+		} `json:"reports"`
+		MaxSeverity string `json:"max_severity"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		return nil, fmt.Errorf("guard safe output: %w", err)
+	}
+	g := &demoGuard{SafeTxHash: st.SafeTxHash, MaxSeverity: res.MaxSeverity, Findings: []demoFinding{}}
+	for _, r := range res.Reports {
+		g.Findings = append(g.Findings, r.Findings...)
+	}
+	return g, nil
 }
 
 // runDemo plays the scenario on its node, ingests the chain, and imports
@@ -177,13 +231,20 @@ func runDemo(ctx context.Context, e *env, o demoOptions) (*demo, error) {
 			p.Close()
 		}
 	}()
-	err = p.Run(ctx, func(r heist.BlockReport) {
+	d := &demo{p: p, data: o.data, files: map[string]string{}}
+	for !p.Done() {
+		if slices.ContainsFunc(p.NextActions(), func(a heist.Action) bool { return a.Kind == heist.SafeExec }) {
+			if d.guard, err = guardBeforeSigning(ctx, e, p); err != nil {
+				return nil, err
+			}
+		}
+		r, err := p.Step(ctx)
+		if err != nil {
+			return nil, err
+		}
 		e.log.Info("demo: block", "n", fmt.Sprintf("%d/%d", r.Index+1, r.Blocks), "number", r.Number, "txs", r.Txs, "what", r.Note)
-	})
-	if err != nil {
-		return nil, err
 	}
-	d := &demo{p: p, truth: p.Truth(), data: o.data, files: map[string]string{}}
+	d.truth = p.Truth()
 	dir := filepath.Join(o.data, "demo")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
@@ -266,6 +327,7 @@ type demoResult struct {
 	Blocks    uint64                 `json:"blocks"`
 	Model     string                 `json:"model"`
 	Seeds     []string               `json:"seeds"`
+	Guard     *demoGuard             `json:"guard,omitempty"`
 	Exits     []trace.ReportExit     `json:"exits"`
 	Holdings  []demoHolding          `json:"holdings"`
 	Bridged   []trace.ReportCrossing `json:"bridged"`
@@ -309,7 +371,7 @@ func (d *demo) findings(ctx context.Context, e *env, m trace.Model, maxHops int)
 	if err := os.WriteFile(d.files["trace"], tb.Bytes(), 0o644); err != nil {
 		return nil, err
 	}
-	res := &demoResult{Scenario: d.truth.Scenario, Seed: d.truth.Seed, Chain: d.truth.CAIP2, RPC: d.p.Node().URL(), Blocks: d.truth.LastBlock + 1,
+	res := &demoResult{Guard: d.guard, Scenario: d.truth.Scenario, Seed: d.truth.Seed, Chain: d.truth.CAIP2, RPC: d.p.Node().URL(), Blocks: d.truth.LastBlock + 1,
 		Model: m.String(), Seeds: d.truth.Seeds, Exits: rep.Exits, Bridged: rep.CrossChain, Files: d.files, Holdings: []demoHolding{}, Screened: []demoScreen{}}
 	for _, h := range rep.Frontier {
 		dh := demoHolding{ReportHold: h}
@@ -407,6 +469,14 @@ func printDemo(w io.Writer, d *demo, r *demoResult) {
 		fmt.Fprintf(w, "\nThe theft: 2 of 3 signers of the Safe %s approved a DELEGATECALL to %s (block %d);\n", s.Safe, s.To, s.Block)
 		fmt.Fprintf(w, "  it replaced the Safe's implementation %s with the backdoor %s.\n", s.Singleton, s.Backdoor)
 	}
+	if g := r.Guard; g != nil {
+		fmt.Fprintf(w, "Before signing, chainhound guard safe called it %s:\n", strings.ToUpper(g.MaxSeverity))
+		for _, f := range g.Findings {
+			if f.Severity == "critical" || f.Severity == "high" {
+				fmt.Fprintf(w, "  %-8s %s: %s\n", f.Severity, f.Code, f.Message)
+			}
+		}
+	}
 	var stolen []string
 	for _, a := range t.Stolen {
 		as, _ := t.Asset(a.Asset)
@@ -433,28 +503,7 @@ func printDemo(w io.Writer, d *demo, r *demoResult) {
 	}
 	tw.Flush()
 	if len(r.Holdings) > 0 {
-		fmt.Fprintln(w, "\nStill held by the thief's addresses:")
-		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ADDRESS\tAMOUNT\tFREEZABLE BY\tTRUE AMOUNT\tMATCH")
-		for _, h := range r.Holdings {
-			sym, dec := d.symbol(h.Asset)
-			want := "0"
-			for _, l := range r.Score.Locations {
-				if l.Kind == "holding" && l.Address == h.Address && l.Asset == sym {
-					want = l.Amount.String()
-				}
-			}
-			by := h.FreezableBy
-			if by == "" {
-				by = "-"
-			}
-			match := "no"
-			if want == h.Amount {
-				match = "yes"
-			}
-			fmt.Fprintf(tw, "%s\t%s %s\t%s\t%s %s\t%s\n", h.Address, units(h.Amount, dec), sym, by, units(want, dec), sym, match)
-		}
-		tw.Flush()
+		printHoldings(w, d, r)
 	}
 	if len(r.Bridged) > 0 {
 		dest := map[string]bool{}
@@ -506,4 +555,78 @@ func printDemo(w io.Writer, d *demo, r *demoResult) {
 		}
 		fmt.Fprintf(w, "  curl -s -X POST %s/v1/trace -d '{\"seeds\":[\"%s\"],\"model\":\"%s\"}'\n", r.URL, t.Seeds[0], r.Model)
 	}
+}
+
+// printHoldings lists what the thief's addresses still hold: every holding
+// an issuer can freeze, and the others one by one when there are few, else
+// in one line per asset.
+func printHoldings(w io.Writer, d *demo, r *demoResult) {
+	trueAmount := func(h demoHolding, sym string) string {
+		for _, l := range r.Score.Locations {
+			if l.Kind == "holding" && l.Address == h.Address && l.Asset == sym {
+				return l.Amount.String()
+			}
+		}
+		return "0"
+	}
+	var listed, rest []demoHolding
+	for _, h := range r.Holdings {
+		if h.FreezableBy != "" {
+			listed = append(listed, h)
+		} else {
+			rest = append(rest, h)
+		}
+	}
+	const few = 8
+	if len(rest) <= few {
+		listed, rest = append(listed, rest...), nil
+	}
+	fmt.Fprintln(w, "\nStill held by the thief's addresses:")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ADDRESS\tAMOUNT\tFREEZABLE BY\tTRUE AMOUNT\tMATCH")
+	for _, h := range listed {
+		sym, dec := d.symbol(h.Asset)
+		want := trueAmount(h, sym)
+		by := h.FreezableBy
+		if by == "" {
+			by = "-"
+		}
+		match := "no"
+		if want == h.Amount {
+			match = "yes"
+		}
+		fmt.Fprintf(tw, "%s\t%s %s\t%s\t%s %s\t%s\n", h.Address, units(h.Amount, dec), sym, by, units(want, dec), sym, match)
+	}
+	type sum struct {
+		n, matched int
+		got, want  *big.Int
+	}
+	byAsset := map[string]*sum{}
+	var assets []string
+	for _, h := range rest {
+		sym, _ := d.symbol(h.Asset)
+		s := byAsset[h.Asset]
+		if s == nil {
+			s = &sum{got: new(big.Int), want: new(big.Int)}
+			byAsset[h.Asset] = s
+			assets = append(assets, h.Asset)
+		}
+		want := trueAmount(h, sym)
+		s.n++
+		if want == h.Amount {
+			s.matched++
+		}
+		g, _ := new(big.Int).SetString(h.Amount, 10)
+		t, _ := new(big.Int).SetString(want, 10)
+		if g != nil && t != nil {
+			s.got.Add(s.got, g)
+			s.want.Add(s.want, t)
+		}
+	}
+	for _, a := range assets {
+		s := byAsset[a]
+		sym, dec := d.symbol(a)
+		fmt.Fprintf(tw, "%d other addresses\t%s %s\t-\t%s %s\t%d of %d\n", s.n, units(s.got.String(), dec), sym, units(s.want.String(), dec), sym, s.matched, s.n)
+	}
+	tw.Flush()
 }

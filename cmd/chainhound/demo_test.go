@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chainhound/chainhound/internal/scenario/heist"
 )
@@ -123,6 +127,12 @@ func TestDemoBybit(t *testing.T) {
 	if deposits != 10 {
 		t.Errorf("%d exits through deposit addresses, want 10", deposits)
 	}
+	var g struct {
+		MaxSeverity string `json:"max_severity"`
+	}
+	if err := json.Unmarshal(res["guard"], &g); err != nil || g.MaxSeverity != "critical" {
+		t.Errorf("guard's verdict on the malicious Safe transaction: %s (%v), want critical", res["guard"], err)
+	}
 	var score heist.Score
 	if err := json.Unmarshal(res["score"], &score); err != nil {
 		t.Fatal(err)
@@ -206,5 +216,67 @@ func TestDemoUsage(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "x"), []byte("x"), 0o644)
 	if _, errs, code := cli(t, "demo", "--no-serve", "--data", dir); code != exitUsage || !strings.Contains(errs, "not empty") {
 		t.Errorf("non-empty --data: exit %d\n%s", code, errs)
+	}
+}
+
+// TestDemoServes runs the demo with the server, reads the URL it prints
+// and asks the served API for the theft address's risk; an interruption
+// stops it.
+func TestDemoServes(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r, w := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		code := runCtx(ctx, []string{"demo", "--scenario", "peel-chain", "--no-benign", "--listen", "127.0.0.1:0", "--output", "json"}, w, io.Discard)
+		w.Close()
+		done <- code
+	}()
+	var res struct {
+		URL   string            `json:"url"`
+		Chain string            `json:"chain"`
+		Files map[string]string `json:"files"`
+	}
+	if err := json.NewDecoder(r).Decode(&res); err != nil {
+		t.Fatal(err)
+	}
+	go io.Copy(io.Discard, r)
+	b, err := os.ReadFile(res.Files["truth"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tr heist.Truth
+	if err := json.Unmarshal(b, &tr); err != nil {
+		t.Fatal(err)
+	}
+	var thief string
+	for _, th := range tr.Thieves {
+		if th.Role == "theft" {
+			thief = th.Address
+		}
+	}
+	var resp *http.Response
+	for range 100 { // the server starts after the findings are printed
+		if resp, err = http.Get(res.URL + "/healthz"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("%s never answered: %v", res.URL, err)
+	}
+	resp, err = http.Get(res.URL + "/v1/addresses/" + res.Chain + ":" + thief + "/risk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "service_hack") {
+		t.Errorf("GET risk of the theft address %s: %s\n%s", thief, resp.Status, body)
+	}
+	cancel()
+	if code := <-done; code != exitOK && code != exitInterrupted {
+		t.Errorf("demo exited %d after the interruption", code)
 	}
 }

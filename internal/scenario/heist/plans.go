@@ -21,7 +21,7 @@ var builders = map[string]func(Config) (*Plan, []string){
 
 // BenignFactor is how many times the stolen value the ordinary users move
 // beside a theft (the issue asks for at least 10).
-const BenignFactor = 12
+const BenignFactor = 14
 
 // Users of the benign traffic.
 const benignUsers = maxUsers
