@@ -356,23 +356,32 @@ type demoScreen struct {
 func (d *demo) findings(ctx context.Context, e *env, m trace.Model, maxHops int) (*demoResult, error) {
 	// No clustering step: chainhound's clustering (co-spend, change) is
 	// of UTXO chains, and the scenario's chain is Ethereum.
-	e.log.Info("demo: tracing from the theft", "model", m, "seeds", len(d.truth.Seeds))
-	rep, err := d.trace(ctx, e, m, maxHops)
-	if err != nil {
-		return nil, err
-	}
-	var tb bytes.Buffer
-	enc := json.NewEncoder(&tb)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(rep); err != nil {
-		return nil, err
-	}
-	d.files["trace"] = filepath.Join(d.data, "demo", "trace.json")
-	if err := os.WriteFile(d.files["trace"], tb.Bytes(), 0o644); err != nil {
-		return nil, err
+	rep := &trace.Report{Model: m.String()}
+	if len(d.truth.Seeds) > 0 {
+		e.log.Info("demo: tracing from the theft", "model", m, "seeds", len(d.truth.Seeds))
+		var err error
+		if rep, err = d.trace(ctx, e, m, maxHops); err != nil {
+			return nil, err
+		}
+		var tb bytes.Buffer
+		enc := json.NewEncoder(&tb)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return nil, err
+		}
+		d.files["trace"] = filepath.Join(d.data, "demo", "trace.json")
+		if err := os.WriteFile(d.files["trace"], tb.Bytes(), 0o644); err != nil {
+			return nil, err
+		}
 	}
 	res := &demoResult{Guard: d.guard, Scenario: d.truth.Scenario, Seed: d.truth.Seed, Chain: d.truth.CAIP2, RPC: d.p.Node().URL(), Blocks: d.truth.LastBlock + 1,
 		Model: m.String(), Seeds: d.truth.Seeds, Exits: rep.Exits, Bridged: rep.CrossChain, Files: d.files, Holdings: []demoHolding{}, Screened: []demoScreen{}}
+	if res.Exits == nil {
+		res.Exits = []trace.ReportExit{}
+	}
+	if res.Bridged == nil {
+		res.Bridged = []trace.ReportCrossing{}
+	}
 	for _, h := range rep.Frontier {
 		dh := demoHolding{ReportHold: h}
 		for _, f := range d.policy.FreezableAssets {
@@ -476,6 +485,15 @@ func printDemo(w io.Writer, d *demo, r *demoResult) {
 				fmt.Fprintf(w, "  %-8s %s: %s\n", f.Severity, f.Code, f.Message)
 			}
 		}
+	}
+	if len(t.Seeds) == 0 {
+		fmt.Fprintf(w, "\nNothing was stolen: %s ETH of ordinary traffic (users of the pool, mixer, router, exchange and OTC desk), so there is nothing to trace.\n",
+			units(t.BenignValue.String(), 18))
+		fmt.Fprintf(w, "Files: ground truth %s, labels %s. Took %s.\n", r.Files["truth"], r.Files["labels"], r.Took)
+		if r.URL != "" {
+			fmt.Fprintf(w, "\nServing at %s (no API keys; Ctrl-C stops): curl -s %s/openapi.json\n", r.URL, r.URL)
+		}
+		return
 	}
 	var stolen []string
 	for _, a := range t.Stolen {

@@ -197,6 +197,14 @@ func TestBenchAccuracy(t *testing.T) {
 	}
 }
 
+// TestDemoBenign: traffic alone, nothing to trace, and the demo says so.
+func TestDemoBenign(t *testing.T) {
+	out := mustCLI(t, "demo", "--scenario", "benign", "--no-serve")
+	if !strings.Contains(out, "Nothing was stolen") || strings.Contains(out, "Exits the") {
+		t.Errorf("benign demo:\n%s", out)
+	}
+}
+
 func TestDemoUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"demo", "--scenario", "nope"},

@@ -45,7 +45,7 @@ type LocationScore struct {
 // policy names an asset (CAIP-19, as the report writes it) freezable by its
 // issuer; frontier holdings carry no such flag of their own.
 func (t *Truth) Score(rep *trace.Report, freezableAsset func(caip19 string) bool) Score {
-	s := Score{Model: rep.Model, FalseExits: []string{}, MissedExits: []string{}}
+	s := Score{Model: rep.Model, Locations: []LocationScore{}, FalseExits: []string{}, MissedExits: []string{}}
 	type key struct{ addr, asset string }
 	exits := map[key]*trace.ReportExit{}
 	for i := range rep.Exits {
