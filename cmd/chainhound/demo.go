@@ -62,14 +62,16 @@ func demoCommand() command {
 			if err != nil {
 				return usagef("--listen %q: want HOST:PORT", *listen)
 			}
-			if port == "0" { // pick the port now, so the URL printed is the one served
-				ln, err := net.Listen("tcp", *listen)
-				if err != nil {
-					return fmt.Errorf("listen on %s: %w", *listen, err)
-				}
-				*listen = net.JoinHostPort(host, fmt.Sprint(ln.Addr().(*net.TCPAddr).Port))
-				ln.Close()
+			// Try the address now rather than after the run, and pick the
+			// port of :0 now, so the URL printed is the one served.
+			ln, err := net.Listen("tcp", *listen)
+			if err != nil {
+				return fmt.Errorf("listen on %s (or run with --no-serve): %w", *listen, err)
 			}
+			if port == "0" {
+				*listen = net.JoinHostPort(host, fmt.Sprint(ln.Addr().(*net.TCPAddr).Port))
+			}
+			ln.Close()
 		}
 		for _, f := range intelFiles {
 			if _, err := intelFormat(f); err != nil {
