@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -215,6 +216,9 @@ func TestDemoUsage(t *testing.T) {
 		{"bench", "accuracy"},
 		{"bench", "accuracy", "--scenario", "benign"},
 		{"bench", "accuracy", "--scenario", "bybit", "--runs", "0"},
+		{"devnet", "--scenario", "nope"},
+		{"devnet", "--truth", "t.json"},
+		{"devnet", "--scenario", "bybit", "--block-time", "-1s"},
 	} {
 		if _, errs, code := cli(t, args...); code != exitUsage {
 			t.Errorf("%v: exit %d, want 2\n%s", args, code, errs)
@@ -286,5 +290,51 @@ func TestDemoServes(t *testing.T) {
 	cancel()
 	if code := <-done; code != exitOK && code != exitInterrupted {
 		t.Errorf("demo exited %d after the interruption", code)
+	}
+}
+
+// TestDevnetScenario serves the bybit scenario as a devnet, one block every
+// few milliseconds, as the watcher will follow it: the URL comes first,
+// the truth file once the last block is sealed, and the chain ingested
+// from the URL holds the theft transactions of the truth.
+func TestDevnetScenario(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	truth := filepath.Join(t.TempDir(), "truth.json")
+	r, w := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		code := runCtx(ctx, []string{"devnet", "--scenario", "bybit", "--listen", "127.0.0.1:0", "--block-time", "20ms", "--truth", truth}, w, io.Discard)
+		w.Close()
+		done <- code
+	}()
+	var url string
+	if _, err := fmt.Fscanln(r, &url); err != nil {
+		t.Fatal(err)
+	}
+	go io.Copy(io.Discard, r)
+	var b []byte
+	for range 600 {
+		var err error
+		if b, err = os.ReadFile(truth); err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var tr heist.Truth
+	if err := json.Unmarshal(b, &tr); err != nil {
+		t.Fatalf("truth file: %v", err)
+	}
+	dir := t.TempDir()
+	mustCLI(t, "ingest", "eth", "--rpc", url, "--data", dir)
+	if len(tr.Seeds) != 3 {
+		t.Fatalf("truth seeds %v", tr.Seeds)
+	}
+	for _, h := range tr.Seeds {
+		mustCLI(t, "tx", h, "--data", dir) // fails the test unless the store holds it
+	}
+	cancel()
+	if code := <-done; code != exitOK && code != exitInterrupted {
+		t.Errorf("devnet exited %d", code)
 	}
 }
