@@ -504,24 +504,7 @@ func printDemo(w io.Writer, d *demo, r *demoResult) {
 	}
 	fmt.Fprintf(w, "Stolen: %s in %d transaction(s): %s\n", strings.Join(stolen, ", "), len(t.Seeds), strings.Join(t.Seeds, " "))
 
-	fmt.Fprintf(w, "\nExits the %s trace from the theft found, against the ground truth:\n", r.Model)
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SERVICE\tCATEGORY\tADDRESS\tAMOUNT\tFIRST BLOCK\tFREEZABLE\tTRUE AMOUNT\tMATCH")
-	for _, x := range r.Exits {
-		sym, dec := d.symbol(x.Asset)
-		want := "0"
-		for _, l := range r.Score.Locations {
-			if l.Kind == "exit" && l.Address == x.Address && l.Asset == sym {
-				want = l.Amount.String()
-			}
-		}
-		match := "no"
-		if want == x.Amount {
-			match = "yes"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s %s\t%d\t%s\t%s %s\t%s\n", x.Service, x.Category, x.Address, units(x.Amount, dec), sym, x.FirstBlock, yesNo(x.Freezable), units(want, dec), sym, match)
-	}
-	tw.Flush()
+	printExits(w, d, r)
 	if len(r.Holdings) > 0 {
 		printHoldings(w, d, r)
 	}
@@ -540,7 +523,7 @@ func printDemo(w io.Writer, d *demo, r *demoResult) {
 	}
 	if len(r.Screened) > 0 {
 		fmt.Fprintln(w, "\nAddresses that paid stolen funds into custodial venues (exchange deposit addresses, which no list names, and OTC clients), screened:")
-		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ACCOUNT\tSEVERITY\tREASON")
 		for _, s := range r.Screened {
 			reason := "-"
@@ -647,6 +630,28 @@ func printHoldings(w io.Writer, d *demo, r *demoResult) {
 		s := byAsset[a]
 		sym, dec := d.symbol(a)
 		fmt.Fprintf(tw, "%d other addresses\t%s %s\t-\t%s %s\t%d of %d\n", s.n, units(s.got.String(), dec), sym, units(s.want.String(), dec), sym, s.matched, s.n)
+	}
+	tw.Flush()
+}
+
+// printExits lists the exits the trace found next to the truth's amounts.
+func printExits(w io.Writer, d *demo, r *demoResult) {
+	fmt.Fprintf(w, "\nExits the %s trace from the theft found, against the ground truth:\n", r.Model)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SERVICE\tCATEGORY\tADDRESS\tAMOUNT\tFIRST BLOCK\tFREEZABLE\tTRUE AMOUNT\tMATCH")
+	for _, x := range r.Exits {
+		sym, dec := d.symbol(x.Asset)
+		want := "0"
+		for _, l := range r.Score.Locations {
+			if l.Kind == "exit" && l.Address == x.Address && l.Asset == sym {
+				want = l.Amount.String()
+			}
+		}
+		match := "no"
+		if want == x.Amount {
+			match = "yes"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s %s\t%d\t%s\t%s %s\t%s\n", x.Service, x.Category, x.Address, units(x.Amount, dec), sym, x.FirstBlock, yesNo(x.Freezable), units(want, dec), sym, match)
 	}
 	tw.Flush()
 }

@@ -1,3 +1,11 @@
+// Package heist plays scripted thefts and their laundering (bybit,
+// peel-chain) and ordinary traffic (benign) on an in-process go-ethereum
+// node with real contracts (internal/scenario/contracts), one block at a
+// time, and writes down the ground truth as it goes: the thief's
+// addresses, every transfer they make, every arrival at a service and
+// where each unit of stolen value rests at the end. chainhound demo and
+// bench accuracy score chainhound's traces against it; a watcher can follow
+// the node block by block and check its alerts against it.
 package heist
 
 import (

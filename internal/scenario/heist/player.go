@@ -201,123 +201,125 @@ func (p *Player) Step(ctx context.Context) (BlockReport, error) {
 	return rep, nil
 }
 
-// send queues one action's transaction.
+// send queues one action's transaction; nil when the action has nothing
+// to do (a rule leaves nothing to move, no deposit address to sweep).
 func (p *Player) send(ctx context.Context, a *Action) (*sent, error) {
-	w := p.w
-	from, ok := w.key(a.From)
+	from, ok := p.w.key(a.From)
 	if !ok {
 		return nil, fmt.Errorf("%q cannot sign", a.From)
 	}
-	var to common.Address
+	s := &sent{a: a, value: a.Amount}
 	if a.To != "" {
 		var err error
-		if to, err = w.Address(a.To); err != nil {
+		if s.to, err = p.w.Address(a.To); err != nil {
 			return nil, err
 		}
 	}
-	amount := a.Amount
 	if a.Rule != nil {
-		bal, err := p.n.Balance(ctx, w.node.Address(from))
+		bal, err := p.n.Balance(ctx, p.n.Address(from))
 		if err != nil {
 			return nil, err
 		}
 		// The node wants gas·fee cap up front: leave it out, at the most
 		// gas any action is given.
 		bal.Sub(bal, new(big.Int).Mul(big.NewInt(300_000), big.NewInt(scenario.GasFeeCap)))
-		amount = a.Rule.amount(bal)
-		if amount.Sign() == 0 {
+		if s.value = a.Rule.amount(bal); s.value.Sign() == 0 {
 			return nil, nil // nothing left to move
 		}
 	}
-	if amount == nil {
-		amount = new(big.Int)
+	if s.value == nil {
+		s.value = new(big.Int)
 	}
-	s := &sent{a: a, value: amount, to: to}
-	var (
-		target common.Address
-		value  *big.Int
-		data   []byte
-		gas    uint64 = 300_000
-	)
+	tx, err := p.transaction(ctx, s)
+	if err != nil || tx == nil {
+		return nil, err
+	}
+	if s.hash, err = p.n.Send(ctx, from, &tx.to, tx.value, tx.data, tx.gas); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// txSpec is a transaction to send: target, ether, calldata, gas limit.
+type txSpec struct {
+	to    common.Address
+	value *big.Int
+	data  []byte
+	gas   uint64
+}
+
+// transaction builds the transaction of s's action. Where the amount moved
+// is only known now (a denomination, the Safe's balance), it sets s.value.
+func (p *Player) transaction(ctx context.Context, s *sent) (*txSpec, error) {
+	w, a, to, amount := p.w, s.a, s.to, s.value
 	erc20 := contracts.Must(contracts.StableToken) // the ERC-20 functions of every token
 	pool := contracts.Must(contracts.Pool)
 	switch a.Kind {
 	case Send:
-		target, value, gas = to, amount, 100_000
+		return &txSpec{to: to, value: amount, gas: 100_000}, nil
 	case TokenTransfer:
-		target, data, gas = w.names[a.Asset], erc20.MustCall("transfer", to, amount), 100_000
+		return &txSpec{to: w.names[a.Asset], data: erc20.MustCall("transfer", to, amount), gas: 100_000}, nil
 	case Approve:
-		target, data, gas = w.names[a.Asset], erc20.MustCall("approve", to, maxUint()), 100_000
+		return &txSpec{to: w.names[a.Asset], data: erc20.MustCall("approve", to, maxUint()), gas: 100_000}, nil
 	case Stake:
-		target, value, data = w.names["stETHx"], amount, contracts.Must(contracts.StakedEther).MustCall("submit")
+		return &txSpec{to: w.names["stETHx"], value: amount, data: contracts.Must(contracts.StakedEther).MustCall("submit"), gas: 300_000}, nil
 	case SwapTokens:
-		target, data = w.names["pool"], pool.MustCall("swapTokensForETH", amount, big.NewInt(0))
+		return &txSpec{to: w.names["pool"], data: pool.MustCall("swapTokensForETH", amount, big.NewInt(0)), gas: 300_000}, nil
 	case SwapETH:
-		target, value, data = w.names["pool"], amount, pool.MustCall("swapETHForTokens", big.NewInt(0))
+		return &txSpec{to: w.names["pool"], value: amount, data: pool.MustCall("swapETHForTokens", big.NewInt(0)), gas: 300_000}, nil
 	case MixerDeposit:
 		s.value = eth(MixerDenominationETH)
-		target, value = w.names["mixer"], s.value
-		data = contracts.Must(contracts.Mixer).MustCall("deposit", crypto.Keccak256Hash(a.Secret[:]))
+		return &txSpec{to: w.names["mixer"], value: s.value, gas: 300_000,
+			data: contracts.Must(contracts.Mixer).MustCall("deposit", crypto.Keccak256Hash(a.Secret[:]))}, nil
 	case MixerWithdraw:
 		s.value = eth(MixerDenominationETH)
-		target, data = w.names["mixer"], contracts.Must(contracts.Mixer).MustCall("withdraw", a.Secret, to)
+		return &txSpec{to: w.names["mixer"], data: contracts.Must(contracts.Mixer).MustCall("withdraw", a.Secret, to), gas: 300_000}, nil
 	case RouterDeposit:
-		target, value = w.names["router"], amount
-		data = contracts.Must(contracts.Router).MustCall("depositWithExpiry", w.names["vault"], common.Address{}, amount, a.Memo, big.NewInt(1<<40))
+		return &txSpec{to: w.names["router"], value: amount, gas: 300_000,
+			data: contracts.Must(contracts.Router).MustCall("depositWithExpiry", w.names["vault"], common.Address{}, amount, a.Memo, big.NewInt(1<<40))}, nil
 	case OTCOrder:
-		target, value = w.names["otc"], amount
-		data = contracts.Must(contracts.OTCDesk).MustCall("order", crypto.Keccak256Hash([]byte(a.Memo)))
+		return &txSpec{to: w.names["otc"], value: amount, data: contracts.Must(contracts.OTCDesk).MustCall("order", crypto.Keccak256Hash([]byte(a.Memo))), gas: 300_000}, nil
 	case ExchangeWithdr:
 		var token common.Address
 		if a.Asset != "" && a.Asset != "ETH" {
 			token = w.names[a.Asset]
 		}
-		target, data = w.names["exchange"], contracts.Must(contracts.Exchange).MustCall("withdraw", to, token, amount)
+		return &txSpec{to: w.names["exchange"], data: contracts.Must(contracts.Exchange).MustCall("withdraw", to, token, amount), gas: 300_000}, nil
 	case ExchangeSweep:
-		for _, c := range sortedNames(w.deposits) {
-			d := w.deposits[c]
-			bal, err := p.n.Balance(ctx, d)
-			if err != nil {
-				return nil, err
-			}
-			if bal.Sign() > 0 {
-				s.swept = append(s.swept, d)
-			}
-		}
-		if len(s.swept) == 0 {
-			return nil, nil
-		}
-		target, gas = w.names["exchange"], uint64(60_000+40_000*len(s.swept))
-		data = contracts.Must(contracts.Exchange).MustCall("sweep", s.swept, common.Address{})
+		return p.sweepTx(ctx, s)
 	case SafeExec:
-		var err error
-		if target, data, err = p.safeExec(ctx); err != nil {
-			return nil, err
-		}
-		gas = 500_000
+		target, data, err := p.safeExec(ctx)
+		return &txSpec{to: target, data: data, gas: 500_000}, err
 	case SweepETH:
 		bal, err := p.n.Balance(ctx, w.names["safe"])
-		if err != nil {
-			return nil, err
-		}
 		s.value = bal
-		target, data = w.names["safe"], contracts.Must(contracts.Backdoor).MustCall("sweepETH", to)
+		return &txSpec{to: w.names["safe"], data: contracts.Must(contracts.Backdoor).MustCall("sweepETH", to), gas: 300_000}, err
 	case SweepERC20:
 		bal, err := p.tokenBalance(ctx, a.Asset, w.names["safe"])
+		s.value = bal
+		return &txSpec{to: w.names["safe"], data: contracts.Must(contracts.Backdoor).MustCall("sweepERC20", w.names[a.Asset], to), gas: 300_000}, err
+	}
+	return nil, fmt.Errorf("unknown action kind %q", a.Kind)
+}
+
+// sweepTx sweeps every deposit address holding ether at the head, in
+// customer order; nil when none does.
+func (p *Player) sweepTx(ctx context.Context, s *sent) (*txSpec, error) {
+	for _, c := range sortedNames(p.w.deposits) {
+		d := p.w.deposits[c]
+		bal, err := p.n.Balance(ctx, d)
 		if err != nil {
 			return nil, err
 		}
-		s.value = bal
-		target, data = w.names["safe"], contracts.Must(contracts.Backdoor).MustCall("sweepERC20", w.names[a.Asset], to)
-	default:
-		return nil, fmt.Errorf("unknown action kind %q", a.Kind)
+		if bal.Sign() > 0 {
+			s.swept = append(s.swept, d)
+		}
 	}
-	h, err := p.n.Send(ctx, from, &target, value, data, gas)
-	if err != nil {
-		return nil, err
+	if len(s.swept) == 0 {
+		return nil, nil
 	}
-	s.hash = h
-	return s, nil
+	return &txSpec{to: p.w.names["exchange"], gas: uint64(60_000 + 40_000*len(s.swept)),
+		data: contracts.Must(contracts.Exchange).MustCall("sweep", s.swept, common.Address{})}, nil
 }
 
 func (p *Player) tokenBalance(ctx context.Context, symbol string, who common.Address) (*big.Int, error) {
@@ -429,9 +431,8 @@ func (p *Player) record(ctx context.Context, b *Block, s *sent, num uint64, rep 
 	if r.Status != types.ReceiptStatusSuccessful {
 		return fmt.Errorf("%s %s->%s: transaction %s reverted", a.Kind, a.From, a.To, s.hash)
 	}
-	w := p.w
-	fromAddr := p.n.Address(mustKey(w, a.From))
-	if a.Kind == ExchangeSweep {
+	switch a.Kind {
+	case ExchangeSweep:
 		for _, d := range s.swept {
 			rep.Swept = append(rep.Swept, lower(d))
 			for _, i := range p.pendingD[d] {
@@ -439,20 +440,12 @@ func (p *Player) record(ctx context.Context, b *Block, s *sent, num uint64, rep 
 			}
 			delete(p.pendingD, d)
 		}
-	}
-	if a.Kind == SafeExec {
-		sa := w.names["safe"]
-		slot, err := p.n.Client().StorageAt(ctx, sa, common.Hash{}, nil)
-		if err != nil {
+	case SafeExec:
+		if err := p.checkTakeover(ctx, s, num); err != nil {
 			return err
 		}
-		if common.BytesToAddress(slot) != w.names["backdoor"] {
-			return fmt.Errorf("the Safe's slot 0 holds %x after the malicious transaction, not the backdoor", slot)
-		}
-		p.truth.SafeTx.Block, p.truth.SafeTx.Tx = num, s.hash.Hex()
-	}
-	if a.Kind == MixerWithdraw {
-		if i, ok := p.notes[a.Secret]; ok {
+	case MixerWithdraw:
+		if i, ok := p.notes[a.Secret]; ok { // the thief's note
 			p.truth.Exits[i].Beyond = lower(s.to)
 			p.truth.Thieves = append(p.truth.Thieves, Thief{Address: lower(s.to), Role: "mixer-out"})
 			return nil
@@ -464,46 +457,65 @@ func (p *Player) record(ctx context.Context, b *Block, s *sent, num uint64, rep 
 		}
 		return nil
 	}
+	return p.recordIllicit(s, r, num)
+}
+
+// checkTakeover checks that the Safe runs the backdoor after the
+// malicious transaction, and records where it was executed.
+func (p *Player) checkTakeover(ctx context.Context, s *sent, num uint64) error {
+	slot, err := p.n.Client().StorageAt(ctx, p.w.names["safe"], common.Hash{}, nil)
+	if err != nil {
+		return err
+	}
+	if common.BytesToAddress(slot) != p.w.names["backdoor"] {
+		return fmt.Errorf("the Safe's slot 0 holds %x after the malicious transaction, not the backdoor", slot)
+	}
+	p.truth.SafeTx.Block, p.truth.SafeTx.Tx = num, s.hash.Hex()
+	return nil
+}
+
+// recordIllicit writes a thief's transaction into the truth: the gas it
+// paid from stolen funds, the movement, the theft, a swap's two legs, an
+// arrival at a service, a newly tainted address.
+func (p *Player) recordIllicit(s *sent, r *types.Receipt, num uint64) error {
+	a, w := s.a, p.w
+	fromAddr := p.n.Address(mustKey(w, a.From))
 	if _, ok := p.tainted[fromAddr]; ok {
-		fee := new(big.Int).Mul(new(big.Int).SetUint64(r.GasUsed), r.EffectiveGasPrice)
-		p.fees.Add(p.fees, fee)
+		p.fees.Add(p.fees, new(big.Int).Mul(new(big.Int).SetUint64(r.GasUsed), r.EffectiveGasPrice))
 	}
 	asset := "ETH"
-	if a.Kind == TokenTransfer || a.Kind == SweepERC20 || a.Kind == SwapTokens {
+	switch a.Kind {
+	case TokenTransfer, SweepERC20:
 		asset = a.Asset
-		if a.Kind == SwapTokens {
-			asset = "stETHx"
-		}
+	case SwapTokens:
+		asset = "stETHx"
 	}
 	m := Movement{Step: a.Step, Block: num, Tx: s.hash.Hex(), From: lower(fromAddr), To: lower(s.to), Asset: asset, Amount: NewAmount(s.value)}
-	switch a.Kind {
-	case SweepETH, SweepERC20:
-		m.From = lower(w.names["safe"])
+	switch {
+	case a.Kind == Approve || a.Kind == SafeExec || a.Kind == MixerWithdraw:
+		return nil
+	case a.Kind == SweepETH || a.Kind == SweepERC20 || a.Kind == Send && a.Step == "theft":
+		// The drain, or (peel-chain) the victim's stolen key paying the thief.
+		if a.Kind != Send {
+			m.From = lower(w.names["safe"])
+		}
 		add(p.stolen, asset, s.value)
 		p.truth.Seeds = appendOnce(p.truth.Seeds, s.hash.Hex())
 		p.taint(s.to, "theft")
-	case Send:
-		if a.Step == "theft" { // peel-chain: the victim's key is stolen; its transfer is the theft
-			add(p.stolen, asset, s.value)
-			p.truth.Seeds = appendOnce(p.truth.Seeds, s.hash.Hex())
-			p.taint(s.to, "theft")
-		}
-	case Approve, SafeExec, MixerWithdraw:
-		return nil
-	case SwapTokens:
-		m.To = lower(w.names["pool"])
+	case a.Kind == SwapTokens:
 		out, err := swapOut(r)
 		if err != nil {
 			return err
 		}
 		add(p.swapOut, "stETHx", s.value)
 		add(p.swapIn, "ETH", out)
-		p.truth.Movements = append(p.truth.Movements, m)
-		m = Movement{Step: a.Step, Block: num, Tx: s.hash.Hex(), From: lower(w.names["pool"]), To: lower(fromAddr), Asset: "ETH", Amount: NewAmount(out)}
+		m.To = lower(w.names["pool"])
+		p.truth.Movements = append(p.truth.Movements, m,
+			Movement{Step: a.Step, Block: num, Tx: s.hash.Hex(), From: m.To, To: m.From, Asset: "ETH", Amount: NewAmount(out)})
+		return nil
 	}
-	service, category, addr, via, freeze, isExit := p.exitOf(a, s.to)
-	if isExit {
-		if m.To == "" || a.Kind != Send {
+	if service, category, addr, via, freeze, isExit := p.exitOf(a, s.to); isExit {
+		if a.Kind != Send {
 			m.To = lower(addr)
 		}
 		e := ExitEvent{Block: num, Tx: s.hash.Hex(), From: lower(fromAddr), Service: service, Category: category, Address: lower(addr),
@@ -516,7 +528,7 @@ func (p *Player) record(ctx context.Context, b *Block, s *sent, num uint64, rep 
 			p.notes[a.Secret] = len(p.truth.Exits)
 		}
 		p.truth.Exits = append(p.truth.Exits, e)
-	} else if s.to != (common.Address{}) && a.Kind != SwapTokens {
+	} else if s.to != (common.Address{}) {
 		p.taint(s.to, roleOf(a.To))
 	}
 	p.truth.Movements = append(p.truth.Movements, m)
