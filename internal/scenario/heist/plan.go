@@ -40,21 +40,21 @@ type Kind string
 
 // The actions a plan can take. Each is one transaction.
 const (
-	Send           Kind = "send"              // ether From -> To
-	TokenTransfer  Kind = "token-transfer"    // Asset From -> To
-	Approve        Kind = "approve"           // From lets To spend all its Asset
-	Stake          Kind = "stake"             // StakedEther.submit with Amount ether
-	SwapTokens     Kind = "swap-tokens"       // sell Amount stETHx at the pool for ether
-	SwapETH        Kind = "swap-eth"          // buy stETHx at the pool with Amount ether
-	MixerDeposit   Kind = "mixer-deposit"     // one denomination, commitment keccak(Secret)
-	MixerWithdraw  Kind = "mixer-withdraw"    // the relayer withdraws Secret's note to To
-	RouterDeposit  Kind = "router-deposit"    // Amount ether through the router to the vault, with Memo
-	OTCOrder       Kind = "otc-order"         // Amount ether to the OTC desk
-	ExchangeSweep  Kind = "exchange-sweep"    // the operator sweeps every deposit address holding ether
-	ExchangeWithdr Kind = "exchange-withdraw" // the exchange pays Amount ether (or Asset) to To
-	SafeExec       Kind = "safe-exec"         // the signers execute the scenario's Safe transaction
-	SweepETH       Kind = "sweep-eth"         // the attacker calls sweepETH(To) on the hijacked Safe
-	SweepERC20     Kind = "sweep-erc20"       // the attacker calls sweepERC20(Asset, To) on the hijacked Safe
+	Send             Kind = "send"              // ether From -> To
+	TokenTransfer    Kind = "token-transfer"    // Asset From -> To
+	Approve          Kind = "approve"           // From lets To spend all its Asset
+	Stake            Kind = "stake"             // StakedEther.submit with Amount ether
+	SwapTokens       Kind = "swap-tokens"       // sell Amount stETHx at the pool for ether
+	SwapETH          Kind = "swap-eth"          // buy stETHx at the pool with Amount ether
+	MixerDeposit     Kind = "mixer-deposit"     // one denomination, commitment keccak(Secret)
+	MixerWithdraw    Kind = "mixer-withdraw"    // the relayer withdraws Secret's note to To
+	RouterDeposit    Kind = "router-deposit"    // Amount ether through the router to the vault, with Memo
+	OTCOrder         Kind = "otc-order"         // Amount ether to the OTC desk
+	ExchangeSweep    Kind = "exchange-sweep"    // the operator sweeps every deposit address holding ether
+	ExchangeWithdraw Kind = "exchange-withdraw" // the exchange pays Amount ether (or Asset) to To
+	SafeExec         Kind = "safe-exec"         // the signers execute the scenario's Safe transaction
+	SweepETH         Kind = "sweep-eth"         // the attacker calls sweepETH(To) on the hijacked Safe
+	SweepERC20       Kind = "sweep-erc20"       // the attacker calls sweepERC20(Asset, To) on the hijacked Safe
 )
 
 // Action is one transaction of a plan. From and To name actors (see

@@ -265,7 +265,7 @@ func withBenign(p *Plan, seed int64, target *big.Int) {
 		case r < 35:
 			a = Action{Kind: Send, From: u, To: "deposit/" + u, Amount: amt}
 		case r < 45:
-			a = Action{Kind: ExchangeWithdr, From: "operator", To: u, Amount: amt}
+			a = Action{Kind: ExchangeWithdraw, From: "operator", To: u, Amount: amt}
 		case r < 55:
 			a = Action{Kind: SwapETH, From: u, Amount: eth(int64(1 + rng.IntN(200)))}
 		case r < 65:

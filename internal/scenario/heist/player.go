@@ -279,7 +279,7 @@ func (p *Player) transaction(ctx context.Context, s *sent) (*txSpec, error) {
 			data: contracts.Must(contracts.Router).MustCall("depositWithExpiry", w.names["vault"], common.Address{}, amount, a.Memo, big.NewInt(1<<40))}, nil
 	case OTCOrder:
 		return &txSpec{to: w.names["otc"], value: amount, data: contracts.Must(contracts.OTCDesk).MustCall("order", crypto.Keccak256Hash([]byte(a.Memo))), gas: 300_000}, nil
-	case ExchangeWithdr:
+	case ExchangeWithdraw:
 		var token common.Address
 		if a.Asset != "" && a.Asset != "ETH" {
 			token = w.names[a.Asset]
@@ -567,7 +567,7 @@ func (p *Player) value(a *Action, v *big.Int) *big.Int {
 	case Approve, ExchangeSweep, SafeExec:
 		return new(big.Int)
 	}
-	if a.Kind == ExchangeWithdr && a.Asset != "" && a.Asset != "ETH" {
+	if a.Kind == ExchangeWithdraw && a.Asset != "" && a.Asset != "ETH" {
 		return p.truth.Value(a.Asset, v)
 	}
 	return new(big.Int).Set(v)
