@@ -65,6 +65,7 @@ func commands() []command {
 		benchClusterCommand(),
 		benchTraceCommand(),
 		benchServeCommand(),
+		benchAccuracyCommand(),
 		intelImportSDNCommand(),
 		intelImportSDNListsCommand(),
 		intelImportTagpackCommand(),
@@ -93,6 +94,7 @@ func commands() []command {
 		clusterConfigCommand(),
 		entityCommand(),
 		devnetCommand(),
+		demoCommand(),
 		versionCommand(),
 	}
 }

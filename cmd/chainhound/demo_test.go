@@ -1,0 +1,340 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chainhound/chainhound/internal/scenario/heist"
+)
+
+// demoJSON runs chainhound demo --no-serve --output json into dir and
+// returns its result and the ground truth it wrote.
+func demoJSON(t *testing.T, dir string, args ...string) (map[string]json.RawMessage, *heist.Truth, string) {
+	t.Helper()
+	out, errs, code := cli(t, append([]string{"demo", "--no-serve", "--output", "json", "--data", dir}, args...)...)
+	if code != 0 {
+		t.Fatalf("demo: exit %d\n%s", code, errs)
+	}
+	var res map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("demo output: %v\n%s", err, out)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "demo", "truth.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tr heist.Truth
+	if err := json.Unmarshal(b, &tr); err != nil {
+		t.Fatal(err)
+	}
+	return res, &tr, errs
+}
+
+// TestDemoBybit runs the demo end to end (node, scenario with benign
+// traffic, ingest, attribution, trace, screening) and checks what it
+// prints against the ground truth it wrote: every exit with its exact
+// amount and no other, the USDx still held marked freezable by its
+// issuer, and every exchange deposit address that received stolen funds
+// screened high for stolen funds.
+func TestDemoBybit(t *testing.T) {
+	dir := t.TempDir()
+	res, tr, errs := demoJSON(t, dir)
+	if err := tr.Conserved(); err != nil {
+		t.Error(err)
+	}
+	var exits []struct {
+		Address, Asset, Amount string
+		Freezable              bool
+	}
+	if err := json.Unmarshal(res["exits"], &exits); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, x := range exits {
+		got[x.Address+" "+x.Asset] = x.Amount
+	}
+	want := map[string]string{}
+	for _, l := range tr.Locations {
+		if l.Kind == "exit" {
+			a, _ := tr.Asset(l.Asset)
+			want[l.Address+" "+a.CAIP19] = l.Amount.String()
+		}
+	}
+	if len(want) != 4 {
+		t.Errorf("the truth has %d exits (service, asset), want 4 (router, mixer, exchange, OTC)", len(want))
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("exit %s: demo says %q, truth %s", k, got[k], v)
+		}
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			t.Errorf("exit %s (%s) is not in the truth", k, got[k])
+		}
+	}
+	var holdings []struct {
+		Address, Asset, Amount string
+		FreezableBy            string `json:"freezable_by"`
+	}
+	if err := json.Unmarshal(res["holdings"], &holdings); err != nil {
+		t.Fatal(err)
+	}
+	usdx, _ := tr.Asset("USDx")
+	frozen := 0
+	for _, h := range holdings {
+		if h.Asset == usdx.CAIP19 {
+			if h.FreezableBy == "" {
+				t.Errorf("USDx holding %+v not marked freezable", h)
+			}
+			frozen++
+		}
+	}
+	if frozen != 4 {
+		t.Errorf("%d USDx holdings, want the 4 USDx wallets", frozen)
+	}
+	var screened []struct {
+		Account, Severity string
+		Reasons           []string
+	}
+	if err := json.Unmarshal(res["screened"], &screened); err != nil {
+		t.Fatal(err)
+	}
+	sev := map[string]string{}
+	for _, s := range screened {
+		sev[s.Account] = s.Severity
+		if s.Severity == "high" && !strings.Contains(strings.Join(s.Reasons, " "), "stolen_funds") {
+			t.Errorf("%s: high for another reason: %v", s.Account, s.Reasons)
+		}
+	}
+	deposits := 0
+	for _, e := range tr.Exits {
+		if e.Via == "" {
+			continue
+		}
+		deposits++
+		if s := sev[tr.CAIP2+":"+e.Via]; s != "high" {
+			t.Errorf("exchange deposit address %s received %s stolen wei: screened %q, want high", e.Via, e.Amount.String(), s)
+		}
+	}
+	if deposits != 10 {
+		t.Errorf("%d exits through deposit addresses, want 10", deposits)
+	}
+	var g struct {
+		MaxSeverity string `json:"max_severity"`
+	}
+	if err := json.Unmarshal(res["guard"], &g); err != nil || g.MaxSeverity != "critical" {
+		t.Errorf("guard's verdict on the malicious Safe transaction: %s (%v), want critical", res["guard"], err)
+	}
+	var score heist.Score
+	if err := json.Unmarshal(res["score"], &score); err != nil {
+		t.Fatal(err)
+	}
+	if score.Recall < 0.99 || score.Precision < 0.99 {
+		t.Errorf("recall %.4f, precision %.4f: want both at least 0.99", score.Recall, score.Precision)
+	}
+	if !strings.Contains(errs, "demo: block") || !strings.Contains(errs, "ingest done") {
+		t.Errorf("no progress on stderr:\n%s", errs)
+	}
+}
+
+// TestDemoTable checks the table a newcomer reads: the exits with their
+// true amounts matched, and the summary line.
+// The user's own list (--intel) is imported beside the scenario's.
+func TestDemoTable(t *testing.T) {
+	dir := t.TempDir()
+	extra := writeFile(t, t.TempDir(), "mine.csv", "chain,address,label,category,confidence,source,date\n"+
+		"eip155:1337,0x00000000000000000000000000000000000000aa,my watch-list entry,scam,forensic,me,2025-02-21\n")
+	out := mustCLI(t, "demo", "--no-serve", "--scenario", "peel-chain", "--seed", "2", "--no-benign", "--data", dir, "--intel", extra)
+	if look := mustCLI(t, "intel", "lookup", "eip155:1337:0x00000000000000000000000000000000000000aa", "--data", dir); !strings.Contains(look, "my watch-list entry") {
+		t.Errorf("--intel list not imported: %s", look)
+	}
+	if !containsAll(out, "Exchange hot wallet", "Against the ground truth: 100.00% of the stolen value located", "1 of 1 flagged exits are true") {
+		t.Errorf("demo table:\n%s", out)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "Exchange hot wallet") && !strings.HasSuffix(strings.TrimSpace(line), "yes") {
+			t.Errorf("exit does not match the truth: %s", line)
+		}
+	}
+}
+
+// TestBenchAccuracy: with benign traffic, every account model locates at
+// least 99% of the stolen value and at least 99% of the flagged exits are
+// true ones.
+func TestBenchAccuracy(t *testing.T) {
+	out := mustCLI(t, "bench", "accuracy", "--scenario", "bybit", "--output", "json")
+	var res struct {
+		Runs []struct {
+			Benign       bool        `json:"benign"`
+			BenignFactor float64     `json:"benign_factor"`
+			Score        heist.Score `json:"score"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Runs) != 3 {
+		t.Fatalf("%d runs, want one per model (fifo, haircut, poison)", len(res.Runs))
+	}
+	for _, r := range res.Runs {
+		if !r.Benign || r.BenignFactor < 10 {
+			t.Errorf("benign traffic %.1fx the stolen value, want at least 10x", r.BenignFactor)
+		}
+		if r.Score.Recall < 0.99 || r.Score.Precision < 0.99 {
+			t.Errorf("%s: recall %.4f, precision %.4f", r.Score.Model, r.Score.Recall, r.Score.Precision)
+		}
+		if r.Score.FreezableShare < r.Score.TruthFreezableShare-0.01 {
+			t.Errorf("%s: freezable share %.4f, truth %.4f", r.Score.Model, r.Score.FreezableShare, r.Score.TruthFreezableShare)
+		}
+	}
+}
+
+// TestDemoBenign: traffic alone, nothing to trace, and the demo says so.
+func TestDemoBenign(t *testing.T) {
+	out := mustCLI(t, "demo", "--scenario", "benign", "--no-serve")
+	if !strings.Contains(out, "Nothing was stolen") || strings.Contains(out, "Exits the") {
+		t.Errorf("benign demo:\n%s", out)
+	}
+}
+
+func TestDemoUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"demo", "--scenario", "nope"},
+		{"demo", "--model", "tiho"},
+		{"demo", "--listen", "nonsense"},
+		{"demo", "--intel", "list.txt"},
+		{"demo", "extra"},
+		{"bench", "accuracy"},
+		{"bench", "accuracy", "--scenario", "benign"},
+		{"bench", "accuracy", "--scenario", "bybit", "--runs", "0"},
+		{"devnet", "--scenario", "nope"},
+		{"devnet", "--truth", "t.json"},
+		{"devnet", "--scenario", "bybit", "--block-time", "-1s"},
+	} {
+		if _, errs, code := cli(t, args...); code != exitUsage {
+			t.Errorf("%v: exit %d, want 2\n%s", args, code, errs)
+		}
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "x"), []byte("x"), 0o644)
+	if _, errs, code := cli(t, "demo", "--no-serve", "--data", dir); code != exitUsage || !strings.Contains(errs, "not empty") {
+		t.Errorf("non-empty --data: exit %d\n%s", code, errs)
+	}
+}
+
+// TestDemoServes runs the demo with the server, reads the URL it prints
+// and asks the served API for the theft address's risk; an interruption
+// stops it.
+func TestDemoServes(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r, w := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		code := runCtx(ctx, []string{"demo", "--scenario", "peel-chain", "--no-benign", "--listen", "127.0.0.1:0", "--output", "json"}, w, io.Discard)
+		w.Close()
+		done <- code
+	}()
+	var res struct {
+		URL   string            `json:"url"`
+		Chain string            `json:"chain"`
+		Files map[string]string `json:"files"`
+	}
+	if err := json.NewDecoder(r).Decode(&res); err != nil {
+		t.Fatal(err)
+	}
+	go io.Copy(io.Discard, r)
+	b, err := os.ReadFile(res.Files["truth"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tr heist.Truth
+	if err := json.Unmarshal(b, &tr); err != nil {
+		t.Fatal(err)
+	}
+	var thief string
+	for _, th := range tr.Thieves {
+		if th.Role == "theft" {
+			thief = th.Address
+		}
+	}
+	var resp *http.Response
+	for range 100 { // the server starts after the findings are printed
+		if resp, err = http.Get(res.URL + "/healthz"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("%s never answered: %v", res.URL, err)
+	}
+	resp, err = http.Get(res.URL + "/v1/addresses/" + res.Chain + ":" + thief + "/risk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "service_hack") {
+		t.Errorf("GET risk of the theft address %s: %s\n%s", thief, resp.Status, body)
+	}
+	cancel()
+	if code := <-done; code != exitOK && code != exitInterrupted {
+		t.Errorf("demo exited %d after the interruption", code)
+	}
+}
+
+// TestDevnetScenario serves the bybit scenario as a devnet, one block every
+// few milliseconds, as the watcher will follow it: the URL comes first,
+// the truth file once the last block is sealed, and the chain ingested
+// from the URL holds the theft transactions of the truth.
+func TestDevnetScenario(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	truth := filepath.Join(t.TempDir(), "truth.json")
+	r, w := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		code := runCtx(ctx, []string{"devnet", "--scenario", "bybit", "--listen", "127.0.0.1:0", "--block-time", "20ms", "--truth", truth}, w, io.Discard)
+		w.Close()
+		done <- code
+	}()
+	var url string
+	if _, err := fmt.Fscanln(r, &url); err != nil {
+		t.Fatal(err)
+	}
+	go io.Copy(io.Discard, r)
+	var b []byte
+	for range 600 {
+		var err error
+		if b, err = os.ReadFile(truth); err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var tr heist.Truth
+	if err := json.Unmarshal(b, &tr); err != nil {
+		t.Fatalf("truth file: %v", err)
+	}
+	dir := t.TempDir()
+	mustCLI(t, "ingest", "eth", "--rpc", url, "--data", dir)
+	if len(tr.Seeds) != 3 {
+		t.Fatalf("truth seeds %v", tr.Seeds)
+	}
+	for _, h := range tr.Seeds {
+		mustCLI(t, "tx", h, "--data", dir) // fails the test unless the store holds it
+	}
+	cancel()
+	if code := <-done; code != exitOK && code != exitInterrupted {
+		t.Errorf("devnet exited %d", code)
+	}
+}
