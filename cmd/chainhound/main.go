@@ -91,6 +91,9 @@ func commands() []command {
 		clusterUpdateCommand(),
 		clusterStatsCommand(),
 		entityCommand(),
+		vetImportCommand(),
+		vetScreenCommand(),
+		vetLinksCommand(),
 		devnetCommand(),
 		versionCommand(),
 	}

@@ -85,14 +85,14 @@ func linkPopulation(k *Keyer, cfg Config, ordinary, operators int, seed uint64) 
 		}
 		add(Candidate{
 			ID: fmt.Sprintf("c%05d", i), Kind: kind, Names: []string{fmt.Sprintf("Person %s", hexID(r, 6))},
-			Birthdate: fmt.Sprintf("%d-%02d-%02d", 1960+r.IntN(40), 1+r.IntN(12), 1+r.IntN(28)),
-			Emails:    []string{fmt.Sprintf("p%s@example.com", hexID(r, 10))},
-			Phones:    []string{fmt.Sprintf("+1555%07d", r.IntN(10_000_000))},
-			Devices:   []string{hexID(r, 32)},
-			Handles:   []string{"github:" + hexID(r, 8)},
-			LoginIPs:  ips,
+			Birthdate:  fmt.Sprintf("%d-%02d-%02d", 1960+r.IntN(40), 1+r.IntN(12), 1+r.IntN(28)),
+			Emails:     []string{fmt.Sprintf("p%s@example.com", hexID(r, 10))},
+			Phones:     []string{fmt.Sprintf("+1555%07d", r.IntN(10_000_000))},
+			Devices:    []string{hexID(r, 32)},
+			Handles:    []string{"github:" + hexID(r, 8)},
+			LoginIPs:   ips,
 			References: []string{"Jane Recruiter, Acme Talent"}[:r.IntN(2)],
-			CVText:    cvText(r, 150),
+			CVText:     cvText(r, 150),
 		})
 	}
 	var truth [][]string

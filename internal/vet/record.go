@@ -217,7 +217,7 @@ func validDate(s string) bool {
 // reports false when it is not an international number: the same line
 // written "+1 (555) 010-0199" and "+15550100199" must compare equal.
 func NormalizePhone(p string) (string, bool) {
-	p = strings.TrimSpace(p)
+	p = strings.ReplaceAll(strings.TrimSpace(p), "(0)", "") // "+44 (0)20 ...": the trunk 0 is not dialled from abroad
 	if strings.HasPrefix(p, "00") {
 		p = "+" + p[2:]
 	}

@@ -83,7 +83,10 @@ func sortHits(hs []Hit) {
 	}
 }
 
-func round(f float64) float64 { return float64(int(f*1000+0.5)) / 1000 }
+func round(f float64) float64 { return Round(f) }
+
+// Round rounds a score to three decimals, as reports show it.
+func Round(f float64) float64 { return float64(int(f*1000+0.5)) / 1000 }
 
 func (h *Hit) adjust(q Query, adj Adjustments) {
 	if q.Birthdate != "" && len(h.Entry.Birthdates) > 0 {
@@ -161,4 +164,25 @@ func parseDate(s string) (year int, day string) {
 		return y, s
 	}
 	return y, ""
+}
+
+// Similar is how alike two names are, every token weighing the same (no
+// list to weigh them by): for comparing the name an account is held in
+// with the names a person gives.
+func Similar(a, b string) float64 {
+	best := 0.0
+	for _, pa := range splitScripts(Tokens(a)) {
+		for _, pb := range splitScripts(Tokens(b)) {
+			pa, pb := pa[:min(len(pa), maxTokens)], pb[:min(len(pb), maxTokens)]
+			wa, wb := make([]float64, len(pa)), make([]float64, len(pb))
+			for i := range wa {
+				wa[i] = 1
+			}
+			for i := range wb {
+				wb[i] = 1
+			}
+			best = max(best, align(canonAll(pa), canonPairs(pa), wa, canonAll(pb), canonPairs(pb), wb))
+		}
+	}
+	return best
 }
