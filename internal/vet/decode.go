@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -69,13 +70,30 @@ func jsonFieldError(row int, m json.RawMessage, err error) error {
 		return &FieldError{Row: row, ID: sid, Field: te.Field, Msg: fmt.Sprintf("want %s, got JSON %s", te.Type, te.Value)}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return &FieldError{Row: row, ID: sid, Field: f, Msg: "unknown field"}
+		return &FieldError{Row: row, ID: sid, Field: fieldName(f), Msg: "unknown field"}
 	}
 	var pe *time.ParseError
 	if errors.As(err, &pe) {
 		return &FieldError{Row: row, ID: sid, Field: "activity", Msg: "want RFC 3339 times"}
 	}
 	return &FieldError{Row: row, ID: sid, Field: "(record)", Msg: err.Error()}
+}
+
+// fieldName writes a field or column name from the input for an error:
+// as it is when it is a plain name, quoted (and cut) otherwise, so that an
+// empty or strange one is still visible.
+func fieldName(s string) string {
+	plain := s != "" && len(s) <= 40
+	for _, r := range s {
+		plain = plain && (r == '_' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
+	}
+	if plain {
+		return s
+	}
+	if len(s) > 40 {
+		s = s[:40] + "…"
+	}
+	return strconv.Quote(s)
 }
 
 func checkUnique(cs []Candidate, row func(int) int) error {
@@ -109,7 +127,7 @@ func DecodeCSV(r io.Reader) ([]Candidate, error) {
 	for i, h := range header {
 		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
 		if !contains(csvColumns, h) {
-			return nil, &FieldError{Row: 1, Field: h, Msg: "unknown column (want " + strings.Join(csvColumns, ", ") + ")"}
+			return nil, &FieldError{Row: 1, Field: fieldName(h), Msg: "unknown column (want " + strings.Join(csvColumns, ", ") + ")"}
 		}
 		if _, dup := col[h]; dup {
 			return nil, &FieldError{Row: 1, Field: h, Msg: "column appears twice"}
@@ -128,7 +146,6 @@ func DecodeCSV(r io.Reader) ([]Candidate, error) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
@@ -136,6 +153,7 @@ func DecodeCSV(r io.Reader) ([]Candidate, error) {
 			}
 			return nil, err
 		}
+		line, _ := cr.FieldPos(0)
 		if len(out) >= maxRecords {
 			return nil, fmt.Errorf("more than %d records: at most %d per file", maxRecords, maxRecords)
 		}

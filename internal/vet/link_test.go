@@ -10,7 +10,10 @@ import (
 	"time"
 )
 
-var testKey = []byte("test key: 32 bytes or more, never a default")
+var (
+	testKey = []byte("test key: 32 bytes or more, never a default")
+	testNow = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+)
 
 func testKeyer(tb testing.TB) *Keyer {
 	tb.Helper()
