@@ -88,7 +88,9 @@ func openVetService(e *env, lk *lookups, sc *screening, data, configFile string)
 		}
 	}
 	if sc.s != nil {
-		v.wallets = func(addr string) (*risk.Result, error) { return sc.s.Screen(addr, "", risk.Options{Direction: "in"}) }
+		v.wallets = func(addr string) (*risk.Result, error) {
+			return sc.s.Screen(addr, "", risk.Options{Direction: cfg.Wallets.Direction})
+		}
 	}
 	return v, nil
 }

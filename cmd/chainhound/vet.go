@@ -163,7 +163,7 @@ func openVetScreen(ctx context.Context, e *env, data, configFile, policyFile str
 			return nil, err
 		}
 		screenWallet = func(addr string) (*risk.Result, error) {
-			return s.Screen(addr, "", risk.Options{Direction: "in"})
+			return s.Screen(addr, "", risk.Options{Direction: cfg.Wallets.Direction})
 		}
 	}
 	v.scr = vet.NewScreener(cfg, ix, list, screenWallet, recs)

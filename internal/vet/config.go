@@ -25,8 +25,11 @@ func DefaultYAML() []byte { return bytes.Clone(defaultYAML) }
 // Config is vet's configuration: the key, the name-matching thresholds,
 // the linking rules and the indicators (config.yaml documents each).
 type Config struct {
-	KeyFile    string     `yaml:"key_file" json:"key_file"`
-	Names      NameConfig `yaml:"names" json:"names"`
+	KeyFile string     `yaml:"key_file" json:"key_file"`
+	Names   NameConfig `yaml:"names" json:"names"`
+	Wallets struct {
+		Direction string `yaml:"direction" json:"direction"`
+	} `yaml:"wallets" json:"wallets"`
 	Linking    LinkConfig `yaml:"linking" json:"linking"`
 	Indicators Indicators `yaml:"indicators" json:"indicators"`
 }
@@ -100,6 +103,9 @@ func (c *Config) check() error {
 	n := c.Names
 	if n.Threshold <= 0 || n.Threshold > 1 || n.SevereFrom < n.Threshold || n.SevereFrom > 1 {
 		return fmt.Errorf("names: want 0 < threshold <= severe_from <= 1")
+	}
+	if d := c.Wallets.Direction; d != "in" && d != "out" && d != "both" {
+		return fmt.Errorf("wallets.direction %q: want in, out or both", d)
 	}
 	l := c.Linking
 	if l.IPv4Prefix < 8 || l.IPv4Prefix > 32 || l.IPv6Prefix < 16 || l.IPv6Prefix > 128 {

@@ -3,6 +3,7 @@ package vet
 import (
 	"fmt"
 	"net/netip"
+	"sort"
 	"strings"
 	"time"
 
@@ -110,7 +111,13 @@ func importFlags(c *Candidate, in Indicators) []Finding {
 			}
 		}
 	}
-	for label, n := range hosted {
+	labels := make([]string, 0, len(hosted))
+	for label := range hosted {
+		labels = append(labels, label)
+	}
+	sort.Strings(labels)
+	for _, label := range labels {
+		n := hosted[label]
 		out = append(out, Finding{Check: CheckHostingIP, Severity: risk.Medium,
 			Summary:  fmt.Sprintf("%d of %d login addresses are in %s", n, len(c.LoginIPs), label),
 			Evidence: map[string]any{"range": label, "logins": n}})

@@ -34,3 +34,12 @@ func BenchmarkScreen10k(b *testing.B) {
 	b.ReportMetric(float64(lat[len(lat)-1].Microseconds()), "max-µs")
 	b.ReportMetric(float64(ix.Len()), "list-names")
 }
+
+// BenchmarkNewIndex indexes the full SDN list's individuals and entities.
+func BenchmarkNewIndex(b *testing.B) {
+	_, entries := sdnIndex(b)
+	b.ResetTimer()
+	for range b.N {
+		NewIndex(entries)
+	}
+}
