@@ -42,7 +42,9 @@ const vetCandidates = `[
   "cv_text": "Senior blockchain engineer with eight years of experience building DeFi protocols, smart contract audits and high throughput indexers in Go and Rust for trading companies"},
  {"id": "staff-1", "kind": "staff", "names": ["Alex Chen"], "birthdate": "1985-05-05", "location": "Boston, US",
   "emails": ["alex.chen@corp.example"], "phones": ["+44 (0)56 1234 5678"], "login_ips": ["203.0.113.99"]},
- {"id": "cand-5", "names": ["Emily Clarke"], "birthdate": "1995-09-09", "location": "Leeds, GB", "emails": ["emily@example.co.uk"]}
+ {"id": "cand-5", "names": ["Emily Clarke"], "birthdate": "1995-09-09", "location": "Leeds, GB", "emails": ["emily@example.co.uk"]},
+ {"id": "cand-6", "names": ["Sam Hill"], "birthdate": "1991-01-01", "location": "Austin, US",
+  "payout_wallets": ["eip155:1:0x6000000000000000000000000000000000000006"]}
 ]`
 
 // TestVetCLI: with the real SDN list and a small chain store, vet import
@@ -70,7 +72,7 @@ func TestVetCLI(t *testing.T) {
 	cands := filepath.Join(dir, "cands.json")
 	os.WriteFile(cands, []byte(vetCandidates), 0o600)
 	out := mustCLI(t, "vet", "import", cands, "--data", data)
-	if !strings.Contains(out, "imported 6 records") {
+	if !strings.Contains(out, "imported 7 records") {
 		t.Fatalf("import: %s", out)
 	}
 	// the store keeps no raw private identifier
@@ -89,7 +91,7 @@ func TestVetCLI(t *testing.T) {
 	for _, r := range res.Reports {
 		byID[r.ID] = r
 	}
-	if len(res.Reports) != 5 { // candidates only, not staff
+	if len(res.Reports) != 6 { // candidates only, not staff
 		t.Fatalf("%d reports", len(res.Reports))
 	}
 	// names: the DPRK leader, reordered, with his list entry
@@ -117,6 +119,17 @@ func TestVetCLI(t *testing.T) {
 		if len(findings(byID["cand-3"], check)) != 1 {
 			t.Errorf("cand-3: no %s finding: %+v", check, byID["cand-3"].Findings)
 		}
+	}
+	// a payout wallet that sent funds on to the Lazarus address
+	of := findings(byID["cand-6"], vet.CheckPayoutWallet)
+	if len(of) != 1 {
+		t.Fatalf("cand-6: %+v", byID["cand-6"])
+	}
+	ev, _ = json.Marshal(of[0].Evidence)
+	wr = risk.Result{}
+	json.Unmarshal(ev, &wr)
+	if len(wr.Indirect) == 0 || wr.Indirect[0].Direction != "out" || len(wr.Indirect[0].Path) == 0 {
+		t.Errorf("cand-6 wallet evidence: %s", ev)
 	}
 	if r := byID["cand-5"]; r.Severity != risk.None || len(r.Findings) != 0 {
 		t.Errorf("clean candidate: %+v", r)
