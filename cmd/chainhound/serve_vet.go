@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/chainhound/chainhound/internal/api"
@@ -49,6 +51,13 @@ type vetService struct {
 	list    vet.ListInfo
 	wallets vet.WalletScreen
 	why     string // set when vet screening is unavailable
+
+	// The records as last read, and the state of the store's files then:
+	// Pebble lets one process open a store once at a time, so requests
+	// share one read and read again only after an import changed it.
+	mu    sync.Mutex
+	recs  []vet.Record
+	stamp string
 }
 
 // openVetService prepares vet screening from what serve has opened; a
@@ -176,7 +185,7 @@ func (v *vetService) serveScreen(w http.ResponseWriter, r *http.Request) {
 		problem(w, 503, "Vet store unavailable", "%v", err)
 		return
 	}
-	recs = mergeRecords(recs, inline)
+	recs = mergeRecords(recs, inline) // a new slice: the cached one is shared
 	scr := vet.NewScreener(v.cfg, v.ix, v.list, v.wallets, recs)
 	ids := append([]string(nil), req.IDs...)
 	for _, c := range req.Candidates {
@@ -199,17 +208,51 @@ func (v *vetService) serveScreen(w http.ResponseWriter, r *http.Request) {
 	writeAPIJSON(w, out)
 }
 
-// stored reads the vet store's records; none when it does not exist yet.
+// stored returns the vet store's records (none when it does not exist
+// yet), read again when its files changed since the last read.
 func (v *vetService) stored() ([]vet.Record, error) {
-	st, err := vet.Open(vetDir(v.data), true, v.k.Fingerprint())
+	dir := vetDir(v.data)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	stamp, err := dirStamp(dir)
 	if err != nil {
-		if isNotExist(vetDir(v.data)) {
+		if isNotExist(dir) {
 			return nil, nil
 		}
 		return nil, err
 	}
+	if stamp == v.stamp {
+		return v.recs, nil
+	}
+	st, err := vet.Open(dir, true, v.k.Fingerprint())
+	if err != nil {
+		return nil, err
+	}
 	defer st.Close()
-	return st.Records()
+	recs, err := st.Records()
+	if err != nil {
+		return nil, err
+	}
+	v.recs, v.stamp = recs, stamp
+	return recs, nil
+}
+
+// dirStamp sums up a directory's files (names, sizes, times): it changes
+// when a Pebble store in it is written.
+func dirStamp(dir string) (string, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for _, e := range ents {
+		fi, err := e.Info()
+		if err != nil {
+			continue // removed while listing: a compaction
+		}
+		fmt.Fprintf(&b, "%s %d %d\n", e.Name(), fi.Size(), fi.ModTime().UnixNano())
+	}
+	return b.String(), nil
 }
 
 // mergeRecords returns stored with inline records added, an inline record
