@@ -93,9 +93,6 @@ func NewIndex(entries []Entry) *Index {
 // Len is the number of indexed names.
 func (ix *Index) Len() int { return len(ix.names) }
 
-// Entries are the indexed entries.
-func (ix *Index) Entries() []Entry { return ix.entries }
-
 // weight is how much a token says about who is named: the inverse
 // document frequency of the token among the list's names, so that "kim"
 // or "mohammad" count for less than a rare given name. A token the list
@@ -240,16 +237,6 @@ type NameMatch struct {
 	Query string  // the query's spelling
 	Name  string  // the list's spelling
 	Score float64 // in [0, 1]
-}
-
-// Match scores query against the list and returns, per entry, its best
-// name match scoring at least min, best first.
-func (ix *Index) Match(query string, min float64) []NameMatch {
-	var out []NameMatch
-	for _, part := range splitScripts(Tokens(query)) {
-		out = ix.matchTokens(query, part, min, out)
-	}
-	return bestPerEntry(out)
 }
 
 func (ix *Index) matchTokens(query string, raw []string, min float64, out []NameMatch) []NameMatch {
