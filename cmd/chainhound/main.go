@@ -94,6 +94,7 @@ func commands() []command {
 		vetImportCommand(),
 		vetScreenCommand(),
 		vetLinksCommand(),
+		vetConfigCommand(),
 		devnetCommand(),
 		versionCommand(),
 	}

@@ -400,3 +400,29 @@ func dash(s string) string {
 	}
 	return s
 }
+
+func vetConfigCommand() command {
+	c := command{
+		name:    "vet config",
+		summary: "print the vet configuration: the documented defaults, or a configuration file read over them",
+		usage:   "[--config FILE]",
+		example: "chainhound vet config > vet.yaml",
+	}
+	c.run = func(ctx context.Context, e *env, args []string) error {
+		fs := newFlags(&c, e)
+		configFile := fs.String("config", "", "configuration file to check and print as it applies")
+		if err := noArgs(fs, args); err != nil {
+			return err
+		}
+		if *configFile == "" {
+			_, err := e.stdout.Write(vet.DefaultYAML())
+			return err
+		}
+		cfg, err := vet.LoadConfig(*configFile)
+		if err != nil {
+			return err
+		}
+		return writeJSON(e, cfg)
+	}
+	return c
+}

@@ -205,6 +205,13 @@ func TestVetBadInput(t *testing.T) {
 		t.Errorf("other key: exit %d\n%s", code, errs)
 	}
 	t.Setenv(vet.KeyEnv, "0123456789abcdef0123456789abcdef-test")
+	if out := mustCLI(t, "vet", "config"); !strings.Contains(out, "threshold: 0.86") || !strings.Contains(out, "max_shared: 15") {
+		t.Errorf("vet config:\n%s", out)
+	}
+	bad := writeFile(t, dir, "bad.yaml", "names:\n  treshold: 0.9\n")
+	if _, errs, code := cli(t, "vet", "config", "--config", bad); code != exitError || !strings.Contains(errs, "treshold") {
+		t.Errorf("vet config with a misspelt key: exit %d\n%s", code, errs)
+	}
 	for _, args := range [][]string{{"vet", "import"}, {"vet", "import", good, "--format", "xml"}, {"vet", "screen", "--output", "csv"},
 		{"vet", "screen", "nobody"}, {"vet", "links"}, {"vet", "screen", "--output", "html"}, {"vet", "screen", "--fail-on", "bad"}} {
 		if _, errs, code := cli(t, append(args, "--data", data)...); code != exitUsage {
