@@ -16,7 +16,7 @@ import (
 func serveCommand() command {
 	c := command{
 		name: "serve",
-		summary: "serve the HTTP API: screening (POST /v1/screen, GET /v1/addresses/{caip10}/risk), lookups (address, tags, tx, entity), trace and path, the Safe pre-sign guard; /openapi.json, /metrics, /healthz, /readyz. " +
+		summary: "serve the HTTP API: screening (POST /v1/screen, GET /v1/addresses/{caip10}/risk), lookups (address, tags, tx, entity), trace and path, the Safe pre-sign guard, contractor due diligence (POST /v1/vet/screen); /openapi.json, /metrics, /healthz, /readyz. " +
 			"Every /v1 endpoint needs an API key (chainhound apikey create); serve refuses to start without one unless --no-auth",
 		usage: "[--listen 127.0.0.1:8080] [--data DIR] [--no-auth] [--trace-timeout 30s] [--risk-policy FILE] [--rpc URL] [--guard-policy FILE] [--known-deployments FILE]",
 		example: "chainhound apikey create --name me --scopes screen,lookup,trace,guard   # prints the key once\n" +
@@ -36,6 +36,7 @@ func serveCommand() command {
 		known := fs.String("known-deployments", "", "JSON list of extra official Safe deployments for the guard")
 		grace := fs.Duration("grace", 10*time.Second, "how long requests in flight may finish after a stop signal")
 		riskPolicy := fs.String("risk-policy", "", "screening policy YAML (see chainhound risk policy)")
+		vetConfig := fs.String("vet-config", "", "vet configuration YAML for POST /v1/vet/screen (the key comes from $CHAINHOUND_VET_KEY or its key_file; see docs/vet.md)")
 		cacheMB := fs.Int("cache-mb", 1024, "block cache of the chain store in MiB (traces, and the exposure update at start, read it at random)")
 		if err := noArgs(fs, args); err != nil {
 			return err
@@ -100,6 +101,11 @@ func serveCommand() command {
 		}
 		defer closeRisk()
 		sc.mount(srv)
+		vs, err := openVetService(e, lk, sc, *data, *vetConfig)
+		if err != nil {
+			return err
+		}
+		vs.mount(srv)
 		mountGuard(srv, svc)
 		err = srv.Run(ctx, *listen, *grace, nil)
 		if err == nil && ctx.Err() != nil {
