@@ -1,6 +1,8 @@
 package watch
 
 import (
+	"bytes"
+	"encoding/gob"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -22,7 +24,7 @@ import (
 //	                                batch as that block's alerts and case
 //	                                states, so a restart resumes exactly
 //	                                after it (nothing lost, nothing doubled).
-//	's' case 0x00 chain          -> case state JSON (trace state, joins).
+//	's' case 0x00 chain          -> case state, gob (trace state, joins).
 //	'q' sink 0x00 seq(8, BE)     -> delivery JSON: an alert waiting for a
 //	                                sink, in raise order. Written in the
 //	                                block's batch; deleted once delivered.
@@ -254,11 +256,11 @@ func (d *DB) commit(bc *blockCommit) ([]Alert, error) {
 		}
 	}
 	for ref, st := range bc.states {
-		v, err := json.Marshal(st)
-		if err != nil {
+		var v bytes.Buffer
+		if err := gob.NewEncoder(&v).Encode(st); err != nil {
 			return nil, err
 		}
-		if err := b.Set(stateKey(ref.name, ref.c), v, nil); err != nil {
+		if err := b.Set(stateKey(ref.name, ref.c), v.Bytes(), nil); err != nil {
 			return nil, err
 		}
 	}
@@ -276,12 +278,21 @@ func (d *DB) commit(bc *blockCommit) ([]Alert, error) {
 	return fresh, nil
 }
 
-// caseStateOf reads a case's state on a chain.
+// caseStateOf reads a case's state on a chain. States are gob, as
+// internal/risk keeps trace states: addresses are raw bytes, which JSON
+// would mangle.
 func (d *DB) caseStateOf(name string, c chain.Chain) (*caseState, error) {
-	st := &caseState{}
-	ok, err := d.getJSON(stateKey(name, c), st)
-	if err != nil || !ok {
+	v, closer, err := d.db.Get(stateKey(name, c))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
 		return nil, err
+	}
+	defer closer.Close()
+	st := &caseState{}
+	if err := gob.NewDecoder(bytes.NewReader(v)).Decode(st); err != nil {
+		return nil, fmt.Errorf("watch store: case %s on %s: %w", name, c, err)
 	}
 	return st, nil
 }

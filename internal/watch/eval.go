@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/chainhound/chainhound/internal/chain"
+	"github.com/chainhound/chainhound/internal/store"
 	"github.com/chainhound/chainhound/internal/trace"
 	"github.com/holiman/uint256"
 )
@@ -65,6 +66,7 @@ func (w *Watcher) evaluateCase(ctx context.Context, k *Case, v *blockView, bc *b
 	}
 	if r.TokenSwap.On() {
 		out = append(out, w.swaps(k, v, res, st)...)
+		out = append(out, w.unwraps(k, v, st)...)
 	}
 	xs, err := trace.Crossings(ctx, w.src, v.c, res)
 	if err != nil {
@@ -212,6 +214,51 @@ func (w *Watcher) swaps(k *Case, v *blockView, res *trace.Result, st *caseState)
 		a.Amounts = []Amt{amt(v, s.Sold, &s.SoldTaint), amt(v, s.Bought, &s.BoughtAmount)}
 		a.Explanation = fmt.Sprintf("case %s: %s swapped %s of freshly tainted %s into %s of the native coin at %s, out of the token issuer's reach",
 			k.Name.Value, s.Address, a.Amounts[0].Amount, a.Amounts[0].Asset, a.Amounts[1].Amount, s.Venue)
+		out = append(out, a)
+	}
+	return out
+}
+
+// unwraps finds swaps the trace does not see as such: a tracked address
+// of the case sending a token to nobody or to a contract and receiving
+// the native coin in the same transaction (a WETH-style unwrap, a
+// staking token's withdrawal). The trace counts the token as burnt there.
+func (w *Watcher) unwraps(k *Case, v *blockView, st *caseState) []Alert {
+	rule := &w.cfg.Rules.TokenSwap
+	if st.Account == nil {
+		return nil
+	}
+	tracked := map[chain.Address]bool{}
+	for _, a := range st.Account.Addresses {
+		tracked[a.Address] = true
+	}
+	var out []Alert
+	for i := range v.rows {
+		sold := &v.rows[i]
+		if sold.Kind != chain.KindToken || sold.Asset.Kind != chain.ERC20 || !tracked[sold.From] || sold.Amount.IsZero() {
+			continue
+		}
+		if len(rule.Tokens) > 0 && !slices.ContainsFunc(rule.Tokens, func(t Text) bool { a, _ := parseToken(t); return a == sold.Asset }) {
+			continue
+		}
+		j := slices.IndexFunc(v.rows, func(r store.Row) bool {
+			return r.TxHash == sold.TxHash && r.To == sold.From && r.From != sold.From && r.Asset == chain.NativeAsset &&
+				(r.Kind == chain.KindInternal || r.Kind == chain.KindNative) && !r.Amount.IsZero()
+		})
+		if j < 0 {
+			continue
+		}
+		since, ok := st.Since[sold.From.String()]
+		if ok && rule.FreshWithin > 0 && v.time-since > int64(rule.FreshWithin.seconds()) {
+			continue
+		}
+		bought := &v.rows[j]
+		a := newAlert(RuleTokenSwap, severity(rule.Severity, k), v.caip2, v.c, v.h, v.time, sold.TxHash, k.Name.Value, sold.From.String(),
+			v.c.FormatHash(sold.TxHash), sold.From.String(), sold.Asset.String())
+		a.Addresses = []string{sold.From.String(), bought.From.String()}
+		a.Amounts = []Amt{amt(v, sold.Asset, &sold.Amount), amt(v, bought.Asset, &bought.Amount)}
+		a.Explanation = fmt.Sprintf("case %s: %s, tainted by the case, turned %s of %s into %s of the native coin (paid by %s), out of the token issuer's reach",
+			k.Name.Value, sold.From, a.Amounts[0].Amount, a.Amounts[0].Asset, a.Amounts[1].Amount, bought.From)
 		out = append(out, a)
 	}
 	return out
