@@ -2,8 +2,8 @@ package watch
 
 import (
 	"bytes"
-	"encoding/gob"
 	"encoding/binary"
+	"encoding/gob"
 	"encoding/json"
 	"errors"
 	"fmt"

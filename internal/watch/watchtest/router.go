@@ -87,4 +87,3 @@ const depositABI = `[{"type":"function","name":"depositWithExpiry","stateMutabil
  {"type":"function","name":"transferOut","stateMutability":"payable","inputs":[
  {"name":"to","type":"address"},{"name":"asset","type":"address"},{"name":"amount","type":"uint256"},
  {"name":"memo","type":"string"}],"outputs":[]}]`
-

@@ -112,7 +112,9 @@ func NewTheft(ctx context.Context, n *scenario.Node, wallets int) (*Theft, error
 	if t.abi, err = abi.JSON(strings.NewReader(depositABI)); err != nil {
 		return nil, err
 	}
-	named := func(s string) common.Address { return common.BytesToAddress(crypto.Keccak256([]byte("chainhound/watchtest/" + s))) }
+	named := func(s string) common.Address {
+		return common.BytesToAddress(crypto.Keccak256([]byte("chainhound/watchtest/" + s)))
+	}
 	t.Vault, t.Mixer = named("vault"), named("mixer")
 	for i := range 3 {
 		t.Deposits = append(t.Deposits, named(fmt.Sprintf("deposit/%d", i)))
@@ -181,7 +183,9 @@ func (t *Theft) Labels() []Label {
 func (t *Theft) Seed() common.Address { return t.N.Address(t.Thief) }
 
 // WalletAddress is fan-out wallet i.
-func (t *Theft) WalletAddress(i int) common.Address { return crypto.PubkeyToAddress(t.Wallets[i].PublicKey) }
+func (t *Theft) WalletAddress(i int) common.Address {
+	return crypto.PubkeyToAddress(t.Wallets[i].PublicKey)
+}
 
 func (t *Theft) send(ctx context.Context, name string, from int, to common.Address, value *big.Int, data []byte, gas uint64) error {
 	h, err := t.N.Send(ctx, from, &to, value, data, gas)
