@@ -9,6 +9,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/chainhound/chainhound/internal/watch"
 	"io"
 	"log/slog"
 	"os"
@@ -92,6 +93,11 @@ func commands() []command {
 		clusterStatsCommand(),
 		entityCommand(),
 		devnetCommand(),
+		watchCommand(),
+		watchAlertsCommand(),
+		watchStatusCommand("ack", watch.StatusAcknowledged),
+		watchStatusCommand("resolve", watch.StatusResolved),
+		watchRedeliverCommand(),
 		versionCommand(),
 	}
 }

@@ -23,7 +23,9 @@ import (
 // Lookups must answer what the CLI answers.
 func TestServeAPI(t *testing.T) {
 	dir := exitCase(t, "native")
-	all := strings.TrimSpace(mustCLI(t, "apikey", "create", "--name", "all", "--scopes", "screen,lookup,trace,guard", "--data", dir))
+	alerts := watchOnce(t, dir)
+	alertID := alerts[0].ID
+	all := strings.TrimSpace(mustCLI(t, "apikey", "create", "--name", "all", "--scopes", "screen,lookup,trace,guard,watch", "--data", dir))
 	lookupOnly := strings.TrimSpace(mustCLI(t, "apikey", "create", "--name", "lookup", "--scopes", "lookup", "--data", dir))
 	slow := strings.TrimSpace(mustCLI(t, "apikey", "create", "--name", "slow", "--scopes", "lookup", "--rate", "0.001", "--burst", "1", "--data", dir))
 	var rows []struct {
@@ -58,8 +60,8 @@ func TestServeAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"GET /healthz", "GET /metrics", "GET /openapi.json", "GET /readyz",
-		"GET /v1/addresses/{caip10}", "GET /v1/addresses/{caip10}/risk", "GET /v1/addresses/{caip10}/tags", "GET /v1/entities/{id}", "GET /v1/path",
-		"GET /v1/tx/{caip2}/{hash}", "POST /v1/guard/audit", "POST /v1/guard/safe", "POST /v1/screen", "POST /v1/trace"}
+		"GET /v1/addresses/{caip10}", "GET /v1/addresses/{caip10}/risk", "GET /v1/addresses/{caip10}/tags", "GET /v1/alerts", "GET /v1/alerts/{id}", "GET /v1/entities/{id}", "GET /v1/path",
+		"GET /v1/tx/{caip2}/{hash}", "POST /v1/alerts/{id}/ack", "POST /v1/alerts/{id}/resolve", "POST /v1/guard/audit", "POST /v1/guard/safe", "POST /v1/screen", "POST /v1/trace"}
 	if got := c.Operations(); !slices.Equal(got, want) {
 		t.Fatalf("documented operations:\n%v\nwant\n%v", got, want)
 	}
@@ -136,6 +138,18 @@ func TestServeAPI(t *testing.T) {
 		{"GET /v1/addresses/{caip10}/risk", "GET", "/v1/addresses/" + eth + a20(2) + "/risk?direction=up", "", all, 400, "direction"},
 		{"GET /v1/addresses/{caip10}/risk", "GET", "/v1/addresses/" + eth + a20(2) + "/risk", "", lookupOnly, 403, "screen"},
 
+		{"GET /v1/alerts", "GET", "/v1/alerts", "", all, 200, ""},
+		{"GET /v1/alerts", "GET", "/v1/alerts?status=open&min_severity=high&case=heist", "", all, 200, ""},
+		{"GET /v1/alerts", "GET", "/v1/alerts?status=closed", "", all, 400, "closed"},
+		{"GET /v1/alerts", "GET", "/v1/alerts", "", lookupOnly, 403, "watch"},
+		{"GET /v1/alerts/{id}", "GET", "/v1/alerts/" + alertID, "", all, 200, ""},
+		{"GET /v1/alerts/{id}", "GET", "/v1/alerts/" + strings.Repeat("0", 32), "", all, 404, strings.Repeat("0", 32)},
+		{"POST /v1/alerts/{id}/ack", "POST", "/v1/alerts/" + alertID + "/ack", `{"note":"exchange called"}`, all, 200, ""},
+		{"POST /v1/alerts/{id}/ack", "POST", "/v1/alerts/" + alertID + "/ack", `{"colour":"red"}`, all, 400, "colour"},
+		{"POST /v1/alerts/{id}/ack", "POST", "/v1/alerts/" + strings.Repeat("0", 32) + "/ack", "", all, 404, "no such alert"},
+		{"POST /v1/alerts/{id}/resolve", "POST", "/v1/alerts/" + alertID + "/resolve", "", all, 200, ""},
+		{"POST /v1/alerts/{id}/resolve", "POST", "/v1/alerts/" + alertID + "/resolve", "", lookupOnly, 403, "watch"},
+
 		{"POST /v1/guard/safe", "POST", "/v1/guard/safe?chain_id=1&version=1.1.1", safeBody, all, 200, ""},
 		{"POST /v1/guard/safe", "POST", "/v1/guard/safe?chain_id=x", safeBody, all, 400, "chain_id"},
 		{"POST /v1/guard/safe", "POST", "/v1/guard/safe", safeBody, lookupOnly, 403, "guard"},
@@ -173,6 +187,12 @@ func TestServeAPI(t *testing.T) {
 			}
 		} else {
 			answers[tc.method+" "+tc.path+" "+tc.body] = b
+		}
+	}
+	// Acknowledging and resolving change the stored alert.
+	for path, want := range map[string]string{"/v1/alerts/" + alertID + "/ack " + `{"note":"exchange called"}`: `"status":"acknowledged"`, "/v1/alerts/" + alertID + "/resolve ": `"status":"resolved"`} {
+		if b := answers["POST "+path]; !strings.Contains(string(b), want) || !strings.Contains(string(b), `"note":"exchange called"`) {
+			t.Errorf("POST %s: %s, want %s and the note", path, b, want)
 		}
 	}
 	// Every operation was tried, and every /v1 operation also with a 4xx.

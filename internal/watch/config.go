@@ -38,6 +38,9 @@ type ChainSource struct {
 	// From is the first block ingested into an empty store (default: the
 	// node's head, so a new watcher looks forward, not at history).
 	From *uint64 `yaml:"from"`
+	// Network is the Bitcoin network: mainnet (default), testnet,
+	// testnet4, signet, regtest or simnet.
+	Network string `yaml:"network"`
 	// User, Password and Cookie authenticate to a Bitcoin node.
 	User     string `yaml:"user"`
 	Password string `yaml:"password"`

@@ -133,6 +133,17 @@ type Filter struct {
 	MinSeverity               Severity
 }
 
+// Check refuses a status or severity that no alert has.
+func (f Filter) Check() error {
+	if f.Status != "" && f.Status != StatusOpen && f.Status != StatusAcknowledged && f.Status != StatusResolved {
+		return fmt.Errorf("status %q: want open, acknowledged or resolved", f.Status)
+	}
+	if f.MinSeverity != "" && f.MinSeverity.rank() == 0 {
+		return fmt.Errorf("severity %q: want info, low, medium, high or critical", f.MinSeverity)
+	}
+	return nil
+}
+
 // Alerts lists the alerts matching f, by group, then block.
 func (d *DB) Alerts(f Filter) ([]Alert, error) {
 	it, err := d.db.NewIter(&pebble.IterOptions{LowerBound: []byte{pAlert}, UpperBound: []byte{pAlert + 1}})
