@@ -196,7 +196,7 @@ func TestRuleFanOut(t *testing.T) {
 		xs = append(xs, xfer{1, 100 + i, 10_000 + uint64(i)*10})
 	}
 	xs = append(xs, xfer{1, 500, 10_000}, xfer{1, 501, 10_000}) // known addresses
-	xs = append(xs, xfer{1, 300, 30_000})                      // far from the median
+	xs = append(xs, xfer{1, 300, 30_000})                       // far from the median
 	if as := w.eth(xs...); len(as) != 0 {
 		t.Fatalf("5 fresh recipients raised %v", rules(as))
 	}
