@@ -37,7 +37,8 @@ type receiver struct {
 	seen   map[string]int
 	at     map[string]time.Time
 	bad    []string
-	down   bool // answer 503 to everything
+	down   bool          // answer 503 to everything
+	hang   time.Duration // hold every request this long first
 	srv    *httptest.Server
 }
 
@@ -50,6 +51,16 @@ func newReceiver(t testing.TB, secret string) *receiver {
 
 func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	body, _ := io.ReadAll(req.Body)
+	r.mu.Lock()
+	hang := r.hang
+	r.mu.Unlock()
+	if hang > 0 {
+		select {
+		case <-time.After(hang):
+		case <-req.Context().Done():
+			return
+		}
+	}
 	now := time.Now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
