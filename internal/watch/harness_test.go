@@ -170,7 +170,7 @@ func (l *live) start() {
 	if err := fetcher.Detect(ctx, head); err != nil {
 		t.Fatal(err)
 	}
-	ing, err := eth.NewIngester(fetcher, l.st, eth.Config{Follow: true, PollInterval: 10 * time.Millisecond, Workers: 2, OnBlock: w.OnBlock, Log: l.log})
+	ing, err := eth.NewIngester(fetcher, l.st, eth.Config{Follow: true, PollInterval: 50 * time.Millisecond, Workers: 2, OnBlock: w.OnBlock, Log: l.log})
 	if err != nil {
 		t.Fatal(err)
 	}
