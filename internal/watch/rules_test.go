@@ -30,6 +30,7 @@ type world struct {
 	ix     *intel.Index
 	height map[chain.Chain]uint64
 	parent map[chain.Chain]chain.Hash
+	salt   byte // varies block and transaction hashes, for a reorganisation
 }
 
 func newWorld(t *testing.T, yaml string) *world {
@@ -81,6 +82,7 @@ func (w *world) eth(xs ...xfer) []Alert {
 	b := w.next(chain.Ethereum)
 	for i, x := range xs {
 		h := txHash(b.Height, i)
+		h[5] = w.salt
 		b.Txs = append(b.Txs, chain.Tx{Hash: h, Index: uint32(i), Success: true})
 		tr := chain.Transfer{Block: b.Height, TxIndex: uint32(i), TxHash: h, Kind: chain.KindNative, To: eaddr(x.to), Asset: chain.NativeAsset, Amount: *uint256.NewInt(x.amount)}
 		if x.from != 0 {
@@ -101,7 +103,7 @@ func (w *world) next(c chain.Chain) *chain.Block {
 	w.height[c]++
 	h := w.height[c]
 	b := &chain.Block{Chain: c, Height: h, Parent: w.parent[c], Time: 1700000000 + int64(h)*12}
-	b.Hash[0], b.Hash[1], b.Hash[2], b.Hash[31] = byte(h), byte(h>>8), byte(c), 1
+	b.Hash[0], b.Hash[1], b.Hash[2], b.Hash[3], b.Hash[31] = byte(h), byte(h>>8), byte(c), w.salt, 1
 	return b
 }
 
@@ -362,3 +364,51 @@ func TestCrossChainJoin(t *testing.T) {
 }
 
 func withB(h chain.Hash) chain.Hash { h[4] = 0xb; return h }
+
+// TestReorg: after the store rolls back and another branch is applied,
+// the watcher traces the case again from its start: an address tainted
+// only on the abandoned branch is clean on the new one, so its deposit at
+// an exchange raises no exit.
+func TestReorg(t *testing.T) {
+	w := newWorld(t, quiet+`cases:
+  - name: heist
+    seeds: ["eth:`+eaddr(1).String()+`"]
+    start: {eth: 2}
+`)
+	w.tag(chain.Ethereum, eaddr(90), "exchange")
+	w.eth(xfer{0, 7, 1000}, xfer{0, 2, 1000})
+	w.eth(xfer{7, 1, 500})
+	w.eth(xfer{1, 2, 400})
+	if as := w.eth(xfer{2, 90, 100}); fmt.Sprint(rules(as)) != "[exit taint_movement]" {
+		t.Fatalf("on the first branch: %v", rules(as))
+	}
+	if err := w.st.Rollback(chain.Ethereum, 2); err != nil {
+		t.Fatal(err)
+	}
+	w.height[chain.Ethereum] = 2
+	w.parent[chain.Ethereum], _, _ = w.st.BlockHash(chain.Ethereum, 2)
+	w.salt = 1
+	// Alerts of the abandoned branch stay; those of the new one are told
+	// apart by their transactions.
+	onBranch := func(as []Alert, h uint64) []Alert {
+		tx := txHash(h, 0)
+		tx[5] = 1
+		var out []Alert
+		for _, a := range as {
+			if a.Tx == chain.Ethereum.FormatHash(tx) {
+				out = append(out, a)
+			}
+		}
+		return out
+	}
+	if as := onBranch(w.eth(xfer{1, 3, 400}), 3); fmt.Sprint(rules(as)) != "[taint_movement]" || !slices.Contains(as[0].Addresses, eaddr(3).String()) {
+		t.Fatalf("block 3 of the new branch: %+v", as)
+	}
+	if as := onBranch(w.eth(xfer{2, 90, 100}), 4); len(as) != 0 {
+		t.Errorf("a clean deposit on the new branch raised %+v", as)
+	}
+	cur, _, _ := w.db.Cursor(chain.Ethereum)
+	if cur.Height != 4 {
+		t.Errorf("cursor %+v", cur)
+	}
+}
