@@ -16,9 +16,10 @@ import (
 // first request and kept open; while a chainhound watch process holds it
 // the operations answer 503 and the next request tries again.
 type alertsAPI struct {
-	data string
-	mu   sync.Mutex
-	db   *watch.DB
+	data   string
+	mu     sync.Mutex
+	db     *watch.DB
+	shared bool // db belongs to the watcher running in this process
 }
 
 func (a *alertsAPI) get(w http.ResponseWriter) *watch.DB {
@@ -34,7 +35,7 @@ func (a *alertsAPI) get(w http.ResponseWriter) *watch.DB {
 	}
 	db, err := watch.Open(dir)
 	if err != nil {
-		problem(w, 503, "Watch store unavailable", "the watch store at %s cannot be opened (%v): a running chainhound watch holds it", dir, err)
+		problem(w, 503, "Watch store unavailable", "the watch store at %s cannot be opened (%v): a running chainhound watch holds it; use its --listen API", dir, err)
 		return nil
 	}
 	a.db = db
@@ -45,7 +46,7 @@ func (a *alertsAPI) get(w http.ResponseWriter) *watch.DB {
 func (a *alertsAPI) Close() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.db == nil {
+	if a.db == nil || a.shared {
 		return nil
 	}
 	return a.db.Close()

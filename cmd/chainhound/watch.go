@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"errors"
 	"fmt"
 	"os"
@@ -12,6 +13,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/chainhound/chainhound/internal/api"
+	"github.com/chainhound/chainhound/internal/apikey"
 	"github.com/chainhound/chainhound/internal/chain"
 	"github.com/chainhound/chainhound/internal/ingest"
 	"github.com/chainhound/chainhound/internal/ingest/btc"
@@ -28,8 +31,9 @@ func watchCommand() command {
 	c := command{
 		name:    "watch",
 		summary: "follow Ethereum and Bitcoin heads, propagate open cases block by block, evaluate the alert rules and deliver alerts to sinks (stdout, file, webhook, NATS)",
-		usage:   "--config watch.yaml [--data DIR] [--once] [--policy FILE]",
+		usage:   "--config watch.yaml [--data DIR] [--once] [--policy FILE] [--listen HOST:PORT [--no-auth]]",
 		example: "chainhound watch --config watch.yaml --data ./bybit\n" +
+			"chainhound watch --config watch.yaml --listen 127.0.0.1:8081   # also serve GET/POST /v1/alerts... (API keys: chainhound apikey create --scopes watch)\n" +
 			"chainhound watch --config watch.yaml --once   # evaluate the stored blocks the watcher has not seen, deliver, exit",
 	}
 	c.run = func(ctx context.Context, e *env, args []string) error {
@@ -38,8 +42,15 @@ func watchCommand() command {
 		cfgPath := fs.String("config", "", "watch configuration: chains, cases, rules, sinks (see docs/watch.md)")
 		once := fs.Bool("once", false, "evaluate the blocks already in the store, deliver the alerts, and exit (no node needed)")
 		policyPath := fs.String("policy", "", "trace policy YAML: exit categories, freezing venues, freezable tokens (see chainhound trace --help)")
+		listen := fs.String("listen", "", "also serve the alerts API (GET /v1/alerts, POST /v1/alerts/{id}/ack|resolve) on this address, since the watcher holds the watch store")
+		noAuth := fs.Bool("no-auth", false, "serve the alerts API without API keys (only where nobody else can reach the port)")
 		if err := noArgs(fs, args); err != nil {
 			return err
+		}
+		if *listen != "" {
+			if _, _, err := net.SplitHostPort(*listen); err != nil {
+				return usagef("--listen %q: want HOST:PORT", *listen)
+			}
 		}
 		if *cfgPath == "" {
 			return usagef("--config is required")
@@ -58,7 +69,7 @@ func watchCommand() command {
 		if !*once && (cfg.Ethereum == nil || cfg.Ethereum.RPC.Value == "") && (cfg.Bitcoin == nil || cfg.Bitcoin.RPC.Value == "") {
 			return usagef("%s names no chain to follow (ethereum.rpc or bitcoin.rpc, or $CHAINHOUND_ETH_RPC); use --once to evaluate stored blocks", *cfgPath)
 		}
-		return runWatch(ctx, e, *data, cfg, &policy, *once)
+		return runWatch(ctx, e, *data, cfg, &policy, *once, watchListen{addr: *listen, noAuth: *noAuth})
 	}
 	return c
 }
@@ -80,7 +91,35 @@ func applyWatchEnv(cfg *watch.Config) {
 	}
 }
 
-func runWatch(ctx context.Context, e *env, data string, cfg *watch.Config, policy *trace.Policy, once bool) error {
+// watchListen says where the watcher serves its alerts API.
+type watchListen struct {
+	addr   string
+	noAuth bool
+}
+
+// serveAlerts runs the alerts API on the watcher's open store until ctx ends.
+func serveAlerts(ctx context.Context, e *env, data string, db *watch.DB, l watchListen) (func() error, error) {
+	srv := api.New(e.log, func(context.Context) error { return nil })
+	srv.SetVersion(version)
+	if l.noAuth {
+		srv.DisableAuth()
+	} else {
+		keys, err := apikey.Load(apikey.Path(data))
+		if err != nil {
+			return nil, err
+		}
+		srv.SetKeys(keys)
+		if srv.KeyCount() == 0 {
+			return nil, fmt.Errorf("no usable API key in %s: create one (chainhound apikey create --name NAME --scopes watch --data %s) or use --no-auth", apikey.Path(data), data)
+		}
+	}
+	(&alertsAPI{data: data, db: db, shared: true}).mount(srv)
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx, l.addr, 5*time.Second, nil) }()
+	return func() error { return <-done }, nil
+}
+
+func runWatch(ctx context.Context, e *env, data string, cfg *watch.Config, policy *trace.Policy, once bool, l watchListen) error {
 	ix, err := loadIntelIndex(e, data)
 	if err != nil {
 		return err
@@ -116,6 +155,20 @@ func runWatch(ctx context.Context, e *env, data string, cfg *watch.Config, polic
 			}
 		}
 		return drainOnce(ctx, e, db, disp, cfg)
+	}
+	if l.addr != "" {
+		sctx, stopServer := context.WithCancel(ctx)
+		wait, err := serveAlerts(sctx, e, data, db, l)
+		if err != nil {
+			stopServer()
+			return err
+		}
+		defer func() {
+			stopServer()
+			if err := wait(); err != nil {
+				e.log.Error("alerts API", "err", err)
+			}
+		}()
 	}
 	sinksDone := make(chan struct{})
 	go func() { disp.Run(dctx); close(sinksDone) }()
