@@ -3,9 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"net"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
