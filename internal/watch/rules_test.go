@@ -412,3 +412,39 @@ func TestReorg(t *testing.T) {
 		t.Errorf("cursor %+v", cur)
 	}
 }
+
+// TestCatchUpAfterCrash: a block the store committed but the watcher never
+// saw (the process died between the two commits) is evaluated when the
+// watcher starts again, and evaluating it twice raises nothing twice.
+func TestCatchUpAfterCrash(t *testing.T) {
+	w := newWorld(t, quiet+`cases:
+  - name: heist
+    seeds: ["eth:`+eaddr(1).String()+`"]
+    start: {eth: 2}
+`)
+	w.tag(chain.Ethereum, eaddr(90), "exchange")
+	w.eth(xfer{0, 7, 1000})
+	w.eth(xfer{7, 1, 500})
+	b := w.next(chain.Ethereum)
+	h := txHash(b.Height, 0)
+	b.Txs = []chain.Tx{{Hash: h, Success: true}}
+	b.Transfers = []chain.Transfer{{Block: b.Height, TxHash: h, Kind: chain.KindNative, From: eaddr(1), To: eaddr(90), Asset: chain.NativeAsset, Amount: *uint256.NewInt(300)}}
+	if err := w.st.ApplyBlock(b); err != nil { // committed; the hook never ran
+		t.Fatal(err)
+	}
+	w.parent[chain.Ethereum] = b.Hash
+	again := New(w.st, w.ix, w.w.cfg, w.db, Options{})
+	for range 2 {
+		if err := again.CatchUp(t.Context(), chain.Ethereum); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exits, _ := w.db.Alerts(Filter{Rule: RuleExit})
+	if len(exits) != 1 || exits[0].Block != 3 || exits[0].Count != 1 {
+		t.Fatalf("exits after catching up: %+v", exits)
+	}
+	q, _ := w.db.Queue("stdout", false)
+	if len(q) != 2 { // the exit and the movement, once each
+		t.Errorf("%d deliveries queued, want 2", len(q))
+	}
+}
