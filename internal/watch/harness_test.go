@@ -17,9 +17,12 @@ import (
 	"time"
 
 	"github.com/chainhound/chainhound/internal/chain"
+	"github.com/chainhound/chainhound/internal/ingest"
+	"github.com/chainhound/chainhound/internal/ingest/btc"
 	"github.com/chainhound/chainhound/internal/ingest/eth"
 	"github.com/chainhound/chainhound/internal/intel"
 	"github.com/chainhound/chainhound/internal/scenario"
+	"github.com/chainhound/chainhound/internal/scenario/btcnode"
 	"github.com/chainhound/chainhound/internal/store"
 	"github.com/chainhound/chainhound/internal/trace"
 	"github.com/chainhound/chainhound/internal/watch"
@@ -125,11 +128,15 @@ type live struct {
 	policy *trace.Policy
 	log    *slog.Logger
 
-	st     *store.DB
-	db     *watch.DB
-	cancel context.CancelFunc
-	done   chan error
-	disp   *watch.Dispatcher
+	// btc, when set, is a Bitcoin node followed as well.
+	btc *btcnode.Node
+
+	st      *store.DB
+	db      *watch.DB
+	cancel  context.CancelFunc
+	done    chan error
+	workers int
+	disp    *watch.Dispatcher
 }
 
 func (l *live) start() {
@@ -170,19 +177,72 @@ func (l *live) start() {
 	if err := fetcher.Detect(ctx, head); err != nil {
 		t.Fatal(err)
 	}
-	ing, err := eth.NewIngester(fetcher, l.st, eth.Config{Follow: true, PollInterval: 50 * time.Millisecond, Workers: 2, OnBlock: w.OnBlock, Log: l.log})
+	ls := &lockedStore{DB: l.st}
+	ing, err := eth.NewIngester(fetcher, ls, eth.Config{Follow: true, PollInterval: 50 * time.Millisecond, Workers: 2, OnBlock: w.OnBlock, Log: l.log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	l.done = make(chan error, 2)
+	l.workers = 2
+	l.done = make(chan error, 3)
 	go func() { l.disp.Run(ctx); l.done <- nil }()
 	go func() { _, err := ing.Run(ctx); l.done <- err }()
+	if l.btc != nil {
+		if err := w.CatchUp(ctx, chain.Bitcoin); err != nil {
+			t.Fatal(err)
+		}
+		net, err := btc.ParseNetwork("regtest")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rpc, err := btc.NewRPC(l.btc.RPCURL(), btc.Auth{User: l.btc.RPCUser(), Password: l.btc.RPCPass()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		bi, err := ingest.New(btc.NewSource(net, btc.RPCBlocks{RPC: rpc, Net: net}, l.st, rpc), ls,
+			ingest.Config{Follow: true, PollInterval: 50 * time.Millisecond, OnBlock: w.OnBlock, Log: l.log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.workers++
+		go func() { _, err := bi.Run(ctx); l.done <- err }()
+	}
+}
+
+// lockedStore serialises the two ingesters' writes, as chainhound watch
+// does.
+type lockedStore struct {
+	*store.DB
+	mu sync.Mutex
+}
+
+func (s *lockedStore) ApplyBlock(b *chain.Block) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.DB.ApplyBlock(b)
+}
+
+func (s *lockedStore) Rollback(c chain.Chain, h uint64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.DB.Rollback(c, h)
+}
+
+func (s *lockedStore) Bind(c chain.Chain, n chain.Network) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.DB.Bind(c, n)
+}
+
+func (s *lockedStore) Sync() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.DB.Sync()
 }
 
 func (l *live) stop() {
 	l.t.Helper()
 	l.cancel()
-	for range 2 {
+	for range l.workers {
 		if err := <-l.done; err != nil && !errors.Is(err, context.Canceled) {
 			l.t.Errorf("watcher stopped with %v", err)
 		}
@@ -194,11 +254,13 @@ func (l *live) stop() {
 
 // waitCursor waits until the watcher has evaluated block h. The deadline
 // is a guard against a hung test, not a measurement.
-func (l *live) waitCursor(h uint64) {
+func (l *live) waitCursor(h uint64) { l.t.Helper(); l.waitChain(chain.Ethereum, h) }
+
+func (l *live) waitChain(c chain.Chain, h uint64) {
 	l.t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		cur, ok, err := l.db.Cursor(chain.Ethereum)
+		cur, ok, err := l.db.Cursor(c)
 		if err != nil {
 			l.t.Fatal(err)
 		}
