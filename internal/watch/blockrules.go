@@ -205,16 +205,22 @@ func (w *Watcher) windowStart(c chain.Chain, h uint64, t int64) (uint64, error) 
 }
 
 // senderRows are a sender's value transfers in a window ending at the
-// block, in chain order.
-func (w *Watcher) senderRows(v *blockView, s chain.Address, window Duration) ([]store.Row, error) {
+// block, in chain order; nil when the sender made more than limit
+// transfers (of any kind) in the window: a service such as an exchange's
+// hot wallet, whose history is not read again on every block.
+func (w *Watcher) senderRows(v *blockView, s chain.Address, window Duration, limit int) ([]store.Row, error) {
 	from, err := w.windowStart(v.c, v.h, v.time-int64(window.seconds()))
 	if err != nil {
 		return nil, err
 	}
 	var out []store.Row
+	seen := 0
 	for r, err := range w.src.Transfers(store.Query{Chain: v.c, Address: &s, FromBlock: from, ToBlock: v.h, HasToBlock: true}) {
 		if err != nil {
 			return nil, err
+		}
+		if seen++; limit > 0 && seen > limit {
+			return nil, nil
 		}
 		if r.From == s && isValue(r.Kind) && r.TokenID == nil && !r.To.None() {
 			out = append(out, r)
@@ -223,28 +229,43 @@ func (w *Watcher) senderRows(v *blockView, s chain.Address, window Duration) ([]
 	return out, nil
 }
 
-// freshness caches whether a transfer was its recipient's first.
-type freshness struct {
-	w     *Watcher
-	first map[chain.Address]store.Row
+// firstSeen is where an address's first transfer is.
+type firstSeen struct {
+	block    uint64
+	txi, seq uint32
 }
 
+// maxFirstSeen bounds the watcher's cache of first transfers (about 60
+// bytes an entry); past it the cache starts again.
+const maxFirstSeen = 1 << 20
+
+// freshness says whether a transfer was its recipient's first.
+type freshness struct{ w *Watcher }
+
 // fresh reports whether row is the first transfer its recipient ever
-// received or made.
+// received or made. An address's first transfer does not change (but in
+// a reorganisation, which clears the cache), so it is kept across blocks.
 func (f *freshness) fresh(row *store.Row) (bool, error) {
-	first, ok := f.first[row.To]
+	w := f.w
+	first, ok := w.first[row.To]
 	if !ok {
 		to := row.To
-		for r, err := range f.w.src.Transfers(store.Query{Chain: row.Chain, Address: &to}) {
+		for r, err := range w.src.Transfers(store.Query{Chain: row.Chain, Address: &to}) {
 			if err != nil {
 				return false, err
 			}
-			first, ok = r, true
+			first, ok = firstSeen{r.Block, r.TxIndex, r.Seq}, true
 			break
 		}
-		f.first[row.To] = first
+		if !ok {
+			return false, nil
+		}
+		if len(w.first) >= maxFirstSeen {
+			clear(w.first)
+		}
+		w.first[row.To] = first
 	}
-	return ok && first.Block == row.Block && first.TxIndex == row.TxIndex && first.Seq == row.Seq, nil
+	return first.block == row.Block && first.txi == row.TxIndex && first.seq == row.Seq, nil
 }
 
 // fanOuts finds senders that paid a fresh address in this block and,
@@ -252,7 +273,7 @@ func (f *freshness) fresh(row *store.Row) (bool, error) {
 // more fresh addresses.
 func (w *Watcher) fanOuts(v *blockView, tainted map[chain.Address]string) ([]Alert, error) {
 	rule := &w.cfg.Rules.FanOut
-	fr := &freshness{w: w, first: map[chain.Address]store.Row{}}
+	fr := &freshness{w: w}
 	var senders []chain.Address
 	for i := range v.rows {
 		row := &v.rows[i]
@@ -270,7 +291,7 @@ func (w *Watcher) fanOuts(v *blockView, tainted map[chain.Address]string) ([]Ale
 	}
 	var out []Alert
 	for _, s := range senders {
-		rows, err := w.senderRows(v, s, rule.Window)
+		rows, err := w.senderRows(v, s, rule.Window, rule.MaxSenderTransfers)
 		if err != nil {
 			return nil, err
 		}
@@ -375,7 +396,7 @@ func (w *Watcher) chunks(v *blockView, tainted map[chain.Address]string) ([]Aler
 	}
 	var out []Alert
 	for _, kk := range keys {
-		rows, err := w.senderRows(v, kk.s, rule.Window)
+		rows, err := w.senderRows(v, kk.s, rule.Window, rule.MaxSenderTransfers)
 		if err != nil {
 			return nil, err
 		}

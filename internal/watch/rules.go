@@ -75,6 +75,10 @@ type FanOutRule struct {
 	ToleranceBPS uint64 `yaml:"tolerance_bps"`
 	// TaintedOnly restricts the rule to senders in a case's tainted set.
 	TaintedOnly bool `yaml:"tainted_only"`
+	// MaxSenderTransfers: a sender with more transfers than this in the
+	// window is taken for a service (an exchange's hot wallet) and not
+	// checked (default 2000; 0: no limit).
+	MaxSenderTransfers int `yaml:"max_sender_transfers"`
 }
 
 // TokenSwapRule: a case's tainted tokens swapped into the native coin
@@ -97,6 +101,8 @@ type ChunkingRule struct {
 	BandBPS    uint64      `yaml:"band_bps"`
 	MinChunks  int         `yaml:"min_chunks"`
 	Window     Duration    `yaml:"window"`
+	// MaxSenderTransfers is as for fan_out.
+	MaxSenderTransfers int `yaml:"max_sender_transfers"`
 }
 
 // DefaultRules are the documented defaults (docs/watch.md).
@@ -109,10 +115,10 @@ func DefaultRules() Rules {
 			{Chain: Text{Value: "eth"}, Asset: Text{Value: "native"}, Amount: amountOf("1000e18")},
 			{Chain: Text{Value: "btc"}, Asset: Text{Value: "native"}, Amount: amountOf("100e8")},
 		}},
-		FanOut:     FanOutRule{RuleBase: RuleBase{Severity: "high"}, MinRecipients: 20, Window: Duration(6 * time.Hour), ToleranceBPS: 500},
+		FanOut:     FanOutRule{RuleBase: RuleBase{Severity: "high"}, MinRecipients: 20, Window: Duration(6 * time.Hour), ToleranceBPS: 500, MaxSenderTransfers: 2000},
 		TokenSwap:  TokenSwapRule{RuleBase: RuleBase{Severity: "high"}, FreshWithin: Duration(7 * 24 * time.Hour)},
 		RouterMemo: RuleBase{Severity: "high"},
-		Chunking: ChunkingRule{RuleBase: RuleBase{Severity: "medium"}, BandBPS: 1000, MinChunks: 3, Window: Duration(24 * time.Hour), Thresholds: []Threshold{
+		Chunking: ChunkingRule{RuleBase: RuleBase{Severity: "medium"}, BandBPS: 1000, MinChunks: 3, Window: Duration(24 * time.Hour), MaxSenderTransfers: 2000, Thresholds: []Threshold{
 			{Chain: Text{Value: "eth"}, Asset: Text{Value: "native"}, Amount: amountOf("10e18")},
 			{Chain: Text{Value: "btc"}, Asset: Text{Value: "native"}, Amount: amountOf("1e8")},
 		}},
@@ -138,6 +144,9 @@ func (r *Rules) check() error {
 	}
 	if r.FanOut.ToleranceBPS > 10000 || r.Chunking.BandBPS > 10000 {
 		return fmt.Errorf("rules: tolerance_bps and band_bps must be at most 10000")
+	}
+	if r.FanOut.MaxSenderTransfers < 0 || r.Chunking.MaxSenderTransfers < 0 {
+		return fmt.Errorf("rules: max_sender_transfers must not be negative")
 	}
 	if r.Chunking.MinChunks < 2 {
 		return fmt.Errorf("rules.chunking.min_chunks must be at least 2")

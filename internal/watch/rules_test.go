@@ -448,3 +448,20 @@ func TestCatchUpAfterCrash(t *testing.T) {
 		t.Errorf("%d deliveries queued, want 2", len(q))
 	}
 }
+
+// TestRuleFanOutService: a sender busier than max_sender_transfers in the
+// window is taken for a service and not checked.
+func TestRuleFanOutService(t *testing.T) {
+	w := newWorld(t, `rules:
+  large_transfer: {enabled: false}
+  chunking: {enabled: false}
+  fan_out: {min_recipients: 4, max_sender_transfers: 5}
+`)
+	w.eth(xfer{0, 1, 1_000_000}, xfer{0, 2, 1_000_000})
+	if as := w.eth(xfer{1, 100, 10}, xfer{1, 101, 10}, xfer{1, 102, 10}, xfer{1, 103, 10}, xfer{1, 104, 10}, xfer{1, 105, 10}); len(as) != 0 {
+		t.Errorf("a busy sender raised %v", rules(as))
+	}
+	if as := w.eth(xfer{2, 200, 10}, xfer{2, 201, 10}, xfer{2, 202, 10}, xfer{2, 203, 10}); fmt.Sprint(rules(as)) != "[fan_out]" {
+		t.Errorf("a quiet sender raised %v", rules(as))
+	}
+}

@@ -44,6 +44,7 @@ type Watcher struct {
 	log    *slog.Logger
 	large  map[thKey]*uint256.Int
 	chunk  map[thKey]*uint256.Int
+	first  map[chain.Address]firstSeen // fan_out's cache of first transfers
 	// Notify, when set, is called after a block raised new alerts (the
 	// dispatcher wakes its sinks).
 	Notify func()
@@ -67,7 +68,8 @@ func New(src Source, ix *intel.Index, cfg *Config, db *DB, o Options) *Watcher {
 		ix = intel.NewIndex()
 	}
 	w := &Watcher{src: src, ix: ix, cfg: cfg, db: db, policy: trace.DefaultPolicy(), log: o.Log,
-		large: thresholds(cfg.Rules.LargeTransfer.Thresholds), chunk: thresholds(cfg.Rules.Chunking.Thresholds)}
+		large: thresholds(cfg.Rules.LargeTransfer.Thresholds), chunk: thresholds(cfg.Rules.Chunking.Thresholds),
+		first: map[chain.Address]firstSeen{}}
 	if o.Policy != nil {
 		w.policy = *o.Policy
 	}
@@ -177,6 +179,7 @@ func (w *Watcher) catchUp(ctx context.Context, c chain.Chain, to uint64) error {
 // states of its cases (joins are kept).
 func (w *Watcher) rewind(c chain.Chain, h uint64) error {
 	w.log.Warn("chain reorganisation: cases are traced again from their start", "chain", c, "to", h)
+	clear(w.first)
 	hash, _, err := w.src.BlockHash(c, h)
 	if err != nil {
 		return err
