@@ -68,6 +68,7 @@ func isValue(k chain.Kind) bool {
 func (w *Watcher) blockRules(v *blockView, tainted map[chain.Address]string) ([]Alert, error) {
 	r := &w.cfg.Rules
 	var out []Alert
+	w.observe(v)
 	if r.Sanctioned.On() {
 		out = append(out, w.sanctionedAlerts(v, tainted)...)
 	}
@@ -204,29 +205,106 @@ func (w *Watcher) windowStart(c chain.Chain, h uint64, t int64) (uint64, error) 
 	return lo, nil
 }
 
-// senderRows are a sender's value transfers in a window ending at the
+// senderWindow is what the watcher keeps of a sender the fan-out or
+// chunking rule looked at: its value transfers within the longer of the
+// two windows, read from the store once and then extended from each
+// block's transfers, so that a sender's history is not read again on
+// every block. Busy senders (more transfers than the rule's limit) are
+// remembered as such. The cache is memory only: after a restart it is
+// read again from the store, with the same result.
+type senderWindow struct {
+	rows  []store.Row
+	busy  bool
+	since int64 // block time it was found busy
+}
+
+// maxSenders bounds the cache of sender windows; past it the cache
+// starts again.
+const maxSenders = 200_000
+
+// senderRetention is the longest window of the rules that read senders.
+func (w *Watcher) senderRetention() Duration {
+	return max(w.cfg.Rules.FanOut.Window, w.cfg.Rules.Chunking.Window)
+}
+
+// observe extends the cached windows with the block's transfers and
+// forgets what fell out of them. It runs on every block, before the rules
+// (which read the senders they meet for the first time up to this block).
+func (w *Watcher) observe(v *blockView) {
+	if len(w.senders) == 0 {
+		return
+	}
+	for i := range v.rows {
+		r := &v.rows[i]
+		if sw := w.senders[r.From]; sw != nil && !sw.busy && isValue(r.Kind) && r.TokenID == nil && !r.To.None() {
+			sw.rows = append(sw.rows, *r)
+		}
+	}
+	keep := int64(w.senderRetention().seconds())
+	for a, sw := range w.senders {
+		if sw.busy {
+			if v.time-sw.since > keep { // look again: it may have gone quiet
+				delete(w.senders, a)
+			}
+			continue
+		}
+		i := 0
+		for i < len(sw.rows) && sw.rows[i].Time < v.time-keep {
+			i++
+		}
+		if sw.rows = sw.rows[i:]; len(sw.rows) == 0 {
+			delete(w.senders, a)
+		}
+	}
+}
+
+// senderRows are a sender's value transfers within window ending at the
 // block, in chain order; nil when the sender made more than limit
-// transfers (of any kind) in the window: a service such as an exchange's
-// hot wallet, whose history is not read again on every block.
+// transfers (of any kind) in the rules' longest window: a service such as
+// an exchange's hot wallet.
 func (w *Watcher) senderRows(v *blockView, s chain.Address, window Duration, limit int) ([]store.Row, error) {
-	from, err := w.windowStart(v.c, v.h, v.time-int64(window.seconds()))
+	sw := w.senders[s]
+	if sw == nil {
+		var err error
+		if sw, err = w.readSender(v, s, limit); err != nil {
+			return nil, err
+		}
+		if len(w.senders) >= maxSenders {
+			clear(w.senders)
+		}
+		w.senders[s] = sw
+	}
+	if sw.busy {
+		return nil, nil
+	}
+	cut := v.time - int64(window.seconds())
+	i := 0
+	for i < len(sw.rows) && sw.rows[i].Time < cut {
+		i++
+	}
+	return sw.rows[i:], nil
+}
+
+// readSender reads a sender's window from the store, up to block v.h.
+func (w *Watcher) readSender(v *blockView, s chain.Address, limit int) (*senderWindow, error) {
+	from, err := w.windowStart(v.c, v.h, v.time-int64(w.senderRetention().seconds()))
 	if err != nil {
 		return nil, err
 	}
-	var out []store.Row
+	sw := &senderWindow{}
 	seen := 0
 	for r, err := range w.src.Transfers(store.Query{Chain: v.c, Address: &s, FromBlock: from, ToBlock: v.h, HasToBlock: true}) {
 		if err != nil {
 			return nil, err
 		}
 		if seen++; limit > 0 && seen > limit {
-			return nil, nil
+			return &senderWindow{busy: true, since: v.time}, nil
 		}
 		if r.From == s && isValue(r.Kind) && r.TokenID == nil && !r.To.None() {
-			out = append(out, r)
+			sw.rows = append(sw.rows, r)
 		}
 	}
-	return out, nil
+	return sw, nil
 }
 
 // firstSeen is where an address's first transfer is.

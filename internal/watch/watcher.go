@@ -36,15 +36,16 @@ type Source interface {
 
 // Watcher evaluates the rules on each new block.
 type Watcher struct {
-	src    Source
-	ix     *intel.Index
-	cfg    *Config
-	db     *DB
-	policy trace.Policy
-	log    *slog.Logger
-	large  map[thKey]*uint256.Int
-	chunk  map[thKey]*uint256.Int
-	first  map[chain.Address]firstSeen // fan_out's cache of first transfers
+	src     Source
+	ix      *intel.Index
+	cfg     *Config
+	db      *DB
+	policy  trace.Policy
+	log     *slog.Logger
+	large   map[thKey]*uint256.Int
+	chunk   map[thKey]*uint256.Int
+	first   map[chain.Address]firstSeen     // fan_out's cache of first transfers
+	senders map[chain.Address]*senderWindow // fan_out's and chunking's cache of senders
 	// Notify, when set, is called after a block raised new alerts (the
 	// dispatcher wakes its sinks).
 	Notify func()
@@ -69,7 +70,7 @@ func New(src Source, ix *intel.Index, cfg *Config, db *DB, o Options) *Watcher {
 	}
 	w := &Watcher{src: src, ix: ix, cfg: cfg, db: db, policy: trace.DefaultPolicy(), log: o.Log,
 		large: thresholds(cfg.Rules.LargeTransfer.Thresholds), chunk: thresholds(cfg.Rules.Chunking.Thresholds),
-		first: map[chain.Address]firstSeen{}}
+		first: map[chain.Address]firstSeen{}, senders: map[chain.Address]*senderWindow{}}
 	if o.Policy != nil {
 		w.policy = *o.Policy
 	}
@@ -180,6 +181,7 @@ func (w *Watcher) catchUp(ctx context.Context, c chain.Chain, to uint64) error {
 func (w *Watcher) rewind(c chain.Chain, h uint64) error {
 	w.log.Warn("chain reorganisation: cases are traced again from their start", "chain", c, "to", h)
 	clear(w.first)
+	clear(w.senders)
 	hash, _, err := w.src.BlockHash(c, h)
 	if err != nil {
 		return err
