@@ -465,3 +465,59 @@ func TestRuleFanOutService(t *testing.T) {
 		t.Errorf("a quiet sender raised %v", rules(as))
 	}
 }
+
+// unwrap stores a block in which holder sends tokens to nobody and the
+// token contract pays it ether back (a WETH-style unwrap).
+func (w *world) unwrap(holder, token int, amount uint64) []Alert {
+	w.t.Helper()
+	b := w.next(chain.Ethereum)
+	h := txHash(b.Height, 0)
+	asset := chain.Asset{Kind: chain.ERC20, Contract: eaddr(token)}
+	b.Txs = []chain.Tx{{Hash: h, Success: true}}
+	b.Transfers = []chain.Transfer{
+		{Block: b.Height, TxHash: h, Seq: 0, Kind: chain.KindToken, From: eaddr(holder), Asset: asset, Amount: *uint256.NewInt(amount)},
+		{Block: b.Height, TxHash: h, Seq: 1, Kind: chain.KindInternal, From: eaddr(token), To: eaddr(holder), Asset: chain.NativeAsset, Amount: *uint256.NewInt(amount)},
+	}
+	return w.apply(b)
+}
+
+// TestRuleTokenSwap: the case's thief unwrapping its stolen staking token
+// into ether raises token_swap; a clean holder doing the same does not;
+// nor does the thief once its taint is older than fresh_within.
+func TestRuleTokenSwap(t *testing.T) {
+	for _, tc := range []struct {
+		fresh string
+		idle  int
+		want  string
+	}{{"1h", 0, "[token_swap]"}, {"1m", 10, "[]"}} {
+		w := newWorld(t, quiet+"  token_swap: {fresh_within: "+tc.fresh+`}
+cases:
+  - name: heist
+    seeds: ["eth:`+eaddr(1).String()+`"]
+    start: {eth: 2}
+`)
+		token := chain.Asset{Kind: chain.ERC20, Contract: eaddr(80)}
+		b := w.next(chain.Ethereum)
+		h := txHash(b.Height, 0)
+		b.Txs = []chain.Tx{{Hash: h, Success: true}}
+		b.Transfers = []chain.Transfer{{Block: b.Height, TxHash: h, Kind: chain.KindToken, To: eaddr(7), Asset: token, Amount: *uint256.NewInt(1000)},
+			{Block: b.Height, TxHash: h, Seq: 1, Kind: chain.KindToken, To: eaddr(8), Asset: token, Amount: *uint256.NewInt(1000)},
+			{Block: b.Height, TxHash: h, Seq: 2, Kind: chain.KindNative, To: eaddr(80), Asset: chain.NativeAsset, Amount: *uint256.NewInt(5000)}}
+		w.apply(b)
+		b = w.next(chain.Ethereum) // the theft of the tokens
+		h = txHash(b.Height, 0)
+		b.Txs = []chain.Tx{{Hash: h, Success: true}}
+		b.Transfers = []chain.Transfer{{Block: b.Height, TxHash: h, Kind: chain.KindToken, From: eaddr(7), To: eaddr(1), Asset: token, Amount: *uint256.NewInt(1000)}}
+		w.apply(b)
+		for range tc.idle {
+			w.eth()
+		}
+		if as := w.unwrap(8, 80, 500); len(as) != 0 {
+			t.Errorf("fresh_within %s: a clean unwrap raised %v", tc.fresh, rules(as))
+		}
+		as := w.unwrap(1, 80, 600)
+		if fmt.Sprint(rules(as)) != tc.want {
+			t.Errorf("fresh_within %s, %d idle blocks: the thief's unwrap raised %v, want %s", tc.fresh, tc.idle, rules(as), tc.want)
+		}
+	}
+}
