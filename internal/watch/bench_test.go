@@ -39,7 +39,7 @@ func BenchmarkWatchLatency(b *testing.B) {
 	}
 	rcv := newReceiver(b, "s3cret")
 	dir := b.TempDir()
-	ix, policy := theftIndex(th)
+	ix, policy := theftIndex(th, n)
 	cfg := theftConfig(b, th, rcv.srv.URL+"/hook", "", "")
 	l := &live{t: b, node: n, dir: dir, cfg: cfg, ix: ix, policy: policy, log: testLogger(b)}
 	l.start()

@@ -56,7 +56,7 @@ func TestLiveCrossChain(t *testing.T) {
 	}
 	th.BTCDest = dest.Address
 	net, _ := btc.ParseNetwork("regtest")
-	ix, policy := theftIndex(th)
+	ix, policy := theftIndex(th, n)
 	ix.Add(&intel.Tag{Subject: intel.Account(net.CAIP2(), exch.Address), Label: "Exchange B bitcoin deposit", Category: "exchange", Source: "watchtest"})
 	dir := t.TempDir()
 	l := &live{t: t, node: n, btc: bn, dir: dir, cfg: theftConfig(t, th, "", "", ""), ix: ix, policy: policy, log: testLogger(t)}

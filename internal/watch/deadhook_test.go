@@ -35,7 +35,7 @@ func TestLiveDeadWebhook(t *testing.T) {
 	rcv.hang = 5 * time.Second
 	dir := t.TempDir()
 	file := filepath.Join(dir, "alerts.jsonl")
-	ix, policy := theftIndex(th)
+	ix, policy := theftIndex(th, n)
 	cfg := theftConfig(t, th, rcv.srv.URL+"/hook", "", file)
 	cfg.Sinks[0].Timeout = watch.Duration(100 * time.Millisecond)
 	cfg.Sinks[0].MaxAttempts = 3

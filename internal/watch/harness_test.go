@@ -275,7 +275,7 @@ func (l *live) waitChain(c chain.Chain, h uint64) {
 }
 
 // theftConfig is the watch.yaml of the live tests.
-func theftConfig(t testing.TB, th *watchtest.Theft, webhookURL, natsURL, file string) *watch.Config {
+func theftConfig(t testing.TB, th watchtest.Script, webhookURL, natsURL, file string) *watch.Config {
 	var sinks strings.Builder
 	if webhookURL != "" {
 		fmt.Fprintf(&sinks, "  - type: webhook\n    url: %s\n    secret: s3cret\n    allow_hosts: [127.0.0.1]\n    backoff: 20ms\n    max_backoff: 200ms\n    max_attempts: 4\n    timeout: 2s\n", webhookURL)
@@ -286,16 +286,20 @@ func theftConfig(t testing.TB, th *watchtest.Theft, webhookURL, natsURL, file st
 	if file != "" {
 		fmt.Fprintf(&sinks, "  - type: file\n    path: %s\n", file)
 	}
+	var seeds []string
+	for _, a := range th.Seeds() {
+		seeds = append(seeds, `"eth:`+watchtest.Lower(a)+`"`)
+	}
 	y := fmt.Sprintf(`cases:
   - name: bybit-like
-    seeds: ["eth:%s"]
+    seeds: [%s]
     start: {eth: %d}
 rules:
   large_transfer:
     thresholds:
       - {chain: eth, asset: native, amount: 300e18}
 sinks:
-%s`, strings.ToLower(th.Seed().Hex()), th.TheftBlock, sinks.String())
+%s`, strings.Join(seeds, ", "), th.Start(), sinks.String())
 	cfg, err := watch.Parse([]byte(y))
 	if err != nil {
 		t.Fatalf("%v\n%s", err, y)
@@ -303,14 +307,16 @@ sinks:
 	return cfg
 }
 
-func theftIndex(th *watchtest.Theft) (*intel.Index, *trace.Policy) {
-	caip2 := chain.EIP155(th.N.ChainID().Uint64())
+func theftIndex(th watchtest.Script, n *scenario.Node) (*intel.Index, *trace.Policy) {
+	caip2 := chain.EIP155(n.ChainID().Uint64())
 	ix := intel.NewIndex()
 	for _, l := range th.Labels() {
 		ix.Add(&intel.Tag{Subject: intel.Account(caip2, strings.ToLower(l.Address.Hex())), Label: l.Label, Category: l.Category, Source: "watchtest"})
 	}
 	p := trace.DefaultPolicy()
-	p.FreezableAssets = append(p.FreezableAssets, trace.FreezableAsset{Asset: caip2 + "/erc20:" + strings.ToLower(th.USDT.Hex()), Issuer: "Tether-like issuer"})
+	for _, a := range th.Freezable() {
+		p.FreezableAssets = append(p.FreezableAssets, trace.FreezableAsset{Asset: caip2 + "/erc20:" + watchtest.Lower(a), Issuer: "issuer of " + watchtest.Lower(a)})
+	}
 	return ix, &p
 }
 

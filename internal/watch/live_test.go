@@ -12,7 +12,6 @@ import (
 	"github.com/chainhound/chainhound/internal/scenario"
 	"github.com/chainhound/chainhound/internal/watch"
 	"github.com/chainhound/chainhound/internal/watch/watchtest"
-	"github.com/ethereum/go-ethereum/common"
 )
 
 // TestLiveTheft plays a Bybit-like theft block by block on the in-process
@@ -34,22 +33,23 @@ func TestLiveTheft(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { n.Close() })
-	th, err := watchtest.NewTheft(ctx, n, 24)
+	theft, err := watchtest.NewTheft(ctx, n, 24)
 	if err != nil {
 		t.Fatal(err)
 	}
+	var th watchtest.Script = theft // the scenario library's bybit scenario can stand here
 	rcv := newReceiver(t, "s3cret")
 	natsURL := natsServer(t)
 	dir := t.TempDir()
-	ix, policy := theftIndex(th)
+	ix, policy := theftIndex(th, n)
 	l := &live{t: t, node: n, dir: dir, cfg: theftConfig(t, th, rcv.srv.URL+"/hook", natsURL, filepath.Join(dir, "alerts.jsonl")), ix: ix, policy: policy, log: testLogger(t)}
 	l.start()
 
 	committed := map[uint64]time.Time{}
-	expectAt := map[uint64][]watchtest.Expect{}
-	const restartAfter = "unwrap staking token"
-	down := false
-	for _, s := range th.Steps() {
+	steps := th.Steps()
+	restartAfter := len(steps) / 2 // stop the watcher after this step; the next block is sealed while it is down
+	down, downBlock := false, uint64(0)
+	for i, s := range steps {
 		if err := th.Background(ctx, 6); err != nil {
 			t.Fatal(err)
 		}
@@ -61,14 +61,14 @@ func TestLiveTheft(t *testing.T) {
 		}
 		h := n.Head().Number.Uint64()
 		committed[h] = time.Now()
-		expectAt[h] = s.Expect
 		if down {
+			downBlock = h
 			l.start()
 			down = false
 		}
 		l.waitCursor(h)
 		checkExpect(t, l.db, th, s.Name, h, s.Expect)
-		if s.Name == restartAfter {
+		if i == restartAfter {
 			l.stop()
 			down = true
 		}
@@ -115,14 +115,8 @@ func TestLiveTheft(t *testing.T) {
 	}
 	// False positives: alerts naming no address of the theft.
 	theftAddrs := map[string]bool{}
-	for _, a := range []common.Address{n.Address(th.Victim), th.Seed(), n.Address(th.Mule), th.Mixer, th.Vault, th.Router} {
-		theftAddrs[strings.ToLower(a.Hex())] = true
-	}
-	for _, d := range th.Deposits {
-		theftAddrs[strings.ToLower(d.Hex())] = true
-	}
-	for i := range th.Wallets {
-		theftAddrs[strings.ToLower(th.WalletAddress(i).Hex())] = true
+	for _, a := range th.Involved() {
+		theftAddrs[watchtest.Lower(a)] = true
 	}
 	fp := 0
 	for _, a := range alerts {
@@ -134,7 +128,7 @@ func TestLiveTheft(t *testing.T) {
 	// Latency from the block's commit at the node to the webhook.
 	var lat []time.Duration
 	for _, a := range alerts {
-		if c, ok := committed[a.Block]; ok && !at[a.ID].IsZero() && a.Block != restartBlock(expectAt, th) {
+		if c, ok := committed[a.Block]; ok && !at[a.ID].IsZero() && a.Block != downBlock {
 			lat = append(lat, at[a.ID].Sub(c))
 		}
 	}
@@ -148,19 +142,6 @@ func TestLiveTheft(t *testing.T) {
 	l.stop()
 }
 
-// restartBlock is the block mined while the watcher was down (its alerts
-// wait for the restart: not a latency sample).
-func restartBlock(expectAt map[uint64][]watchtest.Expect, th *watchtest.Theft) uint64 {
-	for h, es := range expectAt {
-		for _, e := range es {
-			if e.Tx == "usdt-exchange" {
-				return h
-			}
-		}
-	}
-	return 0
-}
-
 func pct(xs []time.Duration, p int) time.Duration {
 	if len(xs) == 0 {
 		return 0
@@ -170,7 +151,7 @@ func pct(xs []time.Duration, p int) time.Duration {
 }
 
 // checkExpect finds each expected alert among those of block h.
-func checkExpect(t *testing.T, db *watch.DB, th *watchtest.Theft, step string, h uint64, want []watchtest.Expect) {
+func checkExpect(t *testing.T, db *watch.DB, th watchtest.Script, step string, h uint64, want []watchtest.Expect) {
 	t.Helper()
 	alerts, err := db.Alerts(watch.Filter{})
 	if err != nil {
@@ -179,7 +160,7 @@ func checkExpect(t *testing.T, db *watch.DB, th *watchtest.Theft, step string, h
 	for _, e := range want {
 		tx := ""
 		if e.Tx != "" {
-			tx = strings.ToLower(th.Txs[e.Tx].Hex())
+			tx = strings.ToLower(th.Tx(e.Tx).Hex())
 		}
 		ok := slices.ContainsFunc(alerts, func(a watch.Alert) bool {
 			return a.Rule == e.Rule && a.Block == h && (e.Category == "" || a.Category == e.Category) &&
