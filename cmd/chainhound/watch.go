@@ -280,6 +280,9 @@ func watchEth(ctx context.Context, e *env, st *lockedStore, s *watch.ChainSource
 	if err := startFrom(st, chain.Ethereum, s, head, &cfg); err != nil {
 		return nil, err
 	}
+	if err := lookForward(st, w, chain.Ethereum); err != nil {
+		return nil, err
+	}
 	if err := w.CatchUp(ctx, chain.Ethereum); err != nil {
 		return nil, err
 	}
@@ -308,6 +311,9 @@ func watchBTC(ctx context.Context, e *env, st *lockedStore, s *watch.ChainSource
 	if err := startFrom(st, chain.Bitcoin, s, head, &cfg); err != nil {
 		return nil, err
 	}
+	if err := lookForward(st, w, chain.Bitcoin); err != nil {
+		return nil, err
+	}
 	if err := w.CatchUp(ctx, chain.Bitcoin); err != nil {
 		return nil, err
 	}
@@ -326,6 +332,17 @@ func pollOf(s *watch.ChainSource, def time.Duration) time.Duration {
 		return time.Duration(s.Poll)
 	}
 	return def
+}
+
+// lookForward makes a first watcher on a store that already holds chain c
+// begin after its last block rather than evaluate its whole history
+// (--once does that). Cases still trace their history from their start.
+func lookForward(st *lockedStore, w *watch.Watcher, c chain.Chain) error {
+	cur, ok, err := st.Cursor(c)
+	if err != nil || !ok {
+		return err
+	}
+	return w.StartAt(c, cur.Height)
 }
 
 // startFrom sets where an empty store starts: the configured block, else

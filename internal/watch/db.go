@@ -391,3 +391,9 @@ func (d *DB) dropStates(c chain.Chain, names []string, cur Cursor) error {
 	b.Set(cursorKey(c), v, nil)
 	return b.Commit(pebble.Sync)
 }
+
+// dropCursor forgets the cursor of chain c: the next block evaluated is
+// the store's first.
+func (d *DB) dropCursor(c chain.Chain) error {
+	return d.db.Delete(cursorKey(c), pebble.Sync)
+}

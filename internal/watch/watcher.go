@@ -104,7 +104,7 @@ func (w *Watcher) OnBlock(b *chain.Block) error {
 		return err
 	}
 	if ok && b.Height <= cur.Height {
-		if err := w.rewind(b.Chain, b.Height-1); err != nil {
+		if err := w.rewindBelow(b.Chain, b.Height); err != nil {
 			return err
 		}
 	}
@@ -133,7 +133,7 @@ func (w *Watcher) CatchUp(ctx context.Context, c chain.Chain) error {
 		if h, ok, err := w.src.BlockHash(c, wc.Height); err != nil {
 			return err
 		} else if ok && h.String() != wc.Hash {
-			if err := w.rewind(c, wc.Height-1); err != nil {
+			if err := w.rewindBelow(c, wc.Height); err != nil {
 				return err
 			}
 		}
@@ -174,6 +174,22 @@ func (w *Watcher) catchUp(ctx context.Context, c chain.Chain, to uint64) error {
 		}
 	}
 	return nil
+}
+
+// rewindBelow rewinds to the block before h; below the first block, the
+// cursor is dropped and the chain evaluated again from its first block.
+func (w *Watcher) rewindBelow(c chain.Chain, h uint64) error {
+	first, ok, err := w.src.FirstBlock(c)
+	if err != nil {
+		return err
+	}
+	if h == 0 || !ok || h <= first {
+		if err := w.rewind(c, 0); err != nil {
+			return err
+		}
+		return w.db.dropCursor(c)
+	}
+	return w.rewind(c, h-1)
 }
 
 // rewind moves the cursor of chain c back to h and resets the trace
