@@ -2,6 +2,7 @@ package watch
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"encoding/gob"
 	"encoding/json"
@@ -163,19 +164,7 @@ func (d *DB) Alerts(f Filter) ([]Alert, error) {
 		}
 	}
 	slices.SortFunc(out, func(x, y Alert) int {
-		if x.Block != y.Block {
-			return int(x.Block) - int(y.Block)
-		}
-		if x.Group != y.Group {
-			if x.Group < y.Group {
-				return -1
-			}
-			return 1
-		}
-		if x.ID < y.ID {
-			return -1
-		}
-		return 1
+		return cmp.Or(cmp.Compare(x.Block, y.Block), cmp.Compare(x.Group, y.Group), cmp.Compare(x.ID, y.ID))
 	})
 	return out, it.Error()
 }
