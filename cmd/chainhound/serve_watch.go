@@ -71,6 +71,7 @@ func (a *alertsAPI) mount(srv *api.Server) {
 			{Name: "status", In: "query", Description: "open, acknowledged or resolved", Schema: api.Schema{"type": "string", "enum": []string{"open", "acknowledged", "resolved"}}},
 			{Name: "rule", In: "query", Description: "rule name", Schema: str},
 			{Name: "case", In: "query", Description: "case name", Schema: str},
+			{Name: "group", In: "query", Description: "alert group (alerts of one rule, case and address)", Schema: str},
 			{Name: "min_severity", In: "query", Description: "least severity", Schema: api.Schema{"type": "string", "enum": []string{"info", "low", "medium", "high", "critical"}}}},
 		Responses: map[int]api.Schema{200: api.SchemaOf(alertList{})}, Problems: []int{400, 503}, Handler: http.HandlerFunc(a.serveList)})
 	srv.Route(api.Route{Method: "GET", Path: "/v1/alerts/{id}", Scope: apikey.ScopeWatch, Tags: []string{"watch"},
@@ -86,7 +87,7 @@ func (a *alertsAPI) mount(srv *api.Server) {
 
 func (a *alertsAPI) serveList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := watch.Filter{Status: q.Get("status"), Rule: q.Get("rule"), Case: q.Get("case"), MinSeverity: watch.Severity(q.Get("min_severity"))}
+	f := watch.Filter{Status: q.Get("status"), Rule: q.Get("rule"), Case: q.Get("case"), Group: q.Get("group"), MinSeverity: watch.Severity(q.Get("min_severity"))}
 	if err := f.Check(); err != nil {
 		problem(w, 400, "Invalid filter", "%v", err)
 		return

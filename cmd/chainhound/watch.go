@@ -378,7 +378,7 @@ func watchAlertsCommand() command {
 	c := command{
 		name:    "watch alerts",
 		summary: "list the watcher's alerts, grouped, with their status",
-		usage:   "[--status open|acknowledged|resolved] [--rule R] [--case NAME] [--min-severity S] [--parked SINK] [--output table|json|jsonl]",
+		usage:   "[--status open|acknowledged|resolved] [--rule R] [--case NAME] [--group G] [--min-severity S] [--parked SINK] [--output table|json|jsonl]",
 		example: "chainhound watch alerts --status open --min-severity high\n" +
 			"chainhound watch alerts --case bybit --output jsonl | jq .explanation",
 	}
@@ -388,6 +388,7 @@ func watchAlertsCommand() command {
 		status := fs.String("status", "", "only alerts in this status: open, acknowledged or resolved")
 		rule := fs.String("rule", "", "only alerts of this rule")
 		caseName := fs.String("case", "", "only alerts of this case")
+		group := fs.String("group", "", "only alerts of this group (the GROUP column)")
 		minSev := fs.String("min-severity", "", "only alerts at or above: info, low, medium, high, critical")
 		parked := fs.String("parked", "", "list the alerts parked for this sink instead (refused too often)")
 		output := fs.String("output", "table", "table, json or jsonl")
@@ -397,7 +398,7 @@ func watchAlertsCommand() command {
 		if err := checkOutput(*output, "table", "json", "jsonl"); err != nil {
 			return err
 		}
-		f := watch.Filter{Status: *status, Rule: *rule, Case: *caseName, MinSeverity: watch.Severity(*minSev)}
+		f := watch.Filter{Status: *status, Rule: *rule, Case: *caseName, Group: *group, MinSeverity: watch.Severity(*minSev)}
 		if err := f.Check(); err != nil {
 			return usageError{err.Error()}
 		}

@@ -62,6 +62,16 @@ func TestWatchOnceCLI(t *testing.T) {
 	if len(acked) != 1 || acked[0].ID != exit.ID || acked[0].Note != "called the exchange" {
 		t.Errorf("acknowledged: %+v", acked)
 	}
+	var grouped []watch.Alert
+	json.Unmarshal([]byte(mustCLI(t, "watch", "alerts", "--group", exit.Group, "--output", "json", "--data", dir)), &grouped)
+	for _, a := range grouped {
+		if a.Group != exit.Group || a.Rule != watch.RuleExit {
+			t.Errorf("group %s lists %+v", exit.Group, a)
+		}
+	}
+	if len(grouped) == 0 || len(grouped) == len(alerts) {
+		t.Errorf("group %s lists %d of %d alerts", exit.Group, len(grouped), len(alerts))
+	}
 	mustCLI(t, "watch", "resolve", exit.ID, "--data", dir)
 	if _, _, code := cli(t, "watch", "ack", "00000000000000000000000000000000", "--data", dir); code != exitError {
 		t.Errorf("ack of an unknown id: exit %d", code)

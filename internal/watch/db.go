@@ -130,8 +130,8 @@ func (d *DB) Alert(id string) (Alert, bool, error) {
 
 // Filter selects alerts.
 type Filter struct {
-	Status, Rule, Case, Chain string
-	MinSeverity               Severity
+	Status, Rule, Case, Chain, Group string
+	MinSeverity                      Severity
 }
 
 // Check refuses a status or severity that no alert has.
@@ -159,7 +159,7 @@ func (d *DB) Alerts(f Filter) ([]Alert, error) {
 			return nil, fmt.Errorf("watch store: alert %s: %w", it.Key()[1:], err)
 		}
 		if (f.Status == "" || a.Status == f.Status) && (f.Rule == "" || a.Rule == f.Rule) && (f.Case == "" || a.Case == f.Case) &&
-			(f.Chain == "" || a.Chain == f.Chain) && a.Severity.rank() >= f.MinSeverity.rank() {
+			(f.Chain == "" || a.Chain == f.Chain) && (f.Group == "" || a.Group == f.Group) && a.Severity.rank() >= f.MinSeverity.rank() {
 			out = append(out, a)
 		}
 	}
