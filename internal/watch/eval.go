@@ -353,7 +353,7 @@ func amt(v *blockView, a chain.Asset, x *uint256.Int) Amt {
 	return Amt{Asset: a.CAIP19(v.caip2), Amount: x.Dec()}
 }
 
-// describe writes amounts for people: native amounts in whole coins.
+// describe writes amounts in explanations: base units and the asset.
 func describe(as []Amt) string {
 	parts := make([]string, 0, len(as))
 	for _, a := range as {
