@@ -9,6 +9,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/chainhound/chainhound/internal/watch"
 	"io"
 	"log/slog"
 	"os"
@@ -99,6 +100,11 @@ func commands() []command {
 		vetConfigCommand(),
 		devnetCommand(),
 		demoCommand(),
+		watchCommand(),
+		watchAlertsCommand(),
+		watchStatusCommand("ack", watch.StatusAcknowledged),
+		watchStatusCommand("resolve", watch.StatusResolved),
+		watchRedeliverCommand(),
 		versionCommand(),
 	}
 }

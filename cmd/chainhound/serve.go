@@ -16,7 +16,7 @@ import (
 func serveCommand() command {
 	c := command{
 		name: "serve",
-		summary: "serve the HTTP API: screening (POST /v1/screen, GET /v1/addresses/{caip10}/risk), lookups (address, tags, tx, entity), trace and path, the Safe pre-sign guard, contractor due diligence (POST /v1/vet/screen); /openapi.json, /metrics, /healthz, /readyz. " +
+		summary: "serve the HTTP API: screening (POST /v1/screen, GET /v1/addresses/{caip10}/risk), lookups (address, tags, tx, entity), trace and path, the Safe pre-sign guard, contractor due diligence (POST /v1/vet/screen), the watcher's alerts (GET /v1/alerts, POST /v1/alerts/{id}/ack|resolve); /openapi.json, /metrics, /healthz, /readyz. " +
 			"Every /v1 endpoint needs an API key (chainhound apikey create); serve refuses to start without one unless --no-auth",
 		usage: "[--listen 127.0.0.1:8080] [--data DIR] [--no-auth] [--trace-timeout 30s] [--risk-policy FILE] [--rpc URL] [--guard-policy FILE] [--known-deployments FILE]",
 		example: "chainhound apikey create --name me --scopes screen,lookup,trace,guard   # prints the key once\n" +
@@ -107,6 +107,9 @@ func serveCommand() command {
 		}
 		vs.mount(srv)
 		mountGuard(srv, svc)
+		alerts := &alertsAPI{data: *data}
+		defer alerts.Close()
+		alerts.mount(srv)
 		err = srv.Run(ctx, *listen, *grace, nil)
 		if err == nil && ctx.Err() != nil {
 			return nil // stopped by a signal, gracefully

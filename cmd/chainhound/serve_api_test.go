@@ -24,7 +24,9 @@ import (
 // Lookups must answer what the CLI answers.
 func TestServeAPI(t *testing.T) {
 	dir := exitCase(t, "native")
-	all := strings.TrimSpace(mustCLI(t, "apikey", "create", "--name", "all", "--scopes", "screen,lookup,trace,guard", "--data", dir))
+	alerts := watchOnce(t, dir)
+	alertID := alerts[0].ID
+	all := strings.TrimSpace(mustCLI(t, "apikey", "create", "--name", "all", "--scopes", "screen,lookup,trace,guard,watch", "--data", dir))
 	lookupOnly := strings.TrimSpace(mustCLI(t, "apikey", "create", "--name", "lookup", "--scopes", "lookup", "--data", dir))
 	slow := strings.TrimSpace(mustCLI(t, "apikey", "create", "--name", "slow", "--scopes", "lookup", "--rate", "0.001", "--burst", "1", "--data", dir))
 	var rows []struct {
@@ -69,8 +71,8 @@ func TestServeAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"GET /healthz", "GET /metrics", "GET /openapi.json", "GET /readyz",
-		"GET /v1/addresses/{caip10}", "GET /v1/addresses/{caip10}/risk", "GET /v1/addresses/{caip10}/tags", "GET /v1/entities/{id}", "GET /v1/path",
-		"GET /v1/tx/{caip2}/{hash}", "POST /v1/guard/audit", "POST /v1/guard/safe", "POST /v1/screen", "POST /v1/trace", "POST /v1/vet/screen"}
+		"GET /v1/addresses/{caip10}", "GET /v1/addresses/{caip10}/risk", "GET /v1/addresses/{caip10}/tags", "GET /v1/alerts", "GET /v1/alerts/{id}", "GET /v1/entities/{id}", "GET /v1/path", "GET /v1/tx/{caip2}/{hash}",
+		"POST /v1/alerts/{id}/ack", "POST /v1/alerts/{id}/resolve", "POST /v1/guard/audit", "POST /v1/guard/safe", "POST /v1/screen", "POST /v1/trace", "POST /v1/vet/screen"}
 	if got := c.Operations(); !slices.Equal(got, want) {
 		t.Fatalf("documented operations:\n%v\nwant\n%v", got, want)
 	}
@@ -155,6 +157,17 @@ func TestServeAPI(t *testing.T) {
 		{"POST /v1/vet/screen", "POST", "/v1/vet/screen", `{}`, all, 400, "ids and candidates"},
 		{"POST /v1/vet/screen", "POST", "/v1/vet/screen", manyIDs.String(), all, 413, "want 1 to 100"},
 		{"POST /v1/vet/screen", "POST", "/v1/vet/screen", `{"ids":["v1"]}`, lookupOnly, 403, "screen"},
+		{"GET /v1/alerts", "GET", "/v1/alerts", "", all, 200, ""},
+		{"GET /v1/alerts", "GET", "/v1/alerts?status=open&min_severity=high&case=heist", "", all, 200, ""},
+		{"GET /v1/alerts", "GET", "/v1/alerts?status=closed", "", all, 400, "closed"},
+		{"GET /v1/alerts", "GET", "/v1/alerts", "", lookupOnly, 403, "watch"},
+		{"GET /v1/alerts/{id}", "GET", "/v1/alerts/" + alertID, "", all, 200, ""},
+		{"GET /v1/alerts/{id}", "GET", "/v1/alerts/" + strings.Repeat("0", 32), "", all, 404, strings.Repeat("0", 32)},
+		{"POST /v1/alerts/{id}/ack", "POST", "/v1/alerts/" + alertID + "/ack", `{"note":"exchange called"}`, all, 200, ""},
+		{"POST /v1/alerts/{id}/ack", "POST", "/v1/alerts/" + alertID + "/ack", `{"colour":"red"}`, all, 400, "colour"},
+		{"POST /v1/alerts/{id}/ack", "POST", "/v1/alerts/" + strings.Repeat("0", 32) + "/ack", "", all, 404, "no such alert"},
+		{"POST /v1/alerts/{id}/resolve", "POST", "/v1/alerts/" + alertID + "/resolve", "", all, 200, ""},
+		{"POST /v1/alerts/{id}/resolve", "POST", "/v1/alerts/" + alertID + "/resolve", "", lookupOnly, 403, "watch"},
 
 		{"POST /v1/guard/safe", "POST", "/v1/guard/safe?chain_id=1&version=1.1.1", safeBody, all, 200, ""},
 		{"POST /v1/guard/safe", "POST", "/v1/guard/safe?chain_id=x", safeBody, all, 400, "chain_id"},
@@ -211,6 +224,12 @@ func TestServeAPI(t *testing.T) {
 		}
 		if cl := vr.Reports[0].Cluster; cl == nil || len(cl.Members) != 3 || !got[vet.CheckIdentityLink] || !got[vet.CheckPayoutHolder] {
 			t.Errorf("vet screen of an inline candidate: %s", b)
+		}
+	}
+	// Acknowledging and resolving change the stored alert.
+	for path, want := range map[string]string{"/v1/alerts/" + alertID + "/ack " + `{"note":"exchange called"}`: `"status":"acknowledged"`, "/v1/alerts/" + alertID + "/resolve ": `"status":"resolved"`} {
+		if b := answers["POST "+path]; !strings.Contains(string(b), want) || !strings.Contains(string(b), `"note":"exchange called"`) {
+			t.Errorf("POST %s: %s, want %s and the note", path, b, want)
 		}
 	}
 	// Every operation was tried, and every /v1 operation also with a 4xx.
