@@ -313,9 +313,23 @@ type policies struct {
 	Deposit deposit.Config `json:"deposit"`
 }
 
+// pinned is o as the options record keeps it: a policy switched off is
+// kept as its zero value, whatever its other settings, so that an update
+// given the build's own configuration file matches it.
+func (o Options) pinned() Options {
+	if !o.Change.Enabled {
+		o.Change = change.Config{}
+	}
+	if !o.Deposit.Enabled {
+		o.Deposit = deposit.Config{}
+	}
+	return o
+}
+
 // encode is the options record: what must not change between a build
 // and its updates.
 func (o Options) encode() []byte {
+	o = o.pinned()
 	var flags byte
 	if o.KeepCoinJoins {
 		flags |= 1
@@ -369,10 +383,11 @@ func (d *DB) checkOptions(readOnly bool) error {
 	if built.KeepCoinJoins != d.opts.KeepCoinJoins {
 		return fmt.Errorf("cluster database %s was built with keep-coinjoins=%v; rebuild it (cluster build) to change that", d.dir, built.KeepCoinJoins)
 	}
-	if built.Change != d.opts.Change {
+	want := d.opts.pinned()
+	if built.Change != want.Change {
 		return fmt.Errorf("cluster database %s was built with another change policy (%+v); rebuild it (cluster build) to change that", d.dir, built.Change)
 	}
-	if built.Deposit != d.opts.Deposit {
+	if built.Deposit != want.Deposit {
 		return fmt.Errorf("cluster database %s was built with another deposit policy (%+v); rebuild it (cluster build) to change that", d.dir, built.Deposit)
 	}
 	return nil
