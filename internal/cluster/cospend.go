@@ -96,6 +96,7 @@ type Clusterer struct {
 	service  map[uint32]string   // root -> service name, for entities holding a tagged address
 	cannot   map[uint32][]uint32 // root -> ids its entity must not join (both sides of each pair)
 	anchor   map[uint32]uint32   // deposit address -> its first depositor
+	hot      map[uint32]struct{} // addresses seen receiving a sweep (hot wallets): never depositors
 	next     []uint32            // member index (Members): next member of the same entity; nil until asked
 	mu       sync.Mutex          // serialises the readers (EntityOf, Members)
 }
@@ -113,6 +114,10 @@ type Delta struct {
 	// (A), each with its first depositor (B): later depositors of A join
 	// B's entity.
 	Anchors []Link
+	// Hots are addresses seen receiving a sweep for the first time (A),
+	// each with the address that swept to it (B): from then on they
+	// are hot wallets, no customer's.
+	Hots []Link
 }
 
 // TxIDs are a transaction's address ids (0 for an input or output
@@ -225,11 +230,24 @@ func (c *Clusterer) applyChange(tx *chain.Tx, height uint64, ids TxIDs, d *Delta
 
 // ApplyForward merges the depositors of a deposit address found sweeping
 // to its hot wallet: one customer. The merges are appended to d.
+//
+// An address once seen receiving a sweep is a hot wallet from then on
+// and never counts as a depositor: a hot wallet pays withdrawals to
+// many customers, and a customer forwarding one in full (to its account
+// elsewhere, say) looks like a deposit address the hot wallet paid; as
+// its depositor, the hot wallet would become that address's anchor and
+// weld everyone who later pays it, for every such customer, into one
+// entity with the exchange.
 func (c *Clusterer) ApplyForward(f deposit.Forward, d *Delta) {
 	c.Counts.DepositForwards++
+	if f.Hot != 0 && f.Hot <= unionfind.MaxID && f.Deposit != 0 && f.Deposit <= unionfind.MaxID && !c.isHot(uint32(f.Hot)) {
+		l := Link{uint32(f.Hot), uint32(f.Deposit)}
+		c.AddHots([]Link{l})
+		d.Hots = append(d.Hots, l)
+	}
 	ids := c.ids[:0]
 	for _, id := range f.Depositors {
-		if id != 0 && id <= unionfind.MaxID {
+		if id != 0 && id <= unionfind.MaxID && !c.isHot(uint32(id)) {
 			ids = append(ids, uint32(id))
 		}
 	}
@@ -375,6 +393,21 @@ func (c *Clusterer) AddAnchors(anchors []Link) {
 			c.anchor[a.A] = a.B
 		}
 	}
+}
+
+// AddHots records hot wallets (A of each pair: as loaded from disk).
+func (c *Clusterer) AddHots(hots []Link) {
+	if c.hot == nil {
+		c.hot = map[uint32]struct{}{}
+	}
+	for _, h := range hots {
+		c.hot[h.A] = struct{}{}
+	}
+}
+
+func (c *Clusterer) isHot(id uint32) bool {
+	_, ok := c.hot[id]
+	return ok
 }
 
 // AddCannotLinks records cannot-link pairs (as loaded from disk).

@@ -56,6 +56,14 @@ type Source interface {
 //	  why: account chains: every later depositor of a deposit address
 //	  joins its first one, however long after; loaded on open like the
 //	  cannot-link pairs and deleted with the block's record.
+//	prefix 'h', chain(1), height(8)  -> hot wallets the block found
+//	                                    (addresses first seen receiving a
+//	                                    sweep): count, then (hot wallet,
+//	                                    the deposit address that swept to
+//	                                    it) uvarints
+//	  why: account chains: a hot wallet is never a depositor, however
+//	  long after it was found; loaded on open and deleted with the
+//	  block's record, like the anchors.
 //	prefix 'S'                       -> snapshot header: height(8), hash(32),
 //	                                    ids(8), counts (as in a record)
 //	prefix 's', chunk(4)             -> the union-find's ids [chunk*snapChunk,
@@ -68,6 +76,7 @@ const (
 	pRecord   = 'l'
 	pCannot   = 'c'
 	pAnchor   = 'd'
+	pHot      = 'h'
 	pSnapHead = 'S'
 	pSnap     = 's'
 	snapChunk = 1 << 20
@@ -83,6 +92,10 @@ func cannotKey(c chain.Chain, h uint64) []byte {
 
 func anchorKey(c chain.Chain, h uint64) []byte {
 	return binary.BigEndian.AppendUint64([]byte{pAnchor, byte(c)}, h)
+}
+
+func hotKey(c chain.Chain, h uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte{pHot, byte(c)}, h)
 }
 
 func encodeLinks(links []Link) []byte {
@@ -281,6 +294,7 @@ func Create(dir string, c chain.Chain, o Options) (*DB, error) {
 		b.DeleteRange([]byte{pRecord, byte(c)}, []byte{pRecord, byte(c) + 1}, nil),
 		b.DeleteRange([]byte{pCannot, byte(c)}, []byte{pCannot, byte(c) + 1}, nil),
 		b.DeleteRange([]byte{pAnchor, byte(c)}, []byte{pAnchor, byte(c) + 1}, nil),
+		b.DeleteRange([]byte{pHot, byte(c)}, []byte{pHot, byte(c) + 1}, nil),
 		deleteSnapshot(b),
 		b.Set([]byte{pOptions}, o.encode(), nil))
 	if err == nil {
@@ -446,6 +460,9 @@ func (d *DB) loadCannot() error {
 	if err := d.eachPair(pCannot, d.c.AddCannotLinks); err != nil {
 		return err
 	}
+	if err := d.eachPair(pHot, d.c.AddHots); err != nil {
+		return err
+	}
 	return d.eachPair(pAnchor, d.c.AddAnchors)
 }
 
@@ -491,6 +508,9 @@ func (d *DB) Build(ctx context.Context, src Source, p Progress) error {
 		return err
 	}
 	if err := b.DeleteRange([]byte{pAnchor, byte(d.chain)}, []byte{pAnchor, byte(d.chain) + 1}, nil); err != nil {
+		return err
+	}
+	if err := b.DeleteRange([]byte{pHot, byte(d.chain)}, []byte{pHot, byte(d.chain) + 1}, nil); err != nil {
 		return err
 	}
 	if err := deleteSnapshot(b); err != nil {
@@ -621,6 +641,9 @@ func (d *DB) write(r *record, delta Delta, sync bool) error {
 	if err == nil && len(delta.Anchors) > 0 {
 		err = b.Set(anchorKey(d.chain, h), encodeLinks(delta.Anchors), nil)
 	}
+	if err == nil && len(delta.Hots) > 0 {
+		err = b.Set(hotKey(d.chain, h), encodeLinks(delta.Hots), nil)
+	}
 	if err == nil {
 		err = b.Commit(wo)
 	}
@@ -719,6 +742,9 @@ func (d *DB) unwindReorg(src Source) error {
 		return err
 	}
 	if err := b.DeleteRange(anchorKey(d.chain, from), anchorKey(d.chain, d.height+1), nil); err != nil {
+		return err
+	}
+	if err := b.DeleteRange(hotKey(d.chain, from), hotKey(d.chain, d.height+1), nil); err != nil {
 		return err
 	}
 	if snap, ok, err := d.snapshotHeight(); err != nil {

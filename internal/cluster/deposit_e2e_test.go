@@ -18,8 +18,8 @@ import (
 // what they receive, less a little, to the hot wallet. Customers A (keys
 // 5-7), B (8-9) and C (10-12) pay their deposit address from several
 // accounts each; D (13) has one account. Besides: the hot wallet pays
-// withdrawals (one of which a customer deposits again in full), and A pays
-// B directly.
+// withdrawals (one of which a customer deposits again in full, as later a
+// payment from E), and A pays B directly.
 type exchangeScript struct {
 	t   *testing.T
 	ctx context.Context
@@ -48,7 +48,7 @@ func (s *exchangeScript) commit() {
 func (s *exchangeScript) sweep(dep int, milli int64) { s.pay(dep, 0, milli-1) }
 
 // owners is the ground truth: the customer of each account key.
-var owners = map[int]string{5: "A", 6: "A", 7: "A", 8: "B", 9: "B", 10: "C", 11: "C", 12: "C", 13: "D"}
+var owners = map[int]string{5: "A", 6: "A", 7: "A", 8: "B", 9: "B", 10: "C", 11: "C", 12: "C", 13: "D", 14: "E"}
 
 func (s *exchangeScript) rounds() []func() {
 	return []func(){
@@ -84,6 +84,19 @@ func (s *exchangeScript) rounds() []func() {
 			s.pay(5, 8, 300) // A pays B directly
 			s.commit()
 			s.sweep(3, 200)
+			s.commit()
+		},
+		func() {
+			// E pays D, who forwards it in full to its deposit address as
+			// it did the withdrawal: D's account looks like a deposit
+			// address again, now with E as depositor. The hot wallet,
+			// which paid D the first time, is no customer: E must not
+			// join it.
+			s.pay(14, 13, 400)
+			s.commit()
+			s.pay(13, 4, 400)
+			s.commit()
+			s.sweep(4, 400)
 			s.commit()
 		},
 	}
@@ -156,7 +169,7 @@ func TestDepositReuseOnNode(t *testing.T) {
 		t.Fatalf("counts %+v, rebuilt %+v", inc.Clusterer().Counts, full.Clusterer().Counts)
 	}
 	entity := map[int]uint64{}
-	for k := 0; k <= 13; k++ {
+	for k := 0; k <= 14; k++ {
 		id, ok, err := st.AddressID(chain.EVMAddress(n.Address(k)))
 		if err != nil || !ok {
 			t.Fatalf("account %d (%s) not in the store: %v", k, n.Address(k), err)
@@ -167,8 +180,8 @@ func TestDepositReuseOnNode(t *testing.T) {
 		}
 	}
 	var predicted, actual, correct int
-	for a := 0; a <= 13; a++ {
-		for b := a + 1; b <= 13; b++ {
+	for a := 0; a <= 14; a++ {
+		for b := a + 1; b <= 14; b++ {
 			same := entity[a] == entity[b]
 			truth := owners[a] != "" && owners[a] == owners[b]
 			if same {
