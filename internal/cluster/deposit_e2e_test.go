@@ -2,6 +2,7 @@ package cluster_test
 
 import (
 	"context"
+	"maps"
 	"math/big"
 	"path/filepath"
 	"testing"
@@ -142,11 +143,19 @@ func TestDepositReuseOnNode(t *testing.T) {
 	}
 	defer func() { inc.Close() }()
 	s := &exchangeScript{t: t, ctx: ctx, n: n}
+	var afterFirst uint64 // the store's cursor after the first round
 	for i, round := range s.rounds() {
 		round()
 		ingestNode()
 		if err := inc.Update(ctx, st, nil); err != nil {
 			t.Fatal(err)
+		}
+		if i == 0 {
+			cur, _, err := st.Cursor(chain.Ethereum)
+			if err != nil {
+				t.Fatal(err)
+			}
+			afterFirst = cur.Height
 		}
 		if i == 0 {
 			// reopened: the deposit anchors come from disk, the receipts
@@ -157,17 +166,49 @@ func TestDepositReuseOnNode(t *testing.T) {
 			}
 		}
 	}
-	full, err := cluster.Create(filepath.Join(t.TempDir(), "full"), chain.Ethereum, opts)
-	if err != nil {
+	// rebuilt compares inc with a clustering rebuilt from the store:
+	// counts, every id's entity, deposit anchors and hot wallets.
+	rebuilt := func(what string) *cluster.DB {
+		t.Helper()
+		full, err := cluster.Create(filepath.Join(t.TempDir(), "full"), chain.Ethereum, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { full.Close() })
+		if err := full.Build(ctx, st, nil); err != nil {
+			t.Fatal(err)
+		}
+		if inc.Clusterer().Counts != full.Clusterer().Counts {
+			t.Fatalf("%s: counts %+v, rebuilt %+v", what, inc.Clusterer().Counts, full.Clusterer().Counts)
+		}
+		n := max(inc.Clusterer().Forest.Len(), full.Clusterer().Forest.Len())
+		for i := uint64(1); i < uint64(n); i++ {
+			if a, b := inc.Clusterer().EntityOf(i), full.Clusterer().EntityOf(i); a != b {
+				t.Fatalf("%s: id %d: entity %d, rebuilt %d", what, i, a, b)
+			}
+		}
+		ia, ih := inc.DepositState()
+		fa, fh := full.DepositState()
+		if !maps.Equal(ia, fa) || !maps.Equal(ih, fh) {
+			t.Fatalf("%s: anchors %v, hot wallets %v; rebuilt %v, %v", what, ia, ih, fa, fh)
+		}
+		return full
+	}
+	// Reorg: the store rolls back to the first round's end and takes the
+	// other rounds back; the clustering follows, and equals a rebuild at
+	// each step.
+	if err := st.Rollback(chain.Ethereum, afterFirst); err != nil {
 		t.Fatal(err)
 	}
-	defer full.Close()
-	if err := full.Build(ctx, st, nil); err != nil {
+	if err := inc.Update(ctx, st, nil); err != nil {
 		t.Fatal(err)
 	}
-	if inc.Clusterer().Counts != full.Clusterer().Counts {
-		t.Fatalf("counts %+v, rebuilt %+v", inc.Clusterer().Counts, full.Clusterer().Counts)
+	rebuilt("after a rollback")
+	ingestNode()
+	if err := inc.Update(ctx, st, nil); err != nil {
+		t.Fatal(err)
 	}
+	full := rebuilt("after the blocks came back")
 	entity := map[int]uint64{}
 	for k := 0; k <= 14; k++ {
 		id, ok, err := st.AddressID(chain.EVMAddress(n.Address(k)))
