@@ -68,3 +68,25 @@ func TestPrimedEqualsFull(t *testing.T) {
 		t.Fatalf("primed %v\nfull   %v", got, want)
 	}
 }
+
+// An exchange tops its deposit addresses up with gas from a funding
+// account of its own (not the hot wallet): the funder paid each swept
+// address, but no more than the tolerance, and is no customer; were it a
+// depositor, every customer it funded would be one.
+func TestGasFunderIsNoDepositor(t *testing.T) {
+	cfg := Config{Enabled: true, AmountToleranceWei: eth / 100, WindowBlocks: 10, MaxDepositors: 3}
+	const hot, funder = 100, 200
+	d := New(cfg)
+	var got []string
+	feed := func(h uint64, ts ...Transfer) {
+		for _, f := range d.Block(h, ts) {
+			got = append(got, fmt.Sprintf("%d:%d->%d%v", f.Block, f.Deposit, f.Hot, f.Depositors))
+		}
+	}
+	feed(1, tr(funder, 10, eth/500), tr(funder, 11, eth/500)) // gas for deposit addresses 10 and 11
+	feed(2, tr(1, 10, eth), tr(2, 11, 2*eth))                 // customers 1 and 2 deposit
+	feed(3, tr(10, hot, eth), tr(11, hot, 2*eth))
+	if want := "[3:10->100[1] 3:11->100[2]]"; fmt.Sprint(got) != want {
+		t.Fatalf("forwards %v, want %v", got, want)
+	}
+}
