@@ -55,3 +55,32 @@ func TestDisabledPolicyReopens(t *testing.T) {
 		d.Close()
 	}
 }
+
+// A value of the wrong kind is refused naming its key, and a fraction
+// for a whole-number setting is refused, not truncated.
+func TestConfigErrorsNameTheKey(t *testing.T) {
+	for _, tc := range []struct{ yaml, key string }{
+		{"change:\n  threshold: abc\n", "change.threshold"},
+		{"change:\n  enabled: maybe\n", "change.enabled"},
+		{"change:\n  round_digits: 2.5\n", "change.round_digits"},
+		{"change:\n  weights:\n    peel_chain: [1]\n", "change.weights.peel_chain"},
+		{"deposit:\n  window_blocks: -5\n", "deposit.window_blocks"},
+		{"deposit:\n  max_depositors: 2.5\n", "deposit.max_depositors"},
+		{"deposit:\n  amount_tolerance_wei: 100000000000000000000\n", "deposit.amount_tolerance_wei"},
+		{"deposit: 5\n", "deposit"},
+	} {
+		_, err := ParseConfig([]byte(tc.yaml), DefaultConfig())
+		if err == nil || !strings.Contains(err.Error(), tc.key) {
+			t.Errorf("%q: error %v, want one naming %s", tc.yaml, err, tc.key)
+		}
+	}
+	// A whole number written as a float is one.
+	c, err := ParseConfig([]byte("deposit:\n  amount_tolerance_wei: 1e16\n"), DefaultConfig())
+	if err != nil || c.Deposit.AmountToleranceWei != 1e16 {
+		t.Fatalf("1e16 wei: %v, %d", err, c.Deposit.AmountToleranceWei)
+	}
+	// The defaults themselves pass.
+	if _, err := ParseConfig(DefaultYAML(), Config{}); err != nil {
+		t.Fatal(err)
+	}
+}
