@@ -96,7 +96,7 @@ type Clusterer struct {
 	service  map[uint32]string   // root -> service name, for entities holding a tagged address
 	cannot   map[uint32][]uint32 // root -> ids its entity must not join (both sides of each pair)
 	anchor   map[uint32]uint32   // deposit address -> its first depositor
-	hot      map[uint32]struct{} // addresses seen receiving a sweep (hot wallets): never depositors
+	hot      map[uint32][]uint32 // addresses seen receiving a sweep (hot wallets) -> the first two addresses that swept to them
 	next     []uint32            // member index (Members): next member of the same entity; nil until asked
 	mu       sync.Mutex          // serialises the readers (EntityOf, Members)
 }
@@ -114,9 +114,10 @@ type Delta struct {
 	// (A), each with its first depositor (B): later depositors of A join
 	// B's entity.
 	Anchors []Link
-	// Hots are addresses seen receiving a sweep for the first time (A),
-	// each with the address that swept to it (B): from then on they
-	// are hot wallets, no customer's.
+	// Hots are addresses seen receiving a sweep (A) from a new address
+	// (B), up to two per hot wallet: from the first, A is a hot wallet,
+	// no customer's; from the second, a hot wallet of several deposit
+	// addresses, whose own sweeps onwards are no deposit's.
 	Hots []Link
 }
 
@@ -238,12 +239,22 @@ func (c *Clusterer) applyChange(tx *chain.Tx, height uint64, ids TxIDs, d *Delta
 // its depositor, the hot wallet would become that address's anchor and
 // weld everyone who later pays it, for every such customer, into one
 // entity with the exchange.
+//
+// An address two or more deposit addresses swept to is an exchange's hot
+// wallet, and what it sends on in full (to cold storage) is no deposit's
+// sweep: its "depositors" are deposit addresses and whoever paid the hot
+// wallet directly, not one customer.
 func (c *Clusterer) ApplyForward(f deposit.Forward, d *Delta) {
 	c.Counts.DepositForwards++
-	if f.Hot != 0 && f.Hot <= unionfind.MaxID && f.Deposit != 0 && f.Deposit <= unionfind.MaxID && !c.isHot(uint32(f.Hot)) {
+	if f.Hot != 0 && f.Hot <= unionfind.MaxID && f.Deposit != 0 && f.Deposit <= unionfind.MaxID {
 		l := Link{uint32(f.Hot), uint32(f.Deposit)}
-		c.AddHots([]Link{l})
-		d.Hots = append(d.Hots, l)
+		if s := c.hot[l.A]; len(s) < 2 && !slices.Contains(s, l.B) {
+			c.AddHots([]Link{l})
+			d.Hots = append(d.Hots, l)
+		}
+	}
+	if f.Deposit <= unionfind.MaxID && len(c.hot[uint32(f.Deposit)]) >= 2 {
+		return
 	}
 	ids := c.ids[:0]
 	for _, id := range f.Depositors {
@@ -395,13 +406,16 @@ func (c *Clusterer) AddAnchors(anchors []Link) {
 	}
 }
 
-// AddHots records hot wallets (A of each pair: as loaded from disk).
+// AddHots records hot wallets and the addresses that swept to them
+// (as loaded from disk), up to two per hot wallet.
 func (c *Clusterer) AddHots(hots []Link) {
 	if c.hot == nil {
-		c.hot = map[uint32]struct{}{}
+		c.hot = map[uint32][]uint32{}
 	}
 	for _, h := range hots {
-		c.hot[h.A] = struct{}{}
+		if s := c.hot[h.A]; len(s) < 2 && !slices.Contains(s, h.B) {
+			c.hot[h.A] = append(s, h.B)
+		}
 	}
 }
 

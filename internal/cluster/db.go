@@ -56,14 +56,15 @@ type Source interface {
 //	  why: account chains: every later depositor of a deposit address
 //	  joins its first one, however long after; loaded on open like the
 //	  cannot-link pairs and deleted with the block's record.
-//	prefix 'h', chain(1), height(8)  -> hot wallets the block found
-//	                                    (addresses first seen receiving a
-//	                                    sweep): count, then (hot wallet,
-//	                                    the deposit address that swept to
-//	                                    it) uvarints
-//	  why: account chains: a hot wallet is never a depositor, however
-//	  long after it was found; loaded on open and deleted with the
-//	  block's record, like the anchors.
+//	prefix 'h', chain(1), height(8)  -> sweeps into hot wallets the block
+//	                                    found from a new address, the
+//	                                    first two per hot wallet: count,
+//	                                    then (hot wallet, the address that
+//	                                    swept to it) uvarints
+//	  why: account chains: a hot wallet is never a depositor, and one
+//	  that two deposit addresses swept to is no deposit address itself,
+//	  however long after it was found; loaded on open and deleted with
+//	  the block's record, like the anchors.
 //	prefix 'S'                       -> snapshot header: height(8), hash(32),
 //	                                    ids(8), counts (as in a record)
 //	prefix 's', chunk(4)             -> the union-find's ids [chunk*snapChunk,

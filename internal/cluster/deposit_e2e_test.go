@@ -5,6 +5,7 @@ import (
 	"maps"
 	"math/big"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/chainhound/chainhound/internal/chain"
@@ -189,7 +190,7 @@ func TestDepositReuseOnNode(t *testing.T) {
 		}
 		ia, ih := inc.DepositState()
 		fa, fh := full.DepositState()
-		if !maps.Equal(ia, fa) || !maps.Equal(ih, fh) {
+		if !maps.Equal(ia, fa) || !maps.EqualFunc(ih, fh, slices.Equal) {
 			t.Fatalf("%s: anchors %v, hot wallets %v; rebuilt %v, %v", what, ia, ih, fa, fh)
 		}
 		return full

@@ -47,3 +47,45 @@ func TestDepositHotWalletIsNoDepositor(t *testing.T) {
 			c.EntityOf(hot), c.EntityOf(x1), c.EntityOf(x2), d.Links)
 	}
 }
+
+// A hot wallet that two deposit addresses swept to sends what it holds
+// on to cold storage in full: that looks like a sweep, but its "depositors"
+// are the deposit addresses and whoever paid the hot wallet directly, who
+// are no one customer and must not be joined (to each other, or to the
+// exchange's deposit addresses).
+func TestDepositHotWalletSweepingOnIsNoDeposit(t *testing.T) {
+	const eth = 1_000_000_000_000_000_000
+	tr := func(from, to, wei uint64) deposit.Transfer {
+		return deposit.Transfer{From: from, To: to, Amount: *uint256.NewInt(wei)}
+	}
+	const (
+		hot, cold  = 1, 2
+		d1, d2, d3 = 3, 4, 5 // deposit addresses
+		c1, c2, c3 = 6, 7, 8 // their customers
+		x, y       = 9, 10   // two people paying the hot wallet directly
+	)
+	blocks := [][]deposit.Transfer{
+		{tr(c1, d1, eth), tr(c2, d2, 2*eth)},
+		{tr(d1, hot, eth), tr(d2, hot, 2*eth), tr(x, hot, 3*eth)}, // two sweeps; x pays the hot wallet
+		{tr(hot, cold, 6*eth)},                                    // all of it on to cold storage
+		{tr(c3, d3, eth)},
+		{tr(d3, hot, eth), tr(y, hot, eth)},
+		{tr(hot, cold, 2*eth)},
+	}
+	c := New(Options{Deposit: DefaultConfig().Deposit})
+	det := deposit.New(c.Opts.Deposit)
+	var d Delta
+	for i, ts := range blocks {
+		for _, f := range det.Block(uint64(i+1), ts) {
+			c.ApplyForward(f, &d)
+		}
+	}
+	if c.Counts.DepositForwards != 5 {
+		t.Fatalf("%d forwards, want 5 (three sweeps, two onward to cold storage)", c.Counts.DepositForwards)
+	}
+	for _, id := range []uint64{x, y, d1, d2, d3} {
+		if e := c.EntityOf(id); e != id {
+			t.Fatalf("%d joined entity %d (merges %v)", id, e, d.Links)
+		}
+	}
+}
