@@ -246,3 +246,82 @@ func TestDepositReuseOnNode(t *testing.T) {
 		t.Fatalf("only %d forwards found", k.DepositForwards)
 	}
 }
+
+// TestDepositPrimeWindowEdge: a database reopened just before a sweep
+// whose receipt lies exactly window_blocks back primes its detector with
+// that receipt, so the update finds the sweep as a rebuild does.
+func TestDepositPrimeWindowEdge(t *testing.T) {
+	ctx := context.Background()
+	n, err := scenario.NewNode(scenario.NodeConfig{Accounts: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	st, err := store.Open(filepath.Join(t.TempDir(), "store"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ingestNode := func() {
+		t.Helper()
+		f, err := eth.NewFetcher(eth.NewClient(n.URL(), eth.ClientOptions{}), eth.FetchOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Detect(ctx, 1); err != nil {
+			t.Fatal(err)
+		}
+		ing, err := eth.NewIngester(f, st, eth.Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ing.Run(ctx); err != nil {
+			t.Fatalf("ingest: %v", err)
+		}
+	}
+	opts := cluster.Options{Deposit: cluster.DefaultConfig().Deposit}
+	opts.Deposit.WindowBlocks = 3
+	s := &exchangeScript{t: t, ctx: ctx, n: n}
+	// Filler blocks first, so that the window does not reach back to the
+	// store's first block (where priming would start anyway).
+	for range 5 {
+		s.commit()
+	}
+	s.pay(2, 1, 1000) // block r: the receipt
+	s.commit()
+	s.pay(3, 1, 500) // blocks r+1, r+2: another depositor
+	s.commit()
+	s.commit()
+	ingestNode()
+	dir := filepath.Join(t.TempDir(), "inc")
+	inc, err := cluster.Open(dir, chain.Ethereum, opts, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := inc.Update(ctx, st, nil); err != nil {
+		t.Fatal(err)
+	}
+	inc.Close()
+	s.sweep(1, 1500) // block r+3: exactly window_blocks after the receipt
+	s.commit()
+	ingestNode()
+	if inc, err = cluster.Open(dir, chain.Ethereum, opts, false); err != nil {
+		t.Fatal(err)
+	}
+	defer inc.Close()
+	if err := inc.Update(ctx, st, nil); err != nil {
+		t.Fatal(err)
+	}
+	full, err := cluster.Create(filepath.Join(t.TempDir(), "full"), chain.Ethereum, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer full.Close()
+	if err := full.Build(ctx, st, nil); err != nil {
+		t.Fatal(err)
+	}
+	k := inc.Clusterer().Counts
+	if k != full.Clusterer().Counts || k.DepositForwards != 1 || k.DepositMerges != 1 {
+		t.Fatalf("counts %+v, rebuilt %+v; want the one sweep and its merge", k, full.Clusterer().Counts)
+	}
+}

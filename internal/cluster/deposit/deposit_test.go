@@ -90,3 +90,25 @@ func TestGasFunderIsNoDepositor(t *testing.T) {
 		t.Fatalf("forwards %v, want %v", got, want)
 	}
 }
+
+// The window's edge: a receipt window_blocks before the forward still
+// counts (and one a block older does not), also for an address whose
+// older receipts expire in the same step.
+func TestWindowEdge(t *testing.T) {
+	cfg := Config{Enabled: true, AmountToleranceWei: eth / 100, WindowBlocks: 10, MaxDepositors: 3}
+	const hot = 100
+	d := New(cfg)
+	var got []string
+	feed := func(h uint64, ts ...Transfer) {
+		for _, f := range d.Block(h, ts) {
+			got = append(got, fmt.Sprintf("%d:%d->%d%v", f.Block, f.Deposit, f.Hot, f.Depositors))
+		}
+	}
+	feed(1, tr(7, 20, 5*eth)) // expires at block 12
+	feed(5, tr(1, 20, eth), tr(2, 21, eth))
+	feed(15, tr(20, hot, eth)) // exactly 10 blocks after the receipt at 5; the one at 1 is out
+	feed(16, tr(21, hot, eth)) // 11 blocks after: out of the window
+	if want := "[15:20->100[1]]"; fmt.Sprint(got) != want {
+		t.Fatalf("forwards %v, want %v", got, want)
+	}
+}
