@@ -112,3 +112,23 @@ func TestWindowEdge(t *testing.T) {
 		t.Fatalf("forwards %v, want %v", got, want)
 	}
 }
+
+// The tolerance's edge: a sweep short by exactly the tolerance is one,
+// short by one wei more is not; the whole amount is one, one wei more is
+// not.
+func TestToleranceEdge(t *testing.T) {
+	cfg := Config{Enabled: true, AmountToleranceWei: eth / 100, WindowBlocks: 10, MaxDepositors: 3}
+	const hot = 100
+	d := New(cfg)
+	var got []string
+	feed := func(h uint64, ts ...Transfer) {
+		for _, f := range d.Block(h, ts) {
+			got = append(got, fmt.Sprintf("%d:%d", f.Block, f.Deposit))
+		}
+	}
+	feed(1, tr(1, 20, eth), tr(2, 21, eth), tr(3, 22, eth), tr(4, 23, eth))
+	feed(2, tr(20, hot, eth-eth/100), tr(21, hot, eth-eth/100-1), tr(22, hot, eth), tr(23, hot, eth+1))
+	if want := "[2:20 2:22]"; fmt.Sprint(got) != want {
+		t.Fatalf("forwards %v, want %v", got, want)
+	}
+}
