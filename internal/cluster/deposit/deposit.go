@@ -93,7 +93,7 @@ func (d *Detector) forward(h uint64, t *Transfer, rs []receipt, tol *uint256.Int
 		return Forward{}, false
 	}
 	f := Forward{Block: h, Deposit: t.From, Hot: t.To}
-	for _, r := range rs {
+	for i, r := range rs {
 		if r.from == t.To {
 			continue // the hot wallet topping up the deposit address (gas) is no customer
 		}
@@ -101,7 +101,20 @@ func (d *Detector) forward(h uint64, t *Transfer, rs []receipt, tol *uint256.Int
 		for _, x := range f.Depositors {
 			dup = dup || x == r.from
 		}
-		if !dup {
+		if dup {
+			continue
+		}
+		// A sender who paid in all at most the tolerance (the sweep's
+		// gas) is no customer either: exchanges top deposit addresses up
+		// with gas from a funding account of their own, which would
+		// otherwise join every customer whose address it funded.
+		var paid uint256.Int
+		for _, x := range rs[i:] {
+			if x.from == r.from {
+				paid.Add(&paid, &x.amount)
+			}
+		}
+		if paid.Gt(tol) {
 			f.Depositors = append(f.Depositors, r.from)
 		}
 	}

@@ -68,3 +68,67 @@ func TestPrimedEqualsFull(t *testing.T) {
 		t.Fatalf("primed %v\nfull   %v", got, want)
 	}
 }
+
+// An exchange tops its deposit addresses up with gas from a funding
+// account of its own (not the hot wallet): the funder paid each swept
+// address, but no more than the tolerance, and is no customer; were it a
+// depositor, every customer it funded would be one.
+func TestGasFunderIsNoDepositor(t *testing.T) {
+	cfg := Config{Enabled: true, AmountToleranceWei: eth / 100, WindowBlocks: 10, MaxDepositors: 3}
+	const hot, funder = 100, 200
+	d := New(cfg)
+	var got []string
+	feed := func(h uint64, ts ...Transfer) {
+		for _, f := range d.Block(h, ts) {
+			got = append(got, fmt.Sprintf("%d:%d->%d%v", f.Block, f.Deposit, f.Hot, f.Depositors))
+		}
+	}
+	feed(1, tr(funder, 10, eth/500), tr(funder, 11, eth/500)) // gas for deposit addresses 10 and 11
+	feed(2, tr(1, 10, eth), tr(2, 11, 2*eth))                 // customers 1 and 2 deposit
+	feed(3, tr(10, hot, eth), tr(11, hot, 2*eth))
+	if want := "[3:10->100[1] 3:11->100[2]]"; fmt.Sprint(got) != want {
+		t.Fatalf("forwards %v, want %v", got, want)
+	}
+}
+
+// The window's edge: a receipt window_blocks before the forward still
+// counts (and one a block older does not), also for an address whose
+// older receipts expire in the same step.
+func TestWindowEdge(t *testing.T) {
+	cfg := Config{Enabled: true, AmountToleranceWei: eth / 100, WindowBlocks: 10, MaxDepositors: 3}
+	const hot = 100
+	d := New(cfg)
+	var got []string
+	feed := func(h uint64, ts ...Transfer) {
+		for _, f := range d.Block(h, ts) {
+			got = append(got, fmt.Sprintf("%d:%d->%d%v", f.Block, f.Deposit, f.Hot, f.Depositors))
+		}
+	}
+	feed(1, tr(7, 20, 5*eth)) // expires at block 12
+	feed(5, tr(1, 20, eth), tr(2, 21, eth))
+	feed(15, tr(20, hot, eth)) // exactly 10 blocks after the receipt at 5; the one at 1 is out
+	feed(16, tr(21, hot, eth)) // 11 blocks after: out of the window
+	if want := "[15:20->100[1]]"; fmt.Sprint(got) != want {
+		t.Fatalf("forwards %v, want %v", got, want)
+	}
+}
+
+// The tolerance's edge: a sweep short by exactly the tolerance is one,
+// short by one wei more is not; the whole amount is one, one wei more is
+// not.
+func TestToleranceEdge(t *testing.T) {
+	cfg := Config{Enabled: true, AmountToleranceWei: eth / 100, WindowBlocks: 10, MaxDepositors: 3}
+	const hot = 100
+	d := New(cfg)
+	var got []string
+	feed := func(h uint64, ts ...Transfer) {
+		for _, f := range d.Block(h, ts) {
+			got = append(got, fmt.Sprintf("%d:%d", f.Block, f.Deposit))
+		}
+	}
+	feed(1, tr(1, 20, eth), tr(2, 21, eth), tr(3, 22, eth), tr(4, 23, eth))
+	feed(2, tr(20, hot, eth-eth/100), tr(21, hot, eth-eth/100-1), tr(22, hot, eth), tr(23, hot, eth+1))
+	if want := "[2:20 2:22]"; fmt.Sprint(got) != want {
+		t.Fatalf("forwards %v, want %v", got, want)
+	}
+}
