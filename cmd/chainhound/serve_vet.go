@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -50,7 +51,8 @@ type vetService struct {
 	ix      *names.Index
 	list    vet.ListInfo
 	wallets vet.WalletScreen
-	why     string // set when vet screening is unavailable
+	lk      *lookups // runs screenings that trace payout wallets in its bounded slots; nil: inline
+	why     string   // set when vet screening is unavailable
 
 	// The records as last read, and the state of the store's files then:
 	// Pebble lets one process open a store once at a time, so requests
@@ -63,7 +65,7 @@ type vetService struct {
 // openVetService prepares vet screening from what serve has opened; a
 // missing key makes the endpoint answer 503, not serve fail.
 func openVetService(e *env, lk *lookups, sc *screening, data, configFile string) (*vetService, error) {
-	v := &vetService{e: e, data: data}
+	v := &vetService{e: e, data: data, lk: lk}
 	cfg, err := vet.LoadConfig(configFile)
 	if err != nil {
 		return nil, err
@@ -191,19 +193,44 @@ func (v *vetService) serveScreen(w http.ResponseWriter, r *http.Request) {
 	for _, c := range req.Candidates {
 		ids = append(ids, c.ID)
 	}
-	out := vetScreenResponse{Reports: []*vet.Report{}}
+	known := map[string]bool{}
+	traces := false // a payout wallet screened outgoing: a trace
+	for _, rec := range recs {
+		known[rec.ID] = true
+	}
+	for _, rec := range recs {
+		if slices.Contains(ids, rec.ID) && len(rec.PayoutWallets) > 0 {
+			traces = true
+		}
+	}
 	for _, id := range ids {
-		rep, err := scr.Screen(id, now)
-		var ue *vet.UnknownIDError
-		switch {
-		case errors.As(err, &ue):
-			problem(w, 404, "Unknown candidate", "ids: %v", err)
-			return
-		case err != nil:
-			problem(w, 500, "Vet screening failed", "%s: %v", id, err)
+		if !known[id] {
+			problem(w, 404, "Unknown candidate", "ids: %v", &vet.UnknownIDError{ID: id})
 			return
 		}
-		out.Reports = append(out.Reports, rep)
+	}
+	run := func() (any, error) {
+		out := vetScreenResponse{Reports: []*vet.Report{}}
+		for _, id := range ids {
+			rep, err := scr.Screen(id, now)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", id, err)
+			}
+			out.Reports = append(out.Reports, rep)
+		}
+		return out, nil
+	}
+	// Outgoing exposure of a payout wallet is a trace: such a request runs
+	// in the server's bounded trace slots with its timeout, like
+	// POST /v1/screen with direction out or both.
+	if traces && v.wallets != nil && v.lk != nil && (v.cfg.Wallets.Direction == "out" || v.cfg.Wallets.Direction == "both") {
+		v.lk.bounded(w, r, run)
+		return
+	}
+	out, err := run()
+	if err != nil {
+		problem(w, 500, "Vet screening failed", "%v", err)
+		return
 	}
 	writeAPIJSON(w, out)
 }

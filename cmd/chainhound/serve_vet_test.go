@@ -4,11 +4,14 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/chainhound/chainhound/internal/risk"
 	"github.com/chainhound/chainhound/internal/vet"
 )
 
@@ -48,5 +51,54 @@ func TestServeVet(t *testing.T) {
 	var vr vetScreenResponse
 	if code != 200 || json.Unmarshal([]byte(b), &vr) != nil || vr.Reports[0].Cluster == nil || len(vr.Reports[0].Cluster.Members) != 2 {
 		t.Fatalf("after an import: %d %s\n%s", code, b, stderr.String())
+	}
+}
+
+// TestServeVetWalletTraceBounded: a vet request whose payout wallets are
+// screened outgoing (a trace each) runs in serve's bounded trace slots
+// with its timeout: with every slot busy it answers 503 without tracing,
+// and with a slot free it answers.
+func TestServeVetWalletTraceBounded(t *testing.T) {
+	k, err := vet.NewKeyer([]byte("0123456789abcdef0123456789abcdef-test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := vet.DefaultConfig()
+	cfg.Wallets.Direction = "both"
+	var mu sync.Mutex
+	calls := 0
+	lk := &lookups{traceTimeout: 50 * time.Millisecond, slots: make(chan struct{}, 1)}
+	v := &vetService{data: t.TempDir(), cfg: cfg, k: k, lk: lk,
+		wallets: func(addr string) (*risk.Result, error) {
+			mu.Lock()
+			calls++
+			mu.Unlock()
+			return &risk.Result{Account: addr}, nil
+		}}
+	body := `{"candidates":[{"id":"c1","names":["Ann Lee"],"payout_wallets":["0x098B716B8Aaf21512996dC57EB0615e2383E2f96"]}]}`
+	post := func() *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		v.serveScreen(rec, httptest.NewRequest("POST", "/v1/vet/screen", strings.NewReader(body)))
+		return rec
+	}
+	lk.slots <- struct{}{} // every slot busy
+	if rec := post(); rec.Code != 503 {
+		t.Errorf("every trace slot busy: %d %s, want 503", rec.Code, rec.Body)
+	}
+	mu.Lock()
+	if calls != 0 {
+		t.Errorf("%d wallet traces ran with every slot busy", calls)
+	}
+	mu.Unlock()
+	<-lk.slots
+	if rec := post(); rec.Code != 200 {
+		t.Errorf("a slot free: %d %s", rec.Code, rec.Body)
+	}
+	lk.running.Wait()
+	// unknown ids still answer 404 before any trace
+	rec := httptest.NewRecorder()
+	v.serveScreen(rec, httptest.NewRequest("POST", "/v1/vet/screen", strings.NewReader(`{"ids":["nope"]}`)))
+	if rec.Code != 404 {
+		t.Errorf("unknown id: %d %s", rec.Code, rec.Body)
 	}
 }
