@@ -278,6 +278,10 @@ func runDemo(ctx context.Context, e *env, o demoOptions) (*demo, error) {
 	if err := runSub(ctx, e, io.Discard, "ingest", "eth", "--rpc", p.Node().URL(), "--data", o.data); err != nil {
 		return nil, err
 	}
+	e.log.Info("demo: clustering the chain's addresses (deposit-address reuse)")
+	if err := runSub(ctx, e, io.Discard, "cluster", "build", "--chain", "eth", "--data", o.data); err != nil {
+		return nil, err
+	}
 	e.log.Info("demo: importing the scenario's attribution", "file", labels)
 	if err := runSub(ctx, e, io.Discard, "intel", "import", "labels", "--format", "csv", labels, "--data", o.data); err != nil {
 		return nil, err
@@ -334,6 +338,7 @@ type demoResult struct {
 	Holdings  []demoHolding          `json:"holdings"`
 	Bridged   []trace.ReportCrossing `json:"bridged"`
 	Screened  []demoScreen           `json:"screened"`
+	Clusters  *demoClusters          `json:"clusters"`
 	Score     heist.Score            `json:"score"`
 	Files     map[string]string      `json:"files"`
 	Took      string                 `json:"took"`
@@ -356,8 +361,6 @@ type demoScreen struct {
 // findings traces from the theft, screens the addresses that
 // paid stolen funds into exchanges, and scores the trace.
 func (d *demo) findings(ctx context.Context, e *env, m trace.Model, maxHops int) (*demoResult, error) {
-	// No clustering step: chainhound's clustering (co-spend, change) is
-	// of UTXO chains, and the scenario's chain is Ethereum.
 	rep := &trace.Report{Model: m.String()}
 	if len(d.truth.Seeds) > 0 {
 		e.log.Info("demo: tracing from the theft", "model", m, "seeds", len(d.truth.Seeds))
@@ -394,6 +397,10 @@ func (d *demo) findings(ctx context.Context, e *env, m trace.Model, maxHops int)
 		res.Holdings = append(res.Holdings, dh)
 	}
 	res.Score = d.truth.Score(rep, d.freezableAsset)
+	var err error
+	if res.Clusters, err = d.clusters(rep); err != nil {
+		return nil, fmt.Errorf("clusters of the traced addresses: %w", err)
+	}
 	// The addresses that paid stolen funds into a custodial venue: an
 	// exchange's customer deposit addresses, which no list names, and
 	// the OTC desk's clients.
@@ -521,6 +528,7 @@ func printDemo(w io.Writer, d *demo, r *demoResult) {
 		fmt.Fprintf(w, "\nBridged: %d router deposits carried %s ETH of stolen funds to %d Bitcoin address(es) named in their memos (e.g. %q).\n",
 			len(r.Bridged), units(total.String(), 18), len(dest), r.Bridged[0].Memo)
 	}
+	printClusters(w, r.Clusters)
 	if len(r.Screened) > 0 {
 		fmt.Fprintln(w, "\nAddresses that paid stolen funds into custodial venues (exchange deposit addresses, which no list names, and OTC clients), screened:")
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)

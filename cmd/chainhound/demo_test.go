@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -128,6 +129,7 @@ func TestDemoBybit(t *testing.T) {
 	if deposits != 10 {
 		t.Errorf("%d exits through deposit addresses, want 10", deposits)
 	}
+	checkDemoClusters(t, res["clusters"], tr)
 	var g struct {
 		MaxSeverity string `json:"max_severity"`
 	}
@@ -143,6 +145,54 @@ func TestDemoBybit(t *testing.T) {
 	}
 	if !strings.Contains(errs, "demo: block") || !strings.Contains(errs, "ingest done") {
 		t.Errorf("no progress on stderr:\n%s", errs)
+	}
+}
+
+// checkDemoClusters checks what the demo says clustering found against
+// the truth's deposit accounts (recorded as the thief paid them, not by
+// clustering): every account paid by two or more of the thief's
+// addresses is one entity of exactly those addresses, with that deposit
+// address, and there is no other entity among the addresses traced.
+func checkDemoClusters(t *testing.T, raw json.RawMessage, tr *heist.Truth) {
+	t.Helper()
+	var c struct {
+		Sweeps   uint64 `json:"deposit_sweeps"`
+		Entities []struct {
+			Entity   uint64
+			Members  uint64
+			Traced   []string
+			Deposits []string
+		}
+	}
+	if err := json.Unmarshal(raw, &c); err != nil {
+		t.Fatalf("clusters %s: %v", raw, err)
+	}
+	want := map[string]string{}
+	for _, d := range tr.DepositAccounts {
+		if len(d.Payers) > 1 {
+			p := slices.Clone(d.Payers)
+			slices.Sort(p)
+			want[fmt.Sprint(p)] = d.Deposit
+		}
+	}
+	if len(want) == 0 {
+		t.Fatalf("the truth has no deposit address paid by two of the thief's addresses: %+v", tr.DepositAccounts)
+	}
+	if c.Sweeps < uint64(len(tr.DepositAccounts)) {
+		t.Errorf("%d deposit sweeps found, fewer than the thief's %d deposit addresses", c.Sweeps, len(tr.DepositAccounts))
+	}
+	for _, e := range c.Entities {
+		dep, ok := want[fmt.Sprint(e.Traced)]
+		switch {
+		case !ok:
+			t.Errorf("entity %d (%d members) links traced addresses %v, which share no deposit address in the truth", e.Entity, e.Members, e.Traced)
+		case e.Members != uint64(len(e.Traced)) || fmt.Sprint(e.Deposits) != "["+dep+"]":
+			t.Errorf("entity %d: %d members, deposits %v; want %d members, deposit %s", e.Entity, e.Members, e.Deposits, len(e.Traced), dep)
+		}
+		delete(want, fmt.Sprint(e.Traced))
+	}
+	for payers, dep := range want {
+		t.Errorf("the thief's addresses %s all paid deposit address %s: clustering did not link them", payers, dep)
 	}
 }
 
