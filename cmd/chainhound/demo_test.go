@@ -109,9 +109,12 @@ func TestDemoBybit(t *testing.T) {
 	if err := json.Unmarshal(res["screened"], &screened); err != nil {
 		t.Fatal(err)
 	}
-	sev := map[string]string{}
+	sev, reason := map[string]string{}, map[string]string{}
 	for _, s := range screened {
 		sev[s.Account] = s.Severity
+		if len(s.Reasons) > 0 {
+			reason[s.Account] = s.Reasons[0]
+		}
 		if s.Severity == "high" && !strings.Contains(strings.Join(s.Reasons, " "), "stolen_funds") {
 			t.Errorf("%s: high for another reason: %v", s.Account, s.Reasons)
 		}
@@ -124,6 +127,11 @@ func TestDemoBybit(t *testing.T) {
 		deposits++
 		if s := sev[tr.CAIP2+":"+e.Via]; s != "high" {
 			t.Errorf("exchange deposit address %s received %s stolen wei: screened %q, want high", e.Via, e.Amount.String(), s)
+		}
+		// Every wei a thief's deposit address received is stolen: the
+		// reason says 100%, not the hop-decayed share.
+		if r := reason[tr.CAIP2+":"+e.Via]; !strings.HasPrefix(r, "indirect (in): 100% of what it received came from stolen_funds, first at hop 2") {
+			t.Errorf("deposit address %s: reason %q", e.Via, r)
 		}
 	}
 	if deposits != 10 {
