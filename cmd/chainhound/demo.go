@@ -109,7 +109,10 @@ func demoCommand() command {
 			return nil
 		}
 		// The node keeps running for the guard's endpoints.
-		return runSub(ctx, e, e.stderr, "serve", "--listen", *listen, "--data", data, "--no-auth", "--rpc", d.p.Node().URL())
+		// Served with the scenario's trace policy, so /v1/trace answers the
+		// trace request printed as the demo traced (USDx freezable).
+		return runSub(ctx, e, e.stderr, "serve", "--listen", *listen, "--data", data, "--no-auth", "--rpc", d.p.Node().URL(),
+			"--trace-policy", d.files["policy"])
 	}
 	return c
 }
@@ -343,12 +346,23 @@ type demoResult struct {
 	Files     map[string]string      `json:"files"`
 	Took      string                 `json:"took"`
 	URL       string                 `json:"url,omitempty"`
-	truthExit map[string]*big.Int
+	// TraceRequest is the body of POST /v1/trace that gives the demo's
+	// trace from the served case (absent when nothing was stolen).
+	TraceRequest *demoTraceRequest `json:"trace_request,omitempty"`
+	truthExit    map[string]*big.Int
 }
 
+// demoHolding is what a thief's address still holds; the report's
+// freezable_by names the issuer who can freeze it.
 type demoHolding struct {
 	trace.ReportHold
-	FreezableBy string `json:"freezable_by,omitempty"`
+}
+
+// demoTraceRequest is a POST /v1/trace body.
+type demoTraceRequest struct {
+	Seeds   []string `json:"seeds"`
+	Model   string   `json:"model"`
+	MaxHops int      `json:"max_hops"`
 }
 
 type demoScreen struct {
@@ -388,13 +402,10 @@ func (d *demo) findings(ctx context.Context, e *env, m trace.Model, maxHops int)
 		res.Bridged = []trace.ReportCrossing{}
 	}
 	for _, h := range rep.Frontier {
-		dh := demoHolding{ReportHold: h}
-		for _, f := range d.policy.FreezableAssets {
-			if strings.EqualFold(f.Asset, h.Asset) {
-				dh.FreezableBy = f.Issuer
-			}
-		}
-		res.Holdings = append(res.Holdings, dh)
+		res.Holdings = append(res.Holdings, demoHolding{ReportHold: h})
+	}
+	if len(d.truth.Seeds) > 0 {
+		res.TraceRequest = traceRequestOf(e, d.truth.Seeds, rep, maxHops)
 	}
 	res.Score = d.truth.Score(rep, d.freezableAsset)
 	var err error
@@ -434,6 +445,29 @@ func (d *demo) findings(ctx context.Context, e *env, m trace.Model, maxHops int)
 		res.Screened = sr.Results
 	}
 	return res, nil
+}
+
+// traceRequestOf is the /v1/trace request of the demo's trace: every
+// seed, the model, and its hop bound, or where it has none, one past the
+// deepest hop the trace reached, which no flow meets (the API wants a
+// bound, at most apiMaxHops).
+func traceRequestOf(e *env, seeds []string, rep *trace.Report, maxHops int) *demoTraceRequest {
+	hops := maxHops
+	if hops == 0 {
+		hops = 1
+		for _, f := range rep.Flows {
+			hops = max(hops, f.Hop)
+		}
+		for _, x := range rep.Exits {
+			hops = max(hops, x.Hop)
+		}
+		hops++
+	}
+	if hops > apiMaxHops {
+		e.log.Warn("demo: the served trace stops at the API's hop bound, short of the demo's", "api_max_hops", apiMaxHops, "demo_hops", hops)
+		hops = apiMaxHops
+	}
+	return &demoTraceRequest{Seeds: seeds, Model: rep.Model, MaxHops: hops}
 }
 
 // units writes a base-unit amount in whole units, up to four decimals.
@@ -564,7 +598,10 @@ func printDemo(w io.Writer, d *demo, r *demoResult) {
 		if len(r.Screened) > 0 {
 			fmt.Fprintf(w, "  curl -s %s/v1/addresses/%s/risk\n", r.URL, r.Screened[0].Account)
 		}
-		fmt.Fprintf(w, "  curl -s -X POST %s/v1/trace -d '{\"seeds\":[\"%s\"],\"model\":\"%s\"}'\n", r.URL, t.Seeds[0], r.Model)
+		if r.TraceRequest != nil {
+			body, _ := json.Marshal(r.TraceRequest)
+			fmt.Fprintf(w, "  curl -s -X POST %s/v1/trace -d '%s'\n", r.URL, body)
+		}
 	}
 }
 

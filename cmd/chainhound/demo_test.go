@@ -290,22 +290,32 @@ func TestDemoUsage(t *testing.T) {
 }
 
 // TestDemoServes runs the demo with the server, reads the URL it prints
-// and asks the served API for the theft address's risk; an interruption
-// stops it.
+// and asks the served API for the theft address's risk, and posts the
+// trace request it prints to /v1/trace: the served case is the printed
+// one (the same exits and holdings, the USDx ones marked freezable by the
+// scenario's policy); an interruption stops it.
 func TestDemoServes(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	r, w := io.Pipe()
 	done := make(chan int, 1)
 	go func() {
-		code := runCtx(ctx, []string{"demo", "--scenario", "peel-chain", "--no-benign", "--listen", "127.0.0.1:0", "--output", "json"}, w, io.Discard)
+		code := runCtx(ctx, []string{"demo", "--no-benign", "--listen", "127.0.0.1:0", "--output", "json"}, w, io.Discard)
 		w.Close()
 		done <- code
 	}()
+	stopped := false
+	t.Cleanup(func() { // also after a Fatal: the demo removes its node and temporary store on the way out
+		if !stopped {
+			cancel()
+			r.Close()
+			<-done
+		}
+	})
 	var res struct {
-		URL   string            `json:"url"`
-		Chain string            `json:"chain"`
-		Files map[string]string `json:"files"`
+		URL          string            `json:"url"`
+		Chain        string            `json:"chain"`
+		Files        map[string]string `json:"files"`
+		TraceRequest json.RawMessage   `json:"trace_request"`
 	}
 	if err := json.NewDecoder(r).Decode(&res); err != nil {
 		t.Fatal(err)
@@ -345,9 +355,71 @@ func TestDemoServes(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "service_hack") {
 		t.Errorf("GET risk of the theft address %s: %s\n%s", thief, resp.Status, body)
 	}
+	checkServedTrace(t, res.URL, res.TraceRequest, res.Files["trace"], &tr)
 	cancel()
+	stopped = true
 	if code := <-done; code != exitOK && code != exitInterrupted {
 		t.Errorf("demo exited %d after the interruption", code)
+	}
+	if _, err := os.Stat(filepath.Dir(filepath.Dir(res.Files["trace"]))); !os.IsNotExist(err) {
+		t.Errorf("the demo's temporary store is still there after it stopped (%v)", err)
+	}
+}
+
+// checkServedTrace posts the demo's trace request to the server and
+// compares the answer with the trace the demo printed (file).
+func checkServedTrace(t *testing.T, url string, req json.RawMessage, file string, tr *heist.Truth) {
+	t.Helper()
+	type report struct {
+		Exits []struct {
+			Address, Asset, Amount string
+			FreezableBy            []string `json:"freezable_by"`
+		}
+		Frontier []struct {
+			Address, Asset, Amount string
+			FreezableBy            string `json:"freezable_by"`
+		}
+		Stats struct{ Flows int }
+	}
+	if len(req) == 0 {
+		t.Fatal("the demo gave no trace_request")
+	}
+	resp, err := http.Post(url+"/v1/trace", "application/json", strings.NewReader(string(req)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /v1/trace %s: %s\n%s", req, resp.Status, body)
+	}
+	var served, printed report
+	if err := json.Unmarshal(body, &served); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &printed); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(served.Exits) != fmt.Sprint(printed.Exits) || fmt.Sprint(served.Frontier) != fmt.Sprint(printed.Frontier) || served.Stats.Flows != printed.Stats.Flows {
+		t.Errorf("served trace (%s) differs from the printed one:\nserved  %d flows, exits %v\nprinted %d flows, exits %v",
+			req, served.Stats.Flows, served.Exits, printed.Stats.Flows, printed.Exits)
+	}
+	usdx, _ := tr.Asset("USDx")
+	n := 0
+	for _, h := range served.Frontier {
+		if h.Asset == usdx.CAIP19 {
+			n++
+			if h.FreezableBy != usdx.FreezableBy {
+				t.Errorf("served USDx holding %s: freezable_by %q, want %q", h.Address, h.FreezableBy, usdx.FreezableBy)
+			}
+		}
+	}
+	if n == 0 {
+		t.Errorf("no USDx holding in the served trace")
 	}
 }
 
