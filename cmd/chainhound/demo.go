@@ -329,23 +329,23 @@ func (d *demo) freezableAsset(caip19 string) bool {
 
 // demoResult is what the demo prints.
 type demoResult struct {
-	Scenario  string                 `json:"scenario"`
-	Seed      int64                  `json:"seed"`
-	Chain     string                 `json:"chain"`
-	RPC       string                 `json:"rpc"`
-	Blocks    uint64                 `json:"blocks"`
-	Model     string                 `json:"model"`
-	Seeds     []string               `json:"seeds"`
-	Guard     *demoGuard             `json:"guard,omitempty"`
-	Exits     []trace.ReportExit     `json:"exits"`
-	Holdings  []demoHolding          `json:"holdings"`
-	Bridged   []trace.ReportCrossing `json:"bridged"`
-	Screened  []demoScreen           `json:"screened"`
-	Clusters  *demoClusters          `json:"clusters"`
-	Score     heist.Score            `json:"score"`
-	Files     map[string]string      `json:"files"`
-	Took      string                 `json:"took"`
-	URL       string                 `json:"url,omitempty"`
+	Scenario string                 `json:"scenario"`
+	Seed     int64                  `json:"seed"`
+	Chain    string                 `json:"chain"`
+	RPC      string                 `json:"rpc"`
+	Blocks   uint64                 `json:"blocks"`
+	Model    string                 `json:"model"`
+	Seeds    []string               `json:"seeds"`
+	Guard    *demoGuard             `json:"guard,omitempty"`
+	Exits    []trace.ReportExit     `json:"exits"`
+	Holdings []demoHolding          `json:"holdings"`
+	Bridged  []trace.ReportCrossing `json:"bridged"`
+	Screened []demoScreen           `json:"screened"`
+	Clusters *demoClusters          `json:"clusters"`
+	Score    heist.Score            `json:"score"`
+	Files    map[string]string      `json:"files"`
+	Took     string                 `json:"took"`
+	URL      string                 `json:"url,omitempty"`
 	// TraceRequest is the body of POST /v1/trace that gives the demo's
 	// trace from the served case (absent when nothing was stolen).
 	TraceRequest *demoTraceRequest `json:"trace_request,omitempty"`
