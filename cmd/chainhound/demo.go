@@ -193,8 +193,9 @@ type demoFinding struct {
 
 // guardBeforeSigning runs chainhound guard safe, with simulation on the
 // scenario's node, on the Safe transaction the next block executes: what
-// the signers would have seen had they checked it.
-func guardBeforeSigning(ctx context.Context, e *env, p *heist.Player) (*demoGuard, error) {
+// the signers would have seen had they checked it. It screens against the
+// demo's store (data), not the user's data directory.
+func guardBeforeSigning(ctx context.Context, e *env, p *heist.Player, data string) (*demoGuard, error) {
 	st, err := p.MaliciousSafeTx(ctx)
 	if err != nil {
 		return nil, err
@@ -202,7 +203,8 @@ func guardBeforeSigning(ctx context.Context, e *env, p *heist.Player) (*demoGuar
 	e.log.Info("demo: checking the Safe transaction the signers are about to approve", "safe", st.Safe, "safe_tx_hash", st.SafeTxHash)
 	var out bytes.Buffer
 	if err := runSub(ctx, e, &out, "guard", "safe", "--safe", st.Safe, "--to", st.To, "--nonce", fmt.Sprint(st.Nonce), "--data", st.Data,
-		"--operation", fmt.Sprint(st.Operation), "--version", "1.4.1", "--rpc", p.Node().URL(), "--output", "json"); err != nil {
+		"--operation", fmt.Sprint(st.Operation), "--version", "1.4.1", "--rpc", p.Node().URL(), "--output", "json",
+		"--intel-data", data); err != nil {
 		return nil, err
 	}
 	var res struct {
@@ -239,7 +241,7 @@ func runDemo(ctx context.Context, e *env, o demoOptions) (*demo, error) {
 	d := &demo{p: p, data: o.data, files: map[string]string{}}
 	for !p.Done() {
 		if slices.ContainsFunc(p.NextActions(), func(a heist.Action) bool { return a.Kind == heist.SafeExec }) {
-			if d.guard, err = guardBeforeSigning(ctx, e, p); err != nil {
+			if d.guard, err = guardBeforeSigning(ctx, e, p, o.data); err != nil {
 				return nil, err
 			}
 		}
@@ -349,7 +351,6 @@ type demoResult struct {
 	// TraceRequest is the body of POST /v1/trace that gives the demo's
 	// trace from the served case (absent when nothing was stolen).
 	TraceRequest *demoTraceRequest `json:"trace_request,omitempty"`
-	truthExit    map[string]*big.Int
 }
 
 // demoHolding is what a thief's address still holds; the report's

@@ -256,6 +256,29 @@ func TestBenchAccuracy(t *testing.T) {
 	}
 }
 
+// TestDemoKeepsToItsStore: the demo's guard check screens against the
+// demo's own store, not the user's data directory ($CHAINHOUND_DATA),
+// whose lists would change what the demo prints.
+func TestDemoKeepsToItsStore(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("CHAINHOUND_DATA", home)
+	list := writeFile(t, t.TempDir(), "mine.csv", "chain,address,label,category,confidence,source,date\n"+
+		"eip155:1337,0x6945be3f7ecff857abf7b61aa41cac0c6b37c4da,user's own list entry,sanction,forensic,me,2025-02-21\n")
+	mustCLI(t, "intel", "import", "labels", "--format", "csv", list, "--data", home)
+	res, _, _ := demoJSON(t, t.TempDir(), "--no-benign")
+	var g struct {
+		Findings []struct{ Code, Message string }
+	}
+	if err := json.Unmarshal(res["guard"], &g); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range g.Findings {
+		if f.Code == "screening" || strings.Contains(f.Message, "user's own list") {
+			t.Errorf("the demo's guard check read the user's data directory: %+v", f)
+		}
+	}
+}
+
 // TestDemoBenign: traffic alone, nothing to trace, and the demo says so.
 func TestDemoBenign(t *testing.T) {
 	out := mustCLI(t, "demo", "--scenario", "benign", "--no-serve")
