@@ -578,7 +578,7 @@ func printDemo(w io.Writer, d *demo, r *demoResult) {
 		tw.Flush()
 	}
 	sc := r.Score
-	fmt.Fprintf(w, "\nAgainst the ground truth: %.2f%% of the stolen value located where it is; %d of %d flagged exits are true (precision %.2f%%)",
+	fmt.Fprintf(w, "\nAgainst the ground truth: %.2f%% of the stolen value located where it is; %d of %d arrivals at exits the trace flagged are the thief's (precision %.2f%%)",
 		100*sc.Recall, sc.FlaggedTrue, sc.Flagged, 100*sc.Precision)
 	if len(sc.MissedExits) > 0 {
 		fmt.Fprintf(w, "; missed: %s", strings.Join(sc.MissedExits, "; "))
