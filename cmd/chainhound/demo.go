@@ -77,6 +77,9 @@ func demoCommand() command {
 			if _, err := intelFormat(f); err != nil {
 				return err
 			}
+			if _, err := os.Stat(f); err != nil {
+				return fmt.Errorf("--intel: %w", err) // before the run, not after it
+			}
 		}
 		data, cleanup, err := demoDataDir(*dataDir)
 		if err != nil {
@@ -381,7 +384,7 @@ func (d *demo) findings(ctx context.Context, e *env, m trace.Model, maxHops int)
 		e.log.Info("demo: tracing from the theft", "model", m, "seeds", len(d.truth.Seeds))
 		var err error
 		if rep, err = d.trace(ctx, e, m, maxHops); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("trace from the theft: %w", err)
 		}
 		var tb bytes.Buffer
 		enc := json.NewEncoder(&tb)

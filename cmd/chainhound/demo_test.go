@@ -305,6 +305,12 @@ func TestDemoUsage(t *testing.T) {
 			t.Errorf("%v: exit %d, want 2\n%s", args, code, errs)
 		}
 	}
+	// A missing --intel file fails at once, naming the flag, not after
+	// the scenario has been played and ingested.
+	if _, errs, code := cli(t, "demo", "--no-serve", "--intel", filepath.Join(t.TempDir(), "missing.csv")); code != exitError ||
+		!strings.Contains(errs, "--intel") || strings.Contains(errs, "demo: block") {
+		t.Errorf("missing --intel file: exit %d\n%s", code, errs)
+	}
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "x"), []byte("x"), 0o644)
 	if _, errs, code := cli(t, "demo", "--no-serve", "--data", dir); code != exitUsage || !strings.Contains(errs, "not empty") {
