@@ -38,10 +38,11 @@ const (
 	ScopeLookup = "lookup" // address, transaction, entity and tag lookups
 	ScopeTrace  = "trace"  // traces and paths (costly)
 	ScopeGuard  = "guard"  // the Safe pre-sign guard
+	ScopeCases  = "cases"  // the workspace's saved cases: list, read, write
 )
 
 // AllScopes lists every scope, in the order they are documented.
-var AllScopes = []string{ScopeScreen, ScopeLookup, ScopeTrace, ScopeGuard}
+var AllScopes = []string{ScopeScreen, ScopeLookup, ScopeTrace, ScopeGuard, ScopeCases}
 
 // Default rate limit of a new key: sustained requests per second and burst.
 const (
