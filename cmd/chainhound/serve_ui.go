@@ -504,7 +504,11 @@ func (h caseAPI) remove(w http.ResponseWriter, r *http.Request) {
 		h.answer(w, 0, &cases.Case{ID: id}, err)
 		return
 	}
-	w.WriteHeader(http.StatusNoContent)
+	writeAPIJSON(w, deletedOut{Deleted: id})
+}
+
+type deletedOut struct {
+	Deleted string `json:"deleted"`
 }
 
 // casesDir is where serve keeps the workspace's cases.
@@ -544,9 +548,6 @@ func mountWorkspace(srv *api.Server, l *lookups, data string) {
 		if req != nil {
 			rt.MaxBodyBytes = cases.MaxBytes
 		}
-		if resp == nil {
-			rt.ContentType, rt.Responses = "text/plain", map[int]api.Schema{status: {"type": "string", "maxLength": 0}}
-		}
 		srv.Route(rt)
 	}
 	route("GET", "/v1/cases", "saved cases, the most recently updated first", nil, nil, 200,
@@ -556,7 +557,7 @@ func mountWorkspace(srv *api.Server, l *lookups, data string) {
 	route("POST", "/v1/cases", "save a canvas as a new case, or import an exported case (a new id is assigned)", nil, caseSchema, 201, caseSchema, []int{400}, h.create)
 	route("GET", "/v1/cases/{id}", "a case, whole: what export JSON downloads", []api.Param{id}, nil, 200, caseSchema, []int{404}, h.get)
 	route("PUT", "/v1/cases/{id}", "replace a case with the canvas as it is now", []api.Param{id}, caseSchema, 200, caseSchema, []int{400, 404}, h.update)
-	route("DELETE", "/v1/cases/{id}", "delete a case", []api.Param{id}, nil, 204, nil, []int{404}, h.remove)
+	route("DELETE", "/v1/cases/{id}", "delete a case", []api.Param{id}, nil, 200, api.SchemaOf(deletedOut{}), []int{404}, h.remove)
 	route("POST", "/v1/cases/{id}/duplicate", "copy a case under a new id (name: the copy's name; default \"Copy of\" the original's)",
 		[]api.Param{id, {Name: "name", In: "query", Description: "the copy's name", Schema: str}}, nil, 201, caseSchema, []int{400, 404}, h.duplicate)
 }

@@ -96,6 +96,8 @@ type Exit struct {
 	Asset     string `json:"asset"`
 	Amount    string `json:"amount"`
 	Freezable bool   `json:"freezable"`
+	// FreezableBy names who can freeze it (the venue, the token's issuer).
+	FreezableBy []string `json:"freezable_by,omitempty"`
 }
 
 // View is the canvas's pan and zoom.
@@ -205,6 +207,14 @@ func (c *Case) Check() error {
 		}
 		if !reAmount.MatchString(x.Amount) {
 			return fmt.Errorf("exits[%d]: amount %q: want a whole number of base units", i, x.Amount)
+		}
+		if len(x.FreezableBy) > 10 {
+			return fmt.Errorf("exits[%d]: freezable_by: %d names, the limit is 10", i, len(x.FreezableBy))
+		}
+		for _, by := range x.FreezableBy {
+			if err := text("freezable_by", by, maxName); err != nil {
+				return fmt.Errorf("exits[%d]: %w", i, err)
+			}
 		}
 	}
 	if !finite(c.View.X, c.View.Y, c.View.Zoom) || c.View.Zoom < 0 || c.View.Zoom > 100 {

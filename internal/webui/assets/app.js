@@ -338,12 +338,19 @@ function overlayTrace(rep, from) {
     const n = G.addNode({ id, kind: 'address' });
     if (recv.has(id)) n.tainted = recv.get(id).toString();
   }
-  for (const [h, col] of cols) {
+  // A tall column (a split over many wallets) wraps into sub-columns.
+  let x0 = from.x;
+  for (const h of [...cols.keys()].sort((a, b) => a - b)) {
+    const col = cols.get(h);
     col.sort((a, b) => { const x = recv.get(a) || 0n, y = recv.get(b) || 0n; return x > y ? -1 : x < y ? 1 : a < b ? -1 : 1; });
+    const rows = Math.max(12, Math.ceil(Math.sqrt(col.length * 2)));
+    const subs = Math.ceil(col.length / rows);
     col.forEach((id, i) => {
-      const n = G.nodes.get(id);
-      n.x = from.x + h * 260; n.y = from.y + (i % 2 ? 1 : -1) * Math.ceil(i / 2) * 40;
+      const n = G.nodes.get(id), r = i % rows, c = Math.floor(i / rows);
+      const inCol = Math.min(rows, col.length - c * rows);
+      n.x = x0 + c * 150; n.y = from.y + (r - (inCol - 1) / 2) * 40;
     });
+    x0 += (subs - 1) * 150 + 280;
   }
   for (const g of agg.values()) {
     if (!G.nodes.has(g.from) || !G.nodes.has(g.to)) continue;
@@ -493,7 +500,11 @@ function caseJSON() {
       return o;
     }),
     annotations: G.annotations.map((a) => ({ x: a.x, y: a.y, text: a.text })),
-    exits: state.exits.map((x) => ({ account: x.account, service: x.service || '', category: x.category || '', asset: x.asset, amount: x.amount, freezable: !!x.freezable })),
+    exits: state.exits.map((x) => {
+      const o = { account: x.account, service: x.service || '', category: x.category || '', asset: x.asset, amount: x.amount, freezable: !!x.freezable };
+      if (x.freezable_by && x.freezable_by.length) o.freezable_by = x.freezable_by;
+      return o;
+    }),
     view: { x: Math.round(G.view.x * 10) / 10, y: Math.round(G.view.y * 10) / 10, zoom: G.view.zoom },
   };
 }
