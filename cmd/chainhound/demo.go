@@ -96,6 +96,13 @@ func demoCommand() command {
 		res.Took = time.Since(start).Round(time.Millisecond).String()
 		if !*noServe {
 			res.URL = "http://" + *listen
+			if tp := res.Files["trace"]; tp != "" {
+				id, err := saveTraceCase(data, tp, fmt.Sprintf("Demo: %s heist, seed %d", res.Scenario, res.Seed))
+				if err != nil {
+					return fmt.Errorf("save the trace as a workspace case: %w", err)
+				}
+				res.Workspace = res.URL + "/#case=" + id
+			}
 		}
 		if *output == "json" {
 			if err := writeJSON(e, res); err != nil {
@@ -338,6 +345,7 @@ type demoResult struct {
 	Files     map[string]string      `json:"files"`
 	Took      string                 `json:"took"`
 	URL       string                 `json:"url,omitempty"`
+	Workspace string                 `json:"workspace,omitempty"` // the workspace opened on the trace, saved as a case
 	truthExit map[string]*big.Int
 }
 
@@ -550,6 +558,9 @@ func printDemo(w io.Writer, d *demo, r *demoResult) {
 			}
 		}
 		fmt.Fprintf(w, "\nServing the case at %s (no API keys; Ctrl-C stops):\n", r.URL)
+		if r.Workspace != "" {
+			fmt.Fprintf(w, "  open %s in a browser: the investigation workspace on this trace\n", r.Workspace)
+		}
 		if theft != "" {
 			fmt.Fprintf(w, "  curl -s %s/v1/addresses/%s:%s/risk\n", r.URL, t.CAIP2, theft)
 		}

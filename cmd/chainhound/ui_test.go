@@ -301,6 +301,28 @@ func TestUIWorkspace(t *testing.T) {
 	}
 	b.writeArtifact(t, "case.svg", []byte(svg))
 	b.writeArtifact(t, "case.json", []byte(saved))
+
+	// What `chainhound demo` serves: its own trace saved as a case, which
+	// the printed URL opens.
+	demoID, err := saveTraceCase(dir, filepath.Join(dir, "demo", "trace.json"), "Demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.run(t, "demo case", chromedp.Navigate(base+"/#case="+demoID),
+		wait(fmt.Sprintf(`chainhound.ready() && chainhound.state.caseId === %q && document.querySelectorAll('#exits tbody tr').length > 0`, demoID)))
+	demoExits := evalJS[[]uiExit](t, b, exitRows)
+	if len(demoExits) != len(want) {
+		t.Errorf("the demo's case shows %d exits, the truth has %d", len(demoExits), len(want))
+	}
+	for _, x := range demoExits {
+		if w := want[x.Account+" "+x.Asset]; x.Amount != w.Amount || x.Freezable != w.Freezable {
+			t.Errorf("demo case exit %s: %s (freezable %v), truth %s (freezable %v)", x.Account, x.Amount, x.Freezable, w.Amount, w.Freezable)
+		}
+	}
+	if n := evalJS[int](t, b, `chainhound.graph.nodes.size`); n < 10 {
+		t.Errorf("the demo's case draws %d nodes", n)
+	}
+	b.screenshot(t, "6-demo-case")
 }
 
 // TestUIRender2000 lays out and draws a 2,000-node graph in the page and

@@ -168,9 +168,11 @@ G.onselect = (ids) => {
 };
 
 // ---------- pages ----------
-function renderDetails(html) {
+// renderDetails fills the details panel; show brings it to the front
+// (not when an answer arrives after the user moved on to another tab).
+function renderDetails(html, show = true) {
   $('panel-details').innerHTML = html;
-  tab('details');
+  if (show) tab('details');
 }
 let detailSeq = 0;
 async function showDetails(n) {
@@ -198,7 +200,7 @@ async function showDetails(n) {
   html.push('<h3>Counterparties</h3>', part(nb, (r) => !r.neighbors.length ? '<p class="muted">No counterparties.</p>' :
     table(['', 'Counterparty', 'Amount', 'N'], r.neighbors.map((x, i) => [x.direction === 'in' ? '←' : '→',
       `<button class="link" data-add="${i}">${esc(x.label || short(x.account))}</button>`, num(formatAmount(x.amount, x.asset)), num(x.count)]))));
-  renderDetails(html.join(''));
+  renderDetails(html.join(''), false);
   $('node-note').addEventListener('input', (ev) => { n.note = ev.target.value; G.draw(); });
   if (nb.v) for (const b of $('panel-details').querySelectorAll('[data-add]')) b.addEventListener('click', () => addNeighbors(n, [nb.v.neighbors[+b.dataset.add]]));
 }
@@ -523,7 +525,7 @@ function loadCase(c) {
   if (!state.exits.length) $('panel-trace').innerHTML = '<p class="muted">No trace in this case.</p>';
   if (state.caseId) history.replaceState(null, '', '#case=' + state.caseId);
   changed();
-  tab('case');
+  tab(state.exits.length ? 'trace' : 'case');
 }
 async function saveCase() {
   const body = caseJSON();
@@ -654,6 +656,11 @@ async function start() {
     if (h.get('trace')) await runTrace();
   }
 }
+
+window.addEventListener('hashchange', () => {
+  const id = new URLSearchParams(location.hash.slice(1)).get('case');
+  if (id && id !== state.caseId) openCase(id);
+});
 
 // window.chainhound is for the end-to-end tests and the console: the
 // canvas's state as a case, and the render benchmark.
