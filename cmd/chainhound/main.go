@@ -9,6 +9,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/chainhound/chainhound/internal/watch"
 	"io"
 	"log/slog"
 	"os"
@@ -93,8 +94,17 @@ func commands() []command {
 		clusterStatsCommand(),
 		clusterConfigCommand(),
 		entityCommand(),
+		vetImportCommand(),
+		vetScreenCommand(),
+		vetLinksCommand(),
+		vetConfigCommand(),
 		devnetCommand(),
 		demoCommand(),
+		watchCommand(),
+		watchAlertsCommand(),
+		watchStatusCommand("ack", watch.StatusAcknowledged),
+		watchStatusCommand("resolve", watch.StatusResolved),
+		watchRedeliverCommand(),
 		versionCommand(),
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/chainhound/chainhound/internal/api/apitest"
 	"github.com/chainhound/chainhound/internal/risk"
 	"github.com/chainhound/chainhound/internal/trace"
+	"github.com/chainhound/chainhound/internal/vet"
 )
 
 // TestServeAPI runs `chainhound serve` on a store built from an edge list
@@ -24,7 +25,9 @@ import (
 // Lookups must answer what the CLI answers.
 func TestServeAPI(t *testing.T) {
 	dir := exitCase(t, "native")
-	all := strings.TrimSpace(mustCLI(t, "apikey", "create", "--name", "all", "--scopes", "screen,lookup,trace,guard,cases", "--data", dir))
+	alerts := watchOnce(t, dir)
+	alertID := alerts[0].ID
+	all := strings.TrimSpace(mustCLI(t, "apikey", "create", "--name", "all", "--scopes", "screen,lookup,trace,guard,watch,cases", "--data", dir))
 	lookupOnly := strings.TrimSpace(mustCLI(t, "apikey", "create", "--name", "lookup", "--scopes", "lookup", "--data", dir))
 	slow := strings.TrimSpace(mustCLI(t, "apikey", "create", "--name", "slow", "--scopes", "lookup", "--rate", "0.001", "--burst", "1", "--data", dir))
 	var rows []struct {
@@ -53,6 +56,16 @@ func TestServeAPI(t *testing.T) {
 		big.WriteString(`"` + eth + a20(2) + `"`)
 	}
 	big.WriteString("]}")
+	// contractor due diligence: two stored candidates sharing a device
+	t.Setenv(vet.KeyEnv, "0123456789abcdef0123456789abcdef-test")
+	mustCLI(t, "vet", "import", writeFile(t, dir, "cands.csv", "id,names,devices,payout_wallets\n"+
+		"v1,Ann Lee,dev-1,"+a20(2)+"\nv2,Bo Yang,dev-1,\n"), "--data", dir)
+	var manyIDs strings.Builder
+	manyIDs.WriteString(`{"ids":["v1"`)
+	for range maxVetBatch {
+		manyIDs.WriteString(`,"v1"`)
+	}
+	manyIDs.WriteString("]}")
 	base, stop, stderr := startServe(t, "--data", dir)
 	c, err := apitest.Fetch(base)
 	if err != nil {
@@ -60,8 +73,9 @@ func TestServeAPI(t *testing.T) {
 	}
 	want := []string{"DELETE /v1/cases/{id}", "GET /healthz", "GET /metrics", "GET /openapi.json", "GET /readyz",
 		"GET /v1/addresses/{caip10}", "GET /v1/addresses/{caip10}/neighbors", "GET /v1/addresses/{caip10}/risk", "GET /v1/addresses/{caip10}/tags",
-		"GET /v1/cases", "GET /v1/cases/{id}", "GET /v1/entities/{id}", "GET /v1/path", "GET /v1/search",
-		"GET /v1/tx/{caip2}/{hash}", "POST /v1/cases", "POST /v1/cases/{id}/duplicate", "POST /v1/guard/audit", "POST /v1/guard/safe", "POST /v1/screen", "POST /v1/trace",
+		"GET /v1/alerts", "GET /v1/alerts/{id}", "GET /v1/cases", "GET /v1/cases/{id}", "GET /v1/entities/{id}", "GET /v1/path", "GET /v1/search",
+		"GET /v1/tx/{caip2}/{hash}", "POST /v1/alerts/{id}/ack", "POST /v1/alerts/{id}/resolve", "POST /v1/cases", "POST /v1/cases/{id}/duplicate",
+		"POST /v1/guard/audit", "POST /v1/guard/safe", "POST /v1/screen", "POST /v1/trace", "POST /v1/vet/screen",
 		"PUT /v1/cases/{id}"}
 	if got := c.Operations(); !slices.Equal(got, want) {
 		t.Fatalf("documented operations:\n%v\nwant\n%v", got, want)
@@ -187,6 +201,26 @@ func TestServeAPI(t *testing.T) {
 		{"GET /v1/addresses/{caip10}/risk", "GET", "/v1/addresses/" + eth + a20(2) + "/risk?direction=up", "", all, 400, "direction"},
 		{"GET /v1/addresses/{caip10}/risk", "GET", "/v1/addresses/" + eth + a20(2) + "/risk", "", lookupOnly, 403, "screen"},
 
+		{"POST /v1/vet/screen", "POST", "/v1/vet/screen", `{"ids":["v1","v2"]}`, all, 200, ""},
+		{"POST /v1/vet/screen", "POST", "/v1/vet/screen", `{"candidates":[{"id":"x1","names":["Jong Un Kim"],"devices":["dev-1"],"payout_wallets":[{"number":"` + a20(2) + `","provider":"Binance","holder":"Someone Else"}]}]}`, all, 200, ""},
+		{"POST /v1/vet/screen", "POST", "/v1/vet/screen", `{"candidates":[{"id":"x1","names":["A B"],"emails":["nope"]}]}`, all, 400, "candidates[0]: field emails"},
+		{"POST /v1/vet/screen", "POST", "/v1/vet/screen", `{"candidates":[{"id":"x1","names":["A B"],"shoe_size":44}]}`, all, 400, "shoe_size"},
+		{"POST /v1/vet/screen", "POST", "/v1/vet/screen", `{"ids":["nobody"]}`, all, 404, "nobody"},
+		{"POST /v1/vet/screen", "POST", "/v1/vet/screen", `{}`, all, 400, "ids and candidates"},
+		{"POST /v1/vet/screen", "POST", "/v1/vet/screen", manyIDs.String(), all, 413, "want 1 to 100"},
+		{"POST /v1/vet/screen", "POST", "/v1/vet/screen", `{"ids":["v1"]}`, lookupOnly, 403, "screen"},
+		{"GET /v1/alerts", "GET", "/v1/alerts", "", all, 200, ""},
+		{"GET /v1/alerts", "GET", "/v1/alerts?status=open&min_severity=high&case=heist", "", all, 200, ""},
+		{"GET /v1/alerts", "GET", "/v1/alerts?status=closed", "", all, 400, "closed"},
+		{"GET /v1/alerts", "GET", "/v1/alerts", "", lookupOnly, 403, "watch"},
+		{"GET /v1/alerts/{id}", "GET", "/v1/alerts/" + alertID, "", all, 200, ""},
+		{"GET /v1/alerts/{id}", "GET", "/v1/alerts/" + strings.Repeat("0", 32), "", all, 404, strings.Repeat("0", 32)},
+		{"POST /v1/alerts/{id}/ack", "POST", "/v1/alerts/" + alertID + "/ack", `{"note":"exchange called"}`, all, 200, ""},
+		{"POST /v1/alerts/{id}/ack", "POST", "/v1/alerts/" + alertID + "/ack", `{"colour":"red"}`, all, 400, "colour"},
+		{"POST /v1/alerts/{id}/ack", "POST", "/v1/alerts/" + strings.Repeat("0", 32) + "/ack", "", all, 404, "no such alert"},
+		{"POST /v1/alerts/{id}/resolve", "POST", "/v1/alerts/" + alertID + "/resolve", "", all, 200, ""},
+		{"POST /v1/alerts/{id}/resolve", "POST", "/v1/alerts/" + alertID + "/resolve", "", lookupOnly, 403, "watch"},
+
 		{"POST /v1/guard/safe", "POST", "/v1/guard/safe?chain_id=1&version=1.1.1", safeBody, all, 200, ""},
 		{"POST /v1/guard/safe", "POST", "/v1/guard/safe?chain_id=x", safeBody, all, 400, "chain_id"},
 		{"POST /v1/guard/safe", "POST", "/v1/guard/safe", safeBody, lookupOnly, 403, "guard"},
@@ -224,6 +258,30 @@ func TestServeAPI(t *testing.T) {
 			}
 		} else {
 			answers[tc.method+" "+tc.path+" "+tc.body] = b
+		}
+	}
+	// The inline candidate links to both stored ones through the device,
+	// and pays out to an account held in another name.
+	for k, b := range answers {
+		if !strings.HasPrefix(k, "POST /v1/vet/screen {\"candidates") {
+			continue
+		}
+		var vr vetScreenResponse
+		if err := json.Unmarshal(b, &vr); err != nil || len(vr.Reports) != 1 {
+			t.Fatalf("vet screen: %v %s", err, b)
+		}
+		got := map[string]bool{}
+		for _, f := range vr.Reports[0].Findings {
+			got[f.Check] = true
+		}
+		if cl := vr.Reports[0].Cluster; cl == nil || len(cl.Members) != 3 || !got[vet.CheckIdentityLink] || !got[vet.CheckPayoutHolder] {
+			t.Errorf("vet screen of an inline candidate: %s", b)
+		}
+	}
+	// Acknowledging and resolving change the stored alert.
+	for path, want := range map[string]string{"/v1/alerts/" + alertID + "/ack " + `{"note":"exchange called"}`: `"status":"acknowledged"`, "/v1/alerts/" + alertID + "/resolve ": `"status":"resolved"`} {
+		if b := answers["POST "+path]; !strings.Contains(string(b), want) || !strings.Contains(string(b), `"note":"exchange called"`) {
+			t.Errorf("POST %s: %s, want %s and the note", path, b, want)
 		}
 	}
 	// Every operation was tried, and every /v1 operation also with a 4xx.

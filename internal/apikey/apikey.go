@@ -38,11 +38,12 @@ const (
 	ScopeLookup = "lookup" // address, transaction, entity and tag lookups
 	ScopeTrace  = "trace"  // traces and paths (costly)
 	ScopeGuard  = "guard"  // the Safe pre-sign guard
+	ScopeWatch  = "watch"  // the watcher's alerts: list, acknowledge, resolve
 	ScopeCases  = "cases"  // the workspace's saved cases: list, read, write
 )
 
 // AllScopes lists every scope, in the order they are documented.
-var AllScopes = []string{ScopeScreen, ScopeLookup, ScopeTrace, ScopeGuard, ScopeCases}
+var AllScopes = []string{ScopeScreen, ScopeLookup, ScopeTrace, ScopeGuard, ScopeWatch, ScopeCases}
 
 // Default rate limit of a new key: sustained requests per second and burst.
 const (

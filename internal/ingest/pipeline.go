@@ -80,6 +80,11 @@ type Config struct {
 	// (files without headers or proof of work): a block that disagrees
 	// with a stored one is then an error saying so, not a rollback.
 	NoReorg string
+	// OnBlock, when set, runs after each block is committed, in chain
+	// order, before the next is applied: the watcher evaluates its rules
+	// there (internal/watch). Its error stops the run at that block
+	// boundary; the block stays applied.
+	OnBlock func(b *chain.Block) error
 }
 
 // Summary says what a run did.
@@ -377,6 +382,11 @@ func (in *Ingester) runRange(ctx context.Context, from, to uint64) (uint64, erro
 			return next, fmt.Errorf("block %d: store: %w", f.Block.Height, err)
 		}
 		in.account(f)
+		if in.cfg.OnBlock != nil {
+			if err := in.cfg.OnBlock(f.Block); err != nil {
+				return f.Block.Height + 1, fmt.Errorf("block %d: after commit: %w", f.Block.Height, err)
+			}
+		}
 		in.cfg.Log.Debug("applied block", "height", f.Block.Height, "transfers", len(f.Block.Transfers))
 		next = f.Block.Height + 1
 		in.cfg.Progress.Update(f.Block.Height, to, 1, len(f.Block.Transfers))

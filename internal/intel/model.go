@@ -83,6 +83,14 @@ type Sanctioned struct {
 	// Relations are the list's relationships to other parties, e.g.
 	// {Type: "Providing support to", UID: 27307, Name: "LAZARUS GROUP"}.
 	Relations []Relation
+	// Birthdates are the listed dates of birth of an individual, each
+	// "YYYY-MM-DD", "YYYY" (the year only) or "FROM/TO" (a range of such
+	// dates), in the list's order.
+	Birthdates []string `json:",omitempty"`
+	// Nationalities are the listed nationality and citizenship countries,
+	// as ISO 3166-1 alpha-2 codes where the list gives the country (else
+	// the list's text).
+	Nationalities []string `json:",omitempty"`
 }
 
 // Relation links a sanctioned party to another.

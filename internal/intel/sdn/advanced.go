@@ -19,13 +19,14 @@ const dcaPrefix = "Digital Currency Address - "
 // relationships and programs, never the document tree.
 func ParseAdvanced(r io.Reader, name string, opt Options) (*List, error) {
 	p := &advParser{
-		d:        xml.NewDecoder(r),
-		name:     name,
-		opt:      opt,
-		list:     &List{},
-		refs:     map[string]map[string]refValue{},
-		profiles: map[string]*party{},
-		programs: map[string][]string{},
+		d:         xml.NewDecoder(r),
+		name:      name,
+		opt:       opt,
+		list:      &List{},
+		refs:      map[string]map[string]refValue{},
+		profiles:  map[string]*party{},
+		programs:  map[string][]string{},
+		locations: map[string]string{},
 	}
 	if err := p.run(); err != nil {
 		return nil, err
@@ -59,6 +60,8 @@ type party struct {
 	profileID string
 	partyType string
 	names     []string
+	birth     []string
+	countries []string
 	addrs     []listedAddr
 	relations []intel.Relation
 }
@@ -83,6 +86,7 @@ type advParser struct {
 	profiles  map[string]*party // Profile ID -> party
 	relations []pendingRelation
 	programs  map[string][]string // Profile ID -> program names
+	locations map[string]string   // Location ID -> country (ISO2 or the list's text)
 	dated     bool
 }
 
@@ -138,6 +142,8 @@ func (p *advParser) element(t xml.StartElement) (handled bool, err error) {
 		return true, p.dateOfIssue(t)
 	case "ReferenceValueSets":
 		return true, p.referenceValues()
+	case "Location":
+		return true, p.location(t)
 	case "DistinctParty":
 		return true, p.distinctParty(t)
 	case "ProfileRelationship":

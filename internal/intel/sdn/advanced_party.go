@@ -121,11 +121,14 @@ func (p *advParser) profile(pt *party, t xml.StartElement) error {
 	return nil
 }
 
-// feature keeps a "Digital Currency Address - <ASSET>" feature and skips
-// every other.
+// feature keeps a "Digital Currency Address - <ASSET>" feature, a
+// birthdate and a nationality or citizenship, and skips every other.
 func (p *advParser) feature(pt *party, t xml.StartElement) error {
 	ft, err := p.ref("FeatureType", attr(t, "FeatureTypeID"))
 	if err != nil {
+		return err
+	}
+	if ok, err := p.personFeature(pt, ft.Text, t); ok {
 		return err
 	}
 	asset, ok := strings.CutPrefix(ft.Text, dcaPrefix)
@@ -222,6 +225,7 @@ func (p *advParser) finish() error {
 		// displays do), without repeats.
 		progs := dedupe(p.programs[pt.profileID])
 		a := newActor(pt.uid, pt.partyType, pt.names, progs, pt.relations)
+		a.Sanctions.Birthdates, a.Sanctions.Nationalities = pt.birth, pt.countries
 		p.list.Actors = append(p.list.Actors, a)
 		joined := strings.Join(progs, ";")
 		for _, ad := range pt.addrs {
