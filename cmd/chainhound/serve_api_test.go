@@ -166,7 +166,10 @@ func TestServeAPI(t *testing.T) {
 		{"GET /v1/tx/{caip2}/{hash}", "GET", "/v1/tx/eth/" + txHash, "", all, 400, "caip2"},
 		{"GET /v1/tx/{caip2}/{hash}", "GET", "/v1/tx/eip155:137/" + txHash, "", all, 404, "eip155:137"},
 
-		{"GET /v1/entities/{id}", "GET", "/v1/entities/12", "", all, 404, "cluster build"},
+		{"GET /v1/entities/{id}", "GET", "/v1/entities/1", "", all, 404, "cluster build --chain eth"},
+		{"GET /v1/entities/{id}", "GET", "/v1/entities/" + a20(1), "", all, 404, "cluster build --chain eth"},
+		{"GET /v1/entities/{id}", "GET", "/v1/entities/12", "", all, 404, "no address id 12"},
+		{"GET /v1/entities/{id}", "GET", "/v1/entities/" + mixed, "", all, 400, "checksum"},
 		{"GET /v1/entities/{id}", "GET", "/v1/entities/not-an-address", "", all, 400, "not-an-address"},
 		{"GET /v1/entities/{id}", "GET", "/v1/entities/12?limit=-1", "", all, 400, "limit"},
 

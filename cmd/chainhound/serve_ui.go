@@ -153,10 +153,12 @@ func (l *lookups) searchExact(q string, add func(suggestion)) error {
 			return err
 		}
 	}
-	if reDigitsID.MatchString(q) && l.cl != nil {
+	if reDigitsID.MatchString(q) {
 		n, _ := strconv.ParseUint(q, 10, 64)
-		if _, err := l.st.Address(n); err == nil && n != 0 {
-			add(suggestion{Kind: "entity", ID: q, Label: "entity of address id " + q, Detail: "co-spend cluster"})
+		if a, err := l.st.Address(n); err == nil && n != 0 && l.clusters[a.Chain] != nil {
+			ent := l.clusters[a.Chain].Clusterer().EntityOf(n)
+			add(suggestion{Kind: "entity", ID: strconv.FormatUint(ent, 10), Label: fmt.Sprintf("entity %d", ent),
+				Detail: fmt.Sprintf("%s cluster of address id %d (%s)", a.Chain, n, a)})
 		}
 	}
 	return nil
@@ -397,9 +399,9 @@ func (l *lookups) tagOf(caip2 string, a chain.Address) (string, string) {
 // the canvas: its co-spend cluster when the store is clustered on its
 // chain, else the actor its tags name.
 func (l *lookups) entityOf(caip2 string, a chain.Address) string {
-	if l.cl != nil && a.Chain == l.cl.Chain() {
+	if cl := l.clusters[a.Chain]; cl != nil {
 		if id, ok, err := l.st.AddressID(a); err == nil && ok {
-			return fmt.Sprintf("cluster:%d", l.cl.Clusterer().EntityOf(id))
+			return fmt.Sprintf("cluster:%d", cl.Clusterer().EntityOf(id))
 		}
 	}
 	for _, t := range l.ix.Tags(intel.Account(caip2, a.String())) {

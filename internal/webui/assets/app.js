@@ -32,19 +32,23 @@ async function api(path, opts = {}) {
 const enc = encodeURIComponent;
 
 // ---------- status: loading, done, error ----------
-let busy = 0;
+let busy = 0, statusSeq = 0;
 function status(msg, kind = '') {
   const s = $('status');
   s.textContent = msg;
   s.className = kind;
+  statusSeq++;
 }
+// work runs fn with a loading state; its end clears the status unless fn
+// said something there itself (a result worth reading).
 async function work(label, fn) {
   busy++;
   status(label + '…', 'loading');
+  const seq = statusSeq;
   document.body.setAttribute('aria-busy', 'true');
   try {
     const r = await fn();
-    status('');
+    if (statusSeq === seq) status('');
     return r;
   } catch (e) {
     status(e.message, 'error');
@@ -150,7 +154,7 @@ function placeNode(n) {
   if (fresh) {
     const [x, y] = G.nodes.size > 1 ? G.toWorld((G.canvas.clientWidth || 800) / 2, (G.canvas.clientHeight || 600) / 2) : [0, 0];
     node.x = Math.round(x + (G.nodes.size > 1 ? 40 : 0)); node.y = Math.round(y);
-    if (!state.chain) state.chain = chainOf(node.id);
+    if (!state.chain && node.kind === 'address') state.chain = chainOf(node.id);
   }
   changed();
   return node;
@@ -192,20 +196,20 @@ async function showDetails(n) {
   html.push(`<label class="block">Note on this node <textarea id="node-note" rows="2">${esc(n.note || '')}</textarea></label>`);
   html.push('<h3>Balances</h3>', part(acc, (a) => !a.found ? '<p class="muted">Never seen in the store.</p>' :
     `<p class="muted">first seen block ${a.first_seen.block} (${esc(a.first_seen.time)}), last block ${a.last_seen.block}; ${a.transfers_in} in, ${a.transfers_out} out</p>` +
-    table(['Asset', 'Balance', 'Received', 'Sent'], a.balances.map((b) => [esc(short(b.asset)), num(formatAmount(b.balance, b.asset)), num(formatAmount(b.received, b.asset)), num(formatAmount(b.sent, b.asset))]))));
-  html.push('<h3>Risk</h3>', part(risk, (r) => `<p><span class="pill ${esc(r.severity)}">${esc(r.severity)}</span> score ${esc(r.score)}</p>` +
-    (r.reasons && r.reasons.length ? '<ul>' + r.reasons.map((x) => `<li>${esc(x)}</li>`).join('') + '</ul>' : '<p class="muted">No exposure found.</p>')));
+    table(['Asset', 'Balance', 'Received', 'Sent'], a.balances.map((b) => [esc(short(b.asset)), num(formatAmount(b.balance, b.asset)), num(formatAmount(b.received, b.asset)), num(formatAmount(b.sent, b.asset))]), 'addr-balances')));
+  html.push('<h3>Risk</h3>', part(risk, (r) => `<p id="addr-risk"><span class="pill ${esc(r.severity)}">${esc(r.severity)}</span> score ${esc(r.score)}</p>` +
+    (r.reasons && r.reasons.length ? '<ul id="addr-reasons">' + r.reasons.map((x) => `<li>${esc(x)}</li>`).join('') + '</ul>' : '<p class="muted">No exposure found.</p>')));
   html.push('<h3>Tags</h3>', part(tags, (t) => !t.tags.length ? '<p class="muted">No tags.</p>' :
-    table(['Label', 'Category', 'Source', 'Confidence', 'Since'], t.tags.map((x) => [esc(x.label), esc(x.category || ''), esc(x.source), esc(x.confidence || ''), esc(x.valid_from || x.source_date || '')]))));
+    table(['Label', 'Category', 'Source', 'Confidence', 'Since'], t.tags.map((x) => [esc(x.label), esc(x.category || ''), esc(x.source), esc(x.confidence || ''), esc(x.valid_from || x.source_date || '')]), 'addr-tags')));
   html.push('<h3>Counterparties</h3>', part(nb, (r) => !r.neighbors.length ? '<p class="muted">No counterparties.</p>' :
     table(['', 'Counterparty', 'Amount', 'N'], r.neighbors.map((x, i) => [x.direction === 'in' ? '←' : '→',
-      `<button class="link" data-add="${i}">${esc(x.label || short(x.account))}</button>`, num(formatAmount(x.amount, x.asset)), num(x.count)]))));
+      `<button class="link" data-add="${i}">${esc(x.label || short(x.account))}</button>`, num(formatAmount(x.amount, x.asset)), num(x.count)]), 'addr-counterparties')));
   renderDetails(html.join(''), false);
   $('node-note').addEventListener('input', (ev) => { n.note = ev.target.value; G.draw(); });
   if (nb.v) for (const b of $('panel-details').querySelectorAll('[data-add]')) b.addEventListener('click', () => addNeighbors(n, [nb.v.neighbors[+b.dataset.add]]));
 }
-function table(head, rows) {
-  return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => c.startsWith && c.startsWith('<td') ? c : `<td>${c}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+function table(head, rows, id = '') {
+  return `<table${id ? ` id="${id}"` : ''}><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => c.startsWith && c.startsWith('<td') ? c : `<td>${c}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
 }
 function num(v) { return `<td class="num">${esc(v)}</td>`; }
 
@@ -221,7 +225,7 @@ async function openTransaction(id, place = true) {
   const rows = tx.transfers.map((t, i) => [esc(t.kind || ''), `<button class="link" data-acc="${esc(caip2 + ':' + t.from)}">${esc(short(t.from || '—'))}</button>`,
     `<button class="link" data-acc="${esc(caip2 + ':' + t.to)}">${esc(short(t.to || '—'))}</button>`, num(formatAmount(t.amount, t.asset, caip2))]);
   renderDetails(`<h2>Transaction</h2><p class="mono">${esc(tx.hash)}</p><p class="muted">${esc(caip2)} block ${tx.block}, ${esc(tx.time)}, ${tx.success ? 'succeeded' : 'failed'}</p>` +
-    '<h3>Transfers</h3>' + table(['Kind', 'From', 'To', 'Amount'], rows));
+    '<h3>Transfers</h3>' + table(['Kind', 'From', 'To', 'Amount'], rows, 'tx-transfers'));
   for (const b of $('panel-details').querySelectorAll('[data-acc]')) b.addEventListener('click', () => {
     if (b.dataset.acc.endsWith(':')) return;
     const n = placeNode({ id: b.dataset.acc, kind: 'address' });
@@ -229,26 +233,73 @@ async function openTransaction(id, place = true) {
     G.select([n.id]);
   });
 }
+// entityMembersShown is how many members an entity page reads one by one
+// (balances, risk, counterparties); the entity's totals cover them all.
+const entityMembersShown = 20;
 async function openEntity(n, place = true) {
-  let html = `<h2>${esc(nodeTitle(n))}</h2>`;
-  if (n.members && n.members.length) {
-    html += `<p class="muted">${n.members.length} addresses collapsed into this entity.</p><ul class="list">` + n.members.map((m) => `<li class="mono">${esc(m)}</li>`).join('') + '</ul>';
-  }
+  const seq = ++detailSeq;
   const cluster = n.cluster || (n.id.startsWith('entity:cluster:') ? n.id.slice(15) : '');
-  if (cluster) {
-    const e = await work('Loading entity', () => api('/v1/entities/' + enc(cluster)));
-    if (e) html += `<p>${e.members} members; received ${esc(e.total_received)} ${esc(e.unit)}, sent ${esc(e.total_sent)} ${esc(e.unit)}</p>` +
-      table(['Label', 'Source'], (e.tags || []).map((t) => [esc(t.label || ''), esc(t.source || '')]));
-  }
   if (place && !G.nodes.has(n.id)) placeNode({ id: n.id, kind: 'entity', label: n.label, members: [] });
-  renderDetails(html);
+  renderDetails(`<h2>${esc(nodeTitle(n))}</h2><p class="muted loading">Loading the entity's members, balances, tags and risk…</p>`);
+  const html = [`<h2>${esc(nodeTitle(n))}</h2>`];
+  let members = (n.members || []).slice();
+  if (cluster) {
+    let e;
+    try { e = await api('/v1/entities/' + enc(cluster) + '?limit=200'); } catch (err) { if (seq === detailSeq) renderDetails(html.join('') + `<p class="error-box">${esc(err.message)}</p>`, false); return; }
+    if (seq !== detailSeq) return;
+    const caip2 = e.chain || state.chain;
+    html.push(`<p class="muted">entity ${e.entity}: ${e.members} member addresses${e.label ? `, named ${esc(e.label)}` : ''}${e.label_conflict ? ' <strong>(conflicting names: ' + e.labels.map((l) => esc(l.name)).join(', ') + ')</strong>' : ''}` +
+      (e.first_seen ? `; first seen block ${e.first_seen.block}, last block ${e.last_seen.block}` : '') + '</p>');
+    html.push(`<p id="entity-totals">received ${esc(formatAmount(e.total_received, 'native', caip2))}, sent ${esc(formatAmount(e.total_sent, 'native', caip2))}${e.members_summarized < e.members ? ` (over the first ${e.members_summarized} members)` : ''}</p>`);
+    html.push('<h3>Tags</h3>', !e.tags.length ? '<p class="muted">No member is tagged.</p>' :
+      table(['Label', 'Category', 'Source', 'Confidence', 'On'], e.tags.map((t) => [esc(t.label), esc(t.category || ''), esc(t.source || ''), esc(t.confidence || ''), esc(short(t.address))])));
+    if (!members.length) members = e.member_listing.map((m) => (caip2 || '') + ':' + m.address);
+  }
+  if (members.length) {
+    // Balances, risk and counterparties: the members' own, added up.
+    const shown = members.slice(0, entityMembersShown);
+    const get = (p) => api(p).then((v) => v, () => null);
+    const per = await Promise.all(shown.map((m) => Promise.all([get('/v1/addresses/' + enc(m)), get('/v1/addresses/' + enc(m) + '/risk'), get('/v1/addresses/' + enc(m) + '/neighbors?limit=50')])));
+    if (seq !== detailSeq) return;
+    const bal = new Map(), cps = new Map(), inside = new Set(members);
+    let worst = null;
+    per.forEach(([acc, risk, nb], i) => {
+      if (acc && acc.found) for (const b of acc.balances) bal.set(b.asset, (bal.get(b.asset) || 0n) + BigInt(b.balance));
+      if (risk && (!worst || risk.score > worst.r.score)) worst = { r: risk, m: shown[i] };
+      if (nb) for (const x of nb.neighbors) {
+        if (inside.has(x.account)) continue;
+        const k = x.direction + '|' + x.account + '|' + x.asset;
+        const c = cps.get(k) || { ...x, amount: 0n, count: 0 };
+        c.amount += BigInt(x.amount); c.count += x.count; cps.set(k, c);
+      }
+    });
+    const note = members.length > shown.length ? ` <span class="muted">(the first ${shown.length} of ${members.length} members)</span>` : '';
+    html.push(`<h3>Balances${note}</h3>`, !bal.size ? '<p class="muted">No balances.</p>' :
+      table(['Asset', 'Balance'], [...bal].map(([a, v]) => [esc(short(a)), num(formatAmount(v.toString(), a))])));
+    html.push(`<h3>Risk${note}</h3>`, !worst ? '<p class="muted">No risk answer.</p>' :
+      `<p><span class="pill ${esc(worst.r.severity)}">${esc(worst.r.severity)}</span> score ${esc(worst.r.score)}, its riskiest member ${esc(short(worst.m))}</p>` +
+      (worst.r.reasons && worst.r.reasons.length ? '<ul>' + worst.r.reasons.map((x) => `<li>${esc(x)}</li>`).join('') + '</ul>' : '<p class="muted">No exposure found.</p>'));
+    const top = [...cps.values()].sort((a, b) => (a.amount > b.amount ? -1 : a.amount < b.amount ? 1 : 0)).slice(0, 20);
+    html.push(`<h3>Counterparties${note}</h3>`, !top.length ? '<p class="muted">No counterparties outside the entity.</p>' :
+      table(['', 'Counterparty', 'Amount', 'N'], top.map((x) => [x.direction === 'in' ? '←' : '→', esc(x.label || short(x.account)), num(formatAmount(x.amount.toString(), x.asset)), num(x.count)])));
+    html.push(`<h3>Members</h3><ul class="list" id="entity-members">` + members.slice(0, 200).map((m) => `<li class="mono" data-account="${esc(m)}">${esc(m)}</li>`).join('') + '</ul>');
+  }
+  renderDetails(html.join(''), false);
 }
 async function openActor(actor) {
   const r = await work('Loading actor', () => api('/v1/search?limit=50&q=' + enc(actor)));
   if (!r) return;
-  const accts = r.suggestions.filter((s) => s.account && s.kind === 'actor').map((s) => s.account);
-  const ids = accts.map((a, i) => placeNode({ id: a, kind: 'address', label: actor, entity: 'actor:' + actor }).id);
+  const accts = [...new Set(r.suggestions.filter((s) => s.account && s.kind === 'actor' && s.id === actor).map((s) => s.account))];
+  if (!accts.length) return status(`No tagged address of ${actor}`, 'error');
+  const fresh = accts.filter((a) => !G.nodes.has(a));
+  const labels = new Map(r.suggestions.map((s) => [s.account, s]));
+  const ids = accts.map((a) => placeNode({ id: a, kind: 'address', label: labels.get(a).label, category: labels.get(a).category || '', entity: 'actor:' + actor }).id);
+  // The actor's addresses on a spiral around the middle of the view.
+  const [cx, cy] = G.nodes.size > fresh.length ? G.toWorld((G.canvas.clientWidth || 800) / 2, (G.canvas.clientHeight || 600) / 2) : [0, 0];
+  G.spiral(fresh.map((a) => G.nodes.get(a)), cx, cy, 40);
   G.select(ids);
+  G.fit();
+  renderDetails(`<h2>${esc(actor)}</h2><p>${accts.length} tagged addresses of this actor placed on the canvas${r.suggestions.length >= 50 ? ' (the first 50 matches)' : ''}. Collapse them into one node with c.</p>`);
 }
 
 // ---------- expand ----------
@@ -285,16 +336,19 @@ function addNeighbors(n, neighbors) {
     const [from, to] = x.direction === 'out' ? [n.id, x.account] : [x.account, n.id];
     G.addEdge({ from, to, asset: x.asset, amount: x.amount, count: x.count });
   }
-  // New nodes fan out to the side they flow: out to the right, in to the left.
+  // New nodes fan out to the side they flow, out to the right, in to the
+  // left, in columns of at most `rows` (a split over many wallets wraps).
   const outs = fresh.filter((f) => neighbors.find((x) => x.account === f.id).direction === 'out');
   const ins = fresh.filter((f) => !outs.includes(f));
-  [[outs, 1], [ins, -1]].forEach(([group, side]) => group.forEach((f, i) => {
-    f.x = n.x + side * 220; f.y = n.y + (i - (group.length - 1) / 2) * 36;
-  }));
-  if (fresh.length) {
-    const fixed = new Set([...G.nodes.keys()].filter((id) => !fresh.some((f) => f.id === id)));
-    G.layout(80, fixed);
-  }
+  [[outs, 1], [ins, -1]].forEach(([group, side]) => {
+    const rows = Math.max(10, Math.ceil(Math.sqrt(group.length * 3)));
+    group.forEach((f, i) => {
+      const c = Math.floor(i / rows), inCol = Math.min(rows, group.length - c * rows);
+      f.x = n.x + side * (240 + c * 190); f.y = n.y + ((i % rows) - (inCol - 1) / 2) * 38;
+    });
+  });
+  const w = G.canvas.clientWidth || 800, h = G.canvas.clientHeight || 600;
+  if (fresh.some((f) => { const [x, y] = G.toScreen(f.x, f.y); return x < 0 || y < 0 || x > w - 120 || y > h; })) G.fit();
   changed();
   return fresh.length;
 }
@@ -406,10 +460,24 @@ async function findPath() {
 }
 
 // ---------- collapse ----------
-function collapse() {
+// collapse merges addresses into one entity node: the selected ones, or,
+// for one address, every address on the canvas in its entity (the
+// clustering's, asked of the server when the node does not know it).
+async function collapse() {
   let sel = selectedNodes();
-  if (sel.length === 1 && sel[0].entity) sel = [...G.nodes.values()].filter((n) => n.kind === 'address' && n.entity === sel[0].entity);
-  if (sel.length < 2) return status('Select two or more addresses (shift+click), or one whose entity is known', 'error');
+  if (sel.length === 1) {
+    const n = sel[0];
+    if (!n.entity || n.entity.startsWith('actor:')) {
+      const e = await work('Finding the entity', () => api('/v1/entities/' + enc(n.id.split(':').pop()) + '?limit=10000'));
+      if (!e && !n.entity) return;
+      if (e) {
+        const members = new Set(e.member_listing.map((m) => (e.chain || chainOf(n.id)) + ':' + m.address));
+        for (const m of G.nodes.values()) if (members.has(m.id)) m.entity = 'cluster:' + e.entity;
+      }
+    }
+    sel = [...G.nodes.values()].filter((m) => m.kind === 'address' && m.entity === n.entity);
+  }
+  if (!sel.length || (sel.length < 2 && !sel[0].entity)) return status('Select two or more addresses (shift+click), or one whose entity is known', 'error');
   const keys = new Set(sel.map((n) => n.entity || ''));
   const key = keys.size === 1 && [...keys][0] ? [...keys][0] : 'group:' + sel.map((n) => n.id).sort()[0];
   const id = 'entity:' + key;
@@ -597,7 +665,7 @@ for (const t of ['details', 'trace', 'case']) $('tab-' + t).onclick = () => tab(
 const actions = {
   'btn-expand-out': () => expand('out'), 'btn-expand-in': () => expand('in'), 'btn-trace': runTrace, 'btn-path': findPath,
   'btn-collapse': collapse, 'btn-uncollapse': uncollapse, 'btn-annotate': annotate, 'btn-remove': removeSelection,
-  'btn-layout': () => { G.layout(300); G.fit(); }, 'btn-fit': () => G.fit(), 'btn-help': () => $('dlg-help').showModal(),
+  'btn-layout': () => { G.layout(); G.fit(); }, 'btn-fit': () => G.fit(), 'btn-help': () => $('dlg-help').showModal(),
 };
 for (const [id, fn] of Object.entries(actions)) $(id).onclick = fn;
 
@@ -690,7 +758,7 @@ window.chainhound = {
     }
     G.spiral([...G.nodes.values()]);
     const t1 = performance.now();
-    G.layout(250);
+    G.layout();
     const t2 = performance.now();
     G.fit();
     G.ctx.getImageData(0, 0, 1, 1); // wait for the drawing to finish

@@ -1,6 +1,6 @@
 // graph.js: the canvas of the workspace. Nodes and aggregated flows, a
-// force layout with grid-bucketed repulsion (O(n) per iteration, so 2,000
-// nodes lay out in well under a second), drawing on a 2D canvas, pan,
+// force layout with grid-bucketed repulsion (O(n) per iteration at the
+// layout's density; see docs/ui.md for 2,000 nodes), drawing on a 2D canvas, pan,
 // zoom, selection and drag, and export as SVG or PNG. No dependencies.
 
 export const CATEGORY_COLOURS = {
@@ -69,7 +69,11 @@ export class Graph {
 
   // --- layout ---
   // layout runs a force simulation; nodes in fixed keep their place.
-  layout(iterations = 250, fixed = new Set()) {
+  // Repulsion acts within 2k of a node only: nodes are sorted into a grid
+  // of 2k cells (a counting sort into typed arrays) and each pair of
+  // nodes in neighbouring cells is visited once, so an iteration costs
+  // O(n) at the layout's density, not O(n²).
+  layout(iterations = this.nodes.size > 1000 ? 150 : 250, fixed = new Set()) {
     const ns = [...this.nodes.values()];
     const n = ns.length;
     if (n === 0) return;
@@ -83,34 +87,44 @@ export class Graph {
       if (a !== undefined && b !== undefined && a !== b) E.push(a, b);
     }
     const k = 60; // ideal distance
-    const cell = 2 * k;
+    const cell = 2 * k, k2 = k * k, cut2 = cell * cell;
     let t = k * Math.sqrt(n) / 4; // temperature: the largest step
     const cool = Math.pow(0.02, 1 / iterations);
-    const grid = new Map();
+    const cellOf = new Int32Array(n), order = new Int32Array(n);
+    let start = new Int32Array(1024);
+    const pair = (i, j) => {
+      let dx = X[i] - X[j], dy = Y[i] - Y[j];
+      let d2 = dx * dx + dy * dy;
+      if (d2 > cut2) return;
+      if (d2 < 0.01) { dx = (i % 7) - 3 + 0.1; dy = (j % 5) - 2 + 0.1; d2 = dx * dx + dy * dy; }
+      const f = k2 / d2;
+      DX[i] += dx * f; DY[i] += dy * f; DX[j] -= dx * f; DY[j] -= dy * f;
+    };
     for (let it = 0; it < iterations; it++) {
       DX.fill(0); DY.fill(0);
-      grid.clear();
-      for (let i = 0; i < n; i++) {
-        const key = Math.floor(X[i] / cell) * 73856093 ^ Math.floor(Y[i] / cell) * 19349663;
-        let b = grid.get(key);
-        if (!b) { b = []; grid.set(key, b); }
-        b.push(i);
-      }
-      // Repulsion from nodes in the same and neighbouring cells only.
-      for (let i = 0; i < n; i++) {
-        const cx = Math.floor(X[i] / cell), cy = Math.floor(Y[i] / cell);
-        for (let gx = cx - 1; gx <= cx + 1; gx++) for (let gy = cy - 1; gy <= cy + 1; gy++) {
-          const b = grid.get(gx * 73856093 ^ gy * 19349663);
-          if (!b) continue;
-          for (const j of b) {
-            if (j <= i) continue;
-            let dx = X[i] - X[j], dy = Y[i] - Y[j];
-            let d2 = dx * dx + dy * dy;
-            if (d2 > cell * cell) continue;
-            if (d2 < 0.01) { dx = (i % 7) - 3 + 0.1; dy = (j % 5) - 2 + 0.1; d2 = dx * dx + dy * dy; }
-            const f = (k * k) / d2;
-            DX[i] += dx * f; DY[i] += dy * f; DX[j] -= dx * f; DY[j] -= dy * f;
-          }
+      let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+      for (let i = 0; i < n; i++) { if (X[i] < x0) x0 = X[i]; if (X[i] > x1) x1 = X[i]; if (Y[i] < y0) y0 = Y[i]; if (Y[i] > y1) y1 = Y[i]; }
+      // Cells: at most about 4n of them; a sparser graph gets wider cells
+      // (more pairs looked at, none missed).
+      let cw = cell;
+      while (((x1 - x0) / cw + 1) * ((y1 - y0) / cw + 1) > 4 * n + 64) cw *= 2;
+      const W = Math.floor((x1 - x0) / cw) + 1, H = Math.floor((y1 - y0) / cw) + 1, C = W * H;
+      if (start.length < C + 1) start = new Int32Array(2 * C + 1);
+      start.fill(0, 0, C + 1);
+      for (let i = 0; i < n; i++) { const c = Math.floor((X[i] - x0) / cw) + W * Math.floor((Y[i] - y0) / cw); cellOf[i] = c; start[c + 1]++; }
+      for (let c = 0; c < C; c++) start[c + 1] += start[c];
+      const fill = start.slice(0, C);
+      for (let i = 0; i < n; i++) order[fill[cellOf[i]]++] = i;
+      for (let cy = 0; cy < H; cy++) for (let cx = 0; cx < W; cx++) {
+        const c = cx + W * cy, a0 = start[c], a1 = start[c + 1];
+        if (a0 === a1) continue;
+        for (let p = a0; p < a1; p++) for (let q = p + 1; q < a1; q++) pair(order[p], order[q]);
+        // The neighbours after this cell: right, and the three below.
+        for (const [ox, oy] of [[1, 0], [-1, 1], [0, 1], [1, 1]]) {
+          const nx = cx + ox, ny = cy + oy;
+          if (nx < 0 || nx >= W || ny >= H) continue;
+          const d = nx + W * ny, b0 = start[d], b1 = start[d + 1];
+          for (let p = a0; p < a1; p++) for (let q = b0; q < b1; q++) pair(order[p], order[q]);
         }
       }
       // Springs along flows.
@@ -148,7 +162,8 @@ export class Graph {
     let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
     for (const v of ns) { x0 = Math.min(x0, v.x); y0 = Math.min(y0, v.y); x1 = Math.max(x1, v.x); y1 = Math.max(y1, v.y); }
     const w = this.canvas.clientWidth || 800, h = this.canvas.clientHeight || 600;
-    const zoom = Math.min(2, Math.max(0.02, Math.min(w / (x1 - x0 + 160), h / (y1 - y0 + 160))));
+    x1 += 160; // the labels right of the rightmost nodes
+    const zoom = Math.min(2, Math.max(0.02, Math.min(w / (x1 - x0 + 80), h / (y1 - y0 + 120))));
     this.view = { x: (x0 + x1) / 2, y: (y0 + y1) / 2, zoom: Math.round(zoom * 1000) / 1000 };
     this.draw();
   }
