@@ -354,6 +354,13 @@ func TestUIWorkspace(t *testing.T) {
 			t.Errorf("exit %s: the page reads %q, want %q", x.Account, x.Text, shown)
 		}
 	}
+	// The overlay: the tainted flows drawn into each exit add up to its amount.
+	for _, x := range exits {
+		into := evalJS[string](t, b, fmt.Sprintf(`[...chainhound.graph.edges.values()].filter(e => e.to === %q && e.asset === %q && e.taint).reduce((s, e) => s + BigInt(e.taint), 0n).toString()`, x.Account, x.Asset))
+		if into != x.Amount {
+			t.Errorf("exit %s %s: the tainted flows drawn into it carry %s, the exit %s", x.Account, x.Asset, into, x.Amount)
+		}
+	}
 	marked := evalJS[int](t, b, `[...chainhound.graph.nodes.values()].filter(n => n.exit === 'freezable').length`)
 	if nf := countFreezable(want); marked != nf {
 		t.Errorf("%d nodes marked freezable on the canvas, the truth has %d freezable exits", marked, nf)
