@@ -15,7 +15,7 @@ func apikeyCreateCommand() command {
 	c := command{
 		name:    "apikey create",
 		summary: "create an API key for chainhound serve: printed once on stdout, stored only as a hash in DATA/apikeys.json",
-		usage:   "--name NAME --scopes screen,lookup,trace,guard,watch [--rate 50] [--burst 100]",
+		usage:   "--name NAME --scopes screen,lookup,trace,guard,watch,cases [--rate 50] [--burst 100]",
 		example: "chainhound apikey create --name compliance-bot --scopes screen,lookup --rate 20 --burst 40",
 	}
 	c.run = func(ctx context.Context, e *env, args []string) error {

@@ -99,6 +99,13 @@ func demoCommand() command {
 		res.Took = time.Since(start).Round(time.Millisecond).String()
 		if !*noServe {
 			res.URL = "http://" + *listen
+			if tp := res.Files["trace"]; tp != "" {
+				id, err := saveTraceCase(data, tp, fmt.Sprintf("Demo: %s heist, seed %d", res.Scenario, res.Seed))
+				if err != nil {
+					return fmt.Errorf("save the trace as a workspace case: %w", err)
+				}
+				res.Workspace = res.URL + "/#case=" + id
+			}
 		}
 		if *output == "json" {
 			if err := writeJSON(e, res); err != nil {
@@ -334,23 +341,24 @@ func (d *demo) freezableAsset(caip19 string) bool {
 
 // demoResult is what the demo prints.
 type demoResult struct {
-	Scenario string                 `json:"scenario"`
-	Seed     int64                  `json:"seed"`
-	Chain    string                 `json:"chain"`
-	RPC      string                 `json:"rpc"`
-	Blocks   uint64                 `json:"blocks"`
-	Model    string                 `json:"model"`
-	Seeds    []string               `json:"seeds"`
-	Guard    *demoGuard             `json:"guard,omitempty"`
-	Exits    []trace.ReportExit     `json:"exits"`
-	Holdings []demoHolding          `json:"holdings"`
-	Bridged  []trace.ReportCrossing `json:"bridged"`
-	Screened []demoScreen           `json:"screened"`
-	Clusters *demoClusters          `json:"clusters"`
-	Score    heist.Score            `json:"score"`
-	Files    map[string]string      `json:"files"`
-	Took     string                 `json:"took"`
-	URL      string                 `json:"url,omitempty"`
+	Scenario  string                 `json:"scenario"`
+	Seed      int64                  `json:"seed"`
+	Chain     string                 `json:"chain"`
+	RPC       string                 `json:"rpc"`
+	Blocks    uint64                 `json:"blocks"`
+	Model     string                 `json:"model"`
+	Seeds     []string               `json:"seeds"`
+	Guard     *demoGuard             `json:"guard,omitempty"`
+	Exits     []trace.ReportExit     `json:"exits"`
+	Holdings  []demoHolding          `json:"holdings"`
+	Bridged   []trace.ReportCrossing `json:"bridged"`
+	Screened  []demoScreen           `json:"screened"`
+	Clusters  *demoClusters          `json:"clusters"`
+	Score     heist.Score            `json:"score"`
+	Files     map[string]string      `json:"files"`
+	Took      string                 `json:"took"`
+	URL       string                 `json:"url,omitempty"`
+	Workspace string                 `json:"workspace,omitempty"` // the workspace opened on the trace, saved as a case
 	// TraceRequest is the body of POST /v1/trace that gives the demo's
 	// trace from the served case (absent when nothing was stolen).
 	TraceRequest *demoTraceRequest `json:"trace_request,omitempty"`
@@ -596,6 +604,9 @@ func printDemo(w io.Writer, d *demo, r *demoResult) {
 			}
 		}
 		fmt.Fprintf(w, "\nServing the case at %s (no API keys; Ctrl-C stops):\n", r.URL)
+		if r.Workspace != "" {
+			fmt.Fprintf(w, "  open %s in a browser: the investigation workspace on this trace\n", r.Workspace)
+		}
 		if theft != "" {
 			fmt.Fprintf(w, "  curl -s %s/v1/addresses/%s:%s/risk\n", r.URL, t.CAIP2, theft)
 		}

@@ -17,12 +17,13 @@ import (
 )
 
 type entityTagOut struct {
-	Address   string `json:"address"`
-	Label     string `json:"label"`
-	Category  string `json:"category,omitempty"`
-	Source    string `json:"source,omitempty"`
-	Inherited bool   `json:"inherited"` // the tag is on another member than the address asked about
-	Defining  bool   `json:"cluster_defining"`
+	Address    string `json:"address"`
+	Label      string `json:"label"`
+	Category   string `json:"category,omitempty"`
+	Source     string `json:"source,omitempty"`
+	Confidence string `json:"confidence,omitempty"`
+	Inherited  bool   `json:"inherited"` // the tag is on another member than the address asked about
+	Defining   bool   `json:"cluster_defining"`
 }
 
 type entityMemberOut struct {
@@ -32,6 +33,7 @@ type entityMemberOut struct {
 
 type entityOut struct {
 	Entity     uint64            `json:"entity"`
+	Chain      string            `json:"chain,omitempty"` // CAIP-2 of the clustered chain
 	Query      string            `json:"query"`
 	Members    uint64            `json:"members"`
 	Summarized uint64            `json:"members_summarized"` // first/last seen, totals and tags cover this many members
@@ -169,6 +171,7 @@ func describeEntity(st *store.DB, db *cluster.DB, tags *intel.Store, q string, l
 	if net, ok, _ := st.Network(db.Chain()); ok {
 		caip2 = net.CAIP2
 	}
+	out.Chain = caip2
 	recv, sent := new(big.Int), new(big.Int)
 	for _, id := range sum {
 		a, err := st.Address(id)
@@ -202,7 +205,7 @@ func describeEntity(st *store.DB, db *cluster.DB, tags *intel.Store, q string, l
 		}
 		for _, t := range ts {
 			out.Tags = append(out.Tags, entityTagOut{Address: a.String(), Label: t.Label, Category: t.Category, Source: t.Origin,
-				Inherited: id != asked, Defining: clusterDefining(&t)})
+				Confidence: string(t.Confidence), Inherited: id != asked, Defining: clusterDefining(&t)})
 		}
 	}
 	out.Received, out.Sent = recv.String(), sent.String()

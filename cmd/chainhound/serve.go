@@ -17,7 +17,7 @@ import (
 func serveCommand() command {
 	c := command{
 		name: "serve",
-		summary: "serve the HTTP API: screening (POST /v1/screen, GET /v1/addresses/{caip10}/risk), lookups (address, tags, tx, entity), trace and path, the Safe pre-sign guard, contractor due diligence (POST /v1/vet/screen), the watcher's alerts (GET /v1/alerts, POST /v1/alerts/{id}/ack|resolve); /openapi.json, /metrics, /healthz, /readyz. " +
+		summary: "serve the investigation workspace at / and the HTTP API: screening (POST /v1/screen, GET /v1/addresses/{caip10}/risk), lookups (address, tags, tx, entity, neighbours, search), trace and path, saved cases, the Safe pre-sign guard, contractor due diligence (POST /v1/vet/screen), the watcher's alerts (GET /v1/alerts, POST /v1/alerts/{id}/ack|resolve); /openapi.json, /metrics, /healthz, /readyz. " +
 			"Every /v1 endpoint needs an API key (chainhound apikey create); serve refuses to start without one unless --no-auth",
 		usage: "[--listen 127.0.0.1:8080] [--data DIR] [--no-auth] [--trace-timeout 30s] [--risk-policy FILE] [--trace-policy FILE] [--vet-config FILE] [--rpc URL] [--guard-policy FILE] [--known-deployments FILE]",
 		example: "chainhound apikey create --name me --scopes screen,lookup,trace,guard   # prints the key once\n" +
@@ -103,6 +103,7 @@ func serveCommand() command {
 		}
 		defer lk.Close()
 		lk.mount(srv)
+		mountWorkspace(srv, lk, *data)
 		sc, closeRisk, err := openScreening(ctx, e, lk, *data, *riskPolicy)
 		if err != nil {
 			return err

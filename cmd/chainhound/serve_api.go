@@ -50,7 +50,9 @@ type lookups struct {
 	chains map[string]chain.Chain // CAIP-2 -> the chain the store binds to it
 	intel  *intel.Store
 	ix     *intel.Index
-	cl     *cluster.DB
+	// clusters are the clusterings present, one per chain (Bitcoin:
+	// co-spend and change; Ethereum: deposit-address reuse).
+	clusters map[chain.Chain]*cluster.DB
 	// policy is the trace policy of /v1/trace and /v1/paths (exit
 	// categories, stop_at, freezing venues, freezable assets).
 	policy trace.Policy
@@ -62,7 +64,7 @@ type lookups struct {
 
 // openLookups opens what exists under data; absences are logged, not errors.
 func openLookups(e *env, data string, traceTimeout time.Duration, cacheMB int, policy trace.Policy) (*lookups, error) {
-	l := &lookups{e: e, data: data, chains: map[string]chain.Chain{}, traceTimeout: traceTimeout, policy: policy,
+	l := &lookups{e: e, data: data, chains: map[string]chain.Chain{}, clusters: map[chain.Chain]*cluster.DB{}, traceTimeout: traceTimeout, policy: policy,
 		slots: make(chan struct{}, runtime.GOMAXPROCS(0)), ix: intel.NewIndex()}
 	if _, err := os.Stat(data); err == nil {
 		if st, err := store.Open(data, store.Options{ReadOnly: true, CacheBytes: int64(cacheMB) << 20}); err == nil {
@@ -97,13 +99,16 @@ func openLookups(e *env, data string, traceTimeout time.Duration, cacheMB int, p
 			return nil, fmt.Errorf("intelligence store: %w", err)
 		}
 	}
-	if _, err := os.Stat(clusterDir(data)); err == nil && l.st != nil {
-		cl, err := openClusterRead(data)
+	for _, c := range []chain.Chain{chain.Bitcoin, chain.Ethereum} {
+		if _, err := os.Stat(clusterDirOf(data, c)); err != nil || l.st == nil {
+			continue
+		}
+		cl, err := openClusterReadOf(data, c)
 		if err != nil {
 			l.Close()
 			return nil, err
 		}
-		l.cl = cl
+		l.clusters[c] = cl
 	}
 	return l, nil
 }
@@ -111,8 +116,8 @@ func openLookups(e *env, data string, traceTimeout time.Duration, cacheMB int, p
 // Close waits for traces still running, then closes the stores.
 func (l *lookups) Close() {
 	l.running.Wait()
-	if l.cl != nil {
-		l.cl.Close()
+	for _, cl := range l.clusters {
+		cl.Close()
 	}
 	if l.intel != nil {
 		l.intel.Close()
@@ -361,27 +366,50 @@ func (l *lookups) serveEntity(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	// The chain: an address id's own; 0x and 40 hex digits, Ethereum;
+	// else a Bitcoin address, checked for the store's network.
+	c := chain.Bitcoin
 	if _, perr := strconv.ParseUint(id, 10, 64); perr != nil || len(id) >= 20 {
-		// Not an id: a Bitcoin address, checked for the store's network.
-		net, ok, _ := l.storeNetwork(chain.Bitcoin)
-		caip2 := addrcheck.Bitcoin
-		if ok {
-			caip2 = net
-		}
-		if _, err := checkAddress(caip2, id); err != nil {
-			problem(w, 400, "Invalid entity", "id: %s is neither an address id nor a valid %s address: %v", quoteShort(id), caip2, err)
-			return
+		if reEVMLike.MatchString(id) {
+			c = chain.Ethereum
+			if _, err := checkAddress("eip155:1", id); err != nil { // the EIP-55 checksum, as for any EVM address
+				problem(w, 400, "Invalid entity", "id: %s: %v", quoteShort(id), err)
+				return
+			}
+		} else {
+			net, ok, _ := l.storeNetwork(chain.Bitcoin)
+			caip2 := addrcheck.Bitcoin
+			if ok {
+				caip2 = net
+			}
+			if _, err := checkAddress(caip2, id); err != nil {
+				problem(w, 400, "Invalid entity", "id: %s is neither an address id, an Ethereum address nor a valid %s address: %v", quoteShort(id), caip2, err)
+				return
+			}
 		}
 	}
 	if l.st == nil {
 		problem(w, 503, "Store unavailable", "no chain store at %s: ingest first", l.data)
 		return
 	}
-	if l.cl == nil {
-		problem(w, 404, "No clustering", "no clustering at %s: run chainhound cluster build first", clusterDir(l.data))
+	if n, perr := strconv.ParseUint(id, 10, 64); perr == nil && len(id) < 20 {
+		a, err := l.st.Address(n)
+		if err != nil || n == 0 {
+			problem(w, 404, "Entity not found", "id: no address id %s in the store", id)
+			return
+		}
+		c = a.Chain
+	}
+	db := l.clusters[c]
+	if db == nil {
+		hint := "chainhound cluster build"
+		if c != chain.Bitcoin {
+			hint += " --chain " + c.String()
+		}
+		problem(w, 404, "No clustering", "no clustering of %s at %s: run %s first", c, clusterDirOf(l.data, c), hint)
 		return
 	}
-	out, err := describeEntity(l.st, l.cl, l.intel, id, limit, after, 10000)
+	out, err := describeEntity(l.st, db, l.intel, id, limit, after, 10000)
 	if err != nil {
 		problem(w, 404, "Entity not found", "id: %v", err)
 		return

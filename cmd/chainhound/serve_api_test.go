@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/big"
 	"net/http"
 	"net/url"
 	"slices"
@@ -26,7 +27,7 @@ func TestServeAPI(t *testing.T) {
 	dir := exitCase(t, "native")
 	alerts := watchOnce(t, dir)
 	alertID := alerts[0].ID
-	all := strings.TrimSpace(mustCLI(t, "apikey", "create", "--name", "all", "--scopes", "screen,lookup,trace,guard,watch", "--data", dir))
+	all := strings.TrimSpace(mustCLI(t, "apikey", "create", "--name", "all", "--scopes", "screen,lookup,trace,guard,watch,cases", "--data", dir))
 	lookupOnly := strings.TrimSpace(mustCLI(t, "apikey", "create", "--name", "lookup", "--scopes", "lookup", "--data", dir))
 	slow := strings.TrimSpace(mustCLI(t, "apikey", "create", "--name", "slow", "--scopes", "lookup", "--rate", "0.001", "--burst", "1", "--data", dir))
 	var rows []struct {
@@ -70,9 +71,12 @@ func TestServeAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"GET /healthz", "GET /metrics", "GET /openapi.json", "GET /readyz",
-		"GET /v1/addresses/{caip10}", "GET /v1/addresses/{caip10}/risk", "GET /v1/addresses/{caip10}/tags", "GET /v1/alerts", "GET /v1/alerts/{id}", "GET /v1/entities/{id}", "GET /v1/path", "GET /v1/tx/{caip2}/{hash}",
-		"POST /v1/alerts/{id}/ack", "POST /v1/alerts/{id}/resolve", "POST /v1/guard/audit", "POST /v1/guard/safe", "POST /v1/screen", "POST /v1/trace", "POST /v1/vet/screen"}
+	want := []string{"DELETE /v1/cases/{id}", "GET /healthz", "GET /metrics", "GET /openapi.json", "GET /readyz",
+		"GET /v1/addresses/{caip10}", "GET /v1/addresses/{caip10}/neighbors", "GET /v1/addresses/{caip10}/risk", "GET /v1/addresses/{caip10}/tags",
+		"GET /v1/alerts", "GET /v1/alerts/{id}", "GET /v1/cases", "GET /v1/cases/{id}", "GET /v1/entities/{id}", "GET /v1/path", "GET /v1/search",
+		"GET /v1/tx/{caip2}/{hash}", "POST /v1/alerts/{id}/ack", "POST /v1/alerts/{id}/resolve", "POST /v1/cases", "POST /v1/cases/{id}/duplicate",
+		"POST /v1/guard/audit", "POST /v1/guard/safe", "POST /v1/screen", "POST /v1/trace", "POST /v1/vet/screen",
+		"PUT /v1/cases/{id}"}
 	if got := c.Operations(); !slices.Equal(got, want) {
 		t.Fatalf("documented operations:\n%v\nwant\n%v", got, want)
 	}
@@ -84,7 +88,55 @@ func TestServeAPI(t *testing.T) {
 		status                      int
 		detail                      string // in the problem's detail
 	}
+	// A case to read, change, copy and delete.
+	caseBody := `{"name":"Test heist","notes":"n","nodes":[{"id":"` + eth + a20(1) + `","kind":"address","x":1,"y":2},` +
+		`{"id":"` + eth + a20(2) + `","kind":"address","x":3,"y":4,"exit":"freezable","tainted":"5"}],` +
+		`"edges":[{"from":"` + eth + a20(1) + `","to":"` + eth + a20(2) + `","asset":"native","amount":"5","count":1,"taint":"5"}],` +
+		`"annotations":[{"x":0,"y":0,"text":"here"}],"exits":[{"account":"` + eth + a20(2) + `","service":"A","category":"exchange","asset":"native","amount":"5","freezable":true}],"view":{"x":0,"y":0,"zoom":1}}`
+	cr, _ := http.NewRequest("POST", base+"/v1/cases", strings.NewReader(caseBody))
+	cr.Header.Set("Authorization", "Bearer "+all)
+	status, _, created, err := c.Do(cr, "POST /v1/cases")
+	var made struct{ ID string }
+	if err != nil || status != 201 || json.Unmarshal(created, &made) != nil || made.ID == "" {
+		t.Fatalf("create a case: %d %v %s", status, err, created)
+	}
+	cid := made.ID
+	nb := "/v1/addresses/" + eth + a20(1) + "/neighbors"
 	cases := []req{
+		{"GET /v1/search", "GET", "/v1/search?q=" + a20(1), "", all, 200, ""},
+		{"GET /v1/search", "GET", "/v1/search?q=test+heist&limit=5", "", lookupOnly, 200, ""},
+		{"GET /v1/search", "GET", "/v1/search?q=" + url.QueryEscape(eth+a20(2)), "", all, 200, ""},
+		{"GET /v1/search", "GET", "/v1/search?q=", "", all, 400, "q"},
+		{"GET /v1/search", "GET", "/v1/search?q=x&limit=99", "", all, 400, "limit"},
+		{"GET /v1/search", "GET", "/v1/search?q=" + mixed, "", all, 400, "checksum"},
+		{"GET /v1/search", "GET", "/v1/search?q=" + url.QueryEscape("foo:bar:baz"), "", all, 400, "foo:bar"},
+
+		{"GET /v1/addresses/{caip10}/neighbors", "GET", nb, "", all, 200, ""},
+		{"GET /v1/addresses/{caip10}/neighbors", "GET", nb + "?direction=out&asset=native&min_amount=1&from=0&until=2100-01-01&limit=5", "", lookupOnly, 200, ""},
+		{"GET /v1/addresses/{caip10}/neighbors", "GET", nb + "?direction=sideways", "", all, 400, "direction"},
+		{"GET /v1/addresses/{caip10}/neighbors", "GET", nb + "?min_amount=-1", "", all, 400, "min_amount"},
+		{"GET /v1/addresses/{caip10}/neighbors", "GET", nb + "?from=yesterday", "", all, 400, "from"},
+		{"GET /v1/addresses/{caip10}/neighbors", "GET", nb + "?limit=501", "", all, 400, "limit"},
+		{"GET /v1/addresses/{caip10}/neighbors", "GET", "/v1/addresses/eip155:5:" + a20(1) + "/neighbors", "", all, 404, "eip155:5"},
+
+		{"GET /v1/cases", "GET", "/v1/cases", "", all, 200, ""},
+		{"GET /v1/cases", "GET", "/v1/cases", "", lookupOnly, 403, "cases"},
+		{"POST /v1/cases", "POST", "/v1/cases", `{"name":"x"}`, all, 201, ""},
+		{"POST /v1/cases", "POST", "/v1/cases", `{"name":"x","colour":1}`, all, 400, "colour"},
+		{"POST /v1/cases", "POST", "/v1/cases", `{"name":"x","nodes":[{"id":"a","kind":"address","tainted":"1.5"}]}`, all, 400, "nodes[0]"},
+		{"POST /v1/cases", "POST", "/v1/cases", `{"name":""}`, all, 400, "name"},
+		{"GET /v1/cases/{id}", "GET", "/v1/cases/" + cid, "", all, 200, ""},
+		{"GET /v1/cases/{id}", "GET", "/v1/cases/0000000000000000", "", all, 404, "0000000000000000"},
+		{"GET /v1/cases/{id}", "GET", "/v1/cases/..%2f..%2fapikeys", "", all, 404, "no case"},
+		{"PUT /v1/cases/{id}", "PUT", "/v1/cases/" + cid, strings.Replace(caseBody, `"notes":"n"`, `"notes":"m"`, 1), all, 200, ""},
+		{"PUT /v1/cases/{id}", "PUT", "/v1/cases/" + cid, `{"name":"x","view":{"zoom":1000}}`, all, 400, "zoom"},
+		{"PUT /v1/cases/{id}", "PUT", "/v1/cases/0000000000000000", `{"name":"x"}`, all, 404, "no case"},
+		{"POST /v1/cases/{id}/duplicate", "POST", "/v1/cases/" + cid + "/duplicate?name=copy", "", all, 201, ""},
+		{"POST /v1/cases/{id}/duplicate", "POST", "/v1/cases/" + cid + "/duplicate?name=" + strings.Repeat("x", 201), "", all, 400, "name"},
+		{"POST /v1/cases/{id}/duplicate", "POST", "/v1/cases/0000000000000000/duplicate", "", all, 404, "no case"},
+		{"DELETE /v1/cases/{id}", "DELETE", "/v1/cases/" + cid, "", all, 200, ""},
+		{"DELETE /v1/cases/{id}", "DELETE", "/v1/cases/" + cid, "", all, 404, cid},
+
 		{"GET /healthz", "GET", "/healthz", "", "", 200, ""},
 		{"GET /readyz", "GET", "/readyz", "", "", 200, ""},
 		{"GET /openapi.json", "GET", "/openapi.json", "", "", 200, ""},
@@ -114,7 +166,10 @@ func TestServeAPI(t *testing.T) {
 		{"GET /v1/tx/{caip2}/{hash}", "GET", "/v1/tx/eth/" + txHash, "", all, 400, "caip2"},
 		{"GET /v1/tx/{caip2}/{hash}", "GET", "/v1/tx/eip155:137/" + txHash, "", all, 404, "eip155:137"},
 
-		{"GET /v1/entities/{id}", "GET", "/v1/entities/12", "", all, 404, "cluster build"},
+		{"GET /v1/entities/{id}", "GET", "/v1/entities/1", "", all, 404, "cluster build --chain eth"},
+		{"GET /v1/entities/{id}", "GET", "/v1/entities/" + a20(1), "", all, 404, "cluster build --chain eth"},
+		{"GET /v1/entities/{id}", "GET", "/v1/entities/12", "", all, 404, "no address id 12"},
+		{"GET /v1/entities/{id}", "GET", "/v1/entities/" + mixed, "", all, 400, "checksum"},
 		{"GET /v1/entities/{id}", "GET", "/v1/entities/not-an-address", "", all, 400, "not-an-address"},
 		{"GET /v1/entities/{id}", "GET", "/v1/entities/12?limit=-1", "", all, 400, "limit"},
 
@@ -430,4 +485,60 @@ func FuzzDecodeTraceRequest(f *testing.F) {
 func isUsage(err error) bool {
 	_, ok := err.(usageError)
 	return ok
+}
+
+// TestServeNeighbors checks the workspace's neighbours against the
+// address lookup: what an address sent (received) per asset is the sum of
+// its outgoing (incoming) flows, and the filters narrow what they say.
+func TestServeNeighbors(t *testing.T) {
+	dir := exitCase(t, "native")
+	base, _, _ := startServe(t, "--data", dir, "--no-auth")
+	for _, n := range []byte{1, 2, 0xe} {
+		acct := "eip155:1:" + a20(n)
+		var acc accountOut
+		getJSON(t, base+"/v1/addresses/"+acct, &acc)
+		for _, dir := range []string{"in", "out"} {
+			var nb neighborsOut
+			getJSON(t, base+"/v1/addresses/"+acct+"/neighbors?limit=500&direction="+dir, &nb)
+			sums := map[string]*big.Int{}
+			for _, x := range nb.Neighbors {
+				if x.Direction != dir {
+					t.Errorf("%s %s: a %s neighbour", acct, dir, x.Direction)
+				}
+				v, _ := new(big.Int).SetString(x.Amount, 10)
+				if sums[x.Asset] == nil {
+					sums[x.Asset] = new(big.Int)
+				}
+				sums[x.Asset].Add(sums[x.Asset], v)
+			}
+			for _, b := range acc.Balances {
+				want := b.Received
+				if dir == "out" {
+					want = b.Sent
+				}
+				got := "0"
+				if sums[b.Asset] != nil {
+					got = sums[b.Asset].String()
+				}
+				if got != want {
+					t.Errorf("%s %s %s: neighbours sum to %s, the address lookup says %s", acct, dir, b.Asset, got, want)
+				}
+			}
+			if len(nb.Neighbors) == 0 {
+				continue
+			}
+			// min_amount above the biggest flow leaves none; until block 0 none.
+			top, _ := new(big.Int).SetString(nb.Neighbors[0].Amount, 10)
+			var none neighborsOut
+			getJSON(t, base+"/v1/addresses/"+acct+"/neighbors?direction="+dir+"&min_amount="+new(big.Int).Add(top, big.NewInt(1)).String(), &none)
+			if len(none.Neighbors) != 0 {
+				t.Errorf("%s: min_amount above the biggest flow still lists %d", acct, len(none.Neighbors))
+			}
+			var one neighborsOut
+			getJSON(t, base+"/v1/addresses/"+acct+"/neighbors?limit=1&direction="+dir, &one)
+			if len(one.Neighbors) != 1 || one.Total != nb.Total || one.Neighbors[0] != nb.Neighbors[0] {
+				t.Errorf("%s: limit=1 gave %+v (total %d), want the biggest of %d", acct, one.Neighbors, one.Total, nb.Total)
+			}
+		}
+	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/chainhound/chainhound/internal/api"
 	"github.com/chainhound/chainhound/internal/apikey"
+	"github.com/chainhound/chainhound/internal/chain"
 	"github.com/chainhound/chainhound/internal/intel/addrcheck"
 	"github.com/chainhound/chainhound/internal/risk"
 )
@@ -301,7 +302,7 @@ func openScreening(ctx context.Context, e *env, lk *lookups, data, policyFile st
 		db.Close()
 		return nil, nil, err
 	}
-	if err := liftToEntities(sc.s, lk.st, lk.cl, lk.intel); err != nil {
+	if err := liftToEntities(sc.s, lk.st, lk.clusters[chain.Bitcoin], lk.intel); err != nil {
 		db.Close()
 		return nil, nil, err
 	}

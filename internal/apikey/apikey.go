@@ -39,10 +39,11 @@ const (
 	ScopeTrace  = "trace"  // traces and paths (costly)
 	ScopeGuard  = "guard"  // the Safe pre-sign guard
 	ScopeWatch  = "watch"  // the watcher's alerts: list, acknowledge, resolve
+	ScopeCases  = "cases"  // the workspace's saved cases: list, read, write
 )
 
 // AllScopes lists every scope, in the order they are documented.
-var AllScopes = []string{ScopeScreen, ScopeLookup, ScopeTrace, ScopeGuard, ScopeWatch}
+var AllScopes = []string{ScopeScreen, ScopeLookup, ScopeTrace, ScopeGuard, ScopeWatch, ScopeCases}
 
 // Default rate limit of a new key: sustained requests per second and burst.
 const (

@@ -1,6 +1,7 @@
 package intel
 
 import (
+	"strings"
 	"time"
 )
 
@@ -121,4 +122,32 @@ func (ix *Index) view(id uint32) IndexedTag {
 		v.ValidFrom = time.Unix(int64(t.from)*86400, 0).UTC()
 	}
 	return v
+}
+
+// Search returns up to limit tags whose label, actor or category contains
+// q (case-insensitive), at most one per subject, in the order they were
+// added: the workspace's suggestions for a name typed in its search box.
+func (ix *Index) Search(q string, limit int) []IndexedTag {
+	q = strings.ToLower(strings.TrimSpace(q))
+	if q == "" || limit <= 0 {
+		return nil
+	}
+	match := make([]bool, len(ix.strs))
+	for i, s := range ix.strs {
+		match[i] = s != "" && strings.Contains(strings.ToLower(s), q)
+	}
+	var out []IndexedTag
+	seen := map[Subject]bool{}
+	for id := range ix.tags {
+		t := &ix.tags[id]
+		if seen[t.subject] || !(match[t.label] || match[t.actor] || match[t.category]) {
+			continue
+		}
+		seen[t.subject] = true
+		out = append(out, ix.view(uint32(id)))
+		if len(out) == limit {
+			break
+		}
+	}
+	return out
 }

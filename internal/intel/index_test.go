@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -107,4 +108,37 @@ func BenchmarkIndexLookup(b *testing.B) {
 	slices.Sort(samples)
 	b.ReportMetric(float64(samples[len(samples)/2].Nanoseconds()), "median-ns")
 	_ = n
+}
+
+// TestIndexSearch: a label, actor or category containing the query, in
+// any case, one tag per subject, at most limit.
+func TestIndexSearch(t *testing.T) {
+	ix := NewIndex()
+	for _, tg := range synthTags(2000) {
+		ix.Add(&tg)
+	}
+	got := ix.Search("LABEL 17", 1000)
+	seen := map[Subject]bool{}
+	for _, g := range got {
+		if !strings.Contains(g.Label, "label 17") {
+			t.Errorf("%s: label %q does not contain the query", g.Subject, g.Label)
+		}
+		if seen[g.Subject] {
+			t.Errorf("%s twice", g.Subject)
+		}
+		seen[g.Subject] = true
+	}
+	// label 17, 170-179: 11 labels of 300, each on 2000/300 tags, two tags per subject
+	if len(got) < 11 {
+		t.Errorf("%d subjects for label 17*, want more than 11", len(got))
+	}
+	if n := len(ix.Search("actor-29", 3)); n != 3 {
+		t.Errorf("limit 3: %d", n)
+	}
+	if n := len(ix.Search("mixing", 5000)); n != 500 {
+		t.Errorf("category mixing_service: %d subjects, want 500 (every other subject has one)", n)
+	}
+	if ix.Search("  ", 5) != nil || ix.Search("nothing like it", 5) != nil {
+		t.Error("an empty or unmatched query found something")
+	}
 }
