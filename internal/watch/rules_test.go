@@ -2,6 +2,7 @@ package watch
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -519,5 +520,38 @@ cases:
 		if fmt.Sprint(rules(as)) != tc.want {
 			t.Errorf("fresh_within %s, %d idle blocks: the thief's unwrap raised %v, want %s", tc.fresh, tc.idle, rules(as), tc.want)
 		}
+	}
+}
+
+// TestExitPerTransaction: two tainted deposits reaching the same exchange
+// in one block are two exits, each with its own transaction and amount: a
+// freeze request names the deposit, so an alert that lumped them under
+// the first transaction would leave the second unreported.
+func TestExitPerTransaction(t *testing.T) {
+	w := newWorld(t, quiet+`cases:
+  - name: heist
+    seeds: ["eth:`+eaddr(1).String()+`"]
+    start: {eth: 2}
+`)
+	w.tag(chain.Ethereum, eaddr(90), "exchange")
+	w.eth(xfer{0, 7, 1000})
+	w.eth(xfer{7, 1, 500}) // the theft
+	w.eth(xfer{1, 2, 200}, xfer{1, 3, 200})
+	as := w.eth(xfer{2, 90, 100}, xfer{3, 90, 150})
+	var exits []Alert
+	for _, a := range as {
+		if a.Rule == RuleExit {
+			exits = append(exits, a)
+		}
+	}
+	if len(exits) != 2 {
+		t.Fatalf("two deposits raised %d exit alerts: %+v", len(exits), exits)
+	}
+	txs := map[string]string{}
+	for _, a := range exits {
+		txs[a.Tx] = a.Amounts[0].Amount
+	}
+	if len(txs) != 2 || !slices.Contains(slices.Collect(maps.Values(txs)), "100") || !slices.Contains(slices.Collect(maps.Values(txs)), "150") {
+		t.Errorf("exit alerts by tx: %v", txs)
 	}
 }
