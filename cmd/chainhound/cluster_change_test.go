@@ -103,6 +103,9 @@ func TestClusterChangeAndLabels(t *testing.T) {
 		{"change:\n  threshold: 0\n", "change.threshold"},
 		{"change:\n  treshold: 4\n", "treshold"},
 		{"deposit:\n  window_blocks: 0\n", "deposit.window_blocks"},
+		{"change:\n  threshold: .nan\n", "change.threshold"},
+		{"change:\n  round_digits: 2.5\n", "change.round_digits"},
+		{"change:\n  margin: abc\n", "change.margin"},
 	} {
 		if _, errs, code := cli(t, "cluster", "build", "--data", data, "--config", write("bad.yaml", c.body)); code != 1 || !strings.Contains(errs, c.msg) {
 			t.Errorf("%q: exit %d\n%s", c.body, code, errs)
@@ -119,6 +122,10 @@ func TestClusterChangeAndLabels(t *testing.T) {
 		t.Fatalf("build with threshold 9:\n%s", got)
 	}
 	mustCLI(t, "cluster", "update", "--data", data) // keeps the database's policy
+	// A policy switched off, given again to the update, is the same policy.
+	off := write("off.yaml", "change:\n  enabled: false\n")
+	mustCLI(t, "cluster", "build", "--data", data, "--config", off)
+	mustCLI(t, "cluster", "update", "--data", data, "--config", off)
 	if got := mustCLI(t, "cluster", "config"); !strings.Contains(got, "threshold: 3.0") || !strings.Contains(got, "window_blocks: 3200") {
 		t.Fatalf("config:\n%s", got)
 	}

@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"reflect"
 	"slices"
+	"strings"
 
 	"github.com/chainhound/chainhound/internal/cluster/change"
 	"github.com/chainhound/chainhound/internal/cluster/deposit"
@@ -50,8 +53,16 @@ func LoadConfig(path string) (Config, error) {
 }
 
 // ParseConfig reads YAML over base: keys it names replace base's;
-// unknown keys are refused.
+// unknown keys are refused, and so is a value of the wrong kind, by its
+// key.
 func ParseConfig(b []byte, base Config) (Config, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return Config{}, err
+	}
+	if err := checkNode(&doc, reflect.TypeFor[Config](), ""); err != nil {
+		return Config{}, err
+	}
 	c := base
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
@@ -69,4 +80,60 @@ func ParseConfig(b []byte, base Config) (Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// checkNode checks each scalar of a YAML document against the field of t
+// its key names, so that a wrong value is refused naming its key (the
+// decoder names only the line) and a fraction given for a whole number
+// is refused rather than truncated (as the decoder does). Keys t lacks
+// are left to the decoder, which refuses them.
+func checkNode(n *yaml.Node, t reflect.Type, key string) error {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			if err := checkNode(c, t, key); err != nil {
+				return err
+			}
+		}
+	case yaml.MappingNode:
+		if t.Kind() != reflect.Struct {
+			return fmt.Errorf("%s (line %d): want a value, not a mapping", key, n.Line)
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			name := n.Content[i].Value
+			for j := range t.NumField() {
+				f := t.Field(j)
+				if strings.Split(f.Tag.Get("yaml"), ",")[0] != name {
+					continue
+				}
+				p := name
+				if key != "" {
+					p = key + "." + name
+				}
+				if err := checkNode(n.Content[i+1], f.Type, p); err != nil {
+					return err
+				}
+			}
+		}
+	case yaml.ScalarNode:
+		if t.Kind() == reflect.Struct {
+			if n.ShortTag() == "!!null" {
+				return nil
+			}
+			return fmt.Errorf("%s (line %d): want a mapping of its settings, got %q", key, n.Line, n.Value)
+		}
+		v := reflect.New(t)
+		if err := n.Decode(v.Interface()); err != nil {
+			return fmt.Errorf("%s (line %d): %q is not a %s", key, n.Line, n.Value, t.Kind())
+		}
+		if n.ShortTag() == "!!float" && t.Kind() != reflect.Float32 && t.Kind() != reflect.Float64 {
+			var f float64
+			if err := n.Decode(&f); err != nil || f != math.Trunc(f) {
+				return fmt.Errorf("%s (line %d): %q: want a whole number", key, n.Line, n.Value)
+			}
+		}
+	case yaml.SequenceNode:
+		return fmt.Errorf("%s (line %d): want a value, not a list", key, n.Line)
+	}
+	return nil
 }

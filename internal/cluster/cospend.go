@@ -96,6 +96,7 @@ type Clusterer struct {
 	service  map[uint32]string   // root -> service name, for entities holding a tagged address
 	cannot   map[uint32][]uint32 // root -> ids its entity must not join (both sides of each pair)
 	anchor   map[uint32]uint32   // deposit address -> its first depositor
+	hot      map[uint32][]uint32 // addresses seen receiving a sweep (hot wallets) -> the first two addresses that swept to them
 	next     []uint32            // member index (Members): next member of the same entity; nil until asked
 	mu       sync.Mutex          // serialises the readers (EntityOf, Members)
 }
@@ -113,6 +114,11 @@ type Delta struct {
 	// (A), each with its first depositor (B): later depositors of A join
 	// B's entity.
 	Anchors []Link
+	// Hots are addresses seen receiving a sweep (A) from a new address
+	// (B), up to two per hot wallet: from the first, A is a hot wallet,
+	// no customer's; from the second, a hot wallet of several deposit
+	// addresses, whose own sweeps onwards are no deposit's.
+	Hots []Link
 }
 
 // TxIDs are a transaction's address ids (0 for an input or output
@@ -225,11 +231,34 @@ func (c *Clusterer) applyChange(tx *chain.Tx, height uint64, ids TxIDs, d *Delta
 
 // ApplyForward merges the depositors of a deposit address found sweeping
 // to its hot wallet: one customer. The merges are appended to d.
+//
+// An address once seen receiving a sweep is a hot wallet from then on
+// and never counts as a depositor: a hot wallet pays withdrawals to
+// many customers, and a customer forwarding one in full (to its account
+// elsewhere, say) looks like a deposit address the hot wallet paid; as
+// its depositor, the hot wallet would become that address's anchor and
+// weld everyone who later pays it, for every such customer, into one
+// entity with the exchange.
+//
+// An address two or more deposit addresses swept to is an exchange's hot
+// wallet, and what it sends on in full (to cold storage) is no deposit's
+// sweep: its "depositors" are deposit addresses and whoever paid the hot
+// wallet directly, not one customer.
 func (c *Clusterer) ApplyForward(f deposit.Forward, d *Delta) {
 	c.Counts.DepositForwards++
+	if f.Hot != 0 && f.Hot <= unionfind.MaxID && f.Deposit != 0 && f.Deposit <= unionfind.MaxID {
+		l := Link{uint32(f.Hot), uint32(f.Deposit)}
+		if s := c.hot[l.A]; len(s) < 2 && !slices.Contains(s, l.B) {
+			c.AddHots([]Link{l})
+			d.Hots = append(d.Hots, l)
+		}
+	}
+	if f.Deposit <= unionfind.MaxID && len(c.hot[uint32(f.Deposit)]) >= 2 {
+		return
+	}
 	ids := c.ids[:0]
 	for _, id := range f.Depositors {
-		if id != 0 && id <= unionfind.MaxID {
+		if id != 0 && id <= unionfind.MaxID && !c.isHot(uint32(id)) {
 			ids = append(ids, uint32(id))
 		}
 	}
@@ -375,6 +404,24 @@ func (c *Clusterer) AddAnchors(anchors []Link) {
 			c.anchor[a.A] = a.B
 		}
 	}
+}
+
+// AddHots records hot wallets and the addresses that swept to them
+// (as loaded from disk), up to two per hot wallet.
+func (c *Clusterer) AddHots(hots []Link) {
+	if c.hot == nil {
+		c.hot = map[uint32][]uint32{}
+	}
+	for _, h := range hots {
+		if s := c.hot[h.A]; len(s) < 2 && !slices.Contains(s, h.B) {
+			c.hot[h.A] = append(s, h.B)
+		}
+	}
+}
+
+func (c *Clusterer) isHot(id uint32) bool {
+	_, ok := c.hot[id]
+	return ok
 }
 
 // AddCannotLinks records cannot-link pairs (as loaded from disk).

@@ -56,6 +56,15 @@ type Source interface {
 //	  why: account chains: every later depositor of a deposit address
 //	  joins its first one, however long after; loaded on open like the
 //	  cannot-link pairs and deleted with the block's record.
+//	prefix 'h', chain(1), height(8)  -> sweeps into hot wallets the block
+//	                                    found from a new address, the
+//	                                    first two per hot wallet: count,
+//	                                    then (hot wallet, the address that
+//	                                    swept to it) uvarints
+//	  why: account chains: a hot wallet is never a depositor, and one
+//	  that two deposit addresses swept to is no deposit address itself,
+//	  however long after it was found; loaded on open and deleted with
+//	  the block's record, like the anchors.
 //	prefix 'S'                       -> snapshot header: height(8), hash(32),
 //	                                    ids(8), counts (as in a record)
 //	prefix 's', chunk(4)             -> the union-find's ids [chunk*snapChunk,
@@ -68,6 +77,7 @@ const (
 	pRecord   = 'l'
 	pCannot   = 'c'
 	pAnchor   = 'd'
+	pHot      = 'h'
 	pSnapHead = 'S'
 	pSnap     = 's'
 	snapChunk = 1 << 20
@@ -83,6 +93,10 @@ func cannotKey(c chain.Chain, h uint64) []byte {
 
 func anchorKey(c chain.Chain, h uint64) []byte {
 	return binary.BigEndian.AppendUint64([]byte{pAnchor, byte(c)}, h)
+}
+
+func hotKey(c chain.Chain, h uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte{pHot, byte(c)}, h)
 }
 
 func encodeLinks(links []Link) []byte {
@@ -281,6 +295,7 @@ func Create(dir string, c chain.Chain, o Options) (*DB, error) {
 		b.DeleteRange([]byte{pRecord, byte(c)}, []byte{pRecord, byte(c) + 1}, nil),
 		b.DeleteRange([]byte{pCannot, byte(c)}, []byte{pCannot, byte(c) + 1}, nil),
 		b.DeleteRange([]byte{pAnchor, byte(c)}, []byte{pAnchor, byte(c) + 1}, nil),
+		b.DeleteRange([]byte{pHot, byte(c)}, []byte{pHot, byte(c) + 1}, nil),
 		deleteSnapshot(b),
 		b.Set([]byte{pOptions}, o.encode(), nil))
 	if err == nil {
@@ -313,9 +328,23 @@ type policies struct {
 	Deposit deposit.Config `json:"deposit"`
 }
 
+// pinned is o as the options record keeps it: a policy switched off is
+// kept as its zero value, whatever its other settings, so that an update
+// given the build's own configuration file matches it.
+func (o Options) pinned() Options {
+	if !o.Change.Enabled {
+		o.Change = change.Config{}
+	}
+	if !o.Deposit.Enabled {
+		o.Deposit = deposit.Config{}
+	}
+	return o
+}
+
 // encode is the options record: what must not change between a build
 // and its updates.
 func (o Options) encode() []byte {
+	o = o.pinned()
 	var flags byte
 	if o.KeepCoinJoins {
 		flags |= 1
@@ -369,10 +398,11 @@ func (d *DB) checkOptions(readOnly bool) error {
 	if built.KeepCoinJoins != d.opts.KeepCoinJoins {
 		return fmt.Errorf("cluster database %s was built with keep-coinjoins=%v; rebuild it (cluster build) to change that", d.dir, built.KeepCoinJoins)
 	}
-	if built.Change != d.opts.Change {
+	want := d.opts.pinned()
+	if built.Change != want.Change {
 		return fmt.Errorf("cluster database %s was built with another change policy (%+v); rebuild it (cluster build) to change that", d.dir, built.Change)
 	}
-	if built.Deposit != d.opts.Deposit {
+	if built.Deposit != want.Deposit {
 		return fmt.Errorf("cluster database %s was built with another deposit policy (%+v); rebuild it (cluster build) to change that", d.dir, built.Deposit)
 	}
 	return nil
@@ -431,6 +461,9 @@ func (d *DB) loadCannot() error {
 	if err := d.eachPair(pCannot, d.c.AddCannotLinks); err != nil {
 		return err
 	}
+	if err := d.eachPair(pHot, d.c.AddHots); err != nil {
+		return err
+	}
 	return d.eachPair(pAnchor, d.c.AddAnchors)
 }
 
@@ -476,6 +509,9 @@ func (d *DB) Build(ctx context.Context, src Source, p Progress) error {
 		return err
 	}
 	if err := b.DeleteRange([]byte{pAnchor, byte(d.chain)}, []byte{pAnchor, byte(d.chain) + 1}, nil); err != nil {
+		return err
+	}
+	if err := b.DeleteRange([]byte{pHot, byte(d.chain)}, []byte{pHot, byte(d.chain) + 1}, nil); err != nil {
 		return err
 	}
 	if err := deleteSnapshot(b); err != nil {
@@ -606,6 +642,9 @@ func (d *DB) write(r *record, delta Delta, sync bool) error {
 	if err == nil && len(delta.Anchors) > 0 {
 		err = b.Set(anchorKey(d.chain, h), encodeLinks(delta.Anchors), nil)
 	}
+	if err == nil && len(delta.Hots) > 0 {
+		err = b.Set(hotKey(d.chain, h), encodeLinks(delta.Hots), nil)
+	}
 	if err == nil {
 		err = b.Commit(wo)
 	}
@@ -704,6 +743,9 @@ func (d *DB) unwindReorg(src Source) error {
 		return err
 	}
 	if err := b.DeleteRange(anchorKey(d.chain, from), anchorKey(d.chain, d.height+1), nil); err != nil {
+		return err
+	}
+	if err := b.DeleteRange(hotKey(d.chain, from), hotKey(d.chain, d.height+1), nil); err != nil {
 		return err
 	}
 	if snap, ok, err := d.snapshotHeight(); err != nil {

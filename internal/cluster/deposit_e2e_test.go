@@ -2,8 +2,10 @@ package cluster_test
 
 import (
 	"context"
+	"maps"
 	"math/big"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/chainhound/chainhound/internal/chain"
@@ -18,8 +20,8 @@ import (
 // what they receive, less a little, to the hot wallet. Customers A (keys
 // 5-7), B (8-9) and C (10-12) pay their deposit address from several
 // accounts each; D (13) has one account. Besides: the hot wallet pays
-// withdrawals (one of which a customer deposits again in full), and A pays
-// B directly.
+// withdrawals (one of which a customer deposits again in full, as later a
+// payment from E), and A pays B directly.
 type exchangeScript struct {
 	t   *testing.T
 	ctx context.Context
@@ -48,7 +50,7 @@ func (s *exchangeScript) commit() {
 func (s *exchangeScript) sweep(dep int, milli int64) { s.pay(dep, 0, milli-1) }
 
 // owners is the ground truth: the customer of each account key.
-var owners = map[int]string{5: "A", 6: "A", 7: "A", 8: "B", 9: "B", 10: "C", 11: "C", 12: "C", 13: "D"}
+var owners = map[int]string{5: "A", 6: "A", 7: "A", 8: "B", 9: "B", 10: "C", 11: "C", 12: "C", 13: "D", 14: "E"}
 
 func (s *exchangeScript) rounds() []func() {
 	return []func(){
@@ -84,6 +86,19 @@ func (s *exchangeScript) rounds() []func() {
 			s.pay(5, 8, 300) // A pays B directly
 			s.commit()
 			s.sweep(3, 200)
+			s.commit()
+		},
+		func() {
+			// E pays D, who forwards it in full to its deposit address as
+			// it did the withdrawal: D's account looks like a deposit
+			// address again, now with E as depositor. The hot wallet,
+			// which paid D the first time, is no customer: E must not
+			// join it.
+			s.pay(14, 13, 400)
+			s.commit()
+			s.pay(13, 4, 400)
+			s.commit()
+			s.sweep(4, 400)
 			s.commit()
 		},
 	}
@@ -129,11 +144,19 @@ func TestDepositReuseOnNode(t *testing.T) {
 	}
 	defer func() { inc.Close() }()
 	s := &exchangeScript{t: t, ctx: ctx, n: n}
+	var afterFirst uint64 // the store's cursor after the first round
 	for i, round := range s.rounds() {
 		round()
 		ingestNode()
 		if err := inc.Update(ctx, st, nil); err != nil {
 			t.Fatal(err)
+		}
+		if i == 0 {
+			cur, _, err := st.Cursor(chain.Ethereum)
+			if err != nil {
+				t.Fatal(err)
+			}
+			afterFirst = cur.Height
 		}
 		if i == 0 {
 			// reopened: the deposit anchors come from disk, the receipts
@@ -144,19 +167,51 @@ func TestDepositReuseOnNode(t *testing.T) {
 			}
 		}
 	}
-	full, err := cluster.Create(filepath.Join(t.TempDir(), "full"), chain.Ethereum, opts)
-	if err != nil {
+	// rebuilt compares inc with a clustering rebuilt from the store:
+	// counts, every id's entity, deposit anchors and hot wallets.
+	rebuilt := func(what string) *cluster.DB {
+		t.Helper()
+		full, err := cluster.Create(filepath.Join(t.TempDir(), "full"), chain.Ethereum, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { full.Close() })
+		if err := full.Build(ctx, st, nil); err != nil {
+			t.Fatal(err)
+		}
+		if inc.Clusterer().Counts != full.Clusterer().Counts {
+			t.Fatalf("%s: counts %+v, rebuilt %+v", what, inc.Clusterer().Counts, full.Clusterer().Counts)
+		}
+		n := max(inc.Clusterer().Forest.Len(), full.Clusterer().Forest.Len())
+		for i := uint64(1); i < uint64(n); i++ {
+			if a, b := inc.Clusterer().EntityOf(i), full.Clusterer().EntityOf(i); a != b {
+				t.Fatalf("%s: id %d: entity %d, rebuilt %d", what, i, a, b)
+			}
+		}
+		ia, ih := inc.DepositState()
+		fa, fh := full.DepositState()
+		if !maps.Equal(ia, fa) || !maps.EqualFunc(ih, fh, slices.Equal) {
+			t.Fatalf("%s: anchors %v, hot wallets %v; rebuilt %v, %v", what, ia, ih, fa, fh)
+		}
+		return full
+	}
+	// Reorg: the store rolls back to the first round's end and takes the
+	// other rounds back; the clustering follows, and equals a rebuild at
+	// each step.
+	if err := st.Rollback(chain.Ethereum, afterFirst); err != nil {
 		t.Fatal(err)
 	}
-	defer full.Close()
-	if err := full.Build(ctx, st, nil); err != nil {
+	if err := inc.Update(ctx, st, nil); err != nil {
 		t.Fatal(err)
 	}
-	if inc.Clusterer().Counts != full.Clusterer().Counts {
-		t.Fatalf("counts %+v, rebuilt %+v", inc.Clusterer().Counts, full.Clusterer().Counts)
+	rebuilt("after a rollback")
+	ingestNode()
+	if err := inc.Update(ctx, st, nil); err != nil {
+		t.Fatal(err)
 	}
+	full := rebuilt("after the blocks came back")
 	entity := map[int]uint64{}
-	for k := 0; k <= 13; k++ {
+	for k := 0; k <= 14; k++ {
 		id, ok, err := st.AddressID(chain.EVMAddress(n.Address(k)))
 		if err != nil || !ok {
 			t.Fatalf("account %d (%s) not in the store: %v", k, n.Address(k), err)
@@ -167,8 +222,8 @@ func TestDepositReuseOnNode(t *testing.T) {
 		}
 	}
 	var predicted, actual, correct int
-	for a := 0; a <= 13; a++ {
-		for b := a + 1; b <= 13; b++ {
+	for a := 0; a <= 14; a++ {
+		for b := a + 1; b <= 14; b++ {
 			same := entity[a] == entity[b]
 			truth := owners[a] != "" && owners[a] == owners[b]
 			if same {
@@ -189,5 +244,84 @@ func TestDepositReuseOnNode(t *testing.T) {
 	}
 	if k.DepositForwards < 8 {
 		t.Fatalf("only %d forwards found", k.DepositForwards)
+	}
+}
+
+// TestDepositPrimeWindowEdge: a database reopened just before a sweep
+// whose receipt lies exactly window_blocks back primes its detector with
+// that receipt, so the update finds the sweep as a rebuild does.
+func TestDepositPrimeWindowEdge(t *testing.T) {
+	ctx := context.Background()
+	n, err := scenario.NewNode(scenario.NodeConfig{Accounts: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	st, err := store.Open(filepath.Join(t.TempDir(), "store"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ingestNode := func() {
+		t.Helper()
+		f, err := eth.NewFetcher(eth.NewClient(n.URL(), eth.ClientOptions{}), eth.FetchOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Detect(ctx, 1); err != nil {
+			t.Fatal(err)
+		}
+		ing, err := eth.NewIngester(f, st, eth.Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ing.Run(ctx); err != nil {
+			t.Fatalf("ingest: %v", err)
+		}
+	}
+	opts := cluster.Options{Deposit: cluster.DefaultConfig().Deposit}
+	opts.Deposit.WindowBlocks = 3
+	s := &exchangeScript{t: t, ctx: ctx, n: n}
+	// Filler blocks first, so that the window does not reach back to the
+	// store's first block (where priming would start anyway).
+	for range 5 {
+		s.commit()
+	}
+	s.pay(2, 1, 1000) // block r: the receipt
+	s.commit()
+	s.pay(3, 1, 500) // blocks r+1, r+2: another depositor
+	s.commit()
+	s.commit()
+	ingestNode()
+	dir := filepath.Join(t.TempDir(), "inc")
+	inc, err := cluster.Open(dir, chain.Ethereum, opts, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := inc.Update(ctx, st, nil); err != nil {
+		t.Fatal(err)
+	}
+	inc.Close()
+	s.sweep(1, 1500) // block r+3: exactly window_blocks after the receipt
+	s.commit()
+	ingestNode()
+	if inc, err = cluster.Open(dir, chain.Ethereum, opts, false); err != nil {
+		t.Fatal(err)
+	}
+	defer inc.Close()
+	if err := inc.Update(ctx, st, nil); err != nil {
+		t.Fatal(err)
+	}
+	full, err := cluster.Create(filepath.Join(t.TempDir(), "full"), chain.Ethereum, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer full.Close()
+	if err := full.Build(ctx, st, nil); err != nil {
+		t.Fatal(err)
+	}
+	k := inc.Clusterer().Counts
+	if k != full.Clusterer().Counts || k.DepositForwards != 1 || k.DepositMerges != 1 {
+		t.Fatalf("counts %+v, rebuilt %+v; want the one sweep and its merge", k, full.Clusterer().Counts)
 	}
 }

@@ -9,6 +9,7 @@ package change
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/chainhound/chainhound/internal/chain"
@@ -42,8 +43,15 @@ func (c *Config) Check() error {
 	w := c.Weights
 	for name, v := range map[string]float64{"optimal_change": w.OptimalChange, "fresh_address": w.FreshAddress,
 		"round_amount": w.RoundAmount, "script_type": w.ScriptType, "fingerprint": w.Fingerprint, "peel_chain": w.PeelChain} {
-		if v < 0 || v > 100 {
+		if !(v >= 0 && v <= 100) { // NaN fails both
 			return fmt.Errorf("change.weights.%s %v: want 0 to 100", name, v)
+		}
+	}
+	// NaN passes every comparison below and cannot be pinned in the
+	// database (JSON has no NaN or infinity): a finite number is wanted.
+	for name, v := range map[string]float64{"threshold": c.Threshold, "margin": c.Margin, "non_change": c.NonChange, "peel_ratio": c.PeelRatio} {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("change.%s %v: want a finite number", name, v)
 		}
 	}
 	switch {
