@@ -437,7 +437,11 @@ func watchAlertsCommand() command {
 			if len(expl) > 140 {
 				expl = expl[:137] + "..."
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", a.ID, a.Severity, a.Rule, a.Chain, a.Block, orDash(a.Case), a.Status, a.Group, expl)
+			status := a.Status
+			if a.Orphaned {
+				status += ",orphaned" // its block left the chain
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", a.ID, a.Severity, a.Rule, a.Chain, a.Block, orDash(a.Case), status, a.Group, expl)
 		}
 		return tw.Flush()
 	}

@@ -42,6 +42,11 @@ type Alert struct {
 	// growing is found again on each block).
 	Count     int    `json:"count"`
 	LastBlock uint64 `json:"last_block"`
+	// Orphaned says a reorganisation abandoned the block the alert was
+	// raised in and the new branch has not raised it again (yet): its
+	// transaction may never be final. Raised again, the alert moves to
+	// its new block and the mark is cleared.
+	Orphaned  bool   `json:"orphaned,omitempty"`
 	Status    string `json:"status"`
 	Note      string `json:"note,omitempty"`
 	RaisedAt  string `json:"raised_at"`

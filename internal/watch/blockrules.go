@@ -22,20 +22,21 @@ type thKey struct {
 
 // parse reads a threshold's chain and asset. A token's CAIP-2 part is not
 // compared: a test network's token is matched by its contract all the same.
-func (t Threshold) parse() (thKey, error) {
+func (t Threshold) parse(d doc, rule string, i int) (thKey, error) {
+	at := []any{"rules", rule, "thresholds", i}
 	c, err := chain.ParseChain(t.Chain.Value)
 	if err != nil {
-		return thKey{}, fmt.Errorf("line %d: threshold: %w", t.Chain.Line, err)
+		return thKey{}, d.errorf(append(at, "chain"), "threshold: %w", err)
 	}
 	a, err := chain.ParseAsset(t.Asset.Value)
 	if err != nil {
-		return thKey{}, fmt.Errorf("line %d: threshold: %w", t.Asset.Line, err)
+		return thKey{}, d.errorf(append(at, "asset"), "threshold: %w", err)
 	}
 	if c == chain.Bitcoin && a != chain.NativeAsset {
-		return thKey{}, fmt.Errorf("line %d: threshold: Bitcoin has no tokens (asset %q)", t.Asset.Line, t.Asset.Value)
+		return thKey{}, d.errorf(append(at, "asset"), "threshold: Bitcoin has no tokens (asset %q)", t.Asset.Value)
 	}
 	if t.Amount.IsZero() {
-		return thKey{}, fmt.Errorf("line %d: threshold for %s %s: amount must be above zero", t.Chain.Line, c, a)
+		return thKey{}, d.errorf(append(at, "amount"), "threshold for %s %s: amount must be above zero", c, a)
 	}
 	return thKey{c, a}, nil
 }
@@ -43,7 +44,7 @@ func (t Threshold) parse() (thKey, error) {
 func thresholds(ts []Threshold) map[thKey]*uint256.Int {
 	m := map[thKey]*uint256.Int{}
 	for _, t := range ts {
-		if k, err := t.parse(); err == nil {
+		if k, err := t.parse(doc{}, "", 0); err == nil {
 			m[k] = &t.Amount.Int
 		}
 	}

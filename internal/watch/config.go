@@ -244,18 +244,68 @@ func Parse(b []byte) (*Config, error) {
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "yaml: "))
 	}
-	if err := c.check(); err != nil {
+	// The document as nodes, for the lines of what the checks refuse
+	// after decoding (it decoded above, so it parses).
+	var root yaml.Node
+	_ = yaml.Unmarshal(b, &root)
+	if err := c.check(doc{&root}); err != nil {
 		return nil, err
 	}
 	return &c, nil
 }
 
-func (c *Config) check() error {
+// doc finds lines in the decoded document.
+type doc struct{ root *yaml.Node }
+
+// line is the line of the value at path (mapping keys and sequence
+// indexes) or, where the path leaves the document (a key left out), of
+// the deepest node on it; 0 without a document.
+func (d doc) line(path ...any) int {
+	n := d.root
+	if n != nil && n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	if n == nil {
+		return 0
+	}
+	line := n.Line
+	for _, p := range path {
+		var next *yaml.Node
+		switch k := p.(type) {
+		case string:
+			for i := 0; n.Kind == yaml.MappingNode && i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == k {
+					next = n.Content[i+1]
+					break
+				}
+			}
+		case int:
+			if n.Kind == yaml.SequenceNode && k >= 0 && k < len(n.Content) {
+				next = n.Content[k]
+			}
+		}
+		if next == nil {
+			break
+		}
+		n, line = next, next.Line
+	}
+	return line
+}
+
+// errorf is an error naming the line of the value at path.
+func (d doc) errorf(path []any, format string, args ...any) error {
+	if l := d.line(path...); l > 0 {
+		return fmt.Errorf("line %d: "+format, append([]any{l}, args...)...)
+	}
+	return fmt.Errorf(format, args...)
+}
+
+func (c *Config) check(d doc) error {
 	names := map[string]int{}
 	for i := range c.Cases {
 		k := &c.Cases[i]
 		if k.Name.Value == "" {
-			return fmt.Errorf("cases[%d]: no name", i)
+			return d.errorf([]any{"cases", i}, "cases[%d]: no name", i)
 		}
 		if strings.ContainsAny(k.Name.Value, "\x00/") {
 			return fmt.Errorf("line %d: case name %q: must not contain / or NUL", k.Name.Line, k.Name.Value)
@@ -281,14 +331,14 @@ func (c *Config) check() error {
 		}
 		for name := range k.Start {
 			if _, err := chain.ParseChain(name); err != nil {
-				return fmt.Errorf("line %d: case %q: start: %w", k.Name.Line, k.Name.Value, err)
+				return d.errorf([]any{"cases", i, "start", name}, "case %q: start: %w", k.Name.Value, err)
 			}
 		}
 		if k.MaxHops < 0 {
-			return fmt.Errorf("line %d: case %q: max_hops must not be negative", k.Name.Line, k.Name.Value)
+			return d.errorf([]any{"cases", i, "max_hops"}, "case %q: max_hops must not be negative", k.Name.Value)
 		}
 	}
-	if err := c.Rules.check(); err != nil {
+	if err := c.Rules.check(d); err != nil {
 		return err
 	}
 	return c.checkSinks()

@@ -33,6 +33,12 @@ import (
 //	                                refused MaxAttempts times: parked, kept
 //	                                until redelivered (chainhound watch
 //	                                redeliver).
+//	'h' chain height(8, BE)      -> the hash of the block the watcher
+//	                                evaluated at that height, the last
+//	                                keepHashes blocks: on start, the fork
+//	                                point of a reorganisation that happened
+//	                                while it was down is the highest block
+//	                                whose hash the chain store still has.
 //	'n'                          -> the next delivery sequence number.
 const (
 	pAlert  = 'a'
@@ -40,8 +46,14 @@ const (
 	pState  = 's'
 	pQueue  = 'q'
 	pParked = 'p'
+	pHash   = 'h'
 	kSeq    = "n"
 )
+
+// keepHashes is how many evaluated block hashes are kept per chain: as
+// deep as the ingester searches for a fork point (ingest.Config's
+// MaxReorgDepth default).
+const keepHashes = 10000
 
 // DB is the watch store: alerts, their delivery queues, cursors and case
 // states.
@@ -98,6 +110,25 @@ func queueKey(p byte, sink string, seq uint64) []byte {
 }
 
 func alertKey(id string) []byte { return append([]byte{pAlert}, id...) }
+
+func hashKey(c chain.Chain, h uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte{pHash, byte(c)}, h)
+}
+
+// evaluated returns the hash of the block at height h of chain c when the
+// watcher evaluated it (false: not evaluated, or longer ago than
+// keepHashes blocks, or by a watcher that kept no hashes).
+func (d *DB) evaluated(c chain.Chain, h uint64) (string, bool, error) {
+	v, closer, err := d.db.Get(hashKey(c, h))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	defer closer.Close()
+	return string(v), true, nil
+}
 
 // Cursor returns the watcher's cursor on chain c.
 func (d *DB) Cursor(c chain.Chain) (Cursor, bool, error) {
@@ -202,6 +233,17 @@ type blockCommit struct {
 	alerts []Alert
 	states map[stateRef]*caseState
 	sinks  []SinkConfig
+	// evaluated says the cursor's block was evaluated: its hash is kept
+	// (see pHash).
+	evaluated bool
+	// rewound says the cursor moved back to a fork point (a
+	// reorganisation): the alerts of the chain raised in the blocks
+	// above it are marked orphaned, and the hashes kept of those blocks
+	// dropped.
+	rewound bool
+	caip2   string // the chain's CAIP-2, for rewound
+	// orphanedN is set by commit: how many alerts it marked orphaned.
+	orphanedN int
 }
 
 // commit writes a block's alerts (new ones queued to every sink whose
@@ -227,6 +269,10 @@ func (d *DB) commit(bc *blockCommit) ([]Alert, error) {
 		}
 		if ok {
 			old.Count++
+			if old.Orphaned { // its transaction is back, in the new branch's block
+				old.Orphaned = false
+				old.Block, old.BlockTime, old.Tx, old.LastBlock = a.Block, a.BlockTime, a.Tx, a.Block
+			}
 			old.LastBlock = max(old.LastBlock, a.Block)
 			old.Addresses, old.Amounts, old.Explanation = a.Addresses, a.Amounts, a.Explanation
 			v, _ := json.Marshal(old)
@@ -238,6 +284,28 @@ func (d *DB) commit(bc *blockCommit) ([]Alert, error) {
 		a.RaisedAt = now
 		seen[a.ID] = len(fresh)
 		fresh = append(fresh, a)
+	}
+	if bc.rewound {
+		// Read and written under d.mu, so that an acknowledgement made
+		// meanwhile (the --listen API) is kept.
+		n, err := d.orphan(b, bc.caip2, bc.cursor.Height)
+		if err != nil {
+			return nil, err
+		}
+		bc.orphanedN = n
+		if err := b.DeleteRange(hashKey(bc.chain, bc.cursor.Height+1), hashKey(bc.chain+1, 0), nil); err != nil {
+			return nil, err
+		}
+	}
+	if bc.evaluated {
+		if err := b.Set(hashKey(bc.chain, bc.cursor.Height), []byte(bc.cursor.Hash), nil); err != nil {
+			return nil, err
+		}
+		if bc.cursor.Height >= keepHashes {
+			if err := b.Delete(hashKey(bc.chain, bc.cursor.Height-keepHashes), nil); err != nil {
+				return nil, err
+			}
+		}
 	}
 	for _, a := range fresh {
 		v, _ := json.Marshal(a)
@@ -276,6 +344,33 @@ func (d *DB) commit(bc *blockCommit) ([]Alert, error) {
 	}
 	d.seq = seq
 	return fresh, nil
+}
+
+// orphan marks the alerts of chain caip2 raised in blocks above h
+// orphaned, in batch b. It returns how many it marked.
+func (d *DB) orphan(b *pebble.Batch, caip2 string, h uint64) (int, error) {
+	it, err := d.db.NewIter(&pebble.IterOptions{LowerBound: []byte{pAlert}, UpperBound: []byte{pAlert + 1}})
+	if err != nil {
+		return 0, err
+	}
+	defer it.Close()
+	n := 0
+	for it.First(); it.Valid(); it.Next() {
+		var a Alert
+		if err := json.Unmarshal(it.Value(), &a); err != nil {
+			return 0, fmt.Errorf("watch store: alert %s: %w", it.Key()[1:], err)
+		}
+		if a.Chain != caip2 || a.Block <= h || a.Orphaned {
+			continue
+		}
+		a.Orphaned = true
+		v, _ := json.Marshal(a)
+		if err := b.Set(alertKey(a.ID), v, nil); err != nil {
+			return 0, err
+		}
+		n++
+	}
+	return n, it.Error()
 }
 
 // caseStateOf reads a case's state on a chain. States are gob, as
@@ -331,9 +426,15 @@ func (d *DB) Queue(sink string, parked bool) ([]Delivery, error) {
 	return out, it.Error()
 }
 
-// delivered drops a delivery from the queue.
+// delivered drops a delivery from the queue. The write is not synced:
+// an fsync per alert made a sink deliver a block's hundred alerts a
+// millisecond or more apart. A crash before the log reaches the disk
+// (pebble writes it out within moments; the next synced write, a block's
+// commit, or closing the store makes it durable) leaves the alert queued
+// and delivers it again with the same id, which delivery at least once
+// allows; it never loses an alert.
 func (d *DB) delivered(dl *Delivery) error {
-	return d.db.Delete(queueKey(pQueue, dl.Sink, dl.Seq), pebble.Sync)
+	return d.db.Delete(queueKey(pQueue, dl.Sink, dl.Seq), pebble.NoSync)
 }
 
 // failed records a failed attempt; past maxAttempts the delivery is
@@ -378,11 +479,16 @@ func (d *DB) dropStates(c chain.Chain, names []string, cur Cursor) error {
 	}
 	v, _ := json.Marshal(cur)
 	b.Set(cursorKey(c), v, nil)
+	b.Set(hashKey(c, cur.Height), []byte(cur.Hash), nil)
 	return b.Commit(pebble.Sync)
 }
 
-// dropCursor forgets the cursor of chain c: the next block evaluated is
-// the store's first.
+// dropCursor forgets the cursor of chain c, and the block hashes kept:
+// the next block evaluated is the store's first.
 func (d *DB) dropCursor(c chain.Chain) error {
-	return d.db.Delete(cursorKey(c), pebble.Sync)
+	b := d.db.NewBatch()
+	defer b.Close()
+	b.Delete(cursorKey(c), nil)
+	b.DeleteRange(hashKey(c, 0), hashKey(c+1, 0), nil)
+	return b.Commit(pebble.Sync)
 }

@@ -161,14 +161,19 @@ func (w *Watcher) exitAlerts(k *Case, v *blockView, res *trace.Result, x *trace.
 				can += " (issuer " + e.Issuer + ")"
 			}
 		}
-		a := newAlert(RuleExit, severity(sev, k), v.caip2, v.c, e.Block, w.blockTime(v, e.Block), e.Tx, k.Name.Value, e.Address.String(),
-			v.c.FormatHash(e.Tx), e.Address.String(), e.Asset.String())
-		a.Category = e.Service.Category
-		a.Addresses = []string{e.Address.String()}
-		a.Amounts = []Amt{amt(v, e.Asset, &e.Amount)}
-		a.Explanation = fmt.Sprintf("case %s: %s of tainted funds reached %s (%s) at %s, %d hops from the seeds: %s",
-			k.Name.Value, describe(a.Amounts), cmp.Or(e.Service.Name, e.Service.Actor, "a service"), e.Service.Category, e.Address, e.Hop, can)
-		out = append(out, a)
+		// The trace sums a block's arrivals at one service in one asset
+		// under the first; each arrival is its own alert (a freeze
+		// request names the deposit).
+		for _, ar := range arrivals(res, &e) {
+			a := newAlert(RuleExit, severity(sev, k), v.caip2, v.c, ar.block, w.blockTime(v, ar.block), ar.tx, k.Name.Value, e.Address.String(),
+				v.c.FormatHash(ar.tx), e.Address.String(), e.Asset.String())
+			a.Category = e.Service.Category
+			a.Addresses = append([]string{e.Address.String()}, ar.from...)
+			a.Amounts = []Amt{amt(v, e.Asset, &ar.amount)}
+			a.Explanation = fmt.Sprintf("case %s: %s of tainted funds reached %s (%s) at %s from %s, %d hops from the seeds: %s",
+				k.Name.Value, describe(a.Amounts), cmp.Or(e.Service.Name, e.Service.Actor, "a service"), e.Service.Category, e.Address, list(ar.from, 5), ar.hop, can)
+			out = append(out, a)
+		}
 	}
 	for i := range res.Flows {
 		f := &res.Flows[i]
@@ -187,6 +192,45 @@ func (w *Watcher) exitAlerts(k *Case, v *blockView, res *trace.Result, x *trace.
 		a.Amounts = []Amt{amt(v, f.Asset, &f.Amount)}
 		a.Explanation = fmt.Sprintf("case %s: tainted funds are held in %s, which %s can freeze wherever it sits: %s at %s", k.Name.Value, a.Amounts[0].Asset, issuer, describe(a.Amounts), f.To)
 		out = append(out, a)
+	}
+	return out
+}
+
+// arrival is the taint one transaction brought to an exit.
+type arrival struct {
+	block  uint64
+	tx     chain.Hash
+	from   []string
+	amount uint256.Int
+	hop    int
+}
+
+// arrivals splits exit e by transaction: the flows of res into its
+// address in its asset, in chain order. Without such flows (none is
+// expected) it is e itself, under its first transaction.
+func arrivals(res *trace.Result, e *trace.Exit) []arrival {
+	var out []arrival
+	at := map[chain.Hash]int{}
+	for i := range res.Flows {
+		f := &res.Flows[i]
+		if f.To != e.Address || f.Asset != e.Asset || f.Kind == chain.KindFee || f.Kind == chain.KindBurn {
+			continue
+		}
+		j, ok := at[f.Tx]
+		if !ok {
+			j = len(out)
+			at[f.Tx] = j
+			out = append(out, arrival{block: f.Block, tx: f.Tx, hop: f.Hop})
+		}
+		ar := &out[j]
+		ar.amount.Add(&ar.amount, &f.Amount)
+		ar.hop = min(ar.hop, f.Hop)
+		if s := f.From.String(); !f.From.None() && !slices.Contains(ar.from, s) {
+			ar.from = append(ar.from, s)
+		}
+	}
+	if len(out) == 0 {
+		out = []arrival{{block: e.Block, tx: e.Tx, amount: e.Amount, hop: e.Hop}}
 	}
 	return out
 }

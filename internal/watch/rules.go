@@ -1,9 +1,6 @@
 package watch
 
-import (
-	"fmt"
-	"time"
-)
+import "time"
 
 // Rule names, as alerts and the config file give them.
 const (
@@ -133,23 +130,35 @@ func amountOf(s string) Amount {
 	return Amount{*v}
 }
 
-func (r *Rules) check() error {
-	for _, t := range append(append([]Threshold{}, r.LargeTransfer.Thresholds...), r.Chunking.Thresholds...) {
-		if _, err := t.parse(); err != nil {
+func (r *Rules) check(d doc) error {
+	for i, t := range r.LargeTransfer.Thresholds {
+		if _, err := t.parse(d, "large_transfer", i); err != nil {
 			return err
 		}
 	}
+	for i, t := range r.Chunking.Thresholds {
+		if _, err := t.parse(d, "chunking", i); err != nil {
+			return err
+		}
+	}
+	at := func(rule, key string) []any { return []any{"rules", rule, key} }
 	if r.FanOut.MinRecipients < 2 {
-		return fmt.Errorf("rules.fan_out.min_recipients must be at least 2")
+		return d.errorf(at("fan_out", "min_recipients"), "rules.fan_out.min_recipients %d: must be at least 2", r.FanOut.MinRecipients)
 	}
-	if r.FanOut.ToleranceBPS > 10000 || r.Chunking.BandBPS > 10000 {
-		return fmt.Errorf("rules: tolerance_bps and band_bps must be at most 10000")
+	if r.FanOut.ToleranceBPS > 10000 {
+		return d.errorf(at("fan_out", "tolerance_bps"), "rules.fan_out.tolerance_bps %d: must be at most 10000", r.FanOut.ToleranceBPS)
 	}
-	if r.FanOut.MaxSenderTransfers < 0 || r.Chunking.MaxSenderTransfers < 0 {
-		return fmt.Errorf("rules: max_sender_transfers must not be negative")
+	if r.Chunking.BandBPS > 10000 {
+		return d.errorf(at("chunking", "band_bps"), "rules.chunking.band_bps %d: must be at most 10000", r.Chunking.BandBPS)
+	}
+	if r.FanOut.MaxSenderTransfers < 0 {
+		return d.errorf(at("fan_out", "max_sender_transfers"), "rules.fan_out.max_sender_transfers must not be negative")
+	}
+	if r.Chunking.MaxSenderTransfers < 0 {
+		return d.errorf(at("chunking", "max_sender_transfers"), "rules.chunking.max_sender_transfers must not be negative")
 	}
 	if r.Chunking.MinChunks < 2 {
-		return fmt.Errorf("rules.chunking.min_chunks must be at least 2")
+		return d.errorf(at("chunking", "min_chunks"), "rules.chunking.min_chunks %d: must be at least 2", r.Chunking.MinChunks)
 	}
 	for _, t := range r.TokenSwap.Tokens {
 		if _, err := parseToken(t); err != nil {

@@ -1,7 +1,9 @@
 package watch
 
 import (
+	"encoding/json"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -31,6 +33,9 @@ type world struct {
 	height map[chain.Chain]uint64
 	parent map[chain.Chain]chain.Hash
 	salt   byte // varies block and transaction hashes, for a reorganisation
+	// down, when set, stores blocks without running the hook: the
+	// watcher is not running.
+	down bool
 }
 
 func newWorld(t *testing.T, yaml string) *world {
@@ -113,6 +118,9 @@ func (w *world) apply(b *chain.Block) []Alert {
 		w.t.Fatalf("%s block %d: %v", b.Chain, b.Height, err)
 	}
 	w.parent[b.Chain] = b.Hash
+	if w.down {
+		return nil
+	}
 	if err := w.w.OnBlock(b); err != nil {
 		w.t.Fatalf("%s block %d: watch: %v", b.Chain, b.Height, err)
 	}
@@ -519,5 +527,256 @@ cases:
 		if fmt.Sprint(rules(as)) != tc.want {
 			t.Errorf("fresh_within %s, %d idle blocks: the thief's unwrap raised %v, want %s", tc.fresh, tc.idle, rules(as), tc.want)
 		}
+	}
+}
+
+// TestExitPerTransaction: two tainted deposits reaching the same exchange
+// in one block are two exits, each with its own transaction and amount: a
+// freeze request names the deposit, so an alert that lumped them under
+// the first transaction would leave the second unreported.
+func TestExitPerTransaction(t *testing.T) {
+	w := newWorld(t, quiet+`cases:
+  - name: heist
+    seeds: ["eth:`+eaddr(1).String()+`"]
+    start: {eth: 2}
+`)
+	w.tag(chain.Ethereum, eaddr(90), "exchange")
+	w.eth(xfer{0, 7, 1000})
+	w.eth(xfer{7, 1, 500}) // the theft
+	w.eth(xfer{1, 2, 200}, xfer{1, 3, 200})
+	as := w.eth(xfer{2, 90, 100}, xfer{3, 90, 150})
+	var exits []Alert
+	for _, a := range as {
+		if a.Rule == RuleExit {
+			exits = append(exits, a)
+		}
+	}
+	if len(exits) != 2 {
+		t.Fatalf("two deposits raised %d exit alerts: %+v", len(exits), exits)
+	}
+	txs := map[string]string{}
+	for _, a := range exits {
+		txs[a.Tx] = a.Amounts[0].Amount
+	}
+	if len(txs) != 2 || !slices.Contains(slices.Collect(maps.Values(txs)), "100") || !slices.Contains(slices.Collect(maps.Values(txs)), "150") {
+		t.Errorf("exit alerts by tx: %v", txs)
+	}
+}
+
+// TestReorgOrphans: an alert raised on a block that a reorganisation
+// abandons is marked orphaned (its transaction may never be final); one
+// whose transaction the new branch carries again is raised again, at its
+// new block, and is no longer orphaned.
+func TestReorgOrphans(t *testing.T) {
+	w := newWorld(t, quiet+`cases:
+  - name: heist
+    seeds: ["eth:`+eaddr(1).String()+`"]
+    start: {eth: 2}
+`)
+	w.tag(chain.Ethereum, eaddr(90), "exchange")
+	w.tag(chain.Ethereum, eaddr(91), "mixing_service")
+	w.eth(xfer{0, 7, 1000})
+	w.eth(xfer{7, 1, 500})
+	w.eth(xfer{1, 2, 400}) // block 3: stays on the new branch as it is
+	stay := w.eth(xfer{2, 90, 100})
+	gone := w.eth(xfer{2, 91, 100})
+	if len(stay) != 2 || len(gone) != 2 {
+		t.Fatalf("before the reorganisation: %v %v", rules(stay), rules(gone))
+	}
+	// Acknowledged before the reorganisation: the marks keep the status.
+	for _, a := range []Alert{stay[0], gone[0]} {
+		if _, err := w.db.SetStatus(a.ID, StatusAcknowledged, "exchange called"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	queued := func() int { q, _ := w.db.Queue("stdout", false); return len(q) }
+	before := queued()
+	w.reorgTo(chain.Ethereum, 3)
+	// The new branch: an empty block 4, then block 4's deposit again (the
+	// same transaction) in block 5; block 5's mixer deposit never returns.
+	w.eth()
+	b := w.next(chain.Ethereum)
+	h := txHash(4, 0) // block 4's deposit, carried by block 5 now
+	b.Txs = []chain.Tx{{Hash: h, Success: true}}
+	b.Transfers = []chain.Transfer{{Block: b.Height, TxHash: h, Kind: chain.KindNative, From: eaddr(2), To: eaddr(90), Asset: chain.NativeAsset, Amount: *uint256.NewInt(100)}}
+	w.apply(b)
+	for _, a := range stay {
+		got, _, _ := w.db.Alert(a.ID)
+		if got.Orphaned || got.Block != 5 {
+			t.Errorf("%s carried again in block 5: orphaned %v, block %d", a.Rule, got.Orphaned, got.Block)
+		}
+	}
+	for _, a := range gone {
+		if got, _, _ := w.db.Alert(a.ID); !got.Orphaned {
+			t.Errorf("%s of the abandoned block 5 is not marked orphaned: %+v", a.Rule, got)
+		}
+	}
+	early, _ := w.db.Alerts(Filter{})
+	for _, a := range early {
+		if a.Block <= 3 && a.Orphaned {
+			t.Errorf("%s of block %d, below the fork, is marked orphaned", a.Rule, a.Block)
+		}
+	}
+	for _, a := range []Alert{stay[0], gone[0]} {
+		if got, _, _ := w.db.Alert(a.ID); got.Status != StatusAcknowledged || got.Note != "exchange called" {
+			t.Errorf("%s acknowledged before the reorganisation: status %s, note %q", a.Rule, got.Status, got.Note)
+		}
+	}
+	// Raised again, nothing is delivered again.
+	if n := queued(); n != before {
+		t.Errorf("%d deliveries queued after the reorganisation, %d before", n, before)
+	}
+	// The mark is in the alert's JSON (the API's and the sinks' form).
+	got, _, _ := w.db.Alert(gone[0].ID)
+	if b, _ := json.Marshal(got); !strings.Contains(string(b), `"orphaned":true`) {
+		t.Errorf("JSON of an orphaned alert: %s", b)
+	}
+}
+
+// TestReorgFreezable: the case's first move in a freezable token raises
+// an exit (category freezable_token) once; when a reorganisation
+// abandons its block and the new branch carries the same transaction
+// later, the alert moves there and is no longer orphaned. The rule's
+// memory of the tokens already reported was kept across the
+// reorganisation: the trace from the start found the move again but the
+// alert was not raised again, so it stayed orphaned though its
+// transaction was final.
+func TestReorgFreezable(t *testing.T) {
+	w := newWorld(t, quiet+`cases:
+  - name: heist
+    seeds: ["eth:`+eaddr(1).String()+`"]
+    start: {eth: 2}
+`)
+	usdt, err := chain.ParseAddress(chain.Ethereum, "0xdac17f958d2ee523a2206206994597c13d831ec7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := chain.Asset{Kind: chain.ERC20, Contract: usdt}
+	pay := func(tx chain.Hash, from, to int, amount uint64) []Alert {
+		b := w.next(chain.Ethereum)
+		b.Txs = []chain.Tx{{Hash: tx, Success: true}}
+		tr := chain.Transfer{Block: b.Height, TxHash: tx, Kind: chain.KindToken, To: eaddr(to), Asset: token, Amount: *uint256.NewInt(amount)}
+		if from != 0 {
+			tr.From = eaddr(from)
+		}
+		b.Transfers = []chain.Transfer{tr}
+		return w.apply(b)
+	}
+	pay(txHash(1, 0), 0, 7, 1000)
+	pay(txHash(2, 0), 7, 1, 1000) // the theft
+	move := txHash(3, 0)
+	var frz []Alert
+	for _, a := range pay(move, 1, 2, 600) {
+		if a.Category == "freezable_token" {
+			frz = append(frz, a)
+		}
+	}
+	if len(frz) != 1 {
+		t.Fatalf("the first move in USDT raised %d freezable_token alerts", len(frz))
+	}
+	w.reorgTo(chain.Ethereum, 2)
+	w.eth()              // 3': empty
+	pay(move, 1, 2, 600) // 4': the same transaction
+	got, _, _ := w.db.Alert(frz[0].ID)
+	if got.Orphaned || got.Block != 4 {
+		t.Errorf("freezable_token alert carried again in block 4: orphaned %v, block %d", got.Orphaned, got.Block)
+	}
+	if all, _ := w.db.Alerts(Filter{Rule: RuleExit}); len(all) != 1 {
+		t.Errorf("%d exit alerts, want the one", len(all))
+	}
+}
+
+// reorgTo rolls the store back to block h of chain c, as the ingester
+// does on a reorganisation, and makes the next blocks a new branch.
+func (w *world) reorgTo(c chain.Chain, h uint64) {
+	w.t.Helper()
+	if err := w.st.Rollback(c, h); err != nil {
+		w.t.Fatal(err)
+	}
+	w.height[c] = h
+	w.parent[c], _, _ = w.st.BlockHash(c, h)
+	w.salt++
+}
+
+// TestCatchUpDeepReorg: a reorganisation several blocks deep happens
+// while the watcher is down (the store is rolled back below the
+// watcher's cursor and a longer branch ingested). On start the watcher
+// finds the fork point, marks every alert of the abandoned blocks
+// orphaned and evaluates every block of the new branch. Checking only
+// the block at its cursor, it took the new branch's lower blocks for
+// the ones it had seen: their alerts were never raised and the
+// abandoned ones never marked.
+func TestCatchUpDeepReorg(t *testing.T) {
+	w := newWorld(t, quiet+"sanctioned: [\"eth:"+eaddr(60).String()+"\"]\n")
+	w.eth(xfer{0, 1, 1000}, xfer{0, 2, 1000})
+	w.eth(xfer{1, 3, 10})
+	old3 := w.eth(xfer{1, 60, 10}) // block 3: sanctioned
+	old4 := w.eth(xfer{2, 60, 10}) // block 4: sanctioned
+	w.eth()                        // block 5
+	if len(old3) != 1 || len(old4) != 1 {
+		t.Fatalf("first branch: %v %v", rules(old3), rules(old4))
+	}
+	// The watcher stops; the node reorganises from block 2; ingestion goes
+	// on without it up to block 6.
+	w.down = true
+	w.reorgTo(chain.Ethereum, 2)
+	w.eth(xfer{2, 60, 7}) // block 3': sanctioned, another transaction
+	w.eth()               // 4'
+	w.eth(xfer{1, 60, 5}) // 5': sanctioned
+	w.eth()               // 6'
+	again := New(w.st, w.ix, w.w.cfg, w.db, Options{})
+	if err := again.CatchUp(t.Context(), chain.Ethereum); err != nil {
+		t.Fatal(err)
+	}
+	cur, _, _ := w.db.Cursor(chain.Ethereum)
+	if h, _, _ := w.st.BlockHash(chain.Ethereum, 6); cur.Height != 6 || cur.Hash != h.String() {
+		t.Errorf("cursor %+v, want block 6 %s", cur, h)
+	}
+	for _, old := range [][]Alert{old3, old4} {
+		if a, _, _ := w.db.Alert(old[0].ID); !a.Orphaned {
+			t.Errorf("block %d's alert of the abandoned branch is not marked orphaned", a.Block)
+		}
+	}
+	all, _ := w.db.Alerts(Filter{Rule: RuleSanctioned})
+	for _, h := range []uint64{3, 5} {
+		tx := txHash(h, 0)
+		tx[5] = w.salt
+		if !slices.ContainsFunc(all, func(a Alert) bool {
+			return a.Block == h && a.Tx == chain.Ethereum.FormatHash(tx) && !a.Orphaned
+		}) {
+			t.Errorf("block %d of the new branch: its sanctioned payment raised no alert", h)
+		}
+	}
+}
+
+// TestReorgSwapFreshness: token_swap's freshness counts from when the
+// case's taint reached the address on the chain as it is. An address
+// tainted only on an abandoned branch and tainted again later on the new
+// one swaps fresh taint: the alert is raised. The time the abandoned
+// branch tainted it was kept, and the swap taken for one of old taint.
+func TestReorgSwapFreshness(t *testing.T) {
+	w := newWorld(t, quiet+`  token_swap: {fresh_within: 1m}
+cases:
+  - name: heist
+    seeds: ["eth:`+eaddr(1).String()+`"]
+    start: {eth: 2}
+`)
+	b := w.next(chain.Ethereum) // block 1: 2 holds a staking token
+	h := txHash(b.Height, 0)
+	b.Txs = []chain.Tx{{Hash: h, Success: true}}
+	b.Transfers = []chain.Transfer{
+		{Block: 1, TxHash: h, Kind: chain.KindToken, To: eaddr(2), Asset: chain.Asset{Kind: chain.ERC20, Contract: eaddr(80)}, Amount: *uint256.NewInt(1000)},
+		{Block: 1, TxHash: h, Seq: 1, Kind: chain.KindNative, To: eaddr(7), Asset: chain.NativeAsset, Amount: *uint256.NewInt(5000)},
+		{Block: 1, TxHash: h, Seq: 2, Kind: chain.KindNative, To: eaddr(80), Asset: chain.NativeAsset, Amount: *uint256.NewInt(5000)}}
+	w.apply(b)
+	w.eth(xfer{7, 1, 1000}) // block 2: the theft
+	w.eth(xfer{1, 2, 100})  // block 3: 2 tainted, on a branch the node abandons
+	w.reorgTo(chain.Ethereum, 2)
+	for range 7 { // 84 s of blocks without the payment
+		w.eth()
+	}
+	w.eth(xfer{1, 2, 100}) // block 10: 2 tainted on the new branch
+	if as := w.unwrap(2, 80, 500); fmt.Sprint(rules(as)) != "[token_swap]" {
+		t.Errorf("a swap 12 s after the address was tainted raised %v, want token_swap", rules(as))
 	}
 }

@@ -162,7 +162,11 @@ func (d *Dispatcher) Drain(ctx context.Context, s *dispatchSink) (time.Duration,
 			next = min(next, time.Duration(dl.NextAt-now.UnixMilli())*time.Millisecond)
 			continue
 		}
-		actx, cancel := context.WithTimeout(ctx, time.Duration(s.cfg.Timeout))
+		// A stop lets the attempt under way finish (within the sink's
+		// timeout) and records it: cut short, the sink may have taken
+		// the alert without our knowing, and the next run would send it
+		// again.
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Duration(s.cfg.Timeout))
 		err := s.sink.Deliver(actx, &dl.Alert)
 		cancel()
 		if err == nil {

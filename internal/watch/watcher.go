@@ -93,9 +93,10 @@ func (w *Watcher) caip2(c chain.Chain) (string, error) {
 
 // OnBlock is the ingester's hook: it evaluates every block of b's chain
 // the watcher has not seen, up to b. A block at or below the watcher's
-// cursor means the store was rolled back (a reorganisation): the cases
-// on that chain are traced again from their start, and alerts found again
-// keep their ids.
+// cursor, or one whose parent is not the cursor's block, means the store
+// was rolled back (a reorganisation): the watcher goes back to the fork
+// point, the cases on that chain are traced again from their start, and
+// alerts found again keep their ids.
 func (w *Watcher) OnBlock(b *chain.Block) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -103,8 +104,8 @@ func (w *Watcher) OnBlock(b *chain.Block) error {
 	if err != nil {
 		return err
 	}
-	if ok && b.Height <= cur.Height {
-		if err := w.rewindBelow(b.Chain, b.Height); err != nil {
+	if ok && (b.Height <= cur.Height || b.Height == cur.Height+1 && b.Parent != (chain.Hash{}) && b.Parent.String() != cur.Hash) {
+		if err := w.resync(b.Chain, cur, b.Height); err != nil {
 			return err
 		}
 	}
@@ -113,7 +114,9 @@ func (w *Watcher) OnBlock(b *chain.Block) error {
 
 // CatchUp evaluates the blocks of chain c the store holds beyond the
 // watcher's cursor (after a restart, the blocks ingested while the
-// watcher was down or that a crash left between the two commits).
+// watcher was down or that a crash left between the two commits). If
+// the store reorganised meanwhile, the watcher first goes back to the
+// fork point.
 func (w *Watcher) CatchUp(ctx context.Context, c chain.Chain) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -125,20 +128,61 @@ func (w *Watcher) CatchUp(ctx context.Context, c chain.Chain) error {
 	if err != nil {
 		return err
 	}
-	if wok && wc.Height > cur.Height {
-		if err := w.rewind(c, cur.Height); err != nil {
+	if wok {
+		if err := w.resync(c, wc, cur.Height); err != nil {
 			return err
-		}
-	} else if wok {
-		if h, ok, err := w.src.BlockHash(c, wc.Height); err != nil {
-			return err
-		} else if ok && h.String() != wc.Hash {
-			if err := w.rewindBelow(c, wc.Height); err != nil {
-				return err
-			}
 		}
 	}
 	return w.catchUp(ctx, c, cur.Height)
+}
+
+// resync moves the watcher's cursor wc on chain c back to the fork point
+// with the store, whose last block is top: the highest block at or below
+// both that the watcher evaluated and the store still holds (same hash).
+// Below the store's first block, the cursor is dropped and the chain
+// evaluated again from its first block. Nothing happens when the
+// cursor's block is the store's.
+func (w *Watcher) resync(c chain.Chain, wc Cursor, top uint64) error {
+	first, ok, err := w.src.FirstBlock(c)
+	if err != nil {
+		return err
+	}
+	for x := min(wc.Height, top); ok && x >= first; x-- {
+		want, known := wc.Hash, true
+		if x != wc.Height {
+			if want, known, err = w.db.evaluated(c, x); err != nil {
+				return err
+			}
+		}
+		if !known {
+			// Evaluated too long ago, or by a watcher that kept no
+			// hashes: taken as the fork point.
+			w.log.Warn("chain reorganisation: no hash kept of the block below: taken as the fork point", "chain", c, "block", x)
+			return w.rewindTo(c, wc, x)
+		}
+		got, has, err := w.src.BlockHash(c, x)
+		if err != nil {
+			return err
+		}
+		if has && got.String() == want {
+			return w.rewindTo(c, wc, x)
+		}
+		if x == 0 {
+			break
+		}
+	}
+	if err := w.rewind(c, 0); err != nil {
+		return err
+	}
+	return w.db.dropCursor(c)
+}
+
+// rewindTo rewinds to fork h unless the cursor is there already.
+func (w *Watcher) rewindTo(c chain.Chain, wc Cursor, h uint64) error {
+	if h >= wc.Height {
+		return nil
+	}
+	return w.rewind(c, h)
 }
 
 // StartAt makes a watcher without a cursor on chain c begin after block
@@ -176,29 +220,19 @@ func (w *Watcher) catchUp(ctx context.Context, c chain.Chain, to uint64) error {
 	return nil
 }
 
-// rewindBelow rewinds to the block before h; below the first block, the
-// cursor is dropped and the chain evaluated again from its first block.
-func (w *Watcher) rewindBelow(c chain.Chain, h uint64) error {
-	first, ok, err := w.src.FirstBlock(c)
-	if err != nil {
-		return err
-	}
-	if h == 0 || !ok || h <= first {
-		if err := w.rewind(c, 0); err != nil {
-			return err
-		}
-		return w.db.dropCursor(c)
-	}
-	return w.rewind(c, h-1)
-}
-
 // rewind moves the cursor of chain c back to h and resets the trace
-// states of its cases (joins are kept).
+// states of its cases (joins are kept; what the rules remember of the
+// blocks above h is forgotten). The alerts raised in the blocks above h
+// stay, marked orphaned: those the new branch raises again lose the mark.
 func (w *Watcher) rewind(c chain.Chain, h uint64) error {
 	w.log.Warn("chain reorganisation: cases are traced again from their start", "chain", c, "to", h)
 	clear(w.first)
 	clear(w.senders)
 	hash, _, err := w.src.BlockHash(c, h)
+	if err != nil {
+		return err
+	}
+	forkTime, _, err := w.src.BlockTime(c, h)
 	if err != nil {
 		return err
 	}
@@ -216,10 +250,29 @@ func (w *Watcher) rewind(c chain.Chain, h uint64) error {
 		for j := range st.Joins {
 			st.Joins[j].Applied = false
 		}
+		// The trace from the start finds the first freezable flow again
+		// (on the new branch, if it moved); taint that reached an address
+		// only above the fork is not the case's any more.
+		st.Freezable = nil
+		for a, t := range st.Since {
+			if t > forkTime {
+				delete(st.Since, a)
+			}
+		}
 		states[stateRef{name, c}] = st
 	}
-	_, err = w.db.commit(&blockCommit{chain: c, cursor: Cursor{Height: h, Hash: hash.String()}, states: states})
-	return err
+	caip2, err := w.caip2(c)
+	if err != nil {
+		return err
+	}
+	bc := &blockCommit{chain: c, cursor: Cursor{Height: h, Hash: hash.String()}, states: states, rewound: true, caip2: caip2}
+	if _, err := w.db.commit(bc); err != nil {
+		return err
+	}
+	if bc.orphanedN > 0 {
+		w.log.Warn("alerts of abandoned blocks marked orphaned", "chain", c, "above", h, "alerts", bc.orphanedN)
+	}
+	return nil
 }
 
 // evaluate runs the cases and the rules on block h of chain c and
@@ -244,7 +297,7 @@ func (w *Watcher) evaluate(ctx context.Context, c chain.Chain, h uint64) error {
 		}
 		v.rows = append(v.rows, r)
 	}
-	bc := &blockCommit{chain: c, cursor: Cursor{Height: h, Hash: hash.String()}, states: map[stateRef]*caseState{}, sinks: w.cfg.Sinks}
+	bc := &blockCommit{chain: c, cursor: Cursor{Height: h, Hash: hash.String()}, states: map[stateRef]*caseState{}, sinks: w.cfg.Sinks, evaluated: true}
 	tainted := map[chain.Address]string{}
 	for i := range w.cfg.Cases {
 		k := &w.cfg.Cases[i]
