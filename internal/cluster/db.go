@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"iter"
 	"math"
+	"slices"
 
 	"github.com/chainhound/chainhound/internal/chain"
 	"github.com/chainhound/chainhound/internal/cluster/change"
@@ -65,6 +66,20 @@ type Source interface {
 //	  that two deposit addresses swept to is no deposit address itself,
 //	  however long after it was found; loaded on open and deleted with
 //	  the block's record, like the anchors.
+//	prefix 'f', chain(1), height(8)  -> transactions of the block whose
+//	                                    change waits for a spender (see
+//	                                    Deferral): count, then per
+//	                                    transaction index, txid(32),
+//	                                    outputs, then fresh-flag count and
+//	                                    one byte per flag (uvarints)
+//	prefix 'e', chain(1), height(8)  -> deferred transactions the block
+//	                                    spent from and so decided: count,
+//	                                    then (height, index) uvarints
+//	  why: a deferred transaction is decided in a later block than its
+//	  own, so what is still waiting must survive a restart: on open the
+//	  deferrals of the last change.fingerprint_blocks blocks, less the
+//	  ones decided since, wait again. Deleted with the block's record on
+//	  a reorg or a build, so a replayed block defers and decides again.
 //	prefix 'S'                       -> snapshot header: height(8), hash(32),
 //	                                    ids(8), counts (as in a record)
 //	prefix 's', chunk(4)             -> the union-find's ids [chunk*snapChunk,
@@ -78,6 +93,8 @@ const (
 	pCannot   = 'c'
 	pAnchor   = 'd'
 	pHot      = 'h'
+	pDefer    = 'f'
+	pDecided  = 'e'
 	pSnapHead = 'S'
 	pSnap     = 's'
 	snapChunk = 1 << 20
@@ -97,6 +114,119 @@ func anchorKey(c chain.Chain, h uint64) []byte {
 
 func hotKey(c chain.Chain, h uint64) []byte {
 	return binary.BigEndian.AppendUint64([]byte{pHot, byte(c)}, h)
+}
+
+func deferKey(c chain.Chain, h uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte{pDefer, byte(c)}, h)
+}
+
+func decidedKey(c chain.Chain, h uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte{pDecided, byte(c)}, h)
+}
+
+func encodeDeferrals(defs []Deferral) []byte {
+	v := binary.AppendUvarint(nil, uint64(len(defs)))
+	for _, d := range defs {
+		v = binary.AppendUvarint(v, uint64(d.Index))
+		v = append(v, d.Tx[:]...)
+		v = binary.AppendUvarint(v, uint64(d.NOut))
+		v = binary.AppendUvarint(v, uint64(len(d.Fresh)))
+		for _, f := range d.Fresh {
+			if f {
+				v = append(v, 1)
+			} else {
+				v = append(v, 0)
+			}
+		}
+	}
+	return v
+}
+
+func decodeDeferrals(h uint64, v []byte) ([]Deferral, error) {
+	next := func() (uint64, bool) {
+		x, m := binary.Uvarint(v)
+		if m <= 0 {
+			return 0, false
+		}
+		v = v[m:]
+		return x, true
+	}
+	n, ok := next()
+	if !ok || n > uint64(len(v)) {
+		return nil, errCorrupt
+	}
+	out := make([]Deferral, 0, n)
+	for range n {
+		d := Deferral{Height: h}
+		i, ok := next()
+		if !ok || i > math.MaxUint32 || len(v) < 32 {
+			return nil, errCorrupt
+		}
+		d.Index = uint32(i)
+		copy(d.Tx[:], v)
+		v = v[32:]
+		nOut, ok1 := next()
+		nf, ok2 := next()
+		if !ok1 || !ok2 || nOut > math.MaxUint32 || (nf != 0 && nf != nOut) || nf > uint64(len(v)) {
+			return nil, errCorrupt
+		}
+		d.NOut = uint32(nOut)
+		if nf > 0 {
+			d.Fresh = make([]bool, nf)
+			for j := range d.Fresh {
+				if v[j] > 1 {
+					return nil, errCorrupt
+				}
+				d.Fresh[j] = v[j] == 1
+			}
+			v = v[nf:]
+		}
+		out = append(out, d)
+	}
+	if len(v) != 0 {
+		return nil, errCorrupt
+	}
+	return out, nil
+}
+
+func encodeDecided(defs []Deferral) []byte {
+	v := binary.AppendUvarint(nil, uint64(len(defs)))
+	for _, d := range defs {
+		v = binary.AppendUvarint(v, d.Height)
+		v = binary.AppendUvarint(v, uint64(d.Index))
+	}
+	return v
+}
+
+type txPos struct {
+	h uint64
+	i uint32
+}
+
+func decodeDecided(v []byte) ([]txPos, error) {
+	n, m := binary.Uvarint(v)
+	if m <= 0 || n > uint64(len(v)) {
+		return nil, errCorrupt
+	}
+	v = v[m:]
+	out := make([]txPos, n)
+	for k := range out {
+		h, m := binary.Uvarint(v)
+		if m <= 0 {
+			return nil, errCorrupt
+		}
+		v = v[m:]
+		i, m := binary.Uvarint(v)
+		if m <= 0 || i > math.MaxUint32 {
+			return nil, errCorrupt
+		}
+		v = v[m:]
+		out[k] = txPos{h, uint32(i)}
+	}
+	if len(v) != 0 {
+		return nil, errCorrupt
+	}
+	return out, nil
 }
 
 func encodeLinks(links []Link) []byte {
@@ -164,6 +294,11 @@ func encodeRecord(r *record) []byte {
 		c.DepositForwards, c.DepositMerges} {
 		v = binary.AppendUvarint(v, n)
 	}
+	// The fingerprint deferral's counts follow; records written before
+	// it existed end here.
+	for _, n := range []uint64{c.Deferred, c.DeferResolved, c.DeferChange} {
+		v = binary.AppendUvarint(v, n)
+	}
 	return v
 }
 
@@ -215,6 +350,12 @@ func decodeRecord(k, v []byte) (record, error) {
 		}
 	}
 	if len(v) != 0 {
+		c.Deferred, c.DeferResolved, c.DeferChange = next(), next(), next()
+		if v == nil {
+			return r, fmt.Errorf("block %d: deferral counts: %w", r.height, errCorrupt)
+		}
+	}
+	if len(v) != 0 {
 		return r, fmt.Errorf("block %d: %d trailing bytes: %w", r.height, len(v), errCorrupt)
 	}
 	return r, nil
@@ -234,6 +375,9 @@ func (c *Counts) add(d *Counts) {
 	c.ChangeRefusedCannot += d.ChangeRefusedCannot
 	c.DepositForwards += d.DepositForwards
 	c.DepositMerges += d.DepositMerges
+	c.Deferred += d.Deferred
+	c.DeferResolved += d.DeferResolved
+	c.DeferChange += d.DeferChange
 	for i := range c.CoinJoins {
 		c.CoinJoins[i] += d.CoinJoins[i]
 	}
@@ -296,6 +440,8 @@ func Create(dir string, c chain.Chain, o Options) (*DB, error) {
 		b.DeleteRange([]byte{pCannot, byte(c)}, []byte{pCannot, byte(c) + 1}, nil),
 		b.DeleteRange([]byte{pAnchor, byte(c)}, []byte{pAnchor, byte(c) + 1}, nil),
 		b.DeleteRange([]byte{pHot, byte(c)}, []byte{pHot, byte(c) + 1}, nil),
+		b.DeleteRange([]byte{pDefer, byte(c)}, []byte{pDefer, byte(c) + 1}, nil),
+		b.DeleteRange([]byte{pDecided, byte(c)}, []byte{pDecided, byte(c) + 1}, nil),
 		deleteSnapshot(b),
 		b.Set([]byte{pOptions}, o.encode(), nil))
 	if err == nil {
@@ -464,7 +610,59 @@ func (d *DB) loadCannot() error {
 	if err := d.eachPair(pHot, d.c.AddHots); err != nil {
 		return err
 	}
-	return d.eachPair(pAnchor, d.c.AddAnchors)
+	if err := d.eachPair(pAnchor, d.c.AddAnchors); err != nil {
+		return err
+	}
+	return d.loadPending()
+}
+
+// loadPending gives the clusterer the deferred transactions still
+// waiting after the cursor block: those of the last fingerprint_blocks
+// blocks that no later block decided.
+func (d *DB) loadPending() error {
+	k := uint64(d.opts.Change.FingerprintBlocks)
+	if !d.has || !d.opts.Change.Enabled || k == 0 {
+		return nil
+	}
+	lo := uint64(0)
+	if d.height+1 > k {
+		lo = d.height + 1 - k // a deferral at h waits through block h+k
+	}
+	decided := map[txPos]bool{}
+	it, err := d.db.NewIter(&pebble.IterOptions{LowerBound: decidedKey(d.chain, lo), UpperBound: decidedKey(d.chain, d.height+1)})
+	if err != nil {
+		return err
+	}
+	for it.First(); it.Valid(); it.Next() {
+		ps, err := decodeDecided(it.Value())
+		if err != nil {
+			it.Close()
+			return fmt.Errorf("decided record %x: %w", it.Key(), err)
+		}
+		for _, p := range ps {
+			decided[p] = true
+		}
+	}
+	if err := errors.Join(it.Error(), it.Close()); err != nil {
+		return err
+	}
+	it, err = d.db.NewIter(&pebble.IterOptions{LowerBound: deferKey(d.chain, lo), UpperBound: deferKey(d.chain, d.height+1)})
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	for it.First(); it.Valid(); it.Next() {
+		if len(it.Key()) != 10 {
+			return fmt.Errorf("deferral record %x: %w", it.Key(), errCorrupt)
+		}
+		defs, err := decodeDeferrals(binary.BigEndian.Uint64(it.Key()[2:]), it.Value())
+		if err != nil {
+			return fmt.Errorf("deferral record %x: %w", it.Key(), err)
+		}
+		defs = slices.DeleteFunc(defs, func(x Deferral) bool { return decided[txPos{x.Height, x.Index}] })
+		d.c.AddPending(defs)
+	}
+	return it.Error()
 }
 
 func (d *DB) eachCannot(f func([]Link)) error { return d.eachPair(pCannot, f) }
@@ -513,6 +711,11 @@ func (d *DB) Build(ctx context.Context, src Source, p Progress) error {
 	}
 	if err := b.DeleteRange([]byte{pHot, byte(d.chain)}, []byte{pHot, byte(d.chain) + 1}, nil); err != nil {
 		return err
+	}
+	for _, p := range []byte{pDefer, pDecided} {
+		if err := b.DeleteRange([]byte{p, byte(d.chain)}, []byte{p, byte(d.chain) + 1}, nil); err != nil {
+			return err
+		}
 	}
 	if err := deleteSnapshot(b); err != nil {
 		return err
@@ -588,6 +791,23 @@ func (d *DB) applyBlock(src Source, h uint64, sync bool) error {
 	seen := map[uint64]struct{}{}
 	var delta Delta
 	var ids TxIDs
+	if withChange {
+		d.c.Expire(h)
+	}
+	fetch := func(def Deferral) (*chain.Tx, TxIDs, error) {
+		tx, ok, err := src.IO(d.chain, def.Height, def.Index)
+		if err == nil && (!ok || tx.Hash != def.Tx) {
+			err = fmt.Errorf("not stored at %d/%d", def.Height, def.Index)
+		}
+		if err != nil {
+			return nil, TxIDs{}, err
+		}
+		var t TxIDs
+		if t.In, err = d.addressIDs(src, nil, tx.Inputs, nil); err == nil {
+			t.Out, err = d.addressIDs(src, nil, nil, tx.Outputs)
+		}
+		return &tx, t, err
+	}
 	for txi := uint32(0); ; txi++ {
 		tx, ok, err := src.IO(d.chain, h, txi)
 		if err != nil {
@@ -607,6 +827,11 @@ func (d *DB) applyBlock(src Source, h uint64, sync bool) error {
 			for _, id := range ids.Out {
 				_, again := seen[id]
 				ids.Change.Fresh = append(ids.Change.Fresh, id > d.maxSeen && !again)
+			}
+		}
+		if withChange {
+			if err := d.c.Resolve(&tx, h, fetch, &delta); err != nil {
+				return fmt.Errorf("block %d tx %s: %w", h, tx.Hash, err)
 			}
 		}
 		d.c.ApplyTx(&tx, h, ids, &delta)
@@ -644,6 +869,12 @@ func (d *DB) write(r *record, delta Delta, sync bool) error {
 	}
 	if err == nil && len(delta.Hots) > 0 {
 		err = b.Set(hotKey(d.chain, h), encodeLinks(delta.Hots), nil)
+	}
+	if err == nil && len(delta.Deferred) > 0 {
+		err = b.Set(deferKey(d.chain, h), encodeDeferrals(delta.Deferred), nil)
+	}
+	if err == nil && len(delta.Resolved) > 0 {
+		err = b.Set(decidedKey(d.chain, h), encodeDecided(delta.Resolved), nil)
 	}
 	if err == nil {
 		err = b.Commit(wo)
@@ -698,6 +929,9 @@ func (c *Counts) sub(d *Counts) {
 	c.ChangeRefusedCannot -= d.ChangeRefusedCannot
 	c.DepositForwards -= d.DepositForwards
 	c.DepositMerges -= d.DepositMerges
+	c.Deferred -= d.Deferred
+	c.DeferResolved -= d.DeferResolved
+	c.DeferChange -= d.DeferChange
 	for i := range c.CoinJoins {
 		c.CoinJoins[i] -= d.CoinJoins[i]
 	}
@@ -746,6 +980,12 @@ func (d *DB) unwindReorg(src Source) error {
 		return err
 	}
 	if err := b.DeleteRange(hotKey(d.chain, from), hotKey(d.chain, d.height+1), nil); err != nil {
+		return err
+	}
+	if err := b.DeleteRange(deferKey(d.chain, from), deferKey(d.chain, d.height+1), nil); err != nil {
+		return err
+	}
+	if err := b.DeleteRange(decidedKey(d.chain, from), decidedKey(d.chain, d.height+1), nil); err != nil {
 		return err
 	}
 	if snap, ok, err := d.snapshotHeight(); err != nil {

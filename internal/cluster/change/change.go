@@ -36,6 +36,15 @@ type Config struct {
 	Weights     Weights `yaml:"weights" json:"weights"`
 	RoundDigits int     `yaml:"round_digits" json:"round_digits"`
 	PeelRatio   float64 `yaml:"peel_ratio" json:"peel_ratio"`
+	// FingerprintBlocks is how long a transaction whose change only the
+	// fingerprint could name waits for one of its outputs to be spent:
+	// it is decided in the first block, at most this many after its own,
+	// that spends one of them, with the spender's fingerprint; after
+	// that it stays undecided. 0 leaves the fingerprint term out.
+	FingerprintBlocks int `yaml:"fingerprint_blocks" json:"fingerprint_blocks,omitempty"`
+	// AntiSnipeBlocks: a height locktime at most this many blocks below
+	// the transaction's own height is anti-fee-sniping (see PrintOf).
+	AntiSnipeBlocks int `yaml:"anti_snipe_blocks" json:"anti_snipe_blocks,omitempty"`
 }
 
 // Check refuses a configuration that could not mean what it says.
@@ -65,6 +74,10 @@ func (c *Config) Check() error {
 		return fmt.Errorf("change.round_digits %d: want 1 to 15", c.RoundDigits)
 	case c.PeelRatio < 1:
 		return fmt.Errorf("change.peel_ratio %v: want at least 1", c.PeelRatio)
+	case c.FingerprintBlocks < 0 || c.FingerprintBlocks > 100_000:
+		return fmt.Errorf("change.fingerprint_blocks %d: want 0 (off) to 100000", c.FingerprintBlocks)
+	case c.AntiSnipeBlocks < 0 || c.AntiSnipeBlocks > 10_000:
+		return fmt.Errorf("change.anti_snipe_blocks %d: want 0 to 10000", c.AntiSnipeBlocks)
 	}
 	return nil
 }
@@ -82,6 +95,7 @@ type Features struct {
 // Verdict is the decision on one transaction.
 type Verdict struct {
 	Change    int       // index of the change output, -1 for none
+	Self      bool      // an output pays an input's address: the change, with no merge needed
 	NonChange []int     // outputs confidently called payments
 	Scores    []float64 // per output
 }
@@ -161,6 +175,7 @@ func Classify(tx *chain.Tx, f Features, c *Config) Verdict {
 		}
 	}
 	if self >= 0 {
+		v.Self = true
 		// The change is known; every other output is a payment, but only
 		// the confident ones are recorded as such.
 		for i := range s {
@@ -251,4 +266,80 @@ func ScriptType(a chain.Address) string {
 		return "p2sh"
 	}
 	return ""
+}
+
+// LockKind classifies a transaction's nLockTime for the fingerprint.
+type LockKind uint8
+
+const (
+	LockZero      LockKind = iota // nLockTime 0: most wallets before anti-fee-sniping
+	LockAntiSnipe                 // a height close below the transaction's own: Bitcoin Core and Electrum's anti-fee-sniping
+	LockHeight                    // another block height
+	LockTimestamp                 // a Unix time (>= 500,000,000)
+)
+
+// Print is a transaction's wallet fingerprint: what the software that
+// built it chose for fields the payer, not the payee, sets. Wallets keep
+// their choices from one transaction to the next, so the transaction
+// spending a change output tends to share the fingerprint of the one
+// that made it, and the one spending a payment, built by the payee's
+// software, tends not to (BlockSci's locktime change heuristic; Kappos
+// et al., "How to Peel a Million", USENIX Security 2022, use nVersion
+// and nLockTime among their wallet fingerprints).
+type Print struct {
+	Version int32
+	Lock    LockKind
+}
+
+// PrintOf is tx's fingerprint at the height it was confirmed at; false
+// when the source did not give its version and locktime. A height
+// locktime counts as anti-fee-sniping when it is below the height by at
+// most antiSnipe blocks (Bitcoin Core sets the tip's height, one below
+// the block that confirms it soonest, and one time in ten a random
+// height up to 99 below that; slow confirmation widens the gap).
+func PrintOf(tx *chain.Tx, height uint64, antiSnipe int) (Print, bool) {
+	if !tx.HasFingerprint {
+		return Print{}, false
+	}
+	p := Print{Version: tx.Version}
+	switch lt := uint64(tx.LockTime); {
+	case lt == 0:
+		p.Lock = LockZero
+	case lt >= 500_000_000:
+		p.Lock = LockTimestamp
+	case lt < height && height-lt <= uint64(antiSnipe):
+		p.Lock = LockAntiSnipe
+	default:
+		p.Lock = LockHeight
+	}
+	return p, true
+}
+
+// NeedsFingerprint reports whether tx's change, undecided on the
+// evidence f holds (f.Fingerprint is ignored), could be decided by the
+// fingerprint: some output would clear the threshold and margin if its
+// spender shared tx's fingerprint and the other outputs' spenders did
+// not. The caller then waits for a spender rather than deciding now.
+func NeedsFingerprint(tx *chain.Tx, f Features, c *Config) bool {
+	if c.FingerprintBlocks == 0 || c.Weights.Fingerprint == 0 {
+		return false
+	}
+	f.Fingerprint = nil
+	v := Classify(tx, f, c)
+	if v.Scores == nil || v.Self || v.Change >= 0 {
+		return false
+	}
+	n := len(tx.Outputs)
+	fp := make([]int8, n)
+	f.Fingerprint = fp
+	for i := range n {
+		for j := range fp {
+			fp[j] = -1
+		}
+		fp[i] = 1
+		if Classify(tx, f, c).Change == i {
+			return true
+		}
+	}
+	return false
 }
