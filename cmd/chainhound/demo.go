@@ -77,6 +77,9 @@ func demoCommand() command {
 			if _, err := intelFormat(f); err != nil {
 				return err
 			}
+			if _, err := os.Stat(f); err != nil {
+				return fmt.Errorf("--intel: %w", err) // before the run, not after it
+			}
 		}
 		data, cleanup, err := demoDataDir(*dataDir)
 		if err != nil {
@@ -109,7 +112,10 @@ func demoCommand() command {
 			return nil
 		}
 		// The node keeps running for the guard's endpoints.
-		return runSub(ctx, e, e.stderr, "serve", "--listen", *listen, "--data", data, "--no-auth", "--rpc", d.p.Node().URL())
+		// Served with the scenario's trace policy, so /v1/trace answers the
+		// trace request printed as the demo traced (USDx freezable).
+		return runSub(ctx, e, e.stderr, "serve", "--listen", *listen, "--data", data, "--no-auth", "--rpc", d.p.Node().URL(),
+			"--trace-policy", d.files["policy"])
 	}
 	return c
 }
@@ -190,8 +196,9 @@ type demoFinding struct {
 
 // guardBeforeSigning runs chainhound guard safe, with simulation on the
 // scenario's node, on the Safe transaction the next block executes: what
-// the signers would have seen had they checked it.
-func guardBeforeSigning(ctx context.Context, e *env, p *heist.Player) (*demoGuard, error) {
+// the signers would have seen had they checked it. It screens against the
+// demo's store (data), not the user's data directory.
+func guardBeforeSigning(ctx context.Context, e *env, p *heist.Player, data string) (*demoGuard, error) {
 	st, err := p.MaliciousSafeTx(ctx)
 	if err != nil {
 		return nil, err
@@ -199,7 +206,8 @@ func guardBeforeSigning(ctx context.Context, e *env, p *heist.Player) (*demoGuar
 	e.log.Info("demo: checking the Safe transaction the signers are about to approve", "safe", st.Safe, "safe_tx_hash", st.SafeTxHash)
 	var out bytes.Buffer
 	if err := runSub(ctx, e, &out, "guard", "safe", "--safe", st.Safe, "--to", st.To, "--nonce", fmt.Sprint(st.Nonce), "--data", st.Data,
-		"--operation", fmt.Sprint(st.Operation), "--version", "1.4.1", "--rpc", p.Node().URL(), "--output", "json"); err != nil {
+		"--operation", fmt.Sprint(st.Operation), "--version", "1.4.1", "--rpc", p.Node().URL(), "--output", "json",
+		"--intel-data", data); err != nil {
 		return nil, err
 	}
 	var res struct {
@@ -236,7 +244,7 @@ func runDemo(ctx context.Context, e *env, o demoOptions) (*demo, error) {
 	d := &demo{p: p, data: o.data, files: map[string]string{}}
 	for !p.Done() {
 		if slices.ContainsFunc(p.NextActions(), func(a heist.Action) bool { return a.Kind == heist.SafeExec }) {
-			if d.guard, err = guardBeforeSigning(ctx, e, p); err != nil {
+			if d.guard, err = guardBeforeSigning(ctx, e, p, o.data); err != nil {
 				return nil, err
 			}
 		}
@@ -276,6 +284,10 @@ func runDemo(ctx context.Context, e *env, o demoOptions) (*demo, error) {
 	}
 	e.log.Info("demo: ingesting the chain", "rpc", p.Node().URL(), "blocks", d.truth.LastBlock+1)
 	if err := runSub(ctx, e, io.Discard, "ingest", "eth", "--rpc", p.Node().URL(), "--data", o.data); err != nil {
+		return nil, err
+	}
+	e.log.Info("demo: clustering the chain's addresses (deposit-address reuse)")
+	if err := runSub(ctx, e, io.Discard, "cluster", "build", "--chain", "eth", "--data", o.data); err != nil {
 		return nil, err
 	}
 	e.log.Info("demo: importing the scenario's attribution", "file", labels)
@@ -322,28 +334,39 @@ func (d *demo) freezableAsset(caip19 string) bool {
 
 // demoResult is what the demo prints.
 type demoResult struct {
-	Scenario  string                 `json:"scenario"`
-	Seed      int64                  `json:"seed"`
-	Chain     string                 `json:"chain"`
-	RPC       string                 `json:"rpc"`
-	Blocks    uint64                 `json:"blocks"`
-	Model     string                 `json:"model"`
-	Seeds     []string               `json:"seeds"`
-	Guard     *demoGuard             `json:"guard,omitempty"`
-	Exits     []trace.ReportExit     `json:"exits"`
-	Holdings  []demoHolding          `json:"holdings"`
-	Bridged   []trace.ReportCrossing `json:"bridged"`
-	Screened  []demoScreen           `json:"screened"`
-	Score     heist.Score            `json:"score"`
-	Files     map[string]string      `json:"files"`
-	Took      string                 `json:"took"`
-	URL       string                 `json:"url,omitempty"`
-	truthExit map[string]*big.Int
+	Scenario string                 `json:"scenario"`
+	Seed     int64                  `json:"seed"`
+	Chain    string                 `json:"chain"`
+	RPC      string                 `json:"rpc"`
+	Blocks   uint64                 `json:"blocks"`
+	Model    string                 `json:"model"`
+	Seeds    []string               `json:"seeds"`
+	Guard    *demoGuard             `json:"guard,omitempty"`
+	Exits    []trace.ReportExit     `json:"exits"`
+	Holdings []demoHolding          `json:"holdings"`
+	Bridged  []trace.ReportCrossing `json:"bridged"`
+	Screened []demoScreen           `json:"screened"`
+	Clusters *demoClusters          `json:"clusters"`
+	Score    heist.Score            `json:"score"`
+	Files    map[string]string      `json:"files"`
+	Took     string                 `json:"took"`
+	URL      string                 `json:"url,omitempty"`
+	// TraceRequest is the body of POST /v1/trace that gives the demo's
+	// trace from the served case (absent when nothing was stolen).
+	TraceRequest *demoTraceRequest `json:"trace_request,omitempty"`
 }
 
+// demoHolding is what a thief's address still holds; the report's
+// freezable_by names the issuer who can freeze it.
 type demoHolding struct {
 	trace.ReportHold
-	FreezableBy string `json:"freezable_by,omitempty"`
+}
+
+// demoTraceRequest is a POST /v1/trace body.
+type demoTraceRequest struct {
+	Seeds   []string `json:"seeds"`
+	Model   string   `json:"model"`
+	MaxHops int      `json:"max_hops"`
 }
 
 type demoScreen struct {
@@ -356,14 +379,12 @@ type demoScreen struct {
 // findings traces from the theft, screens the addresses that
 // paid stolen funds into exchanges, and scores the trace.
 func (d *demo) findings(ctx context.Context, e *env, m trace.Model, maxHops int) (*demoResult, error) {
-	// No clustering step: chainhound's clustering (co-spend, change) is
-	// of UTXO chains, and the scenario's chain is Ethereum.
 	rep := &trace.Report{Model: m.String()}
 	if len(d.truth.Seeds) > 0 {
 		e.log.Info("demo: tracing from the theft", "model", m, "seeds", len(d.truth.Seeds))
 		var err error
 		if rep, err = d.trace(ctx, e, m, maxHops); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("trace from the theft: %w", err)
 		}
 		var tb bytes.Buffer
 		enc := json.NewEncoder(&tb)
@@ -385,15 +406,16 @@ func (d *demo) findings(ctx context.Context, e *env, m trace.Model, maxHops int)
 		res.Bridged = []trace.ReportCrossing{}
 	}
 	for _, h := range rep.Frontier {
-		dh := demoHolding{ReportHold: h}
-		for _, f := range d.policy.FreezableAssets {
-			if strings.EqualFold(f.Asset, h.Asset) {
-				dh.FreezableBy = f.Issuer
-			}
-		}
-		res.Holdings = append(res.Holdings, dh)
+		res.Holdings = append(res.Holdings, demoHolding{ReportHold: h})
+	}
+	if len(d.truth.Seeds) > 0 {
+		res.TraceRequest = traceRequestOf(e, d.truth.Seeds, rep, maxHops)
 	}
 	res.Score = d.truth.Score(rep, d.freezableAsset)
+	var err error
+	if res.Clusters, err = d.clusters(rep); err != nil {
+		return nil, fmt.Errorf("clusters of the traced addresses: %w", err)
+	}
 	// The addresses that paid stolen funds into a custodial venue: an
 	// exchange's customer deposit addresses, which no list names, and
 	// the OTC desk's clients.
@@ -427,6 +449,29 @@ func (d *demo) findings(ctx context.Context, e *env, m trace.Model, maxHops int)
 		res.Screened = sr.Results
 	}
 	return res, nil
+}
+
+// traceRequestOf is the /v1/trace request of the demo's trace: every
+// seed, the model, and its hop bound, or where it has none, one past the
+// deepest hop the trace reached, which no flow meets (the API wants a
+// bound, at most apiMaxHops).
+func traceRequestOf(e *env, seeds []string, rep *trace.Report, maxHops int) *demoTraceRequest {
+	hops := maxHops
+	if hops == 0 {
+		hops = 1
+		for _, f := range rep.Flows {
+			hops = max(hops, f.Hop)
+		}
+		for _, x := range rep.Exits {
+			hops = max(hops, x.Hop)
+		}
+		hops++
+	}
+	if hops > apiMaxHops {
+		e.log.Warn("demo: the served trace stops at the API's hop bound, short of the demo's", "api_max_hops", apiMaxHops, "demo_hops", hops)
+		hops = apiMaxHops
+	}
+	return &demoTraceRequest{Seeds: seeds, Model: rep.Model, MaxHops: hops}
 }
 
 // units writes a base-unit amount in whole units, up to four decimals.
@@ -521,6 +566,7 @@ func printDemo(w io.Writer, d *demo, r *demoResult) {
 		fmt.Fprintf(w, "\nBridged: %d router deposits carried %s ETH of stolen funds to %d Bitcoin address(es) named in their memos (e.g. %q).\n",
 			len(r.Bridged), units(total.String(), 18), len(dest), r.Bridged[0].Memo)
 	}
+	printClusters(w, r.Clusters)
 	if len(r.Screened) > 0 {
 		fmt.Fprintln(w, "\nAddresses that paid stolen funds into custodial venues (exchange deposit addresses, which no list names, and OTC clients), screened:")
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -535,7 +581,7 @@ func printDemo(w io.Writer, d *demo, r *demoResult) {
 		tw.Flush()
 	}
 	sc := r.Score
-	fmt.Fprintf(w, "\nAgainst the ground truth: %.2f%% of the stolen value located where it is; %d of %d flagged exits are true (precision %.2f%%)",
+	fmt.Fprintf(w, "\nAgainst the ground truth: %.2f%% of the stolen value located where it is; %d of %d arrivals at exits the trace flagged are the thief's (precision %.2f%%)",
 		100*sc.Recall, sc.FlaggedTrue, sc.Flagged, 100*sc.Precision)
 	if len(sc.MissedExits) > 0 {
 		fmt.Fprintf(w, "; missed: %s", strings.Join(sc.MissedExits, "; "))
@@ -556,7 +602,10 @@ func printDemo(w io.Writer, d *demo, r *demoResult) {
 		if len(r.Screened) > 0 {
 			fmt.Fprintf(w, "  curl -s %s/v1/addresses/%s/risk\n", r.URL, r.Screened[0].Account)
 		}
-		fmt.Fprintf(w, "  curl -s -X POST %s/v1/trace -d '{\"seeds\":[\"%s\"],\"model\":\"%s\"}'\n", r.URL, t.Seeds[0], r.Model)
+		if r.TraceRequest != nil {
+			body, _ := json.Marshal(r.TraceRequest)
+			fmt.Fprintf(w, "  curl -s -X POST %s/v1/trace -d '%s'\n", r.URL, body)
+		}
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -108,9 +109,12 @@ func TestDemoBybit(t *testing.T) {
 	if err := json.Unmarshal(res["screened"], &screened); err != nil {
 		t.Fatal(err)
 	}
-	sev := map[string]string{}
+	sev, reason := map[string]string{}, map[string]string{}
 	for _, s := range screened {
 		sev[s.Account] = s.Severity
+		if len(s.Reasons) > 0 {
+			reason[s.Account] = s.Reasons[0]
+		}
 		if s.Severity == "high" && !strings.Contains(strings.Join(s.Reasons, " "), "stolen_funds") {
 			t.Errorf("%s: high for another reason: %v", s.Account, s.Reasons)
 		}
@@ -124,10 +128,16 @@ func TestDemoBybit(t *testing.T) {
 		if s := sev[tr.CAIP2+":"+e.Via]; s != "high" {
 			t.Errorf("exchange deposit address %s received %s stolen wei: screened %q, want high", e.Via, e.Amount.String(), s)
 		}
+		// Every wei a thief's deposit address received is stolen: the
+		// reason says 100%, not the hop-decayed share.
+		if r := reason[tr.CAIP2+":"+e.Via]; !strings.HasPrefix(r, "indirect (in): 100% of what it received came from stolen_funds, first at hop 2") {
+			t.Errorf("deposit address %s: reason %q", e.Via, r)
+		}
 	}
 	if deposits != 10 {
 		t.Errorf("%d exits through deposit addresses, want 10", deposits)
 	}
+	checkDemoClusters(t, res["clusters"], tr)
 	var g struct {
 		MaxSeverity string `json:"max_severity"`
 	}
@@ -146,6 +156,54 @@ func TestDemoBybit(t *testing.T) {
 	}
 }
 
+// checkDemoClusters checks what the demo says clustering found against
+// the truth's deposit accounts (recorded as the thief paid them, not by
+// clustering): every account paid by two or more of the thief's
+// addresses is one entity of exactly those addresses, with that deposit
+// address, and there is no other entity among the addresses traced.
+func checkDemoClusters(t *testing.T, raw json.RawMessage, tr *heist.Truth) {
+	t.Helper()
+	var c struct {
+		Sweeps   uint64 `json:"deposit_sweeps"`
+		Entities []struct {
+			Entity   uint64
+			Members  uint64
+			Traced   []string
+			Deposits []string
+		}
+	}
+	if err := json.Unmarshal(raw, &c); err != nil {
+		t.Fatalf("clusters %s: %v", raw, err)
+	}
+	want := map[string]string{}
+	for _, d := range tr.DepositAccounts {
+		if len(d.Payers) > 1 {
+			p := slices.Clone(d.Payers)
+			slices.Sort(p)
+			want[fmt.Sprint(p)] = d.Deposit
+		}
+	}
+	if len(want) == 0 {
+		t.Fatalf("the truth has no deposit address paid by two of the thief's addresses: %+v", tr.DepositAccounts)
+	}
+	if c.Sweeps < uint64(len(tr.DepositAccounts)) {
+		t.Errorf("%d deposit sweeps found, fewer than the thief's %d deposit addresses", c.Sweeps, len(tr.DepositAccounts))
+	}
+	for _, e := range c.Entities {
+		dep, ok := want[fmt.Sprint(e.Traced)]
+		switch {
+		case !ok:
+			t.Errorf("entity %d (%d members) links traced addresses %v, which share no deposit address in the truth", e.Entity, e.Members, e.Traced)
+		case e.Members != uint64(len(e.Traced)) || fmt.Sprint(e.Deposits) != "["+dep+"]":
+			t.Errorf("entity %d: %d members, deposits %v; want %d members, deposit %s", e.Entity, e.Members, e.Deposits, len(e.Traced), dep)
+		}
+		delete(want, fmt.Sprint(e.Traced))
+	}
+	for payers, dep := range want {
+		t.Errorf("the thief's addresses %s all paid deposit address %s: clustering did not link them", payers, dep)
+	}
+}
+
 // TestDemoTable checks the table a newcomer reads: the exits with their
 // true amounts matched, and the summary line.
 // The user's own list (--intel) is imported beside the scenario's.
@@ -157,7 +215,7 @@ func TestDemoTable(t *testing.T) {
 	if look := mustCLI(t, "intel", "lookup", "eip155:1337:0x00000000000000000000000000000000000000aa", "--data", dir); !strings.Contains(look, "my watch-list entry") {
 		t.Errorf("--intel list not imported: %s", look)
 	}
-	if !containsAll(out, "Exchange hot wallet", "Against the ground truth: 100.00% of the stolen value located", "1 of 1 flagged exits are true") {
+	if !containsAll(out, "Exchange hot wallet", "Against the ground truth: 100.00% of the stolen value located", "20 of 20 arrivals at exits the trace flagged are the thief's (precision 100.00%)") {
 		t.Errorf("demo table:\n%s", out)
 	}
 	for _, line := range strings.Split(out, "\n") {
@@ -198,6 +256,29 @@ func TestBenchAccuracy(t *testing.T) {
 	}
 }
 
+// TestDemoKeepsToItsStore: the demo's guard check screens against the
+// demo's own store, not the user's data directory ($CHAINHOUND_DATA),
+// whose lists would change what the demo prints.
+func TestDemoKeepsToItsStore(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("CHAINHOUND_DATA", home)
+	list := writeFile(t, t.TempDir(), "mine.csv", "chain,address,label,category,confidence,source,date\n"+
+		"eip155:1337,0x6945be3f7ecff857abf7b61aa41cac0c6b37c4da,user's own list entry,sanction,forensic,me,2025-02-21\n")
+	mustCLI(t, "intel", "import", "labels", "--format", "csv", list, "--data", home)
+	res, _, _ := demoJSON(t, t.TempDir(), "--no-benign")
+	var g struct {
+		Findings []struct{ Code, Message string }
+	}
+	if err := json.Unmarshal(res["guard"], &g); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range g.Findings {
+		if f.Code == "screening" || strings.Contains(f.Message, "user's own list") {
+			t.Errorf("the demo's guard check read the user's data directory: %+v", f)
+		}
+	}
+}
+
 // TestDemoBenign: traffic alone, nothing to trace, and the demo says so.
 func TestDemoBenign(t *testing.T) {
 	out := mustCLI(t, "demo", "--scenario", "benign", "--no-serve")
@@ -224,6 +305,12 @@ func TestDemoUsage(t *testing.T) {
 			t.Errorf("%v: exit %d, want 2\n%s", args, code, errs)
 		}
 	}
+	// A missing --intel file fails at once, naming the flag, not after
+	// the scenario has been played and ingested.
+	if _, errs, code := cli(t, "demo", "--no-serve", "--intel", filepath.Join(t.TempDir(), "missing.csv")); code != exitError ||
+		!strings.Contains(errs, "--intel") || strings.Contains(errs, "demo: block") {
+		t.Errorf("missing --intel file: exit %d\n%s", code, errs)
+	}
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "x"), []byte("x"), 0o644)
 	if _, errs, code := cli(t, "demo", "--no-serve", "--data", dir); code != exitUsage || !strings.Contains(errs, "not empty") {
@@ -232,22 +319,32 @@ func TestDemoUsage(t *testing.T) {
 }
 
 // TestDemoServes runs the demo with the server, reads the URL it prints
-// and asks the served API for the theft address's risk; an interruption
-// stops it.
+// and asks the served API for the theft address's risk, and posts the
+// trace request it prints to /v1/trace: the served case is the printed
+// one (the same exits and holdings, the USDx ones marked freezable by the
+// scenario's policy); an interruption stops it.
 func TestDemoServes(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	r, w := io.Pipe()
 	done := make(chan int, 1)
 	go func() {
-		code := runCtx(ctx, []string{"demo", "--scenario", "peel-chain", "--no-benign", "--listen", "127.0.0.1:0", "--output", "json"}, w, io.Discard)
+		code := runCtx(ctx, []string{"demo", "--no-benign", "--listen", "127.0.0.1:0", "--output", "json"}, w, io.Discard)
 		w.Close()
 		done <- code
 	}()
+	stopped := false
+	t.Cleanup(func() { // also after a Fatal: the demo removes its node and temporary store on the way out
+		if !stopped {
+			cancel()
+			r.Close()
+			<-done
+		}
+	})
 	var res struct {
-		URL   string            `json:"url"`
-		Chain string            `json:"chain"`
-		Files map[string]string `json:"files"`
+		URL          string            `json:"url"`
+		Chain        string            `json:"chain"`
+		Files        map[string]string `json:"files"`
+		TraceRequest json.RawMessage   `json:"trace_request"`
 	}
 	if err := json.NewDecoder(r).Decode(&res); err != nil {
 		t.Fatal(err)
@@ -287,9 +384,71 @@ func TestDemoServes(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "service_hack") {
 		t.Errorf("GET risk of the theft address %s: %s\n%s", thief, resp.Status, body)
 	}
+	checkServedTrace(t, res.URL, res.TraceRequest, res.Files["trace"], &tr)
 	cancel()
+	stopped = true
 	if code := <-done; code != exitOK && code != exitInterrupted {
 		t.Errorf("demo exited %d after the interruption", code)
+	}
+	if _, err := os.Stat(filepath.Dir(filepath.Dir(res.Files["trace"]))); !os.IsNotExist(err) {
+		t.Errorf("the demo's temporary store is still there after it stopped (%v)", err)
+	}
+}
+
+// checkServedTrace posts the demo's trace request to the server and
+// compares the answer with the trace the demo printed (file).
+func checkServedTrace(t *testing.T, url string, req json.RawMessage, file string, tr *heist.Truth) {
+	t.Helper()
+	type report struct {
+		Exits []struct {
+			Address, Asset, Amount string
+			FreezableBy            []string `json:"freezable_by"`
+		}
+		Frontier []struct {
+			Address, Asset, Amount string
+			FreezableBy            string `json:"freezable_by"`
+		}
+		Stats struct{ Flows int }
+	}
+	if len(req) == 0 {
+		t.Fatal("the demo gave no trace_request")
+	}
+	resp, err := http.Post(url+"/v1/trace", "application/json", strings.NewReader(string(req)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /v1/trace %s: %s\n%s", req, resp.Status, body)
+	}
+	var served, printed report
+	if err := json.Unmarshal(body, &served); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &printed); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(served.Exits) != fmt.Sprint(printed.Exits) || fmt.Sprint(served.Frontier) != fmt.Sprint(printed.Frontier) || served.Stats.Flows != printed.Stats.Flows {
+		t.Errorf("served trace (%s) differs from the printed one:\nserved  %d flows, exits %v\nprinted %d flows, exits %v",
+			req, served.Stats.Flows, served.Exits, printed.Stats.Flows, printed.Exits)
+	}
+	usdx, _ := tr.Asset("USDx")
+	n := 0
+	for _, h := range served.Frontier {
+		if h.Asset == usdx.CAIP19 {
+			n++
+			if h.FreezableBy != usdx.FreezableBy {
+				t.Errorf("served USDx holding %s: freezable_by %q, want %q", h.Address, h.FreezableBy, usdx.FreezableBy)
+			}
+		}
+	}
+	if n == 0 {
+		t.Errorf("no USDx holding in the served trace")
 	}
 }
 

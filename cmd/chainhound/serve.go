@@ -11,6 +11,7 @@ import (
 	"github.com/chainhound/chainhound/internal/api"
 	"github.com/chainhound/chainhound/internal/apikey"
 	"github.com/chainhound/chainhound/internal/guard"
+	"github.com/chainhound/chainhound/internal/trace"
 )
 
 func serveCommand() command {
@@ -18,7 +19,7 @@ func serveCommand() command {
 		name: "serve",
 		summary: "serve the HTTP API: screening (POST /v1/screen, GET /v1/addresses/{caip10}/risk), lookups (address, tags, tx, entity), trace and path, the Safe pre-sign guard, contractor due diligence (POST /v1/vet/screen), the watcher's alerts (GET /v1/alerts, POST /v1/alerts/{id}/ack|resolve); /openapi.json, /metrics, /healthz, /readyz. " +
 			"Every /v1 endpoint needs an API key (chainhound apikey create); serve refuses to start without one unless --no-auth",
-		usage: "[--listen 127.0.0.1:8080] [--data DIR] [--no-auth] [--trace-timeout 30s] [--risk-policy FILE] [--rpc URL] [--guard-policy FILE] [--known-deployments FILE]",
+		usage: "[--listen 127.0.0.1:8080] [--data DIR] [--no-auth] [--trace-timeout 30s] [--risk-policy FILE] [--trace-policy FILE] [--vet-config FILE] [--rpc URL] [--guard-policy FILE] [--known-deployments FILE]",
 		example: "chainhound apikey create --name me --scopes screen,lookup,trace,guard   # prints the key once\n" +
 			"chainhound serve --listen 127.0.0.1:8080\n" +
 			"curl -s -H \"Authorization: Bearer $KEY\" http://127.0.0.1:8080/v1/addresses/eip155:1:0x098B716B8Aaf21512996dC57EB0615e2383E2f96/risk\n" +
@@ -37,6 +38,7 @@ func serveCommand() command {
 		grace := fs.Duration("grace", 10*time.Second, "how long requests in flight may finish after a stop signal")
 		riskPolicy := fs.String("risk-policy", "", "screening policy YAML (see chainhound risk policy)")
 		vetConfig := fs.String("vet-config", "", "vet configuration YAML for POST /v1/vet/screen (the key comes from $CHAINHOUND_VET_KEY or its key_file; see docs/vet.md)")
+		tracePolicy := fs.String("trace-policy", "", "trace policy YAML of /v1/trace and /v1/paths (exit categories, stop_at, freezing venues, freezable assets; see docs/trace.md), as trace --policy")
 		cacheMB := fs.Int("cache-mb", 1024, "block cache of the chain store in MiB (traces, and the exposure update at start, read it at random)")
 		if err := noArgs(fs, args); err != nil {
 			return err
@@ -89,7 +91,13 @@ func serveCommand() command {
 		if *cacheMB < 0 {
 			return usagef("--cache-mb %d: want 0 (the store's default) or more", *cacheMB)
 		}
-		lk, err := openLookups(e, *data, *traceTimeout, *cacheMB)
+		tp := trace.DefaultPolicy()
+		if *tracePolicy != "" {
+			if tp, err = trace.LoadPolicy(*tracePolicy); err != nil {
+				return err
+			}
+		}
+		lk, err := openLookups(e, *data, *traceTimeout, *cacheMB, tp)
 		if err != nil {
 			return err
 		}

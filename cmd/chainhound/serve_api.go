@@ -51,6 +51,9 @@ type lookups struct {
 	intel  *intel.Store
 	ix     *intel.Index
 	cl     *cluster.DB
+	// policy is the trace policy of /v1/trace and /v1/paths (exit
+	// categories, stop_at, freezing venues, freezable assets).
+	policy trace.Policy
 
 	traceTimeout time.Duration
 	slots        chan struct{}  // traces and paths running at once
@@ -58,8 +61,8 @@ type lookups struct {
 }
 
 // openLookups opens what exists under data; absences are logged, not errors.
-func openLookups(e *env, data string, traceTimeout time.Duration, cacheMB int) (*lookups, error) {
-	l := &lookups{e: e, data: data, chains: map[string]chain.Chain{}, traceTimeout: traceTimeout,
+func openLookups(e *env, data string, traceTimeout time.Duration, cacheMB int, policy trace.Policy) (*lookups, error) {
+	l := &lookups{e: e, data: data, chains: map[string]chain.Chain{}, traceTimeout: traceTimeout, policy: policy,
 		slots: make(chan struct{}, runtime.GOMAXPROCS(0)), ix: intel.NewIndex()}
 	if _, err := os.Stat(data); err == nil {
 		if st, err := store.Open(data, store.Options{ReadOnly: true, CacheBytes: int64(cacheMB) << 20}); err == nil {
@@ -585,7 +588,7 @@ func (l *lookups) serveTrace(w http.ResponseWriter, r *http.Request) {
 		problem(w, 503, "Store unavailable", "no chain store at %s: ingest first", l.data)
 		return
 	}
-	policy := trace.DefaultPolicy()
+	policy := l.policy
 	if o.stops == nil {
 		o.stops = policy.StopAt
 	}
@@ -645,7 +648,7 @@ func (l *lookups) servePath(w http.ResponseWriter, r *http.Request) {
 		problem(w, 503, "Store unavailable", "no chain store at %s: ingest first", l.data)
 		return
 	}
-	policy := trace.DefaultPolicy()
+	policy := l.policy
 	l.bounded(w, r, func() (any, error) {
 		return runPath(l.e, l.st, l.ix, policy, ends[0], ends[1], maxHops, top, m, policy.StopAt)
 	})

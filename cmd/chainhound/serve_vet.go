@@ -50,20 +50,22 @@ type vetService struct {
 	ix      *names.Index
 	list    vet.ListInfo
 	wallets vet.WalletScreen
-	why     string // set when vet screening is unavailable
+	lk      *lookups // runs screenings that trace payout wallets in its bounded slots; nil: inline
+	why     string   // set when vet screening is unavailable
 
 	// The records as last read, and the state of the store's files then:
 	// Pebble lets one process open a store once at a time, so requests
 	// share one read and read again only after an import changed it.
 	mu    sync.Mutex
 	recs  []vet.Record
+	scr   *vet.Screener // of recs, linked
 	stamp string
 }
 
 // openVetService prepares vet screening from what serve has opened; a
 // missing key makes the endpoint answer 503, not serve fail.
 func openVetService(e *env, lk *lookups, sc *screening, data, configFile string) (*vetService, error) {
-	v := &vetService{e: e, data: data}
+	v := &vetService{e: e, data: data, lk: lk}
 	cfg, err := vet.LoadConfig(configFile)
 	if err != nil {
 		return nil, err
@@ -180,65 +182,102 @@ func (v *vetService) serveScreen(w http.ResponseWriter, r *http.Request) {
 		}
 		inline[i] = vet.NewRecord(&req.Candidates[i], v.k, v.cfg, "request", now)
 	}
-	recs, err := v.stored()
+	recs, scr, err := v.stored()
 	if err != nil {
 		problem(w, 503, "Vet store unavailable", "%v", err)
 		return
 	}
-	recs = mergeRecords(recs, inline) // a new slice: the cached one is shared
-	scr := vet.NewScreener(v.cfg, v.ix, v.list, v.wallets, recs)
+	if len(inline) > 0 {
+		recs = mergeRecords(recs, inline) // a new slice: the cached one is shared
+	}
 	ids := append([]string(nil), req.IDs...)
 	for _, c := range req.Candidates {
 		ids = append(ids, c.ID)
 	}
-	out := vetScreenResponse{Reports: []*vet.Report{}}
+	byID := make(map[string]int, len(recs))
+	for i, rec := range recs {
+		byID[rec.ID] = i
+	}
+	traces := false // a payout wallet screened outgoing: a trace
 	for _, id := range ids {
-		rep, err := scr.Screen(id, now)
-		var ue *vet.UnknownIDError
-		switch {
-		case errors.As(err, &ue):
-			problem(w, 404, "Unknown candidate", "ids: %v", err)
-			return
-		case err != nil:
-			problem(w, 500, "Vet screening failed", "%s: %v", id, err)
+		i, ok := byID[id]
+		if !ok {
+			problem(w, 404, "Unknown candidate", "ids: %v", &vet.UnknownIDError{ID: id})
 			return
 		}
-		out.Reports = append(out.Reports, rep)
+		traces = traces || len(recs[i].PayoutWallets) > 0
+	}
+	run := func() (any, error) {
+		if len(inline) > 0 {
+			// inline records are linked with every stored one: the links
+			// are made again (a tenth of a second or more for 10,000
+			// records)
+			scr = vet.NewScreener(v.cfg, v.ix, v.list, v.wallets, recs)
+		}
+		out := vetScreenResponse{Reports: []*vet.Report{}}
+		for _, id := range ids {
+			rep, err := scr.Screen(id, now)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", id, err)
+			}
+			out.Reports = append(out.Reports, rep)
+		}
+		return out, nil
+	}
+	// Outgoing exposure of a payout wallet is a trace, and inline records
+	// are linked with the whole store: such a request runs in the
+	// server's bounded trace slots with its timeout, like POST /v1/screen
+	// with direction out or both. Stored records only, their wallets
+	// screened incoming, are screened at once from the cached links.
+	traces = traces && v.wallets != nil && (v.cfg.Wallets.Direction == "out" || v.cfg.Wallets.Direction == "both")
+	if v.lk != nil && (traces || len(inline) > 0) {
+		v.lk.bounded(w, r, run)
+		return
+	}
+	out, err := run()
+	if err != nil {
+		problem(w, 500, "Vet screening failed", "%v", err)
+		return
 	}
 	writeAPIJSON(w, out)
 }
 
 // stored returns the vet store's records (none when it does not exist
-// yet), read again when its files changed since the last read.
-func (v *vetService) stored() ([]vet.Record, error) {
+// yet) and a screener of them, read and linked again only when the
+// store's files changed since the last read. The screener is shared by
+// concurrent requests: Screen only reads it.
+func (v *vetService) stored() ([]vet.Record, *vet.Screener, error) {
 	dir := vetDir(v.data)
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	stamp, err := dirStamp(dir)
 	if err != nil {
-		if isNotExist(dir) {
-			return nil, nil
+		if !isNotExist(dir) {
+			return nil, nil, err
 		}
-		return nil, err
+		stamp = "" // no store yet: no records
 	}
-	if stamp == v.stamp {
-		return v.recs, nil
+	if stamp == v.stamp && v.scr != nil {
+		return v.recs, v.scr, nil
 	}
-	st, err := vet.Open(dir, true, v.k.Fingerprint())
-	if err != nil {
-		return nil, err
+	var recs []vet.Record
+	if stamp != "" {
+		st, err := vet.Open(dir, true, v.k.Fingerprint())
+		if err != nil {
+			return nil, nil, err
+		}
+		defer st.Close()
+		if recs, err = st.Records(); err != nil {
+			return nil, nil, err
+		}
 	}
-	defer st.Close()
-	recs, err := st.Records()
-	if err != nil {
-		return nil, err
-	}
-	v.recs, v.stamp = recs, stamp
-	return recs, nil
+	v.recs, v.stamp, v.scr = recs, stamp, vet.NewScreener(v.cfg, v.ix, v.list, v.wallets, recs)
+	return v.recs, v.scr, nil
 }
 
-// dirStamp sums up a directory's files (names, sizes, times): it changes
-// when a Pebble store in it is written.
+// dirStamp sums up a directory's files (names, sizes, times) but Pebble's
+// LOCK, which every open touches: it changes when a Pebble store in it is
+// written.
 func dirStamp(dir string) (string, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
@@ -246,6 +285,9 @@ func dirStamp(dir string) (string, error) {
 	}
 	var b strings.Builder
 	for _, e := range ents {
+		if e.Name() == "LOCK" {
+			continue // touched by every open, reading too
+		}
 		fi, err := e.Info()
 		if err != nil {
 			continue // removed while listing: a compaction

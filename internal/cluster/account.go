@@ -12,11 +12,14 @@ import (
 // inputs to co-spend): there, clustering is deposit-address reuse.
 func accountModel(c chain.Chain) bool { return c == chain.Ethereum }
 
-// accountTransfers reads block h's successful native transfers as
-// address-id pairs.
+// accountTransfers reads block h's ether transfers, top-level and by
+// inner calls, as address-id pairs: a deposit address that is a contract
+// (the usual kind: a CREATE2 forwarder per customer) is swept by an inner
+// call of the exchange's sweep transaction, which only the internal
+// transfers show.
 func (d *DB) accountTransfers(src Source, h uint64, dst []deposit.Transfer) ([]deposit.Transfer, error) {
 	dst = dst[:0]
-	q := store.Query{Chain: d.chain, FromBlock: h, ToBlock: h, HasToBlock: true, Kinds: []chain.Kind{chain.KindNative}}
+	q := store.Query{Chain: d.chain, FromBlock: h, ToBlock: h, HasToBlock: true, Kinds: []chain.Kind{chain.KindNative, chain.KindInternal}}
 	for row, err := range src.Transfers(q) {
 		if err != nil {
 			return dst, fmt.Errorf("block %d: transfers: %w", h, err)
@@ -32,7 +35,7 @@ func (d *DB) accountTransfers(src Source, h uint64, dst []deposit.Transfer) ([]d
 		if err != nil {
 			return dst, fmt.Errorf("block %d tx %s: %w", h, row.TxHash, err)
 		}
-		t.Amount = row.Amount
+		t.Amount, t.Tx = row.Amount, row.TxIndex
 		dst = append(dst, t)
 	}
 	return dst, nil

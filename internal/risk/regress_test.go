@@ -134,6 +134,9 @@ func TestRegressOutboundCountsTwice(t *testing.T) {
 	if e.Share > 0.6 || e.EffectiveShare > 0.6 {
 		t.Fatalf("sent 60 of 100 to sanctions; share %v effective %v amounts %+v", e.Share, e.EffectiveShare, e.Amounts)
 	}
+	if want := "indirect (out): 60% of what it sent went to sanctions, first at hop 1 (of at most 3)"; len(r.Reasons) != 1 || r.Reasons[0] != want {
+		t.Fatalf("reasons %q, want %q", r.Reasons, want)
+	}
 }
 
 func TestRegressReorgAndDelistRelist(t *testing.T) {

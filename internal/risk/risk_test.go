@@ -179,6 +179,16 @@ func TestScreenScenario(t *testing.T) {
 	if r.Indirect[0].Severity != High { // 25% at hop 2, halved: 12.5% ≥ 1%
 		t.Fatalf("two hops: severity %s", r.Indirect[0].Severity)
 	}
+	// The reason states the share of what it received and the hop, not
+	// the decayed 12.5% as if it were the share; that is said as the
+	// weight graded.
+	want := "indirect (in): 25% of what it received came from stolen_funds, first at hop 2 (of at most 3); graded on 12.5% after the hop decay"
+	if len(r.Reasons) != 1 || r.Reasons[0] != want {
+		t.Fatalf("two hops: reasons %q, want %q", r.Reasons, want)
+	}
+	if r = w.screen(s, mule, "in"); len(r.Reasons) != 1 || r.Reasons[0] != "indirect (in): 25% of what it received came from stolen_funds, first at hop 1 (of at most 3)" {
+		t.Fatalf("one hop: reasons %q", r.Reasons)
+	}
 	r = w.screen(s, clean, "in")
 	if r.Severity != None || r.Score != 0 || len(r.Direct)+len(r.Indirect) != 0 {
 		t.Fatalf("unrelated address: %+v", r)

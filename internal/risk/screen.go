@@ -570,11 +570,27 @@ func (s *Screener) grade(r *Result) {
 		best = max(best, e.Severity)
 		if e.Severity > None {
 			score = max(score, band(e.Severity)+int(math.Round(9*e.EffectiveShare)))
-			r.Reasons = append(r.Reasons, fmt.Sprintf("indirect (%s): %.4g%% from %s within %d hop(s), first at hop %d",
-				e.Direction, 100*e.EffectiveShare, e.Category, len(e.Amounts[0].ByHop), e.Hops))
+			r.Reasons = append(r.Reasons, indirectReason(&e))
 		}
 	}
 	r.Severity, r.Score = best, score
+}
+
+// indirectReason says what share of the address's funds is linked to
+// the category and at which hop, and, when the hop decay changed it, the
+// weighted share the thresholds graded: a deposit address whose every wei
+// is stolen, two hops from the theft, is 100% stolen, graded as 50%.
+func indirectReason(e *Exposure) string {
+	what := "of what it received came from"
+	if e.Direction == "out" {
+		what = "of what it sent went to"
+	}
+	s := fmt.Sprintf("indirect (%s): %.4g%% %s %s, first at hop %d (of at most %d)",
+		e.Direction, 100*e.Share, what, e.Category, e.Hops, len(e.Amounts[0].ByHop))
+	if math.Abs(e.EffectiveShare-e.Share) > 1e-9 {
+		s += fmt.Sprintf("; graded on %.4g%% after the hop decay", 100*e.EffectiveShare)
+	}
+	return s
 }
 
 // band is the lowest score of a severity: severe 90-99, high 70-79,

@@ -82,6 +82,9 @@ type ReportHold struct {
 	Amount  string `json:"amount"`
 	Hop     int    `json:"hop"`
 	Bound   string `json:"bound,omitempty"`
+	// FreezableBy names the issuer that can freeze the asset wherever it
+	// sits (the policy's freezable_assets), if any.
+	FreezableBy string `json:"freezable_by,omitempty"`
 }
 
 // ReportFlow is one movement of taint.
@@ -188,6 +191,9 @@ func NewReport(c chain.Chain, caip2 string, m Model, direction string, seeds []R
 			rh := ReportHold{Address: h.Address.String(), Asset: h.Asset.CAIP19(caip2), Amount: h.Amount.Dec(), Hop: h.Hop}
 			if h.Stop != 0 {
 				rh.Bound = h.Stop.String()
+			}
+			if b.Exits != nil && b.Exits.Freezable != nil {
+				rh.FreezableBy, _ = b.Exits.Freezable(h.Asset)
 			}
 			out = append(out, rh)
 		}

@@ -10,10 +10,12 @@ package deposit
 
 import "github.com/holiman/uint256"
 
-// Transfer is a native-value transfer between two address ids, in block
+// Transfer is a transfer of ether between two address ids, top-level or
+// by an inner call (a contract deposit address is swept by one), in chain
 // order.
 type Transfer struct {
 	From, To uint64
+	Tx       uint32 // the transaction's index in its block
 	Amount   uint256.Int
 }
 
@@ -28,9 +30,37 @@ type Forward struct {
 
 type receipt struct {
 	block  uint64
+	tx     uint32
 	from   uint64
 	amount uint256.Int
 }
+
+// dests are the two latest distinct addresses an address sent to within
+// the window, each with the block of its latest send: enough to tell
+// whether it sent to more than one.
+type dests struct {
+	to    [2]uint64
+	block [2]uint64
+	n     int
+}
+
+func (s *dests) add(to, h uint64) {
+	switch {
+	case s.n > 0 && s.to[0] == to:
+		s.block[0] = h
+	case s.n > 1 && s.to[1] == to:
+		s.to[0], s.to[1] = to, s.to[0]
+		s.block[0], s.block[1] = h, s.block[0]
+	default:
+		s.to[1], s.block[1] = s.to[0], s.block[0]
+		s.to[0], s.block[0] = to, h
+		s.n = min(s.n+1, 2)
+	}
+}
+
+// many reports whether the address sent to two addresses within the
+// window before block h (inclusive).
+func (s *dests) many(h, w uint64) bool { return s.n == 2 && s.block[1]+w >= h }
 
 // Detector follows receipts per address over the last WindowBlocks
 // blocks. Its state is a function of those blocks alone, so a detector
@@ -42,21 +72,30 @@ type Detector struct {
 	// byBlock lists the addresses that received in each block still in
 	// the window, for expiry.
 	byBlock map[uint64][]uint64
+	// sent is where each address that sent within the window sent to:
+	// a deposit address sends to its hot wallet only, so one that paid
+	// two addresses (a mixer paying out notes, a pool paying sellers) is
+	// none. sentBy lists the senders of each block, for expiry.
+	sent    map[uint64]*dests
+	sentBy  map[uint64][]uint64
 	last    uint64
 	started bool
 }
 
 // New returns a detector with no history.
 func New(cfg Config) *Detector {
-	return &Detector{cfg: cfg, recv: map[uint64][]receipt{}, byBlock: map[uint64][]uint64{}}
+	return &Detector{cfg: cfg, recv: map[uint64][]receipt{}, byBlock: map[uint64][]uint64{}, sent: map[uint64]*dests{}, sentBy: map[uint64][]uint64{}}
 }
 
-// Block feeds the native transfers of block h (h above the previous
-// block fed) and returns the forwards they complete. A transfer out of an
-// address that received within the window, to another address, of at
-// most what it received since its last outgoing transfer and at least
-// that minus the tolerance, is a forward; any transfer out ends the
-// address's receipts.
+// Block feeds the ether transfers of block h (h above the previous block
+// fed), top-level and internal, and returns the forwards they complete. A
+// transfer out of an address that received within the window, to
+// another address, of at most what it received since its last outgoing
+// transfer and at least that minus the tolerance, is a forward, unless
+// the address sent to any other address within the window (a deposit
+// address pays its hot wallet only) or received any of it in the same
+// transaction (a contract passing a payment on, as a bridge router does,
+// is no deposit address); any transfer out ends the address's receipts.
 func (d *Detector) Block(h uint64, ts []Transfer) []Forward {
 	d.expire(h)
 	var out []Forward
@@ -66,13 +105,20 @@ func (d *Detector) Block(h uint64, ts []Transfer) []Forward {
 		if t.From == 0 || t.To == 0 || t.From == t.To || t.Amount.IsZero() {
 			continue
 		}
+		ds := d.sent[t.From]
+		if ds == nil {
+			ds = &dests{}
+			d.sent[t.From] = ds
+		}
+		ds.add(t.To, h)
+		d.sentBy[h] = append(d.sentBy[h], t.From)
 		if rs := d.recv[t.From]; len(rs) > 0 {
-			if f, ok := d.forward(h, t, rs, tol); ok {
+			if f, ok := d.forward(h, t, rs, tol); ok && !ds.many(h, d.cfg.WindowBlocks) {
 				out = append(out, f)
 			}
 			delete(d.recv, t.From)
 		}
-		d.recv[t.To] = append(d.recv[t.To], receipt{h, t.From, t.Amount})
+		d.recv[t.To] = append(d.recv[t.To], receipt{h, t.Tx, t.From, t.Amount})
 		d.byBlock[h] = append(d.byBlock[h], t.To)
 	}
 	return out
@@ -81,6 +127,9 @@ func (d *Detector) Block(h uint64, ts []Transfer) []Forward {
 func (d *Detector) forward(h uint64, t *Transfer, rs []receipt, tol *uint256.Int) (Forward, bool) {
 	var sum, low uint256.Int
 	for _, r := range rs {
+		if r.block == h && r.tx == t.Tx {
+			return Forward{}, false // passed on in the transaction that paid it
+		}
 		sum.Add(&sum, &r.amount)
 	}
 	if t.Amount.Gt(&sum) {
@@ -145,6 +194,12 @@ func (d *Detector) expire(h uint64) {
 			}
 		}
 		delete(d.byBlock, b)
+		for _, a := range d.sentBy[b] {
+			if ds := d.sent[a]; ds != nil && ds.block[0]+w < h {
+				delete(d.sent, a)
+			}
+		}
+		delete(d.sentBy, b)
 		d.last = b + 1
 	}
 }

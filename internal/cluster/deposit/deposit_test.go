@@ -50,6 +50,9 @@ func TestPrimedEqualsFull(t *testing.T) {
 			a := 10 + (h-3)%7
 			blocks[h] = append(blocks[h], tr(a, 99, 100+h-3))
 		}
+		if h%13 == 0 { // now and then a deposit address pays someone else too: it is none while that is in the window
+			blocks[h] = append(blocks[h], tr(10+h%7, 98, 1))
+		}
 	}
 	run := func(d *Detector, from, to uint64) (out []string) {
 		for h := from; h <= to; h++ {
@@ -130,5 +133,42 @@ func TestToleranceEdge(t *testing.T) {
 	feed(2, tr(20, hot, eth-eth/100), tr(21, hot, eth-eth/100-1), tr(22, hot, eth), tr(23, hot, eth+1))
 	if want := "[2:20 2:22]"; fmt.Sprint(got) != want {
 		t.Fatalf("forwards %v, want %v", got, want)
+	}
+}
+
+func trx(from, to uint64, tx uint32, wei uint64) Transfer {
+	return Transfer{From: from, To: to, Tx: tx, Amount: *uint256.NewInt(wei)}
+}
+
+// Contracts that pass ether on are not deposit addresses: a bridge router
+// forwarding each payment to its vault in the paying transaction, a mixer
+// paying notes out to many addresses, a pool paying sellers. A contract
+// deposit address swept by the exchange in a later transaction is one.
+func TestPassThroughsAreNoDeposits(t *testing.T) {
+	cfg := Config{Enabled: true, AmountToleranceWei: eth / 100, WindowBlocks: 10, MaxDepositors: 50}
+	const hot, router, vault, mixer = 100, 200, 201, 300
+	d := New(cfg)
+	var got []string
+	feed := func(h uint64, ts ...Transfer) {
+		for _, f := range d.Block(h, ts) {
+			got = append(got, fmt.Sprintf("%d:%d->%d%v", f.Block, f.Deposit, f.Hot, f.Depositors))
+		}
+	}
+	// Router deposits by 1 and 2, each forwarded to the vault within its
+	// own transaction (a top-level payment, then the inner call).
+	feed(1, trx(1, router, 0, 5*eth), trx(router, vault, 0, 5*eth), trx(2, router, 1, 7*eth), trx(router, vault, 1, 7*eth))
+	// Mixer notes of 3 and 4, each paid out alone to a fresh address
+	// (the amounts match what it received since its last payout).
+	feed(2, trx(3, mixer, 0, 10*eth))
+	feed(3, trx(mixer, 500, 0, 10*eth))
+	feed(4, trx(4, mixer, 0, 10*eth))
+	feed(5, trx(mixer, 501, 0, 10*eth))
+	// A contract deposit address of customer 5 (accounts 5 and 6), swept by
+	// an inner call of the exchange's sweep in a later transaction.
+	feed(6, trx(5, 50, 0, eth), trx(6, 50, 1, 2*eth), trx(hot, 50, 2, eth/1000))
+	feed(7, trx(50, hot, 0, 3*eth+eth/1000))
+	want := "[3:300->500[3] 7:50->100[5 6]]"
+	if fmt.Sprint(got) != want {
+		t.Fatalf("forwards %v, want %v (the mixer's first payout counts, its second does not: it paid two addresses)", got, want)
 	}
 }

@@ -3,7 +3,9 @@ package heist
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"math/big"
+	"strings"
 	"testing"
 )
 
@@ -25,7 +27,7 @@ func play(t *testing.T, cfg Config) (*Player, *Truth) {
 // holdings are what the node reports, the benign traffic is at least ten
 // times the stolen value, and every exit was reached.
 func TestBybitTruth(t *testing.T) {
-	_, tr := play(t, Config{Scenario: "bybit", Seed: 1})
+	p, tr := play(t, Config{Scenario: "bybit", Seed: 1})
 	if err := tr.Conserved(); err != nil {
 		t.Error(err)
 	}
@@ -60,6 +62,28 @@ func TestBybitTruth(t *testing.T) {
 	}
 	if fan != 50 {
 		t.Errorf("%d fan-out transfers, want 50", fan)
+	}
+	// The deposit accounts the truth records are the plan's: the thief's
+	// wallets grouped by the deposit address they pay, 4, 3 and 3.
+	w := p.World()
+	want := map[string][]string{}
+	for _, b := range p.Plan().Blocks {
+		for _, a := range b.Actions {
+			if a.Illicit() && a.Kind == Send && strings.HasPrefix(a.To, "deposit/") {
+				dep, from := w.mustAddress(a.To), w.mustAddress(a.From)
+				want[lower(dep)] = append(want[lower(dep)], lower(from))
+			}
+		}
+	}
+	var sizes []int
+	for _, d := range tr.DepositAccounts {
+		sizes = append(sizes, len(d.Payers))
+		if fmt.Sprint(d.Payers) != fmt.Sprint(want[d.Deposit]) {
+			t.Errorf("deposit %s (%s): payers %v, the plan's %v", d.Deposit, d.Customer, d.Payers, want[d.Deposit])
+		}
+	}
+	if len(tr.DepositAccounts) != len(want) || fmt.Sprint(sizes) != "[4 3 3]" {
+		t.Errorf("%d deposit accounts of %v payers, want %d of [4 3 3]", len(tr.DepositAccounts), sizes, len(want))
 	}
 	var buf bytes.Buffer
 	if err := tr.WriteJSON(&buf); err != nil {

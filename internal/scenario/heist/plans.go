@@ -59,6 +59,9 @@ const (
 	bybitUSDWallets   = 4   // 1.5M USDx each
 	bybitWalletETH    = 99  // ether per ETH wallet
 	bybitWalletStake  = 300 // stETHx per staking wallet
+	// The 10 wallets that pay the exchange share this many deposit
+	// addresses (4, 3 and 3 wallets).
+	bybitExchangeAccounts = 3
 )
 
 // The Safe's holdings when it is drained.
@@ -95,8 +98,12 @@ func bybitPlan(cfg Config) (*Plan, []string) {
 	// 4 dormant, shuffled by the seed.
 	rng.Shuffle(len(ethW), func(i, j int) { ethW[i], ethW[j] = ethW[j], ethW[i] })
 	mixerW, routerW, exW, otcW := ethW[:10], ethW[10:22], ethW[22:32], ethW[32:36]
+	// The exchange wallets pay into bybitExchangeAccounts deposit
+	// addresses, several wallets each, as launderers with a few exchange
+	// accounts (bought or under false names) do: the exchange sees one
+	// customer per deposit address, and so can deposit-address reuse.
 	var customers []string
-	for i := range exW {
+	for i := range bybitExchangeAccounts {
 		customers = append(customers, fmt.Sprintf("thief/%d", i))
 	}
 	customers = append(customers, userCustomers()...)
@@ -154,7 +161,7 @@ func bybitPlan(cfg Config) (*Plan, []string) {
 			}
 		case 1:
 			for i, x := range exW {
-				acts = append(acts, Action{Kind: Send, From: x, To: fmt.Sprintf("deposit/thief/%d", i), Amount: eth(98), Step: "exit"})
+				acts = append(acts, Action{Kind: Send, From: x, To: fmt.Sprintf("deposit/thief/%d", i%bybitExchangeAccounts), Amount: eth(98), Step: "exit"})
 			}
 		case 2:
 			for i, x := range otcW {

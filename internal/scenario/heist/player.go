@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/big"
+	"slices"
 	"sort"
 	"strings"
 
@@ -91,7 +92,7 @@ func New(ctx context.Context, cfg Config) (*Player, error) {
 		notes: map[common.Hash]int{}, fees: new(big.Int), swapOut: map[string]*big.Int{}, swapIn: map[string]*big.Int{},
 		stolen: map[string]*big.Int{}, benign: new(big.Int)}
 	p.truth = Truth{Scenario: cfg.Scenario, Seed: cfg.Seed, ChainID: w.chainID, CAIP2: fmt.Sprintf("eip155:%d", w.chainID),
-		SetupBlock: n.Head().Number.Uint64(), Seeds: []string{}, Movements: []Movement{}, Exits: []ExitEvent{}}
+		SetupBlock: n.Head().Number.Uint64(), Seeds: []string{}, Movements: []Movement{}, Exits: []ExitEvent{}, DepositAccounts: []DepositAccount{}}
 	p.truth.Assets = []Asset{
 		{Symbol: "ETH", CAIP19: "native", Decimals: 18, WeiPerUnit: NewAmount(ether)},
 		{Symbol: "stETHx", Contract: lower(w.names["stETHx"]), CAIP19: p.caip19("stETHx"), Decimals: 18, WeiPerUnit: NewAmount(ether)},
@@ -523,6 +524,7 @@ func (p *Player) recordIllicit(s *sent, r *types.Receipt, num uint64) error {
 		if via != (common.Address{}) {
 			e.Via = lower(via)
 			p.pendingD[via] = append(p.pendingD[via], len(p.truth.Exits))
+			p.depositAccount(e.Via, strings.TrimPrefix(a.To, "deposit/"), e.From)
 		}
 		if a.Kind == MixerDeposit {
 			p.notes[a.Secret] = len(p.truth.Exits)
@@ -533,6 +535,21 @@ func (p *Player) recordIllicit(s *sent, r *types.Receipt, num uint64) error {
 	}
 	p.truth.Movements = append(p.truth.Movements, m)
 	return nil
+}
+
+// depositAccount records that the thief's address from paid the deposit
+// address dep of the exchange's customer.
+func (p *Player) depositAccount(dep, customer, from string) {
+	t := &p.truth
+	for i := range t.DepositAccounts {
+		if d := &t.DepositAccounts[i]; d.Deposit == dep {
+			if !slices.Contains(d.Payers, from) {
+				d.Payers = append(d.Payers, from)
+			}
+			return
+		}
+	}
+	t.DepositAccounts = append(t.DepositAccounts, DepositAccount{Deposit: dep, Customer: customer, Payers: []string{from}})
 }
 
 func roleOf(name string) string {

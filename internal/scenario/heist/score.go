@@ -1,6 +1,7 @@
 package heist
 
 import (
+	"fmt"
 	"math/big"
 	"sort"
 
@@ -16,8 +17,16 @@ type Score struct {
 	// Recall is the share of the stolen value (at the scenario's prices)
 	// that the trace located where it is: Σ min(found, true) / Σ true.
 	Recall float64 `json:"recall"`
-	// Flagged exits are the report's exits (service and asset) with a
-	// non-zero amount; Precision is the share of them that are true exits.
+	// Flagged exits are the trace's arrivals of stolen value at a service:
+	// each flow with a non-zero amount into the address of one of the
+	// report's exits (a deposit into the mixer, the router or the OTC desk;
+	// the sweep of a deposit address into the exchange's hot wallet).
+	// Precision is the share of them the truth has (the same transaction
+	// from the same sender; for the exchange, the sweep of a deposit
+	// address the thief paid, in the block it was swept): an ordinary
+	// user's deposit taken for the thief's is a false exit, though it
+	// reaches a service the thief reached too. MissedExits are the truth's
+	// exits (service and asset) the report lacks.
 	Flagged        int      `json:"flagged_exits"`
 	FlaggedTrue    int      `json:"flagged_true"`
 	Precision      float64  `json:"precision"`
@@ -34,6 +43,9 @@ type Score struct {
 	LocatedValue        Amount  `json:"located_value_wei"`
 }
 
+// exitKey is an exit's service address and asset (CAIP-19).
+type exitKey struct{ addr, asset string }
+
 // LocationScore is one location of the truth and what the trace found.
 type LocationScore struct {
 	Location
@@ -46,7 +58,7 @@ type LocationScore struct {
 // issuer; frontier holdings carry no such flag of their own.
 func (t *Truth) Score(rep *trace.Report, freezableAsset func(caip19 string) bool) Score {
 	s := Score{Model: rep.Model, Locations: []LocationScore{}, FalseExits: []string{}, MissedExits: []string{}}
-	type key struct{ addr, asset string }
+	type key = exitKey
 	exits := map[key]*trace.ReportExit{}
 	for i := range rep.Exits {
 		x := &rep.Exits[i]
@@ -116,7 +128,6 @@ func (t *Truth) Score(rep *trace.Report, freezableAsset func(caip19 string) bool
 	sort.Slice(keys, func(i, j int) bool { return keys[i].addr+keys[i].asset < keys[j].addr+keys[j].asset })
 	for _, k := range keys {
 		x := exits[k]
-		s.Flagged++
 		v, _ := new(big.Int).SetString(x.Amount, 10)
 		sym := "ETH"
 		if as, ok := t.AssetByCAIP(x.Asset); ok {
@@ -124,16 +135,14 @@ func (t *Truth) Score(rep *trace.Report, freezableAsset func(caip19 string) bool
 		}
 		flaggedV.Add(flaggedV, t.Value(sym, v))
 		if truthExits[k] {
-			s.FlaggedTrue++
 			for _, l := range s.Locations {
 				if l.Kind == "exit" && l.Address == k.addr && l.Asset == sym {
 					flaggedHit.Add(flaggedHit, t.Value(sym, minBig(v, &l.Amount.Int)))
 				}
 			}
-		} else {
-			s.FalseExits = append(s.FalseExits, x.Service+" "+x.Address+" "+x.Asset)
 		}
 	}
+	t.scoreArrivals(rep, exits, &s)
 	s.TruthValue, s.LocatedValue = NewAmount(total), NewAmount(located)
 	s.Recall = ratio(located, total)
 	s.Precision = 1
@@ -144,6 +153,32 @@ func (t *Truth) Score(rep *trace.Report, freezableAsset func(caip19 string) bool
 	s.FreezableShare = ratio(frozen, total)
 	s.TruthFreezableShare = ratio(truthFrozen, total)
 	return s
+}
+
+// scoreArrivals counts the trace's arrivals at its exits and those the
+// truth has (see Score.Flagged).
+func (t *Truth) scoreArrivals(rep *trace.Report, exits map[exitKey]*trace.ReportExit, s *Score) {
+	type arrival struct{ service, from, at string }
+	truth := map[arrival]bool{}
+	for _, e := range t.Exits {
+		if e.Via != "" {
+			truth[arrival{e.Address, e.Via, fmt.Sprintf("block %d", e.SweptBlock)}] = true
+		} else {
+			truth[arrival{e.Address, e.From, e.Tx}] = true
+		}
+	}
+	for _, f := range rep.Flows {
+		x := exits[exitKey{f.To, f.Asset}]
+		if a, ok := new(big.Int).SetString(f.Amount, 10); x == nil || !ok || a.Sign() == 0 {
+			continue
+		}
+		s.Flagged++
+		if truth[arrival{f.To, f.From, f.Tx}] || truth[arrival{f.To, f.From, fmt.Sprintf("block %d", f.Block)}] {
+			s.FlaggedTrue++
+		} else {
+			s.FalseExits = append(s.FalseExits, fmt.Sprintf("%s %s from %s in %s", x.Service, x.Address, f.From, f.Tx))
+		}
+	}
 }
 
 func minBig(a, b *big.Int) *big.Int {

@@ -60,6 +60,11 @@ type Truth struct {
 	Movements []Movement `json:"movements"`
 	// Exits are the arrivals of stolen value at a service, in order.
 	Exits []ExitEvent `json:"exits"`
+	// DepositAccounts are the exchange deposit addresses the thief paid,
+	// each with the thief's addresses that paid it, in order of first
+	// payment: to the exchange one customer account each, and what
+	// deposit-address reuse should link.
+	DepositAccounts []DepositAccount `json:"deposit_accounts"`
 	// Locations say where every unit of stolen value rests at the end, as a
 	// trace that stops at services sees it: at an exit, still held by a
 	// thief's address, or spent on gas. Per asset, Stolen plus what swaps
@@ -147,6 +152,13 @@ type ExitEvent struct {
 	Memo       string `json:"memo,omitempty"`   // bridge: the THORChain memo
 	Beyond     string `json:"beyond,omitempty"` // mixer: the fresh address the note was withdrawn to
 	CanFreeze  bool   `json:"can_freeze"`       // the venue can freeze what arrived
+}
+
+// DepositAccount is one exchange deposit address the thief paid.
+type DepositAccount struct {
+	Deposit  string   `json:"deposit"`
+	Customer string   `json:"customer"` // the exchange's name for the account
+	Payers   []string `json:"payers"`
 }
 
 // Location is where stolen value rests at the end.

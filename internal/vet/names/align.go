@@ -72,6 +72,11 @@ func align(q, qp []string, qw []float64, e, ep []string, ew []float64) float64 {
 		total += w
 	}
 	got := 0.0
+	var chosen [64]int8 // list position of the pair of each query position, -1: none
+	var ends [64]int8   // the pair's last list position
+	for i := range chosen {
+		chosen[i] = -1
+	}
 	for len(links) > 0 {
 		best := 0
 		for k := range links {
@@ -88,6 +93,9 @@ func align(q, qp []string, qw []float64, e, ep []string, ew []float64) float64 {
 		}
 		usedQ |= mq
 		usedE |= me
+		if l.q0 < len(chosen) {
+			chosen[l.q0], ends[l.q0] = int8(min(l.e0, 127)), int8(min(l.e1, 127))
+		}
 		w := 0.0
 		for i := l.q0; i <= l.q1; i++ {
 			w += qw[i]
@@ -100,7 +108,79 @@ func align(q, qp []string, qw []float64, e, ep []string, ew []float64) float64 {
 	if total == 0 {
 		return 0
 	}
+	if n := min(len(q), len(chosen)); !rotation(chosen[:n], ends[:n], e) {
+		got *= shuffled
+	}
 	return got / total
+}
+
+// shuffled scales the score of an alignment whose pairs are not in the
+// same order on both sides up to a rotation. Moving the family name from
+// first to last ("Jong Un Kim" = "Kim Jong Un") is a rotation; swapping
+// the syllables of a given name is another name (Korean 이영수 "Lee
+// Young-soo" is not 리수용 "Ri Su Yong"), so it scores below the default
+// threshold even when every token matches.
+const shuffled = 0.85
+
+// rotation reports whether the list tokens paired with the query's tokens,
+// read in the query's order, are those tokens in the list's order up to a
+// rotation. Tokens are compared as written, so that of two equal list
+// tokens either may be paired first ("Chang Ha Chang" is a rotation of
+// "Chang Chang Ha").
+func rotation(pos, ends []int8, e []string) bool {
+	var qs, es [64]int8 // the pairs' first list positions in query and in list order
+	n := 0
+	for _, p := range pos {
+		if p >= 0 {
+			qs[n] = p
+			n++
+		}
+	}
+	if n < 3 {
+		return true
+	}
+	m := 0
+	for j := range e {
+		for _, p := range qs[:n] {
+			if int(p) == j {
+				es[m] = p
+				m++
+			}
+		}
+	}
+	end := func(p int8) int8 {
+		for i, q := range pos {
+			if q == p {
+				return ends[i]
+			}
+		}
+		return p
+	}
+	same := func(a, b int8) bool {
+		ea, eb := end(a), end(b)
+		if ea-a != eb-b {
+			return false
+		}
+		for k := int8(0); k <= ea-a; k++ {
+			if e[a+k] != e[b+k] {
+				return false
+			}
+		}
+		return true
+	}
+	for r := range n {
+		ok := true
+		for k := range n {
+			if !same(qs[k], es[(k+r)%n]) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
 }
 
 func span(a, b int) uint64 {

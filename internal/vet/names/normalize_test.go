@@ -74,3 +74,24 @@ func TestAlign(t *testing.T) {
 		}
 	}
 }
+
+// TestGivenNameOrder: the family name may move from first to last, but
+// syllables of a given name swapped make another name: Lee Young-soo
+// (이영수) is not Ri Su Yong (리수용, on the SDN list).
+func TestGivenNameOrder(t *testing.T) {
+	ix := NewIndex([]Entry{{ID: "e1", Name: "Ri Su Yong", Type: "Individual"}, {ID: "e2", Name: "Chang Chang-ha", Type: "Individual"}})
+	for name, want := range map[string]string{
+		"Ri Su Yong": "e1", "Su Yong Ri": "e1", "Ri Su-yong": "e1", "Lee Su-yong": "e1", "Suyong Ri": "e1",
+		"Lee Young-soo": "", "Young Soo Lee": "", "Ri Yong Su": "", "Su Ri Yong": "",
+		"Chang Ha Chang": "e2", "Chang-ha Chang": "e2",
+	} {
+		hits := ix.Screen(Query{Names: []string{name}}, DefaultThreshold, DefaultAdjustments())
+		got := ""
+		if len(hits) > 0 {
+			got = hits[0].Entry.ID
+		}
+		if got != want {
+			t.Errorf("%q: hit %q, want %q (%v)", name, got, want, hits)
+		}
+	}
+}
