@@ -8,7 +8,6 @@
 package cluster
 
 import (
-	"fmt"
 	"slices"
 	"sync"
 
@@ -75,9 +74,10 @@ type Counts struct {
 	DepositForwards uint64 // account chains: sweeps of a deposit address to a hot wallet found
 	DepositMerges   uint64 // merges of a deposit address's depositors (counted in Merges too)
 
-	Deferred      uint64 // transactions whose change only the fingerprint could decide, left waiting for a spender
-	DeferResolved uint64 // of those, the ones a spender came for in time (counted in the spender's block)
-	DeferChange   uint64 // of those, the ones whose change the fingerprint then named (counted in ChangeFound too)
+	Deferred      uint64 // transactions whose change only the fingerprint could decide, left waiting for their outputs' spenders
+	DeferResolved uint64 // of those, the ones decided with their spenders' fingerprints (counted in the deciding block)
+	DeferLate     uint64 // of those, the ones decided when their window ended, with some outputs unspent
+	DeferChange   uint64 // of those decided, the ones whose change was found (counted in ChangeFound too)
 }
 
 // Refusal is a merge the collapse guard refused.
@@ -103,7 +103,7 @@ type Clusterer struct {
 	anchor   map[uint32]uint32     // deposit address -> its first depositor
 	hot      map[uint32][]uint32   // addresses seen receiving a sweep (hot wallets) -> the first two addresses that swept to them
 	next     []uint32              // member index (Members): next member of the same entity; nil until asked
-	pending  map[outKey]*pendingTx // outputs of deferred transactions -> the transaction
+	pending  map[outKey]*pendingTx // unspent outputs of deferred transactions -> the transaction
 	queue    []*pendingTx          // deferred transactions in block order, for expiry
 	mu       sync.Mutex            // serialises the readers (EntityOf, Members)
 }
@@ -126,38 +126,24 @@ type Delta struct {
 	// no customer's; from the second, a hot wallet of several deposit
 	// addresses, whose own sweeps onwards are no deposit's.
 	Hots []Link
-	// Deferred are transactions whose change waits for a spender (see
-	// Deferral); Resolved the deferred transactions a spender came for.
+	// Deferred are transactions whose change waits for its outputs'
+	// spenders (see Deferral); Spent the outputs of waiting transactions
+	// spent, with the evidence their spenders gave.
 	Deferred []Deferral
-	Resolved []Deferral
+	Spent    []Spend
+	// Found are the change outputs change detection named, merged or
+	// not (the guard may refuse), in the order found; not stored.
+	Found []Found
 }
 
-// Deferral is a transaction whose change only the fingerprint could
-// decide (change.NeedsFingerprint): it waits for the first block, at most
-// Change.FingerprintBlocks after its own, that spends one of its outputs,
-// and is scored then with the spender's fingerprint. What it needs then
-// besides the transaction itself is kept: which outputs were fresh when
-// it was confirmed.
-type Deferral struct {
-	Height uint64
-	Index  uint32
+// Found is a change output change detection named: output Out of
+// transaction Tx, decided in block Height (the spender's block when the
+// decision was deferred).
+type Found struct {
 	Tx     chain.Hash
-	NOut   uint32
-	Fresh  []bool // nil when unknown
+	Out    int
+	Height uint64
 }
-
-type outKey struct {
-	tx chain.Hash
-	i  uint32
-}
-
-type pendingTx struct {
-	Deferral
-	done bool
-}
-
-// Fetch returns a deferred transaction and its address ids.
-type Fetch func(Deferral) (*chain.Tx, TxIDs, error)
 
 // TxIDs are a transaction's address ids (0 for an input or output
 // without a single address, or beyond unionfind.MaxID) and what is known
@@ -237,13 +223,7 @@ func (c *Clusterer) applyChange(tx *chain.Tx, height uint64, ids TxIDs, d *Delta
 	}
 	v := change.Classify(tx, ids.Change, &c.Opts.Change)
 	if v.Change < 0 && !v.Self && ids.Change.Fingerprint == nil && change.NeedsFingerprint(tx, ids.Change, &c.Opts.Change) {
-		def := Deferral{Height: height, Index: tx.Index, Tx: tx.Hash, NOut: uint32(len(tx.Outputs))}
-		if len(ids.Change.Fresh) == len(tx.Outputs) {
-			def.Fresh = slices.Clone(ids.Change.Fresh)
-		}
-		c.AddPending([]Deferral{def})
-		c.Counts.Deferred++
-		d.Deferred = append(d.Deferred, def)
+		c.deferTx(tx, height, ids, d)
 		return
 	}
 	c.decide(tx, height, ids, v, d)
@@ -256,6 +236,7 @@ func (c *Clusterer) decide(tx *chain.Tx, height uint64, ids TxIDs, v change.Verd
 	anchor := c.ids[0]
 	if v.Change >= 0 {
 		c.Counts.ChangeFound++
+		d.Found = append(d.Found, Found{tx.Hash, v.Change, height})
 		out := uint32(ids.Out[v.Change])
 		pair := []uint32{anchor, out}
 		merges := len(d.Links)
@@ -274,7 +255,7 @@ func (c *Clusterer) decide(tx *chain.Tx, height uint64, ids TxIDs, v change.Verd
 	}
 	for _, i := range v.NonChange {
 		out := uint32(ids.Out[i])
-		c.Forest.Grow(int(out) + 1)
+		c.Forest.Grow(int(max(anchor, out)) + 1)
 		if c.Forest.Same(anchor, out) {
 			continue // a payment to itself, by earlier evidence: not confident after all
 		}
@@ -282,129 +263,6 @@ func (c *Clusterer) decide(tx *chain.Tx, height uint64, ids TxIDs, v change.Verd
 		c.Counts.CannotLinks++
 		d.CannotLinks = append(d.CannotLinks, Link{anchor, out})
 	}
-}
-
-// AddPending records deferred transactions (as loaded from disk, in
-// block order) waiting for a spender.
-func (c *Clusterer) AddPending(defs []Deferral) {
-	if c.pending == nil {
-		c.pending = map[outKey]*pendingTx{}
-	}
-	for _, def := range defs {
-		p := &pendingTx{Deferral: def}
-		for i := range def.NOut {
-			c.pending[outKey{def.Tx, i}] = p
-		}
-		c.queue = append(c.queue, p)
-	}
-}
-
-// Pending is the number of deferred transactions still waiting.
-func (c *Clusterer) Pending() int {
-	n := 0
-	for _, p := range c.queue {
-		if !p.done {
-			n++
-		}
-	}
-	return n
-}
-
-func (c *Clusterer) drop(p *pendingTx) {
-	p.done = true
-	for i := range p.NOut {
-		if c.pending[outKey{p.Tx, i}] == p {
-			delete(c.pending, outKey{p.Tx, i})
-		}
-	}
-}
-
-// Expire gives up on the deferred transactions no spender came for
-// within Change.FingerprintBlocks: from block height on, they stay
-// undecided. Call it before the block's first transaction.
-func (c *Clusterer) Expire(height uint64) {
-	k := uint64(c.Opts.Change.FingerprintBlocks)
-	n := 0
-	for n < len(c.queue) && (c.queue[n].done || c.queue[n].Height+k < height) {
-		if !c.queue[n].done {
-			c.drop(c.queue[n])
-		}
-		c.queue[n] = nil
-		n++
-	}
-	c.queue = c.queue[n:]
-}
-
-// Resolve decides the deferred transactions whose outputs spender,
-// confirmed at height, spends: each output spent gets +1 when the
-// spender shares the deferred transaction's fingerprint (change.PrintOf)
-// and -1 when it does not, unless either fingerprint is unknown or the
-// spender is a multi-owner CoinJoin (whose fingerprint is the
-// coordinator's); then the verdict is applied like any other, under the
-// collapse guard. Call it for each transaction of a block, in order,
-// before ApplyTx: the result depends only on the blocks up to height.
-func (c *Clusterer) Resolve(spender *chain.Tx, height uint64, fetch Fetch, d *Delta) error {
-	if len(c.pending) == 0 || spender.Coinbase {
-		return nil
-	}
-	var hits []*pendingTx
-	var spent [][]uint32
-	for _, in := range spender.Inputs {
-		p := c.pending[outKey{in.PrevTx, in.PrevIndex}]
-		if p == nil {
-			continue
-		}
-		k := slices.Index(hits, p)
-		if k < 0 {
-			hits, spent, k = append(hits, p), append(spent, nil), len(hits)
-		}
-		spent[k] = append(spent[k], in.PrevIndex)
-	}
-	if len(hits) == 0 {
-		return nil
-	}
-	cfg := &c.Opts.Change
-	sp, spOK := change.PrintOf(spender, height, cfg.AntiSnipeBlocks)
-	if spOK && c.Opts.detect(spender, height).MultiOwner() {
-		spOK = false
-	}
-hits:
-	for k, p := range hits {
-		c.drop(p)
-		d.Resolved = append(d.Resolved, p.Deferral)
-		c.Counts.DeferResolved++
-		tx, ids, err := fetch(p.Deferral)
-		if err != nil {
-			return fmt.Errorf("deferred transaction %s (block %d): %w", p.Tx, p.Height, err)
-		}
-		if len(tx.Outputs) != int(p.NOut) || len(ids.Out) != len(tx.Outputs) || len(ids.In) != len(tx.Inputs) {
-			return fmt.Errorf("deferred transaction %s (block %d): %d outputs, deferred with %d", p.Tx, p.Height, len(tx.Outputs), p.NOut)
-		}
-		fp := make([]int8, len(tx.Outputs))
-		if pp, ok := change.PrintOf(tx, p.Height, cfg.AntiSnipeBlocks); ok && spOK {
-			for _, i := range spent[k] {
-				fp[i] = -1
-				if pp == sp {
-					fp[i] = 1
-				}
-			}
-		}
-		ids.Change = change.Features{Fresh: p.Fresh, Fingerprint: fp}
-		in := c.ids[:0]
-		for _, id := range ids.In {
-			if id == 0 || id > unionfind.MaxID {
-				continue hits // not deferred so: ApplyTx defers only with every input known
-			}
-			in = append(in, uint32(id))
-		}
-		c.ids = in
-		v := change.Classify(tx, ids.Change, cfg)
-		if v.Change >= 0 {
-			c.Counts.DeferChange++
-		}
-		c.decide(tx, height, ids, v, d)
-	}
-	return nil
 }
 
 // ApplyForward merges the depositors of a deposit address found sweeping

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"iter"
 	"math"
-	"slices"
 
 	"github.com/chainhound/chainhound/internal/chain"
 	"github.com/chainhound/chainhound/internal/cluster/change"
@@ -67,19 +66,24 @@ type Source interface {
 //	  however long after it was found; loaded on open and deleted with
 //	  the block's record, like the anchors.
 //	prefix 'f', chain(1), height(8)  -> transactions of the block whose
-//	                                    change waits for a spender (see
-//	                                    Deferral): count, then per
-//	                                    transaction index, txid(32),
-//	                                    outputs, then fresh-flag count and
-//	                                    one byte per flag (uvarints)
-//	prefix 'e', chain(1), height(8)  -> deferred transactions the block
-//	                                    spent from and so decided: count,
-//	                                    then (height, index) uvarints
+//	                                    change waits for its outputs'
+//	                                    spenders (see Deferral): count,
+//	                                    then per transaction index,
+//	                                    txid(32), outputs, version (as
+//	                                    uint32), lock kind(1), fresh-flag
+//	                                    count and one byte per flag
+//	                                    (uvarints but txid and bytes)
+//	prefix 'e', chain(1), height(8)  -> outputs of waiting transactions
+//	                                    the block spent (see Spend):
+//	                                    count, then (height, index,
+//	                                    output, evidence+1) uvarints
 //	  why: a deferred transaction is decided in a later block than its
-//	  own, so what is still waiting must survive a restart: on open the
-//	  deferrals of the last change.fingerprint_blocks blocks, less the
-//	  ones decided since, wait again. Deleted with the block's record on
-//	  a reorg or a build, so a replayed block defers and decides again.
+//	  own, with evidence gathered over several blocks, so what is still
+//	  waiting must survive a restart: on open the deferrals of the last
+//	  change.fingerprint_blocks+1 blocks wait again, with the spends of
+//	  their outputs since (one all of whose outputs were spent was
+//	  decided then). Deleted with the block's record on a reorg or a
+//	  build, so a replayed block defers and records its spends again.
 //	prefix 'S'                       -> snapshot header: height(8), hash(32),
 //	                                    ids(8), counts (as in a record)
 //	prefix 's', chunk(4)             -> the union-find's ids [chunk*snapChunk,
@@ -94,7 +98,7 @@ const (
 	pAnchor   = 'd'
 	pHot      = 'h'
 	pDefer    = 'f'
-	pDecided  = 'e'
+	pSpent    = 'e'
 	pSnapHead = 'S'
 	pSnap     = 's'
 	snapChunk = 1 << 20
@@ -120,8 +124,8 @@ func deferKey(c chain.Chain, h uint64) []byte {
 	return binary.BigEndian.AppendUint64([]byte{pDefer, byte(c)}, h)
 }
 
-func decidedKey(c chain.Chain, h uint64) []byte {
-	return binary.BigEndian.AppendUint64([]byte{pDecided, byte(c)}, h)
+func spentKey(c chain.Chain, h uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte{pSpent, byte(c)}, h)
 }
 
 func encodeDeferrals(defs []Deferral) []byte {
@@ -130,6 +134,8 @@ func encodeDeferrals(defs []Deferral) []byte {
 		v = binary.AppendUvarint(v, uint64(d.Index))
 		v = append(v, d.Tx[:]...)
 		v = binary.AppendUvarint(v, uint64(d.NOut))
+		v = binary.AppendUvarint(v, uint64(uint32(d.Print.Version)))
+		v = append(v, byte(d.Print.Lock))
 		v = binary.AppendUvarint(v, uint64(len(d.Fresh)))
 		for _, f := range d.Fresh {
 			if f {
@@ -142,6 +148,10 @@ func encodeDeferrals(defs []Deferral) []byte {
 	return v
 }
 
+// maxOutputs bounds a deferred transaction's output count on decoding (a
+// block holds at most 4 MB, an output at least 9 bytes).
+const maxOutputs = 1 << 20
+
 func decodeDeferrals(h uint64, v []byte) ([]Deferral, error) {
 	next := func() (uint64, bool) {
 		x, m := binary.Uvarint(v)
@@ -152,7 +162,7 @@ func decodeDeferrals(h uint64, v []byte) ([]Deferral, error) {
 		return x, true
 	}
 	n, ok := next()
-	if !ok || n > uint64(len(v)) {
+	if !ok || n > uint64(len(v))/35 {
 		return nil, errCorrupt
 	}
 	out := make([]Deferral, 0, n)
@@ -166,11 +176,16 @@ func decodeDeferrals(h uint64, v []byte) ([]Deferral, error) {
 		copy(d.Tx[:], v)
 		v = v[32:]
 		nOut, ok1 := next()
-		nf, ok2 := next()
-		if !ok1 || !ok2 || nOut > math.MaxUint32 || (nf != 0 && nf != nOut) || nf > uint64(len(v)) {
+		ver, ok2 := next()
+		if !ok1 || !ok2 || nOut < 2 || nOut > maxOutputs || ver > math.MaxUint32 || len(v) < 1 || v[0] > byte(change.LockTimestamp) {
 			return nil, errCorrupt
 		}
-		d.NOut = uint32(nOut)
+		d.NOut, d.Print = uint32(nOut), change.Print{Version: int32(uint32(ver)), Lock: change.LockKind(v[0])}
+		v = v[1:]
+		nf, ok := next()
+		if !ok || (nf != 0 && nf != nOut) || nf > uint64(len(v)) {
+			return nil, errCorrupt
+		}
 		if nf > 0 {
 			d.Fresh = make([]bool, nf)
 			for j := range d.Fresh {
@@ -189,39 +204,39 @@ func decodeDeferrals(h uint64, v []byte) ([]Deferral, error) {
 	return out, nil
 }
 
-func encodeDecided(defs []Deferral) []byte {
-	v := binary.AppendUvarint(nil, uint64(len(defs)))
-	for _, d := range defs {
-		v = binary.AppendUvarint(v, d.Height)
-		v = binary.AppendUvarint(v, uint64(d.Index))
+// encodeSpends writes count, then per spend the deferred transaction's
+// height and index, the output and the evidence plus one (uvarints).
+func encodeSpends(spends []Spend) []byte {
+	v := binary.AppendUvarint(nil, uint64(len(spends)))
+	for _, s := range spends {
+		v = binary.AppendUvarint(v, s.Height)
+		v = binary.AppendUvarint(v, uint64(s.Index))
+		v = binary.AppendUvarint(v, uint64(s.Out))
+		v = binary.AppendUvarint(v, uint64(s.Ev+1))
 	}
 	return v
 }
 
-type txPos struct {
-	h uint64
-	i uint32
-}
-
-func decodeDecided(v []byte) ([]txPos, error) {
+func decodeSpends(v []byte) ([]Spend, error) {
 	n, m := binary.Uvarint(v)
-	if m <= 0 || n > uint64(len(v)) {
+	if m <= 0 || n > uint64(len(v))/4 {
 		return nil, errCorrupt
 	}
 	v = v[m:]
-	out := make([]txPos, n)
+	out := make([]Spend, n)
 	for k := range out {
-		h, m := binary.Uvarint(v)
-		if m <= 0 {
+		var x [4]uint64
+		for j := range x {
+			y, m := binary.Uvarint(v)
+			if m <= 0 {
+				return nil, errCorrupt
+			}
+			x[j], v = y, v[m:]
+		}
+		if x[1] > math.MaxUint32 || x[2] >= maxOutputs || x[3] > 2 {
 			return nil, errCorrupt
 		}
-		v = v[m:]
-		i, m := binary.Uvarint(v)
-		if m <= 0 || i > math.MaxUint32 {
-			return nil, errCorrupt
-		}
-		v = v[m:]
-		out[k] = txPos{h, uint32(i)}
+		out[k] = Spend{x[0], uint32(x[1]), uint32(x[2]), int8(x[3]) - 1}
 	}
 	if len(v) != 0 {
 		return nil, errCorrupt
@@ -296,7 +311,7 @@ func encodeRecord(r *record) []byte {
 	}
 	// The fingerprint deferral's counts follow; records written before
 	// it existed end here.
-	for _, n := range []uint64{c.Deferred, c.DeferResolved, c.DeferChange} {
+	for _, n := range []uint64{c.Deferred, c.DeferResolved, c.DeferLate, c.DeferChange} {
 		v = binary.AppendUvarint(v, n)
 	}
 	return v
@@ -350,7 +365,7 @@ func decodeRecord(k, v []byte) (record, error) {
 		}
 	}
 	if len(v) != 0 {
-		c.Deferred, c.DeferResolved, c.DeferChange = next(), next(), next()
+		c.Deferred, c.DeferResolved, c.DeferLate, c.DeferChange = next(), next(), next(), next()
 		if v == nil {
 			return r, fmt.Errorf("block %d: deferral counts: %w", r.height, errCorrupt)
 		}
@@ -377,6 +392,7 @@ func (c *Counts) add(d *Counts) {
 	c.DepositMerges += d.DepositMerges
 	c.Deferred += d.Deferred
 	c.DeferResolved += d.DeferResolved
+	c.DeferLate += d.DeferLate
 	c.DeferChange += d.DeferChange
 	for i := range c.CoinJoins {
 		c.CoinJoins[i] += d.CoinJoins[i]
@@ -441,7 +457,7 @@ func Create(dir string, c chain.Chain, o Options) (*DB, error) {
 		b.DeleteRange([]byte{pAnchor, byte(c)}, []byte{pAnchor, byte(c) + 1}, nil),
 		b.DeleteRange([]byte{pHot, byte(c)}, []byte{pHot, byte(c) + 1}, nil),
 		b.DeleteRange([]byte{pDefer, byte(c)}, []byte{pDefer, byte(c) + 1}, nil),
-		b.DeleteRange([]byte{pDecided, byte(c)}, []byte{pDecided, byte(c) + 1}, nil),
+		b.DeleteRange([]byte{pSpent, byte(c)}, []byte{pSpent, byte(c) + 1}, nil),
 		deleteSnapshot(b),
 		b.Set([]byte{pOptions}, o.encode(), nil))
 	if err == nil {
@@ -618,49 +634,53 @@ func (d *DB) loadCannot() error {
 
 // loadPending gives the clusterer the deferred transactions still
 // waiting after the cursor block: those of the last fingerprint_blocks
-// blocks that no later block decided.
+// blocks, with the spends of their outputs since.
 func (d *DB) loadPending() error {
 	k := uint64(d.opts.Change.FingerprintBlocks)
 	if !d.has || !d.opts.Change.Enabled || k == 0 {
 		return nil
 	}
-	lo := uint64(0)
-	if d.height+1 > k {
-		lo = d.height + 1 - k // a deferral at h waits through block h+k
+	// A deferral at h waits through block h+k and its wait ends at the
+	// start of block h+k+1 (when it may be decided with the spenders
+	// seen): the next block, c+1, still concerns those from c-k on.
+	lo := d.height - min(d.height, k)
+	var defs []Deferral
+	var spends []Spend
+	err := d.eachBlock(pDefer, lo, func(h uint64, v []byte) error {
+		x, err := decodeDeferrals(h, v)
+		defs = append(defs, x...)
+		return err
+	})
+	if err == nil {
+		err = d.eachBlock(pSpent, lo, func(_ uint64, v []byte) error {
+			x, err := decodeSpends(v)
+			spends = append(spends, x...)
+			return err
+		})
 	}
-	decided := map[txPos]bool{}
-	it, err := d.db.NewIter(&pebble.IterOptions{LowerBound: decidedKey(d.chain, lo), UpperBound: decidedKey(d.chain, d.height+1)})
 	if err != nil {
 		return err
 	}
-	for it.First(); it.Valid(); it.Next() {
-		ps, err := decodeDecided(it.Value())
-		if err != nil {
-			it.Close()
-			return fmt.Errorf("decided record %x: %w", it.Key(), err)
-		}
-		for _, p := range ps {
-			decided[p] = true
-		}
-	}
-	if err := errors.Join(it.Error(), it.Close()); err != nil {
-		return err
-	}
-	it, err = d.db.NewIter(&pebble.IterOptions{LowerBound: deferKey(d.chain, lo), UpperBound: deferKey(d.chain, d.height+1)})
+	d.c.Restore(defs, spends)
+	return nil
+}
+
+// eachBlock reads the records of one per-block family from block lo to
+// the cursor, in block order.
+func (d *DB) eachBlock(prefix byte, lo uint64, f func(h uint64, v []byte) error) error {
+	key := func(h uint64) []byte { return binary.BigEndian.AppendUint64([]byte{prefix, byte(d.chain)}, h) }
+	it, err := d.db.NewIter(&pebble.IterOptions{LowerBound: key(lo), UpperBound: key(d.height + 1)})
 	if err != nil {
 		return err
 	}
 	defer it.Close()
 	for it.First(); it.Valid(); it.Next() {
 		if len(it.Key()) != 10 {
-			return fmt.Errorf("deferral record %x: %w", it.Key(), errCorrupt)
+			return fmt.Errorf("record %x: %w", it.Key(), errCorrupt)
 		}
-		defs, err := decodeDeferrals(binary.BigEndian.Uint64(it.Key()[2:]), it.Value())
-		if err != nil {
-			return fmt.Errorf("deferral record %x: %w", it.Key(), err)
+		if err := f(binary.BigEndian.Uint64(it.Key()[2:]), it.Value()); err != nil {
+			return fmt.Errorf("record %x: %w", it.Key(), err)
 		}
-		defs = slices.DeleteFunc(defs, func(x Deferral) bool { return decided[txPos{x.Height, x.Index}] })
-		d.c.AddPending(defs)
 	}
 	return it.Error()
 }
@@ -712,7 +732,7 @@ func (d *DB) Build(ctx context.Context, src Source, p Progress) error {
 	if err := b.DeleteRange([]byte{pHot, byte(d.chain)}, []byte{pHot, byte(d.chain) + 1}, nil); err != nil {
 		return err
 	}
-	for _, p := range []byte{pDefer, pDecided} {
+	for _, p := range []byte{pDefer, pSpent} {
 		if err := b.DeleteRange([]byte{p, byte(d.chain)}, []byte{p, byte(d.chain) + 1}, nil); err != nil {
 			return err
 		}
@@ -791,9 +811,6 @@ func (d *DB) applyBlock(src Source, h uint64, sync bool) error {
 	seen := map[uint64]struct{}{}
 	var delta Delta
 	var ids TxIDs
-	if withChange {
-		d.c.Expire(h)
-	}
 	fetch := func(def Deferral) (*chain.Tx, TxIDs, error) {
 		tx, ok, err := src.IO(d.chain, def.Height, def.Index)
 		if err == nil && (!ok || tx.Hash != def.Tx) {
@@ -807,6 +824,11 @@ func (d *DB) applyBlock(src Source, h uint64, sync bool) error {
 			t.Out, err = d.addressIDs(src, nil, nil, tx.Outputs)
 		}
 		return &tx, t, err
+	}
+	if withChange {
+		if err := d.c.Expire(h, fetch, &delta); err != nil {
+			return fmt.Errorf("block %d: %w", h, err)
+		}
 	}
 	for txi := uint32(0); ; txi++ {
 		tx, ok, err := src.IO(d.chain, h, txi)
@@ -873,8 +895,8 @@ func (d *DB) write(r *record, delta Delta, sync bool) error {
 	if err == nil && len(delta.Deferred) > 0 {
 		err = b.Set(deferKey(d.chain, h), encodeDeferrals(delta.Deferred), nil)
 	}
-	if err == nil && len(delta.Resolved) > 0 {
-		err = b.Set(decidedKey(d.chain, h), encodeDecided(delta.Resolved), nil)
+	if err == nil && len(delta.Spent) > 0 {
+		err = b.Set(spentKey(d.chain, h), encodeSpends(delta.Spent), nil)
 	}
 	if err == nil {
 		err = b.Commit(wo)
@@ -931,6 +953,7 @@ func (c *Counts) sub(d *Counts) {
 	c.DepositMerges -= d.DepositMerges
 	c.Deferred -= d.Deferred
 	c.DeferResolved -= d.DeferResolved
+	c.DeferLate -= d.DeferLate
 	c.DeferChange -= d.DeferChange
 	for i := range c.CoinJoins {
 		c.CoinJoins[i] -= d.CoinJoins[i]
@@ -985,7 +1008,7 @@ func (d *DB) unwindReorg(src Source) error {
 	if err := b.DeleteRange(deferKey(d.chain, from), deferKey(d.chain, d.height+1), nil); err != nil {
 		return err
 	}
-	if err := b.DeleteRange(decidedKey(d.chain, from), decidedKey(d.chain, d.height+1), nil); err != nil {
+	if err := b.DeleteRange(spentKey(d.chain, from), spentKey(d.chain, d.height+1), nil); err != nil {
 		return err
 	}
 	if snap, ok, err := d.snapshotHeight(); err != nil {

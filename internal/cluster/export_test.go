@@ -1,9 +1,35 @@
 package cluster
 
-import "maps"
+import (
+	"fmt"
+	"maps"
+	"strings"
+)
 
 // DepositState is the deposit anchors and hot wallets the clusterer
 // holds, for tests comparing an incremental clustering with a rebuild.
 func (d *DB) DepositState() (anchors map[uint32]uint32, hots map[uint32][]uint32) {
 	return maps.Clone(d.c.anchor), maps.Clone(d.c.hot)
+}
+
+// PendingDump lists the deferred transactions waiting, in order, with
+// their spenders' evidence so far, for tests comparing an incremental
+// clustering with a rebuild.
+func (d *DB) PendingDump() string { return d.c.pendingDump() }
+
+func (c *Clusterer) pendingDump() string {
+	var sb strings.Builder
+	for _, p := range c.queue {
+		if p.done {
+			continue
+		}
+		spent := 0
+		for i := range p.NOut {
+			if c.pending[outKey{p.Tx, i}] != p {
+				spent++
+			}
+		}
+		fmt.Fprintf(&sb, "%d/%d %x %+v fresh %v ev %v spent %d left %d\n", p.Height, p.Index, p.Tx[:4], p.Print, p.Fresh, p.ev, spent, p.left)
+	}
+	return sb.String()
 }

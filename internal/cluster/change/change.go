@@ -10,6 +10,7 @@ package change
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/chainhound/chainhound/internal/chain"
@@ -36,6 +37,11 @@ type Config struct {
 	Weights     Weights `yaml:"weights" json:"weights"`
 	RoundDigits int     `yaml:"round_digits" json:"round_digits"`
 	PeelRatio   float64 `yaml:"peel_ratio" json:"peel_ratio"`
+	// MaxOutputs: transactions with more outputs than this are not
+	// scored (0: no limit). The heuristics presume one payment and its
+	// change; in a batch of payments, a payment of an odd amount to a
+	// fresh address looks as much like change as the change does.
+	MaxOutputs int `yaml:"max_outputs" json:"max_outputs,omitempty"`
 	// FingerprintBlocks is how long a transaction whose change only the
 	// fingerprint could name waits for one of its outputs to be spent:
 	// it is decided in the first block, at most this many after its own,
@@ -74,6 +80,8 @@ func (c *Config) Check() error {
 		return fmt.Errorf("change.round_digits %d: want 1 to 15", c.RoundDigits)
 	case c.PeelRatio < 1:
 		return fmt.Errorf("change.peel_ratio %v: want at least 1", c.PeelRatio)
+	case c.MaxOutputs < 0 || c.MaxOutputs == 1:
+		return fmt.Errorf("change.max_outputs %d: want 0 (no limit) or at least 2", c.MaxOutputs)
 	case c.FingerprintBlocks < 0 || c.FingerprintBlocks > 100_000:
 		return fmt.Errorf("change.fingerprint_blocks %d: want 0 (off) to 100000", c.FingerprintBlocks)
 	case c.AntiSnipeBlocks < 0 || c.AntiSnipeBlocks > 10_000:
@@ -88,7 +96,9 @@ type Features struct {
 	// Fresh marks outputs whose address appears for the first time.
 	Fresh []bool
 	// Fingerprint: +1 the output's spender shares the transaction's
-	// locktime/version fingerprint, -1 it does not, 0 unknown.
+	// locktime/version fingerprint (Print), -1 it does not, 0 unknown
+	// (unspent, or the spender's fingerprint unknown). It counts only
+	// when it has both a +1 and a -1.
 	Fingerprint []int8
 }
 
@@ -107,7 +117,7 @@ type Verdict struct {
 // leaves the others to the score.
 func Classify(tx *chain.Tx, f Features, c *Config) Verdict {
 	v := Verdict{Change: -1}
-	if !c.Enabled || tx.Coinbase || len(tx.Inputs) == 0 || len(tx.Outputs) < 2 {
+	if !c.Enabled || tx.Coinbase || len(tx.Inputs) == 0 || len(tx.Outputs) < 2 || c.MaxOutputs > 0 && len(tx.Outputs) > c.MaxOutputs {
 		return v
 	}
 	for _, o := range tx.Outputs {
@@ -161,9 +171,14 @@ func Classify(tx *chain.Tx, f Features, c *Config) Verdict {
 			}
 		}
 	}
-	if len(f.Fingerprint) == n {
+	// Like every heuristic, the fingerprint speaks only when it tells
+	// outputs apart: one output's spender shares the transaction's
+	// fingerprint and another's does not (BlockSci's locktime heuristic
+	// likewise wants exactly one output to match). Spenders all of one
+	// habit, or one spender alone, say nothing.
+	if len(f.Fingerprint) == n && slices.Contains(f.Fingerprint, 1) && slices.Contains(f.Fingerprint, -1) {
 		for i, fp := range f.Fingerprint {
-			s[i] += float64(fp) * w.Fingerprint
+			s[i] += float64(max(-1, min(1, fp))) * w.Fingerprint
 		}
 	}
 	if len(tx.Inputs) == 1 && n == 2 {
@@ -317,11 +332,12 @@ func PrintOf(tx *chain.Tx, height uint64, antiSnipe int) (Print, bool) {
 
 // NeedsFingerprint reports whether tx's change, undecided on the
 // evidence f holds (f.Fingerprint is ignored), could be decided by the
-// fingerprint: some output would clear the threshold and margin if its
-// spender shared tx's fingerprint and the other outputs' spenders did
-// not. The caller then waits for a spender rather than deciding now.
+// fingerprint: tx's own is known, and some output would clear the
+// threshold and margin if its spender shared tx's fingerprint and the
+// other outputs' spenders did not. The caller then waits for the
+// spenders rather than deciding now.
 func NeedsFingerprint(tx *chain.Tx, f Features, c *Config) bool {
-	if c.FingerprintBlocks == 0 || c.Weights.Fingerprint == 0 {
+	if c.FingerprintBlocks == 0 || c.Weights.Fingerprint == 0 || !tx.HasFingerprint {
 		return false
 	}
 	f.Fingerprint = nil
