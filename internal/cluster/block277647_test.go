@@ -247,7 +247,7 @@ func TestBlock277647(t *testing.T) {
 		for _, id := range slices.Concat(t2.In, t2.Out) {
 			shown[id] = true
 		}
-		if change.NeedsFingerprint(&tx, t2.Change, &cfg.Change) {
+		if v := change.Classify(&tx, t2.Change, &cfg.Change); tx.HasFingerprint && change.NeedsFingerprint(v, &cfg.Change) {
 			deferred++
 			if spentIn[tx.Hash] == len(tx.Outputs) {
 				decided++

@@ -98,14 +98,15 @@ type Clusterer struct {
 	Refusals []Refusal // since the clusterer was made (not persisted)
 	ids      []uint32
 	roots    []uint32
-	service  map[uint32]string     // root -> service name, for entities holding a tagged address
-	cannot   map[uint32][]uint32   // root -> ids its entity must not join (both sides of each pair)
-	anchor   map[uint32]uint32     // deposit address -> its first depositor
-	hot      map[uint32][]uint32   // addresses seen receiving a sweep (hot wallets) -> the first two addresses that swept to them
-	next     []uint32              // member index (Members): next member of the same entity; nil until asked
-	pending  map[outKey]*pendingTx // unspent outputs of deferred transactions -> the transaction
-	queue    []*pendingTx          // deferred transactions in block order, for expiry
-	mu       sync.Mutex            // serialises the readers (EntityOf, Members)
+	service  map[uint32]string   // root -> service name, for entities holding a tagged address
+	cannot   map[uint32][]uint32 // root -> ids its entity must not join (both sides of each pair)
+	anchor   map[uint32]uint32   // deposit address -> its first depositor
+	hot      map[uint32][]uint32 // addresses seen receiving a sweep (hot wallets) -> the first two addresses that swept to them
+	next     []uint32            // member index (Members): next member of the same entity; nil until asked
+	outs     []uint32
+	pending  map[chain.Hash]*pendingTx // deferred transactions waiting, by txid
+	queue    []*pendingTx              // deferred transactions in block order, for expiry
+	mu       sync.Mutex                // serialises the readers (EntityOf, Members)
 }
 
 // New returns a clusterer over an empty forest.
@@ -216,29 +217,31 @@ const (
 // applyChange merges the change output, if the score names one, into the
 // inputs' entity and records the confident payments as cannot-link pairs.
 func (c *Clusterer) applyChange(tx *chain.Tx, height uint64, ids TxIDs, d *Delta) {
+	out := c.outs[:0]
 	for _, id := range ids.Out {
 		if id == 0 || id > unionfind.MaxID {
 			return
 		}
+		out = append(out, uint32(id))
 	}
+	c.outs = out
 	v := change.Classify(tx, ids.Change, &c.Opts.Change)
-	if v.Change < 0 && !v.Self && ids.Change.Fingerprint == nil && change.NeedsFingerprint(tx, ids.Change, &c.Opts.Change) {
-		c.deferTx(tx, height, ids, d)
+	if tx.HasFingerprint && ids.Change.Fingerprint == nil && change.NeedsFingerprint(v, &c.Opts.Change) {
+		c.deferTx(tx, height, c.ids[0], out, v, d)
 		return
 	}
-	c.decide(tx, height, ids, v, d)
+	c.decide(tx.Hash, height, c.ids[0], out, v, d)
 }
 
-// decide applies a change verdict: the change merges into the inputs'
-// entity (c.ids[0]'s) under the collapse guard, the confident payments
-// become cannot-link pairs.
-func (c *Clusterer) decide(tx *chain.Tx, height uint64, ids TxIDs, v change.Verdict, d *Delta) {
-	anchor := c.ids[0]
+// decide applies a change verdict on transaction txid (out: its outputs'
+// ids): the change merges into the entity of anchor, the first input's
+// id, under the collapse guard; the confident payments become
+// cannot-link pairs with it.
+func (c *Clusterer) decide(txid chain.Hash, height uint64, anchor uint32, out []uint32, v change.Verdict, d *Delta) {
 	if v.Change >= 0 {
 		c.Counts.ChangeFound++
-		d.Found = append(d.Found, Found{tx.Hash, v.Change, height})
-		out := uint32(ids.Out[v.Change])
-		pair := []uint32{anchor, out}
+		d.Found = append(d.Found, Found{txid, v.Change, height})
+		pair := []uint32{anchor, out[v.Change]}
 		merges := len(d.Links)
 		switch why, services := c.merge(pair, &d.Links); why {
 		case "":
@@ -247,21 +250,21 @@ func (c *Clusterer) decide(tx *chain.Tx, height uint64, ids TxIDs, v change.Verd
 			}
 		case reasonServices:
 			c.Counts.ChangeRefused++
-			c.Refusals = append(c.Refusals, Refusal{height, tx.Hash, "change", why, services})
+			c.Refusals = append(c.Refusals, Refusal{height, txid, "change", why, services})
 		default:
 			c.Counts.ChangeRefusedCannot++
-			c.Refusals = append(c.Refusals, Refusal{height, tx.Hash, "change", why, nil})
+			c.Refusals = append(c.Refusals, Refusal{height, txid, "change", why, nil})
 		}
 	}
 	for _, i := range v.NonChange {
-		out := uint32(ids.Out[i])
-		c.Forest.Grow(int(max(anchor, out)) + 1)
-		if c.Forest.Same(anchor, out) {
+		o := out[i]
+		c.Forest.Grow(int(max(anchor, o)) + 1)
+		if c.Forest.Same(anchor, o) {
 			continue // a payment to itself, by earlier evidence: not confident after all
 		}
-		c.addCannot(anchor, out)
+		c.addCannot(anchor, o)
 		c.Counts.CannotLinks++
-		d.CannotLinks = append(d.CannotLinks, Link{anchor, out})
+		d.CannotLinks = append(d.CannotLinks, Link{anchor, o})
 	}
 }
 

@@ -69,10 +69,11 @@ type Source interface {
 //	                                    change waits for its outputs'
 //	                                    spenders (see Deferral): count,
 //	                                    then per transaction index,
-//	                                    txid(32), outputs, version (as
-//	                                    uint32), lock kind(1), fresh-flag
-//	                                    count and one byte per flag
-//	                                    (uvarints but txid and bytes)
+//	                                    txid(32), version (as uint32),
+//	                                    lock kind(1), first input's id,
+//	                                    outputs, then per output its id
+//	                                    and score (float64 bits, 8)
+//	                                    (uvarints but txid, kind, score)
 //	prefix 'e', chain(1), height(8)  -> outputs of waiting transactions
 //	                                    the block spent (see Spend):
 //	                                    count, then (height, index,
@@ -133,16 +134,13 @@ func encodeDeferrals(defs []Deferral) []byte {
 	for _, d := range defs {
 		v = binary.AppendUvarint(v, uint64(d.Index))
 		v = append(v, d.Tx[:]...)
-		v = binary.AppendUvarint(v, uint64(d.NOut))
 		v = binary.AppendUvarint(v, uint64(uint32(d.Print.Version)))
 		v = append(v, byte(d.Print.Lock))
-		v = binary.AppendUvarint(v, uint64(len(d.Fresh)))
-		for _, f := range d.Fresh {
-			if f {
-				v = append(v, 1)
-			} else {
-				v = append(v, 0)
-			}
+		v = binary.AppendUvarint(v, uint64(d.Anchor))
+		v = binary.AppendUvarint(v, uint64(len(d.Out)))
+		for i, id := range d.Out {
+			v = binary.AppendUvarint(v, uint64(id))
+			v = binary.BigEndian.AppendUint64(v, math.Float64bits(d.Scores[i]))
 		}
 	}
 	return v
@@ -162,7 +160,7 @@ func decodeDeferrals(h uint64, v []byte) ([]Deferral, error) {
 		return x, true
 	}
 	n, ok := next()
-	if !ok || n > uint64(len(v))/35 {
+	if !ok || n > uint64(len(v))/(32+2*9) {
 		return nil, errCorrupt
 	}
 	out := make([]Deferral, 0, n)
@@ -175,26 +173,29 @@ func decodeDeferrals(h uint64, v []byte) ([]Deferral, error) {
 		d.Index = uint32(i)
 		copy(d.Tx[:], v)
 		v = v[32:]
-		nOut, ok1 := next()
-		ver, ok2 := next()
-		if !ok1 || !ok2 || nOut < 2 || nOut > maxOutputs || ver > math.MaxUint32 || len(v) < 1 || v[0] > byte(change.LockTimestamp) {
+		ver, ok := next()
+		if !ok || ver > math.MaxUint32 || len(v) < 1 || v[0] > byte(change.LockTimestamp) {
 			return nil, errCorrupt
 		}
-		d.NOut, d.Print = uint32(nOut), change.Print{Version: int32(uint32(ver)), Lock: change.LockKind(v[0])}
+		d.Print = change.Print{Version: int32(uint32(ver)), Lock: change.LockKind(v[0])}
 		v = v[1:]
-		nf, ok := next()
-		if !ok || (nf != 0 && nf != nOut) || nf > uint64(len(v)) {
+		anchor, ok1 := next()
+		nOut, ok2 := next()
+		if !ok1 || !ok2 || anchor == 0 || anchor > unionfind.MaxID || nOut < 2 || nOut > maxOutputs || nOut > uint64(len(v))/9 {
 			return nil, errCorrupt
 		}
-		if nf > 0 {
-			d.Fresh = make([]bool, nf)
-			for j := range d.Fresh {
-				if v[j] > 1 {
-					return nil, errCorrupt
-				}
-				d.Fresh[j] = v[j] == 1
+		d.Anchor = uint32(anchor)
+		d.Out, d.Scores = make([]uint32, nOut), make([]float64, nOut)
+		for j := range d.Out {
+			id, ok := next()
+			if !ok || id == 0 || id > unionfind.MaxID || len(v) < 8 {
+				return nil, errCorrupt
 			}
-			v = v[nf:]
+			score := math.Float64frombits(binary.BigEndian.Uint64(v))
+			if math.IsNaN(score) || math.IsInf(score, 0) {
+				return nil, errCorrupt
+			}
+			d.Out[j], d.Scores[j], v = uint32(id), score, v[8:]
 		}
 		out = append(out, d)
 	}
@@ -811,24 +812,8 @@ func (d *DB) applyBlock(src Source, h uint64, sync bool) error {
 	seen := map[uint64]struct{}{}
 	var delta Delta
 	var ids TxIDs
-	fetch := func(def Deferral) (*chain.Tx, TxIDs, error) {
-		tx, ok, err := src.IO(d.chain, def.Height, def.Index)
-		if err == nil && (!ok || tx.Hash != def.Tx) {
-			err = fmt.Errorf("not stored at %d/%d", def.Height, def.Index)
-		}
-		if err != nil {
-			return nil, TxIDs{}, err
-		}
-		var t TxIDs
-		if t.In, err = d.addressIDs(src, nil, tx.Inputs, nil); err == nil {
-			t.Out, err = d.addressIDs(src, nil, nil, tx.Outputs)
-		}
-		return &tx, t, err
-	}
 	if withChange {
-		if err := d.c.Expire(h, fetch, &delta); err != nil {
-			return fmt.Errorf("block %d: %w", h, err)
-		}
+		d.c.Expire(h, &delta)
 	}
 	for txi := uint32(0); ; txi++ {
 		tx, ok, err := src.IO(d.chain, h, txi)
@@ -852,9 +837,7 @@ func (d *DB) applyBlock(src Source, h uint64, sync bool) error {
 			}
 		}
 		if withChange {
-			if err := d.c.Resolve(&tx, h, fetch, &delta); err != nil {
-				return fmt.Errorf("block %d tx %s: %w", h, tx.Hash, err)
-			}
+			d.c.Resolve(&tx, h, &delta)
 		}
 		d.c.ApplyTx(&tx, h, ids, &delta)
 		for _, list := range [][]uint64{ids.In, ids.Out} {

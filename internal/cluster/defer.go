@@ -1,12 +1,10 @@
 package cluster
 
 import (
-	"fmt"
 	"slices"
 
 	"github.com/chainhound/chainhound/internal/chain"
 	"github.com/chainhound/chainhound/internal/cluster/change"
-	"github.com/chainhound/chainhound/internal/cluster/unionfind"
 )
 
 // Deferral is a transaction whose change only the wallet fingerprint could
@@ -16,16 +14,19 @@ import (
 // spenders, at most Change.FingerprintBlocks blocks after its own, and is
 // decided in the block that spends its last output, or, when the window
 // ends first, at the start of the block after the window with the
-// spenders seen so far. What the decision needs besides the transaction
-// itself (read again from the store then) is kept: its fingerprint and
-// which outputs were fresh when it was confirmed.
+// spenders seen so far. What the decision needs is kept, so that it does
+// not read the transaction again: its fingerprint, its outputs' scores on
+// the other heuristics (change.Decide adds the fingerprint's), the
+// address ids of its outputs and of its first input (the entity change
+// joins).
 type Deferral struct {
 	Height uint64
 	Index  uint32
 	Tx     chain.Hash
-	NOut   uint32
 	Print  change.Print
-	Fresh  []bool // nil when unknown
+	Anchor uint32    // the first input's address id
+	Out    []uint32  // the outputs' address ids
+	Scores []float64 // the outputs' scores without the fingerprint
 }
 
 // Spend is an output of a deferred transaction (the one at Height, Index)
@@ -40,28 +41,21 @@ type Spend struct {
 	Ev     int8
 }
 
-// Fetch returns a deferred transaction and its address ids.
-type Fetch func(Deferral) (*chain.Tx, TxIDs, error)
-
-type outKey struct {
-	tx chain.Hash
-	i  uint32
-}
+// spentNone marks an output in pendingTx.ev spent without evidence.
+const spentNone = 2
 
 type pendingTx struct {
 	Deferral
-	ev   []int8 // per output: its spender's evidence (0 while unspent)
+	ev   []int8 // per output: 0 unspent; else its spender's evidence (spentNone for none)
 	left uint32 // outputs not spent yet
 	done bool
 }
 
-// deferTx starts waiting for tx's spenders.
-func (c *Clusterer) deferTx(tx *chain.Tx, height uint64, ids TxIDs, d *Delta) {
-	p, _ := change.PrintOf(tx, height, c.Opts.Change.AntiSnipeBlocks) // NeedsFingerprint checked it is known
-	def := Deferral{Height: height, Index: tx.Index, Tx: tx.Hash, NOut: uint32(len(tx.Outputs)), Print: p}
-	if len(ids.Change.Fresh) == len(tx.Outputs) {
-		def.Fresh = slices.Clone(ids.Change.Fresh)
-	}
+// deferTx starts waiting for tx's spenders; v is its verdict without the
+// fingerprint, in its inputs' ids (all known).
+func (c *Clusterer) deferTx(tx *chain.Tx, height uint64, anchor uint32, out []uint32, v change.Verdict, d *Delta) {
+	p, _ := change.PrintOf(tx, height, c.Opts.Change.AntiSnipeBlocks) // the caller checked it is known
+	def := Deferral{Height: height, Index: tx.Index, Tx: tx.Hash, Print: p, Anchor: anchor, Out: slices.Clone(out), Scores: v.Scores}
 	c.addPending(def)
 	c.Counts.Deferred++
 	d.Deferred = append(d.Deferred, def)
@@ -69,12 +63,10 @@ func (c *Clusterer) deferTx(tx *chain.Tx, height uint64, ids TxIDs, d *Delta) {
 
 func (c *Clusterer) addPending(def Deferral) *pendingTx {
 	if c.pending == nil {
-		c.pending = map[outKey]*pendingTx{}
+		c.pending = map[chain.Hash]*pendingTx{}
 	}
-	p := &pendingTx{Deferral: def, ev: make([]int8, def.NOut), left: def.NOut}
-	for i := range def.NOut {
-		c.pending[outKey{def.Tx, i}] = p
-	}
+	p := &pendingTx{Deferral: def, ev: make([]int8, len(def.Out)), left: uint32(len(def.Out))}
+	c.pending[def.Tx] = p
 	c.queue = append(c.queue, p)
 	return p
 }
@@ -94,35 +86,33 @@ func (c *Clusterer) Restore(defs []Deferral, spends []Spend) {
 		at[pos{def.Height, def.Index}] = c.addPending(def)
 	}
 	for _, s := range spends {
-		p := at[pos{s.Height, s.Index}]
-		if p == nil || p.done || s.Out >= p.NOut || c.pending[outKey{p.Tx, s.Out}] != p {
-			continue
-		}
-		delete(c.pending, outKey{p.Tx, s.Out})
-		p.ev[s.Out] = s.Ev
-		if p.left--; p.left == 0 {
-			p.done = true
+		if p := at[pos{s.Height, s.Index}]; p != nil && !p.done && int(s.Out) < len(p.ev) && p.ev[s.Out] == 0 {
+			c.spend(p, s.Out, s.Ev)
 		}
 	}
+}
+
+// spend records output i of p spent with evidence ev, and reports
+// whether that was p's last unspent output.
+func (c *Clusterer) spend(p *pendingTx, i uint32, ev int8) bool {
+	if ev == 0 {
+		ev = spentNone
+	}
+	p.ev[i] = ev
+	if p.left--; p.left > 0 {
+		return false
+	}
+	c.drop(p)
+	return true
 }
 
 // Pending is the number of deferred transactions still waiting.
-func (c *Clusterer) Pending() int {
-	n := 0
-	for _, p := range c.queue {
-		if !p.done {
-			n++
-		}
-	}
-	return n
-}
+func (c *Clusterer) Pending() int { return len(c.pending) }
 
 func (c *Clusterer) drop(p *pendingTx) {
 	p.done = true
-	for i := range p.NOut {
-		if c.pending[outKey{p.Tx, i}] == p {
-			delete(c.pending, outKey{p.Tx, i})
-		}
+	if c.pending[p.Tx] == p {
+		delete(c.pending, p.Tx)
 	}
 }
 
@@ -132,10 +122,9 @@ func (c *Clusterer) drop(p *pendingTx) {
 // its fingerprint, another does not) is decided with them, in block
 // height; the others stay undecided. Call it before the block's first
 // transaction; decisions are appended to d.
-func (c *Clusterer) Expire(height uint64, fetch Fetch, d *Delta) error {
+func (c *Clusterer) Expire(height uint64, d *Delta) {
 	k := uint64(c.Opts.Change.FingerprintBlocks)
 	n := 0
-	defer func() { c.queue = c.queue[n:] }()
 	for n < len(c.queue) && (c.queue[n].done || c.queue[n].Height+k < height) {
 		p := c.queue[n]
 		c.queue[n] = nil
@@ -146,12 +135,10 @@ func (c *Clusterer) Expire(height uint64, fetch Fetch, d *Delta) error {
 		c.drop(p)
 		if slices.Contains(p.ev, 1) && slices.Contains(p.ev, -1) {
 			c.Counts.DeferLate++
-			if err := c.settle(p, height, fetch, d); err != nil {
-				return err
-			}
+			c.settle(p, height, d)
 		}
 	}
-	return nil
+	c.queue = c.queue[n:]
 }
 
 // Resolve records what spender, confirmed at height, says about the
@@ -159,17 +146,16 @@ func (c *Clusterer) Expire(height uint64, fetch Fetch, d *Delta) error {
 // those whose last output it spends, under the collapse guard. Call it
 // for each transaction of a block, in order, before ApplyTx: the result
 // depends only on the blocks up to height.
-func (c *Clusterer) Resolve(spender *chain.Tx, height uint64, fetch Fetch, d *Delta) error {
+func (c *Clusterer) Resolve(spender *chain.Tx, height uint64, d *Delta) {
 	if len(c.pending) == 0 || spender.Coinbase {
-		return nil
+		return
 	}
 	var ready []*pendingTx
 	known := 0 // spender's fingerprint: 0 not computed yet, 1 usable, -1 none
 	var sp change.Print
 	for _, in := range spender.Inputs {
-		k := outKey{in.PrevTx, in.PrevIndex}
-		p := c.pending[k]
-		if p == nil {
+		p := c.pending[in.PrevTx]
+		if p == nil || int(in.PrevIndex) >= len(p.ev) || p.ev[in.PrevIndex] != 0 {
 			continue
 		}
 		if known == 0 {
@@ -185,45 +171,28 @@ func (c *Clusterer) Resolve(spender *chain.Tx, height uint64, fetch Fetch, d *De
 				ev = 1
 			}
 		}
-		delete(c.pending, k)
-		p.ev[in.PrevIndex] = ev
 		d.Spent = append(d.Spent, Spend{p.Height, p.Index, in.PrevIndex, ev})
-		if p.left--; p.left == 0 {
-			p.done = true
+		if c.spend(p, in.PrevIndex, ev) {
 			ready = append(ready, p)
 		}
 	}
 	for _, p := range ready {
-		if err := c.settle(p, height, fetch, d); err != nil {
-			return err
-		}
+		c.settle(p, height, d)
 	}
-	return nil
 }
 
 // settle decides a deferred transaction with its spenders' evidence.
-func (c *Clusterer) settle(p *pendingTx, height uint64, fetch Fetch, d *Delta) error {
-	tx, ids, err := fetch(p.Deferral)
-	if err != nil {
-		return fmt.Errorf("deferred transaction %s (block %d): %w", p.Tx, p.Height, err)
-	}
-	if tx.Hash != p.Tx || len(tx.Outputs) != int(p.NOut) || len(ids.Out) != len(tx.Outputs) || len(ids.In) != len(tx.Inputs) {
-		return fmt.Errorf("deferred transaction %s (block %d): %d outputs, deferred with %d", p.Tx, p.Height, len(tx.Outputs), p.NOut)
-	}
-	in := c.ids[:0]
-	for _, id := range ids.In {
-		if id == 0 || id > unionfind.MaxID {
-			return fmt.Errorf("deferred transaction %s (block %d): an input without an address id", p.Tx, p.Height)
+func (c *Clusterer) settle(p *pendingTx, height uint64, d *Delta) {
+	fp := make([]int8, len(p.ev))
+	for i, e := range p.ev {
+		if e != spentNone {
+			fp[i] = e
 		}
-		in = append(in, uint32(id))
 	}
-	c.ids = in
-	ids.Change = change.Features{Fresh: p.Fresh, Fingerprint: p.ev}
-	v := change.Classify(tx, ids.Change, &c.Opts.Change)
+	v := change.Decide(p.Scores, fp, &c.Opts.Change)
 	c.Counts.DeferResolved++
 	if v.Change >= 0 {
 		c.Counts.DeferChange++
 	}
-	c.decide(tx, height, ids, v, d)
-	return nil
+	c.decide(p.Tx, height, p.Anchor, p.Out, v, d)
 }

@@ -1,7 +1,6 @@
 package cluster
 
 import (
-	"errors"
 	"slices"
 	"testing"
 
@@ -10,48 +9,26 @@ import (
 	"github.com/chainhound/chainhound/internal/cluster/coinjoin"
 )
 
-// fpChain feeds a clusterer block by block as cluster update does, and
-// serves deferred transactions back from what it fed.
+// fpChain feeds a clusterer block by block as cluster update does.
 type fpChain struct {
-	t     *testing.T
-	c     *Clusterer
-	d     Delta
-	txs   map[chain.Hash]*chain.Tx
-	ids   map[chain.Hash]TxIDs
-	h     uint64
-	fails bool
+	t   *testing.T
+	c   *Clusterer
+	d   Delta
+	ids map[chain.Hash]TxIDs
 }
 
 func newFPChain(t *testing.T, o Options) *fpChain {
-	return &fpChain{t: t, c: New(o), txs: map[chain.Hash]*chain.Tx{}, ids: map[chain.Hash]TxIDs{}}
-}
-
-func (f *fpChain) fetch(def Deferral) (*chain.Tx, TxIDs, error) {
-	if f.fails {
-		return nil, TxIDs{}, errors.New("store unreadable")
-	}
-	tx := f.txs[def.Tx]
-	ids := f.ids[def.Tx]
-	return tx, TxIDs{In: slices.Clone(ids.In), Out: slices.Clone(ids.Out)}, nil
+	return &fpChain{t: t, c: New(o), ids: map[chain.Hash]TxIDs{}}
 }
 
 // block applies txs as block h (expiring first).
-func (f *fpChain) block(h uint64, txs ...*chain.Tx) error {
-	f.t.Helper()
-	f.h = h
-	if err := f.c.Expire(h, f.fetch, &f.d); err != nil {
-		return err
-	}
+func (f *fpChain) block(h uint64, txs ...*chain.Tx) {
+	f.c.Expire(h, &f.d)
 	for i, tx := range txs {
 		tx.Index = uint32(i + 1) // after a coinbase
-		f.txs[tx.Hash] = tx
-		ids := f.ids[tx.Hash]
-		if err := f.c.Resolve(tx, h, f.fetch, &f.d); err != nil {
-			return err
-		}
-		f.c.ApplyTx(tx, h, ids, &f.d)
+		f.c.Resolve(tx, h, &f.d)
+		f.c.ApplyTx(tx, h, f.ids[tx.Hash], &f.d)
 	}
-	return nil
 }
 
 // mk makes a transaction with a fingerprint (version, locktime; version
@@ -104,28 +81,22 @@ func TestDeferredDecision(t *testing.T) {
 	for _, swap := range []bool{false, true} {
 		f := newFPChain(t, fpOpts())
 		p := payment(f, "pay")
-		if err := f.block(100, p); err != nil {
-			t.Fatal(err)
-		}
+		f.block(100, p)
 		if f.c.Counts.Deferred != 1 || f.c.Pending() != 1 || len(f.d.Deferred) != 1 || f.c.Counts.ChangeFound != 0 {
 			t.Fatalf("not deferred: %+v, %d waiting", f.c.Counts, f.c.Pending())
 		}
-		if def := f.d.Deferred[0]; def.Print != (change.Print{Version: 2, Lock: change.LockAntiSnipe}) || def.NOut != 2 || !slices.Equal(def.Fresh, []bool{true, true}) {
+		if def := f.d.Deferred[0]; def.Print != (change.Print{Version: 2, Lock: change.LockAntiSnipe}) || def.Anchor != 1 || !slices.Equal(def.Out, []uint32{2, 3}) || !slices.Equal(def.Scores, []float64{-2, 2}) {
 			t.Fatalf("deferral %+v", def)
 		}
 		payee, payer := spender(f, "payee", 1, 0, spendOf(p, 0, pkh("two"), 2_000_000)), spender(f, "payer", 2, 104, spendOf(p, 1, wpkh("three"), 2_998_000))
 		if swap {
 			payee.Version, payee.LockTime, payer.Version, payer.LockTime = 2, 104, 1, 0
 		}
-		if err := f.block(105, payee); err != nil {
-			t.Fatal(err)
-		}
+		f.block(105, payee)
 		if f.c.Pending() != 1 || len(f.d.Spent) != 1 || f.d.Spent[0] != (Spend{100, 1, 0, map[bool]int8{false: -1, true: 1}[swap]}) {
 			t.Fatalf("swap %v: after the first spend: %d waiting, spends %+v", swap, f.c.Pending(), f.d.Spent)
 		}
-		if err := f.block(110, payer); err != nil { // the window's last block
-			t.Fatal(err)
-		}
+		f.block(110, payer) // the window's last block
 		k := f.c.Counts
 		if f.c.Pending() != 0 || k.DeferResolved != 1 || k.DeferLate != 0 {
 			t.Fatalf("swap %v: not decided at the last spend: %+v", swap, k)
@@ -169,12 +140,8 @@ func TestDeferredNoEvidence(t *testing.T) {
 	} {
 		f := newFPChain(t, o)
 		p := payment(f, "pay")
-		if err := f.block(100, p); err != nil {
-			t.Fatal(err)
-		}
-		if err := f.block(101, k.change(f, p), spender(f, "payee", 1, 0, spendOf(p, 0, pkh("two"), 2_000_000))); err != nil {
-			t.Fatal(err)
-		}
+		f.block(100, p)
+		f.block(101, k.change(f, p), spender(f, "payee", 1, 0, spendOf(p, 0, pkh("two"), 2_000_000)))
 		if len(f.d.Spent) != 2 || f.d.Spent[0].Ev != k.first || f.d.Spent[1].Ev != -1 {
 			t.Fatalf("%s: spends %+v", k.name, f.d.Spent)
 		}
@@ -187,21 +154,13 @@ func TestDeferredNoEvidence(t *testing.T) {
 	// transaction stops waiting at block 111 and stays undecided.
 	f := newFPChain(t, fpOpts())
 	p := payment(f, "pay")
-	if err := f.block(100, p); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.block(101, spender(f, "payee", 1, 0, spendOf(p, 0, pkh("two"), 2_000_000))); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.block(110); err != nil {
-		t.Fatal(err)
-	}
+	f.block(100, p)
+	f.block(101, spender(f, "payee", 1, 0, spendOf(p, 0, pkh("two"), 2_000_000)))
+	f.block(110)
 	if f.c.Pending() != 1 {
 		t.Fatal("stopped waiting before the window's last block")
 	}
-	if err := f.block(111, spender(f, "payer", 2, 110, spendOf(p, 1, wpkh("three"), 2_998_000))); err != nil {
-		t.Fatal(err)
-	}
+	f.block(111, spender(f, "payer", 2, 110, spendOf(p, 1, wpkh("three"), 2_998_000)))
 	if c := f.c.Counts; f.c.Pending() != 0 || c.DeferResolved != 0 || c.ChangeFound != 0 || len(f.d.Spent) != 1 {
 		t.Fatalf("decided after the window: %+v, spends %+v", c, f.d.Spent)
 	}
@@ -210,9 +169,7 @@ func TestDeferredNoEvidence(t *testing.T) {
 	f = newFPChain(t, fpOpts())
 	p = payment(f, "pay")
 	p.HasFingerprint = false
-	if err := f.block(100, p); err != nil {
-		t.Fatal(err)
-	}
+	f.block(100, p)
 	if f.c.Counts.Deferred != 0 || f.c.Pending() != 0 {
 		t.Fatalf("waits without its own fingerprint: %+v", f.c.Counts)
 	}
@@ -220,42 +177,25 @@ func TestDeferredNoEvidence(t *testing.T) {
 
 // A batch (three outputs, no output limit) whose change and one payment
 // were spent, the other payment not, is decided when its window ends, in
-// the block after it; the fetch error of a deferred transaction is
-// reported.
+// the block after it.
 func TestDeferredLate(t *testing.T) {
 	o := fpOpts()
 	o.Change.MaxOutputs = 0
-	for _, fail := range []bool{false, true} {
+	{
 		f := newFPChain(t, o)
 		p := mk("batch", 2, 0, []chain.Input{{Address: wpkh("one"), Value: 9_000_000, Resolved: true}}, []uint64{1},
 			[]chain.Output{{Address: pkh("two"), Value: 2_000_000}, {Address: wpkh("three"), Value: 2_998_000}, {Address: pkh("four"), Value: 3_000_000}},
 			[]uint64{2, 3, 4}, []bool{true, true, true}, f)
-		if err := f.block(100, p); err != nil {
-			t.Fatal(err)
-		}
+		f.block(100, p)
 		if f.c.Pending() != 1 {
 			t.Fatalf("batch not deferred: %+v", f.c.Counts)
 		}
-		if err := f.block(103, spender(f, "payer", 2, 0, spendOf(p, 1, wpkh("three"), 2_998_000)), spender(f, "payee", 1, 0, spendOf(p, 0, pkh("two"), 2_000_000))); err != nil {
-			t.Fatal(err)
-		}
-		if err := f.block(110); err != nil {
-			t.Fatal(err)
-		}
+		f.block(103, spender(f, "payer", 2, 0, spendOf(p, 1, wpkh("three"), 2_998_000)), spender(f, "payee", 1, 0, spendOf(p, 0, pkh("two"), 2_000_000)))
+		f.block(110)
 		if f.c.Pending() != 1 || f.c.Counts.DeferResolved != 0 {
 			t.Fatal("decided before the window ended")
 		}
-		f.fails = fail
-		err := f.block(111)
-		if fail {
-			if err == nil {
-				t.Fatal("a deferred transaction the store cannot give back went unreported")
-			}
-			continue
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+		f.block(111)
 		c := f.c.Counts
 		if f.c.Pending() != 0 || c.DeferLate != 1 || c.DeferResolved != 1 || c.DeferChange != 1 || f.c.EntityOf(3) != f.c.EntityOf(1) {
 			t.Fatalf("not decided at the window's end: %+v", c)
@@ -277,32 +217,22 @@ func TestDeferredRestore(t *testing.T) {
 		[]chain.Output{{Address: pkh("two"), Value: 2_000_000}, {Address: wpkh("three"), Value: 2_998_000}, {Address: pkh("four"), Value: 3_000_000}},
 		[]uint64{2, 5, 4}, []bool{true, true, true}, live)
 	r := payment(live, "pay again")
-	if err := live.block(100, p, q); err != nil {
-		t.Fatal(err)
-	}
-	if err := live.block(101, r, spender(live, "a", 1, 0, spendOf(p, 0, pkh("two"), 1)), spender(live, "b", 2, 0, spendOf(q, 1, wpkh("three"), 1))); err != nil {
-		t.Fatal(err)
-	}
-	if err := live.block(102, spender(live, "c", 2, 101, spendOf(p, 1, wpkh("three"), 1))); err != nil { // p decided
-		t.Fatal(err)
-	}
+	live.block(100, p, q)
+	live.block(101, r, spender(live, "a", 1, 0, spendOf(p, 0, pkh("two"), 1)), spender(live, "b", 2, 0, spendOf(q, 1, wpkh("three"), 1)))
+	live.block(102, spender(live, "c", 2, 101, spendOf(p, 1, wpkh("three"), 1))) // p decided
 	if live.c.Pending() != 2 || live.c.Counts.DeferResolved != 1 {
 		t.Fatalf("%d waiting, %+v", live.c.Pending(), live.c.Counts)
 	}
 	back := newFPChain(t, o)
-	back.txs, back.ids = live.txs, live.ids
+	back.ids = live.ids
 	back.c.Restore(live.d.Deferred, live.d.Spent)
 	if a, b := back.c.pendingDump(), live.c.pendingDump(); a != b {
 		t.Fatalf("restored waiting:\n%s\nlive:\n%s", a, b)
 	}
 	// Both see q's payment spent by another habit, then its window end.
 	for _, f := range []*fpChain{live, back} {
-		if err := f.block(105, spender(f, "d", 1, 0, spendOf(q, 0, pkh("two"), 1))); err != nil {
-			t.Fatal(err)
-		}
-		if err := f.block(111); err != nil {
-			t.Fatal(err)
-		}
+		f.block(105, spender(f, "d", 1, 0, spendOf(q, 0, pkh("two"), 1)))
+		f.block(111)
 	}
 	if live.c.pendingDump() != back.c.pendingDump() || live.c.Pending() != 1 || back.c.EntityOf(5) != live.c.EntityOf(5) || live.c.EntityOf(5) != live.c.EntityOf(1) {
 		t.Fatalf("restored decided otherwise: entity(5) %d, live %d; waiting %d", back.c.EntityOf(5), live.c.EntityOf(5), live.c.Pending())
@@ -310,8 +240,8 @@ func TestDeferredRestore(t *testing.T) {
 }
 
 func FuzzDecodeDeferrals(f *testing.F) {
-	f.Add(encodeDeferrals([]Deferral{{Index: 3, Tx: chain.Hash{9}, NOut: 2, Print: change.Print{Version: -1, Lock: change.LockAntiSnipe}, Fresh: []bool{true, false}},
-		{Index: 70_000, NOut: 3, Print: change.Print{Version: 2}}}))
+	f.Add(encodeDeferrals([]Deferral{{Index: 3, Tx: chain.Hash{9}, Print: change.Print{Version: -1, Lock: change.LockAntiSnipe}, Anchor: 7, Out: []uint32{8, 1 << 30}, Scores: []float64{-2.5, 2.5}},
+		{Index: 70_000, Print: change.Print{Version: 2}, Anchor: 1, Out: []uint32{2, 3, 4}, Scores: []float64{0.1, -1e300, 3}}}))
 	f.Add(encodeSpends([]Spend{{Height: 800_000, Index: 3, Out: 1, Ev: -1}, {Height: 1, Out: 0, Ev: 1}, {Ev: 0}}))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, v []byte) {
@@ -321,7 +251,8 @@ func FuzzDecodeDeferrals(f *testing.F) {
 				t.Fatalf("deferrals round trip: %v", err)
 			}
 			for i := range defs {
-				if a, b := again[i], defs[i]; a.Height != 7 || a.Index != b.Index || a.Tx != b.Tx || a.NOut != b.NOut || a.Print != b.Print || !slices.Equal(a.Fresh, b.Fresh) {
+				if a, b := again[i], defs[i]; a.Height != 7 || a.Index != b.Index || a.Tx != b.Tx || a.Print != b.Print || a.Anchor != b.Anchor ||
+					!slices.Equal(a.Out, b.Out) || !slices.Equal(a.Scores, b.Scores) || len(a.Out) != len(a.Scores) || len(a.Out) < 2 {
 					t.Fatalf("deferral %d: %+v, was %+v", i, a, b)
 				}
 			}

@@ -23,13 +23,7 @@ func (c *Clusterer) pendingDump() string {
 		if p.done {
 			continue
 		}
-		spent := 0
-		for i := range p.NOut {
-			if c.pending[outKey{p.Tx, i}] != p {
-				spent++
-			}
-		}
-		fmt.Fprintf(&sb, "%d/%d %x %+v fresh %v ev %v spent %d left %d\n", p.Height, p.Index, p.Tx[:4], p.Print, p.Fresh, p.ev, spent, p.left)
+		fmt.Fprintf(&sb, "%d/%d %x %+v anchor %d out %v scores %v ev %v left %d\n", p.Height, p.Index, p.Tx[:4], p.Print, p.Anchor, p.Out, p.Scores, p.ev, p.left)
 	}
 	return sb.String()
 }

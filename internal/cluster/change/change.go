@@ -112,9 +112,9 @@ type Verdict struct {
 
 // Classify scores tx's outputs. It looks only at transactions a change
 // could be told apart in: not a coinbase, at least one input, two or
-// more outputs that pay an address. An output paying one of the inputs'
-// own addresses is the change outright (no merge is needed for it) and
-// leaves the others to the score.
+// more outputs that pay an address (and at most MaxOutputs). An output
+// paying one of the inputs' own addresses is the change outright (no
+// merge is needed for it) and leaves the others to the score.
 func Classify(tx *chain.Tx, f Features, c *Config) Verdict {
 	v := Verdict{Change: -1}
 	if !c.Enabled || tx.Coinbase || len(tx.Inputs) == 0 || len(tx.Outputs) < 2 || c.MaxOutputs > 0 && len(tx.Outputs) > c.MaxOutputs {
@@ -127,7 +127,6 @@ func Classify(tx *chain.Tx, f Features, c *Config) Verdict {
 	}
 	n := len(tx.Outputs)
 	s := make([]float64, n)
-	v.Scores = s
 	w := &c.Weights
 	// Self-change: paid back to an input's address.
 	self := -1
@@ -171,16 +170,6 @@ func Classify(tx *chain.Tx, f Features, c *Config) Verdict {
 			}
 		}
 	}
-	// Like every heuristic, the fingerprint speaks only when it tells
-	// outputs apart: one output's spender shares the transaction's
-	// fingerprint and another's does not (BlockSci's locktime heuristic
-	// likewise wants exactly one output to match). Spenders all of one
-	// habit, or one spender alone, say nothing.
-	if len(f.Fingerprint) == n && slices.Contains(f.Fingerprint, 1) && slices.Contains(f.Fingerprint, -1) {
-		for i, fp := range f.Fingerprint {
-			s[i] += float64(max(-1, min(1, fp))) * w.Fingerprint
-		}
-	}
 	if len(tx.Inputs) == 1 && n == 2 {
 		a, b := tx.Outputs[0].Value, tx.Outputs[1].Value
 		if float64(a) >= c.PeelRatio*float64(b) {
@@ -190,7 +179,8 @@ func Classify(tx *chain.Tx, f Features, c *Config) Verdict {
 		}
 	}
 	if self >= 0 {
-		v.Self = true
+		addFingerprint(s, f.Fingerprint, w.Fingerprint)
+		v.Scores, v.Self = s, true
 		// The change is known; every other output is a payment, but only
 		// the confident ones are recorded as such.
 		for i := range s {
@@ -200,6 +190,20 @@ func Classify(tx *chain.Tx, f Features, c *Config) Verdict {
 		}
 		return v
 	}
+	return Decide(s, f.Fingerprint, c)
+}
+
+// Decide is the verdict on a transaction without self-change whose
+// scores on every heuristic but the fingerprint are base (as the Scores
+// of Classify's verdict without a fingerprint), given its outputs'
+// spenders' evidence fp (see Features.Fingerprint; nil for none): the
+// fingerprint's term is added last. The output with the highest score is
+// the change when it reaches the threshold and beats every other by the
+// margin; then the others at or below non_change are confident payments.
+func Decide(base []float64, fp []int8, c *Config) Verdict {
+	s := slices.Clone(base)
+	addFingerprint(s, fp, c.Weights.Fingerprint)
+	v := Verdict{Change: -1, Scores: s}
 	best, second := -1, -1
 	for i := range s {
 		switch {
@@ -208,6 +212,9 @@ func Classify(tx *chain.Tx, f Features, c *Config) Verdict {
 		case second < 0 || s[i] > s[second]:
 			second = i
 		}
+	}
+	if best < 0 || second < 0 {
+		return v
 	}
 	if s[best] >= c.Threshold && s[best]-s[second] >= c.Margin {
 		v.Change = best
@@ -221,6 +228,21 @@ func Classify(tx *chain.Tx, f Features, c *Config) Verdict {
 		}
 	}
 	return v
+}
+
+// addFingerprint adds the fingerprint's term to the scores. Like every
+// heuristic, the fingerprint speaks only when it tells outputs apart:
+// one output's spender shares the transaction's fingerprint and
+// another's does not (BlockSci's locktime heuristic likewise wants
+// exactly one output to match). Spenders all of one habit, or one
+// spender alone, say nothing.
+func addFingerprint(s []float64, fp []int8, w float64) {
+	if len(fp) != len(s) || !slices.Contains(fp, 1) || !slices.Contains(fp, -1) {
+		return
+	}
+	for i, x := range fp {
+		s[i] += float64(max(-1, min(1, x))) * w
+	}
 }
 
 func sign(b bool) float64 {
@@ -330,30 +352,31 @@ func PrintOf(tx *chain.Tx, height uint64, antiSnipe int) (Print, bool) {
 	return p, true
 }
 
-// NeedsFingerprint reports whether tx's change, undecided on the
-// evidence f holds (f.Fingerprint is ignored), could be decided by the
-// fingerprint: tx's own is known, and some output would clear the
-// threshold and margin if its spender shared tx's fingerprint and the
-// other outputs' spenders did not. The caller then waits for the
-// spenders rather than deciding now.
-func NeedsFingerprint(tx *chain.Tx, f Features, c *Config) bool {
-	if c.FingerprintBlocks == 0 || c.Weights.Fingerprint == 0 || !tx.HasFingerprint {
+// NeedsFingerprint reports whether a transaction whose verdict on the
+// evidence without the fingerprint is v (Classify with no
+// Features.Fingerprint) could be decided by the fingerprint: it names no
+// change, has no self-change, and some output would be named if its
+// spender shared the transaction's fingerprint and the other outputs'
+// spenders did not. The caller then waits for the spenders (when the
+// transaction's own fingerprint is known) rather than deciding now.
+func NeedsFingerprint(v Verdict, c *Config) bool {
+	w := c.Weights.Fingerprint
+	if c.FingerprintBlocks == 0 || w == 0 || len(v.Scores) < 2 || v.Self || v.Change >= 0 {
 		return false
 	}
-	f.Fingerprint = nil
-	v := Classify(tx, f, c)
-	if v.Scores == nil || v.Self || v.Change >= 0 {
-		return false
-	}
-	n := len(tx.Outputs)
-	fp := make([]int8, n)
-	f.Fingerprint = fp
-	for i := range n {
+	var fp []int8
+	for i, x := range v.Scores {
+		if x+w < c.Threshold-1e-9 {
+			continue // even a decisive fingerprint leaves it below the threshold
+		}
+		if fp == nil {
+			fp = make([]int8, len(v.Scores))
+		}
 		for j := range fp {
 			fp[j] = -1
 		}
 		fp[i] = 1
-		if Classify(tx, f, c).Change == i {
+		if Decide(v.Scores, fp, c).Change == i {
 			return true
 		}
 	}

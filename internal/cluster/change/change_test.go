@@ -1,6 +1,8 @@
 package change
 
 import (
+	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/chainhound/chainhound/internal/chain"
@@ -175,44 +177,88 @@ func TestNeedsFingerprint(t *testing.T) {
 	c := fpConfig()
 	in := func(v int64) []chain.Input { return []chain.Input{{Address: a(wpkh1), Value: v, Resolved: true}} }
 	out := func(addr string, v int64) chain.Output { return chain.Output{Address: a(addr), Value: v} }
+	needs := func(tx *chain.Tx, f Features, c *Config) bool { return NeedsFingerprint(Classify(tx, f, c), c) }
 	amb := chain.Tx{Inputs: in(5_000_000), Outputs: []chain.Output{out(pkh1, 2_000_000), out(wpkh2, 2_998_000)}, HasFingerprint: true, Version: 2}
 	both := Features{Fresh: []bool{true, true}}
-	if !NeedsFingerprint(&amb, both, &c) {
+	if !needs(&amb, both, &c) {
 		t.Error("two points for output 1: the fingerprint's +1/-1 would decide it, but it does not wait")
-	}
-	noPrint := amb
-	noPrint.HasFingerprint = false
-	if NeedsFingerprint(&noPrint, both, &c) {
-		t.Error("waits for spenders with its own fingerprint unknown")
 	}
 	off := c
 	off.FingerprintBlocks = 0
-	if NeedsFingerprint(&amb, both, &off) {
+	if needs(&amb, both, &off) {
 		t.Error("waits with fingerprint_blocks 0")
 	}
 	off = c
 	off.Weights.Fingerprint = 0
-	if NeedsFingerprint(&amb, both, &off) {
+	if needs(&amb, both, &off) {
 		t.Error("waits with the fingerprint weighted 0")
 	}
 	// Decided already: output 1 fresh, output 0 reused.
-	if NeedsFingerprint(&amb, Features{Fresh: []bool{false, true}}, &c) {
+	if needs(&amb, Features{Fresh: []bool{false, true}}, &c) {
 		t.Error("waits though the other heuristics decide")
 	}
 	// Too little evidence for the fingerprint to tip: an odd payment to
 	// another script type, nothing fresh; one point at most.
 	weak := chain.Tx{Inputs: in(5_000_000), Outputs: []chain.Output{out(pkh1, 2_000_123), out(wpkh2, 2_998_000)}, HasFingerprint: true}
-	if NeedsFingerprint(&weak, Features{Fresh: []bool{false, false}}, &c) {
+	if needs(&weak, Features{Fresh: []bool{false, false}}, &c) {
 		t.Error("waits though even a decisive fingerprint could not reach the threshold")
+	}
+	// Enough for the threshold but not the margin: with the fingerprint,
+	// output 1 scores 3 and output 0 -3, and a margin of 7 is wanted.
+	wide := c
+	wide.Margin = 7
+	if needs(&amb, both, &wide) {
+		t.Error("waits though no fingerprint could clear the margin")
 	}
 	// Paid back to the input's address: the change is known.
 	self := chain.Tx{Inputs: in(5_000_000), Outputs: []chain.Output{out(pkh1, 2_000_000), out(wpkh1, 2_998_000)}, HasFingerprint: true}
-	if NeedsFingerprint(&self, both, &c) {
+	if needs(&self, both, &c) {
 		t.Error("waits though the change pays an input's address")
 	}
 	// A batch of three outputs is beyond max_outputs 2.
 	batch := chain.Tx{Inputs: in(9_000_000), Outputs: []chain.Output{out(pkh1, 2_000_000), out(wpkh2, 2_998_000), out(pkh2, 3_000_000)}, HasFingerprint: true}
-	if v := Classify(&batch, Features{Fresh: []bool{false, true, false}}, &c); v.Scores != nil || NeedsFingerprint(&batch, Features{Fresh: []bool{true, true, true}}, &c) {
+	if v := Classify(&batch, Features{Fresh: []bool{false, true, false}}, &c); v.Scores != nil || needs(&batch, Features{Fresh: []bool{true, true, true}}, &c) {
 		t.Errorf("a 3-output transaction scored with max_outputs 2: %+v", v)
+	}
+}
+
+// Decide on the scores without the fingerprint, given the spenders'
+// evidence, is Classify given it: what a deferred decision relies on.
+func TestDecideIsClassify(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	c := fpConfig()
+	c.MaxOutputs = 0
+	addrs := []string{pkh1, pkh2, sh1, wpkh1, wpkh2, wpkh3, tr1}
+	decided := 0
+	for n := 0; n < 20_000; n++ {
+		tx := &chain.Tx{}
+		for range 1 + r.IntN(3) {
+			tx.Inputs = append(tx.Inputs, chain.Input{Address: a(addrs[r.IntN(len(addrs))]), Value: 1 + r.Int64N(5)*1_000_000, Resolved: true})
+		}
+		k := 2 + r.IntN(2)
+		f := Features{Fresh: make([]bool, k), Fingerprint: make([]int8, k)}
+		for i := range k {
+			v := 10_000 + r.Int64N(3_000_000)
+			if r.IntN(2) == 0 {
+				v = v / 10_000 * 10_000
+			}
+			tx.Outputs = append(tx.Outputs, chain.Output{Address: a(addrs[r.IntN(len(addrs))]), Value: v})
+			f.Fresh[i], f.Fingerprint[i] = r.IntN(2) == 0, int8(r.IntN(3)-1)
+		}
+		want := Classify(tx, f, &c)
+		base := Classify(tx, Features{Fresh: f.Fresh}, &c)
+		if base.Self || base.Scores == nil {
+			continue
+		}
+		got := Decide(base.Scores, f.Fingerprint, &c)
+		if got.Change != want.Change || !slices.Equal(got.NonChange, want.NonChange) || !slices.Equal(got.Scores, want.Scores) {
+			t.Fatalf("%+v with %+v: Decide %+v, Classify %+v", tx, f, got, want)
+		}
+		if got.Change >= 0 {
+			decided++
+		}
+	}
+	if decided < 100 {
+		t.Fatalf("only %d decided: the test says little", decided)
 	}
 }

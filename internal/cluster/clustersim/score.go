@@ -2,7 +2,6 @@ package clustersim
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/chainhound/chainhound/internal/chain"
 	"github.com/chainhound/chainhound/internal/cluster"
@@ -73,11 +72,6 @@ func Cluster(x *Sim, o cluster.Options) (map[string]uint64, *cluster.Clusterer) 
 	return out, c
 }
 
-type stored struct {
-	tx  *chain.Tx
-	ids cluster.TxIDs
-}
-
 // score clusters block by block as cluster update does: deferred
 // decisions expire at each block's start, and each transaction first
 // resolves the deferred transactions it spends from, then is applied.
@@ -96,14 +90,6 @@ func score(x *Sim, o cluster.Options) (Report, *cluster.Clusterer, []string) {
 		addrs = append(addrs, a.Raw)
 		return uint64(len(addrs) - 1), true
 	}
-	byHash := map[chain.Hash]stored{}
-	fetch := func(def cluster.Deferral) (*chain.Tx, cluster.TxIDs, error) {
-		s, ok := byHash[def.Tx]
-		if !ok {
-			return nil, cluster.TxIDs{}, fmt.Errorf("deferred transaction %s unknown", def.Tx)
-		}
-		return s.tx, cluster.TxIDs{In: slices.Clone(s.ids.In), Out: slices.Clone(s.ids.Out)}, nil
-	}
 	var rep Report
 	var d cluster.Delta
 	var cospend []cluster.Link
@@ -117,9 +103,7 @@ func score(x *Sim, o cluster.Options) (Report, *cluster.Clusterer, []string) {
 	}
 	for _, b := range x.Blocks {
 		nl := len(d.Links)
-		if err := c.Expire(b.Height, fetch, &d); err != nil {
-			panic(err) // every transaction is kept
-		}
+		c.Expire(b.Height, &d)
 		change(nl) // decisions at a window's end merge change only
 		for i := range b.Txs {
 			tx := &b.Txs[i]
@@ -133,11 +117,8 @@ func score(x *Sim, o cluster.Options) (Report, *cluster.Clusterer, []string) {
 				t.Out = append(t.Out, n)
 				t.Change.Fresh = append(t.Change.Fresh, fresh)
 			}
-			byHash[tx.Hash] = stored{tx, t}
 			nc, nl := len(d.CannotLinks), len(d.Links)
-			if err := c.Resolve(tx, b.Height, fetch, &d); err != nil {
-				panic(err) // every transaction is kept
-			}
+			c.Resolve(tx, b.Height, &d)
 			change(nl) // a resolved deferral's merges are change merges
 			nl = len(d.Links)
 			before := c.Counts.ChangeMerges
