@@ -87,11 +87,23 @@ type Source interface {
 //	  build, so a replayed block defers and records its spends again.
 //	prefix 'S'                       -> snapshot header: height(8), hash(32),
 //	                                    ids(8), counts (as in a record)
-//	prefix 's', chunk(4)             -> the union-find's ids [chunk*snapChunk,
-//	                                    +snapChunk): slot and rank per id
+//	prefix 'G'                       -> the snapshot's generation(8)
+//	prefix 'g', generation(8), chunk(4) -> the union-find's ids
+//	                                    [chunk*snapChunk, +snapChunk):
+//	                                    slot and rank per id
+//	prefix 's', chunk(4)             -> the same, in databases written
+//	                                    before generations (header without
+//	                                    'G'); read, replaced by the next
+//	                                    snapshot
 //	  why: replaying every merge on open costs time in proportion to the
 //	  history; a snapshot of the forest after block H lets open replay
-//	  only the records above H. A reorg below H deletes the snapshot.
+//	  only the records above H. A reorg below H deletes the snapshot. A
+//	  mainnet forest (6.5 GB) exceeds what one Pebble batch may hold, so
+//	  a snapshot's chunks are written under a new generation in bounded
+//	  batches, and one last synced batch switches to it ('S' and 'G')
+//	  and deletes the old generation: a crash midway leaves the old
+//	  snapshot in force and chunks of an unused generation, which the
+//	  next snapshot deletes.
 const (
 	pOptions  = 'o'
 	pRecord   = 'l'
@@ -101,9 +113,24 @@ const (
 	pDefer    = 'f'
 	pSpent    = 'e'
 	pSnapHead = 'S'
-	pSnap     = 's'
-	snapChunk = 1 << 20
+	pSnapGen  = 'G'
+	pSnapPart = 'g'
+	pSnap     = 's' // chunks before generations
 )
+
+// Snapshot chunking, variables for the tests: ids per chunk, and the
+// bytes of chunks a batch takes before it is committed.
+var (
+	snapChunk      = 1 << 20
+	snapBatchBytes = 64 << 20
+	// snapCommitted, when set, is told of each batch of chunks
+	// committed; an error stops the snapshot there, as a crash would.
+	snapCommitted func(batches int) error
+)
+
+func snapPartKey(gen uint64, chunk uint32) []byte {
+	return binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint64([]byte{pSnapPart}, gen), chunk)
+}
 
 func recordKey(c chain.Chain, h uint64) []byte {
 	return binary.BigEndian.AppendUint64([]byte{pRecord, byte(c)}, h)
@@ -1025,7 +1052,8 @@ func (d *DB) record(h uint64) (record, bool, error) {
 func (d *DB) Options() Options { return d.opts }
 
 func deleteSnapshot(b *pebble.Batch) error {
-	return errors.Join(b.Delete([]byte{pSnapHead}, nil), b.DeleteRange([]byte{pSnap}, []byte{pSnap + 1}, nil))
+	return errors.Join(b.Delete([]byte{pSnapHead}, nil), b.Delete([]byte{pSnapGen}, nil),
+		b.DeleteRange([]byte{pSnap}, []byte{pSnap + 1}, nil), b.DeleteRange([]byte{pSnapPart}, []byte{pSnapPart + 1}, nil))
 }
 
 func (d *DB) snapshotHeight() (uint64, bool, error) {
@@ -1043,35 +1071,83 @@ func (d *DB) snapshotHeight() (uint64, bool, error) {
 	return binary.BigEndian.Uint64(v), true, nil
 }
 
+// snapshotGen is the generation of the snapshot in force: false for
+// none, or one written before generations (chunks under 's').
+func (d *DB) snapshotGen() (uint64, bool, error) {
+	v, closer, err := d.db.Get([]byte{pSnapGen})
+	if errors.Is(err, pebble.ErrNotFound) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	defer closer.Close()
+	if len(v) != 8 {
+		return 0, false, errCorrupt
+	}
+	return binary.BigEndian.Uint64(v), true, nil
+}
+
 // Snapshot writes the union-find as it stands after the cursor block, so
 // that later opens replay only the records above it. Only the chain this
 // database clusters is snapshotted (one chain per database in practice).
+// The chunks go under a new generation in batches of about
+// snapBatchBytes; the last batch, synced, switches the header to them and
+// deletes the previous generation, so that a crash midway leaves the
+// previous snapshot in force.
 func (d *DB) Snapshot() error {
 	if !d.has {
 		return nil
 	}
 	f := d.c.Forest
-	b := d.db.NewBatch()
-	defer b.Close()
-	if err := deleteSnapshot(b); err != nil {
+	old, _, err := d.snapshotGen()
+	if err != nil {
 		return err
+	}
+	gen := old + 1
+	b := d.db.NewBatch()
+	defer func() { b.Close() }()
+	// chunks of generations a crash cut off
+	if err := b.DeleteRange(snapPartKey(gen, 0), []byte{pSnapPart + 1}, nil); err != nil {
+		return err
+	}
+	var buf []byte
+	batches := 0
+	for i := 0; i*snapChunk < f.Len(); i++ {
+		buf = f.AppendChunk(buf[:0], i*snapChunk, min((i+1)*snapChunk, f.Len()))
+		if err := b.Set(snapPartKey(gen, uint32(i)), buf, nil); err != nil {
+			return err
+		}
+		if len(b.Repr()) >= snapBatchBytes {
+			if err := b.Commit(pebble.NoSync); err != nil {
+				return err
+			}
+			b.Close()
+			b = d.db.NewBatch()
+			batches++
+			if snapCommitted != nil {
+				if err := snapCommitted(batches); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	head := binary.BigEndian.AppendUint64(nil, d.height)
 	head = append(head, d.hash[:]...)
 	head = binary.BigEndian.AppendUint64(head, uint64(f.Len()))
 	head = append(head, encodeRecord(&record{counts: d.c.Counts})[32:]...)
-	if err := b.Set([]byte{pSnapHead}, head, nil); err != nil {
+	err = errors.Join(b.Set([]byte{pSnapHead}, head, nil), b.Set([]byte{pSnapGen}, binary.BigEndian.AppendUint64(nil, gen), nil),
+		b.DeleteRange([]byte{pSnapPart}, snapPartKey(gen, 0), nil), b.DeleteRange([]byte{pSnap}, []byte{pSnap + 1}, nil))
+	if err == nil {
+		err = b.Commit(pebble.Sync)
+	}
+	if err != nil {
 		return err
 	}
-	var buf []byte
-	for i := 0; i*snapChunk < f.Len(); i++ {
-		buf = f.AppendChunk(buf[:0], i*snapChunk, min((i+1)*snapChunk, f.Len()))
-		if err := b.Set(binary.BigEndian.AppendUint32([]byte{pSnap}, uint32(i)), buf, nil); err != nil {
+	if snapCommitted != nil {
+		if err := snapCommitted(batches + 1); err != nil {
 			return err
 		}
-	}
-	if err := b.Commit(pebble.Sync); err != nil {
-		return err
 	}
 	d.sinceSnap = 0
 	return nil
@@ -1107,13 +1183,26 @@ func (d *DB) loadSnapshot() (uint64, bool, error) {
 	if n > unionfind.MaxID+1 {
 		return 0, false, errCorrupt
 	}
-	it, err := d.db.NewIter(&pebble.IterOptions{LowerBound: []byte{pSnap}, UpperBound: []byte{pSnap + 1}})
+	gen, ok, err := d.snapshotGen()
+	if err != nil {
+		return 0, false, err
+	}
+	lo, hi, prefix := []byte{pSnap}, []byte{pSnap + 1}, 1
+	if ok {
+		lo, hi, prefix = snapPartKey(gen, 0), snapPartKey(gen+1, 0), 9
+	}
+	it, err := d.db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
 	if err != nil {
 		return 0, false, err
 	}
 	defer it.Close()
 	f := &unionfind.Forest{}
+	chunk := uint32(0)
 	for it.First(); it.Valid(); it.Next() {
+		if k := it.Key(); len(k) != prefix+4 || binary.BigEndian.Uint32(k[prefix:]) != chunk {
+			return 0, false, fmt.Errorf("snapshot chunk %x, want chunk %d: %w", k, chunk, errCorrupt)
+		}
+		chunk++
 		if err := f.LoadChunk(it.Value(), int(n)); err != nil {
 			return 0, false, err
 		}
