@@ -204,6 +204,17 @@ type refusedOut struct {
 	ChangeCannotLink  uint64 `json:"change_cannot_link"`
 }
 
+// fingerprintOut counts the transactions whose change waited for their
+// outputs' spenders' wallet fingerprints.
+type fingerprintOut struct {
+	Deferred    uint64 `json:"transactions_waited"`
+	Decided     uint64 `json:"decided"`
+	AtWindowEnd uint64 `json:"decided_at_window_end"`
+	ChangeFound uint64 `json:"change_found"`
+	Waiting     int    `json:"waiting_now"`
+	Window      int    `json:"window_blocks"`
+}
+
 type statsOut struct {
 	Chain           string            `json:"chain"`
 	Block           uint64            `json:"block"`
@@ -217,6 +228,7 @@ type statsOut struct {
 	ChangeFound     uint64            `json:"change_outputs_found"`
 	ChangeMerges    uint64            `json:"change_merges"`
 	CannotLinks     uint64            `json:"cannot_link_pairs"`
+	Fingerprint     fingerprintOut    `json:"fingerprint_waits"`
 	Refused         uint64            `json:"merges_refused"`
 	RefusedBy       refusedOut        `json:"merges_refused_by"`
 	Labelled        uint64            `json:"entities_labelled"`
@@ -266,8 +278,9 @@ func clusterStatsCommand() command {
 			CoinJoins: map[string]uint64{}, Unlinked: k.Skipped, Merges: k.Merges, Refused: refusedTotal(k),
 			RefusedBy:     refusedOut{k.Refused, k.RefusedCannotLink, k.ChangeRefused, k.ChangeRefusedCannot},
 			ChangeEnabled: db.Options().Change.Enabled, ChangeFound: k.ChangeFound, ChangeMerges: k.ChangeMerges, CannotLinks: k.CannotLinks,
-			AddressIDs: s.IDs,
-			Entities:   s.Entities, Clustered: s.Clustered, Largest: s.Largest, LargestID: s.LargestID,
+			Fingerprint: fingerprintOut{k.Deferred, k.DeferResolved, k.DeferLate, k.DeferChange, db.Clusterer().Pending(), db.Options().Change.FingerprintBlocks},
+			AddressIDs:  s.IDs,
+			Entities:    s.Entities, Clustered: s.Clustered, Largest: s.Largest, LargestID: s.LargestID,
 			ForestBytes: s.ForestBytes, BytesPerAddress: s.BytesPerAddress}
 		for kind := coinjoin.None + 1; kind <= coinjoin.WhirlpoolTx0; kind++ {
 			out.CoinJoins[kind.String()] = k.CoinJoins[kind]
@@ -311,6 +324,10 @@ func clusterStatsCommand() command {
 		}
 		fmt.Fprintf(tw, "CoinJoins left unlinked\t%d\n", out.Unlinked)
 		fmt.Fprintf(tw, "change detection\t%v: %d change outputs found, %d merged, %d cannot-link pairs\n", out.ChangeEnabled, out.ChangeFound, out.ChangeMerges, out.CannotLinks)
+		if fp := out.Fingerprint; fp.Window > 0 {
+			fmt.Fprintf(tw, "  fingerprint waits\t%d transactions waited for their outputs' spenders (up to %d blocks): %d decided (%d at the window's end), %d change found; %d waiting\n",
+				fp.Deferred, fp.Window, fp.Decided, fp.AtWindowEnd, fp.ChangeFound, fp.Waiting)
+		}
 		fmt.Fprintf(tw, "merges\t%d\n", out.Merges)
 		fmt.Fprintf(tw, "merges refused\t%d (co-spend: %d two services, %d cannot-link; change: %d two services, %d cannot-link)\n",
 			out.Refused, out.RefusedBy.CospendServices, out.RefusedBy.CospendCannotLink, out.RefusedBy.ChangeServices, out.RefusedBy.ChangeCannotLink)

@@ -130,3 +130,70 @@ func TestClusterChangeAndLabels(t *testing.T) {
 		t.Fatalf("config:\n%s", got)
 	}
 }
+
+// TestClusterFingerprint: a payment whose change only the wallet
+// fingerprint can decide waits, across the commands, for its outputs'
+// spenders: `cluster build` leaves it waiting (stats say so), the block
+// that spends its outputs, clustered by `cluster update` in another
+// process, decides it with the kept state (the payer's program spends the
+// change, the payee's the payment) and merges the change; a rebuild
+// agrees.
+func TestClusterFingerprint(t *testing.T) {
+	data := t.TempDir()
+	const (
+		alice   = "bc1qalicexxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		payee   = "1FingerPayeexxxxxxxxxxxxxxxxxxxxx"
+		change  = "bc1qalicechangexxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		onwards = "1FingerOnwardsxxxxxxxxxxxxxxxxxxx"
+	)
+	withPrint := func(tx chain.Tx, version int32, lockTime uint32) chain.Tx {
+		tx.Version, tx.LockTime, tx.HasFingerprint = version, lockTime, true
+		return tx
+	}
+	clusterStore(t, data,
+		[]chain.Tx{{Hash: clusterHash("f-cb1"), Coinbase: true, Outputs: []chain.Output{out(alice, 10_000_000)}}},
+		[]chain.Tx{
+			{Hash: clusterHash("f-cb2"), Coinbase: true, Outputs: []chain.Output{out(onwards, 1)}},
+			// both outputs new; round amount and script type point at the
+			// change (2 points of 3): the spenders' programs decide
+			withPrint(chain.Tx{Hash: clusterHash("f-pay"), Inputs: []chain.Input{in("f-cb1", 0)}, Outputs: []chain.Output{out(payee, 5_000_000), out(change, 4_989_000)}}, 2, 1),
+		})
+	stats := func() statsOut {
+		t.Helper()
+		var s statsOut
+		if err := json.Unmarshal([]byte(mustCLI(t, "cluster", "stats", "--data", data, "--output", "json")), &s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	mustCLI(t, "cluster", "build", "--data", data)
+	if fp := stats().Fingerprint; fp != (fingerprintOut{Deferred: 1, Waiting: 1, Window: 144}) {
+		t.Fatalf("after the payment: %+v", fp)
+	}
+	clusterStore(t, data, []chain.Tx{
+		{Hash: clusterHash("f-cb3"), Coinbase: true, Outputs: []chain.Output{out(onwards, 1)}},
+		withPrint(chain.Tx{Hash: clusterHash("f-payee"), Inputs: []chain.Input{in("f-pay", 0)}, Outputs: []chain.Output{out(onwards, 4_999_000)}}, 1, 0),
+		withPrint(chain.Tx{Hash: clusterHash("f-alice"), Inputs: []chain.Input{in("f-pay", 1)}, Outputs: []chain.Output{out(onwards, 4_988_000)}}, 2, 2),
+	})
+	if got := mustCLI(t, "cluster", "update", "--data", data); !strings.Contains(got, "1 of them change") || !strings.Contains(got, "1 cannot-link pairs") {
+		t.Fatalf("update:\n%s", got)
+	}
+	want := fingerprintOut{Deferred: 1, Decided: 1, ChangeFound: 1, Window: 144}
+	if s := stats(); s.Fingerprint != want || s.ChangeMerges != 1 {
+		t.Fatalf("after the spends: %+v", s)
+	}
+	var e entityOut
+	if err := json.Unmarshal([]byte(mustCLI(t, "entity", change, "--output", "json", "--data", data)), &e); err != nil {
+		t.Fatal(err)
+	}
+	if e.Members != 2 {
+		t.Fatalf("the change's entity: %+v", e)
+	}
+	if table := mustCLI(t, "cluster", "stats", "--data", data); !strings.Contains(table, "1 transactions waited for their outputs' spenders (up to 144 blocks): 1 decided") {
+		t.Fatalf("stats table:\n%s", table)
+	}
+	mustCLI(t, "cluster", "build", "--data", data)
+	if s := stats(); s.Fingerprint != want || s.ChangeMerges != 1 {
+		t.Fatalf("rebuilt: %+v", s)
+	}
+}

@@ -76,6 +76,15 @@ type Tx struct {
 	Coinbase bool
 	Inputs   []Input
 	Outputs  []Output
+	// Version and LockTime are a UTXO transaction's nVersion and
+	// nLockTime, meaningful only when HasFingerprint is set: a source
+	// that does not give them (a bitcoin-etl export without the fields,
+	// a store record written before they were kept) leaves it false.
+	// Change detection compares them across transactions (wallet
+	// software fingerprint).
+	Version        int32
+	LockTime       uint32
+	HasFingerprint bool
 }
 
 // Output is one output of a UTXO transaction. Address is none for outputs

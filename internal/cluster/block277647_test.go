@@ -8,10 +8,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/btcsuite/btcd/chainhash/v2"
 	"github.com/chainhound/chainhound/internal/chain"
+	"github.com/chainhound/chainhound/internal/cluster/change"
 	"github.com/chainhound/chainhound/internal/cluster/coinjoin"
 	"github.com/chainhound/chainhound/internal/ingest"
 	"github.com/chainhound/chainhound/internal/ingest/btc"
@@ -186,6 +188,78 @@ func TestBlock277647(t *testing.T) {
 	}
 	t.Logf("with change detection: %d change outputs found, %d merged, %d cannot-link pairs, %d refused; %d entities of 2+ addresses holding %d, the largest %d",
 		kc.ChangeFound, kc.ChangeMerges, kc.CannotLinks, kc.ChangeRefusedCannot+kc.RefusedCannotLink, sc.Entities, sc.Clustered, sc.Largest)
+
+	// The wallet fingerprints the store gives back: each transaction's
+	// nVersion and nLockTime kind, as the decoded block has them; the
+	// transactions left waiting for their outputs' spenders are exactly
+	// those only the fingerprint could decide, less those whose outputs
+	// all were spent within the block.
+	prints := map[change.Print]int{}
+	var deferred, decided int
+	shown := map[uint64]bool{}
+	spentIn := map[chain.Hash]int{} // outputs of each transaction spent within the block
+	for i := range b.Txs {
+		for _, in := range b.Txs[i].Inputs {
+			spentIn[chain.Hash(in.PrevTxid)]++
+		}
+	}
+	ids := func(tx *chain.Tx) (TxIDs, bool) {
+		var t TxIDs
+		for _, in := range tx.Inputs {
+			id, ok, _ := st.AddressID(in.Address)
+			t.In = append(t.In, id)
+			if !ok {
+				return t, false
+			}
+		}
+		for _, o := range tx.Outputs {
+			id, ok, _ := st.AddressID(o.Address)
+			t.Out = append(t.Out, id)
+			if !ok {
+				return t, false
+			}
+		}
+		return t, true
+	}
+	for i := range b.Txs {
+		tx, _, err := st.IO(chain.Bitcoin, height, uint32(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, ok := change.PrintOf(&tx, height, cfg.Change.AntiSnipeBlocks)
+		if !ok || tx.Version != b.Txs[i].Version || tx.LockTime != b.Txs[i].LockTime {
+			t.Fatalf("tx %d: fingerprint %v %d/%d, decoded %d/%d", i, ok, tx.Version, tx.LockTime, b.Txs[i].Version, b.Txs[i].LockTime)
+		}
+		prints[p]++
+		t2, ok := ids(&tx)
+		if tx.Coinbase || !ok {
+			for _, id := range slices.Concat(t2.In, t2.Out) {
+				shown[id] = true
+			}
+			continue
+		}
+		// Freshness as the clustering sees it: the block is the store's
+		// first, so an address is fresh until a transaction before this
+		// one showed it.
+		for _, id := range t2.Out {
+			t2.Change.Fresh = append(t2.Change.Fresh, !shown[id])
+		}
+		for _, id := range slices.Concat(t2.In, t2.Out) {
+			shown[id] = true
+		}
+		if v := change.Classify(&tx, t2.Change, &cfg.Change); tx.HasFingerprint && change.NeedsFingerprint(v, &cfg.Change) {
+			deferred++
+			if spentIn[tx.Hash] == len(tx.Outputs) {
+				decided++
+			}
+		}
+	}
+	if kc.Deferred != uint64(deferred) || kc.DeferResolved != uint64(decided) || dc.Clusterer().Pending() != deferred-decided {
+		t.Fatalf("%d transactions waited, %d decided, %d still waiting; the block has %d only the fingerprint could decide, %d of them with every output spent in it",
+			kc.Deferred, kc.DeferResolved, dc.Clusterer().Pending(), deferred, decided)
+	}
+	t.Logf("fingerprints (version, locktime kind 0 zero 1 anti-fee-sniping 2 height 3 time): %v; %d transactions left waiting for their outputs' spenders (%d decided within the block, %d change found so)",
+		prints, kc.Deferred, kc.DeferResolved, kc.DeferChange)
 }
 
 // inAddress is the address and value an input spends: from the

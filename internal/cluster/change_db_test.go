@@ -2,6 +2,7 @@ package cluster_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -34,15 +35,31 @@ func ingest(t *testing.T, st *store.DB, b *chain.Block) {
 }
 
 // TestChangeIncrementalEqualsRebuild: with change detection on, a
-// clustering updated every few blocks, through a reorg and a reopen from
-// its snapshot, names every entity as a rebuild does, keeps the same
-// counts and cannot-link pairs, and is the partition the simulation's
-// in-memory clustering finds (so the store's first-sight freshness
-// matches).
+// clustering updated every few blocks and reopened now and then (so that
+// transactions waiting for their spenders' fingerprints are reloaded
+// mid-wait), through a reorg and a reopen from its snapshot, names every
+// entity as a rebuild does, keeps the same counts, cannot-link pairs and
+// waiting transactions, and is the partition the simulation's in-memory
+// clustering finds (so the store's first-sight freshness and fingerprints
+// match). Run with the default fingerprint window (longer than the
+// simulation: nothing expires) and with a short one and batch payments
+// scored (most waits end at the window, some decided there with the
+// spenders of some of their outputs).
 func TestChangeIncrementalEqualsRebuild(t *testing.T) {
+	for _, window := range []int{cluster.DefaultConfig().Change.FingerprintBlocks, 6} {
+		t.Run(fmt.Sprintf("window %d", window), func(t *testing.T) { changeIncremental(t, window) })
+	}
+}
+
+func changeIncremental(t *testing.T, window int) {
 	ctx := context.Background()
 	cfg := clustersim.DefaultConfig
 	cfg.Wallets, cfg.Blocks, cfg.TxsPerBlk, cfg.CoinJoin = 300, 60, 25, 0.5
+	opts := cluster.Options{Change: cluster.DefaultConfig().Change}
+	late := window < cfg.Blocks
+	if late {
+		opts.Change.FingerprintBlocks, opts.Change.MaxOutputs, cfg.Batch = window, 0, 0.3
+	}
 	x := clustersim.Run(cfg)
 	dir := t.TempDir()
 	st, err := store.Open(filepath.Join(dir, "store"), store.Options{})
@@ -50,17 +67,34 @@ func TestChangeIncrementalEqualsRebuild(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	opts := cluster.Options{Change: cluster.DefaultConfig().Change}
 	inc, err := cluster.Open(filepath.Join(dir, "inc"), chain.Bitcoin, opts, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer func() { inc.Close() }()
+	reopen := func() {
+		t.Helper()
+		inc.Close()
+		if inc, err = cluster.Open(filepath.Join(dir, "inc"), chain.Bitcoin, opts, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waited := 0 // updates after which transactions were waiting
 	for i, b := range x.Blocks {
 		ingest(t, st, b)
 		if i%7 == 6 {
 			if err := inc.Update(ctx, st, nil); err != nil {
 				t.Fatal(err)
+			}
+			if inc.Clusterer().Pending() > 0 {
+				waited++
+			}
+		}
+		if i%14 == 13 {
+			before := inc.PendingDump()
+			reopen()
+			if after := inc.PendingDump(); after != before {
+				t.Fatalf("block %d: reopened, the waiting transactions are\n%s\nnot\n%s", b.Height, after, before)
 			}
 		}
 		if i == 30 {
@@ -73,8 +107,10 @@ func TestChangeIncrementalEqualsRebuild(t *testing.T) {
 		t.Fatal(err)
 	}
 	k := inc.Clusterer().Counts
-	if k.ChangeMerges == 0 || k.CannotLinks == 0 || k.Skipped == 0 {
-		t.Fatalf("the simulation exercised too little: %+v", k)
+	t.Logf("window %d: %d deferred, %d decided by their spenders' fingerprints (%d at the window's end), %d change found so; %d change found in all, %d merged; %d waiting at the end",
+		window, k.Deferred, k.DeferResolved, k.DeferLate, k.DeferChange, k.ChangeFound, k.ChangeMerges, inc.Clusterer().Pending())
+	if k.ChangeMerges == 0 || k.CannotLinks == 0 || k.Skipped == 0 || k.DeferChange == 0 || k.DeferResolved >= k.Deferred || waited < 3 || late != (k.DeferLate > 0) {
+		t.Fatalf("the simulation exercised too little: %+v, waiting after %d updates", k, waited)
 	}
 	same := func(what string, d *cluster.DB) {
 		t.Helper()
@@ -88,6 +124,9 @@ func TestChangeIncrementalEqualsRebuild(t *testing.T) {
 		}
 		if d.Clusterer().Counts != full.Clusterer().Counts {
 			t.Fatalf("%s: counts %+v, rebuilt %+v", what, d.Clusterer().Counts, full.Clusterer().Counts)
+		}
+		if a, b := d.PendingDump(), full.PendingDump(); a != b {
+			t.Fatalf("%s: waiting\n%s\nrebuilt waiting\n%s", what, a, b)
 		}
 		pd, err := d.CannotLinks()
 		if err != nil {
@@ -112,7 +151,10 @@ func TestChangeIncrementalEqualsRebuild(t *testing.T) {
 	same("incremental", inc)
 
 	// The store's clustering is the simulation's own partition.
-	want, _ := clustersim.Cluster(x, opts)
+	want, mem := clustersim.Cluster(x, opts)
+	if mem.Counts != k {
+		t.Fatalf("in memory: counts %+v, the store's %+v", mem.Counts, k)
+	}
 	byWant := map[uint64]uint64{}
 	for a, e := range want {
 		id, ok, err := st.AddressID(chain.Address{Chain: chain.Bitcoin, Raw: a})
@@ -129,7 +171,9 @@ func TestChangeIncrementalEqualsRebuild(t *testing.T) {
 		t.Fatal("the store's clustering merges what the in-memory one keeps apart")
 	}
 
-	// Reorg: drop the last 8 blocks, update, then take them back.
+	// Reorg: drop the last 8 blocks (transactions deferred there go, and
+	// earlier ones whose outputs they spent wait again), update, then
+	// take them back.
 	top := x.Blocks[len(x.Blocks)-1].Height
 	if err := st.Rollback(chain.Bitcoin, top-8); err != nil {
 		t.Fatal(err)
@@ -138,6 +182,9 @@ func TestChangeIncrementalEqualsRebuild(t *testing.T) {
 		t.Fatal(err)
 	}
 	same("after a rollback", inc)
+	if inc.Clusterer().Counts == k {
+		t.Fatal("the rollback changed no count")
+	}
 	for _, b := range x.Blocks[len(x.Blocks)-8:] {
 		ingest(t, st, b)
 	}
@@ -148,10 +195,7 @@ func TestChangeIncrementalEqualsRebuild(t *testing.T) {
 	if inc.Clusterer().Counts != k {
 		t.Fatalf("counts %+v after the reorg round trip, %+v before", inc.Clusterer().Counts, k)
 	}
-	inc.Close()
-	if inc, err = cluster.Open(filepath.Join(dir, "inc"), chain.Bitcoin, opts, false); err != nil {
-		t.Fatal(err)
-	}
+	reopen()
 	same("reopened", inc)
 	// Another change policy is refused on the database.
 	other := opts

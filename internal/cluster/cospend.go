@@ -73,6 +73,11 @@ type Counts struct {
 
 	DepositForwards uint64 // account chains: sweeps of a deposit address to a hot wallet found
 	DepositMerges   uint64 // merges of a deposit address's depositors (counted in Merges too)
+
+	Deferred      uint64 // transactions whose change only the fingerprint could decide, left waiting for their outputs' spenders
+	DeferResolved uint64 // of those, the ones decided with their spenders' fingerprints (counted in the deciding block)
+	DeferLate     uint64 // of those, the ones decided when their window ended, with some outputs unspent
+	DeferChange   uint64 // of those decided, the ones whose change was found (counted in ChangeFound too)
 }
 
 // Refusal is a merge the collapse guard refused.
@@ -98,7 +103,10 @@ type Clusterer struct {
 	anchor   map[uint32]uint32   // deposit address -> its first depositor
 	hot      map[uint32][]uint32 // addresses seen receiving a sweep (hot wallets) -> the first two addresses that swept to them
 	next     []uint32            // member index (Members): next member of the same entity; nil until asked
-	mu       sync.Mutex          // serialises the readers (EntityOf, Members)
+	outs     []uint32
+	pending  map[chain.Hash]*pendingTx // deferred transactions waiting, by txid
+	queue    []*pendingTx              // deferred transactions in block order, for expiry
+	mu       sync.Mutex                // serialises the readers (EntityOf, Members)
 }
 
 // New returns a clusterer over an empty forest.
@@ -119,6 +127,23 @@ type Delta struct {
 	// no customer's; from the second, a hot wallet of several deposit
 	// addresses, whose own sweeps onwards are no deposit's.
 	Hots []Link
+	// Deferred are transactions whose change waits for its outputs'
+	// spenders (see Deferral); Spent the outputs of waiting transactions
+	// spent, with the evidence their spenders gave.
+	Deferred []Deferral
+	Spent    []Spend
+	// Found are the change outputs change detection named, merged or
+	// not (the guard may refuse), in the order found; not stored.
+	Found []Found
+}
+
+// Found is a change output change detection named: output Out of
+// transaction Tx, decided in block Height (the spender's block when the
+// decision was deferred).
+type Found struct {
+	Tx     chain.Hash
+	Out    int
+	Height uint64
 }
 
 // TxIDs are a transaction's address ids (0 for an input or output
@@ -192,17 +217,31 @@ const (
 // applyChange merges the change output, if the score names one, into the
 // inputs' entity and records the confident payments as cannot-link pairs.
 func (c *Clusterer) applyChange(tx *chain.Tx, height uint64, ids TxIDs, d *Delta) {
+	out := c.outs[:0]
 	for _, id := range ids.Out {
 		if id == 0 || id > unionfind.MaxID {
 			return
 		}
+		out = append(out, uint32(id))
 	}
+	c.outs = out
 	v := change.Classify(tx, ids.Change, &c.Opts.Change)
-	anchor := c.ids[0]
+	if tx.HasFingerprint && ids.Change.Fingerprint == nil && change.NeedsFingerprint(v, &c.Opts.Change) {
+		c.deferTx(tx, height, c.ids[0], out, v, d)
+		return
+	}
+	c.decide(tx.Hash, height, c.ids[0], out, v, d)
+}
+
+// decide applies a change verdict on transaction txid (out: its outputs'
+// ids): the change merges into the entity of anchor, the first input's
+// id, under the collapse guard; the confident payments become
+// cannot-link pairs with it.
+func (c *Clusterer) decide(txid chain.Hash, height uint64, anchor uint32, out []uint32, v change.Verdict, d *Delta) {
 	if v.Change >= 0 {
 		c.Counts.ChangeFound++
-		out := uint32(ids.Out[v.Change])
-		pair := []uint32{anchor, out}
+		d.Found = append(d.Found, Found{txid, v.Change, height})
+		pair := []uint32{anchor, out[v.Change]}
 		merges := len(d.Links)
 		switch why, services := c.merge(pair, &d.Links); why {
 		case "":
@@ -211,21 +250,21 @@ func (c *Clusterer) applyChange(tx *chain.Tx, height uint64, ids TxIDs, d *Delta
 			}
 		case reasonServices:
 			c.Counts.ChangeRefused++
-			c.Refusals = append(c.Refusals, Refusal{height, tx.Hash, "change", why, services})
+			c.Refusals = append(c.Refusals, Refusal{height, txid, "change", why, services})
 		default:
 			c.Counts.ChangeRefusedCannot++
-			c.Refusals = append(c.Refusals, Refusal{height, tx.Hash, "change", why, nil})
+			c.Refusals = append(c.Refusals, Refusal{height, txid, "change", why, nil})
 		}
 	}
 	for _, i := range v.NonChange {
-		out := uint32(ids.Out[i])
-		c.Forest.Grow(int(out) + 1)
-		if c.Forest.Same(anchor, out) {
+		o := out[i]
+		c.Forest.Grow(int(max(anchor, o)) + 1)
+		if c.Forest.Same(anchor, o) {
 			continue // a payment to itself, by earlier evidence: not confident after all
 		}
-		c.addCannot(anchor, out)
+		c.addCannot(anchor, o)
 		c.Counts.CannotLinks++
-		d.CannotLinks = append(d.CannotLinks, Link{anchor, out})
+		d.CannotLinks = append(d.CannotLinks, Link{anchor, o})
 	}
 }
 

@@ -65,23 +65,72 @@ type Source interface {
 //	  that two deposit addresses swept to is no deposit address itself,
 //	  however long after it was found; loaded on open and deleted with
 //	  the block's record, like the anchors.
+//	prefix 'f', chain(1), height(8)  -> transactions of the block whose
+//	                                    change waits for its outputs'
+//	                                    spenders (see Deferral): count,
+//	                                    then per transaction index,
+//	                                    txid(32), version (as uint32),
+//	                                    lock kind(1), first input's id,
+//	                                    outputs, then per output its id
+//	                                    and score (float64 bits, 8)
+//	                                    (uvarints but txid, kind, score)
+//	prefix 'e', chain(1), height(8)  -> outputs of waiting transactions
+//	                                    the block spent (see Spend):
+//	                                    count, then (height, index,
+//	                                    output, evidence+1) uvarints
+//	  why: a deferred transaction is decided in a later block than its
+//	  own, with evidence gathered over several blocks, so what is still
+//	  waiting must survive a restart: on open the deferrals of the last
+//	  change.fingerprint_blocks+1 blocks wait again, with the spends of
+//	  their outputs since (one all of whose outputs were spent was
+//	  decided then). Deleted with the block's record on a reorg or a
+//	  build, so a replayed block defers and records its spends again.
 //	prefix 'S'                       -> snapshot header: height(8), hash(32),
 //	                                    ids(8), counts (as in a record)
-//	prefix 's', chunk(4)             -> the union-find's ids [chunk*snapChunk,
-//	                                    +snapChunk): slot and rank per id
+//	prefix 'G'                       -> the snapshot's generation(8)
+//	prefix 'g', generation(8), chunk(4) -> the union-find's ids
+//	                                    [chunk*snapChunk, +snapChunk):
+//	                                    slot and rank per id
+//	prefix 's', chunk(4)             -> the same, in databases written
+//	                                    before generations (header without
+//	                                    'G'); read, replaced by the next
+//	                                    snapshot
 //	  why: replaying every merge on open costs time in proportion to the
 //	  history; a snapshot of the forest after block H lets open replay
-//	  only the records above H. A reorg below H deletes the snapshot.
+//	  only the records above H. A reorg below H deletes the snapshot. A
+//	  mainnet forest (6.5 GB) exceeds what one Pebble batch may hold, so
+//	  a snapshot's chunks are written under a new generation in bounded
+//	  batches, and one last synced batch switches to it ('S' and 'G')
+//	  and deletes the old generation: a crash midway leaves the old
+//	  snapshot in force and chunks of an unused generation, which the
+//	  next snapshot deletes.
 const (
 	pOptions  = 'o'
 	pRecord   = 'l'
 	pCannot   = 'c'
 	pAnchor   = 'd'
 	pHot      = 'h'
+	pDefer    = 'f'
+	pSpent    = 'e'
 	pSnapHead = 'S'
-	pSnap     = 's'
-	snapChunk = 1 << 20
+	pSnapGen  = 'G'
+	pSnapPart = 'g'
+	pSnap     = 's' // chunks before generations
 )
+
+// Snapshot chunking, variables for the tests: ids per chunk, and the
+// bytes of chunks a batch takes before it is committed.
+var (
+	snapChunk      = 1 << 20
+	snapBatchBytes = 64 << 20
+	// snapCommitted, when set, is told of each batch of chunks
+	// committed; an error stops the snapshot there, as a crash would.
+	snapCommitted func(batches int) error
+)
+
+func snapPartKey(gen uint64, chunk uint32) []byte {
+	return binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint64([]byte{pSnapPart}, gen), chunk)
+}
 
 func recordKey(c chain.Chain, h uint64) []byte {
 	return binary.BigEndian.AppendUint64([]byte{pRecord, byte(c)}, h)
@@ -97,6 +146,130 @@ func anchorKey(c chain.Chain, h uint64) []byte {
 
 func hotKey(c chain.Chain, h uint64) []byte {
 	return binary.BigEndian.AppendUint64([]byte{pHot, byte(c)}, h)
+}
+
+func deferKey(c chain.Chain, h uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte{pDefer, byte(c)}, h)
+}
+
+func spentKey(c chain.Chain, h uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte{pSpent, byte(c)}, h)
+}
+
+func encodeDeferrals(defs []Deferral) []byte {
+	v := binary.AppendUvarint(nil, uint64(len(defs)))
+	for _, d := range defs {
+		v = binary.AppendUvarint(v, uint64(d.Index))
+		v = append(v, d.Tx[:]...)
+		v = binary.AppendUvarint(v, uint64(uint32(d.Print.Version)))
+		v = append(v, byte(d.Print.Lock))
+		v = binary.AppendUvarint(v, uint64(d.Anchor))
+		v = binary.AppendUvarint(v, uint64(len(d.Out)))
+		for i, id := range d.Out {
+			v = binary.AppendUvarint(v, uint64(id))
+			v = binary.BigEndian.AppendUint64(v, math.Float64bits(d.Scores[i]))
+		}
+	}
+	return v
+}
+
+// maxOutputs bounds a deferred transaction's output count on decoding (a
+// block holds at most 4 MB, an output at least 9 bytes).
+const maxOutputs = 1 << 20
+
+func decodeDeferrals(h uint64, v []byte) ([]Deferral, error) {
+	next := func() (uint64, bool) {
+		x, m := binary.Uvarint(v)
+		if m <= 0 {
+			return 0, false
+		}
+		v = v[m:]
+		return x, true
+	}
+	n, ok := next()
+	if !ok || n > uint64(len(v))/(32+2*9) {
+		return nil, errCorrupt
+	}
+	out := make([]Deferral, 0, n)
+	for range n {
+		d := Deferral{Height: h}
+		i, ok := next()
+		if !ok || i > math.MaxUint32 || len(v) < 32 {
+			return nil, errCorrupt
+		}
+		d.Index = uint32(i)
+		copy(d.Tx[:], v)
+		v = v[32:]
+		ver, ok := next()
+		if !ok || ver > math.MaxUint32 || len(v) < 1 || v[0] > byte(change.LockTimestamp) {
+			return nil, errCorrupt
+		}
+		d.Print = change.Print{Version: int32(uint32(ver)), Lock: change.LockKind(v[0])}
+		v = v[1:]
+		anchor, ok1 := next()
+		nOut, ok2 := next()
+		if !ok1 || !ok2 || anchor == 0 || anchor > unionfind.MaxID || nOut < 2 || nOut > maxOutputs || nOut > uint64(len(v))/9 {
+			return nil, errCorrupt
+		}
+		d.Anchor = uint32(anchor)
+		d.Out, d.Scores = make([]uint32, nOut), make([]float64, nOut)
+		for j := range d.Out {
+			id, ok := next()
+			if !ok || id == 0 || id > unionfind.MaxID || len(v) < 8 {
+				return nil, errCorrupt
+			}
+			score := math.Float64frombits(binary.BigEndian.Uint64(v))
+			if math.IsNaN(score) || math.IsInf(score, 0) {
+				return nil, errCorrupt
+			}
+			d.Out[j], d.Scores[j], v = uint32(id), score, v[8:]
+		}
+		out = append(out, d)
+	}
+	if len(v) != 0 {
+		return nil, errCorrupt
+	}
+	return out, nil
+}
+
+// encodeSpends writes count, then per spend the deferred transaction's
+// height and index, the output and the evidence plus one (uvarints).
+func encodeSpends(spends []Spend) []byte {
+	v := binary.AppendUvarint(nil, uint64(len(spends)))
+	for _, s := range spends {
+		v = binary.AppendUvarint(v, s.Height)
+		v = binary.AppendUvarint(v, uint64(s.Index))
+		v = binary.AppendUvarint(v, uint64(s.Out))
+		v = binary.AppendUvarint(v, uint64(s.Ev+1))
+	}
+	return v
+}
+
+func decodeSpends(v []byte) ([]Spend, error) {
+	n, m := binary.Uvarint(v)
+	if m <= 0 || n > uint64(len(v))/4 {
+		return nil, errCorrupt
+	}
+	v = v[m:]
+	out := make([]Spend, n)
+	for k := range out {
+		var x [4]uint64
+		for j := range x {
+			y, m := binary.Uvarint(v)
+			if m <= 0 {
+				return nil, errCorrupt
+			}
+			x[j], v = y, v[m:]
+		}
+		if x[1] > math.MaxUint32 || x[2] >= maxOutputs || x[3] > 2 {
+			return nil, errCorrupt
+		}
+		out[k] = Spend{x[0], uint32(x[1]), uint32(x[2]), int8(x[3]) - 1}
+	}
+	if len(v) != 0 {
+		return nil, errCorrupt
+	}
+	return out, nil
 }
 
 func encodeLinks(links []Link) []byte {
@@ -164,6 +337,11 @@ func encodeRecord(r *record) []byte {
 		c.DepositForwards, c.DepositMerges} {
 		v = binary.AppendUvarint(v, n)
 	}
+	// The fingerprint deferral's counts follow; records written before
+	// it existed end here.
+	for _, n := range []uint64{c.Deferred, c.DeferResolved, c.DeferLate, c.DeferChange} {
+		v = binary.AppendUvarint(v, n)
+	}
 	return v
 }
 
@@ -215,6 +393,12 @@ func decodeRecord(k, v []byte) (record, error) {
 		}
 	}
 	if len(v) != 0 {
+		c.Deferred, c.DeferResolved, c.DeferLate, c.DeferChange = next(), next(), next(), next()
+		if v == nil {
+			return r, fmt.Errorf("block %d: deferral counts: %w", r.height, errCorrupt)
+		}
+	}
+	if len(v) != 0 {
 		return r, fmt.Errorf("block %d: %d trailing bytes: %w", r.height, len(v), errCorrupt)
 	}
 	return r, nil
@@ -234,6 +418,10 @@ func (c *Counts) add(d *Counts) {
 	c.ChangeRefusedCannot += d.ChangeRefusedCannot
 	c.DepositForwards += d.DepositForwards
 	c.DepositMerges += d.DepositMerges
+	c.Deferred += d.Deferred
+	c.DeferResolved += d.DeferResolved
+	c.DeferLate += d.DeferLate
+	c.DeferChange += d.DeferChange
 	for i := range c.CoinJoins {
 		c.CoinJoins[i] += d.CoinJoins[i]
 	}
@@ -296,6 +484,8 @@ func Create(dir string, c chain.Chain, o Options) (*DB, error) {
 		b.DeleteRange([]byte{pCannot, byte(c)}, []byte{pCannot, byte(c) + 1}, nil),
 		b.DeleteRange([]byte{pAnchor, byte(c)}, []byte{pAnchor, byte(c) + 1}, nil),
 		b.DeleteRange([]byte{pHot, byte(c)}, []byte{pHot, byte(c) + 1}, nil),
+		b.DeleteRange([]byte{pDefer, byte(c)}, []byte{pDefer, byte(c) + 1}, nil),
+		b.DeleteRange([]byte{pSpent, byte(c)}, []byte{pSpent, byte(c) + 1}, nil),
 		deleteSnapshot(b),
 		b.Set([]byte{pOptions}, o.encode(), nil))
 	if err == nil {
@@ -464,7 +654,63 @@ func (d *DB) loadCannot() error {
 	if err := d.eachPair(pHot, d.c.AddHots); err != nil {
 		return err
 	}
-	return d.eachPair(pAnchor, d.c.AddAnchors)
+	if err := d.eachPair(pAnchor, d.c.AddAnchors); err != nil {
+		return err
+	}
+	return d.loadPending()
+}
+
+// loadPending gives the clusterer the deferred transactions still
+// waiting after the cursor block: those of the last fingerprint_blocks
+// blocks, with the spends of their outputs since.
+func (d *DB) loadPending() error {
+	k := uint64(d.opts.Change.FingerprintBlocks)
+	if !d.has || !d.opts.Change.Enabled || k == 0 {
+		return nil
+	}
+	// A deferral at h waits through block h+k and its wait ends at the
+	// start of block h+k+1 (when it may be decided with the spenders
+	// seen): the next block, c+1, still concerns those from c-k on.
+	lo := d.height - min(d.height, k)
+	var defs []Deferral
+	var spends []Spend
+	err := d.eachBlock(pDefer, lo, func(h uint64, v []byte) error {
+		x, err := decodeDeferrals(h, v)
+		defs = append(defs, x...)
+		return err
+	})
+	if err == nil {
+		err = d.eachBlock(pSpent, lo, func(_ uint64, v []byte) error {
+			x, err := decodeSpends(v)
+			spends = append(spends, x...)
+			return err
+		})
+	}
+	if err != nil {
+		return err
+	}
+	d.c.Restore(defs, spends)
+	return nil
+}
+
+// eachBlock reads the records of one per-block family from block lo to
+// the cursor, in block order.
+func (d *DB) eachBlock(prefix byte, lo uint64, f func(h uint64, v []byte) error) error {
+	key := func(h uint64) []byte { return binary.BigEndian.AppendUint64([]byte{prefix, byte(d.chain)}, h) }
+	it, err := d.db.NewIter(&pebble.IterOptions{LowerBound: key(lo), UpperBound: key(d.height + 1)})
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	for it.First(); it.Valid(); it.Next() {
+		if len(it.Key()) != 10 {
+			return fmt.Errorf("record %x: %w", it.Key(), errCorrupt)
+		}
+		if err := f(binary.BigEndian.Uint64(it.Key()[2:]), it.Value()); err != nil {
+			return fmt.Errorf("record %x: %w", it.Key(), err)
+		}
+	}
+	return it.Error()
 }
 
 func (d *DB) eachCannot(f func([]Link)) error { return d.eachPair(pCannot, f) }
@@ -513,6 +759,11 @@ func (d *DB) Build(ctx context.Context, src Source, p Progress) error {
 	}
 	if err := b.DeleteRange([]byte{pHot, byte(d.chain)}, []byte{pHot, byte(d.chain) + 1}, nil); err != nil {
 		return err
+	}
+	for _, p := range []byte{pDefer, pSpent} {
+		if err := b.DeleteRange([]byte{p, byte(d.chain)}, []byte{p, byte(d.chain) + 1}, nil); err != nil {
+			return err
+		}
 	}
 	if err := deleteSnapshot(b); err != nil {
 		return err
@@ -588,6 +839,9 @@ func (d *DB) applyBlock(src Source, h uint64, sync bool) error {
 	seen := map[uint64]struct{}{}
 	var delta Delta
 	var ids TxIDs
+	if withChange {
+		d.c.Expire(h, &delta)
+	}
 	for txi := uint32(0); ; txi++ {
 		tx, ok, err := src.IO(d.chain, h, txi)
 		if err != nil {
@@ -608,6 +862,9 @@ func (d *DB) applyBlock(src Source, h uint64, sync bool) error {
 				_, again := seen[id]
 				ids.Change.Fresh = append(ids.Change.Fresh, id > d.maxSeen && !again)
 			}
+		}
+		if withChange {
+			d.c.Resolve(&tx, h, &delta)
 		}
 		d.c.ApplyTx(&tx, h, ids, &delta)
 		for _, list := range [][]uint64{ids.In, ids.Out} {
@@ -644,6 +901,12 @@ func (d *DB) write(r *record, delta Delta, sync bool) error {
 	}
 	if err == nil && len(delta.Hots) > 0 {
 		err = b.Set(hotKey(d.chain, h), encodeLinks(delta.Hots), nil)
+	}
+	if err == nil && len(delta.Deferred) > 0 {
+		err = b.Set(deferKey(d.chain, h), encodeDeferrals(delta.Deferred), nil)
+	}
+	if err == nil && len(delta.Spent) > 0 {
+		err = b.Set(spentKey(d.chain, h), encodeSpends(delta.Spent), nil)
 	}
 	if err == nil {
 		err = b.Commit(wo)
@@ -698,6 +961,10 @@ func (c *Counts) sub(d *Counts) {
 	c.ChangeRefusedCannot -= d.ChangeRefusedCannot
 	c.DepositForwards -= d.DepositForwards
 	c.DepositMerges -= d.DepositMerges
+	c.Deferred -= d.Deferred
+	c.DeferResolved -= d.DeferResolved
+	c.DeferLate -= d.DeferLate
+	c.DeferChange -= d.DeferChange
 	for i := range c.CoinJoins {
 		c.CoinJoins[i] -= d.CoinJoins[i]
 	}
@@ -748,6 +1015,12 @@ func (d *DB) unwindReorg(src Source) error {
 	if err := b.DeleteRange(hotKey(d.chain, from), hotKey(d.chain, d.height+1), nil); err != nil {
 		return err
 	}
+	if err := b.DeleteRange(deferKey(d.chain, from), deferKey(d.chain, d.height+1), nil); err != nil {
+		return err
+	}
+	if err := b.DeleteRange(spentKey(d.chain, from), spentKey(d.chain, d.height+1), nil); err != nil {
+		return err
+	}
 	if snap, ok, err := d.snapshotHeight(); err != nil {
 		return err
 	} else if ok && snap >= from {
@@ -779,7 +1052,8 @@ func (d *DB) record(h uint64) (record, bool, error) {
 func (d *DB) Options() Options { return d.opts }
 
 func deleteSnapshot(b *pebble.Batch) error {
-	return errors.Join(b.Delete([]byte{pSnapHead}, nil), b.DeleteRange([]byte{pSnap}, []byte{pSnap + 1}, nil))
+	return errors.Join(b.Delete([]byte{pSnapHead}, nil), b.Delete([]byte{pSnapGen}, nil),
+		b.DeleteRange([]byte{pSnap}, []byte{pSnap + 1}, nil), b.DeleteRange([]byte{pSnapPart}, []byte{pSnapPart + 1}, nil))
 }
 
 func (d *DB) snapshotHeight() (uint64, bool, error) {
@@ -797,35 +1071,83 @@ func (d *DB) snapshotHeight() (uint64, bool, error) {
 	return binary.BigEndian.Uint64(v), true, nil
 }
 
+// snapshotGen is the generation of the snapshot in force: false for
+// none, or one written before generations (chunks under 's').
+func (d *DB) snapshotGen() (uint64, bool, error) {
+	v, closer, err := d.db.Get([]byte{pSnapGen})
+	if errors.Is(err, pebble.ErrNotFound) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	defer closer.Close()
+	if len(v) != 8 {
+		return 0, false, errCorrupt
+	}
+	return binary.BigEndian.Uint64(v), true, nil
+}
+
 // Snapshot writes the union-find as it stands after the cursor block, so
 // that later opens replay only the records above it. Only the chain this
 // database clusters is snapshotted (one chain per database in practice).
+// The chunks go under a new generation in batches of about
+// snapBatchBytes; the last batch, synced, switches the header to them and
+// deletes the previous generation, so that a crash midway leaves the
+// previous snapshot in force.
 func (d *DB) Snapshot() error {
 	if !d.has {
 		return nil
 	}
 	f := d.c.Forest
-	b := d.db.NewBatch()
-	defer b.Close()
-	if err := deleteSnapshot(b); err != nil {
+	old, _, err := d.snapshotGen()
+	if err != nil {
 		return err
+	}
+	gen := old + 1
+	b := d.db.NewBatch()
+	defer func() { b.Close() }()
+	// chunks of generations a crash cut off
+	if err := b.DeleteRange(snapPartKey(gen, 0), []byte{pSnapPart + 1}, nil); err != nil {
+		return err
+	}
+	var buf []byte
+	batches := 0
+	for i := 0; i*snapChunk < f.Len(); i++ {
+		buf = f.AppendChunk(buf[:0], i*snapChunk, min((i+1)*snapChunk, f.Len()))
+		if err := b.Set(snapPartKey(gen, uint32(i)), buf, nil); err != nil {
+			return err
+		}
+		if len(b.Repr()) >= snapBatchBytes {
+			if err := b.Commit(pebble.NoSync); err != nil {
+				return err
+			}
+			b.Close()
+			b = d.db.NewBatch()
+			batches++
+			if snapCommitted != nil {
+				if err := snapCommitted(batches); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	head := binary.BigEndian.AppendUint64(nil, d.height)
 	head = append(head, d.hash[:]...)
 	head = binary.BigEndian.AppendUint64(head, uint64(f.Len()))
 	head = append(head, encodeRecord(&record{counts: d.c.Counts})[32:]...)
-	if err := b.Set([]byte{pSnapHead}, head, nil); err != nil {
+	err = errors.Join(b.Set([]byte{pSnapHead}, head, nil), b.Set([]byte{pSnapGen}, binary.BigEndian.AppendUint64(nil, gen), nil),
+		b.DeleteRange([]byte{pSnapPart}, snapPartKey(gen, 0), nil), b.DeleteRange([]byte{pSnap}, []byte{pSnap + 1}, nil))
+	if err == nil {
+		err = b.Commit(pebble.Sync)
+	}
+	if err != nil {
 		return err
 	}
-	var buf []byte
-	for i := 0; i*snapChunk < f.Len(); i++ {
-		buf = f.AppendChunk(buf[:0], i*snapChunk, min((i+1)*snapChunk, f.Len()))
-		if err := b.Set(binary.BigEndian.AppendUint32([]byte{pSnap}, uint32(i)), buf, nil); err != nil {
+	if snapCommitted != nil {
+		if err := snapCommitted(batches + 1); err != nil {
 			return err
 		}
-	}
-	if err := b.Commit(pebble.Sync); err != nil {
-		return err
 	}
 	d.sinceSnap = 0
 	return nil
@@ -861,13 +1183,26 @@ func (d *DB) loadSnapshot() (uint64, bool, error) {
 	if n > unionfind.MaxID+1 {
 		return 0, false, errCorrupt
 	}
-	it, err := d.db.NewIter(&pebble.IterOptions{LowerBound: []byte{pSnap}, UpperBound: []byte{pSnap + 1}})
+	gen, ok, err := d.snapshotGen()
+	if err != nil {
+		return 0, false, err
+	}
+	lo, hi, prefix := []byte{pSnap}, []byte{pSnap + 1}, 1
+	if ok {
+		lo, hi, prefix = snapPartKey(gen, 0), snapPartKey(gen+1, 0), 9
+	}
+	it, err := d.db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
 	if err != nil {
 		return 0, false, err
 	}
 	defer it.Close()
 	f := &unionfind.Forest{}
+	chunk := uint32(0)
 	for it.First(); it.Valid(); it.Next() {
+		if k := it.Key(); len(k) != prefix+4 || binary.BigEndian.Uint32(k[prefix:]) != chunk {
+			return 0, false, fmt.Errorf("snapshot chunk %x, want chunk %d: %w", k, chunk, errCorrupt)
+		}
+		chunk++
 		if err := f.LoadChunk(it.Value(), int(n)); err != nil {
 			return 0, false, err
 		}

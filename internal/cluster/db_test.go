@@ -3,6 +3,8 @@ package cluster
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/chainhound/chainhound/internal/chain"
 	"github.com/chainhound/chainhound/internal/store"
+	"github.com/cockroachdb/pebble/v2"
 )
 
 func hashOf(s string) chain.Hash { return chain.Hash(sha256.Sum256([]byte(s))) }
@@ -391,5 +394,179 @@ func TestUnwindEverything(t *testing.T) {
 		if x, y := d.Clusterer().EntityOf(i), full.Clusterer().EntityOf(i); x != y {
 			t.Fatalf("id %d: entity %d, rebuilt %d", i, x, y)
 		}
+	}
+}
+
+// TestSnapshotInBoundedBatches: with chunks of 16 ids and batches
+// committed after every chunk, a snapshot takes many batches and opens
+// as a rebuild; one cut off midway (a crash after some batches) leaves
+// the previous snapshot in force, and the next one clears what the cut-off
+// one wrote; a snapshot written before generations (chunks under 's')
+// still opens and is replaced by the next.
+func TestSnapshotInBoundedBatches(t *testing.T) {
+	defer func(c, b int) { snapChunk, snapBatchBytes, snapCommitted = c, b, nil }(snapChunk, snapBatchBytes)
+	snapChunk, snapBatchBytes = 16, 1
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := store.Open(filepath.Join(dir, "store"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	g := &chainGen{r: rand.New(rand.NewPCG(31, 32)), tag: "batches"}
+	var parent chain.Hash
+	grow := func(to uint64) {
+		for h := uint64(1); h <= to; h++ {
+			if _, ok, _ := st.BlockHash(chain.Bitcoin, h); !ok {
+				parent = g.block(t, st, h, parent).Hash
+			}
+		}
+	}
+	grow(30)
+	path := filepath.Join(dir, "cluster")
+	open := func() *DB {
+		t.Helper()
+		d, err := Open(path, chain.Bitcoin, Options{}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	asRebuilt := func(what string, d *DB) {
+		t.Helper()
+		full, err := Create(filepath.Join(t.TempDir(), "full"), chain.Bitcoin, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer full.Close()
+		if err := full.Build(ctx, st, nil); err != nil {
+			t.Fatal(err)
+		}
+		if d.Clusterer().Counts != full.Clusterer().Counts || d.Clusterer().Forest.Len() != full.Clusterer().Forest.Len() {
+			t.Fatalf("%s: counts %+v (%d ids), rebuilt %+v (%d)", what, d.Clusterer().Counts, d.Clusterer().Forest.Len(), full.Clusterer().Counts, full.Clusterer().Forest.Len())
+		}
+		for i := uint64(1); i < uint64(full.Clusterer().Forest.Len()); i++ {
+			if a, b := d.Clusterer().EntityOf(i), full.Clusterer().EntityOf(i); a != b {
+				t.Fatalf("%s: id %d: entity %d, rebuilt %d", what, i, a, b)
+			}
+		}
+	}
+	// parts counts the chunk keys of each generation on disk.
+	parts := func(d *DB) map[uint64]int {
+		t.Helper()
+		out := map[uint64]int{}
+		it, err := d.db.NewIter(&pebble.IterOptions{LowerBound: []byte{pSnapPart}, UpperBound: []byte{pSnapPart + 1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer it.Close()
+		for it.First(); it.Valid(); it.Next() {
+			out[binary.BigEndian.Uint64(it.Key()[1:9])]++
+		}
+		return out
+	}
+
+	d := open()
+	if err := d.Update(ctx, st, nil); err != nil {
+		t.Fatal(err)
+	}
+	chunks := (d.Clusterer().Forest.Len() + snapChunk - 1) / snapChunk
+	batches := 0
+	snapCommitted = func(n int) error { batches = n; return nil }
+	if err := d.Snapshot(); err != nil {
+		t.Fatal(err)
+	}
+	if chunks < 5 || batches != chunks+1 {
+		t.Fatalf("%d chunks written in %d batches, want one each and the switch", chunks, batches)
+	}
+	if p := parts(d); len(p) != 1 || p[1] != chunks {
+		t.Fatalf("chunks on disk by generation: %v, want %d of generation 1", p, chunks)
+	}
+	d.Close()
+	d = open()
+	if d.RecordsSinceSnapshot() != 0 {
+		t.Fatalf("reopened: %d records replayed above the snapshot", d.RecordsSinceSnapshot())
+	}
+	asRebuilt("reopened from the snapshot", d)
+
+	// A snapshot cut off after 3 batches of chunks.
+	grow(40)
+	if err := d.Update(ctx, st, nil); err != nil {
+		t.Fatal(err)
+	}
+	crash := errors.New("crash")
+	snapCommitted = func(n int) error {
+		if n == 3 {
+			return crash
+		}
+		return nil
+	}
+	if err := d.Snapshot(); !errors.Is(err, crash) {
+		t.Fatalf("cut-off snapshot: %v", err)
+	}
+	snapCommitted = nil
+	d.Close()
+	d = open()
+	if h, ok, _ := d.snapshotHeight(); !ok || h != 30 || d.RecordsSinceSnapshot() != 10 {
+		t.Fatalf("after the cut-off snapshot: snapshot at %d (%v), %d records replayed", h, ok, d.RecordsSinceSnapshot())
+	}
+	if p := parts(d); p[1] != chunks || p[2] != 3 {
+		t.Fatalf("chunks on disk by generation: %v, want %d of generation 1 and 3 left by the cut-off one", p, chunks)
+	}
+	asRebuilt("reopened after the cut-off snapshot", d)
+	if err := d.Snapshot(); err != nil {
+		t.Fatal(err)
+	}
+	now := (d.Clusterer().Forest.Len() + snapChunk - 1) / snapChunk
+	if p := parts(d); len(p) != 1 || p[2] != now {
+		t.Fatalf("chunks on disk by generation: %v, want only generation 2's %d", p, now)
+	}
+	d.Close()
+	d = open()
+	if h, ok, _ := d.snapshotHeight(); !ok || h != 40 || d.RecordsSinceSnapshot() != 0 {
+		t.Fatalf("snapshot at %d (%v), %d records replayed", h, ok, d.RecordsSinceSnapshot())
+	}
+	asRebuilt("reopened from the second snapshot", d)
+
+	// A snapshot as written before generations: header, chunks under 's'.
+	b := d.db.NewBatch()
+	if err := deleteSnapshot(b); err != nil {
+		t.Fatal(err)
+	}
+	f := d.Clusterer().Forest
+	head := binary.BigEndian.AppendUint64(nil, d.height)
+	head = append(head, d.hash[:]...)
+	head = binary.BigEndian.AppendUint64(head, uint64(f.Len()))
+	head = append(head, encodeRecord(&record{counts: d.c.Counts})[32:]...)
+	if err := b.Set([]byte{pSnapHead}, head, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i*snapChunk < f.Len(); i++ {
+		if err := b.Set(binary.BigEndian.AppendUint32([]byte{pSnap}, uint32(i)), f.AppendChunk(nil, i*snapChunk, min((i+1)*snapChunk, f.Len())), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	d.Close()
+	d = open()
+	defer func() { d.Close() }()
+	if d.RecordsSinceSnapshot() != 0 {
+		t.Fatalf("the old-format snapshot was not read: %d records replayed", d.RecordsSinceSnapshot())
+	}
+	asRebuilt("reopened from an old-format snapshot", d)
+	if err := d.Snapshot(); err != nil {
+		t.Fatal(err)
+	}
+	it, err := d.db.NewIter(&pebble.IterOptions{LowerBound: []byte{pSnap}, UpperBound: []byte{pSnap + 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	left := it.First()
+	it.Close()
+	if left {
+		t.Fatal("old-format chunks left after a new snapshot")
 	}
 }

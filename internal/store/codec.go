@@ -282,9 +282,20 @@ func decodeUndo(v []byte) (prev Cursor, had bool, overwritten []keyValue, err er
 type storedIO struct {
 	txid     chain.Hash
 	coinbase bool
+	// hasPrint: version and lockTime are known (flag bit 1 of the
+	// coinbase byte); records written before they were kept lack it.
+	hasPrint bool
+	version  int32
+	lockTime uint32
 	inputs   []storedInput
 	outputs  []storedOutput
 }
+
+// Bits of the W record's flags byte (formerly 0 or 1: coinbase).
+const (
+	ioCoinbase = 1 << 0
+	ioPrint    = 1 << 1 // version(4) lockTime(4), big-endian, follow the flags byte
+)
 
 type storedInput struct {
 	prevTx    chain.Hash
@@ -298,14 +309,24 @@ type storedOutput struct {
 	value int64
 }
 
-// encodeIO writes txid(32) coinbase(1) nIn, then per input prevTx(32)
-// prevIndex addr value, then nOut and per output addr value (uvarints).
+// encodeIO writes txid(32) flags(1) [version(4) lockTime(4)] nIn, then
+// per input prevTx(32) prevIndex addr value, then nOut and per output addr
+// value (uvarints). Flags: bit 0 coinbase, bit 1 version and lockTime
+// follow. A record without bit 1 (all records of stores written before
+// the fields were kept) decodes with the fingerprint unknown.
 func encodeIO(dst []byte, io *storedIO) []byte {
 	dst = append(dst, io.txid[:]...)
+	var flags byte
 	if io.coinbase {
-		dst = append(dst, 1)
-	} else {
-		dst = append(dst, 0)
+		flags |= ioCoinbase
+	}
+	if io.hasPrint {
+		flags |= ioPrint
+	}
+	dst = append(dst, flags)
+	if io.hasPrint {
+		dst = binary.BigEndian.AppendUint32(dst, uint32(io.version))
+		dst = binary.BigEndian.AppendUint32(dst, io.lockTime)
 	}
 	dst = binary.AppendUvarint(dst, uint64(len(io.inputs)))
 	for _, in := range io.inputs {
@@ -324,12 +345,22 @@ func encodeIO(dst []byte, io *storedIO) []byte {
 
 func decodeIO(v []byte) (storedIO, error) {
 	var io storedIO
-	if len(v) < 33 || v[32] > 1 {
+	if len(v) < 33 || v[32]&^(ioCoinbase|ioPrint) != 0 {
 		return io, errCorrupt
 	}
 	copy(io.txid[:], v)
-	io.coinbase = v[32] == 1
-	r := uvarintReader{v: v[33:]}
+	io.coinbase = v[32]&ioCoinbase != 0
+	rest := v[33:]
+	if v[32]&ioPrint != 0 {
+		if len(rest) < 8 {
+			return io, errCorrupt
+		}
+		io.hasPrint = true
+		io.version = int32(binary.BigEndian.Uint32(rest))
+		io.lockTime = binary.BigEndian.Uint32(rest[4:])
+		rest = rest[8:]
+	}
+	r := uvarintReader{v: rest}
 	nIn := r.next()
 	for i := uint64(0); i < nIn && r.err == nil; i++ {
 		var in storedInput

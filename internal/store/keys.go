@@ -35,8 +35,12 @@ import (
 //	'P'    P c txid(32) vout(4)   id(8) value(8) [h i input(4)]          UTXO chains: the output index, so every input resolves to its
 //	                                                                     source address and value without the node's -txindex; the
 //	                                                                     spending input follows once spent (one read answers both)
-//	'W'    W c h i                txid coinbase(1) inputs outputs        UTXO chains: a transaction's inputs (spent outpoint, resolved
-//	                                                                     id and value) and outputs (id, value) in order (encodeIO)
+//	'W'    W c h i                txid flags(1) [version(4) locktime(4)] UTXO chains: a transaction's inputs (spent outpoint, resolved
+//	                              inputs outputs                         id and value) and outputs (id, value) in order (encodeIO), and
+//	                                                                     its nVersion and nLockTime (change detection's wallet
+//	                                                                     fingerprint). flags: bit 0 coinbase, bit 1 version and locktime
+//	                                                                     follow; records written before they were kept have bit 1
+//	                                                                     clear and decode with the fingerprint unknown (no schema bump)
 //	'a'    a c raw                id                                     address interning: chain-scoped address -> dense id
 //	'A'    A id                   c raw                                  reverse interning: id -> address
 //	's'    s c kind raw           id(4)                                  asset interning: (kind, contract) -> dense id; 0 is native

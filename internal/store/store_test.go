@@ -337,11 +337,14 @@ func FuzzDecodeTransfers(f *testing.F) {
 	f.Add([]byte{0, 0x82, 1, 2, 3, 0, 1})
 	f.Add(encodeUndo(Cursor{Height: 9}, true, []keyValue{{[]byte("k"), []byte("v")}}))
 	f.Add(encodeIO(nil, &storedIO{inputs: []storedInput{{prevIndex: 1, addr: 2, value: 3}}, outputs: []storedOutput{{4, 5}}}))
+	f.Add(encodeIO(nil, &storedIO{hasPrint: true, version: -2, lockTime: 840_000, inputs: []storedInput{{prevIndex: 1, addr: 2, value: 3}}, outputs: []storedOutput{{4, 5}}}))
 	f.Fuzz(func(t *testing.T, v []byte) {
 		decodePositions(v, nil)
 		decodeUndo(v)
 		if io, err := decodeIO(v); err == nil {
-			if back, err := decodeIO(encodeIO(nil, &io)); err != nil || len(back.inputs) != len(io.inputs) || len(back.outputs) != len(io.outputs) {
+			again := encodeIO(nil, &io)
+			if back, err := decodeIO(again); err != nil || len(back.inputs) != len(io.inputs) || len(back.outputs) != len(io.outputs) ||
+				back.coinbase != io.coinbase || back.hasPrint != io.hasPrint || back.version != io.version || back.lockTime != io.lockTime {
 				t.Fatalf("inputs/outputs record %x does not survive re-encoding: %v", v, err)
 			}
 		}

@@ -140,7 +140,7 @@ func outputValue(id uint64, value int64, spender []byte) []byte {
 // to the undo record. Other transactions cannot repeat a txid (they spend
 // distinct outputs), so only coinbases pay for that check.
 func (s *DB) writeUTXO(batch *sortedBatch, in *interner, b *chain.Block, tx *chain.Tx, undo *[]keyValue) error {
-	io := storedIO{txid: tx.Hash, coinbase: tx.Coinbase}
+	io := storedIO{txid: tx.Hash, coinbase: tx.Coinbase, hasPrint: tx.HasFingerprint, version: tx.Version, lockTime: tx.LockTime}
 	for ii, x := range tx.Inputs {
 		if tx.Coinbase {
 			break
@@ -252,7 +252,8 @@ func (s *DB) IO(c chain.Chain, h uint64, txi uint32) (chain.Tx, bool, error) {
 	if err != nil {
 		return chain.Tx{}, false, fmt.Errorf("%s transaction %d/%d inputs/outputs: %w", c, h, txi, err)
 	}
-	tx := chain.Tx{Hash: io.txid, Index: txi, Success: true, Coinbase: io.coinbase}
+	tx := chain.Tx{Hash: io.txid, Index: txi, Success: true, Coinbase: io.coinbase,
+		HasFingerprint: io.hasPrint, Version: io.version, LockTime: io.lockTime}
 	for _, in := range io.inputs {
 		a, err := s.Address(in.addr)
 		if err != nil {

@@ -147,3 +147,46 @@ func TestSourceResolvedInputs(t *testing.T) {
 		t.Fatalf("block 1's coinbase after rollback: %+v %v %v", o, ok, err)
 	}
 }
+
+// TestUTXOFingerprint: nVersion and nLockTime survive the W record, and a
+// record written before they were kept (flags byte 0 or 1) reads back
+// with the fingerprint unknown.
+func TestUTXOFingerprint(t *testing.T) {
+	s := openTest(t)
+	cb1 := hashOf("cb-1")
+	b1 := utxoBlock(t, s, 1, chain.Hash{}, cb1)
+	mustApply(t, s, b1)
+	tx := spend("t2", cb1, 0, chain.Output{Address: baddr("alice"), Value: 30})
+	tx.Version, tx.LockTime, tx.HasFingerprint = 2, 1, true
+	old := spend("t2old", hashOf("nowhere"), 0, chain.Output{Address: baddr("bob"), Value: 1})
+	old.Inputs[0].Address, old.Inputs[0].Value, old.Inputs[0].Resolved = baddr("x"), 2, true
+	old.Version, old.LockTime = 7, 9 // not known: HasFingerprint false
+	b2 := utxoBlock(t, s, 2, b1.Hash, hashOf("cb-2"), tx, old)
+	mustApply(t, s, b2)
+	got, ok, err := s.IO(chain.Bitcoin, 2, 1)
+	if err != nil || !ok || !got.HasFingerprint || got.Version != 2 || got.LockTime != 1 {
+		t.Fatalf("fingerprint of t2: %+v ok=%v err=%v", got, ok, err)
+	}
+	got, ok, err = s.IO(chain.Bitcoin, 2, 2)
+	if err != nil || !ok || got.HasFingerprint || got.Version != 0 || got.LockTime != 0 {
+		t.Fatalf("unknown fingerprint of t2old: %+v ok=%v err=%v", got, ok, err)
+	}
+	// A negative version and a timestamp locktime round-trip through the codec.
+	io := storedIO{txid: hashOf("v"), hasPrint: true, version: -1, lockTime: 1_700_000_000, outputs: []storedOutput{{1, 2}}}
+	back, err := decodeIO(encodeIO(nil, &io))
+	if err != nil || !back.hasPrint || back.version != -1 || back.lockTime != 1_700_000_000 {
+		t.Fatalf("codec: %+v %v", back, err)
+	}
+	// An old record: coinbase byte 1, no fingerprint.
+	io = storedIO{txid: hashOf("cb"), coinbase: true, outputs: []storedOutput{{1, 50}}}
+	v := encodeIO(nil, &io)
+	if v[32] != 1 {
+		t.Fatalf("a coinbase without fingerprint must encode as the old record did: flags %d", v[32])
+	}
+	if back, err := decodeIO(v); err != nil || !back.coinbase || back.hasPrint {
+		t.Fatalf("old record: %+v %v", back, err)
+	}
+	if _, err := decodeIO(append(append([]byte{}, v[:32]...), 4)); err == nil {
+		t.Fatal("an unknown flag bit decodes")
+	}
+}

@@ -10,6 +10,7 @@ package change
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/chainhound/chainhound/internal/chain"
@@ -36,6 +37,20 @@ type Config struct {
 	Weights     Weights `yaml:"weights" json:"weights"`
 	RoundDigits int     `yaml:"round_digits" json:"round_digits"`
 	PeelRatio   float64 `yaml:"peel_ratio" json:"peel_ratio"`
+	// MaxOutputs: transactions with more outputs than this are not
+	// scored (0: no limit). The heuristics presume one payment and its
+	// change; in a batch of payments, a payment of an odd amount to a
+	// fresh address looks as much like change as the change does.
+	MaxOutputs int `yaml:"max_outputs" json:"max_outputs,omitempty"`
+	// FingerprintBlocks is how long a transaction whose change only the
+	// fingerprint could name waits for one of its outputs to be spent:
+	// it is decided in the first block, at most this many after its own,
+	// that spends one of them, with the spender's fingerprint; after
+	// that it stays undecided. 0 leaves the fingerprint term out.
+	FingerprintBlocks int `yaml:"fingerprint_blocks" json:"fingerprint_blocks,omitempty"`
+	// AntiSnipeBlocks: a height locktime at most this many blocks below
+	// the transaction's own height is anti-fee-sniping (see PrintOf).
+	AntiSnipeBlocks int `yaml:"anti_snipe_blocks" json:"anti_snipe_blocks,omitempty"`
 }
 
 // Check refuses a configuration that could not mean what it says.
@@ -65,6 +80,12 @@ func (c *Config) Check() error {
 		return fmt.Errorf("change.round_digits %d: want 1 to 15", c.RoundDigits)
 	case c.PeelRatio < 1:
 		return fmt.Errorf("change.peel_ratio %v: want at least 1", c.PeelRatio)
+	case c.MaxOutputs < 0 || c.MaxOutputs == 1:
+		return fmt.Errorf("change.max_outputs %d: want 0 (no limit) or at least 2", c.MaxOutputs)
+	case c.FingerprintBlocks < 0 || c.FingerprintBlocks > 100_000:
+		return fmt.Errorf("change.fingerprint_blocks %d: want 0 (off) to 100000", c.FingerprintBlocks)
+	case c.AntiSnipeBlocks < 0 || c.AntiSnipeBlocks > 10_000:
+		return fmt.Errorf("change.anti_snipe_blocks %d: want 0 to 10000", c.AntiSnipeBlocks)
 	}
 	return nil
 }
@@ -75,25 +96,28 @@ type Features struct {
 	// Fresh marks outputs whose address appears for the first time.
 	Fresh []bool
 	// Fingerprint: +1 the output's spender shares the transaction's
-	// locktime/version fingerprint, -1 it does not, 0 unknown.
+	// locktime/version fingerprint (Print), -1 it does not, 0 unknown
+	// (unspent, or the spender's fingerprint unknown). It counts only
+	// when it has both a +1 and a -1.
 	Fingerprint []int8
 }
 
 // Verdict is the decision on one transaction.
 type Verdict struct {
 	Change    int       // index of the change output, -1 for none
+	Self      bool      // an output pays an input's address: the change, with no merge needed
 	NonChange []int     // outputs confidently called payments
 	Scores    []float64 // per output
 }
 
 // Classify scores tx's outputs. It looks only at transactions a change
 // could be told apart in: not a coinbase, at least one input, two or
-// more outputs that pay an address. An output paying one of the inputs'
-// own addresses is the change outright (no merge is needed for it) and
-// leaves the others to the score.
+// more outputs that pay an address (and at most MaxOutputs). An output
+// paying one of the inputs' own addresses is the change outright (no
+// merge is needed for it) and leaves the others to the score.
 func Classify(tx *chain.Tx, f Features, c *Config) Verdict {
 	v := Verdict{Change: -1}
-	if !c.Enabled || tx.Coinbase || len(tx.Inputs) == 0 || len(tx.Outputs) < 2 {
+	if !c.Enabled || tx.Coinbase || len(tx.Inputs) == 0 || len(tx.Outputs) < 2 || c.MaxOutputs > 0 && len(tx.Outputs) > c.MaxOutputs {
 		return v
 	}
 	for _, o := range tx.Outputs {
@@ -103,7 +127,6 @@ func Classify(tx *chain.Tx, f Features, c *Config) Verdict {
 	}
 	n := len(tx.Outputs)
 	s := make([]float64, n)
-	v.Scores = s
 	w := &c.Weights
 	// Self-change: paid back to an input's address.
 	self := -1
@@ -147,11 +170,6 @@ func Classify(tx *chain.Tx, f Features, c *Config) Verdict {
 			}
 		}
 	}
-	if len(f.Fingerprint) == n {
-		for i, fp := range f.Fingerprint {
-			s[i] += float64(fp) * w.Fingerprint
-		}
-	}
 	if len(tx.Inputs) == 1 && n == 2 {
 		a, b := tx.Outputs[0].Value, tx.Outputs[1].Value
 		if float64(a) >= c.PeelRatio*float64(b) {
@@ -161,6 +179,8 @@ func Classify(tx *chain.Tx, f Features, c *Config) Verdict {
 		}
 	}
 	if self >= 0 {
+		addFingerprint(s, f.Fingerprint, w.Fingerprint)
+		v.Scores, v.Self = s, true
 		// The change is known; every other output is a payment, but only
 		// the confident ones are recorded as such.
 		for i := range s {
@@ -170,6 +190,20 @@ func Classify(tx *chain.Tx, f Features, c *Config) Verdict {
 		}
 		return v
 	}
+	return Decide(s, f.Fingerprint, c)
+}
+
+// Decide is the verdict on a transaction without self-change whose
+// scores on every heuristic but the fingerprint are base (as the Scores
+// of Classify's verdict without a fingerprint), given its outputs'
+// spenders' evidence fp (see Features.Fingerprint; nil for none): the
+// fingerprint's term is added last. The output with the highest score is
+// the change when it reaches the threshold and beats every other by the
+// margin; then the others at or below non_change are confident payments.
+func Decide(base []float64, fp []int8, c *Config) Verdict {
+	s := slices.Clone(base)
+	addFingerprint(s, fp, c.Weights.Fingerprint)
+	v := Verdict{Change: -1, Scores: s}
 	best, second := -1, -1
 	for i := range s {
 		switch {
@@ -178,6 +212,9 @@ func Classify(tx *chain.Tx, f Features, c *Config) Verdict {
 		case second < 0 || s[i] > s[second]:
 			second = i
 		}
+	}
+	if best < 0 || second < 0 {
+		return v
 	}
 	if s[best] >= c.Threshold && s[best]-s[second] >= c.Margin {
 		v.Change = best
@@ -191,6 +228,21 @@ func Classify(tx *chain.Tx, f Features, c *Config) Verdict {
 		}
 	}
 	return v
+}
+
+// addFingerprint adds the fingerprint's term to the scores. Like every
+// heuristic, the fingerprint speaks only when it tells outputs apart:
+// one output's spender shares the transaction's fingerprint and
+// another's does not (BlockSci's locktime heuristic likewise wants
+// exactly one output to match). Spenders all of one habit, or one
+// spender alone, say nothing.
+func addFingerprint(s []float64, fp []int8, w float64) {
+	if len(fp) != len(s) || !slices.Contains(fp, 1) || !slices.Contains(fp, -1) {
+		return
+	}
+	for i, x := range fp {
+		s[i] += float64(max(-1, min(1, x))) * w
+	}
 }
 
 func sign(b bool) float64 {
@@ -251,4 +303,82 @@ func ScriptType(a chain.Address) string {
 		return "p2sh"
 	}
 	return ""
+}
+
+// LockKind classifies a transaction's nLockTime for the fingerprint.
+type LockKind uint8
+
+const (
+	LockZero      LockKind = iota // nLockTime 0: most wallets before anti-fee-sniping
+	LockAntiSnipe                 // a height close below the transaction's own: Bitcoin Core and Electrum's anti-fee-sniping
+	LockHeight                    // another block height
+	LockTimestamp                 // a Unix time (>= 500,000,000)
+)
+
+// Print is a transaction's wallet fingerprint: what the software that
+// built it chose for fields the payer, not the payee, sets. Wallets keep
+// their choices from one transaction to the next, so the transaction
+// spending a change output tends to share the fingerprint of the one
+// that made it, and the one spending a payment, built by the payee's
+// software, tends not to (BlockSci's locktime change heuristic; Kappos
+// et al., "How to Peel a Million", USENIX Security 2022, use nVersion
+// and nLockTime among their wallet fingerprints).
+type Print struct {
+	Version int32
+	Lock    LockKind
+}
+
+// PrintOf is tx's fingerprint at the height it was confirmed at; false
+// when the source did not give its version and locktime. A height
+// locktime counts as anti-fee-sniping when it is below the height by at
+// most antiSnipe blocks (Bitcoin Core sets the tip's height, one below
+// the block that confirms it soonest, and one time in ten a random
+// height up to 99 below that; slow confirmation widens the gap).
+func PrintOf(tx *chain.Tx, height uint64, antiSnipe int) (Print, bool) {
+	if !tx.HasFingerprint {
+		return Print{}, false
+	}
+	p := Print{Version: tx.Version}
+	switch lt := uint64(tx.LockTime); {
+	case lt == 0:
+		p.Lock = LockZero
+	case lt >= 500_000_000:
+		p.Lock = LockTimestamp
+	case lt < height && height-lt <= uint64(antiSnipe):
+		p.Lock = LockAntiSnipe
+	default:
+		p.Lock = LockHeight
+	}
+	return p, true
+}
+
+// NeedsFingerprint reports whether a transaction whose verdict on the
+// evidence without the fingerprint is v (Classify with no
+// Features.Fingerprint) could be decided by the fingerprint: it names no
+// change, has no self-change, and some output would be named if its
+// spender shared the transaction's fingerprint and the other outputs'
+// spenders did not. The caller then waits for the spenders (when the
+// transaction's own fingerprint is known) rather than deciding now.
+func NeedsFingerprint(v Verdict, c *Config) bool {
+	w := c.Weights.Fingerprint
+	if c.FingerprintBlocks == 0 || w == 0 || len(v.Scores) < 2 || v.Self || v.Change >= 0 {
+		return false
+	}
+	var fp []int8
+	for i, x := range v.Scores {
+		if x+w < c.Threshold-1e-9 {
+			continue // even a decisive fingerprint leaves it below the threshold
+		}
+		if fp == nil {
+			fp = make([]int8, len(v.Scores))
+		}
+		for j := range fp {
+			fp[j] = -1
+		}
+		fp[i] = 1
+		if Decide(v.Scores, fp, c).Change == i {
+			return true
+		}
+	}
+	return false
 }

@@ -1,6 +1,8 @@
 package change
 
 import (
+	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/chainhound/chainhound/internal/chain"
@@ -80,11 +82,183 @@ func TestCheck(t *testing.T) {
 	for _, bad := range []func(*Config){
 		func(c *Config) { c.Threshold = 0 }, func(c *Config) { c.NonChange = 1 }, func(c *Config) { c.RoundDigits = 0 },
 		func(c *Config) { c.PeelRatio = 0.5 }, func(c *Config) { c.Weights.FreshAddress = -1 }, func(c *Config) { c.Margin = -1 },
+		func(c *Config) { c.MaxOutputs = 1 }, func(c *Config) { c.MaxOutputs = -1 }, func(c *Config) { c.FingerprintBlocks = -1 },
+		func(c *Config) { c.FingerprintBlocks = 100_001 }, func(c *Config) { c.AntiSnipeBlocks = -1 }, func(c *Config) { c.AntiSnipeBlocks = 10_001 },
 	} {
 		c := good
 		bad(&c)
 		if c.Check() == nil {
 			t.Errorf("%+v accepted", c)
 		}
+	}
+}
+
+func TestPrintOf(t *testing.T) {
+	const h = 800_000
+	for _, k := range []struct {
+		version  int32
+		lockTime uint32
+		known    bool
+		want     Print
+	}{
+		{2, 0, true, Print{2, LockZero}},
+		{1, h - 1, true, Print{1, LockAntiSnipe}},   // Bitcoin Core: the tip
+		{2, h - 100, true, Print{2, LockAntiSnipe}}, // the one-in-ten random step back, at its edge
+		{2, h - 101, true, Print{2, LockHeight}},    // older than anti-fee-sniping goes
+		{2, h, true, Print{2, LockHeight}},          // not below the confirming block: not anti-fee-sniping
+		{2, h + 5, true, Print{2, LockHeight}},      // a future height (confirmed late)
+		{2, 500_000_000, true, Print{2, LockTimestamp}},
+		{-7, 1_700_000_000, true, Print{-7, LockTimestamp}},
+		{2, h - 1, false, Print{}},
+	} {
+		tx := chain.Tx{Version: k.version, LockTime: k.lockTime, HasFingerprint: k.known}
+		got, ok := PrintOf(&tx, h, 100)
+		if ok != k.known || got != k.want {
+			t.Errorf("version %d locktime %d known %v: %+v %v, want %+v", k.version, k.lockTime, k.known, got, ok, k.want)
+		}
+	}
+}
+
+func fpConfig() Config {
+	return Config{Enabled: true, Threshold: 3, Margin: 1, NonChange: -3, RoundDigits: 4, PeelRatio: 10, MaxOutputs: 2, FingerprintBlocks: 144, AntiSnipeBlocks: 100,
+		Weights: Weights{OptimalChange: 1, FreshAddress: 1.5, RoundAmount: 1, ScriptType: 1, Fingerprint: 1, PeelChain: 0.5}}
+}
+
+// The fingerprint term speaks only when the spenders tell the outputs
+// apart, and then adds its weight to the matching output and takes it
+// from the others.
+func TestFingerprintTerm(t *testing.T) {
+	c := fpConfig()
+	c.MaxOutputs = 0
+	in := []chain.Input{{Address: a(wpkh1), Value: 9_000_000, Resolved: true}}
+	tx := &chain.Tx{Inputs: in, Outputs: []chain.Output{{Address: a(pkh1), Value: 2_000_000}, {Address: a(wpkh2), Value: 2_998_000}, {Address: a(pkh2), Value: 3_000_000}}}
+	fresh := []bool{true, true, true}
+	base := Classify(tx, Features{Fresh: fresh}, &c).Scores
+	for _, k := range []struct {
+		fp   []int8
+		want []float64 // added to the scores without the term
+	}{
+		{[]int8{-1, 1, 0}, []float64{-1, 1, 0}},
+		{[]int8{-1, 1, -1}, []float64{-1, 1, -1}},
+		{[]int8{1, 1, -1}, []float64{1, 1, -1}},
+		{[]int8{0, 1, 0}, []float64{0, 0, 0}},   // one spender alone says nothing
+		{[]int8{1, 1, 1}, []float64{0, 0, 0}},   // all of one habit: nothing
+		{[]int8{-1, -1, 0}, []float64{0, 0, 0}}, // none matches: nothing
+		{[]int8{-1, 1}, []float64{0, 0, 0}},     // not one per output: ignored
+	} {
+		s := Classify(tx, Features{Fresh: fresh, Fingerprint: k.fp}, &c).Scores
+		for i := range s {
+			if s[i]-base[i] != k.want[i] {
+				t.Errorf("fingerprint %v: scores %v, without %v; want the term to add %v", k.fp, s, base, k.want)
+				break
+			}
+		}
+	}
+	// The ambiguous payment of TestClassify: both outputs fresh, round
+	// and script type point at output 1 (2 points, short of 3).
+	two := &chain.Tx{Inputs: []chain.Input{{Address: a(wpkh1), Value: 5_000_000, Resolved: true}},
+		Outputs: []chain.Output{{Address: a(pkh1), Value: 2_000_000}, {Address: a(wpkh2), Value: 2_998_000}}}
+	f := Features{Fresh: []bool{true, true}}
+	if v := Classify(two, f, &c); v.Change != -1 {
+		t.Fatalf("decided without the fingerprint: %+v", v)
+	}
+	for _, k := range []struct {
+		fp     []int8
+		change int
+	}{{[]int8{-1, 1}, 1}, {[]int8{1, -1}, -1}, {[]int8{0, 1}, -1}, {[]int8{1, 1}, -1}} {
+		f.Fingerprint = k.fp
+		if v := Classify(two, f, &c); v.Change != k.change {
+			t.Errorf("fingerprint %v: change %d (scores %v), want %d", k.fp, v.Change, v.Scores, k.change)
+		}
+	}
+}
+
+func TestNeedsFingerprint(t *testing.T) {
+	c := fpConfig()
+	in := func(v int64) []chain.Input { return []chain.Input{{Address: a(wpkh1), Value: v, Resolved: true}} }
+	out := func(addr string, v int64) chain.Output { return chain.Output{Address: a(addr), Value: v} }
+	needs := func(tx *chain.Tx, f Features, c *Config) bool { return NeedsFingerprint(Classify(tx, f, c), c) }
+	amb := chain.Tx{Inputs: in(5_000_000), Outputs: []chain.Output{out(pkh1, 2_000_000), out(wpkh2, 2_998_000)}, HasFingerprint: true, Version: 2}
+	both := Features{Fresh: []bool{true, true}}
+	if !needs(&amb, both, &c) {
+		t.Error("two points for output 1: the fingerprint's +1/-1 would decide it, but it does not wait")
+	}
+	off := c
+	off.FingerprintBlocks = 0
+	if needs(&amb, both, &off) {
+		t.Error("waits with fingerprint_blocks 0")
+	}
+	off = c
+	off.Weights.Fingerprint = 0
+	if needs(&amb, both, &off) {
+		t.Error("waits with the fingerprint weighted 0")
+	}
+	// Decided already: output 1 fresh, output 0 reused.
+	if needs(&amb, Features{Fresh: []bool{false, true}}, &c) {
+		t.Error("waits though the other heuristics decide")
+	}
+	// Too little evidence for the fingerprint to tip: an odd payment to
+	// another script type, nothing fresh; one point at most.
+	weak := chain.Tx{Inputs: in(5_000_000), Outputs: []chain.Output{out(pkh1, 2_000_123), out(wpkh2, 2_998_000)}, HasFingerprint: true}
+	if needs(&weak, Features{Fresh: []bool{false, false}}, &c) {
+		t.Error("waits though even a decisive fingerprint could not reach the threshold")
+	}
+	// Enough for the threshold but not the margin: with the fingerprint,
+	// output 1 scores 3 and output 0 -3, and a margin of 7 is wanted.
+	wide := c
+	wide.Margin = 7
+	if needs(&amb, both, &wide) {
+		t.Error("waits though no fingerprint could clear the margin")
+	}
+	// Paid back to the input's address: the change is known.
+	self := chain.Tx{Inputs: in(5_000_000), Outputs: []chain.Output{out(pkh1, 2_000_000), out(wpkh1, 2_998_000)}, HasFingerprint: true}
+	if needs(&self, both, &c) {
+		t.Error("waits though the change pays an input's address")
+	}
+	// A batch of three outputs is beyond max_outputs 2.
+	batch := chain.Tx{Inputs: in(9_000_000), Outputs: []chain.Output{out(pkh1, 2_000_000), out(wpkh2, 2_998_000), out(pkh2, 3_000_000)}, HasFingerprint: true}
+	if v := Classify(&batch, Features{Fresh: []bool{false, true, false}}, &c); v.Scores != nil || needs(&batch, Features{Fresh: []bool{true, true, true}}, &c) {
+		t.Errorf("a 3-output transaction scored with max_outputs 2: %+v", v)
+	}
+}
+
+// Decide on the scores without the fingerprint, given the spenders'
+// evidence, is Classify given it: what a deferred decision relies on.
+func TestDecideIsClassify(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	c := fpConfig()
+	c.MaxOutputs = 0
+	addrs := []string{pkh1, pkh2, sh1, wpkh1, wpkh2, wpkh3, tr1}
+	decided := 0
+	for n := 0; n < 20_000; n++ {
+		tx := &chain.Tx{}
+		for range 1 + r.IntN(3) {
+			tx.Inputs = append(tx.Inputs, chain.Input{Address: a(addrs[r.IntN(len(addrs))]), Value: 1 + r.Int64N(5)*1_000_000, Resolved: true})
+		}
+		k := 2 + r.IntN(2)
+		f := Features{Fresh: make([]bool, k), Fingerprint: make([]int8, k)}
+		for i := range k {
+			v := 10_000 + r.Int64N(3_000_000)
+			if r.IntN(2) == 0 {
+				v = v / 10_000 * 10_000
+			}
+			tx.Outputs = append(tx.Outputs, chain.Output{Address: a(addrs[r.IntN(len(addrs))]), Value: v})
+			f.Fresh[i], f.Fingerprint[i] = r.IntN(2) == 0, int8(r.IntN(3)-1)
+		}
+		want := Classify(tx, f, &c)
+		base := Classify(tx, Features{Fresh: f.Fresh}, &c)
+		if base.Self || base.Scores == nil {
+			continue
+		}
+		got := Decide(base.Scores, f.Fingerprint, &c)
+		if got.Change != want.Change || !slices.Equal(got.NonChange, want.NonChange) || !slices.Equal(got.Scores, want.Scores) {
+			t.Fatalf("%+v with %+v: Decide %+v, Classify %+v", tx, f, got, want)
+		}
+		if got.Change >= 0 {
+			decided++
+		}
+	}
+	if decided < 100 {
+		t.Fatalf("only %d decided: the test says little", decided)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/chainhound/chainhound/internal/bench"
 	"github.com/chainhound/chainhound/internal/chain"
 	"github.com/chainhound/chainhound/internal/cluster"
+	"github.com/chainhound/chainhound/internal/cluster/change"
 	"github.com/chainhound/chainhound/internal/cluster/unionfind"
 	"github.com/chainhound/chainhound/internal/store"
 )
@@ -44,22 +45,31 @@ type Result struct {
 	BlockInputs     int
 	BlockMillis     float64 // cluster update of one block: read from the store, detect, link, write
 	// BlockMillisChange is the same with change detection on (the
-	// default): outputs' ids read too, every output scored.
+	// default): outputs' ids read too, every output scored, transactions
+	// only the fingerprint can decide left waiting, and those whose
+	// outputs the block spends read back from the store and decided.
 	BlockMillisChange float64
-	ChangeMerges      uint64 // change merges over the timed blocks
+	Change            cluster.Counts // over the blocks of the run with change on
+	// WaitingBytes is the memory one transaction waiting for its two
+	// outputs' spenders holds (measured over 100,000 of them).
+	WaitingBytes float64
 }
 
 // String formats the result as a short report.
 func (r Result) String() string {
+	c := r.Change
 	return fmt.Sprintf(`machine              %s, GOMAXPROCS=%d
 synthetic graph      %d inputs in %d transactions over %d addresses
 co-spend (1 core)    median %.2f s: %.2f M inputs/s, %.2f M union ops/s (best %.2f M/s; %d merges)
 union-find memory    %.1f bytes per address
 incremental block    %d txs, %d inputs: %.1f ms (store reads, CoinJoin detection, unions, one record written)
-  with change on     %.1f ms (output ids read and every transaction's outputs scored too; %d change merges in %d blocks)`,
+  with change on     %.1f ms (output ids read and every transaction's outputs scored too; over %d timed blocks: %d change merges,
+                     %d transactions left waiting for their outputs' spenders, %d decided by them, %d change found so)
+waiting transaction  %.0f bytes in memory`,
 		r.Machine, r.GOMAXPROCS, r.Inputs, r.Txs, r.Addresses,
 		r.Seconds, float64(r.Inputs)/r.Seconds/1e6, float64(r.Unions)/r.Seconds/1e6, float64(r.Unions)/r.BestSeconds/1e6, r.Merges,
-		r.BytesPerAddress, r.BlockTxs, r.BlockInputs, r.BlockMillis, r.BlockMillisChange, r.ChangeMerges, spends)
+		r.BytesPerAddress, r.BlockTxs, r.BlockInputs, r.BlockMillis, r.BlockMillisChange, spends, c.ChangeMerges,
+		c.Deferred, c.DeferResolved, c.DeferChange, r.WaitingBytes)
 }
 
 // inputCount draws a transaction's input count: mostly one, a tail of
@@ -93,6 +103,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		cfg.BlockInputs = 6000
 	}
 	res := Result{Machine: bench.Machine(), GOMAXPROCS: runtime.GOMAXPROCS(0), Addresses: cfg.Addresses}
+	// first, while the heap holds nothing else that a collection could
+	// free meanwhile
+	res.WaitingBytes = waitingBytes(100_000)
 	// The graph: transactions as runs of input address ids, generated up
 	// front so that the timing covers only the union-find. Addresses are
 	// drawn uniformly: the worst case for memory locality.
@@ -141,10 +154,44 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		return res, err
 	}
 	res.BlockTxs, res.BlockInputs, res.BlockMillis = cfg.BlockTxs, cfg.BlockInputs, ms
-	if res.BlockMillisChange, res.ChangeMerges, err = clusterBlock(ctx, cfg, f, cluster.Options{Change: cluster.DefaultConfig().Change}, "change"); err != nil {
+	if res.BlockMillisChange, res.Change, err = clusterBlock(ctx, cfg, f, cluster.Options{Change: cluster.DefaultConfig().Change}, "change"); err != nil {
 		return res, err
 	}
 	return res, nil
+}
+
+// waitingBytes measures the heap n transactions waiting for their two
+// outputs' spenders take, per transaction: each is applied as cluster
+// update applies it (a payment whose change only the fingerprint can
+// decide).
+func waitingBytes(n int) float64 {
+	c := cluster.New(cluster.Options{Change: cluster.DefaultConfig().Change})
+	in := []chain.Input{{Address: chain.Address{Chain: chain.Bitcoin, Raw: "bc1qbenchxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}, Value: 5_000_000, Resolved: true}}
+	outs := []chain.Output{{Address: chain.Address{Chain: chain.Bitcoin, Raw: "1Benchpayeexxxxxxxxxxxxxxxxxxxxxx"}, Value: 2_000_000},
+		{Address: chain.Address{Chain: chain.Bitcoin, Raw: "bc1qbenchchangexxxxxxxxxxxxxxxxxxxxxxxxxxx"}, Value: 2_998_000}}
+	txs := make([]chain.Tx, n)
+	for i := range txs {
+		txs[i] = chain.Tx{Hash: chain.Hash(sha256.Sum256(fmt.Append(nil, "w", i))), Index: uint32(i), Inputs: in, Outputs: outs, HasFingerprint: true, Version: 2}
+	}
+	ids := cluster.TxIDs{In: []uint64{1}, Out: []uint64{2, 3}, Change: change.Features{Fresh: []bool{true, true}}}
+	var d cluster.Delta
+	c.ApplyTx(&txs[0], 1, ids, &d) // the maps' first allocations
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for i := 1; i < n; i++ {
+		c.ApplyTx(&txs[i], 1, ids, &d)
+		if len(d.Deferred) > 1024 {
+			d.Deferred = d.Deferred[:0] // what update writes per block, not kept
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if c.Pending() != n {
+		panic(fmt.Sprintf("clusterbench: %d of %d transactions waiting", c.Pending(), n))
+	}
+	runtime.KeepAlive(c)
+	return float64(after.HeapAlloc-before.HeapAlloc) / float64(n-1)
 }
 
 // clusterBlock times `cluster update` of mainnet-sized blocks against a
@@ -155,12 +202,12 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 // spends is how many blocks clusterBlock times.
 const spends = 5
 
-func clusterBlock(ctx context.Context, cfg Config, big *unionfind.Forest, opts cluster.Options, name string) (float64, uint64, error) {
+func clusterBlock(ctx context.Context, cfg Config, big *unionfind.Forest, opts cluster.Options, name string) (float64, cluster.Counts, error) {
 	dir := cfg.Dir
 	if dir == "" {
 		d, err := os.MkdirTemp("", "chainhound-bench-cluster-")
 		if err != nil {
-			return 0, 0, err
+			return 0, cluster.Counts{}, err
 		}
 		defer os.RemoveAll(d)
 		dir = d
@@ -168,7 +215,7 @@ func clusterBlock(ctx context.Context, cfg Config, big *unionfind.Forest, opts c
 	dir = filepath.Join(dir, name)
 	st, err := store.Open(filepath.Join(dir, "store"), store.Options{})
 	if err != nil {
-		return 0, 0, err
+		return 0, cluster.Counts{}, err
 	}
 	defer st.Close()
 	hash := func(s string) chain.Hash { return chain.Hash(sha256.Sum256([]byte(s))) }
@@ -191,50 +238,83 @@ func clusterBlock(ctx context.Context, cfg Config, big *unionfind.Forest, opts c
 	}
 	b1.Txs = []chain.Tx{cb}
 	if err := apply(b1); err != nil {
-		return 0, 0, err
+		return 0, cluster.Counts{}, err
 	}
 	db, err := cluster.Open(filepath.Join(dir, "cluster"), chain.Bitcoin, opts, false)
 	if err != nil {
-		return 0, 0, err
+		return 0, cluster.Counts{}, err
 	}
 	defer db.Close()
 	if err := db.Update(ctx, st, nil); err != nil {
-		return 0, 0, err
+		return 0, cluster.Counts{}, err
 	}
 	db.Clusterer().Forest = big
 	next, fresh := 0, spends*cfg.BlockInputs
 	parent := b1.Hash
 	var times []float64
+	// The outputs of the previous block's transactions by position: a
+	// transaction of 3 inputs is one only the fingerprint can decide (see
+	// below), and the next block spends its change in the transaction at
+	// its position, built by the same program, and its payment in the
+	// one after, built by the other program, which decides it.
+	type made struct {
+		hash      chain.Hash
+		pay, rest int64
+	}
+	var prev, cur map[int]made
 	for h := uint64(2); h < 2+spends; h++ {
 		b := &chain.Block{Chain: chain.Bitcoin, Height: h, Hash: hash(fmt.Sprint("b", h)), Parent: parent, Time: int64(h)}
 		b.Txs = []chain.Tx{{Hash: hash(fmt.Sprint("cb", h)), Coinbase: true, Success: true, Outputs: []chain.Output{{Address: addr(-1), Value: 50}}}}
-		end := next + cfg.BlockInputs
-		for t := 0; t < cfg.BlockTxs && next < end; t++ {
-			tx := chain.Tx{Hash: hash(fmt.Sprint("t", h, "-", t)), Index: uint32(t + 1), Success: true}
-			for k := max(1, (end-next)/(cfg.BlockTxs-t)); k > 0 && next < end; k-- {
-				tx.Inputs = append(tx.Inputs, chain.Input{PrevTx: cb.Hash, PrevIndex: uint32(next)})
+		prev, cur = cur, map[int]made{}
+		left := cfg.BlockInputs
+		for t := 0; t < cfg.BlockTxs && left > 0; t++ {
+			// two programs' habits, alternating: version 2 with an
+			// anti-fee-sniping locktime, version 1 with locktime 0
+			tx := chain.Tx{Hash: hash(fmt.Sprint("t", h, "-", t)), Index: uint32(t + 1), Success: true, HasFingerprint: true, Version: 2, LockTime: uint32(h - 1)}
+			if t%2 == 1 {
+				tx.Version, tx.LockTime = 1, 0
+			}
+			k := max(1, left/(cfg.BlockTxs-t))
+			var total int64
+			spend := func(from chain.Hash, i uint32, v int64) {
+				tx.Inputs = append(tx.Inputs, chain.Input{PrevTx: from, PrevIndex: i})
+				total += v
+				left--
+			}
+			if p, ok := prev[t]; ok && k >= 3 {
+				spend(p.hash, 1, p.rest)
+			}
+			if p, ok := prev[t-1]; ok && k >= 3 {
+				spend(p.hash, 0, p.pay)
+			}
+			for len(tx.Inputs) < k && left > 0 {
+				spend(cb.Hash, uint32(next), 100_000)
 				next++
 			}
 			// a round payment to an address seen before (not an input),
-			// odd change to a fresh one: with 2 inputs the change is
-			// also the optimal one and change detection merges it
-			total := int64(100_000 * len(tx.Inputs))
+			// odd change to a fresh one: with 2 inputs the change is also
+			// the optimal one and change detection merges it; with 3 it
+			// is not, the score stays below the threshold, and the
+			// transaction waits for its outputs' spenders
 			pay := min(int64(150_000), total/2/10_000*10_000)
 			seen := addr((next + cfg.BlockInputs) % (spends * cfg.BlockInputs))
 			tx.Outputs = []chain.Output{{Address: seen, Value: pay}, {Address: addr(fresh), Value: total - pay - 563}}
 			fresh++
+			if len(tx.Inputs) >= 3 {
+				cur[t] = made{tx.Hash, pay, total - pay - 563}
+			}
 			b.Txs = append(b.Txs, tx)
 		}
 		if err := apply(b); err != nil {
-			return 0, 0, err
+			return 0, cluster.Counts{}, err
 		}
 		parent = b.Hash
 		start := time.Now()
 		if err := db.Update(ctx, st, nil); err != nil {
-			return 0, 0, err
+			return 0, cluster.Counts{}, err
 		}
 		times = append(times, float64(time.Since(start).Microseconds())/1000)
 	}
 	slices.Sort(times)
-	return times[len(times)/2], db.Clusterer().Counts.ChangeMerges, nil
+	return times[len(times)/2], db.Clusterer().Counts, nil
 }

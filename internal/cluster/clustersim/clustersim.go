@@ -2,7 +2,10 @@
 // for every address, so that clustering heuristics can be scored: wallets
 // that reuse addresses or make fresh ones, pay round or odd amounts, join
 // CoinJoins, and exchanges that give customers deposit addresses, sweep
-// them into a hot wallet and pay withdrawals from it.
+// them into a hot wallet and pay withdrawals from it. Each wallet runs a
+// wallet program whose nVersion and nLockTime habits every transaction it
+// builds carries (Software), so the change detector's fingerprint term has
+// ground truth too.
 package clustersim
 
 import (
@@ -26,12 +29,50 @@ type Config struct {
 	Round     float64 // share of payments of a round amount (a multiple of 0.001 BTC)
 	CoinJoin  float64 // chance per block of a JoinMarket-style CoinJoin
 	Deposit   float64 // share of payments that deposit to an exchange; as many withdraw
+	Batch     float64 // share of payments that pay a second payee in the same transaction
 	Height    uint64  // height of the first block (CoinJoin rules are gated by height)
+	// Fingerprints gives transactions the nVersion and nLockTime of
+	// their wallet's program (Software); without it they carry none
+	// (HasFingerprint false), as a store written before the fields were
+	// kept returns them.
+	Fingerprints bool
+	// Drift is the chance that a transaction departs from its wallet's
+	// habit: built with another program's (the same seed on another
+	// device, an upgrade) or, for an anti-fee-sniping program, with
+	// locktime 0 (Bitcoin Core does so when its tip is not current).
+	Drift float64
 }
+
+// Software is a wallet program's fingerprint habit.
+type Software struct {
+	Name      string
+	Version   int32
+	AntiSnipe bool    // nLockTime: the tip's height (one time in ten up to 99 below it); else 0
+	Share     float64 // of ordinary wallets
+}
+
+// Softwares are the programs ordinary wallets run. The shares are this
+// simulation's assumption, not a measurement: most transactions are
+// version 2, a large part anti-fee-sniping (Bitcoin Core, Electrum,
+// Sparrow), the rest with locktime 0, a tail of version 1.
+var Softwares = []Software{
+	{"core-like: v2, anti-fee-sniping", 2, true, 0.40},
+	{"v2, locktime 0", 2, false, 0.35},
+	{"v1, locktime 0", 1, false, 0.20},
+	{"v1, anti-fee-sniping", 1, true, 0.05},
+}
+
+// Programs of exchanges (chosen among the locktime-0 ones) and of
+// JoinMarket's CoinJoins.
+var (
+	exchangeSoftwares = []int{1, 2}
+	joinMarket        = Software{Name: "JoinMarket", Version: 2, AntiSnipe: true}
+)
 
 // DefaultConfig is the configuration the tests and docs report on.
 var DefaultConfig = Config{Seed: 1, Wallets: 2000, Exchanges: 3, Blocks: 400, TxsPerBlk: 40,
-	Reusers: 0.3, Round: 0.5, CoinJoin: 0.3, Deposit: 0.15, Height: 800_000}
+	Reusers: 0.3, Round: 0.5, CoinJoin: 0.3, Deposit: 0.15, Height: 800_000,
+	Fingerprints: true, Drift: 0.02}
 
 // Truth is what the simulation knows and a clustering should find.
 type Truth struct {
@@ -57,6 +98,7 @@ type coin struct {
 type wallet struct {
 	id     int
 	script int // 0 p2pkh, 1 p2sh, 2 p2wpkh, 3 p2tr
+	soft   int // index in Softwares
 	reuse  bool
 	home   string // the reuser's one address; an exchange's hot wallet
 	coins  []coin
@@ -80,8 +122,14 @@ func Run(cfg Config) *Sim {
 		out: &Sim{Truth: Truth{Owner: map[string]int{}, Change: map[chain.Hash]int{}}}}
 	for i := range cfg.Wallets + cfg.Exchanges {
 		w := &wallet{id: i, script: s.r.IntN(4)}
+		if cfg.Fingerprints { // drawn only then: without, the simulation is what it was before programs existed
+			w.soft = s.software()
+		}
 		if i >= cfg.Wallets {
 			w.script, w.deposit = 2, map[int]string{}
+			if cfg.Fingerprints {
+				w.soft = exchangeSoftwares[s.r.IntN(len(exchangeSoftwares))]
+			}
 			w.home = s.newAddr(w)
 		} else if s.r.Float64() < cfg.Reusers {
 			w.reuse = true
@@ -129,6 +177,44 @@ func addrText(script, n int) string {
 		return "bc1q" + string(pick(b32, 38))
 	}
 	return "bc1p" + string(pick(b32, 58))
+}
+
+// software draws a wallet's program by the shares of Softwares.
+func (s *sim) software() int {
+	x := s.r.Float64()
+	for i, sw := range Softwares {
+		if x -= sw.Share; x < 0 {
+			return i
+		}
+	}
+	return len(Softwares) - 1
+}
+
+// stamp gives tx, confirmed in the current block, the nVersion and
+// nLockTime program sw would (or, Drift of the time, another's).
+func (s *sim) stamp(tx *chain.Tx, sw Software) {
+	if !s.cfg.Fingerprints {
+		return
+	}
+	anti := sw.AntiSnipe
+	if s.r.Float64() < s.cfg.Drift {
+		if anti && s.r.IntN(2) == 0 {
+			anti = false
+		} else {
+			sw = Softwares[s.r.IntN(len(Softwares))]
+			anti = sw.AntiSnipe
+		}
+	}
+	tx.HasFingerprint, tx.Version, tx.LockTime = true, sw.Version, 0
+	if anti {
+		// Bitcoin Core: the tip's height (the block before the one that
+		// confirms it), and one time in ten a random height up to 99 below.
+		lt := s.block.Height - 1
+		if s.r.IntN(10) == 0 {
+			lt -= uint64(s.r.IntN(100))
+		}
+		tx.LockTime = uint32(lt)
+	}
 }
 
 func (s *sim) newAddr(w *wallet) string {
@@ -264,11 +350,22 @@ func (s *sim) payment() {
 	if s.r.Float64() < s.cfg.Round {
 		amount = max(100_000, amount/100_000*100_000)
 	}
+	outs := []chain.Output{{Address: s.btc(to), Value: amount}}
+	if s.cfg.Batch > 0 && s.r.Float64() < s.cfg.Batch {
+		// a batch: a second ordinary payee, paid as much again or less
+		if other := s.wallets[s.r.IntN(s.cfg.Wallets)]; other != payer && other != payee {
+			more := 10_000 + s.r.Int64N(amount)
+			if s.r.Float64() < s.cfg.Round {
+				more = max(100_000, more/100_000*100_000)
+			}
+			outs = append(outs, chain.Output{Address: s.btc(s.receiveAddr(other)), Value: more})
+			amount += more
+		}
+	}
 	ins, total, ok := s.selectCoins(payer, amount)
 	if !ok {
 		return
 	}
-	outs := []chain.Output{{Address: s.btc(to), Value: amount}}
 	rest := total - amount - fee
 	changeAt := -1
 	if rest > 0 {
@@ -276,10 +373,11 @@ func (s *sim) payment() {
 		if ch == "" {
 			ch = s.newAddr(payer)
 		}
-		changeAt = s.r.IntN(2) // wallets place change at random
+		changeAt = s.r.IntN(len(outs) + 1) // wallets place change at random
 		outs = slices.Insert(outs, changeAt, chain.Output{Address: s.btc(ch), Value: rest})
 	}
 	tx := s.tx(ins, outs)
+	s.stamp(tx, Softwares[payer.soft])
 	if changeAt >= 0 && payer.home == "" {
 		s.out.Truth.Change[tx.Hash] = changeAt
 	}
@@ -314,7 +412,9 @@ func (s *sim) coinjoin() {
 		}
 	}
 	s.r.Shuffle(len(outs), func(i, j int) { outs[i], outs[j] = outs[j], outs[i] })
-	s.credit(s.tx(ins, outs))
+	tx := s.tx(ins, outs)
+	s.stamp(tx, joinMarket)
+	s.credit(tx)
 }
 
 // newAddrFresh is a fresh address even for a reuser (mixing wallets do so).
@@ -341,7 +441,9 @@ func (s *sim) sweep(e *wallet) {
 		return
 	}
 	e.coins = keep
-	s.credit(s.tx(ins, []chain.Output{{Address: s.btc(e.home), Value: total - fee}}))
+	tx := s.tx(ins, []chain.Output{{Address: s.btc(e.home), Value: total - fee}})
+	s.stamp(tx, Softwares[e.soft])
+	s.credit(tx)
 }
 
 // String describes a simulation's size.

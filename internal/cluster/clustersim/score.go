@@ -5,7 +5,7 @@ import (
 
 	"github.com/chainhound/chainhound/internal/chain"
 	"github.com/chainhound/chainhound/internal/cluster"
-	"github.com/chainhound/chainhound/internal/cluster/change"
+	"github.com/chainhound/chainhound/internal/cluster/unionfind"
 )
 
 // Pairwise is a clustering scored against the owners: over all pairs of
@@ -39,11 +39,16 @@ func (p Pairwise) String() string {
 type Report struct {
 	Counts   cluster.Counts
 	Pairwise Pairwise // the whole clustering
+	// The whole clustering's pairs by the heuristic that joined them:
+	// Cospend the pairs its co-spend merges alone put together, Change
+	// those its change merges added on top. Actual is all pairs of one
+	// owner in both, so the two recalls add up to the whole's.
+	Cospend, Change Pairwise
 	// Change merges alone: links made by change detection, and how
 	// many joined two addresses of one owner.
 	ChangeLinks, ChangeLinksCorrect uint64
 	// Change verdicts on the transactions whose change went to a new
-	// address: found at all, found right.
+	// address: found at all, found right (deferred ones when decided).
 	ChangeTruth, ChangeFound, ChangeRight uint64
 	// Cannot-link pairs recorded, and how many wrongly kept one owner apart.
 	CannotLinks, CannotWrong uint64
@@ -67,6 +72,9 @@ func Cluster(x *Sim, o cluster.Options) (map[string]uint64, *cluster.Clusterer) 
 	return out, c
 }
 
+// score clusters block by block as cluster update does: deferred
+// decisions expire at each block's start, and each transaction first
+// resolves the deferred transactions it spends from, then is applied.
 func score(x *Sim, o cluster.Options) (Report, *cluster.Clusterer, []string) {
 	c := cluster.New(o)
 	ids := map[string]uint64{}
@@ -84,7 +92,19 @@ func score(x *Sim, o cluster.Options) (Report, *cluster.Clusterer, []string) {
 	}
 	var rep Report
 	var d cluster.Delta
+	var cospend []cluster.Link
+	change := func(from int) {
+		for _, l := range d.Links[from:] {
+			rep.ChangeLinks++
+			if x.Truth.Owner[addrs[l.A]] == x.Truth.Owner[addrs[l.B]] {
+				rep.ChangeLinksCorrect++
+			}
+		}
+	}
 	for _, b := range x.Blocks {
+		nl := len(d.Links)
+		c.Expire(b.Height, &d)
+		change(nl) // decisions at a window's end merge change only
 		for i := range b.Txs {
 			tx := &b.Txs[i]
 			var t cluster.TxIDs
@@ -97,40 +117,51 @@ func score(x *Sim, o cluster.Options) (Report, *cluster.Clusterer, []string) {
 				t.Out = append(t.Out, n)
 				t.Change.Fresh = append(t.Change.Fresh, fresh)
 			}
+			nc, nl := len(d.CannotLinks), len(d.Links)
+			c.Resolve(tx, b.Height, &d)
+			change(nl) // a resolved deferral's merges are change merges
+			nl = len(d.Links)
 			before := c.Counts.ChangeMerges
-			nc := len(d.CannotLinks)
 			c.ApplyTx(tx, b.Height, t, &d)
+			end := len(d.Links)
 			if c.Counts.ChangeMerges > before {
-				l := d.Links[len(d.Links)-1]
-				rep.ChangeLinks++
-				if x.Truth.Owner[addrs[l.A]] == x.Truth.Owner[addrs[l.B]] {
-					rep.ChangeLinksCorrect++
-				}
+				end-- // the change merge comes last
+				change(end)
 			}
+			cospend = append(cospend, d.Links[nl:end]...)
 			for _, l := range d.CannotLinks[nc:] {
 				rep.CannotLinks++
 				if x.Truth.Owner[addrs[l.A]] == x.Truth.Owner[addrs[l.B]] {
 					rep.CannotWrong++
 				}
 			}
-			if want, ok := x.Truth.Change[tx.Hash]; ok && o.Change.Enabled {
-				rep.ChangeTruth++
-				if v := change.Classify(tx, t.Change, &o.Change); v.Change >= 0 {
-					rep.ChangeFound++
-					if v.Change == want {
-						rep.ChangeRight++
-					}
+		}
+	}
+	if o.Change.Enabled {
+		rep.ChangeTruth = uint64(len(x.Truth.Change))
+		for _, f := range d.Found {
+			if want, ok := x.Truth.Change[f.Tx]; ok {
+				rep.ChangeFound++
+				if f.Out == want {
+					rep.ChangeRight++
 				}
 			}
 		}
 	}
 	rep.Counts = c.Counts
-	rep.Pairwise = pairwise(c, x, addrs)
+	rep.Pairwise = pairwise(func(id uint64) uint64 { return c.EntityOf(id) }, x, addrs)
+	f := unionfind.New(len(addrs))
+	for _, l := range cospend {
+		f.Union(l.A, l.B)
+	}
+	rep.Cospend = pairwise(func(id uint64) uint64 { return uint64(f.Entity(uint32(id))) }, x, addrs)
+	rep.Change = Pairwise{Predicted: rep.Pairwise.Predicted - rep.Cospend.Predicted,
+		Correct: rep.Pairwise.Correct - rep.Cospend.Correct, Actual: rep.Pairwise.Actual}
 	return rep, c, addrs
 }
 
 // pairwise counts pairs per entity, per owner and per (entity, owner).
-func pairwise(c *cluster.Clusterer, x *Sim, addrs []string) Pairwise {
+func pairwise(entity func(uint64) uint64, x *Sim, addrs []string) Pairwise {
 	type eo struct {
 		e uint64
 		o int
@@ -141,7 +172,7 @@ func pairwise(c *cluster.Clusterer, x *Sim, addrs []string) Pairwise {
 		if o < 0 {
 			continue // miners: one address each, outside the wallets
 		}
-		e := c.EntityOf(uint64(n + 1))
+		e := entity(uint64(n + 1))
 		byEnt[e]++
 		byOwner[o]++
 		both[eo{e, o}]++

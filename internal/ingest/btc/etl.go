@@ -410,6 +410,7 @@ func DecodeETLTx(line []byte, net Network) (*Tx, error) {
 	if t.LockTime != nil {
 		tx.LockTime = uint32(*t.LockTime)
 	}
+	tx.NoVersionLockTime = t.Version == nil || t.LockTime == nil
 	if !tx.Coinbase && len(t.Inputs) == 0 {
 		return nil, fmt.Errorf("transaction %s: no inputs", t.Hash)
 	}

@@ -66,7 +66,7 @@ func dumpBTC(t *testing.T, st *store.DB, from, to uint64) string {
 			if !ok {
 				break
 			}
-			fmt.Fprintf(&b, "W %d %d %s coinbase=%v\n", h, i, tx.Hash, tx.Coinbase)
+			fmt.Fprintf(&b, "W %d %d %s coinbase=%v version=%d locktime=%d known=%v\n", h, i, tx.Hash, tx.Coinbase, tx.Version, tx.LockTime, tx.HasFingerprint)
 			for _, in := range tx.Inputs {
 				fmt.Fprintf(&b, "  in %s:%d %s %d\n", in.PrevTx, in.PrevIndex, in.Address.Raw, in.Value)
 			}
@@ -93,7 +93,8 @@ func TestETLAgreesWithNode(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := ingestInto(t, RPCBlocks{RPC: node, Net: mainnet(t)}, node, 50001, 50002)
-	if !strings.Contains(want, "in 0x76a8d70a757be5055f60be076b683897cadaad6b7bdf78c43e39b9d59cb4a6ea:0 1DoQeKfU3dYhN9bxMpFFcVUnufCPDqSPae 5000000000") {
+	if !strings.Contains(want, "in 0x76a8d70a757be5055f60be076b683897cadaad6b7bdf78c43e39b9d59cb4a6ea:0 1DoQeKfU3dYhN9bxMpFFcVUnufCPDqSPae 5000000000") ||
+		!strings.Contains(want, "version=1 locktime=0 known=true") {
 		t.Fatalf("the node's ingest did not resolve the first input:\n%s", want)
 	}
 
@@ -336,4 +337,25 @@ func containsAll(s string, parts ...string) bool {
 		}
 	}
 	return true
+}
+
+// TestETLFingerprint: a line with version and lock_time gives them to the
+// chain model as known; a line without either leaves the fingerprint
+// unknown rather than claiming version 0, locktime 0.
+func TestETLFingerprint(t *testing.T) {
+	const line = `{"hash":"e1882d41800d96d0fddc196cd8d3f0b45d65b030c652d97eaba79a1174e64d58","is_coinbase":true,%s"inputs":[],"outputs":[{"index":0,"script_hex":"76a914b5cd7aaed869cd5ccb45868e8666e7e934a2373688ac","value":"50.0"}]}`
+	for _, c := range []struct {
+		fields string
+		known  bool
+	}{{`"version":2,"lock_time":840000,`, true}, {`"version":2,`, false}, {`"lock_time":1,`, false}, {``, false}} {
+		tx, err := DecodeETLTx([]byte(fmt.Sprintf(line, c.fields)), mainnet(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := ToChainBlock(&Block{Txs: []Tx{*tx}})
+		got := b.Txs[0]
+		if got.HasFingerprint != c.known || c.known && (got.Version != 2 || got.LockTime != 840000) {
+			t.Errorf("%s: version %d locktime %d known %v", c.fields, got.Version, got.LockTime, got.HasFingerprint)
+		}
+	}
 }

@@ -36,8 +36,12 @@ type Tx struct {
 	Size, VSize, Weight int
 	LockTime            uint32
 	Version             int32
-	Inputs              []Input
-	Outputs             []Output
+	// NoVersionLockTime marks a transaction whose source gave no version
+	// or lock_time (a bitcoin-etl line without the fields): Version and
+	// LockTime are then zero but unknown.
+	NoVersionLockTime bool
+	Inputs            []Input
+	Outputs           []Output
 }
 
 // Input spends the output PrevVout of transaction PrevTxid. Its value and

@@ -211,7 +211,8 @@ func ToChainBlock(b *Block) *chain.Block {
 	}
 	for i := range b.Txs {
 		tx := &b.Txs[i]
-		ct := chain.Tx{Hash: DisplayHash(tx.Txid), Index: uint32(i), Success: true, Coinbase: tx.Coinbase}
+		ct := chain.Tx{Hash: DisplayHash(tx.Txid), Index: uint32(i), Success: true, Coinbase: tx.Coinbase,
+			Version: tx.Version, LockTime: tx.LockTime, HasFingerprint: !tx.NoVersionLockTime}
 		if !tx.Coinbase {
 			ct.Inputs = make([]chain.Input, len(tx.Inputs))
 			for j, in := range tx.Inputs {

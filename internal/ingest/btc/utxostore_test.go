@@ -179,10 +179,18 @@ func TestBlock277647ThroughStore(t *testing.T) {
 			received[r.TxIndex] += v
 		}
 	}
+	versions, locked := map[int32]int{}, 0
 	for i := range b.Txs {
 		tx, ok, err := st.IO(chain.Bitcoin, 277647, uint32(i))
 		if err != nil || !ok {
 			t.Fatalf("tx %d: stored %v, %v", i, ok, err)
+		}
+		if !tx.HasFingerprint || tx.Version != b.Txs[i].Version || tx.LockTime != b.Txs[i].LockTime {
+			t.Fatalf("tx %d: stored version %d locktime %d known %v, decoded %d %d", i, tx.Version, tx.LockTime, tx.HasFingerprint, b.Txs[i].Version, b.Txs[i].LockTime)
+		}
+		versions[tx.Version]++
+		if tx.LockTime != 0 {
+			locked++
 		}
 		var in, out int64
 		for j, x := range tx.Inputs {
@@ -208,7 +216,7 @@ func TestBlock277647ThroughStore(t *testing.T) {
 	if given != len(utxos) {
 		t.Errorf("%d inputs spend the utxostore's %d outputs", given, len(utxos))
 	}
-	t.Logf("%d txs, %d inputs; fees %d, coinbase %d of %d", len(b.Txs), given, fees, minted, subsidy+fees)
+	t.Logf("%d txs, %d inputs; fees %d, coinbase %d of %d; versions %v, %d with a non-zero locktime", len(b.Txs), given, fees, minted, subsidy+fees, versions, locked)
 }
 
 // TestDuplicateCoinbaseTxid replays what mainnet blocks 91,812 and 91,842
