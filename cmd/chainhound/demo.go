@@ -97,6 +97,7 @@ func demoCommand() command {
 			return err
 		}
 		res.Took = time.Since(start).Round(time.Millisecond).String()
+		res.FilesRemoved = *dataDir == ""
 		if !*noServe {
 			res.URL = "http://" + *listen
 			if tp := res.Files["trace"]; tp != "" {
@@ -341,24 +342,27 @@ func (d *demo) freezableAsset(caip19 string) bool {
 
 // demoResult is what the demo prints.
 type demoResult struct {
-	Scenario  string                 `json:"scenario"`
-	Seed      int64                  `json:"seed"`
-	Chain     string                 `json:"chain"`
-	RPC       string                 `json:"rpc"`
-	Blocks    uint64                 `json:"blocks"`
-	Model     string                 `json:"model"`
-	Seeds     []string               `json:"seeds"`
-	Guard     *demoGuard             `json:"guard,omitempty"`
-	Exits     []trace.ReportExit     `json:"exits"`
-	Holdings  []demoHolding          `json:"holdings"`
-	Bridged   []trace.ReportCrossing `json:"bridged"`
-	Screened  []demoScreen           `json:"screened"`
-	Clusters  *demoClusters          `json:"clusters"`
-	Score     heist.Score            `json:"score"`
-	Files     map[string]string      `json:"files"`
-	Took      string                 `json:"took"`
-	URL       string                 `json:"url,omitempty"`
-	Workspace string                 `json:"workspace,omitempty"` // the workspace opened on the trace, saved as a case
+	Scenario string                 `json:"scenario"`
+	Seed     int64                  `json:"seed"`
+	Chain    string                 `json:"chain"`
+	RPC      string                 `json:"rpc"`
+	Blocks   uint64                 `json:"blocks"`
+	Model    string                 `json:"model"`
+	Seeds    []string               `json:"seeds"`
+	Guard    *demoGuard             `json:"guard,omitempty"`
+	Exits    []trace.ReportExit     `json:"exits"`
+	Holdings []demoHolding          `json:"holdings"`
+	Bridged  []trace.ReportCrossing `json:"bridged"`
+	Screened []demoScreen           `json:"screened"`
+	Clusters *demoClusters          `json:"clusters"`
+	Score    heist.Score            `json:"score"`
+	Files    map[string]string      `json:"files"`
+	Took     string                 `json:"took"`
+	URL      string                 `json:"url,omitempty"`
+	// FilesRemoved says the files are in the temporary store, removed
+	// when the demo exits (--data keeps them).
+	FilesRemoved bool   `json:"files_removed_at_exit,omitempty"`
+	Workspace    string `json:"workspace,omitempty"` // the workspace opened on the trace, saved as a case
 	// TraceRequest is the body of POST /v1/trace that gives the demo's
 	// trace from the served case (absent when nothing was stolen).
 	TraceRequest *demoTraceRequest `json:"trace_request,omitempty"`
@@ -544,7 +548,7 @@ func printDemo(w io.Writer, d *demo, r *demoResult) {
 	if len(t.Seeds) == 0 {
 		fmt.Fprintf(w, "\nNothing was stolen: %s ETH of ordinary traffic (users of the pool, mixer, router, exchange and OTC desk), so there is nothing to trace.\n",
 			units(t.BenignValue.String(), 18))
-		fmt.Fprintf(w, "Files: ground truth %s, labels %s. Took %s.\n", r.Files["truth"], r.Files["labels"], r.Took)
+		fmt.Fprintf(w, "Files: ground truth %s, labels %s%s. Took %s.\n", r.Files["truth"], r.Files["labels"], r.removedNote(), r.Took)
 		if r.URL != "" {
 			fmt.Fprintf(w, "\nServing at %s (no API keys; Ctrl-C stops): curl -s %s/openapi.json\n", r.URL, r.URL)
 		}
@@ -595,7 +599,7 @@ func printDemo(w io.Writer, d *demo, r *demoResult) {
 		fmt.Fprintf(w, "; missed: %s", strings.Join(sc.MissedExits, "; "))
 	}
 	fmt.Fprintf(w, ".\n%.2f%% of the stolen value sits where it can be frozen (the truth says %.2f%%).\n", 100*sc.FreezableShare, 100*sc.TruthFreezableShare)
-	fmt.Fprintf(w, "Files: ground truth %s, trace %s, labels %s. Took %s.\n", r.Files["truth"], r.Files["trace"], r.Files["labels"], r.Took)
+	fmt.Fprintf(w, "Files: ground truth %s, trace %s, labels %s%s. Took %s.\n", r.Files["truth"], r.Files["trace"], r.Files["labels"], r.removedNote(), r.Took)
 	if r.URL != "" {
 		var theft string
 		for _, th := range t.Thieves {
@@ -714,4 +718,12 @@ func printExits(w io.Writer, d *demo, r *demoResult) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s %s\t%d\t%s\t%s %s\t%s\n", x.Service, x.Category, x.Address, units(x.Amount, dec), sym, x.FirstBlock, yesNo(x.Freezable), units(want, dec), sym, match)
 	}
 	tw.Flush()
+}
+
+// removedNote warns that the files printed go with the temporary store.
+func (r *demoResult) removedNote() string {
+	if !r.FilesRemoved {
+		return ""
+	}
+	return " (in the temporary store, removed when the demo exits: --data DIR keeps them)"
 }

@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -284,6 +286,15 @@ func TestDemoBenign(t *testing.T) {
 	out := mustCLI(t, "demo", "--scenario", "benign", "--no-serve")
 	if !strings.Contains(out, "Nothing was stolen") || strings.Contains(out, "Exits the") {
 		t.Errorf("benign demo:\n%s", out)
+	}
+	// Without --data the files printed went with the temporary store:
+	// the line must say so (it named paths that no longer existed).
+	truth := regexp.MustCompile(`ground truth (\S+), labels`).FindStringSubmatch(out)
+	if truth == nil || !strings.Contains(out, "removed when the demo exits") {
+		t.Fatalf("files line without the removal note:\n%s", out)
+	}
+	if _, err := os.Stat(truth[1]); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s: %v, want it removed with the temporary store", truth[1], err)
 	}
 }
 
