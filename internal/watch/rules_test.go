@@ -250,13 +250,13 @@ func TestRuleChunking(t *testing.T) {
 
 // TestCaseRules: a case seeded at the thief follows its taint to A and
 // on to an exchange and a mixer: each move is a taint_movement, each
+// heistCase is a watch file's case seeded at the thief eaddr(1) from
+// block 2, which most rule tests follow.
+var heistCase = "cases:\n  - name: heist\n    seeds: [\"eth:" + eaddr(1).String() + "\"]\n    start: {eth: 2}\n"
+
 // arrival an exit; a clean user paying the same exchange raises nothing.
 func TestCaseRules(t *testing.T) {
-	w := newWorld(t, quiet+`cases:
-  - name: heist
-    seeds: ["eth:`+eaddr(1).String()+`"]
-    start: {eth: 2}
-`)
+	w := newWorld(t, quiet+heistCase)
 	w.tag(chain.Ethereum, eaddr(90), "exchange")
 	w.tag(chain.Ethereum, eaddr(91), "mixing_service")
 	w.eth(xfer{0, 7, 1000}, xfer{0, 8, 1000})
@@ -316,11 +316,7 @@ func (w *world) btc(txs ...chain.Tx) []Alert {
 // case on Bitcoin: when it later pays an exchange there, the exit is the
 // case's.
 func TestCrossChainJoin(t *testing.T) {
-	w := newWorld(t, quiet+`cases:
-  - name: heist
-    seeds: ["eth:`+eaddr(1).String()+`"]
-    start: {eth: 2}
-`)
+	w := newWorld(t, quiet+heistCase)
 	if err := w.st.Bind(chain.Bitcoin, chain.Network{CAIP2: btcCAIP2, Genesis: "test"}); err != nil {
 		t.Fatal(err)
 	}
@@ -378,11 +374,7 @@ func withB(h chain.Hash) chain.Hash { h[4] = 0xb; return h }
 // only on the abandoned branch is clean on the new one, so its deposit at
 // an exchange raises no exit.
 func TestReorg(t *testing.T) {
-	w := newWorld(t, quiet+`cases:
-  - name: heist
-    seeds: ["eth:`+eaddr(1).String()+`"]
-    start: {eth: 2}
-`)
+	w := newWorld(t, quiet+heistCase)
 	w.tag(chain.Ethereum, eaddr(90), "exchange")
 	w.eth(xfer{0, 7, 1000}, xfer{0, 2, 1000})
 	w.eth(xfer{7, 1, 500})
@@ -425,11 +417,7 @@ func TestReorg(t *testing.T) {
 // saw (the process died between the two commits) is evaluated when the
 // watcher starts again, and evaluating it twice raises nothing twice.
 func TestCatchUpAfterCrash(t *testing.T) {
-	w := newWorld(t, quiet+`cases:
-  - name: heist
-    seeds: ["eth:`+eaddr(1).String()+`"]
-    start: {eth: 2}
-`)
+	w := newWorld(t, quiet+heistCase)
 	w.tag(chain.Ethereum, eaddr(90), "exchange")
 	w.eth(xfer{0, 7, 1000})
 	w.eth(xfer{7, 1, 500})
@@ -499,11 +487,7 @@ func TestRuleTokenSwap(t *testing.T) {
 		want  string
 	}{{"1h", 0, "[token_swap]"}, {"1m", 10, "[]"}} {
 		w := newWorld(t, quiet+"  token_swap: {fresh_within: "+tc.fresh+`}
-cases:
-  - name: heist
-    seeds: ["eth:`+eaddr(1).String()+`"]
-    start: {eth: 2}
-`)
+`+heistCase)
 		token := chain.Asset{Kind: chain.ERC20, Contract: eaddr(80)}
 		b := w.next(chain.Ethereum)
 		h := txHash(b.Height, 0)
@@ -535,11 +519,7 @@ cases:
 // freeze request names the deposit, so an alert that lumped them under
 // the first transaction would leave the second unreported.
 func TestExitPerTransaction(t *testing.T) {
-	w := newWorld(t, quiet+`cases:
-  - name: heist
-    seeds: ["eth:`+eaddr(1).String()+`"]
-    start: {eth: 2}
-`)
+	w := newWorld(t, quiet+heistCase)
 	w.tag(chain.Ethereum, eaddr(90), "exchange")
 	w.eth(xfer{0, 7, 1000})
 	w.eth(xfer{7, 1, 500}) // the theft
@@ -568,11 +548,7 @@ func TestExitPerTransaction(t *testing.T) {
 // whose transaction the new branch carries again is raised again, at its
 // new block, and is no longer orphaned.
 func TestReorgOrphans(t *testing.T) {
-	w := newWorld(t, quiet+`cases:
-  - name: heist
-    seeds: ["eth:`+eaddr(1).String()+`"]
-    start: {eth: 2}
-`)
+	w := newWorld(t, quiet+heistCase)
 	w.tag(chain.Ethereum, eaddr(90), "exchange")
 	w.tag(chain.Ethereum, eaddr(91), "mixing_service")
 	w.eth(xfer{0, 7, 1000})
@@ -642,11 +618,7 @@ func TestReorgOrphans(t *testing.T) {
 // alert was not raised again, so it stayed orphaned though its
 // transaction was final.
 func TestReorgFreezable(t *testing.T) {
-	w := newWorld(t, quiet+`cases:
-  - name: heist
-    seeds: ["eth:`+eaddr(1).String()+`"]
-    start: {eth: 2}
-`)
+	w := newWorld(t, quiet+heistCase)
 	usdt, err := chain.ParseAddress(chain.Ethereum, "0xdac17f958d2ee523a2206206994597c13d831ec7")
 	if err != nil {
 		t.Fatal(err)
@@ -756,11 +728,7 @@ func TestCatchUpDeepReorg(t *testing.T) {
 // branch tainted it was kept, and the swap taken for one of old taint.
 func TestReorgSwapFreshness(t *testing.T) {
 	w := newWorld(t, quiet+`  token_swap: {fresh_within: 1m}
-cases:
-  - name: heist
-    seeds: ["eth:`+eaddr(1).String()+`"]
-    start: {eth: 2}
-`)
+`+heistCase)
 	b := w.next(chain.Ethereum) // block 1: 2 holds a staking token
 	h := txHash(b.Height, 0)
 	b.Txs = []chain.Tx{{Hash: h, Success: true}}
