@@ -1,8 +1,10 @@
 package clustersim
 
 import (
+	"reflect"
 	"testing"
 
+	"github.com/chainhound/chainhound/internal/chain"
 	"github.com/chainhound/chainhound/internal/cluster"
 )
 
@@ -84,4 +86,54 @@ func withoutPrograms() Config {
 	c := DefaultConfig
 	c.Fingerprints = false
 	return c
+}
+
+// TestForks: a run with a fork shares the blocks before it with the run
+// without, block for block, and differs from it at the fork (other block
+// and transaction names, other payments of the same coins); a fork of
+// the fork shares the first fork's blocks before its own.
+func TestForks(t *testing.T) {
+	cfg := DefaultConfig
+	cfg.Wallets, cfg.Blocks, cfg.TxsPerBlk = 100, 20, 10
+	base := Run(cfg)
+	one := cfg
+	one.Forks = []Fork{{At: 8, Seed: 5}}
+	a := Run(one)
+	two := cfg
+	two.Forks = []Fork{{At: 8, Seed: 5}, {At: 14, Seed: 6}}
+	b := Run(two)
+	same := func(x, y *Sim, from, to int) {
+		t.Helper()
+		for i := from; i < to; i++ {
+			if !reflect.DeepEqual(x.Blocks[i], y.Blocks[i]) {
+				t.Fatalf("block %d differs", i)
+			}
+		}
+	}
+	same(base, a, 0, 8)
+	same(a, b, 0, 14)
+	spent := func(x *Sim, i int) map[chain.Hash]bool {
+		out := map[chain.Hash]bool{}
+		for _, tx := range x.Blocks[i].Txs {
+			for _, in := range tx.Inputs {
+				out[in.PrevTx] = true
+			}
+		}
+		return out
+	}
+	for _, p := range []struct {
+		x, y *Sim
+		at   int
+	}{{base, a, 8}, {a, b, 14}} {
+		bx, by := p.x.Blocks[p.at], p.y.Blocks[p.at]
+		if bx.Hash == by.Hash || bx.Parent != by.Parent || bx.Height != by.Height || bx.Txs[1].Hash == by.Txs[1].Hash {
+			t.Fatalf("fork at %d: blocks %x and %x, parents %x and %x", p.at, bx.Hash[:4], by.Hash[:4], bx.Parent[:4], by.Parent[:4])
+		}
+		if reflect.DeepEqual(spent(p.x, p.at), spent(p.y, p.at)) {
+			t.Fatalf("fork at %d spends what the other branch spends", p.at)
+		}
+	}
+	if !reflect.DeepEqual(Run(two).Blocks, b.Blocks) {
+		t.Fatal("a forked run is not reproducible")
+	}
 }
