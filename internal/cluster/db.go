@@ -85,6 +85,14 @@ type Source interface {
 //	  their outputs since (one all of whose outputs were spent was
 //	  decided then). Deleted with the block's record on a reorg or a
 //	  build, so a replayed block defers and records its spends again.
+//	prefix 'm', chain(1), height(8)  -> addresses the block's multi-owner
+//	                                    CoinJoins paid, first so (with
+//	                                    change.post_mix): count, then ids
+//	                                    (uvarints)
+//	  why: a later transaction spending from one of them gets no
+//	  script-type evidence, however long after, so all are loaded on
+//	  open, like the cannot-link pairs, and deleted with the block's
+//	  record.
 //	prefix 'S'                       -> snapshot header: height(8), hash(32),
 //	                                    ids(8), counts (as in a record)
 //	prefix 'G'                       -> the snapshot's generation(8)
@@ -112,6 +120,7 @@ const (
 	pHot      = 'h'
 	pDefer    = 'f'
 	pSpent    = 'e'
+	pMixed    = 'm'
 	pSnapHead = 'S'
 	pSnapGen  = 'G'
 	pSnapPart = 'g'
@@ -154,6 +163,42 @@ func deferKey(c chain.Chain, h uint64) []byte {
 
 func spentKey(c chain.Chain, h uint64) []byte {
 	return binary.BigEndian.AppendUint64([]byte{pSpent, byte(c)}, h)
+}
+
+func mixedKey(c chain.Chain, h uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte{pMixed, byte(c)}, h)
+}
+
+// perBlock are the families kept per block beside its record, deleted
+// with it.
+var perBlock = []byte{pRecord, pCannot, pAnchor, pHot, pDefer, pSpent, pMixed}
+
+func encodeIDs(ids []uint32) []byte {
+	v := binary.AppendUvarint(nil, uint64(len(ids)))
+	for _, id := range ids {
+		v = binary.AppendUvarint(v, uint64(id))
+	}
+	return v
+}
+
+func decodeIDs(v []byte) ([]uint32, error) {
+	n, m := binary.Uvarint(v)
+	if m <= 0 || n > uint64(len(v)) {
+		return nil, errCorrupt
+	}
+	v = v[m:]
+	out := make([]uint32, n)
+	for i := range out {
+		x, m := binary.Uvarint(v)
+		if m <= 0 || x == 0 || x > unionfind.MaxID {
+			return nil, errCorrupt
+		}
+		out[i], v = uint32(x), v[m:]
+	}
+	if len(v) != 0 {
+		return nil, errCorrupt
+	}
+	return out, nil
 }
 
 func encodeDeferrals(defs []Deferral) []byte {
@@ -479,15 +524,7 @@ func Create(dir string, c chain.Chain, o Options) (*DB, error) {
 		return nil, fmt.Errorf("cluster database %s: %w", dir, err)
 	}
 	b := pdb.NewBatch()
-	err = errors.Join(
-		b.DeleteRange([]byte{pRecord, byte(c)}, []byte{pRecord, byte(c) + 1}, nil),
-		b.DeleteRange([]byte{pCannot, byte(c)}, []byte{pCannot, byte(c) + 1}, nil),
-		b.DeleteRange([]byte{pAnchor, byte(c)}, []byte{pAnchor, byte(c) + 1}, nil),
-		b.DeleteRange([]byte{pHot, byte(c)}, []byte{pHot, byte(c) + 1}, nil),
-		b.DeleteRange([]byte{pDefer, byte(c)}, []byte{pDefer, byte(c) + 1}, nil),
-		b.DeleteRange([]byte{pSpent, byte(c)}, []byte{pSpent, byte(c) + 1}, nil),
-		deleteSnapshot(b),
-		b.Set([]byte{pOptions}, o.encode(), nil))
+	err = errors.Join(deleteBlocks(b, c, 0, math.MaxUint64), deleteSnapshot(b), b.Set([]byte{pOptions}, o.encode(), nil))
 	if err == nil {
 		err = b.Commit(pebble.Sync)
 	}
@@ -657,6 +694,13 @@ func (d *DB) loadCannot() error {
 	if err := d.eachPair(pAnchor, d.c.AddAnchors); err != nil {
 		return err
 	}
+	if err := d.eachBlock(pMixed, 0, func(_ uint64, v []byte) error {
+		ids, err := decodeIDs(v)
+		d.c.AddMixed(ids)
+		return err
+	}); err != nil {
+		return err
+	}
 	return d.loadPending()
 }
 
@@ -748,22 +792,8 @@ type Progress func(height, target uint64)
 func (d *DB) Build(ctx context.Context, src Source, p Progress) error {
 	b := d.db.NewBatch()
 	defer b.Close()
-	if err := b.DeleteRange([]byte{pRecord, byte(d.chain)}, []byte{pRecord, byte(d.chain) + 1}, nil); err != nil {
+	if err := deleteBlocks(b, d.chain, 0, math.MaxUint64); err != nil {
 		return err
-	}
-	if err := b.DeleteRange([]byte{pCannot, byte(d.chain)}, []byte{pCannot, byte(d.chain) + 1}, nil); err != nil {
-		return err
-	}
-	if err := b.DeleteRange([]byte{pAnchor, byte(d.chain)}, []byte{pAnchor, byte(d.chain) + 1}, nil); err != nil {
-		return err
-	}
-	if err := b.DeleteRange([]byte{pHot, byte(d.chain)}, []byte{pHot, byte(d.chain) + 1}, nil); err != nil {
-		return err
-	}
-	for _, p := range []byte{pDefer, pSpent} {
-		if err := b.DeleteRange([]byte{p, byte(d.chain)}, []byte{p, byte(d.chain) + 1}, nil); err != nil {
-			return err
-		}
 	}
 	if err := deleteSnapshot(b); err != nil {
 		return err
@@ -908,6 +938,9 @@ func (d *DB) write(r *record, delta Delta, sync bool) error {
 	if err == nil && len(delta.Spent) > 0 {
 		err = b.Set(spentKey(d.chain, h), encodeSpends(delta.Spent), nil)
 	}
+	if err == nil && len(delta.Mixed) > 0 {
+		err = b.Set(mixedKey(d.chain, h), encodeIDs(delta.Mixed), nil)
+	}
 	if err == nil {
 		err = b.Commit(wo)
 	}
@@ -1003,22 +1036,7 @@ func (d *DB) unwindReorg(src Source) error {
 	}
 	b := d.db.NewBatch()
 	defer b.Close()
-	if err := b.DeleteRange(recordKey(d.chain, from), recordKey(d.chain, d.height+1), nil); err != nil {
-		return err
-	}
-	if err := b.DeleteRange(cannotKey(d.chain, from), cannotKey(d.chain, d.height+1), nil); err != nil {
-		return err
-	}
-	if err := b.DeleteRange(anchorKey(d.chain, from), anchorKey(d.chain, d.height+1), nil); err != nil {
-		return err
-	}
-	if err := b.DeleteRange(hotKey(d.chain, from), hotKey(d.chain, d.height+1), nil); err != nil {
-		return err
-	}
-	if err := b.DeleteRange(deferKey(d.chain, from), deferKey(d.chain, d.height+1), nil); err != nil {
-		return err
-	}
-	if err := b.DeleteRange(spentKey(d.chain, from), spentKey(d.chain, d.height+1), nil); err != nil {
+	if err := deleteBlocks(b, d.chain, from, d.height+1); err != nil {
 		return err
 	}
 	if snap, ok, err := d.snapshotHeight(); err != nil {
@@ -1050,6 +1068,21 @@ func (d *DB) record(h uint64) (record, bool, error) {
 
 // Options returns the options the database was built with.
 func (d *DB) Options() Options { return d.opts }
+
+// deleteBlocks deletes what blocks [from, to) of chain c keep (their
+// records and every per-block family); to MaxUint64 for all.
+func deleteBlocks(b *pebble.Batch, c chain.Chain, from, to uint64) error {
+	for _, p := range perBlock {
+		hi := binary.BigEndian.AppendUint64([]byte{p, byte(c)}, to)
+		if to == math.MaxUint64 {
+			hi = []byte{p, byte(c) + 1}
+		}
+		if err := b.DeleteRange(binary.BigEndian.AppendUint64([]byte{p, byte(c)}, from), hi, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 func deleteSnapshot(b *pebble.Batch) error {
 	return errors.Join(b.Delete([]byte{pSnapHead}, nil), b.Delete([]byte{pSnapGen}, nil),

@@ -27,3 +27,7 @@ func (c *Clusterer) pendingDump() string {
 	}
 	return sb.String()
 }
+
+// MixedCount is the number of addresses marked paid by a multi-owner
+// CoinJoin.
+func (d *DB) MixedCount() int { return d.c.MixedCount() }

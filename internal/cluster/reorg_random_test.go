@@ -21,7 +21,8 @@ import (
 // to another branch of the simulated chain (the same wallets spending the
 // same coins otherwise), sometimes several before an update. After every
 // update the clustering must equal a rebuild from the store: counts,
-// waiting transactions and their evidence, cannot-link pairs, entities.
+// addresses marked post-mix, waiting transactions and their evidence,
+// cannot-link pairs, entities.
 // Windows short enough that reorgs reach beyond them and waits end at
 // the window (some decided there, when batches of three or more outputs
 // are scored), and as long as the default; batches scored and not.
@@ -77,6 +78,9 @@ func randomReorgs(t *testing.T, seed uint64, window, maxOutputs int) {
 		a, b := inc.Clusterer(), full.Clusterer()
 		if a.Counts != b.Counts {
 			t.Fatalf("%s: counts\n%+v\nrebuilt\n%+v", what, a.Counts, b.Counts)
+		}
+		if ma, mb := inc.MixedCount(), full.MixedCount(); ma != mb {
+			t.Fatalf("%s: %d addresses marked post-mix, rebuilt %d", what, ma, mb)
 		}
 		if pa, pb := inc.PendingDump(), full.PendingDump(); pa != pb {
 			t.Fatalf("%s: waiting\n%s\nrebuilt waiting\n%s", what, pa, pb)
@@ -205,7 +209,7 @@ func randomReorgs(t *testing.T, seed uint64, window, maxOutputs int) {
 	k := inc.Clusterer().Counts
 	t.Logf("%d blocks ingested, %d updates, %d reopens, %d snapshots, %d reorgs (%d deeper than the window, %d below the snapshot), pending at %d checks, decided at a window's end in %d updates; counts %+v",
 		ingested, stats.updates, stats.reopens, stats.snapshots, stats.reorgs, stats.deep, stats.belowSnap, stats.pendingAtCheck, stats.lateDecided, k)
-	if stats.reorgs < 3 || stats.reopens < 2 || stats.pendingAtCheck < 3 || k.DeferResolved == 0 || k.ChangeMerges == 0 || k.CannotLinks == 0 ||
+	if inc.MixedCount() == 0 || stats.reorgs < 3 || stats.reopens < 2 || stats.pendingAtCheck < 3 || k.DeferResolved == 0 || k.ChangeMerges == 0 || k.CannotLinks == 0 ||
 		window < 20 && stats.deep == 0 || maxOutputs == 0 && stats.lateDecided == 0 {
 		t.Fatalf("the sequence exercised too little: %+v", stats)
 	}
