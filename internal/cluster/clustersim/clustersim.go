@@ -42,14 +42,15 @@ type Config struct {
 	// locktime 0 (Bitcoin Core does so when its tip is not current).
 	Drift float64
 	// Forks make the simulation another branch of the chain: at each
-	// fork's block (an index into Sim.Blocks, after the funding block
-	// 0), the random source is reseeded with the fork's seed, and block,
-	// transaction and address names are salted with it. The blocks
-	// before the first fork are those of the run without forks; a run
-	// with forks F and one with F plus a later fork share the blocks
-	// before that fork, which are a chain's common ancestry, and differ
-	// after it: the wallets spend the same coins otherwise, as after a
-	// reorg. In order of At; a Seed of 0 is no fork.
+	// fork's block (an index into Sim.Blocks; 0 is the funding block, and
+	// a fork there shares no block), the random source is reseeded with
+	// the fork's seed, and block, transaction and address names are
+	// salted with it. The blocks before the first fork are those of the
+	// run without forks; a run with forks F and one with F plus a later
+	// fork share the blocks before that fork, which are a chain's common
+	// ancestry, and differ after it: the wallets spend the same coins
+	// otherwise, as after a reorg. In order of At; a Seed of 0 is no
+	// fork.
 	Forks []Fork
 }
 
@@ -155,13 +156,10 @@ func Run(cfg Config) *Sim {
 		}
 		s.wallets = append(s.wallets, w)
 	}
+	s.fork()
 	s.fund()
 	for range cfg.Blocks {
-		for _, f := range cfg.Forks {
-			if f.At == len(s.out.Blocks) && f.Seed != 0 {
-				s.r, s.salt = rand.New(rand.NewPCG(f.Seed, f.Seed^0x5851f42d4c957f2d)), f.Seed
-			}
-		}
+		s.fork()
 		s.newBlock()
 		for range cfg.TxsPerBlk {
 			s.payment()
@@ -176,6 +174,15 @@ func Run(cfg Config) *Sim {
 		}
 	}
 	return s.out
+}
+
+// fork switches to the branch of a fork at the next block, if any.
+func (s *sim) fork() {
+	for _, f := range s.cfg.Forks {
+		if f.At == len(s.out.Blocks) && f.Seed != 0 {
+			s.r, s.salt = rand.New(rand.NewPCG(f.Seed, f.Seed^0x5851f42d4c957f2d)), f.Seed
+		}
+	}
 }
 
 // addrText makes an address of a script type whose text the script-type

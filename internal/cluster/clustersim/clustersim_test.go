@@ -121,7 +121,8 @@ func withoutPrograms() Config {
 // TestForks: a run with a fork shares the blocks before it with the run
 // without, block for block, and differs from it at the fork (other block
 // and transaction names, other payments of the same coins); a fork of
-// the fork shares the first fork's blocks before its own.
+// the fork shares the first fork's blocks before its own; a fork at block 0
+// shares no block.
 func TestForks(t *testing.T) {
 	cfg := DefaultConfig
 	cfg.Wallets, cfg.Blocks, cfg.TxsPerBlk = 100, 20, 10
@@ -165,5 +166,10 @@ func TestForks(t *testing.T) {
 	}
 	if !reflect.DeepEqual(Run(two).Blocks, b.Blocks) {
 		t.Fatal("a forked run is not reproducible")
+	}
+	zero := cfg
+	zero.Forks = []Fork{{At: 0, Seed: 7}}
+	if z := Run(zero); z.Blocks[0].Hash == base.Blocks[0].Hash || z.Blocks[0].Txs[1].Outputs[0].Address == base.Blocks[0].Txs[1].Outputs[0].Address {
+		t.Fatal("a fork at block 0 shares the funding block")
 	}
 }
