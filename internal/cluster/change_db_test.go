@@ -125,6 +125,9 @@ func changeIncremental(t *testing.T, window int) {
 		if d.Clusterer().Counts != full.Clusterer().Counts {
 			t.Fatalf("%s: counts %+v, rebuilt %+v", what, d.Clusterer().Counts, full.Clusterer().Counts)
 		}
+		if a, b := d.MixedCount(), full.MixedCount(); a != b || a == 0 {
+			t.Fatalf("%s: %d addresses marked post-mix, rebuilt %d", what, a, b)
+		}
 		if a, b := d.PendingDump(), full.PendingDump(); a != b {
 			t.Fatalf("%s: waiting\n%s\nrebuilt waiting\n%s", what, a, b)
 		}

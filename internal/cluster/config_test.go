@@ -1,11 +1,15 @@
 package cluster
 
 import (
+	"context"
+	"math/rand/v2"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/chainhound/chainhound/internal/chain"
+	"github.com/chainhound/chainhound/internal/store"
+	"github.com/cockroachdb/pebble/v2"
 )
 
 // A non-finite number passes the range checks (every comparison with NaN
@@ -82,5 +86,93 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 	// The defaults themselves pass.
 	if _, err := ParseConfig(DefaultYAML(), Config{}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A database built by a version before the fingerprint feed and post_mix
+// pinned a change policy without fingerprint_blocks, max_outputs,
+// anti_snipe_blocks and post_mix (the options record below, as that
+// version wrote it). `cluster update` opens it read-only for its policy
+// and updates with that: nothing waits for fingerprints, no post-mix
+// marks are kept, and the result equals a rebuild under the same policy. Given today's defaults instead, the update is
+// refused naming the rebuild.
+func TestOlderPolicyKeepsItsBehaviour(t *testing.T) {
+	const older = "\x02" + `{"change":{"enabled":true,"threshold":3,"margin":1,"non_change":-2.5,` +
+		`"weights":{"optimal_change":1,"fresh_address":1.5,"round_amount":1,"script_type":1,"fingerprint":1,"peel_chain":0.5},` +
+		`"round_digits":4,"peel_ratio":10},"deposit":{"enabled":false,"amount_tolerance_wei":0,"window_blocks":0,"max_depositors":0}}`
+	old, err := decodeOptions([]byte(older))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := store.Open(filepath.Join(dir, "store"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	g := &chainGen{r: rand.New(rand.NewPCG(41, 42)), tag: "older"}
+	var parent chain.Hash
+	grow := func(from, to uint64) {
+		for h := from; h <= to; h++ {
+			parent = g.block(t, st, h, parent).Hash
+		}
+	}
+	grow(1, 20)
+	path := filepath.Join(dir, "cluster")
+	d, err := Create(path, chain.Bitcoin, old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Update(ctx, st, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.db.Set([]byte{pOptions}, []byte(older), pebble.Sync); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	grow(21, 30)
+
+	ro, err := Open(path, chain.Bitcoin, Options{}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := ro.Options()
+	ro.Close()
+	if c := kept.Change; !c.Enabled || c.FingerprintBlocks != 0 || c.MaxOutputs != 0 || c.PostMix || c.AntiSnipeBlocks != 0 {
+		t.Fatalf("the older policy read as %+v", c)
+	}
+	if _, err := Open(path, chain.Bitcoin, Options{Change: DefaultConfig().Change}, false); err == nil || !strings.Contains(err.Error(), "rebuild it (cluster build)") {
+		t.Fatalf("today's defaults on the older database: %v", err)
+	}
+	d, err = Open(path, chain.Bitcoin, kept, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if err := d.Update(ctx, st, nil); err != nil {
+		t.Fatal(err)
+	}
+	full, err := Create(filepath.Join(t.TempDir(), "full"), chain.Bitcoin, old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer full.Close()
+	if err := full.Build(ctx, st, nil); err != nil {
+		t.Fatal(err)
+	}
+	k := d.c.Counts
+	if k != full.c.Counts || k.Txs == 0 || k.Deferred != 0 || d.c.Pending() != 0 || d.c.MixedCount() != 0 {
+		t.Fatalf("updated: %+v (%d waiting, %d post-mix marks); rebuilt: %+v", k, d.c.Pending(), d.c.MixedCount(), full.c.Counts)
+	}
+	for i := uint64(1); i < uint64(full.c.Forest.Len()); i++ {
+		if d.c.EntityOf(i) != full.c.EntityOf(i) {
+			t.Fatalf("id %d: entity %d, rebuilt %d", i, d.c.EntityOf(i), full.c.EntityOf(i))
+		}
+	}
+	if v, closer, err := d.db.Get([]byte{pOptions}); err != nil || string(v) != older {
+		t.Fatalf("the options record changed: %q %v", v, err)
+	} else {
+		closer.Close()
 	}
 }

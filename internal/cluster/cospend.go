@@ -8,6 +8,7 @@
 package cluster
 
 import (
+	"math/bits"
 	"slices"
 	"sync"
 
@@ -105,6 +106,7 @@ type Clusterer struct {
 	next     []uint32            // member index (Members): next member of the same entity; nil until asked
 	outs     []uint32
 	pending  map[chain.Hash]*pendingTx // deferred transactions waiting, by txid
+	mixed    []uint64                  // bit per address id: paid by a multi-owner CoinJoin (with Change.PostMix)
 	queue    []*pendingTx              // deferred transactions in block order, for expiry
 	mu       sync.Mutex                // serialises the readers (EntityOf, Members)
 }
@@ -132,6 +134,10 @@ type Delta struct {
 	// spent, with the evidence their spenders gave.
 	Deferred []Deferral
 	Spent    []Spend
+	// Mixed are addresses first seen paid by a multi-owner CoinJoin
+	// (with Change.PostMix): a transaction spending from one gets no
+	// script-type evidence.
+	Mixed []uint32
 	// Found are the change outputs change detection named, merged or
 	// not (the guard may refuse), in the order found; not stored.
 	Found []Found
@@ -184,6 +190,13 @@ func (c *Clusterer) ApplyTx(tx *chain.Tx, height uint64, ids TxIDs, d *Delta) co
 	c.ids = in
 	kind := c.Opts.detect(tx, height)
 	c.Counts.CoinJoins[kind]++
+	if kind.MultiOwner() && c.Opts.Change.Enabled && c.Opts.Change.PostMix {
+		for _, id := range ids.Out {
+			if id != 0 && id <= unionfind.MaxID && c.markMixed(uint32(id)) {
+				d.Mixed = append(d.Mixed, uint32(id))
+			}
+		}
+	}
 	linked := true
 	if distinctAtLeastTwo(in) {
 		c.Counts.MultiInput++
@@ -225,7 +238,11 @@ func (c *Clusterer) applyChange(tx *chain.Tx, height uint64, ids TxIDs, d *Delta
 		out = append(out, uint32(id))
 	}
 	c.outs = out
-	v := change.Classify(tx, ids.Change, &c.Opts.Change)
+	f := ids.Change
+	if c.Opts.Change.PostMix {
+		f.PostMix = slices.ContainsFunc(c.ids, c.isMixed)
+	}
+	v := change.Classify(tx, f, &c.Opts.Change)
 	if tx.HasFingerprint && ids.Change.Fingerprint == nil && change.NeedsFingerprint(v, &c.Opts.Change) {
 		c.deferTx(tx, height, c.ids[0], out, v, d)
 		return
@@ -461,6 +478,44 @@ func (c *Clusterer) AddHots(hots []Link) {
 func (c *Clusterer) isHot(id uint32) bool {
 	_, ok := c.hot[id]
 	return ok
+}
+
+// markMixed records that id was paid by a multi-owner CoinJoin, and
+// reports whether that is new.
+func (c *Clusterer) markMixed(id uint32) bool {
+	w := int(id / 64)
+	if w >= len(c.mixed) {
+		c.mixed = append(c.mixed, make([]uint64, w+1-len(c.mixed))...)
+	}
+	bit := uint64(1) << (id % 64)
+	if c.mixed[w]&bit != 0 {
+		return false
+	}
+	c.mixed[w] |= bit
+	return true
+}
+
+func (c *Clusterer) isMixed(id uint32) bool {
+	w := int(id / 64)
+	return w < len(c.mixed) && c.mixed[w]&(uint64(1)<<(id%64)) != 0
+}
+
+// AddMixed records addresses paid by multi-owner CoinJoins (as loaded
+// from disk).
+func (c *Clusterer) AddMixed(ids []uint32) {
+	for _, id := range ids {
+		c.markMixed(id)
+	}
+}
+
+// MixedCount is the number of addresses known paid by multi-owner
+// CoinJoins.
+func (c *Clusterer) MixedCount() int {
+	n := 0
+	for _, w := range c.mixed {
+		n += bits.OnesCount64(w)
+	}
+	return n
 }
 
 // AddCannotLinks records cannot-link pairs (as loaded from disk).

@@ -85,6 +85,21 @@ type Source interface {
 //	  their outputs since (one all of whose outputs were spent was
 //	  decided then). Deleted with the block's record on a reorg or a
 //	  build, so a replayed block defers and records its spends again.
+//	  Kept for the last fingerprint_blocks+maxReorgDepth blocks only
+//	  (enough to restore the waiting state after a reorg of up to
+//	  maxReorgDepth blocks); older ones are pruned as blocks are added.
+//	prefix 'p', chain(1)             -> the height below which 'f' and 'e'
+//	                                    records are pruned (8)
+//	  why: a reorg back to a block whose waiting state needs pruned
+//	  records is refused (rebuild instead), however sparse the records.
+//	prefix 'm', chain(1), height(8)  -> addresses the block's multi-owner
+//	                                    CoinJoins paid, first so (with
+//	                                    change.post_mix): count, then ids
+//	                                    (uvarints)
+//	  why: a later transaction spending from one of them gets no
+//	  script-type evidence, however long after, so all are loaded on
+//	  open, like the cannot-link pairs, and deleted with the block's
+//	  record.
 //	prefix 'S'                       -> snapshot header: height(8), hash(32),
 //	                                    ids(8), counts (as in a record)
 //	prefix 'G'                       -> the snapshot's generation(8)
@@ -112,11 +127,23 @@ const (
 	pHot      = 'h'
 	pDefer    = 'f'
 	pSpent    = 'e'
+	pMixed    = 'm'
+	pPruned   = 'p'
 	pSnapHead = 'S'
 	pSnapGen  = 'G'
 	pSnapPart = 'g'
 	pSnap     = 's' // chunks before generations
 )
+
+// maxReorgDepth is the deepest reorg a clustering with the wallet
+// fingerprint on follows: the waiting state's records ('f', 'e') are kept
+// for the last fingerprint_blocks+maxReorgDepth blocks, and a reorg that
+// would need older ones is refused (rebuild the clustering instead). It
+// is the ingester's default bound on the fork search
+// (ingest.Config.MaxReorgDepth). A variable for the tests.
+var maxReorgDepth uint64 = 10_000
+
+func prunedKey(c chain.Chain) []byte { return []byte{pPruned, byte(c)} }
 
 // Snapshot chunking, variables for the tests: ids per chunk, and the
 // bytes of chunks a batch takes before it is committed.
@@ -154,6 +181,42 @@ func deferKey(c chain.Chain, h uint64) []byte {
 
 func spentKey(c chain.Chain, h uint64) []byte {
 	return binary.BigEndian.AppendUint64([]byte{pSpent, byte(c)}, h)
+}
+
+func mixedKey(c chain.Chain, h uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte{pMixed, byte(c)}, h)
+}
+
+// perBlock are the families kept per block beside its record, deleted
+// with it.
+var perBlock = []byte{pRecord, pCannot, pAnchor, pHot, pDefer, pSpent, pMixed}
+
+func encodeIDs(ids []uint32) []byte {
+	v := binary.AppendUvarint(nil, uint64(len(ids)))
+	for _, id := range ids {
+		v = binary.AppendUvarint(v, uint64(id))
+	}
+	return v
+}
+
+func decodeIDs(v []byte) ([]uint32, error) {
+	n, m := binary.Uvarint(v)
+	if m <= 0 || n > uint64(len(v)) {
+		return nil, errCorrupt
+	}
+	v = v[m:]
+	out := make([]uint32, n)
+	for i := range out {
+		x, m := binary.Uvarint(v)
+		if m <= 0 || x == 0 || x > unionfind.MaxID {
+			return nil, errCorrupt
+		}
+		out[i], v = uint32(x), v[m:]
+	}
+	if len(v) != 0 {
+		return nil, errCorrupt
+	}
+	return out, nil
 }
 
 func encodeDeferrals(defs []Deferral) []byte {
@@ -443,6 +506,8 @@ type DB struct {
 	maxSeen uint64
 	// records applied or replayed above the snapshot (or from the start)
 	sinceSnap int
+	// pruned: the 'f' and 'e' records of blocks below it are deleted
+	pruned uint64
 	// dep follows deposit addresses on an account chain; nil until the
 	// next update primes it from the blocks of the window.
 	dep *deposit.Detector
@@ -479,15 +544,7 @@ func Create(dir string, c chain.Chain, o Options) (*DB, error) {
 		return nil, fmt.Errorf("cluster database %s: %w", dir, err)
 	}
 	b := pdb.NewBatch()
-	err = errors.Join(
-		b.DeleteRange([]byte{pRecord, byte(c)}, []byte{pRecord, byte(c) + 1}, nil),
-		b.DeleteRange([]byte{pCannot, byte(c)}, []byte{pCannot, byte(c) + 1}, nil),
-		b.DeleteRange([]byte{pAnchor, byte(c)}, []byte{pAnchor, byte(c) + 1}, nil),
-		b.DeleteRange([]byte{pHot, byte(c)}, []byte{pHot, byte(c) + 1}, nil),
-		b.DeleteRange([]byte{pDefer, byte(c)}, []byte{pDefer, byte(c) + 1}, nil),
-		b.DeleteRange([]byte{pSpent, byte(c)}, []byte{pSpent, byte(c) + 1}, nil),
-		deleteSnapshot(b),
-		b.Set([]byte{pOptions}, o.encode(), nil))
+	err = errors.Join(deleteBlocks(b, c, 0, math.MaxUint64), b.Delete(prunedKey(c), nil), deleteSnapshot(b), b.Set([]byte{pOptions}, o.encode(), nil))
 	if err == nil {
 		err = b.Commit(pebble.Sync)
 	}
@@ -602,7 +659,19 @@ func (d *DB) checkOptions(readOnly bool) error {
 // into the union-find.
 func (d *DB) load() error {
 	d.c = New(d.opts)
-	d.has, d.sinceSnap, d.maxSeen, d.dep = false, 0, 0, nil
+	d.has, d.sinceSnap, d.maxSeen, d.dep, d.pruned = false, 0, 0, nil, 0
+	if v, closer, err := d.db.Get(prunedKey(d.chain)); err == nil {
+		ok := len(v) == 8
+		if ok {
+			d.pruned = binary.BigEndian.Uint64(v)
+		}
+		closer.Close()
+		if !ok {
+			return fmt.Errorf("pruning height: %w", errCorrupt)
+		}
+	} else if !errors.Is(err, pebble.ErrNotFound) {
+		return err
+	}
 	p := []byte{pRecord, byte(d.chain)}
 	snap, ok, err := d.loadSnapshot()
 	if err != nil {
@@ -655,6 +724,13 @@ func (d *DB) loadCannot() error {
 		return err
 	}
 	if err := d.eachPair(pAnchor, d.c.AddAnchors); err != nil {
+		return err
+	}
+	if err := d.eachBlock(pMixed, 0, func(_ uint64, v []byte) error {
+		ids, err := decodeIDs(v)
+		d.c.AddMixed(ids)
+		return err
+	}); err != nil {
 		return err
 	}
 	return d.loadPending()
@@ -748,22 +824,8 @@ type Progress func(height, target uint64)
 func (d *DB) Build(ctx context.Context, src Source, p Progress) error {
 	b := d.db.NewBatch()
 	defer b.Close()
-	if err := b.DeleteRange([]byte{pRecord, byte(d.chain)}, []byte{pRecord, byte(d.chain) + 1}, nil); err != nil {
+	if err := errors.Join(deleteBlocks(b, d.chain, 0, math.MaxUint64), b.Delete(prunedKey(d.chain), nil)); err != nil {
 		return err
-	}
-	if err := b.DeleteRange([]byte{pCannot, byte(d.chain)}, []byte{pCannot, byte(d.chain) + 1}, nil); err != nil {
-		return err
-	}
-	if err := b.DeleteRange([]byte{pAnchor, byte(d.chain)}, []byte{pAnchor, byte(d.chain) + 1}, nil); err != nil {
-		return err
-	}
-	if err := b.DeleteRange([]byte{pHot, byte(d.chain)}, []byte{pHot, byte(d.chain) + 1}, nil); err != nil {
-		return err
-	}
-	for _, p := range []byte{pDefer, pSpent} {
-		if err := b.DeleteRange([]byte{p, byte(d.chain)}, []byte{p, byte(d.chain) + 1}, nil); err != nil {
-			return err
-		}
 	}
 	if err := deleteSnapshot(b); err != nil {
 		return err
@@ -908,13 +970,27 @@ func (d *DB) write(r *record, delta Delta, sync bool) error {
 	if err == nil && len(delta.Spent) > 0 {
 		err = b.Set(spentKey(d.chain, h), encodeSpends(delta.Spent), nil)
 	}
+	if err == nil && len(delta.Mixed) > 0 {
+		err = b.Set(mixedKey(d.chain, h), encodeIDs(delta.Mixed), nil)
+	}
+	// The waiting state's records of blocks no reorg followed reaches
+	// again: a reorg back to block c needs those from c-k on.
+	pruned := d.pruned
+	if k := uint64(d.opts.Change.FingerprintBlocks); err == nil && d.opts.Change.Enabled && k > 0 {
+		if cut := h - min(h, k+maxReorgDepth); cut > pruned {
+			pruned = cut
+			err = errors.Join(b.DeleteRange(deferKey(d.chain, d.pruned), deferKey(d.chain, cut), nil),
+				b.DeleteRange(spentKey(d.chain, d.pruned), spentKey(d.chain, cut), nil),
+				b.Set(prunedKey(d.chain), binary.BigEndian.AppendUint64(nil, cut), nil))
+		}
+	}
 	if err == nil {
 		err = b.Commit(wo)
 	}
 	if err != nil {
 		return fmt.Errorf("block %d: write cluster record: %w", h, err)
 	}
-	d.height, d.hash, d.has, d.maxSeen = h, hash, true, r.maxSeen
+	d.height, d.hash, d.has, d.maxSeen, d.pruned = h, hash, true, r.maxSeen, pruned
 	d.sinceSnap++
 	return nil
 }
@@ -1001,25 +1077,30 @@ func (d *DB) unwindReorg(src Source) error {
 	if from == d.height+1 {
 		return nil
 	}
+	// The clustering goes back to block from-1 (if it has a record): the
+	// transactions waiting then are restored from the records of blocks
+	// from-1-k on, which must not have been pruned.
+	remains := false
+	if from > 0 {
+		_, ok, err := d.record(from - 1)
+		if err != nil {
+			return err
+		}
+		remains = ok
+	}
+	if k := uint64(d.opts.Change.FingerprintBlocks); remains && d.opts.Change.Enabled && k > 0 && from-1-min(from-1, k) < d.pruned {
+		return fmt.Errorf("cluster database %s: a reorg of %d blocks (back to block %d) is deeper than the %d blocks the wallet fingerprint's waiting state is kept for "+
+			"(pruned below block %d): rebuild the clustering (chainhound cluster build)", d.dir, d.height+1-from, from-1, maxReorgDepth, d.pruned)
+	}
 	b := d.db.NewBatch()
 	defer b.Close()
-	if err := b.DeleteRange(recordKey(d.chain, from), recordKey(d.chain, d.height+1), nil); err != nil {
+	if err := deleteBlocks(b, d.chain, from, d.height+1); err != nil {
 		return err
 	}
-	if err := b.DeleteRange(cannotKey(d.chain, from), cannotKey(d.chain, d.height+1), nil); err != nil {
-		return err
-	}
-	if err := b.DeleteRange(anchorKey(d.chain, from), anchorKey(d.chain, d.height+1), nil); err != nil {
-		return err
-	}
-	if err := b.DeleteRange(hotKey(d.chain, from), hotKey(d.chain, d.height+1), nil); err != nil {
-		return err
-	}
-	if err := b.DeleteRange(deferKey(d.chain, from), deferKey(d.chain, d.height+1), nil); err != nil {
-		return err
-	}
-	if err := b.DeleteRange(spentKey(d.chain, from), spentKey(d.chain, d.height+1), nil); err != nil {
-		return err
+	if !remains {
+		if err := b.Delete(prunedKey(d.chain), nil); err != nil {
+			return err
+		}
 	}
 	if snap, ok, err := d.snapshotHeight(); err != nil {
 		return err
@@ -1050,6 +1131,21 @@ func (d *DB) record(h uint64) (record, bool, error) {
 
 // Options returns the options the database was built with.
 func (d *DB) Options() Options { return d.opts }
+
+// deleteBlocks deletes what blocks [from, to) of chain c keep (their
+// records and every per-block family); to MaxUint64 for all.
+func deleteBlocks(b *pebble.Batch, c chain.Chain, from, to uint64) error {
+	for _, p := range perBlock {
+		hi := binary.BigEndian.AppendUint64([]byte{p, byte(c)}, to)
+		if to == math.MaxUint64 {
+			hi = []byte{p, byte(c) + 1}
+		}
+		if err := b.DeleteRange(binary.BigEndian.AppendUint64([]byte{p, byte(c)}, from), hi, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 func deleteSnapshot(b *pebble.Batch) error {
 	return errors.Join(b.Delete([]byte{pSnapHead}, nil), b.Delete([]byte{pSnapGen}, nil),

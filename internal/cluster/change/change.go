@@ -51,6 +51,14 @@ type Config struct {
 	// AntiSnipeBlocks: a height locktime at most this many blocks below
 	// the transaction's own height is anti-fee-sniping (see PrintOf).
 	AntiSnipeBlocks int `yaml:"anti_snipe_blocks" json:"anti_snipe_blocks,omitempty"`
+	// PostMix: a transaction that spends an output of a multi-owner
+	// CoinJoin (Features.PostMix) gets no script-type evidence. A
+	// CoinJoin's outputs are of the type its protocol sets (P2WPKH, P2TR),
+	// not of the type the payer's wallet pays its change to, so "the
+	// output of the inputs' type is the change" has no footing there.
+	// Off in databases built before it existed (their pinned policy lacks
+	// it), which keep their behaviour.
+	PostMix bool `yaml:"post_mix" json:"post_mix,omitempty"`
 }
 
 // Check refuses a configuration that could not mean what it says.
@@ -100,6 +108,9 @@ type Features struct {
 	// (unspent, or the spender's fingerprint unknown). It counts only
 	// when it has both a +1 and a -1.
 	Fingerprint []int8
+	// PostMix: an input spends an output of a multi-owner CoinJoin; with
+	// Config.PostMix, the script type then says nothing.
+	PostMix bool
 }
 
 // Verdict is the decision on one transaction.
@@ -163,7 +174,7 @@ func Classify(tx *chain.Tx, f Features, c *Config) Verdict {
 			s[i] += sign(o.Value%unit != 0) * w.RoundAmount
 		}
 	}
-	if t := inputScript(tx); t != "" {
+	if t := inputScript(tx); t != "" && !(c.PostMix && f.PostMix) {
 		if same := indexes(n, func(i int) bool { return ScriptType(tx.Outputs[i].Address) == t }); len(same) > 0 && len(same) < n {
 			for i, o := range tx.Outputs {
 				s[i] += sign(ScriptType(o.Address) == t) * w.ScriptType

@@ -74,6 +74,33 @@ func TestClassify(t *testing.T) {
 	}
 }
 
+// TestPostMix: a payment from a post-mix coin (the input's P2WPKH type
+// set by the CoinJoin) to a fresh address of that type, odd, ten times
+// the change, which goes back to the payer's reused P2SH address: fresh
+// address, script type and peel chain agree on the payment (3.0 points),
+// the simulator's wrong change link. With post_mix the script type says
+// nothing there (2.0: no change); without post-mix inputs, or with the
+// setting off, it speaks as before.
+func TestPostMix(t *testing.T) {
+	c := Config{Enabled: true, Threshold: 3, Margin: 1, NonChange: -2.5, RoundDigits: 4, PeelRatio: 10, PostMix: true,
+		Weights: Weights{OptimalChange: 1, FreshAddress: 1.5, RoundAmount: 1, ScriptType: 1, Fingerprint: 1, PeelChain: 0.5}}
+	tx := &chain.Tx{Inputs: []chain.Input{{Address: a(wpkh1), Value: 12_959_163, Resolved: true}},
+		Outputs: []chain.Output{{Address: a(wpkh2), Value: 12_734_883}, {Address: a(sh1), Value: 223_280}}}
+	fresh := []bool{true, false}
+	mixed := Classify(tx, Features{Fresh: fresh, PostMix: true}, &c)
+	if mixed.Change != -1 || mixed.Scores[0] != 2 || mixed.Scores[1] != -2 {
+		t.Errorf("post-mix input: change %d, scores %v; want none, [2 -2]", mixed.Change, mixed.Scores)
+	}
+	off := c
+	off.PostMix = false
+	for name, v := range map[string]Verdict{"no post-mix input": Classify(tx, Features{Fresh: fresh}, &c),
+		"post_mix off": Classify(tx, Features{Fresh: fresh, PostMix: true}, &off)} {
+		if v.Change != 0 || v.Scores[0] != 3 || len(v.NonChange) != 1 {
+			t.Errorf("%s: change %d, scores %v, non-change %v; want output 0 at 3 and output 1 a payment", name, v.Change, v.Scores, v.NonChange)
+		}
+	}
+}
+
 func TestCheck(t *testing.T) {
 	good := Config{Enabled: true, Threshold: 3, Margin: 1, NonChange: -3, RoundDigits: 4, PeelRatio: 10}
 	if err := good.Check(); err != nil {

@@ -41,6 +41,24 @@ type Config struct {
 	// device, an upgrade) or, for an anti-fee-sniping program, with
 	// locktime 0 (Bitcoin Core does so when its tip is not current).
 	Drift float64
+	// Forks make the simulation another branch of the chain: at each
+	// fork's block (an index into Sim.Blocks; 0 is the funding block, and
+	// a fork there shares no block), the random source is reseeded with
+	// the fork's seed, and block, transaction and address names are
+	// salted with it. The blocks before the first fork are those of the
+	// run without forks; a run with forks F and one with F plus a later
+	// fork share the blocks before that fork, which are a chain's common
+	// ancestry, and differ after it: the wallets spend the same coins
+	// otherwise, as after a reorg. In order of At; a Seed of 0 is no
+	// fork.
+	Forks []Fork
+}
+
+// Fork is a branch point of the simulated chain: the blocks from index
+// At on are drawn from Seed.
+type Fork struct {
+	At   int
+	Seed uint64
 }
 
 // Software is a wallet program's fingerprint habit.
@@ -114,6 +132,7 @@ type sim struct {
 	out     *Sim
 	block   *chain.Block
 	ntx     int
+	salt    uint64 // the fork the current block is on (0: none)
 }
 
 // Run simulates cfg.
@@ -137,8 +156,10 @@ func Run(cfg Config) *Sim {
 		}
 		s.wallets = append(s.wallets, w)
 	}
+	s.fork()
 	s.fund()
 	for range cfg.Blocks {
+		s.fork()
 		s.newBlock()
 		for range cfg.TxsPerBlk {
 			s.payment()
@@ -153,6 +174,15 @@ func Run(cfg Config) *Sim {
 		}
 	}
 	return s.out
+}
+
+// fork switches to the branch of a fork at the next block, if any.
+func (s *sim) fork() {
+	for _, f := range s.cfg.Forks {
+		if f.At == len(s.out.Blocks) && f.Seed != 0 {
+			s.r, s.salt = rand.New(rand.NewPCG(f.Seed, f.Seed^0x5851f42d4c957f2d)), f.Seed
+		}
+	}
 }
 
 // addrText makes an address of a script type whose text the script-type
@@ -219,7 +249,7 @@ func (s *sim) stamp(tx *chain.Tx, sw Software) {
 
 func (s *sim) newAddr(w *wallet) string {
 	s.next++
-	a := addrText(w.script, s.next)
+	a := addrText(w.script, s.next+int(s.salt<<32))
 	s.out.Truth.Owner[a] = w.id
 	return a
 }
@@ -236,14 +266,14 @@ func (s *sim) receiveAddr(w *wallet) string {
 func (s *sim) newBlock() {
 	h := s.cfg.Height + uint64(len(s.out.Blocks))
 	b := &chain.Block{Chain: chain.Bitcoin, Height: h, Time: int64(1_700_000_000 + 600*len(s.out.Blocks))}
-	b.Hash = sum("block", h)
+	b.Hash = s.sum("block", h)
 	if n := len(s.out.Blocks); n > 0 {
 		b.Parent = s.out.Blocks[n-1].Hash
 	}
 	s.out.Blocks = append(s.out.Blocks, b)
 	s.block = b
 	// a coinbase to a miner outside the wallets keeps the block well formed
-	cb := chain.Tx{Hash: sum("coinbase", h), Coinbase: true, Success: true,
+	cb := chain.Tx{Hash: s.sum("coinbase", h), Coinbase: true, Success: true,
 		Outputs: []chain.Output{{Address: chain.Address{Chain: chain.Bitcoin, Raw: addrText(0, -int(h)-1)}, Value: 312_500_000}}}
 	s.out.Truth.Owner[cb.Outputs[0].Address.Raw] = -1
 	b.Txs = append(b.Txs, cb)
@@ -251,6 +281,14 @@ func (s *sim) newBlock() {
 
 func sum(kind string, n uint64) chain.Hash {
 	return chain.Hash(sha256.Sum256(binary.BigEndian.AppendUint64([]byte(kind), n)))
+}
+
+// sum names a block or transaction on the current fork.
+func (s *sim) sum(kind string, n uint64) chain.Hash {
+	if s.salt != 0 {
+		kind = fmt.Sprintf("%s@%d", kind, s.salt)
+	}
+	return sum(kind, n)
 }
 
 // fund gives every wallet a few coins from outside (a funding block whose
@@ -274,7 +312,7 @@ func (s *sim) btc(a string) chain.Address { return chain.Address{Chain: chain.Bi
 
 func (s *sim) tx(ins []coin, outs []chain.Output) *chain.Tx {
 	s.ntx++
-	tx := chain.Tx{Hash: sum("tx", uint64(s.ntx)), Index: uint32(len(s.block.Txs)), Success: true, Outputs: outs}
+	tx := chain.Tx{Hash: s.sum("tx", uint64(s.ntx)), Index: uint32(len(s.block.Txs)), Success: true, Outputs: outs}
 	for _, c := range ins {
 		tx.Inputs = append(tx.Inputs, chain.Input{PrevTx: c.tx, PrevIndex: c.i, Address: s.btc(c.addr), Value: c.value, Resolved: true})
 	}

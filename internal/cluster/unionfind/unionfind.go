@@ -52,7 +52,9 @@ func (f *Forest) Grow(n int) {
 		panic(fmt.Sprintf("unionfind: id %d above the maximum %d", n-1, MaxID))
 	}
 	old := len(f.node)
-	if n > cap(f.node) {
+	// Both arrays are checked: they may have different capacities (a
+	// forest restored by LoadChunk before it reserved them).
+	if n > cap(f.node) || n > cap(f.rank) {
 		c := min(max(n, 2*cap(f.node), 1024), MaxID+1)
 		f.node = append(make([]uint32, 0, c), f.node...)
 		f.rank = append(make([]uint8, 0, c), f.rank...)
@@ -129,6 +131,12 @@ func (f *Forest) LoadChunk(b []byte, total int) error {
 	}
 	if total-1 > MaxID || len(f.node)+len(b)/BytesPerID > total {
 		return fmt.Errorf("unionfind: chunk beyond the %d ids announced", total)
+	}
+	if cap(f.node) < total || cap(f.rank) < total {
+		// the whole forest at once: no regrowth chunk by chunk, and both
+		// arrays of one capacity
+		f.node = append(make([]uint32, 0, total), f.node...)
+		f.rank = append(make([]uint8, 0, total), f.rank...)
 	}
 	for ; len(b) > 0; b = b[BytesPerID:] {
 		v := uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24

@@ -136,3 +136,34 @@ func TestChunksRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestGrowAfterLoadChunks: a forest restored from chunks (a snapshot) has
+// grown its two arrays by appending, which leaves them different
+// capacities; growing it afterwards by a few ids at a time, as the next
+// blocks' new addresses do, must extend both (it panicked when only the
+// slot array's capacity was checked).
+func TestGrowAfterLoadChunks(t *testing.T) {
+	for total := 1; total <= 9000; total += 37 {
+		f := New(total)
+		for i := 1; i < total; i += 3 {
+			f.Union(uint32(i), uint32(i-1))
+		}
+		g := &Forest{}
+		for from := 0; from < total; from += 16 {
+			if err := g.LoadChunk(f.AppendChunk(nil, from, min(from+16, total)), total); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for n := total + 1; n <= total+300; n += 7 {
+			g.Grow(n)
+			g.Union(uint32(n-1), 0)
+			f.Grow(n)
+			f.Union(uint32(n-1), 0)
+		}
+		for i := range uint32(g.Len()) {
+			if f.Entity(i) != g.Entity(i) {
+				t.Fatalf("%d ids: id %d: entity %d, restored and grown %d", total, i, f.Entity(i), g.Entity(i))
+			}
+		}
+	}
+}
