@@ -65,6 +65,10 @@ type Source interface {
 //	  that two deposit addresses swept to is no deposit address itself,
 //	  however long after it was found; loaded on open and deleted with
 //	  the block's record, like the anchors.
+//	prefix 'g'                       -> generation: 8 random bytes
+//	  why: written by every build from scratch, so that a consumer
+//	  following the clustering block by block (the exposure store's entity
+//	  figures) can tell that the merges it followed are void.
 //	prefix 'S'                       -> snapshot header: height(8), hash(32),
 //	                                    ids(8), counts (as in a record)
 //	prefix 's', chunk(4)             -> the union-find's ids [chunk*snapChunk,
@@ -297,6 +301,7 @@ func Create(dir string, c chain.Chain, o Options) (*DB, error) {
 		b.DeleteRange([]byte{pAnchor, byte(c)}, []byte{pAnchor, byte(c) + 1}, nil),
 		b.DeleteRange([]byte{pHot, byte(c)}, []byte{pHot, byte(c) + 1}, nil),
 		deleteSnapshot(b),
+		writeGeneration(b),
 		b.Set([]byte{pOptions}, o.encode(), nil))
 	if err == nil {
 		err = b.Commit(pebble.Sync)
@@ -381,7 +386,12 @@ func (d *DB) checkOptions(readOnly bool) error {
 		if readOnly {
 			return nil
 		}
-		return d.db.Set([]byte{pOptions}, d.opts.encode(), pebble.Sync)
+		b := d.db.NewBatch()
+		defer b.Close()
+		if err := errors.Join(writeGeneration(b), b.Set([]byte{pOptions}, d.opts.encode(), nil)); err != nil {
+			return err
+		}
+		return b.Commit(pebble.Sync)
 	}
 	if err != nil {
 		return err
@@ -515,6 +525,9 @@ func (d *DB) Build(ctx context.Context, src Source, p Progress) error {
 		return err
 	}
 	if err := deleteSnapshot(b); err != nil {
+		return err
+	}
+	if err := writeGeneration(b); err != nil {
 		return err
 	}
 	if err := b.Commit(pebble.Sync); err != nil {
