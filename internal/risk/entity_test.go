@@ -375,3 +375,9 @@ func TestEntityIncrementalEqualsRebuilt(t *testing.T) {
 		t.Fatalf("%d merges, %d entity exposures: the test compares nothing", merged, exposed)
 	}
 }
+
+func equalJSON(a, b any) bool {
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return string(ja) == string(jb)
+}
