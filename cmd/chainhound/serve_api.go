@@ -50,7 +50,8 @@ type lookups struct {
 	chains map[string]chain.Chain // CAIP-2 -> the chain the store binds to it
 	intel  *intel.Store
 	ix     *intel.Index
-	cl     *cluster.DB
+	cl     *cluster.DB                 // Bitcoin's, for the entity endpoint
+	cls    map[chain.Chain]*cluster.DB // every chain's there is, for screening
 	// policy is the trace policy of /v1/trace and /v1/paths (exit
 	// categories, stop_at, freezing venues, freezable assets).
 	policy trace.Policy
@@ -97,13 +98,13 @@ func openLookups(e *env, data string, traceTimeout time.Duration, cacheMB int, p
 			return nil, fmt.Errorf("intelligence store: %w", err)
 		}
 	}
-	if _, err := os.Stat(clusterDir(data)); err == nil && l.st != nil {
-		cl, err := openClusterRead(data)
+	if l.st != nil {
+		cls, err := openClusterings(data, l.st)
 		if err != nil {
 			l.Close()
 			return nil, err
 		}
-		l.cl = cl
+		l.cls, l.cl = cls, cls[chain.Bitcoin]
 	}
 	return l, nil
 }
@@ -111,8 +112,8 @@ func openLookups(e *env, data string, traceTimeout time.Duration, cacheMB int, p
 // Close waits for traces still running, then closes the stores.
 func (l *lookups) Close() {
 	l.running.Wait()
-	if l.cl != nil {
-		l.cl.Close()
+	for _, cl := range l.cls {
+		cl.Close()
 	}
 	if l.intel != nil {
 		l.intel.Close()

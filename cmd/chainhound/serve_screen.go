@@ -289,7 +289,7 @@ func openScreening(ctx context.Context, e *env, lk *lookups, data, policyFile st
 	if err != nil {
 		return nil, nil, err
 	}
-	rep, err := db.Update(ctx, risk.Inputs{Store: lk.st, Intel: lk.intel, Index: lk.ix, Policy: pol, Log: e.log})
+	rep, err := db.Update(ctx, risk.Inputs{Store: lk.st, Intel: lk.intel, Index: lk.ix, Policy: pol, Log: e.log, Clusters: lk.cls})
 	if err != nil {
 		db.Close()
 		return nil, nil, fmt.Errorf("exposure store: %w", err)
@@ -301,7 +301,7 @@ func openScreening(ctx context.Context, e *env, lk *lookups, data, policyFile st
 		db.Close()
 		return nil, nil, err
 	}
-	if err := liftToEntities(sc.s, lk.st, lk.cl, lk.intel); err != nil {
+	if err := liftToEntities(sc.s, lk.st, lk.cls, lk.intel); err != nil {
 		db.Close()
 		return nil, nil, err
 	}

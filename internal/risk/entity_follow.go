@@ -542,7 +542,7 @@ func (d *DB) followClustering(ctx context.Context, in Inputs, c chain.Chain, cai
 		if old == nil {
 			return nil, nil, nil
 		}
-		return nil, &EntityUpdate{How: "dropped", Reason: "no clustering of this chain"}, d.dropEntities(caip2)
+		return nil, &EntityUpdate{Clustering: clusteringName(c), How: "dropped", Reason: "no clustering of this chain"}, d.dropEntities(caip2)
 	}
 	gen, err := cl.Generation()
 	if err != nil {
