@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/chainhound/chainhound/internal/chain"
 	"github.com/chainhound/chainhound/internal/cluster"
@@ -53,8 +54,10 @@ type entOps struct {
 	maxHops int
 	upto    uint64 // the chain data the figures cover
 	edges   bool   // exposure from the stored flow edges; false: the traces of this update add it
-	merges  int
-	recomp  int
+	// seeds are each category's addresses: the senders of its hop-1 flows
+	seeds  map[string]map[string]bool
+	merges int
+	recomp int
 	// entities counts entities of two or more addresses as they form and go
 	entities int64
 }
@@ -144,6 +147,24 @@ func (o *entOps) drop(handle uint64, members []memberRef) error {
 	return err
 }
 
+// hasFlows reports whether the category's trace has flows into or out of
+// addr: into it makes an address record; out of it, taint, which is a
+// record or a seed.
+func (o *entOps) hasFlows(cat, addr string) (bool, error) {
+	if o.seeds[cat][addr] {
+		return true, nil
+	}
+	_, closer, err := o.d.db.Get(expoKey(o.caip2, cat, addr))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	closer.Close()
+	return true, nil
+}
+
 // history yields the transfers of addr the figures cover.
 func (o *entOps) history(addr string) func(func(store.Row, error) bool) {
 	a, err := chain.ParseAddress(o.c, addr)
@@ -157,7 +178,8 @@ func (o *entOps) history(addr string) func(func(store.Row, error) bool) {
 // into it, keyed by sender; y: out of it, keyed by receiver).
 func (o *entOps) edgesOf(p byte, cat, addr string, f func(other string, amt hopAmounts) error) error {
 	pre := edgePrefix(p, o.caip2, cat, addr)
-	it, err := o.r.NewIter(&pebble.IterOptions{LowerBound: pre, UpperBound: prefixEnd(pre)})
+	// the edges are the traces': entity changes never write them
+	it, err := o.d.db.NewIter(&pebble.IterOptions{LowerBound: pre, UpperBound: prefixEnd(pre)})
 	if err != nil {
 		return err
 	}
@@ -175,7 +197,7 @@ func (o *entOps) edgesOf(p byte, cat, addr string, f func(other string, amt hopA
 			}
 		} else {
 			var list []assetHops
-			ok, err := o.getJSON(edgeKey(pEdgeIn, o.caip2, cat, other, addr), &list)
+			ok, err := o.d.getJSON(edgeKey(pEdgeIn, o.caip2, cat, other, addr), &list)
 			if err != nil {
 				return err
 			}
@@ -421,6 +443,33 @@ func (o *entOps) mergeInto(hb, hs uint64, small []memberRef) error {
 	}
 	rec.Members += uint64(len(small))
 	for _, cat := range o.cats {
+		// Only the smaller side's members with flows of the category can
+		// change the figures: an inbound flow made an address record, an
+		// outbound one needs taint (a record) or a seed. (Point deletions
+		// only: range deletions would slow every read of the batch.)
+		var active []memberRef
+		for _, m := range small {
+			has, err := o.hasFlows(cat, m.addr)
+			if err != nil {
+				return err
+			}
+			if has {
+				active = append(active, m)
+			}
+		}
+		if len(active) == 0 {
+			continue // and the smaller side has no figures of the category
+		}
+		if hs != 0 { // its figures: now the larger side's
+			if err := o.b.Delete(entCatKey(o.caip2, cat, hs), nil); err != nil {
+				return err
+			}
+			for _, m := range active {
+				if err := o.b.Delete(append(entPartPrefix(o.caip2, cat, hs), m.addr...), nil); err != nil {
+					return err
+				}
+			}
+		}
 		var cr entCatRec
 		if _, err := o.getJSON(entCatKey(o.caip2, cat, hb), &cr); err != nil {
 			return err
@@ -436,7 +485,7 @@ func (o *entOps) mergeInto(hb, hs uint64, small []memberRef) error {
 		rescan := false
 		cands := map[string]hopAmounts{}
 		shrunk := map[string]hopAmounts{}
-		for _, m := range small {
+		for _, m := range active {
 			part := hopAmounts{}
 			err := o.edgesOf(pEdgeIn, cat, m.addr, func(from string, e hopAmounts) error {
 				if in[from] {
@@ -493,12 +542,6 @@ func (o *entOps) mergeInto(hb, hs uint64, small []memberRef) error {
 				return err
 			}
 		}
-		if hs != 0 {
-			pp := entPartPrefix(o.caip2, cat, hs)
-			if err := errors.Join(o.b.Delete(entCatKey(o.caip2, cat, hs), nil), o.b.DeleteRange(pp, prefixEnd(pp), nil)); err != nil {
-				return err
-			}
-		}
 		for m, p := range cands {
 			if err := o.putPart(cat, hb, m, p); err != nil {
 				return err
@@ -513,13 +556,20 @@ func (o *entOps) mergeInto(hb, hs uint64, small []memberRef) error {
 		} else {
 			carriers = raiseCarriers(amt, carriers, cands)
 		}
+		if len(cr.Assets) == 0 && amt.zero() {
+			continue // nothing before, nothing now: no record to write
+		}
 		if err := o.putCat(cat, hb, amt, carriers); err != nil {
 			return err
 		}
 	}
 	if hs != 0 {
-		p := membersPrefix(o.caip2, hs)
-		if err := errors.Join(o.b.DeleteRange(p, prefixEnd(p), nil), o.b.Delete(entityRecKey(o.caip2, hs), nil)); err != nil {
+		for _, m := range small {
+			if err := o.b.Delete(append(membersPrefix(o.caip2, hs), m.addr...), nil); err != nil {
+				return err
+			}
+		}
+		if err := o.b.Delete(entityRecKey(o.caip2, hs), nil); err != nil {
 			return err
 		}
 		o.entities--
@@ -536,7 +586,7 @@ func (o *entOps) mergeInto(hb, hs uint64, small []memberRef) error {
 // the chain up to upto with the exposure left to the traces that follow.
 // It commits its own batches (the update's in-progress marker covers a
 // crash between them).
-func (d *DB) followClustering(ctx context.Context, in Inputs, c chain.Chain, caip2 string, old *entityMeta, rebuilt bool, upto uint64) (*entityMeta, *EntityUpdate, error) {
+func (d *DB) followClustering(ctx context.Context, in Inputs, c chain.Chain, caip2 string, old *entityMeta, rebuilt bool, upto uint64, seeds map[string][]string) (*entityMeta, *EntityUpdate, error) {
 	cl := in.Clusters[c]
 	if cl == nil {
 		if old == nil {
@@ -555,11 +605,18 @@ func (d *DB) followClustering(ctx context.Context, in Inputs, c chain.Chain, cai
 	}
 	eu := &EntityUpdate{Clustering: clusteringName(c), Block: next.Block}
 	var cats []string
+	seedSet := map[string]map[string]bool{}
 	for _, cat := range in.Policy.Categories {
 		cats = append(cats, cat.Name)
+		seedSet[cat.Name] = map[string]bool{}
+		for _, a := range seeds[cat.Name] {
+			if addr, err := chain.ParseAddress(c, a); err == nil {
+				seedSet[cat.Name][addr.String()] = true
+			}
+		}
 	}
 	ops := func(indexed bool, edges bool) *entOps {
-		o := &entOps{d: d, s: in.Store, c: c, caip2: caip2, cats: cats, maxHops: in.Policy.MaxHops, upto: upto, edges: edges}
+		o := &entOps{d: d, s: in.Store, c: c, caip2: caip2, cats: cats, maxHops: in.Policy.MaxHops, upto: upto, edges: edges, seeds: seedSet}
 		if indexed {
 			o.b = d.db.NewIndexedBatch()
 			o.r = o.b
@@ -579,7 +636,11 @@ func (d *DB) followClustering(ctx context.Context, in Inputs, c chain.Chain, cai
 		o := ops(false, edges)
 		o.entities = 0
 		defer func() { o.b.Close() }()
-		if has {
+		if has && cl.Clusterer().Summarize().Clustered <= fullScanMax {
+			if err := o.fullScan(ctx, cl); err != nil {
+				return nil, nil, err
+			}
+		} else if has {
 			err := cl.Clusterer().EachEntity(func(e uint64, ids []uint32) error {
 				if err := ctx.Err(); err != nil {
 					return err
@@ -595,18 +656,13 @@ func (d *DB) followClustering(ctx context.Context, in Inputs, c chain.Chain, cai
 				if err := o.recompute(e, members); err != nil {
 					return err
 				}
-				if o.b.Len() > 64<<20 { // commit as it goes: the marker covers a crash
-					if err := o.b.Commit(pebble.NoSync); err != nil {
-						return err
-					}
-					o.b.Close()
-					o.b = d.db.NewBatch()
-				}
-				return nil
+				return o.commitSome()
 			})
 			if err != nil {
 				return nil, nil, err
 			}
+		}
+		if has {
 			for blk, err := range cl.Blocks(max(h2, journalKeep-1) - (journalKeep - 1)) {
 				if err != nil {
 					return nil, nil, err
@@ -684,6 +740,147 @@ func (d *DB) followClustering(ctx context.Context, in Inputs, c chain.Chain, cai
 	next.Entities = uint64(max(o.entities, 0))
 	eu.Merges, eu.Recomputed, eu.Entities = o.merges, o.recomp, next.Entities
 	return next, eu, nil
+}
+
+// commitSome commits a plain batch that grew large, so that computing
+// every entity does not hold it all in memory (the update's in-progress
+// marker covers a crash).
+func (o *entOps) commitSome() error {
+	if o.b.Len() < 64<<20 {
+		return nil
+	}
+	if err := o.b.Commit(pebble.NoSync); err != nil {
+		return err
+	}
+	o.b.Close()
+	o.b = o.d.db.NewBatch()
+	return nil
+}
+
+// fullScanMax is how many clustered addresses computing every entity at
+// once holds in memory (an address and its entity's handle each, about
+// 100 bytes): one pass over the chain's transfers and the flow edges
+// then does it. Above, each entity is computed from its members'
+// histories, in bounded memory and more slowly (random reads).
+var fullScanMax uint64 = 10_000_000
+
+// fullScan computes every entity of the clustering from one pass over
+// the chain's transfers (what they received from outside) and, with
+// o.edges, one over each category's flow edges.
+func (o *entOps) fullScan(ctx context.Context, cl *cluster.DB) error {
+	handles := map[string]uint64{}
+	recs := map[uint64]*entityRec{}
+	err := cl.Clusterer().EachEntity(func(e uint64, ids []uint32) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		members := make([]memberRef, len(ids))
+		for i, id := range ids {
+			a, err := o.s.Address(uint64(id))
+			if err != nil {
+				return err
+			}
+			members[i] = memberRef{addr: a.String(), id: uint64(id)}
+			handles[members[i].addr] = e
+		}
+		recs[e] = &entityRec{ID: e, Members: uint64(len(ids))}
+		o.recomp++
+		o.entities++
+		if err := o.putMembers(e, members); err != nil {
+			return err
+		}
+		return o.commitSome()
+	})
+	if err != nil {
+		return err
+	}
+	recv := map[uint64]recvAmounts{}
+	for row, err := range o.s.Transfers(store.Query{Chain: o.c, ToBlock: o.upto, HasToBlock: true}) {
+		if err != nil {
+			return err
+		}
+		if !received(&row) {
+			continue
+		}
+		h := handles[row.To.String()]
+		if h == 0 || handles[row.From.String()] == h {
+			continue
+		}
+		if recv[h] == nil {
+			recv[h] = recvAmounts{}
+		}
+		recv[h].add(row.Asset.CAIP19(o.caip2), &row.Amount)
+	}
+	for h, rec := range recs {
+		r := recv[h]
+		if r == nil {
+			r = recvAmounts{}
+		}
+		if err := o.putEntity(h, rec, r); err != nil {
+			return err
+		}
+		if err := o.commitSome(); err != nil {
+			return err
+		}
+	}
+	if !o.edges {
+		return nil
+	}
+	for _, cat := range o.cats {
+		amts := map[uint64]hopAmounts{}
+		parts := map[uint64]map[string]hopAmounts{}
+		pre := chainFamilyPrefix(pEdgeIn, o.caip2, cat)
+		it, err := o.d.db.NewIter(&pebble.IterOptions{LowerBound: pre, UpperBound: prefixEnd(pre)})
+		if err != nil {
+			return err
+		}
+		for it.First(); it.Valid(); it.Next() {
+			to, from, ok := strings.Cut(string(it.Key()[len(pre):]), sep)
+			if !ok {
+				it.Close()
+				return fmt.Errorf("exposure store %s: flow edge key %q: %w", o.d.dir, it.Key(), errEntityCorrupt)
+			}
+			h := handles[to]
+			if h == 0 || handles[from] == h {
+				continue
+			}
+			var list []assetHops
+			if err := json.Unmarshal(it.Value(), &list); err != nil {
+				it.Close()
+				return fmt.Errorf("exposure store %s: flow edge %q: %w", o.d.dir, it.Key(), err)
+			}
+			e, err := decodeHops(list, o.maxHops)
+			if err != nil {
+				it.Close()
+				return err
+			}
+			if amts[h] == nil {
+				amts[h], parts[h] = hopAmounts{}, map[string]hopAmounts{}
+			}
+			amts[h].addAll(e, o.maxHops)
+			if parts[h][to] == nil {
+				parts[h][to] = hopAmounts{}
+			}
+			parts[h][to].addAll(e, o.maxHops)
+		}
+		if err := errors.Join(it.Error(), it.Close()); err != nil {
+			return err
+		}
+		for h, amt := range amts {
+			for m, p := range parts[h] {
+				if err := o.putPart(cat, h, m, p); err != nil {
+					return err
+				}
+			}
+			if err := o.putCat(cat, h, amt, pickCarriers(amt, parts[h])); err != nil {
+				return err
+			}
+			if err := o.commitSome(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // follow takes in the clustered blocks from height from on, merge by

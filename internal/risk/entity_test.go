@@ -139,8 +139,17 @@ func catNames(p Policy) []string {
 
 // sameAsRebuilt checks that the world's exposure store, kept up to date,
 // holds what a rebuild from scratch holds: every address's screen, and
-// every entity's figures.
+// every entity's figures; with the entities computed in one pass over
+// the chain, and one by one from their members' histories.
 func (u *utxoWorld) sameAsRebuilt(what string, addrs int) {
+	u.t.Helper()
+	u.sameAsRebuiltWith(what+" (one pass)", addrs)
+	defer func(v uint64) { fullScanMax = v }(fullScanMax)
+	fullScanMax = 0
+	u.sameAsRebuiltWith(what+" (entity by entity)", addrs)
+}
+
+func (u *utxoWorld) sameAsRebuiltWith(what string, addrs int) {
 	u.t.Helper()
 	fresh, err := Open(filepath.Join(u.t.TempDir(), "rebuilt"), false)
 	if err != nil {

@@ -257,7 +257,7 @@ func (d *DB) updateChain(ctx context.Context, in Inputs, c chain.Chain, seeds ma
 		upto = cur.Height
 	}
 	entStart := time.Now()
-	entMeta, eu, err := d.followClustering(ctx, in, c, caip2, oldEnt, cu.Rebuilt, upto)
+	entMeta, eu, err := d.followClustering(ctx, in, c, caip2, oldEnt, cu.Rebuilt, upto, seeds[caip2])
 	if err != nil {
 		return cu, false, fmt.Errorf("entities: %w", err)
 	}
