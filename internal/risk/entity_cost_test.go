@@ -136,9 +136,8 @@ func TestEntityCost(t *testing.T) {
 	logf("rebuild with entity figures:")
 	cu := rebuild(ents, withCl)
 	logf("  of which entities: %d computed in %d ms", cu.Entities.Recomputed, cu.Entities.DurationMS)
-	logf("disk: without %s, with %s", mib(dirSize(t, filepath.Join(dir, "risk-plain"))), mib(dirSize(t, filepath.Join(dir, "risk-entities"))))
-	counts := familyCounts(t, ents)
-	logf("keys with entity figures: %v", counts)
+	logf("tables on disk (compacted): without %s, with %s", mib(tableBytes(t, plain)), mib(tableBytes(t, ents)))
+	logf("keys with entity figures (family: keys, bytes of keys and values): %v", familyCounts(t, ents))
 
 	// one block at a time, as risk update after each ingest and cluster update
 	var tPlain, tEnts, tFollow []time.Duration
@@ -167,6 +166,7 @@ func TestEntityCost(t *testing.T) {
 	}
 	logf("one block (%d transactions), median of %d: update without entity figures %s, with %s (following the clustering: %s; %d merges per block)",
 		len(blocks[0].Txs), len(blocks), median(tPlain), median(tEnts), median(tFollow), merges/len(blocks))
+	logf("tables on disk after them (compacted): without %s, with %s", mib(tableBytes(t, plain)), mib(tableBytes(t, ents)))
 
 	// screens of addresses in entities, with and without their figures
 	sp, err := NewScreener(plain, st, ix, ist, in.Policy)
@@ -186,7 +186,7 @@ func TestEntityCost(t *testing.T) {
 		name string
 		s    *Screener
 	}{{"without", sp}, {"with", se}, {"without", sp}, {"with", se}} {
-		var lat []time.Duration
+		var lat, ent []time.Duration
 		inEntity = 0
 		for _, a := range sample {
 			s := time.Now()
@@ -197,10 +197,15 @@ func TestEntityCost(t *testing.T) {
 			lat = append(lat, time.Since(s))
 			if r.Entity != nil {
 				inEntity++
+				ent = append(ent, lat[len(lat)-1])
 			}
 		}
 		slices.Sort(lat)
+		slices.Sort(ent)
 		logf("screen %s entity figures: p50 %s, p99 %s (%d of %d addresses in an entity)", run.name, lat[len(lat)/2], lat[len(lat)*99/100], inEntity, len(sample))
+		if len(ent) > 0 {
+			logf("  of which in an entity: p50 %s, p99 %s", ent[len(ent)/2], ent[len(ent)*99/100])
+		}
 	}
 	// and the figures kept block by block equal a rebuild's
 	check := open("risk-check")
@@ -229,13 +234,42 @@ func median(d []time.Duration) time.Duration {
 	return s[len(s)/2].Round(time.Millisecond)
 }
 
-func dirSize(t *testing.T, dir string) int64 {
+func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
+
+// familyCounts counts the keys of each family and their bytes.
+func familyCounts(t *testing.T, d *DB) map[string]string {
+	it, err := d.db.NewIter(&pebble.IterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer it.Close()
+	n, b := map[string]int{}, map[string]int{}
+	for it.First(); it.Valid(); it.Next() {
+		f := string(it.Key()[:1])
+		n[f]++
+		b[f] += len(it.Key()) + len(it.Value())
+	}
+	out := map[string]string{}
+	for f := range n {
+		out[f] = fmt.Sprintf("%d/%s", n[f], mib(int64(b[f])))
+	}
+	return out
+}
+
+// tableBytes flushes and compacts d and sums its tables.
+func tableBytes(t *testing.T, d *DB) int64 {
+	if err := d.db.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.db.Compact(context.Background(), []byte{0}, []byte{0xff}, true); err != nil {
+		t.Fatal(err)
+	}
 	var n int64
-	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+	err := filepath.WalkDir(d.dir, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() || filepath.Ext(p) != ".sst" {
 			return err
 		}
-		info, err := d.Info()
+		info, err := e.Info()
 		if err == nil {
 			n += info.Size()
 		}
@@ -245,20 +279,4 @@ func dirSize(t *testing.T, dir string) int64 {
 		t.Fatal(err)
 	}
 	return n
-}
-
-func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
-
-// familyCounts counts the keys of each family.
-func familyCounts(t *testing.T, d *DB) map[string]int {
-	it, err := d.db.NewIter(&pebble.IterOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer it.Close()
-	out := map[string]int{}
-	for it.First(); it.Valid(); it.Next() {
-		out[string(it.Key()[:1])]++
-	}
-	return out
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/chainhound/chainhound/internal/chain"
 	"github.com/chainhound/chainhound/internal/cluster"
@@ -123,15 +124,21 @@ func (s *Screener) entity(r *Result, c chain.Chain, caip2, addr string, hops int
 	if err != nil {
 		return fmt.Errorf("exposure store %s: entity of %s: %w", s.DB.dir, addr, err)
 	}
+	ck := entityCacheKey{caip2: caip2, handle: handle, hops: hops}
+	er, gen, ok := s.entCache.get(s.DB, ck)
+	if ok {
+		r.Entity = er
+		return nil
+	}
 	var rec entityRec
-	ok, err := s.DB.getJSON(entityRecKey(caip2, handle), &rec)
+	ok, err = s.DB.getJSON(entityRecKey(caip2, handle), &rec)
 	if err != nil {
 		return err
 	}
 	if !ok {
 		return fmt.Errorf("exposure store %s: entity %d of %s has no record: %w", s.DB.dir, handle, addr, errEntityCorrupt)
 	}
-	er := &EntityResult{ID: rec.ID, Members: rec.Members, Clustering: clusteringName(c), ClusteredBlock: r.Freshness.ClusteredBlock,
+	er = &EntityResult{ID: rec.ID, Members: rec.Members, Clustering: clusteringName(c), ClusteredBlock: r.Freshness.ClusteredBlock,
 		Received: []AssetAmount{}, Graded: s.Policy.EntityExposure == EntityGrade, Indirect: []EntityExposure{}}
 	for _, a := range sortedKeys(rec.Received) {
 		er.Received = append(er.Received, AssetAmount{Asset: a, Amount: rec.Received[a]})
@@ -198,7 +205,50 @@ func (s *Screener) entity(r *Result, c chain.Chain, caip2, addr string, hops int
 	}
 	sortExposures(er.Indirect, func(e *EntityExposure) *Exposure { return &e.Exposure })
 	r.Entity = er
+	s.entCache.put(ck, er, gen)
 	return nil
+}
+
+// entityCache keeps the entity objects screens made: every member of an
+// entity shares one, and a large entity's members are screened often. It
+// is emptied when an update commits (the store's generation) and when it
+// is full. The objects are shared and never changed after they are made.
+type entityCache struct {
+	mu  sync.Mutex
+	gen uint64
+	m   map[entityCacheKey]*EntityResult
+}
+
+type entityCacheKey struct {
+	caip2  string
+	handle uint64
+	hops   int
+}
+
+const entityCacheSize = 4096
+
+func (c *entityCache) get(d *DB, k entityCacheKey) (*EntityResult, uint64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if g := d.gen.Load(); c.m == nil || g != c.gen {
+		c.m, c.gen = map[entityCacheKey]*EntityResult{}, g
+	}
+	er, ok := c.m[k]
+	return er, c.gen, ok
+}
+
+// put keeps er, made from the store at generation gen, unless an update
+// committed since.
+func (c *entityCache) put(k entityCacheKey, er *EntityResult, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
+	if len(c.m) >= entityCacheSize {
+		clear(c.m)
+	}
+	c.m[k] = er
 }
 
 // explainEntity says which member carries the most of an exposure and

@@ -255,6 +255,18 @@ func TestEntityExposureCoSpend(t *testing.T) {
 	if len(r.Indirect) != 1 || r.Indirect[0].Hops != 2 || r.Indirect[0].Amounts[0].Amount != "900" || r.Indirect[0].Amounts[0].Total != "10900" {
 		t.Fatalf("A's own exposure: %+v", r.Indirect)
 	}
+	// every member shows the same entity; fewer hops, fewer of them
+	s2 := u.screener(u.db)
+	if p := u.screenU(s2, P); !equalJSON(p.Entity, e) {
+		t.Fatalf("P's entity %+v, A's %+v", p.Entity, e)
+	}
+	one, err := s2.Screen(btcCAIP2+":"+uaddr(A).Raw, "", Options{MaxHops: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x := one.Entity.Indirect[0].Amounts[0]; len(x.ByHop) != 1 || x.Amount != "2000" || len(one.Indirect) != 0 {
+		t.Fatalf("one hop: %+v, A's own %+v", one.Entity.Indirect, one.Indirect)
+	}
 	// Y, paid by the entity, is in no entity
 	if r := u.screenU(u.screener(u.db), Y); r.Entity != nil || len(r.Indirect) != 1 {
 		t.Fatalf("Y: %+v", r)

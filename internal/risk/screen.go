@@ -38,6 +38,7 @@ type Screener struct {
 	// clusterings, when set (SetClusterings), are the clusterings the
 	// entity figures should follow, per CAIP-2 chain.
 	clusterings map[string]clusteringState
+	entCache    entityCache
 }
 
 // Entities resolves an address to its entity (a co-spend cluster,
