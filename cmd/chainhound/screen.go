@@ -27,13 +27,13 @@ type riskEnv struct {
 	ist *intel.Store // nil without an attribution store
 	ix  *intel.Index
 	db  *risk.DB
-	cl  *cluster.DB // nil without a clustering
+	cls map[chain.Chain]*cluster.DB // the clusterings there are (DATA/cluster, DATA/cluster-eth)
 	pol risk.Policy
 }
 
 func (r *riskEnv) Close() {
-	if r.cl != nil {
-		r.cl.Close()
+	for _, cl := range r.cls {
+		cl.Close()
 	}
 	if r.db != nil {
 		r.db.Close()
@@ -78,17 +78,42 @@ func openRisk(e *env, data, policyFile string, cacheMB int) (*riskEnv, error) {
 		r.Close()
 		return nil, err
 	}
-	if _, serr := os.Stat(clusterDir(data)); serr == nil {
-		if r.cl, err = openClusterRead(data); err != nil {
-			r.Close()
-			return nil, err
-		}
+	if r.cls, err = openClusterings(data, r.st); err != nil {
+		r.Close()
+		return nil, err
 	}
 	return r, nil
 }
 
+// openClusterings opens, read-only, the clustering of each chain the
+// store holds that has one: the exposure store gives their entities
+// figures, and screens lift tags to them.
+func openClusterings(data string, st *store.DB) (map[chain.Chain]*cluster.DB, error) {
+	out := map[chain.Chain]*cluster.DB{}
+	for _, c := range []chain.Chain{chain.Bitcoin, chain.Ethereum} {
+		if _, err := os.Stat(clusterDirOf(data, c)); err != nil {
+			continue
+		}
+		if _, ok, err := st.Network(c); err != nil || !ok {
+			if err != nil {
+				return out, err
+			}
+			continue
+		}
+		cl, err := openClusterReadOf(data, c)
+		if err != nil {
+			for _, o := range out {
+				o.Close()
+			}
+			return nil, err
+		}
+		out[c] = cl
+	}
+	return out, nil
+}
+
 func (r *riskEnv) inputs(e *env) risk.Inputs {
-	return risk.Inputs{Store: r.st, Intel: r.ist, Index: r.ix, Policy: r.pol, Log: e.log}
+	return risk.Inputs{Store: r.st, Intel: r.ist, Index: r.ix, Policy: r.pol, Log: e.log, Clusters: r.cls}
 }
 
 // chainArg turns --chain (a CAIP-2 id, or a short name such as eth) into
@@ -169,7 +194,7 @@ func screenCommand() command {
 		if err != nil {
 			return err
 		}
-		if err := liftToEntities(s, r.st, r.cl, r.ist); err != nil {
+		if err := liftToEntities(s, r.st, r.cls, r.ist); err != nil {
 			return err
 		}
 		var results []*risk.Result
@@ -216,7 +241,7 @@ func printScreen(e *env, results []*risk.Result) error {
 		return err
 	}
 	for _, r := range results {
-		if len(r.Direct)+len(r.Indirect) == 0 {
+		if len(r.Direct)+len(r.Indirect) == 0 && (r.Entity == nil || len(r.Entity.Indirect) == 0) {
 			continue
 		}
 		fmt.Fprintf(e.stdout, "\n%s  %s\n", r.Account, strings.ToUpper(r.Severity.String()))
@@ -234,6 +259,23 @@ func printScreen(e *env, results []*risk.Result) error {
 			}
 			for _, s := range x.Path {
 				fmt.Fprintf(e.stdout, "            hop %d  %s -> %s  %s %s  block %d tx %s\n", s.Hop, s.From, s.To, s.Amount, s.Asset, s.Block, s.Tx)
+			}
+		}
+		if en := r.Entity; en != nil {
+			graded := ""
+			if !en.Graded {
+				graded = "; reported, not graded"
+			}
+			fmt.Fprintf(e.stdout, "  entity    %d: %d addresses (%s, clustering at block %d%s)\n", en.ID, en.Members, en.Clustering, en.ClusteredBlock, graded)
+			for _, x := range en.Indirect {
+				fmt.Fprintf(e.stdout, "  %-9s %-20s %-7s %.4g%% (effective %.4g%%) of what the entity received from outside, first at hop %d\n", "entity", x.Category, x.Severity, 100*x.Share, 100*x.EffectiveShare, x.Hops)
+				for _, a := range x.Amounts {
+					fmt.Fprintf(e.stdout, "            %s of %s %s\n", a.Amount, a.Total, a.Asset)
+				}
+				fmt.Fprintf(e.stdout, "            %s\n", x.Explanation)
+				for _, s := range x.Path {
+					fmt.Fprintf(e.stdout, "            hop %d  %s -> %s  %s %s  block %d tx %s\n", s.Hop, s.From, s.To, s.Amount, s.Asset, s.Block, s.Tx)
+				}
 			}
 		}
 		f := r.Freshness
@@ -297,6 +339,9 @@ func riskUpdateCommand(rebuild bool) command {
 			if len(cu.Retraced) > 0 {
 				note = strings.TrimPrefix(note+"; traced anew: "+strings.Join(cu.Retraced, ","), "; ")
 			}
+			if en := cu.Entities; en != nil {
+				note = strings.TrimPrefix(fmt.Sprintf("%s; entities (%s) %s to block %d: %d merges, %d computed whole, %d entities", note, en.Clustering, en.How, en.Block, en.Merges, en.Recomputed, en.Entities), "; ")
+			}
 			fmt.Fprintf(tw, "%s\t%d\t%d\t%v\t%d\t%d\t%d\t%s\n", cu.CAIP2, cu.From, cu.To, cu.Rebuilt, cu.Flows, cu.Exposed, cu.DurationMS, note)
 		}
 		return tw.Flush()
@@ -330,17 +375,18 @@ func riskPolicyCommand() command {
 	return c
 }
 
-// clusterEntities resolves Bitcoin addresses to their co-spend entity
-// through the store's address ids and the clustering in DATA/cluster.
+// clusterEntities resolves addresses to their entity through the
+// store's address ids and the chain's clustering: co-spend in
+// DATA/cluster (Bitcoin), deposit reuse in DATA/cluster-eth (Ethereum).
 type clusterEntities struct {
-	st    *store.DB
-	cl    *cluster.DB
-	caip2 string     // the store's Bitcoin chain
-	mu    sync.Mutex // the union-find compresses paths as it reads: one reader at a time
+	st  *store.DB
+	cls map[string]*cluster.DB // by the store's CAIP-2 id of the chain
+	mu  sync.Mutex             // the union-find compresses paths as it reads: one reader at a time
 }
 
 func (c *clusterEntities) EntityOf(caip2 string, a chain.Address) (uint64, bool) {
-	if caip2 != c.caip2 || a.Chain != chain.Bitcoin {
+	cl := c.cls[caip2]
+	if cl == nil || a.Chain != cl.Chain() {
 		return 0, false
 	}
 	id, ok, err := c.st.AddressID(a)
@@ -349,18 +395,28 @@ func (c *clusterEntities) EntityOf(caip2 string, a chain.Address) (uint64, bool)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.cl.Clusterer().EntityOf(id), true
+	return cl.Clusterer().EntityOf(id), true
 }
 
 // liftToEntities makes the screener include tags on the screened
-// address's entity, when the store holds Bitcoin and a clustering.
-func liftToEntities(s *risk.Screener, st *store.DB, cl *cluster.DB, ist *intel.Store) error {
-	if cl == nil {
-		return nil
-	}
-	net, ok, err := st.Network(chain.Bitcoin)
-	if err != nil || !ok {
+// address's entity, and say when the entity figures lag the
+// clusterings, for the chains the store holds that have one.
+func liftToEntities(s *risk.Screener, st *store.DB, cls map[chain.Chain]*cluster.DB, ist *intel.Store) error {
+	if err := s.SetClusterings(cls); err != nil {
 		return err
 	}
-	return s.SetEntities(&clusterEntities{st: st, cl: cl, caip2: net.CAIP2}, ist)
+	byCAIP2 := map[string]*cluster.DB{}
+	for c, cl := range cls {
+		net, ok, err := st.Network(c)
+		if err != nil {
+			return err
+		}
+		if ok {
+			byCAIP2[net.CAIP2] = cl
+		}
+	}
+	if len(byCAIP2) == 0 {
+		return nil
+	}
+	return s.SetEntities(&clusterEntities{st: st, cls: byCAIP2}, ist)
 }

@@ -99,16 +99,13 @@ func openLookups(e *env, data string, traceTimeout time.Duration, cacheMB int, p
 			return nil, fmt.Errorf("intelligence store: %w", err)
 		}
 	}
-	for _, c := range []chain.Chain{chain.Bitcoin, chain.Ethereum} {
-		if _, err := os.Stat(clusterDirOf(data, c)); err != nil || l.st == nil {
-			continue
-		}
-		cl, err := openClusterReadOf(data, c)
+	if l.st != nil {
+		cls, err := openClusterings(data, l.st)
 		if err != nil {
 			l.Close()
 			return nil, err
 		}
-		l.clusters[c] = cl
+		l.clusters = cls
 	}
 	return l, nil
 }

@@ -14,7 +14,6 @@ import (
 
 	"github.com/chainhound/chainhound/internal/api"
 	"github.com/chainhound/chainhound/internal/apikey"
-	"github.com/chainhound/chainhound/internal/chain"
 	"github.com/chainhound/chainhound/internal/intel/addrcheck"
 	"github.com/chainhound/chainhound/internal/risk"
 )
@@ -290,7 +289,7 @@ func openScreening(ctx context.Context, e *env, lk *lookups, data, policyFile st
 	if err != nil {
 		return nil, nil, err
 	}
-	rep, err := db.Update(ctx, risk.Inputs{Store: lk.st, Intel: lk.intel, Index: lk.ix, Policy: pol, Log: e.log})
+	rep, err := db.Update(ctx, risk.Inputs{Store: lk.st, Intel: lk.intel, Index: lk.ix, Policy: pol, Log: e.log, Clusters: lk.clusters})
 	if err != nil {
 		db.Close()
 		return nil, nil, fmt.Errorf("exposure store: %w", err)
@@ -302,7 +301,7 @@ func openScreening(ctx context.Context, e *env, lk *lookups, data, policyFile st
 		db.Close()
 		return nil, nil, err
 	}
-	if err := liftToEntities(sc.s, lk.st, lk.clusters[chain.Bitcoin], lk.intel); err != nil {
+	if err := liftToEntities(sc.s, lk.st, lk.clusters, lk.intel); err != nil {
 		db.Close()
 		return nil, nil, err
 	}

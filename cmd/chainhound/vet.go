@@ -158,7 +158,7 @@ func openVetScreen(ctx context.Context, e *env, data, configFile, policyFile str
 			v.Close()
 			return nil, err
 		}
-		if err := liftToEntities(s, r.st, r.cl, r.ist); err != nil {
+		if err := liftToEntities(s, r.st, r.cls, r.ist); err != nil {
 			v.Close()
 			return nil, err
 		}

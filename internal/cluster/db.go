@@ -100,6 +100,10 @@ type Source interface {
 //	  script-type evidence, however long after, so all are loaded on
 //	  open, like the cannot-link pairs, and deleted with the block's
 //	  record.
+//	prefix 'B'                       -> generation: 8 random bytes
+//	  why: written by every build from scratch, so that a consumer
+//	  following the clustering block by block (the exposure store's entity
+//	  figures) can tell that the merges it followed are void.
 //	prefix 'S'                       -> snapshot header: height(8), hash(32),
 //	                                    ids(8), counts (as in a record)
 //	prefix 'G'                       -> the snapshot's generation(8)
@@ -544,7 +548,7 @@ func Create(dir string, c chain.Chain, o Options) (*DB, error) {
 		return nil, fmt.Errorf("cluster database %s: %w", dir, err)
 	}
 	b := pdb.NewBatch()
-	err = errors.Join(deleteBlocks(b, c, 0, math.MaxUint64), b.Delete(prunedKey(c), nil), deleteSnapshot(b), b.Set([]byte{pOptions}, o.encode(), nil))
+	err = errors.Join(deleteBlocks(b, c, 0, math.MaxUint64), b.Delete(prunedKey(c), nil), deleteSnapshot(b), writeGeneration(b), b.Set([]byte{pOptions}, o.encode(), nil))
 	if err == nil {
 		err = b.Commit(pebble.Sync)
 	}
@@ -628,7 +632,12 @@ func (d *DB) checkOptions(readOnly bool) error {
 		if readOnly {
 			return nil
 		}
-		return d.db.Set([]byte{pOptions}, d.opts.encode(), pebble.Sync)
+		b := d.db.NewBatch()
+		defer b.Close()
+		if err := errors.Join(writeGeneration(b), b.Set([]byte{pOptions}, d.opts.encode(), nil)); err != nil {
+			return err
+		}
+		return b.Commit(pebble.Sync)
 	}
 	if err != nil {
 		return err
@@ -828,6 +837,9 @@ func (d *DB) Build(ctx context.Context, src Source, p Progress) error {
 		return err
 	}
 	if err := deleteSnapshot(b); err != nil {
+		return err
+	}
+	if err := writeGeneration(b); err != nil {
 		return err
 	}
 	if err := b.Commit(pebble.Sync); err != nil {

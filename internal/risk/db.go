@@ -68,7 +68,17 @@ type chainMeta struct {
 	Exits   string               `json:"exits"` // fingerprint of the services the traces stop at
 	Updated string               `json:"updated"`
 	Cats    map[string]seedsMeta `json:"categories"`
+	// Format is the layout of the chain's records: an older one is
+	// rebuilt.
+	Format int `json:"format"`
+	// Entities is which clustering, and which of its blocks, the entity
+	// figures follow; nil without a clustering.
+	Entities *entityMeta `json:"entities,omitempty"`
 }
+
+// storeFormat is the layout written now: 2 adds the flow edges (x, y)
+// that entity exposure needs.
+const storeFormat = 2
 
 type seedsMeta struct {
 	Seeds       int    `json:"seeds"`

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chainhound/chainhound/internal/chain"
+	"github.com/chainhound/chainhound/internal/cluster"
 	"github.com/chainhound/chainhound/internal/intel"
 	"github.com/chainhound/chainhound/internal/store"
 	"github.com/chainhound/chainhound/internal/trace"
@@ -24,6 +25,9 @@ type Source interface {
 	trace.UTXOSource
 	FirstBlock(c chain.Chain) (uint64, bool, error)
 	BlockTime(c chain.Chain, h uint64) (int64, bool, error)
+	// Address resolves an address id (the clusterings name addresses by
+	// their ids).
+	Address(id uint64) (chain.Address, error)
 }
 
 // Inputs are what exposure is computed from.
@@ -33,6 +37,10 @@ type Inputs struct {
 	Index  *intel.Index // the same tags, indexed: which addresses are services (exits)
 	Policy Policy
 	Log    *slog.Logger
+	// Clusters are the chains' clusterings (DATA/cluster for Bitcoin,
+	// DATA/cluster-eth for Ethereum), whose entities get exposure
+	// figures; a chain without one has none.
+	Clusters map[chain.Chain]*cluster.DB
 }
 
 // UpdateReport says what an update did per chain.
@@ -52,6 +60,9 @@ type ChainUpdate struct {
 	Flows      int      `json:"flows"`
 	Exposed    int      `json:"exposed"` // addresses with exposure, all categories
 	DurationMS int64    `json:"duration_ms"`
+	// Entities is what the update did to the entity figures, when the
+	// chain has a clustering (or had one).
+	Entities *EntityUpdate `json:"entities,omitempty"`
 }
 
 // Rebuild drops the exposure store's content and computes it again from
@@ -67,7 +78,7 @@ func (d *DB) Rebuild(ctx context.Context, in Inputs) (*UpdateReport, error) {
 func (d *DB) clear() error {
 	b := d.db.NewBatch()
 	defer b.Close()
-	for _, p := range []byte{pMeta, pState, pExpo, pTotals} {
+	for _, p := range append([]byte{pMeta, pState, pExpo, pTotals, pEdgeIn, pEdgeOut}, entityFamilies...) {
 		if err := b.DeleteRange([]byte{p}, []byte{p + 1}, nil); err != nil {
 			return err
 		}
@@ -206,6 +217,8 @@ func (d *DB) updateChain(ctx context.Context, in Inputs, c chain.Chain, seeds ma
 	switch {
 	case !have:
 		cu.Rebuilt, cu.Reason = true, "first build"
+	case m.Format != storeFormat:
+		cu.Rebuilt, cu.Reason = true, "the exposure store's format changed (flow edges for entity exposure)"
 	case m.First != first:
 		cu.Rebuilt, cu.Reason = true, fmt.Sprintf("the chain store now starts at block %d, not %d", first, m.First)
 	case m.Policy != in.Policy.Fingerprint():
@@ -225,23 +238,40 @@ func (d *DB) updateChain(ctx context.Context, in Inputs, c chain.Chain, seeds ma
 	}
 	b := d.db.NewBatch()
 	defer b.Close()
+	oldEnt := m.Entities
 	if cu.Rebuilt {
-		for _, p := range [][]byte{{pState}, {pExpo}} {
-			lo := append(p, caip2+sep...)
+		for _, p := range []byte{pState, pExpo, pTotals, pEdgeIn, pEdgeOut} {
+			lo := chainFamilyPrefix(p, caip2, "")
 			if err := b.DeleteRange(lo, prefixEnd(lo), nil); err != nil {
 				return cu, false, err
 			}
-		}
-		lo := totalsPrefix(caip2)
-		if err := b.DeleteRange(lo, prefixEnd(lo), nil); err != nil {
-			return cu, false, err
 		}
 		m = chainMeta{CAIP2: caip2}
 	} else {
 		cu.From = m.Block + 1
 	}
+	// The entity partition follows the clustering first, against the
+	// blocks covered so far; the new blocks then count with it.
+	upto := m.Block
+	if cu.Rebuilt {
+		upto = cur.Height
+	}
+	entStart := time.Now()
+	entMeta, eu, err := d.followClustering(ctx, in, c, caip2, oldEnt, cu.Rebuilt, upto, seeds[caip2])
+	if err != nil {
+		return cu, false, fmt.Errorf("entities: %w", err)
+	}
+	if eu != nil {
+		eu.DurationMS = time.Since(entStart).Milliseconds()
+		cu.Entities = eu
+		in.Log.Info("entities followed", "chain", caip2, "clustering_block", eu.Block, "how", eu.How, "merges", eu.Merges, "recomputed", eu.Recomputed, "entities", eu.Entities, "took", time.Since(entStart).Round(time.Millisecond))
+	}
 	// Totals of addresses exposed before take in what the new blocks paid them.
-	w := &writer{d: d, b: b, c: c, caip2: caip2, recs: map[string]*record{}, tot: map[string]totals{}, pending: map[chain.Address]string{}, rebuilt: cu.Rebuilt}
+	w := &writer{d: d, b: b, c: c, caip2: caip2, recs: map[string]*record{}, tot: map[string]totals{}, pending: map[chain.Address]string{}, rebuilt: cu.Rebuilt,
+		edges: map[[2]string]*edge{}}
+	if entMeta != nil {
+		w.ent = newEntWriter(d, caip2, in.Policy.MaxHops)
+	}
 	if !cu.Rebuilt && m.Block < cur.Height {
 		if err := w.tail(in.Store, m.Block+1, cur.Height); err != nil {
 			return cu, false, err
@@ -260,7 +290,8 @@ func (d *DB) updateChain(ctx context.Context, in Inputs, c chain.Chain, seeds ma
 		return cu, false, err
 	}
 	newMeta := chainMeta{CAIP2: caip2, Block: cur.Height, First: first, Hash: cur.Hash.String(), Time: at, Policy: in.Policy.Fingerprint(),
-		Exits: fingerprint(seeds[caip2][exitsKey]), Updated: time.Now().UTC().Format(time.RFC3339), Cats: map[string]seedsMeta{}}
+		Exits: fingerprint(seeds[caip2][exitsKey]), Updated: time.Now().UTC().Format(time.RFC3339), Cats: map[string]seedsMeta{},
+		Format: storeFormat, Entities: entMeta}
 	for _, cat := range in.Policy.Categories {
 		if err := ctx.Err(); err != nil {
 			return cu, false, err
@@ -277,6 +308,9 @@ func (d *DB) updateChain(ctx context.Context, in Inputs, c chain.Chain, seeds ma
 			}
 		}
 		w.cat, w.maxHops, w.fresh = cat.Name, in.Policy.MaxHops, retrace
+		if w.ent != nil {
+			w.ent.startCategory(cat.Name, retrace)
+		}
 		w.bulk = w.bulk || retrace
 		var res *trace.Result
 		switch {
@@ -467,6 +501,8 @@ type writer struct {
 	fresh   bool                     // the current category is traced anew: its stored records are void
 	rebuilt bool                     // the chain is rebuilt: its stored totals are void
 	bulk    bool                     // a category is traced from the start: a scan of the chain is worth it
+	edges   map[[2]string]*edge      // the current category's flow edges (to, from) read or changed
+	ent     *entWriter               // the entity figures, when the chain has a clustering
 }
 
 // received reports whether row counts in addr's totals: value paid to it,
@@ -491,6 +527,11 @@ func (w *writer) tail(s Source, from, to uint64) error {
 		}
 		if !received(&row) {
 			continue
+		}
+		if w.ent != nil {
+			if err := w.ent.received(&row, w.caip2); err != nil {
+				return err
+			}
 		}
 		addr := row.To.String()
 		t, err := w.totals(addr)
@@ -534,10 +575,20 @@ func addAmount(t totals, asset string, v *uint256.Int) {
 	t[asset] = sum.Dec()
 }
 
-// dropCategory deletes the current category's records.
+// dropCategory deletes the current category's records, flow edges and
+// entity figures.
 func (w *writer) dropCategory() error {
 	lo := expoPrefix(w.caip2, w.cat)
-	return w.b.DeleteRange(lo, prefixEnd(lo), nil)
+	if err := w.b.DeleteRange(lo, prefixEnd(lo), nil); err != nil {
+		return err
+	}
+	for _, p := range []byte{pEdgeIn, pEdgeOut, pEntCat, pEntPart} {
+		lo := chainFamilyPrefix(p, w.caip2, w.cat)
+		if err := w.b.DeleteRange(lo, prefixEnd(lo), nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // add takes in a trace's flows: each flow into an address, up to the
@@ -556,6 +607,14 @@ func (w *writer) add(flows []trace.Flow) error {
 			return err
 		}
 		asset := f.Asset.CAIP19(w.caip2)
+		if err := w.edge(to, f.From.String(), asset, f.Hop, &f.Amount); err != nil {
+			return err
+		}
+		if w.ent != nil {
+			if err := w.ent.flow(to, f.From.String(), asset, f.Hop, &f.Amount); err != nil {
+				return err
+			}
+		}
 		j := slices.IndexFunc(r.Assets, func(a assetHops) bool { return a.Asset == asset })
 		if j < 0 {
 			r.Assets = append(r.Assets, assetHops{Asset: asset, ByHop: make([]string, w.maxHops)})
@@ -626,6 +685,12 @@ func (w *writer) flush() error {
 		}
 	}
 	clear(w.recs)
+	if err := w.flushEdges(); err != nil {
+		return err
+	}
+	if w.ent != nil {
+		return w.ent.flushCategory(w.b)
+	}
 	return nil
 }
 
@@ -679,6 +744,9 @@ func (w *writer) finish(s Source, to uint64) error {
 				return err
 			}
 		}
+	}
+	if w.ent != nil {
+		return w.ent.finish(w.b)
 	}
 	return nil
 }

@@ -65,10 +65,21 @@ func (s *Severity) UnmarshalText(b []byte) error {
 // direct hit in each, the thresholds of indirect exposure, the hops and
 // their decay. DefaultPolicy (policy.yaml) documents the defaults.
 type Policy struct {
-	MaxHops    int        `yaml:"max_hops" json:"max_hops"`
-	HopDecay   float64    `yaml:"hop_decay" json:"hop_decay"`
-	Categories []Category `yaml:"categories" json:"categories"`
+	MaxHops  int     `yaml:"max_hops" json:"max_hops"`
+	HopDecay float64 `yaml:"hop_decay" json:"hop_decay"`
+	// EntityExposure says what the indirect exposure of the screened
+	// address's entity does to the result: EntityGrade (the default)
+	// makes the severity and score the higher of the address's and the
+	// entity's; EntityReport shows it without grading it.
+	EntityExposure string     `yaml:"entity_exposure" json:"entity_exposure"`
+	Categories     []Category `yaml:"categories" json:"categories"`
 }
+
+// The values of Policy.EntityExposure.
+const (
+	EntityGrade  = "grade"
+	EntityReport = "report"
+)
 
 // Category is one risk category.
 type Category struct {
@@ -131,6 +142,9 @@ func (p *Policy) Check() error {
 	}
 	if !(p.HopDecay > 0 && p.HopDecay <= 1) {
 		return fmt.Errorf("hop_decay %v: want a number in (0, 1]", p.HopDecay)
+	}
+	if p.EntityExposure != EntityGrade && p.EntityExposure != EntityReport {
+		return fmt.Errorf("entity_exposure %q: want %s or %s", p.EntityExposure, EntityGrade, EntityReport)
 	}
 	if len(p.Categories) == 0 {
 		return fmt.Errorf("no categories")

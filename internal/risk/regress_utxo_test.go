@@ -18,14 +18,14 @@ func (u *utxoWorld) handBlock(cb int, txs ...utx) [][]utxoCoin {
 	u.n++
 	h := uint64(u.n)
 	b := &chain.Block{Chain: chain.Bitcoin, Height: h, Parent: u.parent, Time: 1700000000 + int64(h)*600}
-	b.Hash[0], b.Hash[1], b.Hash[30] = byte(h), byte(h>>8), 9
+	b.Hash[0], b.Hash[1], b.Hash[30], b.Hash[29] = byte(h), byte(h>>8), 9, u.salt
 	var cbh chain.Hash
-	cbh[0], cbh[1], cbh[2] = byte(h), byte(h>>8), 1
+	cbh[0], cbh[1], cbh[2], cbh[29] = byte(h), byte(h>>8), 1, u.salt
 	b.Txs = append(b.Txs, chain.Tx{Hash: cbh, Coinbase: true, Outputs: []chain.Output{{Address: uaddr(cb), Value: 5000}}})
 	made := [][]utxoCoin{{{cbh, 0, 5000}}}
 	for k, x := range txs {
 		var tx chain.Tx
-		tx.Hash[0], tx.Hash[1], tx.Hash[2], tx.Hash[3] = byte(h), byte(h>>8), 2, byte(k)
+		tx.Hash[0], tx.Hash[1], tx.Hash[2], tx.Hash[3], tx.Hash[29] = byte(h), byte(h>>8), 2, byte(k), u.salt
 		for _, c := range x.ins {
 			tx.Inputs = append(tx.Inputs, chain.Input{PrevTx: c.tx, PrevIndex: c.vout})
 		}

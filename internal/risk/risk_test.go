@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chainhound/chainhound/internal/chain"
+	"github.com/chainhound/chainhound/internal/cluster"
 	"github.com/chainhound/chainhound/internal/intel"
 	"github.com/chainhound/chainhound/internal/store"
 	"github.com/chainhound/chainhound/internal/trace"
@@ -29,6 +30,10 @@ type world struct {
 	parent chain.Hash
 	pol    Policy
 	salt   byte // varies block hashes, for a reorganisation
+	// clusters are the clusterings the exposure follows (entity figures)
+	clusters map[chain.Chain]*cluster.DB
+	// src, when set, is the chain store as the updates see it
+	src Source
 }
 
 func newWorld(t testing.TB) *world {
@@ -106,7 +111,11 @@ func (w *world) inputs() Inputs {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	return Inputs{Store: w.st, Intel: w.ist, Index: ix, Policy: w.pol}
+	var src Source = w.st
+	if w.src != nil {
+		src = w.src
+	}
+	return Inputs{Store: src, Intel: w.ist, Index: ix, Policy: w.pol, Clusters: w.clusters}
 }
 
 func (w *world) update(db *DB, rebuild bool) {
@@ -127,6 +136,11 @@ func (w *world) screener(db *DB) *Screener {
 	s, err := NewScreener(db, w.st, in.Index, w.ist, w.pol)
 	if err != nil {
 		w.t.Fatal(err)
+	}
+	if w.clusters != nil {
+		if err := s.SetClusterings(w.clusters); err != nil {
+			w.t.Fatal(err)
+		}
 	}
 	return s
 }

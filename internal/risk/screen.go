@@ -35,6 +35,10 @@ type Screener struct {
 	// entities, when set (SetEntities), lifts tags to co-spend entities.
 	entities Entities
 	entTags  map[entityKey][]intel.IndexedTag
+	// clusterings, when set (SetClusterings), are the clusterings the
+	// entity figures should follow, per CAIP-2 chain.
+	clusterings map[string]clusteringState
+	entCache    entityCache
 }
 
 // Entities resolves an address to its entity (a co-spend cluster,
@@ -162,6 +166,9 @@ type Result struct {
 	Indirect  []Exposure  `json:"indirect"`
 	Reasons   []string    `json:"reasons"`
 	Freshness Freshness   `json:"freshness"`
+	// Entity is the exposure of the address's entity (its co-spend or
+	// deposit-reuse cluster), when it is in one of two or more addresses.
+	Entity *EntityResult `json:"entity,omitempty"`
 }
 
 // DirectHit is a tag on the screened address in a risk category.
@@ -219,6 +226,9 @@ type Freshness struct {
 	NotIndexed    bool       `json:"not_indexed,omitempty"`  // the chain store holds no data of this chain: direct hits only
 	Updated       string     `json:"exposure_updated,omitempty"`
 	Lists         []ListDate `json:"lists"`
+	// ClusteredBlock is the clustering's block the entity figures follow,
+	// when the chain has a clustering.
+	ClusteredBlock uint64 `json:"clustered_block,omitempty"`
 }
 
 // ParseAccount reads a CAIP-10 id, or an address with a default chain
@@ -321,6 +331,9 @@ func (s *Screener) Screen(account, defaultCAIP2 string, o Options) (*Result, err
 		if err := s.inbound(r, caip2, addr, hops); err != nil {
 			return nil, err
 		}
+		if err := s.entity(r, c, caip2, addr, hops); err != nil {
+			return nil, err
+		}
 	}
 	if dir == "out" || dir == "both" {
 		if err := s.outbound(r, c, caip2, addr, hops); err != nil {
@@ -372,7 +385,7 @@ func (s *Screener) direct(r *Result, caip2 string) {
 	slices.SortStableFunc(r.Direct, func(a, b DirectHit) int { return int(b.Severity) - int(a.Severity) })
 }
 
-func (s *Screener) freshness(r *Result, c chain.Chain, caip2 string) error {
+func (s *Screener) freshness(r *Result, c chain.Chain, caip2 string) (err error) {
 	r.Freshness.Lists = s.Lists
 	if r.Freshness.Lists == nil {
 		r.Freshness.Lists = []ListDate{}
@@ -395,6 +408,11 @@ func (s *Screener) freshness(r *Result, c chain.Chain, caip2 string) error {
 		}
 	}
 	f := &r.Freshness
+	defer func() {
+		if ok && err == nil {
+			err = s.entityFreshness(f, c, caip2, &m)
+		}
+	}()
 	switch {
 	case !ok:
 		f.Stale, f.StaleReason, f.BehindBlocks = true, "no exposure computed for this chain yet (chainhound risk update)", f.IndexedBlock+1
@@ -554,7 +572,35 @@ func (s *Screener) grade(r *Result) {
 		}
 		r.Reasons = append(r.Reasons, fmt.Sprintf("direct: %s (%s: %q, %s%s)", h.Category, h.TagCategory, h.Label, h.Origin, via))
 	}
-	slices.SortStableFunc(r.Indirect, func(a, b Exposure) int {
+	sortExposures(r.Indirect, func(e *Exposure) *Exposure { return e })
+	for _, e := range r.Indirect {
+		best = max(best, e.Severity)
+		if e.Severity > None {
+			score = max(score, band(e.Severity)+int(math.Round(9*e.EffectiveShare)))
+			r.Reasons = append(r.Reasons, indirectReason(&e))
+		}
+	}
+	if er := r.Entity; er != nil {
+		for i := range er.Indirect {
+			e := &er.Indirect[i]
+			if e.Severity == None {
+				continue
+			}
+			if er.Graded {
+				best = max(best, e.Severity)
+				score = max(score, band(e.Severity)+int(math.Round(9*e.EffectiveShare)))
+			}
+			r.Reasons = append(r.Reasons, entityReason(er, e))
+		}
+	}
+	r.Severity, r.Score = best, score
+}
+
+// sortExposures orders exposures most serious first, then by effective
+// share.
+func sortExposures[T any](list []T, exp func(*T) *Exposure) {
+	slices.SortStableFunc(list, func(x, y T) int {
+		a, b := exp(&x), exp(&y)
 		if a.Severity != b.Severity {
 			return int(b.Severity) - int(a.Severity)
 		}
@@ -566,14 +612,6 @@ func (s *Screener) grade(r *Result) {
 		}
 		return 0
 	})
-	for _, e := range r.Indirect {
-		best = max(best, e.Severity)
-		if e.Severity > None {
-			score = max(score, band(e.Severity)+int(math.Round(9*e.EffectiveShare)))
-			r.Reasons = append(r.Reasons, indirectReason(&e))
-		}
-	}
-	r.Severity, r.Score = best, score
 }
 
 // indirectReason says what share of the address's funds is linked to
