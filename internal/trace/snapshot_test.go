@@ -135,6 +135,7 @@ func TestAccountSnapshotEqualsStore(t *testing.T) {
 				if !reflect.DeepEqual(want, got) {
 					t.Fatalf("seed %d %s seeds %v bounds %+v: traces over the store and the snapshot differ", seed, m, seeds, b)
 				}
+				checkFast(t, snap, m, b, seeds, want, werr)
 				if want != nil {
 					flows += len(want.Flows)
 				}

@@ -1,0 +1,725 @@
+package trace
+
+import (
+	"cmp"
+	"errors"
+	"slices"
+	"sort"
+
+	"github.com/chainhound/chainhound/internal/chain"
+	"github.com/holiman/uint256"
+)
+
+// The fast path of a forward account trace over an AccountSnapshot.
+//
+// TraceAccount merges the transfer streams of every tainted address through
+// a heap and reads each newly tainted address's whole history for its clean
+// opening balance; on a power-law graph taint reaches a hub within a hop or
+// two, and that history is millions of transfers. The fast path computes
+// the same Result differently:
+//
+//   - one forward scan of the snapshot's rows in chain order, from the
+//     earliest seed's block to the last block followed, testing each row's
+//     sender and recipient against a bitmap of followed addresses;
+//   - dense state per address (followed, fewest hops) indexed by the
+//     snapshot's address ids, and per followed address one Account per
+//     asset, fed exactly as TraceAccount feeds its Holdings;
+//   - opening balances from the snapshot's balance checkpoints (at most
+//     checkEvery transfers replayed) instead of the history;
+//   - flows kept as row numbers with their tainted amount, resolved to
+//     Flow records only by FastResult.Result.
+//
+// Everything TraceAccount decides per transfer is decided here the same
+// way and in the same order (swaps, receipts held behind a payment of
+// another asset, gap credits, bounds), so the Results are equal; the
+// random-graph tests compare them. It does not cover Bounds.Exits with
+// services, nor errors: FastTrace reports those as not taken and Trace
+// runs TraceAccount instead.
+
+// FastResult is a trace computed by a snapshot's fast path, compact:
+// Result resolves it to the Result the general tracer gives.
+type FastResult struct {
+	// Edges is the transfers (UTXO: inputs and outputs) the trace applied
+	// a model to, the replays of opening balances from checkpoints included.
+	Edges int64
+	// Scanned is the rows the forward scan looked at (account chains).
+	Scanned int64
+	acct    *fastAccount
+	utxo    *fastUTXO
+}
+
+// errNotFast stops a fast trace that met what only the general tracer
+// handles (an error it reports, a bound it alone implements).
+var errNotFast = errors.New("not for the fast path")
+
+// errStopped is a fast trace its stop function ended.
+var errStopped = errors.New("stopped")
+
+// FastOptions tune a fast trace.
+type FastOptions struct {
+	// Stop, when set, is polled every few hundred thousand rows; a true
+	// answer ends the trace with ErrStopped.
+	Stop func() bool
+}
+
+// ErrStopped is returned by a fast trace that FastOptions.Stop ended.
+var ErrStopped = errStopped
+
+type fastTracked struct {
+	id      uint32
+	hop     int32
+	seedAll bool
+	accts   []fastAcct
+}
+
+type fastAcct struct {
+	asset uint16
+	a     Account
+}
+
+func (t *fastTracked) account(m Model, a uint16) Account {
+	for i := range t.accts {
+		if t.accts[i].asset == a {
+			return t.accts[i].a
+		}
+	}
+	acct, _ := NewAccount(m) // the model was checked before the trace
+	t.accts = append(t.accts, fastAcct{a, acct})
+	return acct
+}
+
+const (
+	flowSwap = 1 << iota // the payment of a swap
+	flowBurn             // a sink whose kind was not fee: recorded as a burn
+)
+
+type fastFlow struct {
+	amount uint256.Int
+	row    uint32 // account: the transfer; UTXO: the transaction
+	hop    int32
+	from   uint32 // UTXO: the input the flow comes from
+	seq    uint32 // UTXO: the output (or the fee, at the output count)
+	flags  uint8
+}
+
+type fastHoldKey struct {
+	addr  uint32
+	asset uint16
+	stop  Stop
+}
+
+type fastHold struct {
+	amount uint256.Int
+	hop    int32
+}
+
+type fastAccount struct {
+	s     *AccountSnapshot
+	m     Model
+	b     Bounds
+	stop  func() bool
+	end   uint32   // rows before end are at or before the last block followed
+	trk   []int32  // address id -> 1 + its index in tr (0: not followed)
+	bits  []uint64 // followed address ids, what the scan tests
+	tr    []*fastTracked
+	hopOf []int32 // address id -> 1 + fewest hops (0: not reached)
+	reach []uint32
+
+	flows                            []fastFlow
+	swaps                            []Swap
+	seeded, fees, burns, swOut, swIn []uint256.Int // per asset id
+	stopped                          map[fastHoldKey]*fastHold
+	held                             map[uint32][]uint32 // payment row -> receipts held behind it, in the order they follow it
+	heldMark                         map[uint32]bool
+	swapIn                           map[uint32]*uint256.Int // receipt row -> taint a swap assigned it
+	bal                              balances
+	legs                             []uint32
+	edges, scanned                   int64
+}
+
+type fastSeed struct {
+	seed *AccountSeed
+	id   uint32
+	row  uint32 // the first row of the seed's block or later
+	k    int    // the address's transfers before that block
+	i    int    // its place among the seeds
+}
+
+// Trace runs a forward trace on the snapshot's chain: the fast path when
+// it applies (FastTrace), else TraceAccount over the snapshot. Either
+// gives the same Result.
+func (s *AccountSnapshot) Trace(c chain.Chain, m Model, b Bounds, seeds []AccountSeed) (*Result, error) {
+	if c == s.c {
+		if r, err := s.FastTrace(m, b, seeds, FastOptions{}); err == nil {
+			return r.Result(), nil
+		}
+	}
+	return TraceAccount(s, c, m, b, seeds)
+}
+
+// FastTrace runs the fast path of a forward trace. It fails with an error
+// wrapping errNotFast where it does not apply: a bound with exit services,
+// a balance past 2^256 in the snapshot, or anything TraceAccount would
+// refuse (bad seeds, an overdrawn or overflowing balance); TraceAccount
+// then gives the answer, or the error, itself.
+func (s *AccountSnapshot) FastTrace(m Model, b Bounds, seeds []AccountSeed, o FastOptions) (*FastResult, error) {
+	t, err := s.fastTrace(m, b, seeds, o)
+	if err != nil {
+		if errors.Is(err, errStopped) {
+			return nil, err
+		}
+		return nil, errors.Join(errNotFast, err)
+	}
+	return &FastResult{Edges: t.edges, Scanned: t.scanned, acct: t}, nil
+}
+
+// IsNotFast reports whether a FastTrace error means "use the general
+// tracer" rather than a stop.
+func IsNotFast(err error) bool { return errors.Is(err, errNotFast) }
+
+func (s *AccountSnapshot) fastTrace(m Model, b Bounds, seeds []AccountSeed, o FastOptions) (*fastAccount, error) {
+	if _, err := NewAccount(m); err != nil {
+		return nil, err
+	}
+	if s.cpErr != nil {
+		return nil, s.cpErr
+	}
+	if b.Exits != nil && b.Exits.Services != nil {
+		return nil, errors.New("exits")
+	}
+	last := s.cursor
+	if b.HasUntil && b.Until < last {
+		last = b.Until
+	}
+	n := len(s.from)
+	t := &fastAccount{s: s, m: m, b: b, stop: o.Stop,
+		end:  uint32(sort.Search(n, func(i int) bool { return s.block(uint32(i)) > last })),
+		trk:  make([]int32, len(s.addrs)),
+		bits: make([]uint64, (len(s.addrs)+63)/64), hopOf: make([]int32, len(s.addrs)),
+		seeded: make([]uint256.Int, len(s.assets)), fees: make([]uint256.Int, len(s.assets)), burns: make([]uint256.Int, len(s.assets)),
+		swOut: make([]uint256.Int, len(s.assets)), swIn: make([]uint256.Int, len(s.assets)),
+		stopped: map[fastHoldKey]*fastHold{}, held: map[uint32][]uint32{}, heldMark: map[uint32]bool{}, swapIn: map[uint32]*uint256.Int{}}
+	fs, err := t.seeds(seeds, last)
+	if err != nil {
+		return nil, err
+	}
+	j := uint32(n)
+	if len(fs) > 0 {
+		j = fs[0].row
+	}
+	si := 0
+	for {
+		for si < len(fs) && fs[si].row <= j {
+			if err := t.activate(&fs[si]); err != nil {
+				return nil, err
+			}
+			si++
+		}
+		if j >= t.end {
+			break
+		}
+		limit := t.end
+		if si < len(fs) && fs[si].row < limit {
+			limit = fs[si].row
+		}
+		if err := t.scan(j, limit); err != nil {
+			return nil, err
+		}
+		j = limit
+	}
+	for ; si < len(fs); si++ {
+		if err := t.activate(&fs[si]); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
+}
+
+// seeds checks the seeds as TraceAccount does and places them in the scan.
+func (t *fastAccount) seeds(seeds []AccountSeed, last uint64) ([]fastSeed, error) {
+	s := t.s
+	type seedKey struct {
+		addr  chain.Address
+		asset chain.Asset
+	}
+	seen, all := map[seedKey]bool{}, map[chain.Address]bool{}
+	var out []fastSeed
+	for i := range seeds {
+		sd := &seeds[i]
+		k := seedKey{sd.Address, sd.Asset}
+		if all[sd.Address] || seen[k] || (sd.Amount == nil && len(seen) > 0 && slices.ContainsFunc(seeds[:i], func(o AccountSeed) bool { return o.Address == sd.Address })) {
+			return nil, errors.New("seed given twice")
+		}
+		seen[k] = true
+		if sd.Amount == nil {
+			all[sd.Address] = true
+		}
+		if t.b.HasUntil && sd.FromBlock > t.b.Until {
+			return nil, errors.New("seed after the last block")
+		}
+		id, ok := s.ids[sd.Address]
+		if !ok {
+			return nil, errors.New("seed without transfers")
+		}
+		list := s.idx[s.off[id]:s.off[id+1]]
+		if len(list) == 0 || s.block(list[0]) > last {
+			return nil, errors.New("seed without transfers")
+		}
+		fs := fastSeed{seed: sd, id: id, i: i,
+			row: uint32(sort.Search(len(s.from), func(r int) bool { return s.block(uint32(r)) >= sd.FromBlock })),
+			k:   sort.Search(len(list), func(x int) bool { return s.block(list[x]) >= sd.FromBlock })}
+		out = append(out, fs)
+	}
+	slices.SortFunc(out, func(x, y fastSeed) int {
+		return cmp.Or(cmp.Compare(x.seed.FromBlock, y.seed.FromBlock), cmp.Compare(x.seed.Address.Raw, y.seed.Address.Raw), cmp.Compare(x.i, y.i))
+	})
+	return out, nil
+}
+
+// scan handles rows [j, limit) that touch a followed address.
+func (t *fastAccount) scan(j, limit uint32) error {
+	s := t.s
+	from, to := s.from[:limit], s.to[:limit]
+	for j < limit {
+		stop := limit
+		if t.stop != nil {
+			stop = min(limit, j+1<<18)
+		}
+		t.scanned += int64(stop - j)
+		for ; j < stop; j++ {
+			f, r := from[j], to[j]
+			if (t.bits[f>>6]>>(f&63)|t.bits[r>>6]>>(r&63))&1 == 0 {
+				continue
+			}
+			if err := t.row(j); err != nil {
+				return err
+			}
+		}
+		if t.stop != nil && t.stop() {
+			return errStopped
+		}
+	}
+	return nil
+}
+
+func (t *fastAccount) follow(id uint32, tr *fastTracked) {
+	t.tr = append(t.tr, tr)
+	t.trk[id] = int32(len(t.tr))
+	t.bits[id>>6] |= 1 << (id & 63)
+}
+
+func (t *fastAccount) reached(id uint32, h int32) {
+	if cur := t.hopOf[id]; cur != 0 && cur-1 <= h {
+		return
+	} else if cur == 0 {
+		t.reach = append(t.reach, id)
+	}
+	t.hopOf[id] = h + 1
+}
+
+// track follows address id from hop h on, its first k transfers (those
+// before taint reached it) replayed as its clean opening balance.
+func (t *fastAccount) track(id uint32, h int32, k int) (*fastTracked, error) {
+	n, err := t.s.openBalance(&t.bal, id, k)
+	if err != nil {
+		return nil, err
+	}
+	t.edges += int64(n)
+	tr := &fastTracked{id: id, hop: h}
+	for _, x := range t.bal {
+		if !x.value.IsZero() {
+			if err := tr.account(t.m, x.asset).Receive(&x.value, new(uint256.Int)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	t.follow(id, tr)
+	t.reached(id, h)
+	return tr, nil
+}
+
+// activate starts a seed at its block (accountTracer.activate).
+func (t *fastAccount) activate(fs *fastSeed) error {
+	sd := fs.seed
+	var tr *fastTracked
+	if x := t.trk[fs.id]; x != 0 {
+		tr = t.tr[x-1]
+	} else {
+		var err error
+		if tr, err = t.track(fs.id, 0, fs.k); err != nil {
+			return err
+		}
+	}
+	tr.hop = 0
+	t.reached(fs.id, 0)
+	if sd.Amount == nil {
+		tr.seedAll = true
+		return nil
+	}
+	a := slices.Index(t.s.assets, sd.Asset)
+	if a < 0 {
+		if sd.Amount.IsZero() {
+			return nil // an empty account of an asset the chain never moved: nothing to taint
+		}
+		return errors.New("seed asset not on the chain")
+	}
+	acct := tr.account(t.m, uint16(a))
+	bal, _ := acct.Balance()
+	if bal.Lt(sd.Amount) {
+		return errors.New("seed above the balance")
+	}
+	was, err := acct.Send(&bal)
+	if err != nil {
+		return err
+	}
+	now := was
+	if sd.Amount.Gt(&now) {
+		now = *sd.Amount
+	}
+	if err := acct.Receive(&bal, &now); err != nil {
+		return err
+	}
+	var add uint256.Int
+	add.Sub(&now, &was)
+	t.seeded[a].Add(&t.seeded[a], &add)
+	return nil
+}
+
+func isSinkKind(k uint8) bool {
+	k &= rowKind
+	return chain.Kind(k) == chain.KindFee || chain.Kind(k) == chain.KindBurn
+}
+
+// row handles one transfer touching a followed address, as the entries of
+// its sender's and recipient's streams do in TraceAccount.
+func (t *fastAccount) row(j uint32) error {
+	s := t.s
+	t.edges++
+	if s.kind[j]&rowToken != 0 {
+		return nil
+	}
+	f, to := s.from[j], s.to[j]
+	si := t.trk[f]
+	var ri int32
+	if to != f {
+		ri = t.trk[to] // read before the send, which may start following the recipient from the next row on
+	}
+	if si != 0 {
+		sender := t.tr[si-1]
+		sent, err := t.debit(sender, j)
+		if err != nil {
+			return err
+		}
+		if to != f {
+			if err := t.send(sender, j, &sent); err != nil {
+				return err
+			}
+		}
+	} else if ri != 0 {
+		// A receipt from an address not followed: the recipient takes it
+		// clean, unless it pays another asset later in the transaction
+		// (the legs of a swap in the optimistic order), then after that.
+		if t.heldMark[j] || isSinkKind(s.kind[j]) || !t.holdLeg(t.tr[ri-1], j) {
+			if err := t.deliver(t.tr[ri-1], j, uint256.Int{}); err != nil {
+				return err
+			}
+		}
+	}
+	if si != 0 {
+		if list, ok := t.held[j]; ok {
+			delete(t.held, j)
+			sender := t.tr[si-1]
+			for _, h := range list {
+				t.edges++
+				if t.trk[s.from[h]] != 0 {
+					continue // its sender is followed now: TraceAccount drops the receipt too
+				}
+				if err := t.deliver(sender, h, uint256.Int{}); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// debit applies a transfer from followed address sd (accountTracer.apply
+// and Holdings.Apply): a send above the balance is first topped up by the
+// gap, clean, or tainted at an Amount-less seed.
+func (t *fastAccount) debit(sd *fastTracked, j uint32) (uint256.Int, error) {
+	s := t.s
+	amt := s.amount(j)
+	a := s.asset[j]
+	acct := sd.account(t.m, a)
+	if bal, _ := acct.Balance(); bal.Lt(&amt) {
+		var gap, taint uint256.Int
+		gap.Sub(&amt, &bal)
+		if sd.seedAll {
+			taint = gap
+			t.seeded[a].Add(&t.seeded[a], &gap)
+		}
+		if err := acct.Receive(&gap, &taint); err != nil {
+			return uint256.Int{}, err
+		}
+	}
+	sent, err := acct.Send(&amt)
+	if err != nil || s.to[j] != sd.id {
+		return sent, err
+	}
+	back := sent
+	return sent, acct.Receive(&amt, &back)
+}
+
+// send passes the taint of transfer j from sd on (accountTracer.send).
+func (t *fastAccount) send(sd *fastTracked, j uint32, sent *uint256.Int) error {
+	s := t.s
+	hop := sd.hop + 1
+	k := s.kind[j]
+	toID := s.to[j]
+	a := s.asset[j]
+	sink := isSinkKind(k) || toID == 0
+	ri := t.trk[toID]
+	if !sink && !sent.IsZero() {
+		if swapped, err := t.swap(sd, j, sent, ri); swapped || err != nil {
+			return err
+		}
+	}
+	if ri != 0 {
+		var carried uint256.Int
+		if !sink {
+			carried = *sent
+		}
+		if err := t.deliver(t.tr[ri-1], j, carried); err != nil {
+			return err
+		}
+	}
+	if sent.IsZero() {
+		return nil
+	}
+	fl := fastFlow{amount: *sent, row: j, hop: hop}
+	switch {
+	case sink:
+		if chain.Kind(k&rowKind) != chain.KindFee {
+			fl.flags |= flowBurn
+			t.burns[a].Add(&t.burns[a], sent)
+		} else {
+			t.fees[a].Add(&t.fees[a], sent)
+		}
+	case ri != 0:
+		r := t.tr[ri-1]
+		r.hop = min(r.hop, hop)
+		t.reached(toID, hop)
+	case t.b.MaxHops > 0 && int(hop) > t.b.MaxHops:
+		t.hold(toID, a, sent, StopHops, hop)
+	case sent.Lt(&t.b.MinAmount):
+		t.reached(toID, hop)
+		t.hold(toID, a, sent, StopMinAmount, hop)
+	default:
+		list := s.idx[s.off[toID]:s.off[toID+1]]
+		r, err := t.track(toID, hop, sort.Search(len(list), func(x int) bool { return list[x] >= j }))
+		if err != nil {
+			return err
+		}
+		amt := s.amount(j)
+		if err := r.account(t.m, a).Receive(&amt, sent); err != nil {
+			return err
+		}
+	}
+	t.flows = append(t.flows, fl)
+	return nil
+}
+
+func (t *fastAccount) hold(id uint32, a uint16, v *uint256.Int, stop Stop, hop int32) {
+	k := fastHoldKey{id, a, stop}
+	h := t.stopped[k]
+	if h == nil {
+		h = &fastHold{hop: hop}
+		t.stopped[k] = h
+	}
+	h.amount.Add(&h.amount, v)
+}
+
+// deliver applies receipt j of followed address r carrying taint from its
+// sender, plus what r's own swap assigned it, and all of it at an
+// Amount-less seed (accountTracer.deliver).
+func (t *fastAccount) deliver(r *fastTracked, j uint32, carried uint256.Int) error {
+	s := t.s
+	amt := s.amount(j)
+	a := s.asset[j]
+	if v, ok := t.swapIn[j]; ok {
+		delete(t.swapIn, j)
+		var room uint256.Int
+		room.Sub(&amt, &carried)
+		if v.Gt(&room) {
+			v = &room
+		}
+		t.swIn[a].Add(&t.swIn[a], v)
+		carried.Add(&carried, v)
+	}
+	if r.seedAll {
+		var add uint256.Int
+		add.Sub(&amt, &carried)
+		t.seeded[a].Add(&t.seeded[a], &add)
+		carried = amt
+	}
+	return r.account(t.m, a).Receive(&amt, &carried)
+}
+
+// rest calls fn for sd's transfers after row j in j's transaction, in the
+// order TraceAccount's stream holds them: each followed by the receipts
+// held behind it.
+func (t *fastAccount) rest(sd uint32, j uint32, fn func(b uint32) bool) {
+	s := t.s
+	for _, h := range t.held[j] {
+		if fn(h) {
+			return
+		}
+	}
+	for b := j + 1; b < uint32(len(s.from)) && s.tx[b] == s.tx[j]; b++ {
+		if s.from[b] != sd && s.to[b] != sd {
+			continue
+		}
+		if fn(b) {
+			return
+		}
+		for _, h := range t.held[b] {
+			if fn(h) {
+				return
+			}
+		}
+	}
+}
+
+// swap treats a tainted payment as a conversion when the payer receives
+// another asset in the same transaction (accountTracer.swap).
+func (t *fastAccount) swap(sd *fastTracked, j uint32, sent *uint256.Int, ri int32) (bool, error) {
+	s := t.s
+	a := s.asset[j]
+	t.legs = t.legs[:0]
+	t.rest(sd.id, j, func(b uint32) bool {
+		if s.to[b] == sd.id && s.from[b] != sd.id && s.asset[b] != a && s.kind[b]&rowToken == 0 && !isSinkKind(s.kind[b]) {
+			if amt := s.amount(b); !amt.IsZero() {
+				t.legs = append(t.legs, b)
+			}
+		}
+		return false
+	})
+	if len(t.legs) == 0 {
+		return false, nil
+	}
+	if ri != 0 { // the venue receives what it is paid, clean
+		if err := t.deliver(t.tr[ri-1], j, uint256.Int{}); err != nil {
+			return true, err
+		}
+	}
+	t.flows = append(t.flows, fastFlow{amount: *sent, row: j, hop: sd.hop + 1, flags: flowSwap})
+	t.swOut[a].Add(&t.swOut[a], sent)
+	paid := s.amount(j)
+	tx := &s.txs[s.tx[j]]
+	for _, b := range t.legs {
+		bought := s.amount(b)
+		v, overflow := new(uint256.Int).MulOverflow(&bought, sent)
+		if overflow {
+			v = new(uint256.Int).Mul(new(uint256.Int).Div(&bought, &paid), sent)
+		} else {
+			v.Div(v, &paid)
+		}
+		if prev := t.swapIn[b]; prev != nil {
+			v.Add(v, prev)
+		}
+		if v.Gt(&bought) {
+			v.Set(&bought)
+		}
+		t.swapIn[b] = v
+		t.swaps = append(t.swaps, Swap{Address: s.addrs[sd.id], Tx: tx.hash, Block: s.blocks[tx.blk], Venue: s.addrs[s.to[j]],
+			Sold: s.assets[a], SoldTaint: *sent, SoldAmount: paid, Bought: s.assets[s.asset[b]], BoughtAmount: bought})
+	}
+	return true, nil
+}
+
+// holdLeg holds receipt j of r behind the first payment of another asset
+// r makes later in the transaction (tracked.holdLeg).
+func (t *fastAccount) holdLeg(r *fastTracked, j uint32) bool {
+	s := t.s
+	held := false
+	t.rest(r.id, j, func(b uint32) bool {
+		if s.from[b] == r.id && s.to[b] != r.id && s.to[b] != 0 && s.asset[b] != s.asset[j] && s.kind[b]&rowToken == 0 && !isSinkKind(s.kind[b]) {
+			if amt := s.amount(b); !amt.IsZero() {
+				t.heldMark[j] = true
+				t.held[b] = slices.Insert(t.held[b], 0, j)
+				held = true
+				return true
+			}
+		}
+		return false
+	})
+	return held
+}
+
+// Reached returns the number of tainted addresses.
+func (r *FastResult) Reached() int {
+	if r.acct != nil {
+		return len(r.acct.reach)
+	}
+	return len(r.utxo.reach)
+}
+
+// Flows returns the number of flows.
+func (r *FastResult) Flows() int {
+	if r.acct != nil {
+		return len(r.acct.flows)
+	}
+	return len(r.utxo.flows)
+}
+
+// Result resolves the trace to the Result TraceAccount or TraceUTXO gives.
+func (r *FastResult) Result() *Result {
+	if r.acct != nil {
+		return r.acct.result()
+	}
+	return r.utxo.result()
+}
+
+func (t *fastAccount) result() *Result {
+	s := t.s
+	tl := newTally()
+	for a := range s.assets {
+		for _, x := range []struct {
+			v *uint256.Int
+			m map[chain.Asset]*uint256.Int
+		}{{&t.seeded[a], tl.seeded}, {&t.fees[a], tl.fees}, {&t.burns[a], tl.burns}, {&t.swOut[a], tl.swappedOut}, {&t.swIn[a], tl.swappedIn}} {
+			if !x.v.IsZero() {
+				x.m[s.assets[a]] = new(uint256.Int).Set(x.v)
+			}
+		}
+	}
+	for _, id := range t.reach {
+		tl.hopOf[s.addrs[id]] = int(t.hopOf[id] - 1)
+	}
+	for k, h := range t.stopped {
+		tl.hold(s.addrs[k.addr], s.assets[k.asset], &h.amount, k.stop, int(h.hop))
+	}
+	for _, tr := range t.tr {
+		for _, x := range tr.accts {
+			_, taint := x.a.Balance()
+			tl.hold(s.addrs[tr.id], s.assets[x.asset], &taint, 0, int(tr.hop))
+		}
+	}
+	res := tl.result()
+	if len(t.flows) > 0 {
+		res.Flows = make([]Flow, len(t.flows))
+	}
+	for i := range t.flows {
+		fl := &t.flows[i]
+		j := fl.row
+		tx := &s.txs[s.tx[j]]
+		f := &res.Flows[i]
+		*f = Flow{From: s.addrs[s.from[j]], To: s.addrs[s.to[j]], Asset: s.assets[s.asset[j]], Kind: chain.Kind(s.kind[j] & rowKind), Amount: fl.amount,
+			Block: s.blocks[tx.blk], TxIndex: tx.txi, Tx: tx.hash, Seq: s.seq[j], Hop: int(fl.hop), Swap: fl.flags&flowSwap != 0}
+		if fl.flags&flowBurn != 0 {
+			f.Kind = chain.KindBurn
+		}
+	}
+	res.Swaps = t.swaps
+	return res
+}

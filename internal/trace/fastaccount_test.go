@@ -1,0 +1,224 @@
+package trace
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+
+	"github.com/chainhound/chainhound/internal/chain"
+	"github.com/holiman/uint256"
+)
+
+// checkFast holds the snapshot's fast path to the general tracer's answer
+// (want, werr, from TraceAccount over the store): where that succeeds the
+// fast path must be taken and give the same Result; where it fails the
+// fast path must decline, and Trace must fail the same way.
+func checkFast(t *testing.T, snap *AccountSnapshot, m Model, b Bounds, seeds []AccountSeed, want *Result, werr error) {
+	t.Helper()
+	fr, ferr := snap.FastTrace(m, b, seeds, FastOptions{})
+	if werr != nil {
+		if ferr == nil || !IsNotFast(ferr) {
+			t.Fatalf("%s seeds %v bounds %+v: the general tracer fails (%v), the fast path gives %v", m, seeds, b, werr, ferr)
+		}
+	} else {
+		if ferr != nil {
+			t.Fatalf("%s seeds %v bounds %+v: the fast path declined (%v) a trace the general tracer runs", m, seeds, b, ferr)
+		}
+		if got := fr.Result(); !reflect.DeepEqual(want, got) {
+			t.Fatalf("%s seeds %v bounds %+v: the fast path's Result differs from TraceAccount's:\n%s", m, seeds, b, diffResults(want, got))
+		}
+		if fr.Reached() != sumReach(want.Reach) || fr.Flows() != len(want.Flows) {
+			t.Fatalf("%s: the fast path counts %d reached and %d flows, its Result %d and %d", m, fr.Reached(), fr.Flows(), sumReach(want.Reach), len(want.Flows))
+		}
+	}
+	got, gerr := snap.Trace(chain.Ethereum, m, b, seeds)
+	if fmt.Sprint(werr) != fmt.Sprint(gerr) || !reflect.DeepEqual(want, got) {
+		t.Fatalf("%s seeds %v bounds %+v: AccountSnapshot.Trace gives %v, TraceAccount %v (or their Results differ)", m, seeds, b, gerr, werr)
+	}
+}
+
+func sumReach(r []int) int {
+	n := 0
+	for _, k := range r {
+		n += k
+	}
+	return n
+}
+
+// diffResults names the first field where two Results differ.
+func diffResults(want, got *Result) string {
+	if want == nil || got == nil {
+		return fmt.Sprintf("want %v, got %v", want, got)
+	}
+	wv, gv := reflect.ValueOf(*want), reflect.ValueOf(*got)
+	for i := range wv.NumField() {
+		if !reflect.DeepEqual(wv.Field(i).Interface(), gv.Field(i).Interface()) {
+			name := wv.Type().Field(i).Name
+			if name == "Flows" {
+				w, g := want.Flows, got.Flows
+				for k := range min(len(w), len(g)) {
+					if !reflect.DeepEqual(w[k], g[k]) {
+						return fmt.Sprintf("flow %d of %d/%d: want %+v\ngot %+v", k, len(w), len(g), w[k], g[k])
+					}
+				}
+				return fmt.Sprintf("%d flows, want %d", len(g), len(w))
+			}
+			return fmt.Sprintf("%s: want %+v\ngot %+v", name, wv.Field(i).Interface(), gv.Field(i).Interface())
+		}
+	}
+	return "no field differs"
+}
+
+// TestFastAccountEqualsTraceAccount compares the fast path with
+// TraceAccount over the store on random chains with swaps in both leg
+// orders, self-transfers, mints, burns, fees, ERC-721 transfers,
+// overdrafts and amounts past 2^64 and 2^128, under every account model,
+// with hop bounds, time ranges and minimum amounts, from one to several
+// seeds with and without amounts. It also checks that the cases the
+// fast path must reproduce (swaps, held receipts, gap credits, stopped
+// taint) actually occur.
+func TestFastAccountEqualsTraceAccount(t *testing.T) {
+	var swaps, stopped, traces, fails int
+	for seed := range uint64(12) {
+		r := rand.New(rand.NewPCG(seed, 7))
+		s := openStore(t)
+		const blocks = 80
+		addrs := randomMixedChain(t, r, s, blocks)
+		snap, err := NewAccountSnapshot(s, chain.Ethereum)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range []Model{FIFO, Haircut, Poison} {
+			for k := range 12 {
+				seeds := randomAccountSeeds(r, addrs, blocks, 1+k%5)
+				for i := range seeds {
+					if r.IntN(8) == 0 { // after the chain's last block
+						seeds[i].FromBlock = blocks + uint64(r.IntN(3))
+					}
+				}
+				b := Bounds{MaxHops: r.IntN(6)}
+				if r.IntN(3) == 0 {
+					b.Until, b.HasUntil = uint64(r.IntN(blocks+10)), true
+				}
+				if r.IntN(4) == 0 {
+					b.MinAmount.SetUint64(uint64(r.IntN(300)))
+				}
+				want, werr := TraceAccount(s, chain.Ethereum, m, b, seeds)
+				checkFast(t, snap, m, b, seeds, want, werr)
+				traces++
+				if werr != nil {
+					fails++
+					continue
+				}
+				swaps += len(want.Swaps)
+				stopped += len(want.Stopped)
+			}
+		}
+	}
+	for g := range 40 { // the swap graphs of the exit tests, without services
+		rng := rand.New(rand.NewPCG(uint64(g), 99))
+		c := randomSwapChain(t, rng)
+		snap, err := NewAccountSnapshot(c.s, chain.Ethereum)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seeds := []AccountSeed{{Address: eth(byte(1 + rng.IntN(6))), FromBlock: uint64(1 + rng.IntN(3))}}
+		if rng.IntN(2) == 0 {
+			seeds = append(seeds, AccountSeed{Address: eth(byte(0x50 + rng.IntN(2))), FromBlock: uint64(rng.IntN(5)), Asset: chain.NativeAsset, Amount: uint256.NewInt(uint64(rng.IntN(100)))})
+		}
+		for _, m := range []Model{FIFO, Haircut, Poison} {
+			b := Bounds{MaxHops: rng.IntN(4)}
+			want, werr := TraceAccount(c.s, chain.Ethereum, m, b, seeds)
+			checkFast(t, snap, m, b, seeds, want, werr)
+			traces++
+			if werr != nil {
+				fails++
+				continue
+			}
+			swaps += len(want.Swaps)
+		}
+	}
+	t.Logf("%d traces (%d refused by both), %d swaps, %d stopped holdings", traces, fails, swaps, stopped)
+	if swaps == 0 || stopped == 0 || fails == traces {
+		t.Fatalf("the random traces exercise too little: %d swaps, %d stopped holdings, %d of %d traces refused", swaps, stopped, fails, traces)
+	}
+}
+
+// randomMixedChain is randomAccountChain with more transfers per
+// transaction among fewer assets' holders, so that tainted addresses pay
+// one asset and receive another in one transaction (swaps, in either
+// order), and with amounts past 2^128.
+func randomMixedChain(t *testing.T, r *rand.Rand, s interface {
+	ApplyBlock(*chain.Block) error
+}, blocks int) []chain.Address {
+	t.Helper()
+	addrs := make([]chain.Address, 10)
+	for i := range addrs {
+		addrs[i] = chainAddr(2000 + i)
+	}
+	assets := []chain.Asset{chain.NativeAsset, {Kind: chain.ERC20, Contract: addrs[0]}, {Kind: chain.ERC20, Contract: addrs[1]}}
+	nft := chain.Asset{Kind: chain.ERC721, Contract: addrs[2]}
+	kinds := []chain.Kind{chain.KindNative, chain.KindToken, chain.KindToken, chain.KindInternal, chain.KindFee, chain.KindBurn}
+	var parent chain.Hash
+	for h := range blocks {
+		b := &chain.Block{Chain: chain.Ethereum, Height: uint64(h), Hash: txHashN("sblk", h), Parent: parent, Time: int64(1000 + 12*h)}
+		for txi := range uint32(1 + r.IntN(3)) {
+			tx := chain.Tx{Hash: txHashN(fmt.Sprintf("stx-%d", h), int(txi)), Index: txi, Success: true}
+			b.Txs = append(b.Txs, tx)
+			n := 1 + r.IntN(5)
+			trader, venue := addrs[r.IntN(len(addrs))], addrs[r.IntN(len(addrs))]
+			for seq := range uint32(n) {
+				tr := chain.Transfer{Block: uint64(h), TxIndex: txi, Seq: seq, TxHash: tx.Hash, Kind: kinds[r.IntN(len(kinds))],
+					From: addrs[r.IntN(len(addrs))], To: addrs[r.IntN(len(addrs))], Asset: assets[r.IntN(len(assets))]}
+				switch r.IntN(3) { // a swap's legs between trader and venue, in either order
+				case 0:
+					tr.From, tr.To = trader, venue
+				case 1:
+					tr.From, tr.To = venue, trader
+				}
+				tr.Amount.SetUint64(uint64(r.IntN(1000)))
+				switch k := r.IntN(24); {
+				case k == 0:
+					tr.From = chain.Address{}
+				case k == 1:
+					tr.To = chain.Address{}
+				case k == 2:
+					tr.Asset, tr.TokenID, tr.Kind = nft, uint256.NewInt(uint64(r.IntN(5))), chain.KindToken
+					tr.Amount.SetOne()
+				case k == 3:
+					tr.Amount.SetUint64(0)
+				case k == 4:
+					tr.To = tr.From
+				}
+				switch r.IntN(10) {
+				case 0:
+					tr.Amount.Lsh(&tr.Amount, 100) // past 64 bits
+				case 1:
+					tr.Amount.Lsh(&tr.Amount, 150) // past 128 bits
+				}
+				b.Transfers = append(b.Transfers, tr)
+			}
+		}
+		if r.IntN(3) == 0 {
+			tr := chain.Transfer{Block: uint64(h), TxIndex: chain.BlockLevel, Kind: chain.KindWithdrawal, To: addrs[r.IntN(len(addrs))], Asset: chain.NativeAsset}
+			tr.Amount.SetUint64(uint64(r.IntN(5000)))
+			b.Transfers = append(b.Transfers, tr)
+			if r.IntN(2) == 0 {
+				tr.Seq, tr.To, tr.Kind = 1, addrs[r.IntN(len(addrs))], chain.KindCoinbase
+				b.Transfers = append(b.Transfers, tr)
+			}
+		}
+		if err := s.ApplyBlock(b); err != nil {
+			t.Fatalf("block %d: %v", h, err)
+		}
+		parent = b.Hash
+	}
+	return addrs
+}
+
+func chainAddr(n int) chain.Address {
+	var b [20]byte
+	b[0], b[18], b[19] = 0xfa, byte(n>>8), byte(n)
+	return chain.EVMAddress(b)
+}
