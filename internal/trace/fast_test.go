@@ -222,3 +222,82 @@ func chainAddr(n int) chain.Address {
 	b[0], b[18], b[19] = 0xfa, byte(n>>8), byte(n)
 	return chain.EVMAddress(b)
 }
+
+// checkFastUTXO is checkFast for UTXO traces.
+func checkFastUTXO(t *testing.T, snap *UTXOSnapshot, m Model, b Bounds, seeds []UTXOSeed, want *Result, werr error) {
+	t.Helper()
+	fr, ferr := snap.FastTrace(m, b, seeds, FastOptions{})
+	if werr != nil {
+		if ferr == nil || !IsNotFast(ferr) {
+			t.Fatalf("%s seeds %v bounds %+v: the general tracer fails (%v), the fast path gives %v", m, seeds, b, werr, ferr)
+		}
+	} else {
+		if ferr != nil {
+			t.Fatalf("%s seeds %v bounds %+v: the fast path declined (%v) a trace the general tracer runs", m, seeds, b, ferr)
+		}
+		if got := fr.Result(); !reflect.DeepEqual(want, got) {
+			t.Fatalf("%s seeds %v bounds %+v: the fast path's Result differs from TraceUTXO's:\n%s", m, seeds, b, diffResults(want, got))
+		}
+		if fr.Reached() != sumReach(want.Reach) || fr.Flows() != len(want.Flows) {
+			t.Fatalf("%s: the fast path counts %d reached and %d flows, its Result %d and %d", m, fr.Reached(), fr.Flows(), sumReach(want.Reach), len(want.Flows))
+		}
+	}
+	got, gerr := snap.Trace(chain.Bitcoin, m, b, seeds)
+	if fmt.Sprint(werr) != fmt.Sprint(gerr) || !reflect.DeepEqual(want, got) {
+		t.Fatalf("%s seeds %v bounds %+v: UTXOSnapshot.Trace gives %v, TraceUTXO %v (or their Results differ)", m, seeds, b, gerr, werr)
+	}
+}
+
+// TestFastUTXOEqualsTraceUTXO compares the UTXO fast path with TraceUTXO
+// over the store on small random chains (OP_RETURN outputs, fees, several
+// tainted inputs per transaction, seeds that the trace itself reaches,
+// duplicate and bad seeds), under every model with hop, time and amount
+// bounds.
+func TestFastUTXOEqualsTraceUTXO(t *testing.T) {
+	var flows, burns, fails, traces int
+	for g := range 40 {
+		rng := rand.New(rand.NewPCG(uint64(g), 31))
+		c, outs := randomUTXOChain(t, rng)
+		snap, err := NewUTXOSnapshot(c.s, chain.Bitcoin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range []Model{FIFO, Haircut, TIHO, Poison} {
+			for range 4 {
+				var seeds []UTXOSeed
+				for _, k := range rng.Perm(len(outs))[:1+rng.IntN(4)] {
+					seeds = append(seeds, UTXOSeed{Outpoint: outs[k].op, Amount: rng.Int64N(outs[k].value + 1)})
+				}
+				switch rng.IntN(12) {
+				case 0:
+					seeds = append(seeds, seeds[0])
+				case 1:
+					seeds[0].Vout = 7
+				case 2:
+					seeds[0].Amount = -1
+				}
+				b := Bounds{MaxHops: rng.IntN(5), MinAmount: *uint256.NewInt(uint64(rng.IntN(3) * 50))}
+				if rng.IntN(2) == 0 {
+					b.Until, b.HasUntil = uint64(rng.IntN(9)), true
+				}
+				want, werr := TraceUTXO(c.s, chain.Bitcoin, m, b, seeds)
+				checkFastUTXO(t, snap, m, b, seeds, want, werr)
+				traces++
+				if werr != nil {
+					fails++
+					continue
+				}
+				flows += len(want.Flows)
+				for _, f := range want.Flows {
+					if f.Kind == chain.KindBurn {
+						burns++
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d traces (%d refused by both), %d flows, %d burns", traces, fails, flows, burns)
+	if flows < 100 || burns == 0 || fails == 0 {
+		t.Fatalf("the random traces exercise too little: %d flows, %d burns, %d refused", flows, burns, fails)
+	}
+}
