@@ -20,7 +20,7 @@ func benchTraceCommand() command {
 	c := command{
 		name:    "bench trace",
 		summary: "measure forward tracing (fifo, haircut, tiho, poison) on synthetic power-law graphs: latency, edges visited per second, peak memory",
-		usage:   "[--data DIR] [--transfers N] [--utxo-txs N] [--seeds 1,100,10000] [--source store,memory] [--output table|json]",
+		usage:   "[--data DIR] [--transfers N] [--utxo-txs N] [--seeds 1,100,10000] [--source store,memory,fast] [--output table|json]",
 		example: "chainhound bench trace --data /tmp/trace-1m --transfers 1000000 --utxo-txs 200000\nchainhound bench trace --data /work/benchdata/trace-50m --transfers 50000000 --utxo-txs 10000000 --output json",
 	}
 	c.run = func(ctx context.Context, e *env, args []string) error {
@@ -34,7 +34,7 @@ func benchTraceCommand() command {
 		seeds := fs.String("seeds", "1,100,10000", "seed counts per trace, comma-separated")
 		single := fs.Int("single-runs", 5, "one-seed traces per model, each from another seed")
 		hops := fs.Int("max-hops", 6, "hop bound of every trace")
-		sources := fs.String("source", "store,memory", "what the tracer reads: store (Pebble), memory (an in-memory snapshot built first), or both")
+		sources := fs.String("source", "store,memory,fast", "what traces: store (the general tracer reading Pebble), memory (the general tracer over an in-memory snapshot built first), fast (the snapshot's fast path), comma-separated")
 		models := fs.String("models", "", "taint models to run, comma-separated (default: all of each chain)")
 		budget := fs.Duration("budget", 10*time.Minute, "stop a trace running longer than this")
 		maxHeap := fs.Int("max-heap-mb", 12<<10, "stop a trace whose Go heap grows by more than this many MiB")
@@ -68,8 +68,8 @@ func benchTraceCommand() command {
 			cfg.Seeds = append(cfg.Seeds, n)
 		}
 		for _, s := range strings.Split(*sources, ",") {
-			if s = strings.TrimSpace(s); s != "store" && s != "memory" {
-				return usagef("--source: %q is neither store nor memory", s)
+			if s = strings.TrimSpace(s); s != "store" && s != "memory" && s != "fast" {
+				return usagef("--source: %q is not store, memory or fast", s)
 			}
 			cfg.Sources = append(cfg.Sources, strings.TrimSpace(s))
 		}

@@ -29,7 +29,7 @@ type TraceConfig struct {
 	MaxHops    int           // default 6
 	Budget     time.Duration // a trace running longer is stopped (default 10 min)
 	MaxHeap    uint64        // a trace whose Go heap grows past this is stopped (default 12 GiB)
-	Sources    []string      // "store" (Pebble reads), "memory" (an in-memory snapshot); default both
+	Sources    []string      // "store" (Pebble reads), "memory" (TraceAccount/TraceUTXO over an in-memory snapshot), "fast" (the snapshot's fast path); default all three
 	Models     []trace.Model // default all of each chain
 	CacheBytes int64         // the store's block cache (0: its default, 64 MiB)
 	Progress   io.Writer     // log lines; nil: none
@@ -38,21 +38,26 @@ type TraceConfig struct {
 // TraceRun is one row of the report: a (chain, source, model, seed count)
 // cell, over Runs traces.
 type TraceRun struct {
-	Chain         string  `json:"chain"`
-	Source        string  `json:"source"`
-	Model         string  `json:"model"`
-	Seeds         int     `json:"seeds"`
-	Runs          int     `json:"runs"`
-	P50Seconds    float64 `json:"p50_seconds"`
-	MaxSeconds    float64 `json:"max_seconds"`
-	Edges         int64   `json:"edges"` // over all runs
-	EdgesPerSec   float64 `json:"edges_per_sec"`
-	Reach         int     `json:"reach"` // tainted addresses, median over runs
-	Flows         int     `json:"flows"` // median over runs
-	PeakHeapBytes uint64  `json:"peak_heap_bytes"`
-	PeakRSSBytes  int64   `json:"peak_rss_bytes"`
-	Finished      bool    `json:"finished"`
-	Note          string  `json:"note,omitempty"`
+	Chain       string  `json:"chain"`
+	Source      string  `json:"source"`
+	Model       string  `json:"model"`
+	Seeds       int     `json:"seeds"`
+	Runs        int     `json:"runs"`
+	P50Seconds  float64 `json:"p50_seconds"`
+	MaxSeconds  float64 `json:"max_seconds"`
+	Edges       int64   `json:"edges"` // over all runs
+	EdgesPerSec float64 `json:"edges_per_sec"`
+	Scanned     int64   `json:"scanned,omitempty"` // fast path, account chains: rows the forward scan looked at, over all runs
+	// ResolveSeconds is the longest time FastResult.Result took to turn a
+	// fast trace into Flow records (not in the latency); -1 when a trace had
+	// too many flows to resolve them in memory.
+	ResolveSeconds float64 `json:"resolve_seconds,omitempty"`
+	Reach          int     `json:"reach"` // tainted addresses, median over runs
+	Flows          int     `json:"flows"` // median over runs
+	PeakHeapBytes  uint64  `json:"peak_heap_bytes"`
+	PeakRSSBytes   int64   `json:"peak_rss_bytes"`
+	Finished       bool    `json:"finished"`
+	Note           string  `json:"note,omitempty"`
 }
 
 // TraceResult is the whole report.
@@ -89,7 +94,7 @@ func Trace(ctx context.Context, cfg TraceConfig) (*TraceResult, error) {
 		cfg.MaxHeap = 12 << 30
 	}
 	if len(cfg.Sources) == 0 {
-		cfg.Sources = []string{"store", "memory"}
+		cfg.Sources = []string{"store", "memory", "fast"}
 	}
 	g, err := OpenTraceGraph(ctx, cfg.Dir, cfg.Graph, cfg.CacheBytes, cfg.Progress)
 	if err != nil {
@@ -132,10 +137,12 @@ func (b *tracer) chain(ctx context.Context, c chain.Chain) error {
 	if len(b.cfg.Models) > 0 {
 		models = slices.DeleteFunc(slices.Clone(models), func(m trace.Model) bool { return !slices.Contains(b.cfg.Models, m) })
 	}
+	var acctSnap *trace.AccountSnapshot
+	var utxoSnap *trace.UTXOSnapshot
 	for _, source := range b.cfg.Sources {
 		var acct trace.AccountSource = b.g.Account
 		var utxo trace.UTXOSource = b.g.UTXO
-		if source == "memory" {
+		if source != "store" && acctSnap == nil && utxoSnap == nil {
 			k := 0
 			if c == chain.Bitcoin {
 				k = 1
@@ -146,13 +153,9 @@ func (b *tracer) chain(ctx context.Context, c chain.Chain) error {
 			b.logf("building the in-memory snapshot of the %s graph", c)
 			var err error
 			if c == chain.Bitcoin {
-				utxo, err = trace.NewUTXOSnapshot(b.g.UTXO, c)
-			} else {
-				var snap *trace.AccountSnapshot
-				if snap, err = trace.NewAccountSnapshot(b.g.Account, c); err == nil {
-					acct = snap
-					b.res.AccountDegrees = degreeStats(snap.Degrees())
-				}
+				utxoSnap, err = trace.NewUTXOSnapshot(b.g.UTXO, c)
+			} else if acctSnap, err = trace.NewAccountSnapshot(b.g.Account, c); err == nil {
+				b.res.AccountDegrees = degreeStats(acctSnap.Degrees())
 			}
 			if err != nil {
 				return err
@@ -161,6 +164,17 @@ func (b *tracer) chain(ctx context.Context, c chain.Chain) error {
 			runtime.GC()
 			b.res.SnapshotBytes[k] = heapBytes() - min(before, heapBytes())
 			b.logf("snapshot built in %.1f s, %.0f MiB", b.res.SnapshotSeconds[k], float64(b.res.SnapshotBytes[k])/(1<<20))
+		}
+		if source != "store" {
+			if c == chain.Bitcoin {
+				utxo = utxoSnap
+			} else {
+				acct = acctSnap
+			}
+		}
+		var fast fastTracer
+		if source == "fast" {
+			fast = fastTracer{acct: acctSnap, utxo: utxoSnap}
 		}
 		for _, m := range models {
 			skip := ""
@@ -174,7 +188,7 @@ func (b *tracer) chain(ctx context.Context, c chain.Chain) error {
 					b.res.Runs = append(b.res.Runs, run)
 					continue
 				}
-				if err := b.cell(&run, c, m, acct, utxo); err != nil {
+				if err := b.cell(&run, c, m, acct, utxo, fast); err != nil {
 					return err
 				}
 				b.logf("%s %s %s seeds=%d: p50 %.3f s max %.3f s, %.0f edges/s, reach %d, heap %.0f MiB %s",
@@ -189,8 +203,19 @@ func (b *tracer) chain(ctx context.Context, c chain.Chain) error {
 	return nil
 }
 
+// fastTracer is the snapshot whose fast path a "fast" row runs (both nil
+// for the other sources).
+type fastTracer struct {
+	acct *trace.AccountSnapshot
+	utxo *trace.UTXOSnapshot
+}
+
+// resolveLimit bounds the flows a benchmark resolves to Flow records
+// (about 200 bytes each) to time FastResult.Result.
+const resolveLimit = 5_000_000
+
 // cell runs the traces of one report row.
-func (b *tracer) cell(run *TraceRun, c chain.Chain, m trace.Model, acct trace.AccountSource, utxo trace.UTXOSource) error {
+func (b *tracer) cell(run *TraceRun, c chain.Chain, m trace.Model, acct trace.AccountSource, utxo trace.UTXOSource, fast fastTracer) error {
 	sets, err := b.seedSets(c, run.Seeds)
 	if err != nil {
 		return err
@@ -206,13 +231,40 @@ func (b *tracer) cell(run *TraceRun, c chain.Chain, m trace.Model, acct trace.Ac
 		bounds := trace.Bounds{MaxHops: b.cfg.MaxHops}
 		start := time.Now()
 		var r *trace.Result
-		if c == chain.Bitcoin {
+		var fr *trace.FastResult
+		switch {
+		case fast.acct != nil || fast.utxo != nil:
+			o := trace.FastOptions{Stop: w.over.Load}
+			if c == chain.Bitcoin {
+				fr, err = fast.utxo.FastTrace(m, bounds, set.utxo, o)
+			} else {
+				fr, err = fast.acct.FastTrace(m, bounds, set.account, o)
+			}
+			if errors.Is(err, trace.ErrStopped) {
+				err = errBudget
+			}
+			if err == nil {
+				w.edges.Store(fr.Edges)
+				run.Scanned += fr.Scanned
+			}
+		case c == chain.Bitcoin:
 			r, err = trace.TraceUTXO(&countingUTXO{src: utxo, w: w}, c, m, bounds, set.utxo)
-		} else {
+		default:
 			r, err = trace.TraceAccount(&countingAccount{src: acct, w: w}, c, m, bounds, set.account)
 		}
 		el := time.Since(start).Seconds()
 		peak := w.stop()
+		if fr != nil {
+			if fr.Flows() <= resolveLimit {
+				rs := time.Now()
+				runtime.KeepAlive(fr.Result())
+				if d := time.Since(rs).Seconds(); run.ResolveSeconds >= 0 {
+					run.ResolveSeconds = max(run.ResolveSeconds, d)
+				}
+			} else {
+				run.ResolveSeconds = -1
+			}
+		}
 		run.Runs++
 		run.Edges += w.edges.Load()
 		run.PeakHeapBytes = max(run.PeakHeapBytes, peak-min(base, peak))
@@ -225,6 +277,10 @@ func (b *tracer) cell(run *TraceRun, c chain.Chain, m trace.Model, acct trace.Ac
 		}
 		if err != nil {
 			return fmt.Errorf("%s %s trace from %d seeds: %w", c, m, run.Seeds, err)
+		}
+		if fr != nil {
+			reach, flows = append(reach, fr.Reached()), append(flows, fr.Flows())
+			continue
 		}
 		n := 0
 		for _, k := range r.Reach {
@@ -441,15 +497,25 @@ func (r *TraceResult) String() string {
 			fmt.Fprintf(&sb, "snapshot    %s: built in %.1f s, %.0f MiB\n", name, r.SnapshotSeconds[k], float64(r.SnapshotBytes[k])/(1<<20))
 		}
 	}
-	fmt.Fprintf(&sb, "\n%-8s %-6s %-7s %6s %4s %9s %9s %12s %12s %9s %9s %9s  %s\n",
-		"chain", "source", "model", "seeds", "runs", "p50 s", "max s", "edges", "edges/s", "reach", "heap MiB", "RSS MiB", "note")
+	fmt.Fprintf(&sb, "\n%-8s %-6s %-7s %6s %4s %9s %9s %12s %12s %12s %9s %9s %9s %9s  %s\n",
+		"chain", "source", "model", "seeds", "runs", "p50 s", "max s", "edges", "edges/s", "scanned", "resolve s", "reach", "heap MiB", "RSS MiB", "note")
 	for _, x := range r.Runs {
 		if x.Runs == 0 {
-			fmt.Fprintf(&sb, "%-8s %-6s %-7s %6d %4s %9s %9s %12s %12s %9s %9s %9s  %s\n", x.Chain, x.Source, x.Model, x.Seeds, "-", "-", "-", "-", "-", "-", "-", "-", x.Note)
+			fmt.Fprintf(&sb, "%-8s %-6s %-7s %6d %4s %9s %9s %12s %12s %12s %9s %9s %9s %9s  %s\n", x.Chain, x.Source, x.Model, x.Seeds, "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", x.Note)
 			continue
 		}
-		fmt.Fprintf(&sb, "%-8s %-6s %-7s %6d %4d %9.3f %9.3f %12d %12.0f %9d %9.0f %9.0f  %s\n",
-			x.Chain, x.Source, x.Model, x.Seeds, x.Runs, x.P50Seconds, x.MaxSeconds, x.Edges, x.EdgesPerSec, x.Reach,
+		scanned, resolve := "-", "-"
+		if x.Scanned > 0 {
+			scanned = fmt.Sprint(x.Scanned)
+		}
+		switch {
+		case x.ResolveSeconds > 0:
+			resolve = fmt.Sprintf("%.3f", x.ResolveSeconds)
+		case x.ResolveSeconds < 0:
+			resolve = "skipped"
+		}
+		fmt.Fprintf(&sb, "%-8s %-6s %-7s %6d %4d %9.3f %9.3f %12d %12.0f %12s %9s %9d %9.0f %9.0f  %s\n",
+			x.Chain, x.Source, x.Model, x.Seeds, x.Runs, x.P50Seconds, x.MaxSeconds, x.Edges, x.EdgesPerSec, scanned, resolve, x.Reach,
 			float64(x.PeakHeapBytes)/(1<<20), float64(x.PeakRSSBytes)/(1<<20), x.Note)
 	}
 	return sb.String()
