@@ -48,6 +48,12 @@ type TraceRun struct {
 	Edges       int64   `json:"edges"` // over all runs
 	EdgesPerSec float64 `json:"edges_per_sec"`
 	Scanned     int64   `json:"scanned,omitempty"` // fast path, account chains: rows the forward scan looked at, over all runs
+	// CPUSeconds is the process's CPU time over all runs (user and system,
+	// the collector's included), and EdgesPerCPUSec the edges per second of
+	// it: on a shared machine the per-core rate, where EdgesPerSec also
+	// tells how much of the machine the run got.
+	CPUSeconds     float64 `json:"cpu_seconds"`
+	EdgesPerCPUSec float64 `json:"edges_per_cpu_sec"`
 	// ResolveSeconds is the longest time FastResult.Result took to turn a
 	// fast trace into Flow records (not in the latency); -1 when a trace had
 	// too many flows to resolve them in memory.
@@ -63,6 +69,7 @@ type TraceRun struct {
 // TraceResult is the whole report.
 type TraceResult struct {
 	Machine         string     `json:"machine"`
+	LoadAvg         string     `json:"loadavg"` // /proc/loadavg at the start and at the end of the run
 	GOMAXPROCS      int        `json:"gomaxprocs"`
 	Dir             string     `json:"dir"`
 	Graph           graphMeta  `json:"graph"`
@@ -101,7 +108,8 @@ func Trace(ctx context.Context, cfg TraceConfig) (*TraceResult, error) {
 		return nil, err
 	}
 	defer g.Close()
-	res := &TraceResult{Machine: Machine(), GOMAXPROCS: runtime.GOMAXPROCS(0), Dir: cfg.Dir, Graph: g.Meta}
+	res := &TraceResult{Machine: Machine(), GOMAXPROCS: runtime.GOMAXPROCS(0), Dir: cfg.Dir, Graph: g.Meta, LoadAvg: loadAvg()}
+	defer func() { res.LoadAvg += "; at the end " + loadAvg() }()
 	b := &tracer{cfg: cfg, res: res, g: g}
 	if cfg.Graph.AccountTransfers > 0 {
 		if err := b.chain(ctx, chain.Ethereum); err != nil {
@@ -229,6 +237,7 @@ func (b *tracer) cell(run *TraceRun, c chain.Chain, m trace.Model, acct trace.Ac
 		base := heapBytes()
 		w := newWatch(b.cfg.Budget, base+b.cfg.MaxHeap)
 		bounds := trace.Bounds{MaxHops: b.cfg.MaxHops}
+		cpu0 := cpuSeconds()
 		start := time.Now()
 		var r *trace.Result
 		var fr *trace.FastResult
@@ -253,6 +262,7 @@ func (b *tracer) cell(run *TraceRun, c chain.Chain, m trace.Model, acct trace.Ac
 			r, err = trace.TraceAccount(&countingAccount{src: acct, w: w}, c, m, bounds, set.account)
 		}
 		el := time.Since(start).Seconds()
+		run.CPUSeconds += cpuSeconds() - cpu0
 		peak := w.stop()
 		if fr != nil {
 			if fr.Flows() <= resolveLimit {
@@ -293,6 +303,9 @@ func (b *tracer) cell(run *TraceRun, c chain.Chain, m trace.Model, acct trace.Ac
 		total += s
 	}
 	run.EdgesPerSec = float64(run.Edges) / total
+	if run.CPUSeconds > 0 {
+		run.EdgesPerCPUSec = float64(run.Edges) / run.CPUSeconds
+	}
 	slices.Sort(secs)
 	run.P50Seconds, run.MaxSeconds = secs[len(secs)/2], secs[len(secs)-1]
 	if len(reach) > 0 {
@@ -422,6 +435,19 @@ func (w *watch) stop() uint64 {
 	return max(w.peak.Load(), heapBytes())
 }
 
+// loadAvg is the first three fields of /proc/loadavg (empty elsewhere).
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
+}
+
 // heapBytes is the Go heap in use by objects, read without stopping the
 // world.
 func heapBytes() uint64 {
@@ -480,7 +506,7 @@ func (c *countingUTXO) IO(ch chain.Chain, h uint64, txi uint32) (chain.Tx, bool,
 func (r *TraceResult) String() string {
 	var sb strings.Builder
 	m := r.Graph
-	fmt.Fprintf(&sb, "machine     %s, GOMAXPROCS=%d\n", r.Machine, r.GOMAXPROCS)
+	fmt.Fprintf(&sb, "machine     %s, GOMAXPROCS=%d, load average %s\n", r.Machine, r.GOMAXPROCS, r.LoadAvg)
 	if m.Config.AccountTransfers > 0 {
 		fmt.Fprintf(&sb, "account     %d transfers in %d blocks (Zipf s=%.2f, seed %d)\n", m.AccountTransfers, m.AccountBlocks, m.Config.Exponent, m.Config.Seed)
 	}
@@ -497,11 +523,11 @@ func (r *TraceResult) String() string {
 			fmt.Fprintf(&sb, "snapshot    %s: built in %.1f s, %.0f MiB\n", name, r.SnapshotSeconds[k], float64(r.SnapshotBytes[k])/(1<<20))
 		}
 	}
-	fmt.Fprintf(&sb, "\n%-8s %-6s %-7s %6s %4s %9s %9s %12s %12s %12s %9s %9s %9s %9s  %s\n",
-		"chain", "source", "model", "seeds", "runs", "p50 s", "max s", "edges", "edges/s", "scanned", "resolve s", "reach", "heap MiB", "RSS MiB", "note")
+	fmt.Fprintf(&sb, "\n%-8s %-6s %-7s %6s %4s %9s %9s %12s %12s %12s %12s %9s %9s %9s %9s  %s\n",
+		"chain", "source", "model", "seeds", "runs", "p50 s", "max s", "edges", "edges/s", "edges/cpu-s", "scanned", "resolve s", "reach", "heap MiB", "RSS MiB", "note")
 	for _, x := range r.Runs {
 		if x.Runs == 0 {
-			fmt.Fprintf(&sb, "%-8s %-6s %-7s %6d %4s %9s %9s %12s %12s %12s %9s %9s %9s %9s  %s\n", x.Chain, x.Source, x.Model, x.Seeds, "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", x.Note)
+			fmt.Fprintf(&sb, "%-8s %-6s %-7s %6d %4s %9s %9s %12s %12s %12s %12s %9s %9s %9s %9s  %s\n", x.Chain, x.Source, x.Model, x.Seeds, "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", x.Note)
 			continue
 		}
 		scanned, resolve := "-", "-"
@@ -514,8 +540,8 @@ func (r *TraceResult) String() string {
 		case x.ResolveSeconds < 0:
 			resolve = "skipped"
 		}
-		fmt.Fprintf(&sb, "%-8s %-6s %-7s %6d %4d %9.3f %9.3f %12d %12.0f %12s %9s %9d %9.0f %9.0f  %s\n",
-			x.Chain, x.Source, x.Model, x.Seeds, x.Runs, x.P50Seconds, x.MaxSeconds, x.Edges, x.EdgesPerSec, scanned, resolve, x.Reach,
+		fmt.Fprintf(&sb, "%-8s %-6s %-7s %6d %4d %9.3f %9.3f %12d %12.0f %12.0f %12s %9s %9d %9.0f %9.0f  %s\n",
+			x.Chain, x.Source, x.Model, x.Seeds, x.Runs, x.P50Seconds, x.MaxSeconds, x.Edges, x.EdgesPerSec, x.EdgesPerCPUSec, scanned, resolve, x.Reach,
 			float64(x.PeakHeapBytes)/(1<<20), float64(x.PeakRSSBytes)/(1<<20), x.Note)
 	}
 	return sb.String()

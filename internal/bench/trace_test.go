@@ -126,6 +126,7 @@ func BenchmarkTrace(b *testing.B) {
 					b.Run(fmt.Sprintf("%s/%s/%s/seeds=%d", c, source, m, n), func(b *testing.B) {
 						w := newWatch(time.Hour, 1<<62)
 						defer w.stop()
+						cpu0 := cpuSeconds()
 						for b.Loop() {
 							var err error
 							switch {
@@ -157,6 +158,9 @@ func BenchmarkTrace(b *testing.B) {
 							}
 						}
 						b.ReportMetric(float64(w.edges.Load())/b.Elapsed().Seconds(), "edges/s")
+						if cpu := cpuSeconds() - cpu0; cpu > 0 {
+							b.ReportMetric(float64(w.edges.Load())/cpu, "edges/cpu-s")
+						}
 					})
 				}
 			}

@@ -51,10 +51,10 @@ func NewAccount(m Model) (Account, error) {
 // credit adds amount to value, refusing taint above amount and overflow.
 func credit(value, amount, taint *uint256.Int) error {
 	if taint.Gt(amount) {
-		return fmt.Errorf("receive %s with taint %s: taint exceeds amount", amount, taint)
+		return fmt.Errorf("receive %s with taint %s: taint exceeds amount", amount.Dec(), taint.Dec()) // Dec, not the pointers: the parameters stay off the heap
 	}
 	if _, over := new(uint256.Int).AddOverflow(value, amount); over {
-		return fmt.Errorf("receive %s on %s: %w", amount, value, ErrOverflow)
+		return fmt.Errorf("receive %s on %s: %w", amount.Dec(), value.Dec(), ErrOverflow)
 	}
 	value.Add(value, amount)
 	return nil
@@ -62,7 +62,7 @@ func credit(value, amount, taint *uint256.Int) error {
 
 func checkDebit(value, amount *uint256.Int) error {
 	if amount.Gt(value) {
-		return fmt.Errorf("send %s from %s: %w", amount, value, ErrOverdraft)
+		return fmt.Errorf("send %s from %s: %w", amount.Dec(), value.Dec(), ErrOverdraft)
 	}
 	return nil
 }

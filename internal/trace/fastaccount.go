@@ -72,34 +72,60 @@ type fastTracked struct {
 	accts   []fastAcct
 }
 
+// fastAcct is one asset's account at a followed address: the model's own
+// type, called directly (an Account interface would put every amount
+// passed to it on the heap).
 type fastAcct struct {
 	asset uint16
-	a     Account
+	hc    haircutAccount
+	po    poisonAccount
+	ff    *fifoAccount
 }
 
-func (t *fastTracked) account(m Model, a uint16) Account {
+func (a *fastAcct) Receive(m Model, amount, taint *uint256.Int) error {
+	switch m {
+	case Haircut:
+		return a.hc.Receive(amount, taint)
+	case Poison:
+		return a.po.Receive(amount, taint)
+	}
+	return a.ff.Receive(amount, taint)
+}
+
+func (a *fastAcct) Send(m Model, amount *uint256.Int) (uint256.Int, error) {
+	switch m {
+	case Haircut:
+		return a.hc.Send(amount)
+	case Poison:
+		return a.po.Send(amount)
+	}
+	return a.ff.Send(amount)
+}
+
+func (a *fastAcct) Balance(m Model) (value, taint uint256.Int) {
+	switch m {
+	case Haircut:
+		return a.hc.Balance()
+	case Poison:
+		return a.po.Balance()
+	}
+	return a.ff.Balance()
+}
+
+// account returns the account of asset a, creating it empty. The pointer
+// is good until the next call.
+func (t *fastTracked) account(m Model, a uint16) *fastAcct {
 	for i := range t.accts {
 		if t.accts[i].asset == a {
-			return t.accts[i].a
+			return &t.accts[i]
 		}
 	}
-	acct, _ := NewAccount(m) // the model was checked before the trace
-	t.accts = append(t.accts, fastAcct{a, acct})
-	return acct
-}
-
-const (
-	flowSwap = 1 << iota // the payment of a swap
-	flowBurn             // a sink whose kind was not fee: recorded as a burn
-)
-
-type fastFlow struct {
-	amount uint256.Int
-	row    uint32 // account: the transfer; UTXO: the transaction
-	hop    int32
-	from   uint32 // UTXO: the input the flow comes from
-	seq    uint32 // UTXO: the output (or the fee, at the output count)
-	flags  uint8
+	t.accts = append(t.accts, fastAcct{asset: a})
+	x := &t.accts[len(t.accts)-1]
+	if m == FIFO {
+		x.ff = &fifoAccount{}
+	}
+	return x
 }
 
 type fastHoldKey struct {
@@ -125,7 +151,7 @@ type fastAccount struct {
 	hopOf []int32 // address id -> 1 + fewest hops (0: not reached)
 	reach []uint32
 
-	flows                            []fastFlow
+	flows                            flowLog
 	swaps                            []Swap
 	seeded, fees, burns, swOut, swIn []uint256.Int // per asset id
 	stopped                          map[fastHoldKey]*fastHold
@@ -328,7 +354,7 @@ func (t *fastAccount) track(id uint32, h int32, k int) (*fastTracked, error) {
 	tr := &fastTracked{id: id, hop: h}
 	for _, x := range t.bal {
 		if !x.value.IsZero() {
-			if err := tr.account(t.m, x.asset).Receive(&x.value, new(uint256.Int)); err != nil {
+			if err := tr.account(t.m, x.asset).Receive(t.m, &x.value, new(uint256.Int)); err != nil {
 				return nil, err
 			}
 		}
@@ -364,11 +390,11 @@ func (t *fastAccount) activate(fs *fastSeed) error {
 		return errors.New("seed asset not on the chain")
 	}
 	acct := tr.account(t.m, uint16(a))
-	bal, _ := acct.Balance()
+	bal, _ := acct.Balance(t.m)
 	if bal.Lt(sd.Amount) {
 		return errors.New("seed above the balance")
 	}
-	was, err := acct.Send(&bal)
+	was, err := acct.Send(t.m, &bal)
 	if err != nil {
 		return err
 	}
@@ -376,7 +402,7 @@ func (t *fastAccount) activate(fs *fastSeed) error {
 	if sd.Amount.Gt(&now) {
 		now = *sd.Amount
 	}
-	if err := acct.Receive(&bal, &now); err != nil {
+	if err := acct.Receive(t.m, &bal, &now); err != nil {
 		return err
 	}
 	var add uint256.Int
@@ -419,13 +445,13 @@ func (t *fastAccount) row(j uint32) error {
 		// A receipt from an address not followed: the recipient takes it
 		// clean, unless it pays another asset later in the transaction
 		// (the legs of a swap in the optimistic order), then after that.
-		if t.heldMark[j] || isSinkKind(s.kind[j]) || !t.holdLeg(t.tr[ri-1], j) {
+		if (len(t.heldMark) > 0 && t.heldMark[j]) || isSinkKind(s.kind[j]) || !t.holdLeg(t.tr[ri-1], j) {
 			if err := t.deliver(t.tr[ri-1], j, uint256.Int{}); err != nil {
 				return err
 			}
 		}
 	}
-	if si != 0 {
+	if si != 0 && len(t.held) > 0 {
 		if list, ok := t.held[j]; ok {
 			delete(t.held, j)
 			sender := t.tr[si-1]
@@ -451,23 +477,23 @@ func (t *fastAccount) debit(sd *fastTracked, j uint32) (uint256.Int, error) {
 	amt := s.amount(j)
 	a := s.asset[j]
 	acct := sd.account(t.m, a)
-	if bal, _ := acct.Balance(); bal.Lt(&amt) {
+	if bal, _ := acct.Balance(t.m); bal.Lt(&amt) {
 		var gap, taint uint256.Int
 		gap.Sub(&amt, &bal)
 		if sd.seedAll {
 			taint = gap
 			t.seeded[a].Add(&t.seeded[a], &gap)
 		}
-		if err := acct.Receive(&gap, &taint); err != nil {
+		if err := acct.Receive(t.m, &gap, &taint); err != nil {
 			return uint256.Int{}, err
 		}
 	}
-	sent, err := acct.Send(&amt)
+	sent, err := acct.Send(t.m, &amt)
 	if err != nil || s.to[j] != sd.id {
 		return sent, err
 	}
 	back := sent
-	return sent, acct.Receive(&amt, &back)
+	return sent, acct.Receive(t.m, &amt, &back)
 }
 
 // send passes the taint of transfer j from sd on (accountTracer.send).
@@ -496,7 +522,7 @@ func (t *fastAccount) send(sd *fastTracked, j uint32, sent *uint256.Int) error {
 	if sent.IsZero() {
 		return nil
 	}
-	fl := fastFlow{amount: *sent, row: j, hop: hop}
+	fl := fastFlow{row: j, hop: hop}
 	switch {
 	case sink:
 		if chain.Kind(k&rowKind) != chain.KindFee {
@@ -521,11 +547,11 @@ func (t *fastAccount) send(sd *fastTracked, j uint32, sent *uint256.Int) error {
 			return err
 		}
 		amt := s.amount(j)
-		if err := r.account(t.m, a).Receive(&amt, sent); err != nil {
+		if err := r.account(t.m, a).Receive(t.m, &amt, sent); err != nil {
 			return err
 		}
 	}
-	t.flows = append(t.flows, fl)
+	t.flows.add(fl, sent)
 	return nil
 }
 
@@ -546,15 +572,17 @@ func (t *fastAccount) deliver(r *fastTracked, j uint32, carried uint256.Int) err
 	s := t.s
 	amt := s.amount(j)
 	a := s.asset[j]
-	if v, ok := t.swapIn[j]; ok {
-		delete(t.swapIn, j)
-		var room uint256.Int
-		room.Sub(&amt, &carried)
-		if v.Gt(&room) {
-			v = &room
+	if len(t.swapIn) > 0 { // a swap assigned taint to a receipt still ahead
+		if v, ok := t.swapIn[j]; ok {
+			delete(t.swapIn, j)
+			var room uint256.Int
+			room.Sub(&amt, &carried)
+			if v.Gt(&room) {
+				v = &room
+			}
+			t.swIn[a].Add(&t.swIn[a], v)
+			carried.Add(&carried, v)
 		}
-		t.swIn[a].Add(&t.swIn[a], v)
-		carried.Add(&carried, v)
 	}
 	if r.seedAll {
 		var add uint256.Int
@@ -562,7 +590,7 @@ func (t *fastAccount) deliver(r *fastTracked, j uint32, carried uint256.Int) err
 		t.seeded[a].Add(&t.seeded[a], &add)
 		carried = amt
 	}
-	return r.account(t.m, a).Receive(&amt, &carried)
+	return r.account(t.m, a).Receive(t.m, &amt, &carried)
 }
 
 // rest calls fn for sd's transfers after row j in j's transaction, in the
@@ -570,9 +598,12 @@ func (t *fastAccount) deliver(r *fastTracked, j uint32, carried uint256.Int) err
 // held behind it.
 func (t *fastAccount) rest(sd uint32, j uint32, fn func(b uint32) bool) {
 	s := t.s
-	for _, h := range t.held[j] {
-		if fn(h) {
-			return
+	held := len(t.held) > 0
+	if held {
+		for _, h := range t.held[j] {
+			if fn(h) {
+				return
+			}
 		}
 	}
 	for b := j + 1; b < uint32(len(s.from)) && s.tx[b] == s.tx[j]; b++ {
@@ -582,9 +613,11 @@ func (t *fastAccount) rest(sd uint32, j uint32, fn func(b uint32) bool) {
 		if fn(b) {
 			return
 		}
-		for _, h := range t.held[b] {
-			if fn(h) {
-				return
+		if held {
+			for _, h := range t.held[b] {
+				if fn(h) {
+					return
+				}
 			}
 		}
 	}
@@ -612,7 +645,7 @@ func (t *fastAccount) swap(sd *fastTracked, j uint32, sent *uint256.Int, ri int3
 			return true, err
 		}
 	}
-	t.flows = append(t.flows, fastFlow{amount: *sent, row: j, hop: sd.hop + 1, flags: flowSwap})
+	t.flows.add(fastFlow{row: j, hop: sd.hop + 1, flags: flowSwap}, sent)
 	t.swOut[a].Add(&t.swOut[a], sent)
 	paid := s.amount(j)
 	tx := &s.txs[s.tx[j]]
@@ -667,9 +700,9 @@ func (r *FastResult) Reached() int {
 // Flows returns the number of flows.
 func (r *FastResult) Flows() int {
 	if r.acct != nil {
-		return len(r.acct.flows)
+		return r.acct.flows.n
 	}
-	return len(r.utxo.flows)
+	return r.utxo.flows.n
 }
 
 // Result resolves the trace to the Result TraceAccount or TraceUTXO gives.
@@ -701,25 +734,24 @@ func (t *fastAccount) result() *Result {
 	}
 	for _, tr := range t.tr {
 		for _, x := range tr.accts {
-			_, taint := x.a.Balance()
+			_, taint := x.Balance(t.m)
 			tl.hold(s.addrs[tr.id], s.assets[x.asset], &taint, 0, int(tr.hop))
 		}
 	}
 	res := tl.result()
-	if len(t.flows) > 0 {
-		res.Flows = make([]Flow, len(t.flows))
+	if t.flows.n > 0 {
+		res.Flows = make([]Flow, 0, t.flows.n)
 	}
-	for i := range t.flows {
-		fl := &t.flows[i]
+	t.flows.all(func(fl *fastFlow, amount uint256.Int) {
 		j := fl.row
 		tx := &s.txs[s.tx[j]]
-		f := &res.Flows[i]
-		*f = Flow{From: s.addrs[s.from[j]], To: s.addrs[s.to[j]], Asset: s.assets[s.asset[j]], Kind: chain.Kind(s.kind[j] & rowKind), Amount: fl.amount,
+		f := Flow{From: s.addrs[s.from[j]], To: s.addrs[s.to[j]], Asset: s.assets[s.asset[j]], Kind: chain.Kind(s.kind[j] & rowKind), Amount: amount,
 			Block: s.blocks[tx.blk], TxIndex: tx.txi, Tx: tx.hash, Seq: s.seq[j], Hop: int(fl.hop), Swap: fl.flags&flowSwap != 0}
 		if fl.flags&flowBurn != 0 {
 			f.Kind = chain.KindBurn
 		}
-	}
+		res.Flows = append(res.Flows, f)
+	})
 	res.Swaps = t.swaps
 	return res
 }

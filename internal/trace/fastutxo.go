@@ -57,7 +57,7 @@ type fastUTXO struct {
 	reach     []uint32
 	stopped   map[fastHoldKey]*fastHold
 	frontier  map[uint32]*fastHold // taint in unspent outputs, by address
-	flows     []fastFlow
+	flows     flowLog
 	sp        Spreader
 	coins     []Coin
 	outs, dst []int64
@@ -239,18 +239,19 @@ func (t *fastUTXO) process(n uint32) error {
 		if taint == 0 {
 			continue
 		}
-		fl := fastFlow{amount: *uint256.NewInt(uint64(taint)), row: n, seq: uint32(j), from: from, hop: hop}
+		fl := fastFlow{row: n, seq: uint32(j), from: from, hop: hop}
+		amount := uint256.NewInt(uint64(taint))
 		switch {
 		case j == no:
-			t.fees.Add(&t.fees, &fl.amount)
+			t.fees.Add(&t.fees, amount)
 		case s.outs[int(tx.out0)+j].addr == 0:
 			fl.flags |= flowBurn
-			t.burns.Add(&t.burns, &fl.amount)
+			t.burns.Add(&t.burns, amount)
 		default:
 			o := tx.out0 + uint32(j)
 			t.follow(o, t.reachedSeed(o, taint), hop)
 		}
-		t.flows = append(t.flows, fl)
+		t.flows.add(fl, amount)
 	}
 	return nil
 }
@@ -288,13 +289,12 @@ func (t *fastUTXO) result() *Result {
 		tl.hold(s.addrs[id], native, &h.amount, 0, int(h.hop))
 	}
 	res := tl.result()
-	if len(t.flows) > 0 {
-		res.Flows = make([]Flow, len(t.flows))
+	if t.flows.n > 0 {
+		res.Flows = make([]Flow, 0, t.flows.n)
 	}
-	for i := range t.flows {
-		fl := &t.flows[i]
+	t.flows.all(func(fl *fastFlow, amount uint256.Int) {
 		tx := &s.txs[fl.row]
-		f := Flow{From: s.addrs[fl.from], Asset: native, Kind: chain.KindNative, Amount: fl.amount,
+		f := Flow{From: s.addrs[fl.from], Asset: native, Kind: chain.KindNative, Amount: amount,
 			Block: tx.height, TxIndex: tx.txi, Tx: tx.hash, Seq: fl.seq, Hop: int(fl.hop)}
 		switch {
 		case int(fl.seq) == s.outCount(fl.row):
@@ -304,7 +304,7 @@ func (t *fastUTXO) result() *Result {
 		default:
 			f.To = s.addrs[s.outs[tx.out0+fl.seq].addr]
 		}
-		res.Flows[i] = f
-	}
+		res.Flows = append(res.Flows, f)
+	})
 	return res
 }
