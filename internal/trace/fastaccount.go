@@ -65,78 +65,71 @@ type FastOptions struct {
 // ErrStopped is returned by a fast trace that FastOptions.Stop ended.
 var ErrStopped = errStopped
 
+// fastTracked is one followed address.
 type fastTracked struct {
 	id      uint32
 	hop     int32
+	head    int32 // its most recent account in fastAccount.accts (-1: none)
 	seedAll bool
-	accts   []fastAcct
 }
 
-// fastAcct is one asset's account at a followed address: the model's own
-// type, called directly (an Account interface would put every amount
-// passed to it on the heap).
+// fastAcct is one asset's account at a followed address, in the model's
+// own types, called directly (an Account interface would put every amount
+// passed to it on the heap). Poison keeps its balance in hc.value.
 type fastAcct struct {
-	asset uint16
-	hc    haircutAccount
-	po    poisonAccount
-	ff    *fifoAccount
+	hc       haircutAccount
+	ff       *fifoAccount
+	next     int32 // the address's next account (-1: none)
+	asset    uint16
+	poisoned bool
 }
 
-func (a *fastAcct) Receive(m Model, amount, taint *uint256.Int) error {
+func (x *fastAcct) Receive(m Model, amount, taint *uint256.Int) error {
 	switch m {
 	case Haircut:
-		return a.hc.Receive(amount, taint)
+		return x.hc.Receive(amount, taint)
 	case Poison:
-		return a.po.Receive(amount, taint)
-	}
-	return a.ff.Receive(amount, taint)
-}
-
-func (a *fastAcct) Send(m Model, amount *uint256.Int) (uint256.Int, error) {
-	switch m {
-	case Haircut:
-		return a.hc.Send(amount)
-	case Poison:
-		return a.po.Send(amount)
-	}
-	return a.ff.Send(amount)
-}
-
-func (a *fastAcct) Balance(m Model) (value, taint uint256.Int) {
-	switch m {
-	case Haircut:
-		return a.hc.Balance()
-	case Poison:
-		return a.po.Balance()
-	}
-	return a.ff.Balance()
-}
-
-// account returns the account of asset a, creating it empty. The pointer
-// is good until the next call.
-func (t *fastTracked) account(m Model, a uint16) *fastAcct {
-	for i := range t.accts {
-		if t.accts[i].asset == a {
-			return &t.accts[i]
+		p := poisonAccount{value: x.hc.value, poisoned: x.poisoned}
+		if err := p.Receive(amount, taint); err != nil {
+			return err
 		}
+		x.hc.value, x.poisoned = p.value, p.poisoned
+		return nil
 	}
-	t.accts = append(t.accts, fastAcct{asset: a})
-	x := &t.accts[len(t.accts)-1]
-	if m == FIFO {
-		x.ff = &fifoAccount{}
-	}
-	return x
+	return x.ff.Receive(amount, taint)
 }
 
-type fastHoldKey struct {
-	addr  uint32
-	asset uint16
-	stop  Stop
+func (x *fastAcct) Send(m Model, amount *uint256.Int) (uint256.Int, error) {
+	switch m {
+	case Haircut:
+		return x.hc.Send(amount)
+	case Poison:
+		p := poisonAccount{value: x.hc.value, poisoned: x.poisoned}
+		sent, err := p.Send(amount)
+		x.hc.value = p.value
+		return sent, err
+	}
+	return x.ff.Send(amount)
 }
 
+func (x *fastAcct) Balance(m Model) (value, taint uint256.Int) {
+	switch m {
+	case Haircut:
+		return x.hc.Balance()
+	case Poison:
+		p := poisonAccount{value: x.hc.value, poisoned: x.poisoned}
+		return p.Balance()
+	}
+	return x.ff.Balance()
+}
+
+// fastHold is taint a bound stopped at an address not followed.
 type fastHold struct {
 	amount uint256.Int
 	hop    int32
+	next   int32 // the address's next hold (-1: none)
+	asset  uint16
+	stop   Stop
 }
 
 type fastAccount struct {
@@ -147,20 +140,41 @@ type fastAccount struct {
 	end   uint32   // rows before end are at or before the last block followed
 	trk   []int32  // address id -> 1 + its index in tr (0: not followed)
 	bits  []uint64 // followed address ids, what the scan tests
-	tr    []*fastTracked
+	tr    []fastTracked
+	accts []fastAcct
 	hopOf []int32 // address id -> 1 + fewest hops (0: not reached)
 	reach []uint32
 
 	flows                            flowLog
 	swaps                            []Swap
 	seeded, fees, burns, swOut, swIn []uint256.Int // per asset id
-	stopped                          map[fastHoldKey]*fastHold
+	holdAt                           []int32       // address id -> 1 + its most recent hold (made on the first hold)
+	holds                            []fastHold
 	held                             map[uint32][]uint32 // payment row -> receipts held behind it, in the order they follow it
 	heldMark                         map[uint32]bool
 	swapIn                           map[uint32]*uint256.Int // receipt row -> taint a swap assigned it
 	bal                              balances
 	legs                             []uint32
 	edges, scanned                   int64
+}
+
+// acct returns followed address ti's account of asset a, creating it
+// empty. The pointer is good until the next acct or track.
+func (t *fastAccount) acct(ti int32, a uint16) *fastAcct {
+	for k := t.tr[ti].head; k >= 0; {
+		x := &t.accts[k]
+		if x.asset == a {
+			return x
+		}
+		k = x.next
+	}
+	x := fastAcct{asset: a, next: t.tr[ti].head}
+	if t.m == FIFO {
+		x.ff = &fifoAccount{}
+	}
+	t.accts = append(t.accts, x)
+	t.tr[ti].head = int32(len(t.accts) - 1)
+	return &t.accts[len(t.accts)-1]
 }
 
 type fastSeed struct {
@@ -184,16 +198,18 @@ func (s *AccountSnapshot) Trace(c chain.Chain, m Model, b Bounds, seeds []Accoun
 }
 
 // FastTrace runs the fast path of a forward trace. It fails with an error
-// wrapping errNotFast where it does not apply: a bound with exit services,
-// a balance past 2^256 in the snapshot, or anything TraceAccount would
-// refuse (bad seeds, an overdrawn or overflowing balance); TraceAccount
-// then gives the answer, or the error, itself.
+// for which IsNotFast holds where it does not apply: a bound with exit
+// services, a balance past 2^256 in the snapshot, or anything TraceAccount
+// would refuse (bad seeds, an overdrawn or overflowing balance);
+// TraceAccount then gives the answer, or the error, itself. Stopped by
+// o.Stop, it returns ErrStopped with a FastResult that holds only the
+// counts of what it did.
 func (s *AccountSnapshot) FastTrace(m Model, b Bounds, seeds []AccountSeed, o FastOptions) (*FastResult, error) {
 	t, err := s.fastTrace(m, b, seeds, o)
-	if err != nil {
-		if errors.Is(err, errStopped) {
-			return nil, err
-		}
+	switch {
+	case errors.Is(err, errStopped):
+		return &FastResult{Edges: t.edges, Scanned: t.scanned}, err // what it did before the stop
+	case err != nil:
 		return nil, errors.Join(errNotFast, err)
 	}
 	return &FastResult{Edges: t.edges, Scanned: t.scanned, acct: t}, nil
@@ -224,7 +240,7 @@ func (s *AccountSnapshot) fastTrace(m Model, b Bounds, seeds []AccountSeed, o Fa
 		bits: make([]uint64, (len(s.addrs)+63)/64), hopOf: make([]int32, len(s.addrs)),
 		seeded: make([]uint256.Int, len(s.assets)), fees: make([]uint256.Int, len(s.assets)), burns: make([]uint256.Int, len(s.assets)),
 		swOut: make([]uint256.Int, len(s.assets)), swIn: make([]uint256.Int, len(s.assets)),
-		stopped: map[fastHoldKey]*fastHold{}, held: map[uint32][]uint32{}, heldMark: map[uint32]bool{}, swapIn: map[uint32]*uint256.Int{}}
+		held: map[uint32][]uint32{}, heldMark: map[uint32]bool{}, swapIn: map[uint32]*uint256.Int{}}
 	fs, err := t.seeds(seeds, last)
 	if err != nil {
 		return nil, err
@@ -249,7 +265,7 @@ func (s *AccountSnapshot) fastTrace(m Model, b Bounds, seeds []AccountSeed, o Fa
 			limit = fs[si].row
 		}
 		if err := t.scan(j, limit); err != nil {
-			return nil, err
+			return t, err
 		}
 		j = limit
 	}
@@ -309,7 +325,7 @@ func (t *fastAccount) scan(j, limit uint32) error {
 	for j < limit {
 		stop := limit
 		if t.stop != nil {
-			stop = min(limit, j+1<<18)
+			stop = min(limit, j+1<<16)
 		}
 		t.scanned += int64(stop - j)
 		for ; j < stop; j++ {
@@ -328,12 +344,6 @@ func (t *fastAccount) scan(j, limit uint32) error {
 	return nil
 }
 
-func (t *fastAccount) follow(id uint32, tr *fastTracked) {
-	t.tr = append(t.tr, tr)
-	t.trk[id] = int32(len(t.tr))
-	t.bits[id>>6] |= 1 << (id & 63)
-}
-
 func (t *fastAccount) reached(id uint32, h int32) {
 	if cur := t.hopOf[id]; cur != 0 && cur-1 <= h {
 		return
@@ -344,42 +354,44 @@ func (t *fastAccount) reached(id uint32, h int32) {
 }
 
 // track follows address id from hop h on, its first k transfers (those
-// before taint reached it) replayed as its clean opening balance.
-func (t *fastAccount) track(id uint32, h int32, k int) (*fastTracked, error) {
+// before taint reached it) replayed as its clean opening balance. It
+// returns the address's index in tr.
+func (t *fastAccount) track(id uint32, h int32, k int) (int32, error) {
 	n, err := t.s.openBalance(&t.bal, id, k)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	t.edges += int64(n)
-	tr := &fastTracked{id: id, hop: h}
+	ti := int32(len(t.tr))
+	t.tr = append(t.tr, fastTracked{id: id, hop: h, head: -1})
+	t.trk[id] = ti + 1
+	t.bits[id>>6] |= 1 << (id & 63)
+	var zero uint256.Int
 	for _, x := range t.bal {
 		if !x.value.IsZero() {
-			if err := tr.account(t.m, x.asset).Receive(t.m, &x.value, new(uint256.Int)); err != nil {
-				return nil, err
+			if err := t.acct(ti, x.asset).Receive(t.m, &x.value, &zero); err != nil {
+				return 0, err
 			}
 		}
 	}
-	t.follow(id, tr)
 	t.reached(id, h)
-	return tr, nil
+	return ti, nil
 }
 
 // activate starts a seed at its block (accountTracer.activate).
 func (t *fastAccount) activate(fs *fastSeed) error {
 	sd := fs.seed
-	var tr *fastTracked
-	if x := t.trk[fs.id]; x != 0 {
-		tr = t.tr[x-1]
-	} else {
+	ti := t.trk[fs.id] - 1
+	if ti < 0 {
 		var err error
-		if tr, err = t.track(fs.id, 0, fs.k); err != nil {
+		if ti, err = t.track(fs.id, 0, fs.k); err != nil {
 			return err
 		}
 	}
-	tr.hop = 0
+	t.tr[ti].hop = 0
 	t.reached(fs.id, 0)
 	if sd.Amount == nil {
-		tr.seedAll = true
+		t.tr[ti].seedAll = true
 		return nil
 	}
 	a := slices.Index(t.s.assets, sd.Asset)
@@ -389,7 +401,7 @@ func (t *fastAccount) activate(fs *fastSeed) error {
 		}
 		return errors.New("seed asset not on the chain")
 	}
-	acct := tr.account(t.m, uint16(a))
+	acct := t.acct(ti, uint16(a))
 	bal, _ := acct.Balance(t.m)
 	if bal.Lt(sd.Amount) {
 		return errors.New("seed above the balance")
@@ -425,42 +437,40 @@ func (t *fastAccount) row(j uint32) error {
 		return nil
 	}
 	f, to := s.from[j], s.to[j]
-	si := t.trk[f]
-	var ri int32
+	si := t.trk[f] - 1
+	ri := int32(-1)
 	if to != f {
-		ri = t.trk[to] // read before the send, which may start following the recipient from the next row on
+		ri = t.trk[to] - 1 // read before the send, which may start following the recipient from the next row on
 	}
-	if si != 0 {
-		sender := t.tr[si-1]
-		sent, err := t.debit(sender, j)
+	if si >= 0 {
+		sent, err := t.debit(si, j)
 		if err != nil {
 			return err
 		}
 		if to != f {
-			if err := t.send(sender, j, &sent); err != nil {
+			if err := t.send(si, j, &sent); err != nil {
 				return err
 			}
 		}
-	} else if ri != 0 {
+	} else if ri >= 0 {
 		// A receipt from an address not followed: the recipient takes it
 		// clean, unless it pays another asset later in the transaction
 		// (the legs of a swap in the optimistic order), then after that.
-		if (len(t.heldMark) > 0 && t.heldMark[j]) || isSinkKind(s.kind[j]) || !t.holdLeg(t.tr[ri-1], j) {
-			if err := t.deliver(t.tr[ri-1], j, uint256.Int{}); err != nil {
+		if !t.sameTx(j) || (len(t.heldMark) > 0 && t.heldMark[j]) || isSinkKind(s.kind[j]) || !t.holdLeg(t.tr[ri].id, j) {
+			if err := t.deliver(ri, j, uint256.Int{}); err != nil {
 				return err
 			}
 		}
 	}
-	if si != 0 && len(t.held) > 0 {
+	if si >= 0 && len(t.held) > 0 {
 		if list, ok := t.held[j]; ok {
 			delete(t.held, j)
-			sender := t.tr[si-1]
 			for _, h := range list {
 				t.edges++
 				if t.trk[s.from[h]] != 0 {
 					continue // its sender is followed now: TraceAccount drops the receipt too
 				}
-				if err := t.deliver(sender, h, uint256.Int{}); err != nil {
+				if err := t.deliver(si, h, uint256.Int{}); err != nil {
 					return err
 				}
 			}
@@ -472,15 +482,15 @@ func (t *fastAccount) row(j uint32) error {
 // debit applies a transfer from followed address sd (accountTracer.apply
 // and Holdings.Apply): a send above the balance is first topped up by the
 // gap, clean, or tainted at an Amount-less seed.
-func (t *fastAccount) debit(sd *fastTracked, j uint32) (uint256.Int, error) {
+func (t *fastAccount) debit(sd int32, j uint32) (uint256.Int, error) {
 	s := t.s
 	amt := s.amount(j)
 	a := s.asset[j]
-	acct := sd.account(t.m, a)
+	acct := t.acct(sd, a)
 	if bal, _ := acct.Balance(t.m); bal.Lt(&amt) {
 		var gap, taint uint256.Int
 		gap.Sub(&amt, &bal)
-		if sd.seedAll {
+		if t.tr[sd].seedAll {
 			taint = gap
 			t.seeded[a].Add(&t.seeded[a], &gap)
 		}
@@ -489,7 +499,7 @@ func (t *fastAccount) debit(sd *fastTracked, j uint32) (uint256.Int, error) {
 		}
 	}
 	sent, err := acct.Send(t.m, &amt)
-	if err != nil || s.to[j] != sd.id {
+	if err != nil || s.to[j] != t.tr[sd].id {
 		return sent, err
 	}
 	back := sent
@@ -497,25 +507,25 @@ func (t *fastAccount) debit(sd *fastTracked, j uint32) (uint256.Int, error) {
 }
 
 // send passes the taint of transfer j from sd on (accountTracer.send).
-func (t *fastAccount) send(sd *fastTracked, j uint32, sent *uint256.Int) error {
+func (t *fastAccount) send(sd int32, j uint32, sent *uint256.Int) error {
 	s := t.s
-	hop := sd.hop + 1
+	hop := t.tr[sd].hop + 1
 	k := s.kind[j]
 	toID := s.to[j]
 	a := s.asset[j]
 	sink := isSinkKind(k) || toID == 0
-	ri := t.trk[toID]
-	if !sink && !sent.IsZero() {
+	ri := t.trk[toID] - 1
+	if !sink && !sent.IsZero() && (t.sameTx(j) || len(t.held) > 0) { // a swap's bought legs come later in the transaction or are held
 		if swapped, err := t.swap(sd, j, sent, ri); swapped || err != nil {
 			return err
 		}
 	}
-	if ri != 0 {
+	if ri >= 0 {
 		var carried uint256.Int
 		if !sink {
 			carried = *sent
 		}
-		if err := t.deliver(t.tr[ri-1], j, carried); err != nil {
+		if err := t.deliver(ri, j, carried); err != nil {
 			return err
 		}
 	}
@@ -531,9 +541,8 @@ func (t *fastAccount) send(sd *fastTracked, j uint32, sent *uint256.Int) error {
 		} else {
 			t.fees[a].Add(&t.fees[a], sent)
 		}
-	case ri != 0:
-		r := t.tr[ri-1]
-		r.hop = min(r.hop, hop)
+	case ri >= 0:
+		t.tr[ri].hop = min(t.tr[ri].hop, hop)
 		t.reached(toID, hop)
 	case t.b.MaxHops > 0 && int(hop) > t.b.MaxHops:
 		t.hold(toID, a, sent, StopHops, hop)
@@ -547,7 +556,7 @@ func (t *fastAccount) send(sd *fastTracked, j uint32, sent *uint256.Int) error {
 			return err
 		}
 		amt := s.amount(j)
-		if err := r.account(t.m, a).Receive(t.m, &amt, sent); err != nil {
+		if err := t.acct(r, a).Receive(t.m, &amt, sent); err != nil {
 			return err
 		}
 	}
@@ -555,20 +564,25 @@ func (t *fastAccount) send(sd *fastTracked, j uint32, sent *uint256.Int) error {
 	return nil
 }
 
+// hold adds taint a bound stopped at address id, which is not followed.
 func (t *fastAccount) hold(id uint32, a uint16, v *uint256.Int, stop Stop, hop int32) {
-	k := fastHoldKey{id, a, stop}
-	h := t.stopped[k]
-	if h == nil {
-		h = &fastHold{hop: hop}
-		t.stopped[k] = h
+	if t.holdAt == nil {
+		t.holdAt = make([]int32, len(t.s.addrs))
 	}
-	h.amount.Add(&h.amount, v)
+	for k := t.holdAt[id] - 1; k >= 0; k = t.holds[k].next {
+		if h := &t.holds[k]; h.asset == a && h.stop == stop {
+			h.amount.Add(&h.amount, v)
+			return
+		}
+	}
+	t.holds = append(t.holds, fastHold{amount: *v, hop: hop, next: t.holdAt[id] - 1, asset: a, stop: stop})
+	t.holdAt[id] = int32(len(t.holds))
 }
 
 // deliver applies receipt j of followed address r carrying taint from its
 // sender, plus what r's own swap assigned it, and all of it at an
 // Amount-less seed (accountTracer.deliver).
-func (t *fastAccount) deliver(r *fastTracked, j uint32, carried uint256.Int) error {
+func (t *fastAccount) deliver(r int32, j uint32, carried uint256.Int) error {
 	s := t.s
 	amt := s.amount(j)
 	a := s.asset[j]
@@ -584,13 +598,18 @@ func (t *fastAccount) deliver(r *fastTracked, j uint32, carried uint256.Int) err
 			carried.Add(&carried, v)
 		}
 	}
-	if r.seedAll {
+	if t.tr[r].seedAll {
 		var add uint256.Int
 		add.Sub(&amt, &carried)
 		t.seeded[a].Add(&t.seeded[a], &add)
 		carried = amt
 	}
-	return r.account(t.m, a).Receive(t.m, &amt, &carried)
+	return t.acct(r, a).Receive(t.m, &amt, &carried)
+}
+
+// sameTx reports whether row j+1 is of j's transaction.
+func (t *fastAccount) sameTx(j uint32) bool {
+	return int(j)+1 < len(t.s.tx) && t.s.tx[j+1] == t.s.tx[j]
 }
 
 // rest calls fn for sd's transfers after row j in j's transaction, in the
@@ -625,12 +644,13 @@ func (t *fastAccount) rest(sd uint32, j uint32, fn func(b uint32) bool) {
 
 // swap treats a tainted payment as a conversion when the payer receives
 // another asset in the same transaction (accountTracer.swap).
-func (t *fastAccount) swap(sd *fastTracked, j uint32, sent *uint256.Int, ri int32) (bool, error) {
+func (t *fastAccount) swap(sd int32, j uint32, sent *uint256.Int, ri int32) (bool, error) {
 	s := t.s
 	a := s.asset[j]
+	id := t.tr[sd].id
 	t.legs = t.legs[:0]
-	t.rest(sd.id, j, func(b uint32) bool {
-		if s.to[b] == sd.id && s.from[b] != sd.id && s.asset[b] != a && s.kind[b]&rowToken == 0 && !isSinkKind(s.kind[b]) {
+	t.rest(id, j, func(b uint32) bool {
+		if s.to[b] == id && s.from[b] != id && s.asset[b] != a && s.kind[b]&rowToken == 0 && !isSinkKind(s.kind[b]) {
 			if amt := s.amount(b); !amt.IsZero() {
 				t.legs = append(t.legs, b)
 			}
@@ -640,12 +660,12 @@ func (t *fastAccount) swap(sd *fastTracked, j uint32, sent *uint256.Int, ri int3
 	if len(t.legs) == 0 {
 		return false, nil
 	}
-	if ri != 0 { // the venue receives what it is paid, clean
-		if err := t.deliver(t.tr[ri-1], j, uint256.Int{}); err != nil {
+	if ri >= 0 { // the venue receives what it is paid, clean
+		if err := t.deliver(ri, j, uint256.Int{}); err != nil {
 			return true, err
 		}
 	}
-	t.flows.add(fastFlow{row: j, hop: sd.hop + 1, flags: flowSwap}, sent)
+	t.flows.add(fastFlow{row: j, hop: t.tr[sd].hop + 1, flags: flowSwap}, sent)
 	t.swOut[a].Add(&t.swOut[a], sent)
 	paid := s.amount(j)
 	tx := &s.txs[s.tx[j]]
@@ -664,7 +684,7 @@ func (t *fastAccount) swap(sd *fastTracked, j uint32, sent *uint256.Int, ri int3
 			v.Set(&bought)
 		}
 		t.swapIn[b] = v
-		t.swaps = append(t.swaps, Swap{Address: s.addrs[sd.id], Tx: tx.hash, Block: s.blocks[tx.blk], Venue: s.addrs[s.to[j]],
+		t.swaps = append(t.swaps, Swap{Address: s.addrs[id], Tx: tx.hash, Block: s.blocks[tx.blk], Venue: s.addrs[s.to[j]],
 			Sold: s.assets[a], SoldTaint: *sent, SoldAmount: paid, Bought: s.assets[s.asset[b]], BoughtAmount: bought})
 	}
 	return true, nil
@@ -672,11 +692,11 @@ func (t *fastAccount) swap(sd *fastTracked, j uint32, sent *uint256.Int, ri int3
 
 // holdLeg holds receipt j of r behind the first payment of another asset
 // r makes later in the transaction (tracked.holdLeg).
-func (t *fastAccount) holdLeg(r *fastTracked, j uint32) bool {
+func (t *fastAccount) holdLeg(r uint32, j uint32) bool {
 	s := t.s
 	held := false
-	t.rest(r.id, j, func(b uint32) bool {
-		if s.from[b] == r.id && s.to[b] != r.id && s.to[b] != 0 && s.asset[b] != s.asset[j] && s.kind[b]&rowToken == 0 && !isSinkKind(s.kind[b]) {
+	t.rest(r, j, func(b uint32) bool {
+		if s.from[b] == r && s.to[b] != r && s.to[b] != 0 && s.asset[b] != s.asset[j] && s.kind[b]&rowToken == 0 && !isSinkKind(s.kind[b]) {
 			if amt := s.amount(b); !amt.IsZero() {
 				t.heldMark[j] = true
 				t.held[b] = slices.Insert(t.held[b], 0, j)
@@ -729,11 +749,15 @@ func (t *fastAccount) result() *Result {
 	for _, id := range t.reach {
 		tl.hopOf[s.addrs[id]] = int(t.hopOf[id] - 1)
 	}
-	for k, h := range t.stopped {
-		tl.hold(s.addrs[k.addr], s.assets[k.asset], &h.amount, k.stop, int(h.hop))
+	for id, at := range t.holdAt {
+		for k := at - 1; k >= 0; k = t.holds[k].next {
+			h := &t.holds[k]
+			tl.hold(s.addrs[id], s.assets[h.asset], &h.amount, h.stop, int(h.hop))
+		}
 	}
 	for _, tr := range t.tr {
-		for _, x := range tr.accts {
+		for k := tr.head; k >= 0; k = t.accts[k].next {
+			x := &t.accts[k]
 			_, taint := x.Balance(t.m)
 			tl.hold(s.addrs[tr.id], s.assets[x.asset], &taint, 0, int(tr.hop))
 		}

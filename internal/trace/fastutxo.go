@@ -55,7 +55,7 @@ type fastUTXO struct {
 	burns     uint256.Int
 	hopOf     map[uint32]int32 // address id -> 1 + fewest hops
 	reach     []uint32
-	stopped   map[fastHoldKey]*fastHold
+	stopped   map[utxoHoldKey]*fastHold
 	frontier  map[uint32]*fastHold // taint in unspent outputs, by address
 	flows     flowLog
 	sp        Spreader
@@ -99,7 +99,7 @@ func (s *UTXOSnapshot) fastTrace(m Model, b Bounds, seeds []UTXOSeed, o FastOpti
 		return nil, errors.New("exits")
 	}
 	t := &fastUTXO{s: s, m: m, b: b, stop: o.Stop, minAmount: math.MaxInt64, pending: map[uint32]*fastPending{},
-		seeds: map[uint32]int64{}, hopOf: map[uint32]int32{}, stopped: map[fastHoldKey]*fastHold{}, frontier: map[uint32]*fastHold{}}
+		seeds: map[uint32]int64{}, hopOf: map[uint32]int32{}, stopped: map[utxoHoldKey]*fastHold{}, frontier: map[uint32]*fastHold{}}
 	if b.MinAmount.IsUint64() && b.MinAmount.Uint64() <= math.MaxInt64 {
 		t.minAmount = int64(b.MinAmount.Uint64())
 	}
@@ -146,7 +146,7 @@ func (t *fastUTXO) reached(id uint32, h int32) {
 	t.reach = append(t.reach, id)
 }
 
-func (t *fastUTXO) hold(m map[fastHoldKey]*fastHold, k fastHoldKey, v int64, hop int32) {
+func (t *fastUTXO) hold(m map[utxoHoldKey]*fastHold, k utxoHoldKey, v int64, hop int32) {
 	h := m[k]
 	if h == nil {
 		h = &fastHold{hop: hop}
@@ -166,7 +166,7 @@ func (t *fastUTXO) follow(o uint32, taint int64, h int32) {
 	t.reached(out.addr, h)
 	switch {
 	case taint < t.minAmount:
-		t.hold(t.stopped, fastHoldKey{addr: out.addr, stop: StopMinAmount}, taint, h)
+		t.hold(t.stopped, utxoHoldKey{addr: out.addr, stop: StopMinAmount}, taint, h)
 	case out.spender == unspent:
 		fh := t.frontier[out.addr]
 		if fh == nil {
@@ -175,7 +175,7 @@ func (t *fastUTXO) follow(o uint32, taint int64, h int32) {
 		}
 		fh.amount.Add(&fh.amount, uint256.NewInt(uint64(taint)))
 	case t.b.HasUntil && s.txs[out.spender].height > t.b.Until:
-		t.hold(t.stopped, fastHoldKey{addr: out.addr, stop: StopUntil}, taint, h)
+		t.hold(t.stopped, utxoHoldKey{addr: out.addr, stop: StopUntil}, taint, h)
 	default:
 		p := t.pending[out.spender]
 		if p == nil {
@@ -205,7 +205,7 @@ func (t *fastUTXO) process(n uint32) error {
 	hop := p.hop + 1
 	if t.b.MaxHops > 0 && int(hop) > t.b.MaxHops {
 		for _, in := range p.ins {
-			t.hold(t.stopped, fastHoldKey{addr: in.addr, stop: StopHops}, in.taint, in.hop)
+			t.hold(t.stopped, utxoHoldKey{addr: in.addr, stop: StopHops}, in.taint, in.hop)
 		}
 		return nil
 	}
@@ -307,4 +307,9 @@ func (t *fastUTXO) result() *Result {
 		res.Flows = append(res.Flows, f)
 	})
 	return res
+}
+
+type utxoHoldKey struct {
+	addr uint32
+	stop Stop
 }
