@@ -40,6 +40,7 @@ func benchTraceCommand() command {
 		maxHeap := fs.Int("max-heap-mb", 12<<10, "stop a trace whose Go heap grows by more than this many MiB")
 		cacheMB := fs.Int64("cache-mb", 0, "the store's block cache in MiB (0: the store's default)")
 		cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+		snapFile := fs.String("snapshot-file", "", "keep the account graph's in-memory snapshot in this file: read it when it exists (seconds instead of minutes), else build it and write it there")
 		generateOnly := fs.Bool("generate-only", false, "make (or check) the graphs in --data and stop")
 		airdrop := fs.Bool("airdrop", false, "after the account graph, send one wei to every address rank, so all --addresses are stored (a store for bench serve)")
 		labelsFile := fs.String("labels", "", "with --generate-only: also write the serving benchmark's label CSV (100 busiest addresses as exchanges, 10 sampled alert addresses each as stolen funds, sanctioned and mixer) to this file")
@@ -86,6 +87,7 @@ func benchTraceCommand() command {
 			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(*cores))
 		}
 		cfg.Dir = *data
+		cfg.SnapshotFile = *snapFile
 		if cfg.Dir == "" {
 			tmp, err := os.MkdirTemp("", "chainhound-bench-trace-")
 			if err != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"iter"
 	"os"
+	"reflect"
 	"runtime"
 	"runtime/metrics"
 	"slices"
@@ -32,7 +33,10 @@ type TraceConfig struct {
 	Sources    []string      // "store" (Pebble reads), "memory" (TraceAccount/TraceUTXO over an in-memory snapshot), "fast" (the snapshot's fast path); default all three
 	Models     []trace.Model // default all of each chain
 	CacheBytes int64         // the store's block cache (0: its default, 64 MiB)
-	Progress   io.Writer     // log lines; nil: none
+	// SnapshotFile, when set, keeps the account graph's snapshot: read from
+	// it when it exists, else built and written there for the next run.
+	SnapshotFile string
+	Progress     io.Writer // log lines; nil: none
 }
 
 // TraceRun is one row of the report: a (chain, source, model, seed count)
@@ -76,6 +80,7 @@ type TraceResult struct {
 	AccountDegrees  *Degrees   `json:"account_degrees,omitempty"` // from the snapshot
 	SnapshotSeconds [2]float64 `json:"snapshot_seconds"`          // account, UTXO: building the in-memory snapshots
 	SnapshotBytes   [2]uint64  `json:"snapshot_bytes"`
+	SnapshotFile    string     `json:"snapshot_file,omitempty"` // the account snapshot was read from this file (SnapshotSeconds is then the read)
 	Runs            []TraceRun `json:"runs"`
 }
 
@@ -162,7 +167,7 @@ func (b *tracer) chain(ctx context.Context, c chain.Chain) error {
 			var err error
 			if c == chain.Bitcoin {
 				utxoSnap, err = trace.NewUTXOSnapshot(b.g.UTXO, c)
-			} else if acctSnap, err = trace.NewAccountSnapshot(b.g.Account, c); err == nil {
+			} else if acctSnap, err = b.accountSnapshot(c); err == nil {
 				b.res.AccountDegrees = degreeStats(acctSnap.Degrees())
 			}
 			if err != nil {
@@ -171,7 +176,7 @@ func (b *tracer) chain(ctx context.Context, c chain.Chain) error {
 			b.res.SnapshotSeconds[k] = time.Since(start).Seconds()
 			runtime.GC()
 			b.res.SnapshotBytes[k] = heapBytes() - min(before, heapBytes())
-			b.logf("snapshot built in %.1f s, %.0f MiB", b.res.SnapshotSeconds[k], float64(b.res.SnapshotBytes[k])/(1<<20))
+			b.logf("snapshot ready in %.1f s, %.0f MiB", b.res.SnapshotSeconds[k], float64(b.res.SnapshotBytes[k])/(1<<20))
 		}
 		if source != "store" {
 			if c == chain.Bitcoin {
@@ -209,6 +214,78 @@ func (b *tracer) chain(ctx context.Context, c chain.Chain) error {
 		}
 	}
 	return nil
+}
+
+// accountSnapshot builds the account graph's snapshot, or reads it from
+// the snapshot file, which must hold this graph; a snapshot built is
+// written there.
+func (b *tracer) accountSnapshot(c chain.Chain) (*trace.AccountSnapshot, error) {
+	path := b.cfg.SnapshotFile
+	if path == "" {
+		return trace.NewAccountSnapshot(b.g.Account, c)
+	}
+	if f, err := os.Open(path); err == nil {
+		defer f.Close()
+		snap, err := trace.ReadAccountSnapshot(f)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if n, _ := snap.Len(); snap.Chain() != c || snap.Cursor() != b.g.Meta.AccountBlocks || n != b.g.Meta.AccountTransfers || !sameBlocks(snap, b.g.Account, c, 0, snap.Cursor()) {
+			return nil, fmt.Errorf("%s holds a snapshot of %d transfers up to block %d, not of this graph (%d up to %d): remove it or name another file", path, n, snap.Cursor(), b.g.Meta.AccountTransfers, b.g.Meta.AccountBlocks)
+		}
+		b.res.SnapshotFile = path
+		b.logf("snapshot read from %s", path)
+		return snap, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	snap, err := trace.NewAccountSnapshot(b.g.Account, c)
+	if err != nil {
+		return nil, err
+	}
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := snap.WriteTo(f); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return nil, err
+	}
+	b.logf("snapshot written to %s", path)
+	return snap, nil
+}
+
+// sameBlocks reports whether the snapshot holds the store's transfers of
+// the given blocks.
+func sameBlocks(snap *trace.AccountSnapshot, st *store.DB, c chain.Chain, blocks ...uint64) bool {
+	for _, h := range blocks {
+		q := store.Query{Chain: c, FromBlock: h, ToBlock: h, HasToBlock: true}
+		var a, b []store.Row
+		for r, err := range snap.Transfers(q) {
+			if err != nil {
+				return false
+			}
+			a = append(a, r)
+		}
+		for r, err := range st.Transfers(q) {
+			if err != nil {
+				return false
+			}
+			b = append(b, r)
+		}
+		if !reflect.DeepEqual(a, b) {
+			return false
+		}
+	}
+	return true
 }
 
 // fastTracer is the snapshot whose fast path a "fast" row runs (both nil
@@ -249,12 +326,21 @@ func (b *tracer) cell(run *TraceRun, c chain.Chain, m trace.Model, acct trace.Ac
 			} else {
 				fr, err = fast.acct.FastTrace(m, bounds, set.account, o)
 			}
-			if errors.Is(err, trace.ErrStopped) {
-				err = errBudget
-			}
-			if err == nil {
+			if fr != nil {
 				w.edges.Store(fr.Edges)
 				run.Scanned += fr.Scanned
+			}
+			switch {
+			case errors.Is(err, trace.ErrStopped):
+				err, fr = errBudget, nil
+			case trace.IsNotFast(err): // the general tracer over the snapshot gives the answer, or the error
+				run.Note = fmt.Sprintf("%v: the general tracer ran", err)
+				fr = nil
+				if c == chain.Bitcoin {
+					r, err = trace.TraceUTXO(&countingUTXO{src: utxo, w: w}, c, m, bounds, set.utxo)
+				} else {
+					r, err = trace.TraceAccount(&countingAccount{src: acct, w: w}, c, m, bounds, set.account)
+				}
 			}
 		case c == chain.Bitcoin:
 			r, err = trace.TraceUTXO(&countingUTXO{src: utxo, w: w}, c, m, bounds, set.utxo)
@@ -520,7 +606,11 @@ func (r *TraceResult) String() string {
 	}
 	for k, name := range []string{"account", "utxo"} {
 		if r.SnapshotSeconds[k] > 0 {
-			fmt.Fprintf(&sb, "snapshot    %s: built in %.1f s, %.0f MiB\n", name, r.SnapshotSeconds[k], float64(r.SnapshotBytes[k])/(1<<20))
+			how := "built"
+			if k == 0 && r.SnapshotFile != "" {
+				how = "read from " + r.SnapshotFile
+			}
+			fmt.Fprintf(&sb, "snapshot    %s: %s in %.1f s, %.0f MiB\n", name, how, r.SnapshotSeconds[k], float64(r.SnapshotBytes[k])/(1<<20))
 		}
 	}
 	fmt.Fprintf(&sb, "\n%-8s %-6s %-7s %6s %4s %9s %9s %12s %12s %12s %12s %9s %9s %9s %9s  %s\n",

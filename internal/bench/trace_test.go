@@ -167,3 +167,37 @@ func BenchmarkTrace(b *testing.B) {
 		}
 	}
 }
+
+// TestTraceSnapshotFile runs the fast source twice with a snapshot file:
+// the first run builds and writes it, the second reads it and traces the
+// same; a file of another graph is refused.
+func TestTraceSnapshotFile(t *testing.T) {
+	dir := t.TempDir()
+	file := dir + "/account.snap"
+	g := TraceGraphConfig{AccountTransfers: 5_000, Exponent: 1.1, Seed: 4}
+	cfg := TraceConfig{Graph: g, Dir: dir + "/graph", Seeds: []int{1, 10}, SingleRuns: 3, Budget: time.Minute, Sources: []string{"fast"}, SnapshotFile: file}
+	first, err := Trace(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.SnapshotFile != "" {
+		t.Fatalf("the first run read a snapshot file that did not exist")
+	}
+	again, err := Trace(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.SnapshotFile != file || len(again.Runs) != len(first.Runs) {
+		t.Fatalf("the second run did not read %s (%q), or ran %d rows, not %d", file, again.SnapshotFile, len(again.Runs), len(first.Runs))
+	}
+	for i, r := range again.Runs {
+		if f := first.Runs[i]; r.Reach != f.Reach || r.Flows != f.Flows || r.Edges != f.Edges || !r.Finished {
+			t.Errorf("row %d: %+v from the file, %+v from the store", i, r, f)
+		}
+	}
+	other := cfg
+	other.Graph.Seed, other.Dir = 5, dir+"/other"
+	if _, err := Trace(context.Background(), other); err == nil || !strings.Contains(err.Error(), "not of this graph") {
+		t.Fatalf("a snapshot file of another graph: %v", err)
+	}
+}

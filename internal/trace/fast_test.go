@@ -1,12 +1,14 @@
 package trace
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"testing"
 
 	"github.com/chainhound/chainhound/internal/chain"
+	"github.com/chainhound/chainhound/internal/store"
 	"github.com/holiman/uint256"
 )
 
@@ -299,5 +301,57 @@ func TestFastUTXOEqualsTraceUTXO(t *testing.T) {
 	t.Logf("%d traces (%d refused by both), %d flows, %d burns", traces, fails, flows, burns)
 	if flows < 100 || burns == 0 || fails == 0 {
 		t.Fatalf("the random traces exercise too little: %d flows, %d burns, %d refused", flows, burns, fails)
+	}
+}
+
+// TestAccountSnapshotFile writes snapshots of random chains to a file and
+// reads them back: every query and every fast trace gives what the
+// original gives; a truncated or foreign file is refused.
+func TestAccountSnapshotFile(t *testing.T) {
+	for seed := range uint64(4) {
+		r := rand.New(rand.NewPCG(seed, 17))
+		s := openStore(t)
+		const blocks = 60
+		addrs := randomMixedChain(t, r, s, blocks)
+		snap, err := NewAccountSnapshot(s, chain.Ethereum)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		n, err := snap.WriteTo(&buf)
+		if err != nil || n != int64(buf.Len()) {
+			t.Fatalf("WriteTo: %d bytes of %d, %v", n, buf.Len(), err)
+		}
+		file := buf.Bytes()
+		back, err := ReadAccountSnapshot(bytes.NewReader(file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if back.Cursor() != snap.Cursor() || back.Chain() != chain.Ethereum {
+			t.Fatalf("read back cursor %d chain %v, want %d", back.Cursor(), back.Chain(), snap.Cursor())
+		}
+		for range 30 {
+			a := addrs[r.IntN(len(addrs))]
+			q := store.Query{Chain: chain.Ethereum, FromBlock: uint64(r.IntN(blocks)), Address: &a}
+			if r.IntN(3) == 0 {
+				q.Address = nil
+			}
+			if want, got := collect(t, snap, q), collect(t, back, q); !reflect.DeepEqual(want, got) {
+				t.Fatalf("seed %d query %+v: the snapshot read back gives %d rows, the original %d (or they differ)", seed, q, len(got), len(want))
+			}
+		}
+		for _, m := range []Model{FIFO, Haircut, Poison} {
+			for k := range 6 {
+				seeds := randomAccountSeeds(r, addrs, blocks, 1+k%3)
+				b := Bounds{MaxHops: r.IntN(5)}
+				want, werr := TraceAccount(s, chain.Ethereum, m, b, seeds)
+				checkFast(t, back, m, b, seeds, want, werr)
+			}
+		}
+		for _, bad := range [][]byte{file[:len(file)/2], file[:len(file)-1], append([]byte("not a snapshot"), file[14:]...)} {
+			if _, err := ReadAccountSnapshot(bytes.NewReader(bad)); err == nil {
+				t.Fatalf("seed %d: a damaged file of %d bytes was read", seed, len(bad))
+			}
+		}
 	}
 }

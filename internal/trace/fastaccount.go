@@ -3,6 +3,7 @@ package trace
 import (
 	"cmp"
 	"errors"
+	"fmt"
 	"slices"
 	"sort"
 
@@ -210,7 +211,7 @@ func (s *AccountSnapshot) FastTrace(m Model, b Bounds, seeds []AccountSeed, o Fa
 	case errors.Is(err, errStopped):
 		return &FastResult{Edges: t.edges, Scanned: t.scanned}, err // what it did before the stop
 	case err != nil:
-		return nil, errors.Join(errNotFast, err)
+		return nil, fmt.Errorf("%w: %w", errNotFast, err)
 	}
 	return &FastResult{Edges: t.edges, Scanned: t.scanned, acct: t}, nil
 }

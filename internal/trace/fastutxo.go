@@ -3,6 +3,7 @@ package trace
 import (
 	"container/heap"
 	"errors"
+	"fmt"
 	"math"
 
 	"github.com/chainhound/chainhound/internal/chain"
@@ -79,14 +80,15 @@ func (s *UTXOSnapshot) Trace(c chain.Chain, m Model, b Bounds, seeds []UTXOSeed)
 // FastTrace runs the fast path of a forward UTXO trace. It fails with an
 // error for which IsNotFast holds where it does not apply (exits with
 // services) or where TraceUTXO would fail; TraceUTXO then gives the
-// answer, or the error, itself.
+// answer, or the error, itself. Stopped by o.Stop, it returns ErrStopped
+// with a FastResult that holds only the count of what it did.
 func (s *UTXOSnapshot) FastTrace(m Model, b Bounds, seeds []UTXOSeed, o FastOptions) (*FastResult, error) {
 	t, err := s.fastTrace(m, b, seeds, o)
-	if err != nil {
-		if errors.Is(err, errStopped) {
-			return nil, err
-		}
-		return nil, errors.Join(errNotFast, err)
+	switch {
+	case errors.Is(err, errStopped):
+		return &FastResult{Edges: t.edges}, err // what it did before the stop
+	case err != nil:
+		return nil, fmt.Errorf("%w: %w", errNotFast, err)
 	}
 	return &FastResult{Edges: t.edges, utxo: t}, nil
 }
@@ -126,7 +128,7 @@ func (s *UTXOSnapshot) fastTrace(m Model, b Bounds, seeds []UTXOSeed, o FastOpti
 	}
 	for n := 0; t.queue.Len() > 0; n++ {
 		if t.stop != nil && n&1023 == 1023 && t.stop() {
-			return nil, errStopped
+			return t, errStopped
 		}
 		if err := t.process(heap.Pop(&t.queue).(uint32)); err != nil {
 			return nil, err
