@@ -2,6 +2,7 @@ package trace
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
@@ -353,5 +354,41 @@ func TestAccountSnapshotFile(t *testing.T) {
 				t.Fatalf("seed %d: a damaged file of %d bytes was read", seed, len(bad))
 			}
 		}
+	}
+}
+
+// TestFastTraceStops checks that FastOptions.Stop ends a fast trace with
+// ErrStopped and the counts of what it did, on both chain models.
+func TestFastTraceStops(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	s := openStore(t)
+	addrs := randomMixedChain(t, r, s, 40)
+	snap, err := NewAccountSnapshot(s, chain.Ethereum)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seeds := []AccountSeed{{Address: addrs[0]}, {Address: addrs[1]}}
+	polls := 0
+	fr, err := snap.FastTrace(Poison, Bounds{}, seeds, FastOptions{Stop: func() bool { polls++; return true }})
+	if !errors.Is(err, ErrStopped) || IsNotFast(err) || fr == nil || fr.Scanned == 0 || polls != 1 {
+		t.Fatalf("account trace stopped at the first poll: %v, %+v, %d polls", err, fr, polls)
+	}
+	if _, err := snap.FastTrace(Poison, Bounds{}, seeds, FastOptions{Stop: func() bool { return false }}); err != nil {
+		t.Fatalf("a stop that never fires: %v", err)
+	}
+	c, outs := randomUTXOChain(t, rand.New(rand.NewPCG(1, 31)))
+	us, err := NewUTXOSnapshot(c.s, chain.Bitcoin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var useeds []UTXOSeed
+	for _, o := range outs[:6] {
+		useeds = append(useeds, UTXOSeed{Outpoint: o.op})
+	}
+	if fr, err := us.FastTrace(Poison, Bounds{}, useeds, FastOptions{Stop: func() bool { return true }}); !errors.Is(err, ErrStopped) || fr == nil {
+		t.Fatalf("UTXO trace stopped at the first poll: %v", err)
+	}
+	if _, err := us.FastTrace(Poison, Bounds{}, useeds, FastOptions{Stop: func() bool { return false }}); err != nil {
+		t.Fatalf("a stop that never fires: %v", err)
 	}
 }

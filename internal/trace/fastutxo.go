@@ -127,7 +127,7 @@ func (s *UTXOSnapshot) fastTrace(m Model, b Bounds, seeds []UTXOSeed, o FastOpti
 		t.follow(o, taint, 0)
 	}
 	for n := 0; t.queue.Len() > 0; n++ {
-		if t.stop != nil && n&1023 == 1023 && t.stop() {
+		if t.stop != nil && n&1023 == 0 && t.stop() {
 			return t, errStopped
 		}
 		if err := t.process(heap.Pop(&t.queue).(uint32)); err != nil {
