@@ -42,16 +42,17 @@ type TraceConfig struct {
 // TraceRun is one row of the report: a (chain, source, model, seed count)
 // cell, over Runs traces.
 type TraceRun struct {
-	Chain       string  `json:"chain"`
-	Source      string  `json:"source"`
-	Model       string  `json:"model"`
-	Seeds       int     `json:"seeds"`
-	Runs        int     `json:"runs"`
-	P50Seconds  float64 `json:"p50_seconds"`
-	MaxSeconds  float64 `json:"max_seconds"`
-	Edges       int64   `json:"edges"` // over all runs
-	EdgesPerSec float64 `json:"edges_per_sec"`
-	Scanned     int64   `json:"scanned,omitempty"` // fast path, account chains: rows the forward scan looked at, over all runs
+	Chain       string    `json:"chain"`
+	Source      string    `json:"source"`
+	Model       string    `json:"model"`
+	Seeds       int       `json:"seeds"`
+	Runs        int       `json:"runs"`
+	P50Seconds  float64   `json:"p50_seconds"`
+	Seconds     []float64 `json:"seconds"` // each run's, in run order
+	MaxSeconds  float64   `json:"max_seconds"`
+	Edges       int64     `json:"edges"` // over all runs
+	EdgesPerSec float64   `json:"edges_per_sec"`
+	Scanned     int64     `json:"scanned,omitempty"` // fast path, account chains: rows the forward scan looked at, over all runs
 	// CPUSeconds is the process's CPU time over all runs (user and system,
 	// the collector's included), and EdgesPerCPUSec the edges per second of
 	// it: on a shared machine the per-core rate, where EdgesPerSec also
@@ -392,6 +393,7 @@ func (b *tracer) cell(run *TraceRun, c chain.Chain, m trace.Model, acct trace.Ac
 	if run.CPUSeconds > 0 {
 		run.EdgesPerCPUSec = float64(run.Edges) / run.CPUSeconds
 	}
+	run.Seconds = slices.Clone(secs)
 	slices.Sort(secs)
 	run.P50Seconds, run.MaxSeconds = secs[len(secs)/2], secs[len(secs)-1]
 	if len(reach) > 0 {

@@ -53,10 +53,11 @@ func credit(value, amount, taint *uint256.Int) error {
 	if taint.Gt(amount) {
 		return fmt.Errorf("receive %s with taint %s: taint exceeds amount", amount.Dec(), taint.Dec()) // Dec, not the pointers: the parameters stay off the heap
 	}
-	if _, over := new(uint256.Int).AddOverflow(value, amount); over {
+	var sum uint256.Int
+	if _, over := sum.AddOverflow(value, amount); over {
 		return fmt.Errorf("receive %s on %s: %w", amount.Dec(), value.Dec(), ErrOverflow)
 	}
-	value.Add(value, amount)
+	*value = sum
 	return nil
 }
 

@@ -58,35 +58,46 @@ var errStopped = errors.New("stopped")
 
 // FastOptions tune a fast trace.
 type FastOptions struct {
-	// Stop, when set, is polled every few hundred thousand rows; a true
-	// answer ends the trace with ErrStopped.
+	// Stop, when set, is polled every 65,536 rows (UTXO: every 1,024
+	// transactions); a true answer ends the trace with ErrStopped.
 	Stop func() bool
 }
 
 // ErrStopped is returned by a fast trace that FastOptions.Stop ended.
 var ErrStopped = errStopped
 
-// fastTracked is one followed address.
-type fastTracked struct {
-	id      uint32
-	hop     int32
-	head    int32 // its most recent account in fastAccount.accts (-1: none)
-	seedAll bool
+// fastAddr is the trace's state of one address, in an array indexed by
+// the snapshot's address ids: allocated per trace, its pages are touched
+// only where the trace goes, and an address's state is one or two cache
+// lines, found without a lookup.
+type fastAddr struct {
+	acct  fastAcct // its first account (acct.used); more in fastAccount.more
+	hop   int32    // a followed address's hop
+	reach int32    // 1 + the fewest hops by which taint reached it (0: not reached)
+	hold  int32    // 1 + its most recent hold in fastAccount.holds (0: none)
+	flags uint8
 }
+
+const (
+	addrFollowed = 1 << iota
+	addrSeedAll  // an Amount-less seed: every receipt is tainted in full
+)
 
 // fastAcct is one asset's account at a followed address, in the model's
 // own types, called directly (an Account interface would put every amount
-// passed to it on the heap). Poison keeps its balance in hc.value.
+// passed to it on the heap). Haircut and poison keep their state here
+// (poison its balance in hc.value), FIFO its queue in fastAccount.fifos.
 type fastAcct struct {
 	hc       haircutAccount
-	ff       *fifoAccount
-	next     int32 // the address's next account (-1: none)
+	fifo     int32 // 1 + its queue's index in fastAccount.fifos
+	next     int32 // 1 + the address's next account in fastAccount.more (0: none)
 	asset    uint16
+	used     bool
 	poisoned bool
 }
 
-func (x *fastAcct) Receive(m Model, amount, taint *uint256.Int) error {
-	switch m {
+func (t *fastAccount) receive(x *fastAcct, amount, taint *uint256.Int) error {
+	switch t.m {
 	case Haircut:
 		return x.hc.Receive(amount, taint)
 	case Poison:
@@ -97,11 +108,11 @@ func (x *fastAcct) Receive(m Model, amount, taint *uint256.Int) error {
 		x.hc.value, x.poisoned = p.value, p.poisoned
 		return nil
 	}
-	return x.ff.Receive(amount, taint)
+	return t.fifos[x.fifo-1].Receive(amount, taint)
 }
 
-func (x *fastAcct) Send(m Model, amount *uint256.Int) (uint256.Int, error) {
-	switch m {
+func (t *fastAccount) debitAcct(x *fastAcct, amount *uint256.Int) (uint256.Int, error) {
+	switch t.m {
 	case Haircut:
 		return x.hc.Send(amount)
 	case Poison:
@@ -110,47 +121,55 @@ func (x *fastAcct) Send(m Model, amount *uint256.Int) (uint256.Int, error) {
 		x.hc.value = p.value
 		return sent, err
 	}
-	return x.ff.Send(amount)
+	return t.fifos[x.fifo-1].Send(amount)
 }
 
-func (x *fastAcct) Balance(m Model) (value, taint uint256.Int) {
-	switch m {
+// value is the balance of x.
+func (t *fastAccount) value(x *fastAcct) *uint256.Int {
+	if t.m == FIFO {
+		return &t.fifos[x.fifo-1].value
+	}
+	return &x.hc.value
+}
+
+func (t *fastAccount) balance(x *fastAcct) (value, taint uint256.Int) {
+	switch t.m {
 	case Haircut:
 		return x.hc.Balance()
 	case Poison:
 		p := poisonAccount{value: x.hc.value, poisoned: x.poisoned}
 		return p.Balance()
 	}
-	return x.ff.Balance()
+	return t.fifos[x.fifo-1].Balance()
 }
 
 // fastHold is taint a bound stopped at an address not followed.
 type fastHold struct {
 	amount uint256.Int
 	hop    int32
-	next   int32 // the address's next hold (-1: none)
+	next   int32 // 1 + the address's next hold (0: none)
 	asset  uint16
 	stop   Stop
 }
 
 type fastAccount struct {
-	s     *AccountSnapshot
-	m     Model
-	b     Bounds
-	stop  func() bool
-	end   uint32   // rows before end are at or before the last block followed
-	trk   []int32  // address id -> 1 + its index in tr (0: not followed)
-	bits  []uint64 // followed address ids, what the scan tests
-	tr    []fastTracked
-	accts []fastAcct
-	hopOf []int32 // address id -> 1 + fewest hops (0: not reached)
-	reach []uint32
+	s        *AccountSnapshot
+	m        Model
+	b        Bounds
+	stop     func() bool
+	end      uint32     // rows before end are at or before the last block followed
+	st       []fastAddr // by address id
+	bits     []uint64   // followed address ids, what the scan tests
+	followed []uint32   // followed address ids, in the order they were
+	more     []fastAcct // accounts beyond an address's first
+	fifos    []fifoAccount
+	reach    []uint32 // reached address ids
 
 	flows                            flowLog
 	swaps                            []Swap
 	seeded, fees, burns, swOut, swIn []uint256.Int // per asset id
-	holdAt                           []int32       // address id -> 1 + its most recent hold (made on the first hold)
 	holds                            []fastHold
+	holders                          []uint32            // addresses with holds
 	held                             map[uint32][]uint32 // payment row -> receipts held behind it, in the order they follow it
 	heldMark                         map[uint32]bool
 	swapIn                           map[uint32]*uint256.Int // receipt row -> taint a swap assigned it
@@ -159,23 +178,41 @@ type fastAccount struct {
 	edges, scanned                   int64
 }
 
-// acct returns followed address ti's account of asset a, creating it
+func (t *fastAccount) isFollowed(id uint32) bool { return t.bits[id>>6]>>(id&63)&1 != 0 }
+
+// acct returns followed address id's account of asset a, creating it
 // empty. The pointer is good until the next acct or track.
-func (t *fastAccount) acct(ti int32, a uint16) *fastAcct {
-	for k := t.tr[ti].head; k >= 0; {
-		x := &t.accts[k]
-		if x.asset == a {
-			return x
+func (t *fastAccount) acct(id uint32, a uint16) *fastAcct {
+	first := &t.st[id].acct // st is never reallocated
+	if first.used && first.asset == a {
+		return first
+	}
+	last := -1 // the list's last account in more (-1: the first)
+	if first.used {
+		for k := first.next; k != 0; {
+			x := &t.more[k-1]
+			if x.asset == a {
+				return x
+			}
+			last, k = int(k-1), x.next
 		}
-		k = x.next
 	}
-	x := fastAcct{asset: a, next: t.tr[ti].head}
+	n := fastAcct{asset: a, used: true}
 	if t.m == FIFO {
-		x.ff = &fifoAccount{}
+		t.fifos = append(t.fifos, fifoAccount{})
+		n.fifo = int32(len(t.fifos))
 	}
-	t.accts = append(t.accts, x)
-	t.tr[ti].head = int32(len(t.accts) - 1)
-	return &t.accts[len(t.accts)-1]
+	if !first.used {
+		*first = n
+		return first
+	}
+	t.more = append(t.more, n)
+	if last < 0 {
+		first.next = int32(len(t.more))
+	} else {
+		t.more[last].next = int32(len(t.more))
+	}
+	return &t.more[len(t.more)-1]
 }
 
 type fastSeed struct {
@@ -236,9 +273,9 @@ func (s *AccountSnapshot) fastTrace(m Model, b Bounds, seeds []AccountSeed, o Fa
 	}
 	n := len(s.from)
 	t := &fastAccount{s: s, m: m, b: b, stop: o.Stop,
-		end:  uint32(sort.Search(n, func(i int) bool { return s.block(uint32(i)) > last })),
-		trk:  make([]int32, len(s.addrs)),
-		bits: make([]uint64, (len(s.addrs)+63)/64), hopOf: make([]int32, len(s.addrs)),
+		end:    uint32(sort.Search(n, func(i int) bool { return s.block(uint32(i)) > last })),
+		st:     make([]fastAddr, len(s.addrs)),
+		bits:   make([]uint64, (len(s.addrs)+63)/64),
 		seeded: make([]uint256.Int, len(s.assets)), fees: make([]uint256.Int, len(s.assets)), burns: make([]uint256.Int, len(s.assets)),
 		swOut: make([]uint256.Int, len(s.assets)), swIn: make([]uint256.Int, len(s.assets)),
 		held: map[uint32][]uint32{}, heldMark: map[uint32]bool{}, swapIn: map[uint32]*uint256.Int{}}
@@ -346,53 +383,51 @@ func (t *fastAccount) scan(j, limit uint32) error {
 }
 
 func (t *fastAccount) reached(id uint32, h int32) {
-	if cur := t.hopOf[id]; cur != 0 && cur-1 <= h {
+	a := &t.st[id]
+	if a.reach != 0 && a.reach-1 <= h {
 		return
-	} else if cur == 0 {
+	} else if a.reach == 0 {
 		t.reach = append(t.reach, id)
 	}
-	t.hopOf[id] = h + 1
+	a.reach = h + 1
 }
 
 // track follows address id from hop h on, its first k transfers (those
-// before taint reached it) replayed as its clean opening balance. It
-// returns the address's index in tr.
-func (t *fastAccount) track(id uint32, h int32, k int) (int32, error) {
+// before taint reached it) replayed as its clean opening balance.
+func (t *fastAccount) track(id uint32, h int32, k int) error {
 	n, err := t.s.openBalance(&t.bal, id, k)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	t.edges += int64(n)
-	ti := int32(len(t.tr))
-	t.tr = append(t.tr, fastTracked{id: id, hop: h, head: -1})
-	t.trk[id] = ti + 1
+	a := &t.st[id]
+	a.hop, a.flags = h, a.flags|addrFollowed
+	t.followed = append(t.followed, id)
 	t.bits[id>>6] |= 1 << (id & 63)
 	var zero uint256.Int
 	for _, x := range t.bal {
 		if !x.value.IsZero() {
-			if err := t.acct(ti, x.asset).Receive(t.m, &x.value, &zero); err != nil {
-				return 0, err
+			if err := t.receive(t.acct(id, x.asset), &x.value, &zero); err != nil {
+				return err
 			}
 		}
 	}
 	t.reached(id, h)
-	return ti, nil
+	return nil
 }
 
 // activate starts a seed at its block (accountTracer.activate).
 func (t *fastAccount) activate(fs *fastSeed) error {
-	sd := fs.seed
-	ti := t.trk[fs.id] - 1
-	if ti < 0 {
-		var err error
-		if ti, err = t.track(fs.id, 0, fs.k); err != nil {
+	sd, id := fs.seed, fs.id
+	if !t.isFollowed(id) {
+		if err := t.track(id, 0, fs.k); err != nil {
 			return err
 		}
 	}
-	t.tr[ti].hop = 0
-	t.reached(fs.id, 0)
+	t.st[id].hop = 0
+	t.reached(id, 0)
 	if sd.Amount == nil {
-		t.tr[ti].seedAll = true
+		t.st[id].flags |= addrSeedAll
 		return nil
 	}
 	a := slices.Index(t.s.assets, sd.Asset)
@@ -402,12 +437,12 @@ func (t *fastAccount) activate(fs *fastSeed) error {
 		}
 		return errors.New("seed asset not on the chain")
 	}
-	acct := t.acct(ti, uint16(a))
-	bal, _ := acct.Balance(t.m)
+	acct := t.acct(id, uint16(a))
+	bal, _ := t.balance(acct)
 	if bal.Lt(sd.Amount) {
 		return errors.New("seed above the balance")
 	}
-	was, err := acct.Send(t.m, &bal)
+	was, err := t.debitAcct(acct, &bal)
 	if err != nil {
 		return err
 	}
@@ -415,7 +450,7 @@ func (t *fastAccount) activate(fs *fastSeed) error {
 	if sd.Amount.Gt(&now) {
 		now = *sd.Amount
 	}
-	if err := acct.Receive(t.m, &bal, &now); err != nil {
+	if err := t.receive(acct, &bal, &now); err != nil {
 		return err
 	}
 	var add uint256.Int
@@ -438,40 +473,39 @@ func (t *fastAccount) row(j uint32) error {
 		return nil
 	}
 	f, to := s.from[j], s.to[j]
-	si := t.trk[f] - 1
-	ri := int32(-1)
-	if to != f {
-		ri = t.trk[to] - 1 // read before the send, which may start following the recipient from the next row on
-	}
-	if si >= 0 {
-		sent, err := t.debit(si, j)
+	sender := t.isFollowed(f)
+	recipient := to != f && t.isFollowed(to) // read before the send, which may start following the recipient from the next row on
+	amt := s.amount(j)
+	if sender {
+		sent, err := t.debit(f, j, &amt)
 		if err != nil {
 			return err
 		}
 		if to != f {
-			if err := t.send(si, j, &sent); err != nil {
+			if err := t.send(f, j, &amt, &sent); err != nil {
 				return err
 			}
 		}
-	} else if ri >= 0 {
+	} else if recipient {
 		// A receipt from an address not followed: the recipient takes it
 		// clean, unless it pays another asset later in the transaction
 		// (the legs of a swap in the optimistic order), then after that.
-		if !t.sameTx(j) || (len(t.heldMark) > 0 && t.heldMark[j]) || isSinkKind(s.kind[j]) || !t.holdLeg(t.tr[ri].id, j) {
-			if err := t.deliver(ri, j, uint256.Int{}); err != nil {
+		if !t.sameTx(j) || (len(t.heldMark) > 0 && t.heldMark[j]) || isSinkKind(s.kind[j]) || !t.holdLeg(to, j) {
+			if err := t.deliver(to, j, &amt, uint256.Int{}); err != nil {
 				return err
 			}
 		}
 	}
-	if si >= 0 && len(t.held) > 0 {
+	if sender && len(t.held) > 0 {
 		if list, ok := t.held[j]; ok {
 			delete(t.held, j)
 			for _, h := range list {
 				t.edges++
-				if t.trk[s.from[h]] != 0 {
+				if t.isFollowed(s.from[h]) {
 					continue // its sender is followed now: TraceAccount drops the receipt too
 				}
-				if err := t.deliver(si, h, uint256.Int{}); err != nil {
+				ha := s.amount(h)
+				if err := t.deliver(f, h, &ha, uint256.Int{}); err != nil {
 					return err
 				}
 			}
@@ -483,50 +517,49 @@ func (t *fastAccount) row(j uint32) error {
 // debit applies a transfer from followed address sd (accountTracer.apply
 // and Holdings.Apply): a send above the balance is first topped up by the
 // gap, clean, or tainted at an Amount-less seed.
-func (t *fastAccount) debit(sd int32, j uint32) (uint256.Int, error) {
+func (t *fastAccount) debit(sd uint32, j uint32, amt *uint256.Int) (uint256.Int, error) {
 	s := t.s
-	amt := s.amount(j)
 	a := s.asset[j]
 	acct := t.acct(sd, a)
-	if bal, _ := acct.Balance(t.m); bal.Lt(&amt) {
+	if bal := t.value(acct); bal.Lt(amt) {
 		var gap, taint uint256.Int
-		gap.Sub(&amt, &bal)
-		if t.tr[sd].seedAll {
+		gap.Sub(amt, bal)
+		if t.st[sd].flags&addrSeedAll != 0 {
 			taint = gap
 			t.seeded[a].Add(&t.seeded[a], &gap)
 		}
-		if err := acct.Receive(t.m, &gap, &taint); err != nil {
+		if err := t.receive(acct, &gap, &taint); err != nil {
 			return uint256.Int{}, err
 		}
 	}
-	sent, err := acct.Send(t.m, &amt)
-	if err != nil || s.to[j] != t.tr[sd].id {
+	sent, err := t.debitAcct(acct, amt)
+	if err != nil || s.to[j] != sd {
 		return sent, err
 	}
 	back := sent
-	return sent, acct.Receive(t.m, &amt, &back)
+	return sent, t.receive(acct, amt, &back)
 }
 
 // send passes the taint of transfer j from sd on (accountTracer.send).
-func (t *fastAccount) send(sd int32, j uint32, sent *uint256.Int) error {
+func (t *fastAccount) send(sd uint32, j uint32, amt, sent *uint256.Int) error {
 	s := t.s
-	hop := t.tr[sd].hop + 1
+	hop := t.st[sd].hop + 1
 	k := s.kind[j]
 	toID := s.to[j]
 	a := s.asset[j]
 	sink := isSinkKind(k) || toID == 0
-	ri := t.trk[toID] - 1
+	followed := toID != 0 && t.isFollowed(toID)
 	if !sink && !sent.IsZero() && (t.sameTx(j) || len(t.held) > 0) { // a swap's bought legs come later in the transaction or are held
-		if swapped, err := t.swap(sd, j, sent, ri); swapped || err != nil {
+		if swapped, err := t.swap(sd, j, amt, sent, followed); swapped || err != nil {
 			return err
 		}
 	}
-	if ri >= 0 {
+	if followed {
 		var carried uint256.Int
 		if !sink {
 			carried = *sent
 		}
-		if err := t.deliver(ri, j, carried); err != nil {
+		if err := t.deliver(toID, j, amt, carried); err != nil {
 			return err
 		}
 	}
@@ -542,8 +575,9 @@ func (t *fastAccount) send(sd int32, j uint32, sent *uint256.Int) error {
 		} else {
 			t.fees[a].Add(&t.fees[a], sent)
 		}
-	case ri >= 0:
-		t.tr[ri].hop = min(t.tr[ri].hop, hop)
+	case followed:
+		r := &t.st[toID]
+		r.hop = min(r.hop, hop)
 		t.reached(toID, hop)
 	case t.b.MaxHops > 0 && int(hop) > t.b.MaxHops:
 		t.hold(toID, a, sent, StopHops, hop)
@@ -552,12 +586,10 @@ func (t *fastAccount) send(sd int32, j uint32, sent *uint256.Int) error {
 		t.hold(toID, a, sent, StopMinAmount, hop)
 	default:
 		list := s.idx[s.off[toID]:s.off[toID+1]]
-		r, err := t.track(toID, hop, sort.Search(len(list), func(x int) bool { return list[x] >= j }))
-		if err != nil {
+		if err := t.track(toID, hop, sort.Search(len(list), func(x int) bool { return list[x] >= j })); err != nil {
 			return err
 		}
-		amt := s.amount(j)
-		if err := t.acct(r, a).Receive(t.m, &amt, sent); err != nil {
+		if err := t.receive(t.acct(toID, a), amt, sent); err != nil {
 			return err
 		}
 	}
@@ -567,31 +599,31 @@ func (t *fastAccount) send(sd int32, j uint32, sent *uint256.Int) error {
 
 // hold adds taint a bound stopped at address id, which is not followed.
 func (t *fastAccount) hold(id uint32, a uint16, v *uint256.Int, stop Stop, hop int32) {
-	if t.holdAt == nil {
-		t.holdAt = make([]int32, len(t.s.addrs))
-	}
-	for k := t.holdAt[id] - 1; k >= 0; k = t.holds[k].next {
-		if h := &t.holds[k]; h.asset == a && h.stop == stop {
+	at := &t.st[id]
+	for k := at.hold; k != 0; k = t.holds[k-1].next {
+		if h := &t.holds[k-1]; h.asset == a && h.stop == stop {
 			h.amount.Add(&h.amount, v)
 			return
 		}
 	}
-	t.holds = append(t.holds, fastHold{amount: *v, hop: hop, next: t.holdAt[id] - 1, asset: a, stop: stop})
-	t.holdAt[id] = int32(len(t.holds))
+	if at.hold == 0 {
+		t.holders = append(t.holders, id)
+	}
+	t.holds = append(t.holds, fastHold{amount: *v, hop: hop, next: at.hold, asset: a, stop: stop})
+	at.hold = int32(len(t.holds))
 }
 
 // deliver applies receipt j of followed address r carrying taint from its
 // sender, plus what r's own swap assigned it, and all of it at an
 // Amount-less seed (accountTracer.deliver).
-func (t *fastAccount) deliver(r int32, j uint32, carried uint256.Int) error {
+func (t *fastAccount) deliver(r uint32, j uint32, amt *uint256.Int, carried uint256.Int) error {
 	s := t.s
-	amt := s.amount(j)
 	a := s.asset[j]
 	if len(t.swapIn) > 0 { // a swap assigned taint to a receipt still ahead
 		if v, ok := t.swapIn[j]; ok {
 			delete(t.swapIn, j)
 			var room uint256.Int
-			room.Sub(&amt, &carried)
+			room.Sub(amt, &carried)
 			if v.Gt(&room) {
 				v = &room
 			}
@@ -599,13 +631,13 @@ func (t *fastAccount) deliver(r int32, j uint32, carried uint256.Int) error {
 			carried.Add(&carried, v)
 		}
 	}
-	if t.tr[r].seedAll {
+	if t.st[r].flags&addrSeedAll != 0 {
 		var add uint256.Int
-		add.Sub(&amt, &carried)
+		add.Sub(amt, &carried)
 		t.seeded[a].Add(&t.seeded[a], &add)
-		carried = amt
+		carried = *amt
 	}
-	return t.acct(r, a).Receive(t.m, &amt, &carried)
+	return t.receive(t.acct(r, a), amt, &carried)
 }
 
 // sameTx reports whether row j+1 is of j's transaction.
@@ -645,10 +677,10 @@ func (t *fastAccount) rest(sd uint32, j uint32, fn func(b uint32) bool) {
 
 // swap treats a tainted payment as a conversion when the payer receives
 // another asset in the same transaction (accountTracer.swap).
-func (t *fastAccount) swap(sd int32, j uint32, sent *uint256.Int, ri int32) (bool, error) {
+func (t *fastAccount) swap(sd uint32, j uint32, amt, sent *uint256.Int, venueFollowed bool) (bool, error) {
 	s := t.s
 	a := s.asset[j]
-	id := t.tr[sd].id
+	id := sd
 	t.legs = t.legs[:0]
 	t.rest(id, j, func(b uint32) bool {
 		if s.to[b] == id && s.from[b] != id && s.asset[b] != a && s.kind[b]&rowToken == 0 && !isSinkKind(s.kind[b]) {
@@ -661,14 +693,14 @@ func (t *fastAccount) swap(sd int32, j uint32, sent *uint256.Int, ri int32) (boo
 	if len(t.legs) == 0 {
 		return false, nil
 	}
-	if ri >= 0 { // the venue receives what it is paid, clean
-		if err := t.deliver(ri, j, uint256.Int{}); err != nil {
+	if venueFollowed { // the venue receives what it is paid, clean
+		if err := t.deliver(s.to[j], j, amt, uint256.Int{}); err != nil {
 			return true, err
 		}
 	}
-	t.flows.add(fastFlow{row: j, hop: t.tr[sd].hop + 1, flags: flowSwap}, sent)
+	t.flows.add(fastFlow{row: j, hop: t.st[sd].hop + 1, flags: flowSwap}, sent)
 	t.swOut[a].Add(&t.swOut[a], sent)
-	paid := s.amount(j)
+	paid := *amt
 	tx := &s.txs[s.tx[j]]
 	for _, b := range t.legs {
 		bought := s.amount(b)
@@ -748,19 +780,23 @@ func (t *fastAccount) result() *Result {
 		}
 	}
 	for _, id := range t.reach {
-		tl.hopOf[s.addrs[id]] = int(t.hopOf[id] - 1)
+		tl.hopOf[s.addrs[id]] = int(t.st[id].reach - 1)
 	}
-	for id, at := range t.holdAt {
-		for k := at - 1; k >= 0; k = t.holds[k].next {
-			h := &t.holds[k]
+	for _, id := range t.holders {
+		for k := t.st[id].hold; k != 0; k = t.holds[k-1].next {
+			h := &t.holds[k-1]
 			tl.hold(s.addrs[id], s.assets[h.asset], &h.amount, h.stop, int(h.hop))
 		}
 	}
-	for _, tr := range t.tr {
-		for k := tr.head; k >= 0; k = t.accts[k].next {
-			x := &t.accts[k]
-			_, taint := x.Balance(t.m)
-			tl.hold(s.addrs[tr.id], s.assets[x.asset], &taint, 0, int(tr.hop))
+	for _, id := range t.followed {
+		at := &t.st[id]
+		for x := &at.acct; x.used; {
+			_, taint := t.balance(x)
+			tl.hold(s.addrs[id], s.assets[x.asset], &taint, 0, int(at.hop))
+			if x.next == 0 {
+				break
+			}
+			x = &t.more[x.next-1]
 		}
 	}
 	res := tl.result()
