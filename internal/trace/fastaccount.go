@@ -68,8 +68,8 @@ var ErrStopped = errStopped
 
 // fastAddr is the trace's state of one address, in an array indexed by
 // the snapshot's address ids: allocated per trace, its pages are touched
-// only where the trace goes, and an address's state is one or two cache
-// lines, found without a lookup.
+// only where the trace goes, and an address's state is one 64-byte entry
+// (one cache line), found without a lookup.
 type fastAddr struct {
 	acct  fastAcct // its first account (acct.used); more in fastAccount.more
 	hop   int32    // a followed address's hop
@@ -83,64 +83,109 @@ const (
 	addrSeedAll  // an Amount-less seed: every receipt is tainted in full
 )
 
-// fastAcct is one asset's account at a followed address, in the model's
-// own types, called directly (an Account interface would put every amount
-// passed to it on the heap). Haircut and poison keep their state here
-// (poison its balance in hc.value), FIFO its queue in fastAccount.fifos.
+// fastAcct is one asset's account at a followed address. Haircut and
+// poison keep the balance and its tainted part here in 128 bits each,
+// where every ether and token balance of the synthetic graphs fits; an
+// account past that moves to fastAccount.wide for good. FIFO keeps its
+// queue in fastAccount.fifos. The arithmetic is the models' own, on their
+// own types (haircutAccount, poisonAccount, fifoAccount) called directly:
+// an Account interface would put every amount passed to it on the heap.
 type fastAcct struct {
-	hc       haircutAccount
-	fifo     int32 // 1 + its queue's index in fastAccount.fifos
-	next     int32 // 1 + the address's next account in fastAccount.more (0: none)
-	asset    uint16
-	used     bool
-	poisoned bool
+	v0, v1, t0, t1 uint64 // value and taint, low and high 64 bits (when ext is 0)
+	ext            int32  // FIFO: 1 + its queue in fifos; else 1 + its place in wide (0: here)
+	next           int32  // 1 + the address's next account in fastAccount.more (0: none)
+	asset          uint16
+	used           bool
+	poisoned       bool
+}
+
+// load returns x's balance and taint as the haircut (or, in value, the
+// poison) model keeps them: the wide account itself, or a copy in h.
+func (t *fastAccount) load(x *fastAcct, h *haircutAccount) *haircutAccount {
+	if x.ext != 0 {
+		return &t.wide[x.ext-1]
+	}
+	h.value, h.taint = uint256.Int{x.v0, x.v1}, uint256.Int{x.t0, x.t1}
+	return h
+}
+
+// store writes back what load gave, moving x to wide if it outgrew 128
+// bits.
+func (t *fastAccount) store(x *fastAcct, h *haircutAccount) {
+	if x.ext != 0 {
+		return // h is the wide account
+	}
+	if h.value[2]|h.value[3]|h.taint[2]|h.taint[3] != 0 {
+		t.wide = append(t.wide, *h)
+		x.ext = int32(len(t.wide))
+		return
+	}
+	x.v0, x.v1, x.t0, x.t1 = h.value[0], h.value[1], h.taint[0], h.taint[1]
 }
 
 func (t *fastAccount) receive(x *fastAcct, amount, taint *uint256.Int) error {
+	var tmp haircutAccount
 	switch t.m {
 	case Haircut:
-		return x.hc.Receive(amount, taint)
+		h := t.load(x, &tmp)
+		if err := h.Receive(amount, taint); err != nil {
+			return err
+		}
+		t.store(x, h)
+		return nil
 	case Poison:
-		p := poisonAccount{value: x.hc.value, poisoned: x.poisoned}
+		h := t.load(x, &tmp)
+		p := poisonAccount{value: h.value, poisoned: x.poisoned}
 		if err := p.Receive(amount, taint); err != nil {
 			return err
 		}
-		x.hc.value, x.poisoned = p.value, p.poisoned
+		h.value, x.poisoned = p.value, p.poisoned
+		t.store(x, h)
 		return nil
 	}
-	return t.fifos[x.fifo-1].Receive(amount, taint)
+	return t.fifos[x.ext-1].Receive(amount, taint)
 }
 
 func (t *fastAccount) debitAcct(x *fastAcct, amount *uint256.Int) (uint256.Int, error) {
+	var tmp haircutAccount
 	switch t.m {
 	case Haircut:
-		return x.hc.Send(amount)
+		h := t.load(x, &tmp)
+		sent, err := h.Send(amount)
+		t.store(x, h)
+		return sent, err
 	case Poison:
-		p := poisonAccount{value: x.hc.value, poisoned: x.poisoned}
+		h := t.load(x, &tmp)
+		p := poisonAccount{value: h.value, poisoned: x.poisoned}
 		sent, err := p.Send(amount)
-		x.hc.value = p.value
+		h.value = p.value
+		t.store(x, h)
 		return sent, err
 	}
-	return t.fifos[x.fifo-1].Send(amount)
+	return t.fifos[x.ext-1].Send(amount)
 }
 
-// value is the balance of x.
-func (t *fastAccount) value(x *fastAcct) *uint256.Int {
-	if t.m == FIFO {
-		return &t.fifos[x.fifo-1].value
+// value is x's balance.
+func (t *fastAccount) value(x *fastAcct) uint256.Int {
+	switch {
+	case t.m == FIFO:
+		return t.fifos[x.ext-1].value
+	case x.ext != 0:
+		return t.wide[x.ext-1].value
 	}
-	return &x.hc.value
+	return uint256.Int{x.v0, x.v1}
 }
 
 func (t *fastAccount) balance(x *fastAcct) (value, taint uint256.Int) {
+	var tmp haircutAccount
 	switch t.m {
 	case Haircut:
-		return x.hc.Balance()
+		return t.load(x, &tmp).Balance()
 	case Poison:
-		p := poisonAccount{value: x.hc.value, poisoned: x.poisoned}
+		p := poisonAccount{value: t.load(x, &tmp).value, poisoned: x.poisoned}
 		return p.Balance()
 	}
-	return t.fifos[x.fifo-1].Balance()
+	return t.fifos[x.ext-1].Balance()
 }
 
 // fastHold is taint a bound stopped at an address not followed.
@@ -163,7 +208,8 @@ type fastAccount struct {
 	followed []uint32   // followed address ids, in the order they were
 	more     []fastAcct // accounts beyond an address's first
 	fifos    []fifoAccount
-	reach    []uint32 // reached address ids
+	wide     []haircutAccount // accounts past 128 bits
+	reach    []uint32         // reached address ids
 
 	flows                            flowLog
 	swaps                            []Swap
@@ -200,7 +246,7 @@ func (t *fastAccount) acct(id uint32, a uint16) *fastAcct {
 	n := fastAcct{asset: a, used: true}
 	if t.m == FIFO {
 		t.fifos = append(t.fifos, fifoAccount{})
-		n.fifo = int32(len(t.fifos))
+		n.ext = int32(len(t.fifos))
 	}
 	if !first.used {
 		*first = n
@@ -523,7 +569,7 @@ func (t *fastAccount) debit(sd uint32, j uint32, amt *uint256.Int) (uint256.Int,
 	acct := t.acct(sd, a)
 	if bal := t.value(acct); bal.Lt(amt) {
 		var gap, taint uint256.Int
-		gap.Sub(amt, bal)
+		gap.Sub(amt, &bal)
 		if t.st[sd].flags&addrSeedAll != 0 {
 			taint = gap
 			t.seeded[a].Add(&t.seeded[a], &gap)
