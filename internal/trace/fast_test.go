@@ -392,3 +392,45 @@ func TestFastTraceStops(t *testing.T) {
 		t.Fatalf("a stop that never fires: %v", err)
 	}
 }
+
+// TestFastAccountOverflow: a bogus token whose receipts take a balance
+// past 2^256 makes the general tracer fail; the fast path declines and
+// Trace fails the same way, whether the overflow is met replaying a short
+// history or while the snapshot checkpoints a long one.
+func TestFastAccountOverflow(t *testing.T) {
+	for _, n := range []int{2, 40} { // 40 transfers: past the checkpoint spacing
+		s := openStore(t)
+		a, b := chainAddr(1), chainAddr(2)
+		token := chain.Asset{Kind: chain.ERC20, Contract: chainAddr(9)}
+		var parent chain.Hash
+		for h := range n + 1 {
+			blk := &chain.Block{Chain: chain.Ethereum, Height: uint64(h), Hash: txHashN("ofb", h), Parent: parent, Time: int64(h)}
+			tx := chain.Tx{Hash: txHashN("oft", h), Index: 0, Success: true}
+			blk.Txs = []chain.Tx{tx}
+			tr := chain.Transfer{Block: uint64(h), TxHash: tx.Hash, Kind: chain.KindToken, To: a, Asset: token}
+			tr.Amount.Lsh(uint256.NewInt(1), 250)
+			if h >= n-2 {
+				tr.Amount.Lsh(uint256.NewInt(1), 255) // the last two receipts overflow the balance
+			}
+			if h == n {
+				tr.From, tr.To, tr.Asset = a, b, chain.NativeAsset // a payment after: the trace starts here
+				tr.Amount.SetUint64(1)
+			}
+			blk.Transfers = []chain.Transfer{tr}
+			if err := s.ApplyBlock(blk); err != nil {
+				t.Fatal(err)
+			}
+			parent = blk.Hash
+		}
+		snap, err := NewAccountSnapshot(s, chain.Ethereum)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seeds := []AccountSeed{{Address: a, FromBlock: uint64(n)}}
+		want, werr := TraceAccount(s, chain.Ethereum, Haircut, Bounds{}, seeds)
+		if !errors.Is(werr, ErrOverflow) {
+			t.Fatalf("%d transfers: the general tracer gives %v, want an overflow", n, werr)
+		}
+		checkFast(t, snap, Haircut, Bounds{}, seeds, want, werr)
+	}
+}
