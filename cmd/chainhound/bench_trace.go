@@ -20,7 +20,7 @@ func benchTraceCommand() command {
 	c := command{
 		name:    "bench trace",
 		summary: "measure forward tracing (fifo, haircut, tiho, poison) on synthetic power-law graphs: latency, edges visited per second, peak memory",
-		usage:   "[--data DIR] [--transfers N] [--utxo-txs N] [--seeds 1,100,10000] [--source store,memory] [--output table|json]",
+		usage:   "[--data DIR] [--transfers N] [--utxo-txs N] [--seeds 1,100,10000] [--source store,memory,fast] [--output table|json]",
 		example: "chainhound bench trace --data /tmp/trace-1m --transfers 1000000 --utxo-txs 200000\nchainhound bench trace --data /work/benchdata/trace-50m --transfers 50000000 --utxo-txs 10000000 --output json",
 	}
 	c.run = func(ctx context.Context, e *env, args []string) error {
@@ -34,12 +34,13 @@ func benchTraceCommand() command {
 		seeds := fs.String("seeds", "1,100,10000", "seed counts per trace, comma-separated")
 		single := fs.Int("single-runs", 5, "one-seed traces per model, each from another seed")
 		hops := fs.Int("max-hops", 6, "hop bound of every trace")
-		sources := fs.String("source", "store,memory", "what the tracer reads: store (Pebble), memory (an in-memory snapshot built first), or both")
+		sources := fs.String("source", "store,memory,fast", "what traces: store (the general tracer reading Pebble), memory (the general tracer over an in-memory snapshot built first), fast (the snapshot's fast path), comma-separated")
 		models := fs.String("models", "", "taint models to run, comma-separated (default: all of each chain)")
 		budget := fs.Duration("budget", 10*time.Minute, "stop a trace running longer than this")
 		maxHeap := fs.Int("max-heap-mb", 12<<10, "stop a trace whose Go heap grows by more than this many MiB")
 		cacheMB := fs.Int64("cache-mb", 0, "the store's block cache in MiB (0: the store's default)")
 		cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+		snapFile := fs.String("snapshot-file", "", "keep the account graph's in-memory snapshot in this file: read it when it exists (seconds instead of minutes), else build it and write it there")
 		generateOnly := fs.Bool("generate-only", false, "make (or check) the graphs in --data and stop")
 		airdrop := fs.Bool("airdrop", false, "after the account graph, send one wei to every address rank, so all --addresses are stored (a store for bench serve)")
 		labelsFile := fs.String("labels", "", "with --generate-only: also write the serving benchmark's label CSV (100 busiest addresses as exchanges, 10 sampled alert addresses each as stolen funds, sanctioned and mixer) to this file")
@@ -68,8 +69,8 @@ func benchTraceCommand() command {
 			cfg.Seeds = append(cfg.Seeds, n)
 		}
 		for _, s := range strings.Split(*sources, ",") {
-			if s = strings.TrimSpace(s); s != "store" && s != "memory" {
-				return usagef("--source: %q is neither store nor memory", s)
+			if s = strings.TrimSpace(s); s != "store" && s != "memory" && s != "fast" {
+				return usagef("--source: %q is not store, memory or fast", s)
 			}
 			cfg.Sources = append(cfg.Sources, strings.TrimSpace(s))
 		}
@@ -86,6 +87,7 @@ func benchTraceCommand() command {
 			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(*cores))
 		}
 		cfg.Dir = *data
+		cfg.SnapshotFile = *snapFile
 		if cfg.Dir == "" {
 			tmp, err := os.MkdirTemp("", "chainhound-bench-trace-")
 			if err != nil {

@@ -13,7 +13,7 @@ func TestBenchTraceBadInput(t *testing.T) {
 	}{
 		{[]string{"--seeds", "1,x"}, `"x" is not a positive count`},
 		{[]string{"--seeds", "0"}, `"0" is not a positive count`},
-		{[]string{"--source", "disk"}, `"disk" is neither store nor memory`},
+		{[]string{"--source", "disk"}, `"disk" is not store, memory or fast`},
 		{[]string{"--models", "fifo,lifo"}, `unknown taint model "lifo"`},
 		{[]string{"--exponent", "0.9"}, "want a number above 1"},
 		{[]string{"--transfers", "0", "--utxo-txs", "0"}, "one must be positive"},
@@ -41,8 +41,8 @@ func TestBenchTraceJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	if len(res.Runs) != 2*2*7 {
-		t.Fatalf("%d rows, want 28", len(res.Runs))
+	if len(res.Runs) != 3*2*7 {
+		t.Fatalf("%d rows, want 42", len(res.Runs))
 	}
 	for _, r := range res.Runs {
 		if !r.Finished || r.Runs == 0 || r.Edges == 0 {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"iter"
 	"os"
+	"reflect"
 	"runtime"
 	"runtime/metrics"
 	"slices"
@@ -29,41 +30,58 @@ type TraceConfig struct {
 	MaxHops    int           // default 6
 	Budget     time.Duration // a trace running longer is stopped (default 10 min)
 	MaxHeap    uint64        // a trace whose Go heap grows past this is stopped (default 12 GiB)
-	Sources    []string      // "store" (Pebble reads), "memory" (an in-memory snapshot); default both
+	Sources    []string      // "store" (Pebble reads), "memory" (TraceAccount/TraceUTXO over an in-memory snapshot), "fast" (the snapshot's fast path); default all three
 	Models     []trace.Model // default all of each chain
 	CacheBytes int64         // the store's block cache (0: its default, 64 MiB)
-	Progress   io.Writer     // log lines; nil: none
+	// SnapshotFile, when set, keeps the account graph's snapshot: read from
+	// it when it exists, else built and written there for the next run.
+	SnapshotFile string
+	Progress     io.Writer // log lines; nil: none
 }
 
 // TraceRun is one row of the report: a (chain, source, model, seed count)
 // cell, over Runs traces.
 type TraceRun struct {
-	Chain         string  `json:"chain"`
-	Source        string  `json:"source"`
-	Model         string  `json:"model"`
-	Seeds         int     `json:"seeds"`
-	Runs          int     `json:"runs"`
-	P50Seconds    float64 `json:"p50_seconds"`
-	MaxSeconds    float64 `json:"max_seconds"`
-	Edges         int64   `json:"edges"` // over all runs
-	EdgesPerSec   float64 `json:"edges_per_sec"`
-	Reach         int     `json:"reach"` // tainted addresses, median over runs
-	Flows         int     `json:"flows"` // median over runs
-	PeakHeapBytes uint64  `json:"peak_heap_bytes"`
-	PeakRSSBytes  int64   `json:"peak_rss_bytes"`
-	Finished      bool    `json:"finished"`
-	Note          string  `json:"note,omitempty"`
+	Chain       string    `json:"chain"`
+	Source      string    `json:"source"`
+	Model       string    `json:"model"`
+	Seeds       int       `json:"seeds"`
+	Runs        int       `json:"runs"`
+	P50Seconds  float64   `json:"p50_seconds"`
+	Seconds     []float64 `json:"seconds"` // each run's, in run order
+	MaxSeconds  float64   `json:"max_seconds"`
+	Edges       int64     `json:"edges"` // over all runs
+	EdgesPerSec float64   `json:"edges_per_sec"`
+	Scanned     int64     `json:"scanned,omitempty"` // fast path, account chains: rows the forward scan looked at, over all runs
+	// CPUSeconds is the process's CPU time over all runs (user and system,
+	// the collector's included), and EdgesPerCPUSec the edges per second of
+	// it: on a shared machine the per-core rate, where EdgesPerSec also
+	// tells how much of the machine the run got.
+	CPUSeconds     float64 `json:"cpu_seconds"`
+	EdgesPerCPUSec float64 `json:"edges_per_cpu_sec"`
+	// ResolveSeconds is the longest time FastResult.Result took to turn a
+	// fast trace into Flow records (not in the latency); -1 when a trace had
+	// too many flows to resolve them in memory.
+	ResolveSeconds float64 `json:"resolve_seconds,omitempty"`
+	Reach          int     `json:"reach"` // tainted addresses, median over runs
+	Flows          int     `json:"flows"` // median over runs
+	PeakHeapBytes  uint64  `json:"peak_heap_bytes"`
+	PeakRSSBytes   int64   `json:"peak_rss_bytes"`
+	Finished       bool    `json:"finished"`
+	Note           string  `json:"note,omitempty"`
 }
 
 // TraceResult is the whole report.
 type TraceResult struct {
 	Machine         string     `json:"machine"`
+	LoadAvg         string     `json:"loadavg"` // /proc/loadavg at the start and at the end of the run
 	GOMAXPROCS      int        `json:"gomaxprocs"`
 	Dir             string     `json:"dir"`
 	Graph           graphMeta  `json:"graph"`
 	AccountDegrees  *Degrees   `json:"account_degrees,omitempty"` // from the snapshot
 	SnapshotSeconds [2]float64 `json:"snapshot_seconds"`          // account, UTXO: building the in-memory snapshots
 	SnapshotBytes   [2]uint64  `json:"snapshot_bytes"`
+	SnapshotFile    string     `json:"snapshot_file,omitempty"` // the account snapshot was read from this file (SnapshotSeconds is then the read)
 	Runs            []TraceRun `json:"runs"`
 }
 
@@ -89,14 +107,15 @@ func Trace(ctx context.Context, cfg TraceConfig) (*TraceResult, error) {
 		cfg.MaxHeap = 12 << 30
 	}
 	if len(cfg.Sources) == 0 {
-		cfg.Sources = []string{"store", "memory"}
+		cfg.Sources = []string{"store", "memory", "fast"}
 	}
 	g, err := OpenTraceGraph(ctx, cfg.Dir, cfg.Graph, cfg.CacheBytes, cfg.Progress)
 	if err != nil {
 		return nil, err
 	}
 	defer g.Close()
-	res := &TraceResult{Machine: Machine(), GOMAXPROCS: runtime.GOMAXPROCS(0), Dir: cfg.Dir, Graph: g.Meta}
+	res := &TraceResult{Machine: Machine(), GOMAXPROCS: runtime.GOMAXPROCS(0), Dir: cfg.Dir, Graph: g.Meta, LoadAvg: loadAvg()}
+	defer func() { res.LoadAvg += "; at the end " + loadAvg() }()
 	b := &tracer{cfg: cfg, res: res, g: g}
 	if cfg.Graph.AccountTransfers > 0 {
 		if err := b.chain(ctx, chain.Ethereum); err != nil {
@@ -132,10 +151,12 @@ func (b *tracer) chain(ctx context.Context, c chain.Chain) error {
 	if len(b.cfg.Models) > 0 {
 		models = slices.DeleteFunc(slices.Clone(models), func(m trace.Model) bool { return !slices.Contains(b.cfg.Models, m) })
 	}
+	var acctSnap *trace.AccountSnapshot
+	var utxoSnap *trace.UTXOSnapshot
 	for _, source := range b.cfg.Sources {
 		var acct trace.AccountSource = b.g.Account
 		var utxo trace.UTXOSource = b.g.UTXO
-		if source == "memory" {
+		if source != "store" && acctSnap == nil && utxoSnap == nil {
 			k := 0
 			if c == chain.Bitcoin {
 				k = 1
@@ -146,13 +167,9 @@ func (b *tracer) chain(ctx context.Context, c chain.Chain) error {
 			b.logf("building the in-memory snapshot of the %s graph", c)
 			var err error
 			if c == chain.Bitcoin {
-				utxo, err = trace.NewUTXOSnapshot(b.g.UTXO, c)
-			} else {
-				var snap *trace.AccountSnapshot
-				if snap, err = trace.NewAccountSnapshot(b.g.Account, c); err == nil {
-					acct = snap
-					b.res.AccountDegrees = degreeStats(snap.Degrees())
-				}
+				utxoSnap, err = trace.NewUTXOSnapshot(b.g.UTXO, c)
+			} else if acctSnap, err = b.accountSnapshot(c); err == nil {
+				b.res.AccountDegrees = degreeStats(acctSnap.Degrees())
 			}
 			if err != nil {
 				return err
@@ -160,7 +177,18 @@ func (b *tracer) chain(ctx context.Context, c chain.Chain) error {
 			b.res.SnapshotSeconds[k] = time.Since(start).Seconds()
 			runtime.GC()
 			b.res.SnapshotBytes[k] = heapBytes() - min(before, heapBytes())
-			b.logf("snapshot built in %.1f s, %.0f MiB", b.res.SnapshotSeconds[k], float64(b.res.SnapshotBytes[k])/(1<<20))
+			b.logf("snapshot ready in %.1f s, %.0f MiB", b.res.SnapshotSeconds[k], float64(b.res.SnapshotBytes[k])/(1<<20))
+		}
+		if source != "store" {
+			if c == chain.Bitcoin {
+				utxo = utxoSnap
+			} else {
+				acct = acctSnap
+			}
+		}
+		var fast fastTracer
+		if source == "fast" {
+			fast = fastTracer{acct: acctSnap, utxo: utxoSnap}
 		}
 		for _, m := range models {
 			skip := ""
@@ -174,7 +202,7 @@ func (b *tracer) chain(ctx context.Context, c chain.Chain) error {
 					b.res.Runs = append(b.res.Runs, run)
 					continue
 				}
-				if err := b.cell(&run, c, m, acct, utxo); err != nil {
+				if err := b.cell(&run, c, m, acct, utxo, fast); err != nil {
 					return err
 				}
 				b.logf("%s %s %s seeds=%d: p50 %.3f s max %.3f s, %.0f edges/s, reach %d, heap %.0f MiB %s",
@@ -189,8 +217,91 @@ func (b *tracer) chain(ctx context.Context, c chain.Chain) error {
 	return nil
 }
 
+// accountSnapshot builds the account graph's snapshot, or reads it from
+// the snapshot file, which must hold this graph; a snapshot built is
+// written there.
+func (b *tracer) accountSnapshot(c chain.Chain) (*trace.AccountSnapshot, error) {
+	path := b.cfg.SnapshotFile
+	if path == "" {
+		return trace.NewAccountSnapshot(b.g.Account, c)
+	}
+	if f, err := os.Open(path); err == nil {
+		defer f.Close()
+		snap, err := trace.ReadAccountSnapshot(f)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if n, _ := snap.Len(); snap.Chain() != c || snap.Cursor() != b.g.Meta.AccountBlocks || n != b.g.Meta.AccountTransfers || !sameBlocks(snap, b.g.Account, c, 0, snap.Cursor()) {
+			return nil, fmt.Errorf("%s holds a snapshot of %d transfers up to block %d, not of this graph (%d up to %d): remove it or name another file", path, n, snap.Cursor(), b.g.Meta.AccountTransfers, b.g.Meta.AccountBlocks)
+		}
+		b.res.SnapshotFile = path
+		b.logf("snapshot read from %s", path)
+		return snap, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	snap, err := trace.NewAccountSnapshot(b.g.Account, c)
+	if err != nil {
+		return nil, err
+	}
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := snap.WriteTo(f); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return nil, err
+	}
+	b.logf("snapshot written to %s", path)
+	return snap, nil
+}
+
+// sameBlocks reports whether the snapshot holds the store's transfers of
+// the given blocks.
+func sameBlocks(snap *trace.AccountSnapshot, st *store.DB, c chain.Chain, blocks ...uint64) bool {
+	for _, h := range blocks {
+		q := store.Query{Chain: c, FromBlock: h, ToBlock: h, HasToBlock: true}
+		var a, b []store.Row
+		for r, err := range snap.Transfers(q) {
+			if err != nil {
+				return false
+			}
+			a = append(a, r)
+		}
+		for r, err := range st.Transfers(q) {
+			if err != nil {
+				return false
+			}
+			b = append(b, r)
+		}
+		if !reflect.DeepEqual(a, b) {
+			return false
+		}
+	}
+	return true
+}
+
+// fastTracer is the snapshot whose fast path a "fast" row runs (both nil
+// for the other sources).
+type fastTracer struct {
+	acct *trace.AccountSnapshot
+	utxo *trace.UTXOSnapshot
+}
+
+// resolveLimit bounds the flows a benchmark resolves to Flow records
+// (about 200 bytes each) to time FastResult.Result.
+const resolveLimit = 5_000_000
+
 // cell runs the traces of one report row.
-func (b *tracer) cell(run *TraceRun, c chain.Chain, m trace.Model, acct trace.AccountSource, utxo trace.UTXOSource) error {
+func (b *tracer) cell(run *TraceRun, c chain.Chain, m trace.Model, acct trace.AccountSource, utxo trace.UTXOSource, fast fastTracer) error {
 	sets, err := b.seedSets(c, run.Seeds)
 	if err != nil {
 		return err
@@ -204,15 +315,53 @@ func (b *tracer) cell(run *TraceRun, c chain.Chain, m trace.Model, acct trace.Ac
 		base := heapBytes()
 		w := newWatch(b.cfg.Budget, base+b.cfg.MaxHeap)
 		bounds := trace.Bounds{MaxHops: b.cfg.MaxHops}
+		cpu0 := cpuSeconds()
 		start := time.Now()
 		var r *trace.Result
-		if c == chain.Bitcoin {
+		var fr *trace.FastResult
+		switch {
+		case fast.acct != nil || fast.utxo != nil:
+			o := trace.FastOptions{Stop: w.over.Load}
+			if c == chain.Bitcoin {
+				fr, err = fast.utxo.FastTrace(m, bounds, set.utxo, o)
+			} else {
+				fr, err = fast.acct.FastTrace(m, bounds, set.account, o)
+			}
+			if fr != nil {
+				w.edges.Store(fr.Edges)
+				run.Scanned += fr.Scanned
+			}
+			switch {
+			case errors.Is(err, trace.ErrStopped):
+				err, fr = errBudget, nil
+			case trace.IsNotFast(err): // the general tracer over the snapshot gives the answer, or the error
+				run.Note = fmt.Sprintf("%v: the general tracer ran", err)
+				fr = nil
+				if c == chain.Bitcoin {
+					r, err = trace.TraceUTXO(&countingUTXO{src: utxo, w: w}, c, m, bounds, set.utxo)
+				} else {
+					r, err = trace.TraceAccount(&countingAccount{src: acct, w: w}, c, m, bounds, set.account)
+				}
+			}
+		case c == chain.Bitcoin:
 			r, err = trace.TraceUTXO(&countingUTXO{src: utxo, w: w}, c, m, bounds, set.utxo)
-		} else {
+		default:
 			r, err = trace.TraceAccount(&countingAccount{src: acct, w: w}, c, m, bounds, set.account)
 		}
 		el := time.Since(start).Seconds()
+		run.CPUSeconds += cpuSeconds() - cpu0
 		peak := w.stop()
+		if fr != nil {
+			if fr.Flows() <= resolveLimit {
+				rs := time.Now()
+				runtime.KeepAlive(fr.Result())
+				if d := time.Since(rs).Seconds(); run.ResolveSeconds >= 0 {
+					run.ResolveSeconds = max(run.ResolveSeconds, d)
+				}
+			} else {
+				run.ResolveSeconds = -1
+			}
+		}
 		run.Runs++
 		run.Edges += w.edges.Load()
 		run.PeakHeapBytes = max(run.PeakHeapBytes, peak-min(base, peak))
@@ -226,6 +375,10 @@ func (b *tracer) cell(run *TraceRun, c chain.Chain, m trace.Model, acct trace.Ac
 		if err != nil {
 			return fmt.Errorf("%s %s trace from %d seeds: %w", c, m, run.Seeds, err)
 		}
+		if fr != nil {
+			reach, flows = append(reach, fr.Reached()), append(flows, fr.Flows())
+			continue
+		}
 		n := 0
 		for _, k := range r.Reach {
 			n += k
@@ -237,6 +390,10 @@ func (b *tracer) cell(run *TraceRun, c chain.Chain, m trace.Model, acct trace.Ac
 		total += s
 	}
 	run.EdgesPerSec = float64(run.Edges) / total
+	if run.CPUSeconds > 0 {
+		run.EdgesPerCPUSec = float64(run.Edges) / run.CPUSeconds
+	}
+	run.Seconds = slices.Clone(secs)
 	slices.Sort(secs)
 	run.P50Seconds, run.MaxSeconds = secs[len(secs)/2], secs[len(secs)-1]
 	if len(reach) > 0 {
@@ -366,6 +523,19 @@ func (w *watch) stop() uint64 {
 	return max(w.peak.Load(), heapBytes())
 }
 
+// loadAvg is the first three fields of /proc/loadavg (empty elsewhere).
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
+}
+
 // heapBytes is the Go heap in use by objects, read without stopping the
 // world.
 func heapBytes() uint64 {
@@ -424,7 +594,7 @@ func (c *countingUTXO) IO(ch chain.Chain, h uint64, txi uint32) (chain.Tx, bool,
 func (r *TraceResult) String() string {
 	var sb strings.Builder
 	m := r.Graph
-	fmt.Fprintf(&sb, "machine     %s, GOMAXPROCS=%d\n", r.Machine, r.GOMAXPROCS)
+	fmt.Fprintf(&sb, "machine     %s, GOMAXPROCS=%d, load average %s\n", r.Machine, r.GOMAXPROCS, r.LoadAvg)
 	if m.Config.AccountTransfers > 0 {
 		fmt.Fprintf(&sb, "account     %d transfers in %d blocks (Zipf s=%.2f, seed %d)\n", m.AccountTransfers, m.AccountBlocks, m.Config.Exponent, m.Config.Seed)
 	}
@@ -438,18 +608,32 @@ func (r *TraceResult) String() string {
 	}
 	for k, name := range []string{"account", "utxo"} {
 		if r.SnapshotSeconds[k] > 0 {
-			fmt.Fprintf(&sb, "snapshot    %s: built in %.1f s, %.0f MiB\n", name, r.SnapshotSeconds[k], float64(r.SnapshotBytes[k])/(1<<20))
+			how := "built"
+			if k == 0 && r.SnapshotFile != "" {
+				how = "read from " + r.SnapshotFile
+			}
+			fmt.Fprintf(&sb, "snapshot    %s: %s in %.1f s, %.0f MiB\n", name, how, r.SnapshotSeconds[k], float64(r.SnapshotBytes[k])/(1<<20))
 		}
 	}
-	fmt.Fprintf(&sb, "\n%-8s %-6s %-7s %6s %4s %9s %9s %12s %12s %9s %9s %9s  %s\n",
-		"chain", "source", "model", "seeds", "runs", "p50 s", "max s", "edges", "edges/s", "reach", "heap MiB", "RSS MiB", "note")
+	fmt.Fprintf(&sb, "\n%-8s %-6s %-7s %6s %4s %9s %9s %12s %12s %12s %12s %9s %9s %9s %9s  %s\n",
+		"chain", "source", "model", "seeds", "runs", "p50 s", "max s", "edges", "edges/s", "edges/cpu-s", "scanned", "resolve s", "reach", "heap MiB", "RSS MiB", "note")
 	for _, x := range r.Runs {
 		if x.Runs == 0 {
-			fmt.Fprintf(&sb, "%-8s %-6s %-7s %6d %4s %9s %9s %12s %12s %9s %9s %9s  %s\n", x.Chain, x.Source, x.Model, x.Seeds, "-", "-", "-", "-", "-", "-", "-", "-", x.Note)
+			fmt.Fprintf(&sb, "%-8s %-6s %-7s %6d %4s %9s %9s %12s %12s %12s %12s %9s %9s %9s %9s  %s\n", x.Chain, x.Source, x.Model, x.Seeds, "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", x.Note)
 			continue
 		}
-		fmt.Fprintf(&sb, "%-8s %-6s %-7s %6d %4d %9.3f %9.3f %12d %12.0f %9d %9.0f %9.0f  %s\n",
-			x.Chain, x.Source, x.Model, x.Seeds, x.Runs, x.P50Seconds, x.MaxSeconds, x.Edges, x.EdgesPerSec, x.Reach,
+		scanned, resolve := "-", "-"
+		if x.Scanned > 0 {
+			scanned = fmt.Sprint(x.Scanned)
+		}
+		switch {
+		case x.ResolveSeconds > 0:
+			resolve = fmt.Sprintf("%.3f", x.ResolveSeconds)
+		case x.ResolveSeconds < 0:
+			resolve = "skipped"
+		}
+		fmt.Fprintf(&sb, "%-8s %-6s %-7s %6d %4d %9.3f %9.3f %12d %12.0f %12.0f %12s %9s %9d %9.0f %9.0f  %s\n",
+			x.Chain, x.Source, x.Model, x.Seeds, x.Runs, x.P50Seconds, x.MaxSeconds, x.Edges, x.EdgesPerSec, x.EdgesPerCPUSec, scanned, resolve, x.Reach,
 			float64(x.PeakHeapBytes)/(1<<20), float64(x.PeakRSSBytes)/(1<<20), x.Note)
 	}
 	return sb.String()

@@ -45,15 +45,16 @@ func TestTraceGraphReuse(t *testing.T) {
 }
 
 // TestTraceSmall runs the whole benchmark on a small graph: every trace
-// finishes, and the in-memory snapshot visits exactly the edges and
-// reaches exactly the addresses the store does.
+// finishes, the in-memory snapshot visits exactly the edges and reaches
+// exactly the addresses the store does, and the fast path reaches the same
+// addresses with the same flows.
 func TestTraceSmall(t *testing.T) {
 	res, err := Trace(context.Background(), TraceConfig{Graph: small, Dir: t.TempDir(), Seeds: []int{1, 20}, SingleRuns: 2, Budget: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := 2 * 2 * (3 + 4); len(res.Runs) != want {
-		t.Fatalf("%d rows, want %d (2 sources × 2 seed counts × 7 chain models)", len(res.Runs), want)
+	if want := 3 * 2 * (3 + 4); len(res.Runs) != want {
+		t.Fatalf("%d rows, want %d (3 sources × 2 seed counts × 7 chain models)", len(res.Runs), want)
 	}
 	type key struct {
 		chain, model string
@@ -68,8 +69,12 @@ func TestTraceSmall(t *testing.T) {
 		byKey[k] = append(byKey[k], r)
 	}
 	for k, rs := range byKey {
-		if len(rs) != 2 || rs[0].Edges != rs[1].Edges || rs[0].Reach != rs[1].Reach || rs[0].Flows != rs[1].Flows {
+		if len(rs) != 3 || rs[0].Edges != rs[1].Edges || rs[0].Reach != rs[1].Reach || rs[0].Flows != rs[1].Flows {
 			t.Errorf("%v: store and memory disagree: %+v", k, rs)
+			continue
+		}
+		if f := rs[2]; f.Source != "fast" || f.Reach != rs[1].Reach || f.Flows != rs[1].Flows || f.ResolveSeconds <= 0 || (k.chain == "eth") != (f.Scanned > 0) {
+			t.Errorf("%v: the fast path disagrees with the general tracer: %+v", k, rs)
 		}
 	}
 	if s := res.String(); !strings.Contains(s, "edges/s") || !strings.Contains(s, "haircut") {
@@ -85,8 +90,9 @@ var (
 
 // BenchmarkTrace traces each model on a small power-law graph (200,000
 // account transfers, 50,000 UTXO transactions, generated once per run),
-// from one seed and from 100, through the store and through an in-memory
-// snapshot, reporting edges visited per second. Run with -cpu 1 for per-core
+// from one seed and from 100, through the store, through an in-memory
+// snapshot and by the snapshot's fast path, reporting edges visited per
+// second. Run with -cpu 1 for per-core
 // figures; chainhound bench trace measures the full-size graphs.
 func BenchmarkTrace(b *testing.B) {
 	benchOnce.Do(func() {
@@ -110,7 +116,7 @@ func BenchmarkTrace(b *testing.B) {
 		if c == chain.Bitcoin {
 			models = []trace.Model{trace.FIFO, trace.Haircut, trace.TIHO, trace.Poison}
 		}
-		for _, source := range []string{"store", "memory"} {
+		for _, source := range []string{"store", "memory", "fast"} {
 			for _, m := range models {
 				for _, n := range []int{1, 100} {
 					sets, err := bt.seedSets(c, n)
@@ -120,15 +126,27 @@ func BenchmarkTrace(b *testing.B) {
 					b.Run(fmt.Sprintf("%s/%s/%s/seeds=%d", c, source, m, n), func(b *testing.B) {
 						w := newWatch(time.Hour, 1<<62)
 						defer w.stop()
+						cpu0 := cpuSeconds()
 						for b.Loop() {
 							var err error
-							if c == chain.Bitcoin {
+							switch {
+							case source == "fast" && c == chain.Bitcoin:
+								var r *trace.FastResult
+								if r, err = utxoSnap.FastTrace(m, trace.Bounds{MaxHops: 6}, sets[0].utxo, trace.FastOptions{}); err == nil {
+									w.edges.Add(r.Edges)
+								}
+							case source == "fast":
+								var r *trace.FastResult
+								if r, err = acctSnap.FastTrace(m, trace.Bounds{MaxHops: 6}, sets[0].account, trace.FastOptions{}); err == nil {
+									w.edges.Add(r.Edges)
+								}
+							case c == chain.Bitcoin:
 								var src trace.UTXOSource = g.UTXO
 								if source == "memory" {
 									src = utxoSnap
 								}
 								_, err = trace.TraceUTXO(&countingUTXO{src: src, w: w}, c, m, trace.Bounds{MaxHops: 6}, sets[0].utxo)
-							} else {
+							default:
 								var src trace.AccountSource = g.Account
 								if source == "memory" {
 									src = acctSnap
@@ -140,9 +158,46 @@ func BenchmarkTrace(b *testing.B) {
 							}
 						}
 						b.ReportMetric(float64(w.edges.Load())/b.Elapsed().Seconds(), "edges/s")
+						if cpu := cpuSeconds() - cpu0; cpu > 0 {
+							b.ReportMetric(float64(w.edges.Load())/cpu, "edges/cpu-s")
+						}
 					})
 				}
 			}
 		}
+	}
+}
+
+// TestTraceSnapshotFile runs the fast source twice with a snapshot file:
+// the first run builds and writes it, the second reads it and traces the
+// same; a file of another graph is refused.
+func TestTraceSnapshotFile(t *testing.T) {
+	dir := t.TempDir()
+	file := dir + "/account.snap"
+	g := TraceGraphConfig{AccountTransfers: 5_000, Exponent: 1.1, Seed: 4}
+	cfg := TraceConfig{Graph: g, Dir: dir + "/graph", Seeds: []int{1, 10}, SingleRuns: 3, Budget: time.Minute, Sources: []string{"fast"}, SnapshotFile: file}
+	first, err := Trace(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.SnapshotFile != "" {
+		t.Fatalf("the first run read a snapshot file that did not exist")
+	}
+	again, err := Trace(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.SnapshotFile != file || len(again.Runs) != len(first.Runs) {
+		t.Fatalf("the second run did not read %s (%q), or ran %d rows, not %d", file, again.SnapshotFile, len(again.Runs), len(first.Runs))
+	}
+	for i, r := range again.Runs {
+		if f := first.Runs[i]; r.Reach != f.Reach || r.Flows != f.Flows || r.Edges != f.Edges || !r.Finished {
+			t.Errorf("row %d: %+v from the file, %+v from the store", i, r, f)
+		}
+	}
+	other := cfg
+	other.Graph.Seed, other.Dir = 5, dir+"/other"
+	if _, err := Trace(context.Background(), other); err == nil || !strings.Contains(err.Error(), "not of this graph") {
+		t.Fatalf("a snapshot file of another graph: %v", err)
 	}
 }

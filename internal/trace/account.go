@@ -51,18 +51,19 @@ func NewAccount(m Model) (Account, error) {
 // credit adds amount to value, refusing taint above amount and overflow.
 func credit(value, amount, taint *uint256.Int) error {
 	if taint.Gt(amount) {
-		return fmt.Errorf("receive %s with taint %s: taint exceeds amount", amount, taint)
+		return fmt.Errorf("receive %s with taint %s: taint exceeds amount", amount.Dec(), taint.Dec()) // Dec, not the pointers: the parameters stay off the heap
 	}
-	if _, over := new(uint256.Int).AddOverflow(value, amount); over {
-		return fmt.Errorf("receive %s on %s: %w", amount, value, ErrOverflow)
+	var sum uint256.Int
+	if _, over := sum.AddOverflow(value, amount); over {
+		return fmt.Errorf("receive %s on %s: %w", amount.Dec(), value.Dec(), ErrOverflow)
 	}
-	value.Add(value, amount)
+	*value = sum
 	return nil
 }
 
 func checkDebit(value, amount *uint256.Int) error {
 	if amount.Gt(value) {
-		return fmt.Errorf("send %s from %s: %w", amount, value, ErrOverdraft)
+		return fmt.Errorf("send %s from %s: %w", amount.Dec(), value.Dec(), ErrOverdraft)
 	}
 	return nil
 }
@@ -94,7 +95,8 @@ func (a *haircutAccount) Balance() (value, taint uint256.Int) { return a.value, 
 
 // shareHalfUp returns x·y/d rounded half up, for x, y <= d. The product
 // needs up to 512 bits; balances that fit 64 bits (all of Bitcoin, most
-// tokens' small holders) take a fast path through math/bits.
+// tokens' small holders) take a fast path through math/bits, and those
+// that fit 128 bits one through a 256-bit product.
 func shareHalfUp(x, y, d *uint256.Int) uint256.Int {
 	if x.IsZero() || y.IsZero() {
 		return uint256.Int{}
@@ -107,6 +109,18 @@ func shareHalfUp(x, y, d *uint256.Int) uint256.Int {
 			q++
 		}
 		return *uint256.NewInt(q)
+	}
+	if d[2] == 0 && d[3] == 0 {
+		// Below 2^128 (every ether balance there is): x, y <= d, so the
+		// product fits 256 bits and one 256-by-128-bit division gives the
+		// quotient and the remainder.
+		var p, q, r uint256.Int
+		p.Mul(x, y)
+		q.DivMod(&p, d, &r)
+		if !r.Lt(p.Sub(d, &r)) {
+			q.AddUint64(&q, 1)
+		}
+		return q
 	}
 	var q, p, qd, r uint256.Int
 	q.MulDivOverflow(x, y, d) // cannot overflow: the quotient is at most y

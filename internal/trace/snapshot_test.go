@@ -135,6 +135,7 @@ func TestAccountSnapshotEqualsStore(t *testing.T) {
 				if !reflect.DeepEqual(want, got) {
 					t.Fatalf("seed %d %s seeds %v bounds %+v: traces over the store and the snapshot differ", seed, m, seeds, b)
 				}
+				checkFast(t, snap, m, b, seeds, want, werr)
 				if want != nil {
 					flows += len(want.Flows)
 				}
@@ -201,6 +202,12 @@ func TestUTXOSnapshotEqualsStore(t *testing.T) {
 					seeds = append(seeds, UTXOSeed{Outpoint: Outpoint{alerts[i].Tx, alerts[i].Vout}})
 				}
 				b := Bounds{MaxHops: r.IntN(7)}
+				if r.IntN(3) == 0 {
+					b.Until, b.HasUntil = uint64(r.IntN(60)), true
+				}
+				if r.IntN(4) == 0 {
+					b.MinAmount.SetUint64(uint64(r.IntN(100_000)))
+				}
 				want, werr := TraceUTXO(s, chain.Bitcoin, m, b, seeds)
 				got, gerr := TraceUTXO(snap, chain.Bitcoin, m, b, seeds)
 				if werr != nil || gerr != nil {
@@ -209,6 +216,7 @@ func TestUTXOSnapshotEqualsStore(t *testing.T) {
 				if !reflect.DeepEqual(want, got) {
 					t.Fatalf("seed %d %s: traces over the store and the snapshot differ", seed, m)
 				}
+				checkFastUTXO(t, snap, m, b, seeds, want, werr)
 				flows += len(want.Flows)
 			}
 			if flows == 0 {

@@ -1,0 +1,436 @@
+package trace
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+
+	"github.com/chainhound/chainhound/internal/chain"
+	"github.com/chainhound/chainhound/internal/store"
+	"github.com/holiman/uint256"
+)
+
+// checkFast holds the snapshot's fast path to the general tracer's answer
+// (want, werr, from TraceAccount over the store): where that succeeds the
+// fast path must be taken and give the same Result; where it fails the
+// fast path must decline, and Trace must fail the same way.
+func checkFast(t *testing.T, snap *AccountSnapshot, m Model, b Bounds, seeds []AccountSeed, want *Result, werr error) {
+	t.Helper()
+	fr, ferr := snap.FastTrace(m, b, seeds, FastOptions{})
+	if werr != nil {
+		if ferr == nil || !IsNotFast(ferr) {
+			t.Fatalf("%s seeds %v bounds %+v: the general tracer fails (%v), the fast path gives %v", m, seeds, b, werr, ferr)
+		}
+	} else {
+		if ferr != nil {
+			t.Fatalf("%s seeds %v bounds %+v: the fast path declined (%v) a trace the general tracer runs", m, seeds, b, ferr)
+		}
+		if got := fr.Result(); !reflect.DeepEqual(want, got) {
+			t.Fatalf("%s seeds %v bounds %+v: the fast path's Result differs from TraceAccount's:\n%s", m, seeds, b, diffResults(want, got))
+		}
+		if fr.Reached() != sumReach(want.Reach) || fr.Flows() != len(want.Flows) {
+			t.Fatalf("%s: the fast path counts %d reached and %d flows, its Result %d and %d", m, fr.Reached(), fr.Flows(), sumReach(want.Reach), len(want.Flows))
+		}
+	}
+	got, gerr := snap.Trace(chain.Ethereum, m, b, seeds)
+	if fmt.Sprint(werr) != fmt.Sprint(gerr) || !reflect.DeepEqual(want, got) {
+		t.Fatalf("%s seeds %v bounds %+v: AccountSnapshot.Trace gives %v, TraceAccount %v (or their Results differ)", m, seeds, b, gerr, werr)
+	}
+}
+
+func sumReach(r []int) int {
+	n := 0
+	for _, k := range r {
+		n += k
+	}
+	return n
+}
+
+// diffResults names the first field where two Results differ.
+func diffResults(want, got *Result) string {
+	if want == nil || got == nil {
+		return fmt.Sprintf("want %v, got %v", want, got)
+	}
+	wv, gv := reflect.ValueOf(*want), reflect.ValueOf(*got)
+	for i := range wv.NumField() {
+		if !reflect.DeepEqual(wv.Field(i).Interface(), gv.Field(i).Interface()) {
+			name := wv.Type().Field(i).Name
+			if name == "Flows" {
+				w, g := want.Flows, got.Flows
+				for k := range min(len(w), len(g)) {
+					if !reflect.DeepEqual(w[k], g[k]) {
+						return fmt.Sprintf("flow %d of %d/%d: want %+v\ngot %+v", k, len(w), len(g), w[k], g[k])
+					}
+				}
+				return fmt.Sprintf("%d flows, want %d", len(g), len(w))
+			}
+			return fmt.Sprintf("%s: want %+v\ngot %+v", name, wv.Field(i).Interface(), gv.Field(i).Interface())
+		}
+	}
+	return "no field differs"
+}
+
+// TestFastAccountEqualsTraceAccount compares the fast path with
+// TraceAccount over the store on random chains with swaps in both leg
+// orders, self-transfers, mints, burns, fees, ERC-721 transfers,
+// overdrafts and amounts past 2^64 and 2^128, under every account model,
+// with hop bounds, time ranges and minimum amounts, from one to several
+// seeds with and without amounts. It also checks that the cases the
+// fast path must reproduce (swaps, held receipts, gap credits, stopped
+// taint) actually occur.
+func TestFastAccountEqualsTraceAccount(t *testing.T) {
+	var swaps, stopped, traces, fails int
+	for seed := range uint64(12) {
+		r := rand.New(rand.NewPCG(seed, 7))
+		s := openStore(t)
+		const blocks = 80
+		addrs := randomMixedChain(t, r, s, blocks)
+		snap, err := NewAccountSnapshot(s, chain.Ethereum)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range []Model{FIFO, Haircut, Poison} {
+			for k := range 12 {
+				seeds := randomAccountSeeds(r, addrs, blocks, 1+k%5)
+				for i := range seeds {
+					if r.IntN(8) == 0 { // after the chain's last block
+						seeds[i].FromBlock = blocks + uint64(r.IntN(3))
+					}
+				}
+				b := Bounds{MaxHops: r.IntN(6)}
+				if r.IntN(3) == 0 {
+					b.Until, b.HasUntil = uint64(r.IntN(blocks+10)), true
+				}
+				if r.IntN(4) == 0 {
+					b.MinAmount.SetUint64(uint64(r.IntN(300)))
+				}
+				want, werr := TraceAccount(s, chain.Ethereum, m, b, seeds)
+				checkFast(t, snap, m, b, seeds, want, werr)
+				traces++
+				if werr != nil {
+					fails++
+					continue
+				}
+				swaps += len(want.Swaps)
+				stopped += len(want.Stopped)
+			}
+		}
+	}
+	for g := range 40 { // the swap graphs of the exit tests, without services
+		rng := rand.New(rand.NewPCG(uint64(g), 99))
+		c := randomSwapChain(t, rng)
+		snap, err := NewAccountSnapshot(c.s, chain.Ethereum)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seeds := []AccountSeed{{Address: eth(byte(1 + rng.IntN(6))), FromBlock: uint64(1 + rng.IntN(3))}}
+		if rng.IntN(2) == 0 {
+			seeds = append(seeds, AccountSeed{Address: eth(byte(0x50 + rng.IntN(2))), FromBlock: uint64(rng.IntN(5)), Asset: chain.NativeAsset, Amount: uint256.NewInt(uint64(rng.IntN(100)))})
+		}
+		for _, m := range []Model{FIFO, Haircut, Poison} {
+			b := Bounds{MaxHops: rng.IntN(4)}
+			want, werr := TraceAccount(c.s, chain.Ethereum, m, b, seeds)
+			checkFast(t, snap, m, b, seeds, want, werr)
+			traces++
+			if werr != nil {
+				fails++
+				continue
+			}
+			swaps += len(want.Swaps)
+		}
+	}
+	t.Logf("%d traces (%d refused by both), %d swaps, %d stopped holdings", traces, fails, swaps, stopped)
+	if swaps == 0 || stopped == 0 || fails == traces {
+		t.Fatalf("the random traces exercise too little: %d swaps, %d stopped holdings, %d of %d traces refused", swaps, stopped, fails, traces)
+	}
+}
+
+// randomMixedChain is randomAccountChain with more transfers per
+// transaction among fewer assets' holders, so that tainted addresses pay
+// one asset and receive another in one transaction (swaps, in either
+// order), and with amounts past 2^128.
+func randomMixedChain(t *testing.T, r *rand.Rand, s interface {
+	ApplyBlock(*chain.Block) error
+}, blocks int) []chain.Address {
+	t.Helper()
+	addrs := make([]chain.Address, 10)
+	for i := range addrs {
+		addrs[i] = chainAddr(2000 + i)
+	}
+	assets := []chain.Asset{chain.NativeAsset, {Kind: chain.ERC20, Contract: addrs[0]}, {Kind: chain.ERC20, Contract: addrs[1]}}
+	nft := chain.Asset{Kind: chain.ERC721, Contract: addrs[2]}
+	kinds := []chain.Kind{chain.KindNative, chain.KindToken, chain.KindToken, chain.KindInternal, chain.KindFee, chain.KindBurn}
+	var parent chain.Hash
+	for h := range blocks {
+		b := &chain.Block{Chain: chain.Ethereum, Height: uint64(h), Hash: txHashN("sblk", h), Parent: parent, Time: int64(1000 + 12*h)}
+		for txi := range uint32(1 + r.IntN(3)) {
+			tx := chain.Tx{Hash: txHashN(fmt.Sprintf("stx-%d", h), int(txi)), Index: txi, Success: true}
+			b.Txs = append(b.Txs, tx)
+			n := 1 + r.IntN(5)
+			trader, venue := addrs[r.IntN(len(addrs))], addrs[r.IntN(len(addrs))]
+			for seq := range uint32(n) {
+				tr := chain.Transfer{Block: uint64(h), TxIndex: txi, Seq: seq, TxHash: tx.Hash, Kind: kinds[r.IntN(len(kinds))],
+					From: addrs[r.IntN(len(addrs))], To: addrs[r.IntN(len(addrs))], Asset: assets[r.IntN(len(assets))]}
+				switch r.IntN(3) { // a swap's legs between trader and venue, in either order
+				case 0:
+					tr.From, tr.To = trader, venue
+				case 1:
+					tr.From, tr.To = venue, trader
+				}
+				tr.Amount.SetUint64(uint64(r.IntN(1000)))
+				switch k := r.IntN(24); {
+				case k == 0:
+					tr.From = chain.Address{}
+				case k == 1:
+					tr.To = chain.Address{}
+				case k == 2:
+					tr.Asset, tr.TokenID, tr.Kind = nft, uint256.NewInt(uint64(r.IntN(5))), chain.KindToken
+					tr.Amount.SetOne()
+				case k == 3:
+					tr.Amount.SetUint64(0)
+				case k == 4:
+					tr.To = tr.From
+				}
+				switch r.IntN(10) {
+				case 0:
+					tr.Amount.Lsh(&tr.Amount, 100) // past 64 bits
+				case 1:
+					tr.Amount.Lsh(&tr.Amount, 150) // past 128 bits
+				}
+				b.Transfers = append(b.Transfers, tr)
+			}
+		}
+		if r.IntN(3) == 0 {
+			tr := chain.Transfer{Block: uint64(h), TxIndex: chain.BlockLevel, Kind: chain.KindWithdrawal, To: addrs[r.IntN(len(addrs))], Asset: chain.NativeAsset}
+			tr.Amount.SetUint64(uint64(r.IntN(5000)))
+			b.Transfers = append(b.Transfers, tr)
+			if r.IntN(2) == 0 {
+				tr.Seq, tr.To, tr.Kind = 1, addrs[r.IntN(len(addrs))], chain.KindCoinbase
+				b.Transfers = append(b.Transfers, tr)
+			}
+		}
+		if err := s.ApplyBlock(b); err != nil {
+			t.Fatalf("block %d: %v", h, err)
+		}
+		parent = b.Hash
+	}
+	return addrs
+}
+
+func chainAddr(n int) chain.Address {
+	var b [20]byte
+	b[0], b[18], b[19] = 0xfa, byte(n>>8), byte(n)
+	return chain.EVMAddress(b)
+}
+
+// checkFastUTXO is checkFast for UTXO traces.
+func checkFastUTXO(t *testing.T, snap *UTXOSnapshot, m Model, b Bounds, seeds []UTXOSeed, want *Result, werr error) {
+	t.Helper()
+	fr, ferr := snap.FastTrace(m, b, seeds, FastOptions{})
+	if werr != nil {
+		if ferr == nil || !IsNotFast(ferr) {
+			t.Fatalf("%s seeds %v bounds %+v: the general tracer fails (%v), the fast path gives %v", m, seeds, b, werr, ferr)
+		}
+	} else {
+		if ferr != nil {
+			t.Fatalf("%s seeds %v bounds %+v: the fast path declined (%v) a trace the general tracer runs", m, seeds, b, ferr)
+		}
+		if got := fr.Result(); !reflect.DeepEqual(want, got) {
+			t.Fatalf("%s seeds %v bounds %+v: the fast path's Result differs from TraceUTXO's:\n%s", m, seeds, b, diffResults(want, got))
+		}
+		if fr.Reached() != sumReach(want.Reach) || fr.Flows() != len(want.Flows) {
+			t.Fatalf("%s: the fast path counts %d reached and %d flows, its Result %d and %d", m, fr.Reached(), fr.Flows(), sumReach(want.Reach), len(want.Flows))
+		}
+	}
+	got, gerr := snap.Trace(chain.Bitcoin, m, b, seeds)
+	if fmt.Sprint(werr) != fmt.Sprint(gerr) || !reflect.DeepEqual(want, got) {
+		t.Fatalf("%s seeds %v bounds %+v: UTXOSnapshot.Trace gives %v, TraceUTXO %v (or their Results differ)", m, seeds, b, gerr, werr)
+	}
+}
+
+// TestFastUTXOEqualsTraceUTXO compares the UTXO fast path with TraceUTXO
+// over the store on small random chains (OP_RETURN outputs, fees, several
+// tainted inputs per transaction, seeds that the trace itself reaches,
+// duplicate and bad seeds), under every model with hop, time and amount
+// bounds.
+func TestFastUTXOEqualsTraceUTXO(t *testing.T) {
+	var flows, burns, fails, traces int
+	for g := range 40 {
+		rng := rand.New(rand.NewPCG(uint64(g), 31))
+		c, outs := randomUTXOChain(t, rng)
+		snap, err := NewUTXOSnapshot(c.s, chain.Bitcoin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range []Model{FIFO, Haircut, TIHO, Poison} {
+			for range 4 {
+				var seeds []UTXOSeed
+				for _, k := range rng.Perm(len(outs))[:1+rng.IntN(4)] {
+					seeds = append(seeds, UTXOSeed{Outpoint: outs[k].op, Amount: rng.Int64N(outs[k].value + 1)})
+				}
+				switch rng.IntN(12) {
+				case 0:
+					seeds = append(seeds, seeds[0])
+				case 1:
+					seeds[0].Vout = 7
+				case 2:
+					seeds[0].Amount = -1
+				}
+				b := Bounds{MaxHops: rng.IntN(5), MinAmount: *uint256.NewInt(uint64(rng.IntN(3) * 50))}
+				if rng.IntN(2) == 0 {
+					b.Until, b.HasUntil = uint64(rng.IntN(9)), true
+				}
+				want, werr := TraceUTXO(c.s, chain.Bitcoin, m, b, seeds)
+				checkFastUTXO(t, snap, m, b, seeds, want, werr)
+				traces++
+				if werr != nil {
+					fails++
+					continue
+				}
+				flows += len(want.Flows)
+				for _, f := range want.Flows {
+					if f.Kind == chain.KindBurn {
+						burns++
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d traces (%d refused by both), %d flows, %d burns", traces, fails, flows, burns)
+	if flows < 100 || burns == 0 || fails == 0 {
+		t.Fatalf("the random traces exercise too little: %d flows, %d burns, %d refused", flows, burns, fails)
+	}
+}
+
+// TestAccountSnapshotFile writes snapshots of random chains to a file and
+// reads them back: every query and every fast trace gives what the
+// original gives; a truncated or foreign file is refused.
+func TestAccountSnapshotFile(t *testing.T) {
+	for seed := range uint64(4) {
+		r := rand.New(rand.NewPCG(seed, 17))
+		s := openStore(t)
+		const blocks = 60
+		addrs := randomMixedChain(t, r, s, blocks)
+		snap, err := NewAccountSnapshot(s, chain.Ethereum)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		n, err := snap.WriteTo(&buf)
+		if err != nil || n != int64(buf.Len()) {
+			t.Fatalf("WriteTo: %d bytes of %d, %v", n, buf.Len(), err)
+		}
+		file := buf.Bytes()
+		back, err := ReadAccountSnapshot(bytes.NewReader(file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if back.Cursor() != snap.Cursor() || back.Chain() != chain.Ethereum {
+			t.Fatalf("read back cursor %d chain %v, want %d", back.Cursor(), back.Chain(), snap.Cursor())
+		}
+		for range 30 {
+			a := addrs[r.IntN(len(addrs))]
+			q := store.Query{Chain: chain.Ethereum, FromBlock: uint64(r.IntN(blocks)), Address: &a}
+			if r.IntN(3) == 0 {
+				q.Address = nil
+			}
+			if want, got := collect(t, snap, q), collect(t, back, q); !reflect.DeepEqual(want, got) {
+				t.Fatalf("seed %d query %+v: the snapshot read back gives %d rows, the original %d (or they differ)", seed, q, len(got), len(want))
+			}
+		}
+		for _, m := range []Model{FIFO, Haircut, Poison} {
+			for k := range 6 {
+				seeds := randomAccountSeeds(r, addrs, blocks, 1+k%3)
+				b := Bounds{MaxHops: r.IntN(5)}
+				want, werr := TraceAccount(s, chain.Ethereum, m, b, seeds)
+				checkFast(t, back, m, b, seeds, want, werr)
+			}
+		}
+		for _, bad := range [][]byte{file[:len(file)/2], file[:len(file)-1], append([]byte("not a snapshot"), file[14:]...)} {
+			if _, err := ReadAccountSnapshot(bytes.NewReader(bad)); err == nil {
+				t.Fatalf("seed %d: a damaged file of %d bytes was read", seed, len(bad))
+			}
+		}
+	}
+}
+
+// TestFastTraceStops checks that FastOptions.Stop ends a fast trace with
+// ErrStopped and the counts of what it did, on both chain models.
+func TestFastTraceStops(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	s := openStore(t)
+	addrs := randomMixedChain(t, r, s, 40)
+	snap, err := NewAccountSnapshot(s, chain.Ethereum)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seeds := []AccountSeed{{Address: addrs[0]}, {Address: addrs[1]}}
+	polls := 0
+	fr, err := snap.FastTrace(Poison, Bounds{}, seeds, FastOptions{Stop: func() bool { polls++; return true }})
+	if !errors.Is(err, ErrStopped) || IsNotFast(err) || fr == nil || fr.Scanned == 0 || polls != 1 {
+		t.Fatalf("account trace stopped at the first poll: %v, %+v, %d polls", err, fr, polls)
+	}
+	if _, err := snap.FastTrace(Poison, Bounds{}, seeds, FastOptions{Stop: func() bool { return false }}); err != nil {
+		t.Fatalf("a stop that never fires: %v", err)
+	}
+	c, outs := randomUTXOChain(t, rand.New(rand.NewPCG(1, 31)))
+	us, err := NewUTXOSnapshot(c.s, chain.Bitcoin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var useeds []UTXOSeed
+	for _, o := range outs[:6] {
+		useeds = append(useeds, UTXOSeed{Outpoint: o.op})
+	}
+	if fr, err := us.FastTrace(Poison, Bounds{}, useeds, FastOptions{Stop: func() bool { return true }}); !errors.Is(err, ErrStopped) || fr == nil {
+		t.Fatalf("UTXO trace stopped at the first poll: %v", err)
+	}
+	if _, err := us.FastTrace(Poison, Bounds{}, useeds, FastOptions{Stop: func() bool { return false }}); err != nil {
+		t.Fatalf("a stop that never fires: %v", err)
+	}
+}
+
+// TestFastAccountOverflow: a bogus token whose receipts take a balance
+// past 2^256 makes the general tracer fail; the fast path declines and
+// Trace fails the same way, whether the overflow is met replaying a short
+// history or while the snapshot checkpoints a long one.
+func TestFastAccountOverflow(t *testing.T) {
+	for _, n := range []int{2, 40} { // 40 transfers: past the checkpoint spacing
+		s := openStore(t)
+		a, b := chainAddr(1), chainAddr(2)
+		token := chain.Asset{Kind: chain.ERC20, Contract: chainAddr(9)}
+		var parent chain.Hash
+		for h := range n + 1 {
+			blk := &chain.Block{Chain: chain.Ethereum, Height: uint64(h), Hash: txHashN("ofb", h), Parent: parent, Time: int64(h)}
+			tx := chain.Tx{Hash: txHashN("oft", h), Index: 0, Success: true}
+			blk.Txs = []chain.Tx{tx}
+			tr := chain.Transfer{Block: uint64(h), TxHash: tx.Hash, Kind: chain.KindToken, To: a, Asset: token}
+			tr.Amount.Lsh(uint256.NewInt(1), 250)
+			if h >= n-2 {
+				tr.Amount.Lsh(uint256.NewInt(1), 255) // the last two receipts overflow the balance
+			}
+			if h == n {
+				tr.From, tr.To, tr.Asset = a, b, chain.NativeAsset // a payment after: the trace starts here
+				tr.Amount.SetUint64(1)
+			}
+			blk.Transfers = []chain.Transfer{tr}
+			if err := s.ApplyBlock(blk); err != nil {
+				t.Fatal(err)
+			}
+			parent = blk.Hash
+		}
+		snap, err := NewAccountSnapshot(s, chain.Ethereum)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seeds := []AccountSeed{{Address: a, FromBlock: uint64(n)}}
+		want, werr := TraceAccount(s, chain.Ethereum, Haircut, Bounds{}, seeds)
+		if !errors.Is(werr, ErrOverflow) {
+			t.Fatalf("%d transfers: the general tracer gives %v, want an overflow", n, werr)
+		}
+		checkFast(t, snap, Haircut, Bounds{}, seeds, want, werr)
+	}
+}
