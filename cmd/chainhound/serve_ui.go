@@ -301,7 +301,9 @@ func (l *lookups) serveNeighbors(w http.ResponseWriter, r *http.Request) {
 }
 
 // neighbors aggregates the address's transfers by counterparty, asset and
-// direction. Fees and burns have no counterparty and are left out.
+// direction. Fees and burns have no counterparty and are left out (a fee
+// goes to the block's fee recipient, which would otherwise be a
+// counterparty of every address that ever paid one).
 func (l *lookups) neighbors(c chain.Chain, caip2 string, a chain.Address, f neighborFilter) (neighborsOut, error) {
 	out := neighborsOut{Account: a.CAIP10(caip2), Neighbors: []neighbor{}}
 	out.Label, out.Category = l.tagOf(caip2, a)
@@ -322,8 +324,8 @@ func (l *lookups) neighbors(c chain.Chain, caip2 string, a chain.Address, f neig
 			return out, err
 		}
 		out.Scanned++
-		if row.From.None() || row.To.None() {
-			continue
+		if row.From.None() || row.To.None() || row.Kind == chain.KindFee || row.Kind == chain.KindBurn {
+			continue // the block's fee recipient is no counterparty
 		}
 		var other chain.Address
 		var dir string

@@ -365,6 +365,44 @@ func TestUIWorkspace(t *testing.T) {
 	if nf := countFreezable(want); marked != nf {
 		t.Errorf("%d nodes marked freezable on the canvas, the truth has %d freezable exits", marked, nf)
 	}
+	// The overlay is the trace engine's flows, aggregated per (from, to,
+	// asset), and nothing else: fees and burns, which have no
+	// counterparty, are not drawn (no fee-recipient hub, no nameless node).
+	var rep struct {
+		Chain string
+		Flows []struct{ From, To, Asset, Kind, Amount string }
+	}
+	postJSON(t, base+"/v1/trace", fmt.Sprintf(`{"seeds":[%q],"max_hops":6,"model":"haircut"}`, account), &rep)
+	wantTaint := map[string]*big.Int{}
+	var sinks []string // where fees went, and "" for burns
+	for _, f := range rep.Flows {
+		if f.Kind == "fee" || f.Kind == "burn" {
+			sinks = append(sinks, rep.Chain+":"+f.To)
+			continue
+		}
+		k := rep.Chain + ":" + f.From + "|" + rep.Chain + ":" + f.To + "|" + f.Asset
+		if wantTaint[k] == nil {
+			wantTaint[k] = new(big.Int)
+		}
+		a, _ := new(big.Int).SetString(f.Amount, 10)
+		wantTaint[k].Add(wantTaint[k], a)
+	}
+	if len(sinks) == 0 {
+		t.Errorf("the trace has no fee or burn flow: the overlay's exclusion of them is not exercised")
+	}
+	drawn := evalJS[map[string]string](t, b, `Object.fromEntries([...chainhound.graph.edges].filter(([k, e]) => e.taint).map(([k, e]) => [k, e.taint]))`)
+	if len(drawn) != len(wantTaint) {
+		t.Errorf("%d tainted flows drawn, the trace engine's flows aggregate to %d", len(drawn), len(wantTaint))
+	}
+	for k, v := range wantTaint {
+		if drawn[k] != v.String() {
+			t.Errorf("tainted flow %s: drawn %q, the trace engine %s", k, drawn[k], v)
+		}
+	}
+	sinksJSON, _ := json.Marshal(sinks)
+	if bad := evalJS[[]string](t, b, fmt.Sprintf(`[...new Set(%s)].filter(id => chainhound.graph.nodes.has(id))`, sinksJSON)); len(bad) > 0 {
+		t.Errorf("nodes for fees or burns on the canvas, from the expansion or the trace: %v", bad)
+	}
 	b.screenshot(t, "3-trace")
 
 	// Save as a named case, with a note and an annotation.
@@ -610,6 +648,9 @@ func TestUIWorkspace(t *testing.T) {
 	if n := evalJS[int](t, b, `chainhound.graph.nodes.size`); n < 10 {
 		t.Errorf("the demo's case draws %d nodes", n)
 	}
+	if bad := evalJS[[]string](t, b, fmt.Sprintf(`[...new Set(%s)].filter(id => chainhound.graph.nodes.has(id))`, sinksJSON)); len(bad) > 0 {
+		t.Errorf("the demo's case draws the fee recipient or burns as nodes: %v", bad)
+	}
 	b.screenshot(t, "6-demo-case")
 
 	// A laptop screen, 1366x768: nothing runs off the side, every toolbar
@@ -758,6 +799,21 @@ func checkAddressPage(t *testing.T, b *browser, base, account string) {
 	}
 	if len(got.Counterparties) != len(nb.Neighbors) || len(nb.Neighbors) == 0 {
 		t.Errorf("address page: %d counterparties, the API %d", len(got.Counterparties), len(nb.Neighbors))
+	}
+}
+
+func postJSON(t *testing.T, url, body string, v any) {
+	t.Helper()
+	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("POST %s: %s", url, resp.Status)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatalf("POST %s: %v", url, err)
 	}
 }
 

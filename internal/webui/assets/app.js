@@ -373,7 +373,14 @@ function overlayTrace(rep, from) {
   // Flows aggregated by (from, to, asset); addresses laid out by hop.
   const agg = new Map(), hop = new Map(), recv = new Map();
   hop.set(from.id, 0);
+  let drawn = 0;
   for (const f of rep.flows) {
+    // Fees and burns leave the trace: they go to the block's fee
+    // recipient or nowhere, not to a counterparty. The Trace tab sums
+    // them; drawn, the fee recipient would look like a hub collecting
+    // from every wallet and a burn like an address with no name.
+    if (f.kind === 'fee' || f.kind === 'burn' || !f.to) continue;
+    drawn++;
     const a = acct(f.from), b = acct(f.to);
     const k = a + '|' + b + '|' + f.asset;
     const g = agg.get(k) || { from: a, to: b, asset: f.asset, taint: 0n, count: 0 };
@@ -419,7 +426,9 @@ function overlayTrace(rep, from) {
     n.label = n.label || x.service; n.category = n.category || x.category;
     n.exit = x.freezable ? 'freezable' : 'exit';
   }
-  state.trace = { seeds: rep.seeds.map((s) => s.seed), model: rep.model, max_hops: rep.bounds.max_hops, flows: rep.stats.flows, addresses: rep.stats.addresses, truncated: hop.size > cap };
+  const sums = (xs) => (xs || []).map((x) => formatAmount(x.amount, x.asset, caip2)).join(', ');
+  state.trace = { seeds: rep.seeds.map((s) => s.seed), model: rep.model, max_hops: rep.bounds.max_hops, flows: drawn, addresses: hop.size,
+    fees: sums(rep.fees), burns: sums(rep.burns), truncated: hop.size > cap };
   renderTrace();
   G.fit();
   changed();
@@ -431,7 +440,8 @@ function renderTrace() {
     `<td><button class="link" data-exit="${i}">${esc(x.service || short(x.account))}</button><br><span class="muted">${esc(x.category)}</span></td>` +
     `<td class="num amount">${esc(formatAmount(x.amount, x.asset))}</td>` +
     `<td>${x.freezable ? `<span class="pill freezable">freezable</span>${x.freezable_by && x.freezable_by.length ? '<br><span class="muted">by ' + esc(x.freezable_by.join(', ')) + '</span>' : ''}` : '<span class="pill exit">gone</span>'}</td></tr>`);
-  const head = t ? `<p>${esc(t.model)} trace from ${t.seeds.map((s) => esc(short(s))).join(', ')}, up to ${t.max_hops} hops: ${t.flows} tainted flows over ${t.addresses} addresses.${t.truncated ? ' <strong>Only the first 1,500 addresses are drawn.</strong>' : ''}</p>` : '';
+  const head = t ? `<p>${esc(t.model)} trace from ${t.seeds.map((s) => esc(short(s))).join(', ')}, up to ${t.max_hops} hops: ${t.flows} tainted flows over ${t.addresses} addresses` +
+    `${t.fees ? `; paid in fees ${esc(t.fees)}` : ''}${t.burns ? `; burned ${esc(t.burns)}` : ''}.${t.truncated ? ' <strong>Only the first 1,500 addresses are drawn.</strong>' : ''}</p>` : '';
   $('panel-trace').innerHTML = `<h2>Exits</h2>${head}` + (state.exits.length ?
     `<table id="exits"><thead><tr><th>Exit</th><th class="num">Tainted amount</th><th>Freeze</th></tr></thead><tbody>${rows.join('')}</tbody></table>` :
     '<p class="muted">The trace reached no exit.</p>');
