@@ -620,6 +620,27 @@ func TestUIWorkspace(t *testing.T) {
 		t.Logf("graphsense-tagpacks absent: the actor search is not exercised")
 	}
 
+	// A trace over flows already on the canvas: each keeps what moved along
+	// it (the neighbours' amount) and gains its tainted part (the trace
+	// engine's). Traced from one of the theft's first-hop wallets, the
+	// wallets the laundering merged carry only part of it.
+	x, y, asset, moved, tainted, seed := partialFlow(t, base, rep.Chain, rep.Flows)
+	b.run(t, "canvas for a partial trace", chromedp.Navigate(base+"/#address="+x), chromedp.Reload(), wait(fmt.Sprintf(`chainhound.ready() && chainhound.graph.selected.has(%q)`, x)),
+		chromedp.Focus(chromedp.ID("graph")), chromedp.KeyEvent("o"), wait(fmt.Sprintf(`chainhound.ready() && chainhound.graph.nodes.has(%q)`, y)))
+	edge := x + "|" + y + "|" + asset
+	t.Logf("partial flow %s: %s of %s tainted, traced from %s", edge, tainted, moved, seed)
+	b.run(t, "partial trace", js(fmt.Sprintf(`chainhound.graph.addNode({id: %q, kind: 'address'}); chainhound.graph.select([%q])`, seed, seed)),
+		chromedp.Focus(chromedp.ID("graph")), chromedp.KeyEvent("t"), wait(fmt.Sprintf(`chainhound.ready() && chainhound.graph.edges.get(%q)?.taint`, edge)))
+	type flow struct{ Amount, Taint, Label string }
+	got := evalJS[flow](t, b, fmt.Sprintf(`(() => { const e = chainhound.graph.edges.get(%q); return {Amount: e.amount, Taint: e.taint, Label: chainhound.graph.formatEdge(e)}; })()`, edge))
+	if got.Amount != moved || got.Taint != tainted {
+		t.Errorf("flow %s after the trace: amount %s, taint %s; want the neighbours' %s and the trace engine's %s", edge, got.Amount, got.Taint, moved, tainted)
+	}
+	if want := formatETH(tainted) + " of " + formatETH(moved); asset == "native" && got.Label != want {
+		t.Errorf("flow %s reads %q, want %q", edge, got.Label, want)
+	}
+	b.screenshot(t, "8d-partial-taint")
+
 	// Error state: a mistyped address says why, in the page.
 	b.expect("status of 400")
 	bad := strings.ToUpper(theft[:10]) + theft[10:]
@@ -800,6 +821,52 @@ func checkAddressPage(t *testing.T, b *browser, base, account string) {
 	if len(got.Counterparties) != len(nb.Neighbors) || len(nb.Neighbors) == 0 {
 		t.Errorf("address page: %d counterparties, the API %d", len(got.Counterparties), len(nb.Neighbors))
 	}
+}
+
+// partialFlow finds a flow that a trace taints only in part: traced from
+// one of the first-hop wallets of flows (a trace's), a flow from x to y in
+// asset that moved `moved` (the neighbours' sum) of which the trace from
+// seed taints `tainted`.
+func partialFlow(t *testing.T, base, caip2 string, flows []struct{ From, To, Asset, Kind, Amount string }) (x, y, asset, moved, tainted, seed string) {
+	t.Helper()
+	tried := map[string]bool{}
+	outs := map[string]neighborsOut{} // x's outgoing neighbours, as the expansion lists them
+	for _, f := range flows {
+		if f.Kind == "fee" || f.Kind == "burn" || tried[f.To] {
+			continue
+		}
+		tried[f.To] = true
+		var rep struct {
+			Flows []struct{ From, To, Asset, Kind, Amount string }
+		}
+		postJSON(t, base+"/v1/trace", fmt.Sprintf(`{"seeds":["%s:%s"],"max_hops":6,"model":"haircut"}`, caip2, f.To), &rep)
+		sums := map[[3]string]*big.Int{}
+		for _, g := range rep.Flows {
+			if g.Kind == "fee" || g.Kind == "burn" {
+				continue
+			}
+			k := [3]string{g.From, g.To, g.Asset}
+			if sums[k] == nil {
+				sums[k] = new(big.Int)
+			}
+			a, _ := new(big.Int).SetString(g.Amount, 10)
+			sums[k].Add(sums[k], a)
+		}
+		for k, v := range sums {
+			nb, ok := outs[k[0]]
+			if !ok {
+				getJSON(t, base+"/v1/addresses/"+caip2+":"+k[0]+"/neighbors?direction=out&limit=50", &nb)
+				outs[k[0]] = nb
+			}
+			for _, n := range nb.Neighbors {
+				if n.Account == caip2+":"+k[1] && n.Asset == k[2] && n.Amount != v.String() {
+					return caip2 + ":" + k[0], n.Account, k[2], n.Amount, v.String(), caip2 + ":" + f.To
+				}
+			}
+		}
+	}
+	t.Fatal("no trace from the first-hop wallets taints a flow only in part")
+	return
 }
 
 func postJSON(t *testing.T, url, body string, v any) {

@@ -75,7 +75,14 @@ export function formatAmount(amount, asset, chainId = state.chain) {
   if (!f && frac > 0n) f = '…';
   return (neg ? '-' : '') + w + (f ? '.' + f : '') + ' ' + unit;
 }
-G.formatEdge = (e) => e.taint && e.taint !== '0' ? formatAmount(e.taint, e.asset, chainOf(e.from)) : formatAmount(e.amount, e.asset, chainOf(e.from));
+// An edge reads its amount, or its tainted part: "98 ETH" when all of
+// it was tainted, "98 ETH of 392 ETH" when part of it was.
+G.formatEdge = (e) => {
+  const c = chainOf(e.from);
+  if (!e.taint || e.taint === '0') return formatAmount(e.amount, e.asset, c);
+  const t = formatAmount(e.taint, e.asset, c);
+  return e.amount && e.amount !== e.taint && /^[0-9]+$/.test(e.amount) ? t + ' of ' + formatAmount(e.amount, e.asset, c) : t;
+};
 function chainOf(id) { const p = id.split(':'); return p.length >= 3 ? p[0] + ':' + p[1] : state.chain; }
 
 // ---------- search ----------
@@ -417,7 +424,11 @@ function overlayTrace(rep, from) {
   }
   for (const g of agg.values()) {
     if (!G.nodes.has(g.from) || !G.nodes.has(g.to)) continue;
-    const e = G.addEdge({ from: g.from, to: g.to, asset: g.asset, amount: g.taint.toString(), count: g.count });
+    // A flow already on the canvas keeps what moved along it (its amount
+    // and count); the trace adds how much of that was tainted. A flow
+    // only the trace found is drawn with its tainted part.
+    const old = G.edges.get(G.edgeKey(g.from, g.to, g.asset));
+    const e = old || G.addEdge({ from: g.from, to: g.to, asset: g.asset, amount: g.taint.toString(), count: g.count });
     e.taint = g.taint.toString();
   }
   state.exits = rep.exits.map((x) => ({ account: x.account, service: x.service, category: x.category, asset: x.asset, amount: x.amount, freezable: x.freezable, hop: x.hop, freezable_by: x.freezable_by || [] }));
