@@ -936,3 +936,45 @@ func formatETH(wei string) string {
 	}
 	return sb.String() + " ETH"
 }
+
+// TestUIChains opens a case that holds a Bitcoin entity (collapsed
+// addresses), a Bitcoin address and an Ethereum exit: every amount reads
+// in its own chain's unit, whatever node comes first.
+func TestUIChains(t *testing.T) {
+	b := newBrowser(t)
+	base, _, _ := startServe(t, "--data", t.TempDir(), "--no-auth")
+	const btc = "bip122:000000000019d6689c085ae165831e93"
+	a1, a2, a3 := btc+":1BoatSLRHtKNngkdXEeobR76b53LETtpyT", btc+":1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", btc+":12c6DSiU4Rq3P4ZxziKxzrGuvmeYeL6A6x"
+	eth, eth2 := "eip155:1:0xa110a4faeeac2236d292b97ed799ad64fec68e92", "eip155:1:0x2b545a2e332a78b14f18629670f48b5c662d870f"
+	c := fmt.Sprintf(`{"name":"two chains","nodes":[
+		{"id":"entity:cluster:7","kind":"entity","label":"entity 7","members":[%q,%q]},
+		{"id":%q,"kind":"address","x":200},{"id":%q,"kind":"address","x":400,"exit":"freezable"},{"id":%q,"kind":"address","x":300}],
+		"edges":[{"from":"entity:cluster:7","to":%q,"asset":"native","amount":"25000000","count":1,"taint":"25000000"},
+		{"from":%q,"to":%q,"asset":"native","amount":"2000000000000000000","count":1}],
+		"exits":[{"account":%q,"service":"BTC desk","category":"exchange","asset":"native","amount":"150000000","freezable":true},
+		{"account":%q,"service":"ETH desk","category":"exchange","asset":"native","amount":"2000000000000000000","freezable":true}],
+		"view":{"zoom":1}}`, a1, a2, a3, eth, eth2, a3, eth2, eth, a3, eth)
+	var created struct{ ID string }
+	resp, err := http.Post(base+"/v1/cases", "application/json", strings.NewReader(c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.NewDecoder(resp.Body).Decode(&created)
+	resp.Body.Close()
+	if resp.StatusCode != 201 {
+		t.Fatalf("POST /v1/cases: %s", resp.Status)
+	}
+	b.run(t, "open", chromedp.Navigate(base+"/#case="+created.ID), wait(`window.chainhound && chainhound.ready() && document.querySelectorAll('#exits tbody tr').length === 2`))
+	type read struct {
+		Chain  string
+		Exits  []string
+		Labels []string
+	}
+	got := evalJS[read](t, b, `({Chain: chainhound.state.chain, Exits: [...document.querySelectorAll('#exits .amount')].map(td => td.textContent),
+		Labels: [...chainhound.graph.edges.values()].map(e => chainhound.graph.formatEdge(e))})`)
+	want := read{Chain: btc, Exits: []string{"1.5 BTC", "2 ETH"}, Labels: []string{"0.25 BTC", "2 ETH"}}
+	if !jsonEqual(got, want) {
+		t.Errorf("amounts read %+v, want %+v", got, want)
+	}
+	b.screenshot(t, "chains")
+}

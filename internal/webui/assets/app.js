@@ -78,12 +78,23 @@ export function formatAmount(amount, asset, chainId = state.chain) {
 // An edge reads its amount, or its tainted part: "98 ETH" when all of
 // it was tainted, "98 ETH of 392 ETH" when part of it was.
 G.formatEdge = (e) => {
+  if (e.asset === 'tx') return ''; // a transaction's link to its parties
   const c = chainOf(e.from);
   if (!e.taint || e.taint === '0') return formatAmount(e.amount, e.asset, c);
   const t = formatAmount(e.taint, e.asset, c);
   return e.amount && e.amount !== e.taint && /^[0-9]+$/.test(e.amount) ? t + ' of ' + formatAmount(e.amount, e.asset, c) : t;
 };
-function chainOf(id) { const p = id.split(':'); return p.length >= 3 ? p[0] + ':' + p[1] : state.chain; }
+// chainOf is the CAIP-2 chain of a node id: an account's (CAIP-10), a
+// transaction's (CAIP-2/tx/HASH), a collapsed entity's members'. Amounts
+// are read in it (BTC or ETH): a canvas may hold several chains.
+function chainOf(id) {
+  if (id.startsWith('entity:')) {
+    const n = G.nodes.get(id);
+    return n && n.members && n.members.length ? chainOf(n.members[0]) : state.chain;
+  }
+  const p = id.split('/')[0].split(':');
+  return p.length >= 2 && /^[-a-z0-9]{3,8}$/.test(p[0]) ? p[0] + ':' + p[1] : state.chain;
+}
 
 // ---------- search ----------
 const input = $('search'), list = $('suggestions');
@@ -199,18 +210,19 @@ async function showDetails(n) {
   if (seq !== detailSeq) return;
   const part = (r, f) => r.e ? `<p class="error-box">${esc(r.e.message)}</p>` : f(r.v);
   const html = [`<h2>${esc(nodeTitle(n))}</h2><p class="mono">${esc(n.id)}</p>`];
+  const fmt = (amount, asset) => formatAmount(amount, asset, chainOf(n.id));
   if (n.exit) html.push(`<p><span class="pill ${n.exit}">${n.exit === 'freezable' ? 'freezable exit' : 'exit'}</span></p>`);
   html.push(`<label class="block">Note on this node <textarea id="node-note" rows="2">${esc(n.note || '')}</textarea></label>`);
   html.push('<h3>Balances</h3>', part(acc, (a) => !a.found ? '<p class="muted">Never seen in the store.</p>' :
     `<p class="muted">first seen block ${a.first_seen.block} (${esc(a.first_seen.time)}), last block ${a.last_seen.block}; ${a.transfers_in} in, ${a.transfers_out} out</p>` +
-    table(['Asset', 'Balance', 'Received', 'Sent'], a.balances.map((b) => [esc(short(b.asset)), num(formatAmount(b.balance, b.asset)), num(formatAmount(b.received, b.asset)), num(formatAmount(b.sent, b.asset))]), 'addr-balances')));
+    table(['Asset', 'Balance', 'Received', 'Sent'], a.balances.map((b) => [esc(short(b.asset)), num(fmt(b.balance, b.asset)), num(fmt(b.received, b.asset)), num(fmt(b.sent, b.asset))]), 'addr-balances')));
   html.push('<h3>Risk</h3>', part(risk, (r) => `<p id="addr-risk"><span class="pill ${esc(r.severity)}">${esc(r.severity)}</span> score ${esc(r.score)}</p>` +
     (r.reasons && r.reasons.length ? '<ul id="addr-reasons">' + r.reasons.map((x) => `<li>${esc(x)}</li>`).join('') + '</ul>' : '<p class="muted">No exposure found.</p>')));
   html.push('<h3>Tags</h3>', part(tags, (t) => !t.tags.length ? '<p class="muted">No tags.</p>' :
     table(['Label', 'Category', 'Source', 'Confidence', 'Since'], t.tags.map((x) => [esc(x.label), esc(x.category || ''), esc(x.source), esc(x.confidence || ''), esc(x.valid_from || x.source_date || '')]), 'addr-tags')));
   html.push('<h3>Counterparties</h3>', part(nb, (r) => !r.neighbors.length ? '<p class="muted">No counterparties.</p>' :
     table(['', 'Counterparty', 'Amount', 'N'], r.neighbors.map((x, i) => [x.direction === 'in' ? '←' : '→',
-      `<button class="link" data-add="${i}">${esc(x.label || short(x.account))}</button>`, num(formatAmount(x.amount, x.asset)), num(x.count)]), 'addr-counterparties')));
+      `<button class="link" data-add="${i}">${esc(x.label || short(x.account))}</button>`, num(fmt(x.amount, x.asset)), num(x.count)]), 'addr-counterparties')));
   renderDetails(html.join(''), false);
   $('node-note').addEventListener('input', (ev) => { n.note = ev.target.value; G.draw(); });
   if (nb.v) for (const b of $('panel-details').querySelectorAll('[data-add]')) b.addEventListener('click', () => addNeighbors(n, [nb.v.neighbors[+b.dataset.add]]));
@@ -282,13 +294,13 @@ async function openEntity(n, place = true) {
     });
     const note = members.length > shown.length ? ` <span class="muted">(the first ${shown.length} of ${members.length} members)</span>` : '';
     html.push(`<h3>Balances${note}</h3>`, !bal.size ? '<p class="muted">No balances.</p>' :
-      table(['Asset', 'Balance'], [...bal].map(([a, v]) => [esc(short(a)), num(formatAmount(v.toString(), a))])));
+      table(['Asset', 'Balance'], [...bal].map(([a, v]) => [esc(short(a)), num(formatAmount(v.toString(), a, chainOf(members[0])))])));
     html.push(`<h3>Risk${note}</h3>`, !worst ? '<p class="muted">No risk answer.</p>' :
       `<p><span class="pill ${esc(worst.r.severity)}">${esc(worst.r.severity)}</span> score ${esc(worst.r.score)}, its riskiest member ${esc(short(worst.m))}</p>` +
       (worst.r.reasons && worst.r.reasons.length ? '<ul>' + worst.r.reasons.map((x) => `<li>${esc(x)}</li>`).join('') + '</ul>' : '<p class="muted">No exposure found.</p>'));
     const top = [...cps.values()].sort((a, b) => (a.amount > b.amount ? -1 : a.amount < b.amount ? 1 : 0)).slice(0, 20);
     html.push(`<h3>Counterparties${note}</h3>`, !top.length ? '<p class="muted">No counterparties outside the entity.</p>' :
-      table(['', 'Counterparty', 'Amount', 'N'], top.map((x) => [x.direction === 'in' ? '←' : '→', esc(x.label || short(x.account)), num(formatAmount(x.amount.toString(), x.asset)), num(x.count)])));
+      table(['', 'Counterparty', 'Amount', 'N'], top.map((x) => [x.direction === 'in' ? '←' : '→', esc(x.label || short(x.account)), num(formatAmount(x.amount.toString(), x.asset, chainOf(x.account))), num(x.count)])));
     html.push(`<h3>Members</h3><ul class="list" id="entity-members">` + members.slice(0, 200).map((m) => `<li class="mono" data-account="${esc(m)}">${esc(m)}</li>`).join('') + '</ul>');
   }
   renderDetails(html.join(''), false);
@@ -449,7 +461,7 @@ function renderTrace() {
   if (!t && !state.exits.length) { $('panel-trace').innerHTML = '<p class="muted">No trace yet: select an address and press Trace (t).</p>'; return; }
   const rows = state.exits.map((x, i) => `<tr class="${x.freezable ? 'freezable' : ''}" data-account="${esc(x.account)}" data-asset="${esc(x.asset)}" data-amount="${esc(x.amount)}" data-freezable="${x.freezable}">` +
     `<td><button class="link" data-exit="${i}">${esc(x.service || short(x.account))}</button><br><span class="muted">${esc(x.category)}</span></td>` +
-    `<td class="num amount">${esc(formatAmount(x.amount, x.asset))}</td>` +
+    `<td class="num amount">${esc(formatAmount(x.amount, x.asset, chainOf(x.account)))}</td>` +
     `<td>${x.freezable ? `<span class="pill freezable">freezable</span>${x.freezable_by && x.freezable_by.length ? '<br><span class="muted">by ' + esc(x.freezable_by.join(', ')) + '</span>' : ''}` : '<span class="pill exit">gone</span>'}</td></tr>`);
   const head = t ? `<p>${esc(t.model)} trace from ${t.seeds.map((s) => esc(short(s))).join(', ')}, up to ${t.max_hops} hops: ${t.flows} tainted flows over ${t.addresses} addresses` +
     `${t.fees ? `; paid in fees ${esc(t.fees)}` : ''}${t.burns ? `; burned ${esc(t.burns)}` : ''}.${t.truncated ? ' <strong>Only the first 1,500 addresses are drawn.</strong>' : ''}</p>` : '';
@@ -607,7 +619,8 @@ function loadCase(c) {
   state.caseId = c.id || null;
   state.exits = c.exits.map((x) => ({ ...x }));
   state.trace = null;
-  state.chain = c.nodes.length ? chainOf(c.nodes[0].id) : null;
+  state.chain = null;
+  state.chain = c.nodes.map((n) => chainOf(n.id)).find(Boolean) || null;
   $('case-name').value = c.name; $('case-notes').value = c.notes || '';
   G.view = { x: c.view.x, y: c.view.y, zoom: c.view.zoom || 1 };
   renderTrace();
