@@ -978,3 +978,50 @@ func TestUIChains(t *testing.T) {
 	}
 	b.screenshot(t, "chains")
 }
+
+// TestUIAuth opens the workspace on a server with API keys: the page asks
+// once for a key, though its first view fires five requests at once (the
+// address page's four and the trace), sends it as a bearer token, and
+// every part of the view arrives; a key without the cases scope is told
+// why it cannot save.
+func TestUIAuth(t *testing.T) {
+	b := newBrowser(t)
+	dir := exitCase(t, "native")
+	key := strings.TrimSpace(mustCLI(t, "apikey", "create", "--name", "analyst", "--scopes", "screen,lookup,trace,cases", "--data", dir))
+	lookup := strings.TrimSpace(mustCLI(t, "apikey", "create", "--name", "reader", "--scopes", "lookup,screen,trace", "--data", dir))
+	base, _, _ := startServe(t, "--data", dir)
+	b.expect("status of 401")
+	b.expect("status of 403")
+	thief := "eip155:1:" + a20(1)
+	b.run(t, "open an address and trace it", chromedp.Navigate(base+"/#address="+thief+"&trace=1"),
+		chromedp.WaitVisible(chromedp.ID("dlg-input")), chromedp.SendKeys(chromedp.ID("dlg-input"), key+kb.Enter),
+		wait(`chainhound.ready() && document.getElementById('addr-balances') && document.querySelectorAll('#exits tbody tr').length > 0`))
+	if n := evalJS[int](t, b, `document.querySelectorAll('dialog[open]').length`); n != 0 {
+		t.Errorf("%d dialogs still open after the key was given", n)
+	}
+	// The page's exit is what the API answers with the same key.
+	req, _ := http.NewRequest("POST", base+"/v1/trace", strings.NewReader(fmt.Sprintf(`{"seeds":[%q]}`, thief)))
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Exits []struct{ Account, Amount string }
+	}
+	json.NewDecoder(resp.Body).Decode(&rep)
+	resp.Body.Close()
+	exits := evalJS[[]uiExit](t, b, exitRows)
+	if len(rep.Exits) != 1 || len(exits) != 1 || exits[0].Account != rep.Exits[0].Account || exits[0].Amount != rep.Exits[0].Amount {
+		t.Errorf("exits on the page %+v, the API %+v", exits, rep.Exits)
+	}
+	b.screenshot(t, "auth")
+	// A key without the cases scope: saving says why.
+	b.run(t, "save without the scope", js(fmt.Sprintf(`sessionStorage.setItem('chainhound-key', %q)`, lookup)), chromedp.Reload(),
+		wait(`window.chainhound && chainhound.ready()`), js(fmt.Sprintf(`chainhound.graph.addNode({id: %q, kind: 'address'}); chainhound.graph.draw()`, thief)),
+		chromedp.Focus(chromedp.ID("graph")), chromedp.KeyEvent("s"),
+		wait(`chainhound.ready() && document.getElementById('status').className === 'error'`))
+	if s := evalJS[string](t, b, `document.getElementById('status').textContent`); !strings.Contains(s, "cases") {
+		t.Errorf("saving with a key without the cases scope says %q", s)
+	}
+}

@@ -9,25 +9,38 @@ const state = { caseId: null, exits: [], trace: null, chain: null };
 
 // ---------- API ----------
 let apiKey = sessionStorage.getItem('chainhound-key') || '';
+// keyPrompt is the one question for a key that every request answered 401
+// waits on: a page opening fires several requests at once, and one dialog
+// can answer only one of them.
+let keyPrompt = null;
+function askKey() {
+  keyPrompt = keyPrompt || ask('This server needs an API key (chainhound apikey create). Paste it:', '').then((key) => {
+    keyPrompt = null;
+    if (key && key.trim()) { apiKey = key.trim(); sessionStorage.setItem('chainhound-key', apiKey); return true; }
+    return false;
+  });
+  return keyPrompt;
+}
 async function api(path, opts = {}) {
   const headers = { Accept: 'application/json', ...(opts.headers || {}) };
-  if (apiKey) headers.Authorization = 'Bearer ' + apiKey;
-  if (opts.body && typeof opts.body !== 'string') { opts.body = JSON.stringify(opts.body); headers['Content-Type'] = 'application/json'; }
-  const res = await fetch(path, { ...opts, headers });
+  const sent = apiKey;
+  if (sent) headers.Authorization = 'Bearer ' + sent;
+  let body = opts.body;
+  if (body && typeof body !== 'string') { body = JSON.stringify(body); headers['Content-Type'] = 'application/json'; }
+  const res = await fetch(path, { ...opts, body, headers });
   if (res.status === 204) return null;
   const text = await res.text();
-  let body = null;
-  try { body = text ? JSON.parse(text) : null; } catch { body = null; }
+  let answer = null;
+  try { answer = text ? JSON.parse(text) : null; } catch { answer = null; }
   if (!res.ok) {
-    if (res.status === 401) {
-      const key = await ask('This server needs an API key (chainhound apikey create). Paste it:', '');
-      if (key) { apiKey = key.trim(); sessionStorage.setItem('chainhound-key', apiKey); return api(path, opts); }
-    }
-    const err = new Error(body && body.title ? `${body.title}: ${body.detail || ''}` : `HTTP ${res.status}`);
+    // Refused for the key: ask once for all the requests that were, then
+    // send each again (at once, if another request got a new key meanwhile).
+    if (res.status === 401 && (apiKey !== sent || await askKey())) return api(path, opts);
+    const err = new Error(answer && answer.title ? `${answer.title}: ${answer.detail || ''}` : `HTTP ${res.status}`);
     err.status = res.status;
     throw err;
   }
-  return body;
+  return answer;
 }
 const enc = encodeURIComponent;
 
