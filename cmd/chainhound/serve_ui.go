@@ -445,13 +445,29 @@ func (h caseAPI) answer(w http.ResponseWriter, status int, c *cases.Case, err er
 	switch {
 	case errors.Is(err, cases.ErrNotFound):
 		problem(w, 404, "Case not found", "id: no case %s", quoteShort(c0(c)))
+	case errors.Is(err, cases.ErrConflict):
+		problem(w, 412, "Case changed", "%v: GET it again, or PUT without If-Match to overwrite it", err)
 	case err != nil:
 		problem(w, 500, "Case not stored", "%v", err)
 	default:
 		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("ETag", strconv.Quote(c.Updated))
 		w.WriteHeader(status)
 		writeAPIJSON(w, c)
 	}
+}
+
+// ifMatch is the version an If-Match header names: the Updated of the
+// case as the client last read it ("" for none, or *).
+func ifMatch(r *http.Request) string {
+	v := strings.TrimPrefix(strings.TrimSpace(r.Header.Get("If-Match")), "W/")
+	if v == "*" {
+		return ""
+	}
+	if u, err := strconv.Unquote(v); err == nil {
+		return u
+	}
+	return v
 }
 
 func c0(c *cases.Case) string {
@@ -480,7 +496,7 @@ func (h caseAPI) get(w http.ResponseWriter, r *http.Request) {
 func (h caseAPI) update(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if c, ok := h.decode(w, r); ok {
-		got, err := h.st.Update(id, c)
+		got, err := h.st.UpdateIf(id, c, ifMatch(r))
 		if errors.Is(err, cases.ErrNotFound) {
 			got = &cases.Case{ID: id}
 		}
@@ -559,8 +575,10 @@ func mountWorkspace(srv *api.Server, l *lookups, data string) {
 			Cases []cases.Summary `json:"cases"`
 		}{}), nil, h.list)
 	route("POST", "/v1/cases", "save a canvas as a new case, or import an exported case (a new id is assigned)", nil, caseSchema, 201, caseSchema, []int{400}, h.create)
-	route("GET", "/v1/cases/{id}", "a case, whole: what export JSON downloads", []api.Param{id}, nil, 200, caseSchema, []int{404}, h.get)
-	route("PUT", "/v1/cases/{id}", "replace a case with the canvas as it is now", []api.Param{id}, caseSchema, 200, caseSchema, []int{400, 404}, h.update)
+	route("GET", "/v1/cases/{id}", "a case, whole: what export JSON downloads (ETag: its version, the time it was saved)", []api.Param{id}, nil, 200, caseSchema, []int{404}, h.get)
+	route("PUT", "/v1/cases/{id}", "replace a case with the canvas as it is now; with If-Match (the ETag it was read with), only if nobody saved it since (else 412)",
+		[]api.Param{id, {Name: "If-Match", In: "header", Description: "the case's ETag as last read: refuse with 412 if it was saved since", Schema: str}},
+		caseSchema, 200, caseSchema, []int{400, 404, 412}, h.update)
 	route("DELETE", "/v1/cases/{id}", "delete a case", []api.Param{id}, nil, 200, api.SchemaOf(deletedOut{}), []int{404}, h.remove)
 	route("POST", "/v1/cases/{id}/duplicate", "copy a case under a new id (name: the copy's name; default \"Copy of\" the original's)",
 		[]api.Param{id, {Name: "name", In: "query", Description: "the copy's name", Schema: str}}, nil, 201, caseSchema, []int{400, 404}, h.duplicate)
