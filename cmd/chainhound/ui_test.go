@@ -1025,3 +1025,60 @@ func TestUIAuth(t *testing.T) {
 		t.Errorf("saving with a key without the cases scope says %q", s)
 	}
 }
+
+// TestUICaseConflict: a colleague saves the case this page has open; the
+// page's save does not undo theirs but says so, and a second save
+// overwrites it on purpose. A case deleted meanwhile is saved anew.
+func TestUICaseConflict(t *testing.T) {
+	b := newBrowser(t)
+	base, _, _ := startServe(t, "--data", t.TempDir(), "--no-auth")
+	b.expect("status of 412")
+	b.expect("status of 404")
+	send := func(method, path, body string) (int, string) {
+		t.Helper()
+		r, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var c struct{ ID, Name string }
+		json.NewDecoder(resp.Body).Decode(&c)
+		return resp.StatusCode, c.ID + " " + c.Name
+	}
+	node := `{"id":"eip155:1:` + a20(1) + `","kind":"address"}`
+	_, idName := send("POST", "/v1/cases", `{"name":"opened","nodes":[`+node+`]}`)
+	id := strings.Fields(idName)[0]
+	b.run(t, "open", chromedp.Navigate(base+"/#case="+id), wait(`window.chainhound && chainhound.ready() && chainhound.state.caseId && chainhound.graph.nodes.size === 1`))
+	if status, _ := send("PUT", "/v1/cases/"+id, `{"name":"colleague's","nodes":[`+node+`]}`); status != 200 {
+		t.Fatalf("the colleague's save: %d", status)
+	}
+	name := func() string { _, n := send("GET", "/v1/cases/"+id, ""); return strings.TrimPrefix(n, id+" ") }
+	b.run(t, "save over it", js(`document.getElementById('case-name').value = 'mine'`), chromedp.Focus(chromedp.ID("graph")), chromedp.KeyEvent("s"),
+		wait(`chainhound.ready() && document.getElementById('status').className === 'error'`))
+	if s := evalJS[string](t, b, `document.getElementById('status').textContent`); !strings.Contains(s, "saved elsewhere") {
+		t.Errorf("the page says %q", s)
+	}
+	if n := name(); n != "colleague's" {
+		t.Errorf("after the refused save the case is %q, want the colleague's", n)
+	}
+	b.screenshot(t, "case-conflict")
+	b.run(t, "save again", chromedp.KeyEvent("s"), wait(`chainhound.ready() && /Saved/.test(document.getElementById('status').textContent)`))
+	if n := name(); n != "mine" {
+		t.Errorf("after saving again the case is %q, want mine", n)
+	}
+	// Saves from here on are on the version this page saved.
+	b.run(t, "save once more", js(`document.getElementById('case-name').value = 'mine, later'`), chromedp.KeyEvent("s"),
+		wait(`chainhound.ready() && /Saved “mine, later”/.test(document.getElementById('status').textContent)`))
+	// Deleted elsewhere: saved as a new case.
+	if status, _ := send("DELETE", "/v1/cases/"+id, ""); status != 200 {
+		t.Fatalf("delete: %d", status)
+	}
+	b.run(t, "save a deleted case", chromedp.KeyEvent("s"), wait(`chainhound.ready() && /deleted elsewhere/.test(document.getElementById('status').textContent)`))
+	if now := evalJS[string](t, b, `chainhound.state.caseId`); now == id {
+		t.Errorf("the deleted case was saved under its old id %s", now)
+	} else if _, n := send("GET", "/v1/cases/"+now, ""); n != now+" mine, later" {
+		t.Errorf("the deleted case saved anew reads %q", n)
+	}
+}

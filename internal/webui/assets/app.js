@@ -5,7 +5,7 @@ import { Graph, esc, short, nodeTitle } from './graph.js';
 
 const $ = (id) => document.getElementById(id);
 const G = new Graph($('graph'));
-const state = { caseId: null, exits: [], trace: null, chain: null };
+const state = { caseId: null, caseUpdated: null, overwrite: false, exits: [], trace: null, chain: null };
 
 // ---------- API ----------
 let apiKey = sessionStorage.getItem('chainhound-key') || '';
@@ -630,6 +630,7 @@ function loadCase(c) {
   for (const e of c.edges) G.addEdge(e);
   G.annotations = c.annotations.map((a) => ({ ...a }));
   state.caseId = c.id || null;
+  state.caseUpdated = c.updated || null; state.overwrite = false;
   state.exits = c.exits.map((x) => ({ ...x }));
   state.trace = null;
   state.chain = null;
@@ -642,13 +643,37 @@ function loadCase(c) {
   changed();
   tab(state.exits.length ? 'trace' : 'case');
 }
+// saveCase stores the canvas: a new case, or the open one on the version
+// it was opened or last saved at (If-Match), so that a save elsewhere in
+// the meantime (a colleague, another tab) is not silently undone: the page
+// says so, and a second save overwrites it. A case deleted elsewhere is
+// saved anew.
 async function saveCase() {
   const body = caseJSON();
-  const c = await work('Saving case', () => state.caseId ? api('/v1/cases/' + enc(state.caseId), { method: 'PUT', body }) : api('/v1/cases', { method: 'POST', body }));
+  let conflict = null, anew = false;
+  const c = await work('Saving case', async () => {
+    if (!state.caseId) return api('/v1/cases', { method: 'POST', body });
+    const headers = state.caseUpdated && !state.overwrite ? { 'If-Match': '"' + state.caseUpdated + '"' } : {};
+    try {
+      return await api('/v1/cases/' + enc(state.caseId), { method: 'PUT', body, headers });
+    } catch (e) {
+      if (e.status === 412) { conflict = e; return null; }
+      if (e.status !== 404) throw e;
+      anew = true;
+      return api('/v1/cases', { method: 'POST', body });
+    }
+  });
+  if (conflict) {
+    state.overwrite = true;
+    listCases();
+    const when = (/saved at (\S+),/.exec(conflict.message) || [])[1];
+    return status(`This case was saved elsewhere${when ? ' at ' + new Date(when).toLocaleString() : ''} since you opened it. ` +
+      'Save again (s) to overwrite that save with this canvas, or open the saved one from the Case tab.', 'error');
+  }
   if (!c) return;
-  state.caseId = c.id;
+  state.caseId = c.id; state.caseUpdated = c.updated; state.overwrite = false;
   history.replaceState(null, '', '#case=' + c.id);
-  status(`Saved “${c.name}”`);
+  status(anew ? `“${c.name}” was deleted elsewhere: saved as a new case` : `Saved “${c.name}”`);
   listCases();
 }
 async function openCase(id) {
@@ -682,7 +707,7 @@ function download(name, data, type) {
 }
 function fileName(ext) { return ($('case-name').value.trim() || 'case').replace(/[^\w.-]+/g, '_') + '.' + ext; }
 $('btn-save').onclick = saveCase;
-$('btn-new').onclick = () => { G.clear(); state.caseId = null; state.exits = []; state.trace = null; $('case-name').value = ''; $('case-notes').value = ''; renderTrace(); history.replaceState(null, '', '#'); changed(); };
+$('btn-new').onclick = () => { G.clear(); state.caseId = null; state.caseUpdated = null; state.exits = []; state.trace = null; $('case-name').value = ''; $('case-notes').value = ''; renderTrace(); history.replaceState(null, '', '#'); changed(); };
 $('btn-duplicate').onclick = async () => {
   if (!state.caseId) return status('Save the case first', 'error');
   const c = await work('Duplicating', () => api('/v1/cases/' + enc(state.caseId) + '/duplicate', { method: 'POST' }));
