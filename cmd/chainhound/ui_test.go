@@ -1060,6 +1060,13 @@ func TestUICaseConflict(t *testing.T) {
 	if s := evalJS[string](t, b, `document.getElementById('status').textContent`); !strings.Contains(s, "saved elsewhere") {
 		t.Errorf("the page says %q", s)
 	}
+	// The long message leaves the search box its room, and the page its height.
+	if w := evalJS[float64](t, b, `document.getElementById('search').getBoundingClientRect().width`); w < 280 {
+		t.Errorf("with a long status the search box is %.0f px wide", w)
+	}
+	if h := evalJS[float64](t, b, `document.querySelector('header').getBoundingClientRect().height`); h > 44 {
+		t.Errorf("with a long status the header is %.0f px high", h)
+	}
 	if n := name(); n != "colleague's" {
 		t.Errorf("after the refused save the case is %q, want the colleague's", n)
 	}

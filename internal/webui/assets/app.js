@@ -49,6 +49,7 @@ let busy = 0, statusSeq = 0;
 function status(msg, kind = '') {
   const s = $('status');
   s.textContent = msg;
+  s.title = msg; // a long message is cut at two lines; all of it on hover
   s.className = kind;
   statusSeq++;
 }
