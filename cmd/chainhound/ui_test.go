@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -1078,11 +1079,30 @@ func TestUICaseConflict(t *testing.T) {
 	// Saves from here on are on the version this page saved.
 	b.run(t, "save once more", js(`document.getElementById('case-name').value = 'mine, later'`), chromedp.KeyEvent("s"),
 		wait(`chainhound.ready() && /Saved “mine, later”/.test(document.getElementById('status').textContent)`))
+	// A page of another origin cannot make this browser save a case on the
+	// server (no API keys here: the browser's requests are all it takes).
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprintf(w, `<script>for (const m of ['POST', 'PUT', 'DELETE']) fetch(%q + (m === 'POST' ? '/v1/cases' : '/v1/cases/%s'), {method: m, mode: 'no-cors', headers: {'Content-Type': 'text/plain'}, body: m === 'DELETE' ? undefined : '{"name":"planted"}'}).catch(() => {}); window.sent = true</script>`, base, id)
+	}))
+	defer evil.Close()
+	b.expect("status of 403")
+	var list struct{ Cases []struct{ Name string } }
+	getJSON(t, base+"/v1/cases", &list)
+	before := len(list.Cases)
+	b.run(t, "a page of another origin", chromedp.Navigate(evil.URL), wait(`window.sent === true`), chromedp.Sleep(500*time.Millisecond))
+	getJSON(t, base+"/v1/cases", &list)
+	if len(list.Cases) != before || slices.ContainsFunc(list.Cases, func(c struct{ Name string }) bool { return c.Name == "planted" }) || name() != "mine, later" {
+		t.Errorf("a page of another origin changed the cases: %+v", list.Cases)
+	}
+	b.run(t, "back", chromedp.Navigate(base+"/#case="+id), wait(`window.chainhound && chainhound.ready() && chainhound.graph.nodes.size === 1`))
+	b.screenshot(t, "case-conflict-2")
+
 	// Deleted elsewhere: saved as a new case.
 	if status, _ := send("DELETE", "/v1/cases/"+id, ""); status != 200 {
 		t.Fatalf("delete: %d", status)
 	}
-	b.run(t, "save a deleted case", chromedp.KeyEvent("s"), wait(`chainhound.ready() && /deleted elsewhere/.test(document.getElementById('status').textContent)`))
+	b.run(t, "save a deleted case", chromedp.Focus(chromedp.ID("graph")), chromedp.KeyEvent("s"), wait(`chainhound.ready() && /deleted elsewhere/.test(document.getElementById('status').textContent)`))
 	if now := evalJS[string](t, b, `chainhound.state.caseId`); now == id {
 		t.Errorf("the deleted case was saved under its old id %s", now)
 	} else if _, n := send("GET", "/v1/cases/"+now, ""); n != now+" mine, later" {
