@@ -43,8 +43,22 @@ type suggestion struct {
 	Label    string `json:"label"`
 	Detail   string `json:"detail"`
 	Category string `json:"category,omitempty"`
-	Account  string `json:"account,omitempty"` // for actor and label: the tagged account
+	Account  string `json:"account,omitempty"` // for a label: the tagged account
+	// Accounts are an actor's tagged accounts (at most searchActorAccounts
+	// of Count), for the workspace to place on the canvas.
+	Accounts []actorAccount `json:"accounts,omitempty"`
+	Count    int            `json:"count,omitempty"`
 }
+
+// actorAccount is one tagged account of an actor.
+type actorAccount struct {
+	Account  string `json:"account"`
+	Label    string `json:"label"`
+	Category string `json:"category,omitempty"`
+}
+
+// searchActorAccounts bounds the accounts an actor suggestion lists.
+const searchActorAccounts = 50
 
 type searchOut struct {
 	Query       string       `json:"query"`
@@ -82,16 +96,25 @@ func (l *lookups) serveSearch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(q) >= 2 {
-		for _, t := range l.ix.Search(q, limit) {
-			kind, id, label := "label", string(t.Subject), t.Label
-			if t.Actor != "" && strings.Contains(strings.ToLower(t.Actor), strings.ToLower(q)) {
-				kind, id, label = "actor", t.Actor, t.Actor
+		// An actor whose name matches is one suggestion with its tagged
+		// accounts (not one per account, which would fill the list with
+		// the same name); a tag whose label or category matches is a label
+		// suggestion for its account.
+		lq := strings.ToLower(q)
+		actors := map[string]bool{}
+		for _, t := range l.ix.Search(q, 5*limit) {
+			if t.Actor != "" && strings.Contains(strings.ToLower(t.Actor), lq) && !actors[t.Actor] {
+				actors[t.Actor] = true
+				add(l.actorSuggestion(t.Actor))
+			}
+			if !strings.Contains(strings.ToLower(t.Label), lq) && !strings.Contains(strings.ToLower(t.Category), lq) {
+				continue
 			}
 			acct := string(t.Subject)
 			if intel.AddressOf(t.Subject) == "" {
 				acct = ""
 			}
-			add(suggestion{Kind: kind, ID: id, Label: label, Category: t.Category, Account: acct,
+			add(suggestion{Kind: "label", ID: string(t.Subject), Label: t.Label, Category: t.Category, Account: acct,
 				Detail: strings.TrimSpace(fmt.Sprintf("%s · %s · %s", t.Subject, t.Source, t.Confidence))})
 		}
 	}
@@ -164,14 +187,45 @@ func (l *lookups) searchExact(q string, add func(suggestion)) error {
 	return nil
 }
 
+// actorSuggestion is the suggestion of one actor: its tagged accounts.
+func (l *lookups) actorSuggestion(actor string) suggestion {
+	s := suggestion{Kind: "actor", ID: actor, Label: actor}
+	seen := map[string]bool{}
+	for _, t := range l.ix.ByActor(actor) {
+		if intel.AddressOf(t.Subject) == "" || seen[string(t.Subject)] {
+			continue
+		}
+		seen[string(t.Subject)] = true
+		if s.Category == "" {
+			s.Category = t.Category
+		}
+		if len(s.Accounts) < searchActorAccounts {
+			s.Accounts = append(s.Accounts, actorAccount{Account: string(t.Subject), Label: t.Label, Category: t.Category})
+		}
+	}
+	s.Count = len(seen)
+	s.Detail = fmt.Sprintf("actor · %d tagged addresses", s.Count)
+	return s
+}
+
+// suggestAddress suggests an address, with its first tag's label, and,
+// where its chain is clustered, the entity it belongs to.
 func (l *lookups) suggestAddress(caip2, canon string, add func(suggestion)) error {
 	s := suggestion{Kind: "address", ID: caip2 + ":" + canon, Label: canon, Detail: caip2 + ": never seen in the store"}
+	var entity *suggestion
 	if c, ok := l.chains[caip2]; ok && l.st != nil {
 		if a, err := chain.ParseAddress(c, canon); err == nil {
-			if _, seen, err := l.st.AddressID(a); err != nil {
+			if id, seen, err := l.st.AddressID(a); err != nil {
 				return err
 			} else if seen {
 				s.Detail = caip2
+				if cl := l.clusters[c]; cl != nil {
+					ent := cl.Clusterer().EntityOf(id)
+					if _, n := cl.Clusterer().Members(ent, 0, 0); n > 1 {
+						entity = &suggestion{Kind: "entity", ID: strconv.FormatUint(ent, 10), Label: fmt.Sprintf("entity %d", ent),
+							Detail: fmt.Sprintf("%s: the %d addresses clustered with %s", caip2, n, canon)}
+					}
+				}
 			}
 		}
 	}
@@ -179,6 +233,9 @@ func (l *lookups) suggestAddress(caip2, canon string, add func(suggestion)) erro
 		s.Label, s.Category = tags[0].Label+" ("+canon+")", tags[0].Category
 	}
 	add(s)
+	if entity != nil {
+		add(*entity)
+	}
 	return nil
 }
 

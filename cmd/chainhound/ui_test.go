@@ -527,6 +527,22 @@ func TestUIWorkspace(t *testing.T) {
 	b.screenshot(t, "7b-entity")
 	b.run(t, "uncollapse the entity", chromedp.KeyEvent("u"),
 		wait(fmt.Sprintf(`chainhound.graph.nodes.has(%q) && ![...chainhound.graph.nodes.values()].some(n => n.kind === 'entity')`, payers[0])))
+	// Searching one of them also suggests its entity, whose page lists the
+	// truth's payers.
+	var entID struct{ Entity uint64 }
+	getJSON(t, base+"/v1/entities/"+strings.TrimPrefix(payers[0], truth.CAIP2+":"), &entID)
+	b.run(t, "search the entity", chromedp.SendKeys(chromedp.ID("search"), strings.TrimPrefix(payers[0], truth.CAIP2+":")),
+		chromedp.WaitVisible(chromedp.CSS(`#suggestions li[role=option][data-kind=entity]`)))
+	if id := evalJS[string](t, b, `document.querySelector('#suggestions li[data-kind=entity]').dataset.id`); id != fmt.Sprint(entID.Entity) {
+		t.Errorf("searching %s suggests entity %s, want %d", payers[0], id, entID.Entity)
+	}
+	b.run(t, "open the entity", chromedp.SendKeys(chromedp.ID("search"), kb.ArrowDown+kb.Enter),
+		wait(`chainhound.ready() && document.querySelectorAll('#entity-members li').length > 0`))
+	if listed := evalJS[[]string](t, b, `[...document.querySelectorAll('#entity-members li')].map(li => li.dataset.account).sort()`); !slices.Equal(listed, payers) {
+		t.Errorf("the searched entity's page lists %v, want %v", listed, payers)
+	}
+	b.run(t, "entity off the canvas", js(`chainhound.graph.select([...chainhound.graph.nodes.values()].filter(n => n.kind === 'entity').map(n => n.id))`),
+		chromedp.Focus(chromedp.ID("graph")), chromedp.KeyEvent(kb.Delete), wait(`![...chainhound.graph.nodes.values()].some(n => n.kind === 'entity')`))
 
 	// Path search between the theft address and the exchange: the flows
 	// the path engine finds are highlighted, and only they.
@@ -601,6 +617,22 @@ func TestUIWorkspace(t *testing.T) {
 		t.Errorf("searching %q suggests %v; want the OTC desk %s", "otc d", got, otcDesk)
 	}
 	b.run(t, "clear label search", chromedp.SendKeys(chromedp.ID("search"), kb.Escape))
+	// A label taken from the suggestions names its node, parentheses and all.
+	var mixer struct{ Account, Label string }
+	for _, x := range truth.Exits {
+		if strings.Contains(x.Service, "(") {
+			mixer.Account, mixer.Label = truth.CAIP2+":"+x.Address, x.Service
+		}
+	}
+	if mixer.Label == "" {
+		t.Fatalf("the truth has no exit whose label has parentheses: %+v", truth.Exits)
+	}
+	b.run(t, "take a label", js(fmt.Sprintf(`chainhound.graph.removeNode(%q)`, mixer.Account)), chromedp.SendKeys(chromedp.ID("search"), mixer.Label),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#suggestions li[data-kind=label][data-id=%q]`, mixer.Account))), chromedp.SendKeys(chromedp.ID("search"), kb.Enter),
+		wait(fmt.Sprintf(`chainhound.graph.nodes.has(%q)`, mixer.Account)))
+	if got := evalJS[string](t, b, fmt.Sprintf(`chainhound.graph.nodes.get(%q).label`, mixer.Account)); got != mixer.Label {
+		t.Errorf("the node taken from the label %q is named %q", mixer.Label, got)
+	}
 	if pack, ok := sharedFile("graphsense-tagpacks/packs/tornado_cash.yaml"); ok {
 		// An actor (the demo imported GraphSense's Tornado Cash pack): its
 		// tagged addresses, all of them, placed on the canvas.
@@ -612,9 +644,14 @@ func TestUIWorkspace(t *testing.T) {
 			}
 		}
 		n := len(distinct)
-		b.run(t, "new canvas", chromedp.Click(chromedp.ID("btn-new")), chromedp.WaitVisible(chromedp.ID("empty")))
+		b.run(t, "new canvas", chromedp.Click(chromedp.ID("tab-case")), chromedp.Click(chromedp.ID("btn-new")), chromedp.WaitVisible(chromedp.ID("empty")))
 		b.run(t, "search an actor", chromedp.SendKeys(chromedp.ID("search"), "tornado"),
-			chromedp.WaitVisible(chromedp.CSS(`#suggestions li[role=option][data-kind=actor]`)), chromedp.SendKeys(chromedp.ID("search"), kb.Enter),
+			chromedp.WaitVisible(chromedp.CSS(`#suggestions li[role=option][data-kind=actor]`)))
+		// One suggestion for the actor, saying how many addresses it has.
+		if got := evalJS[[]string](t, b, `[...document.querySelectorAll('#suggestions li[data-kind=actor]')].map(li => li.textContent)`); len(got) != 1 || !strings.Contains(got[0], fmt.Sprintf("%d tagged addresses", n)) {
+			t.Errorf("searching tornado suggests the actor as %q; want once, with its %d addresses", got, n)
+		}
+		b.run(t, "take the actor", chromedp.SendKeys(chromedp.ID("search"), kb.Enter),
 			wait(fmt.Sprintf(`chainhound.ready() && chainhound.graph.nodes.size === %d`, n)))
 		b.screenshot(t, "8c-actor")
 	} else {

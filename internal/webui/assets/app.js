@@ -174,9 +174,13 @@ async function pick(i) {
   input.value = '';
   if (s.kind === 'transaction') return openTransaction(s.id);
   if (s.kind === 'entity') return openEntity({ id: 'entity:cluster:' + s.id, cluster: s.id, label: s.label });
-  if (s.kind === 'actor') return openActor(s.id);
+  if (s.kind === 'actor') return openActor(s);
   const account = s.account || s.id;
-  const n = placeNode({ id: account, kind: 'address', label: s.label.includes('(') ? s.label.replace(/ \(.*\)$/, '') : '', category: s.category || '' });
+  // An address suggestion reads "LABEL (ADDRESS)" when tagged; a label
+  // suggestion is the tag's label itself, parentheses and all.
+  const bare = ' (' + account.split(':').pop() + ')';
+  const label = s.kind === 'label' ? s.label : s.label.endsWith(bare) ? s.label.slice(0, -bare.length) : '';
+  const n = placeNode({ id: account, kind: 'address', label, category: s.category || '' });
   G.select([n.id]);
   $('graph').focus();
 }
@@ -319,20 +323,19 @@ async function openEntity(n, place = true) {
   }
   renderDetails(html.join(''), false);
 }
-async function openActor(actor) {
-  const r = await work('Loading actor', () => api('/v1/search?limit=50&q=' + enc(actor)));
-  if (!r) return;
-  const accts = [...new Set(r.suggestions.filter((s) => s.account && s.kind === 'actor' && s.id === actor).map((s) => s.account))];
+// openActor places the actor's tagged addresses (those its suggestion
+// lists: at most 50) on the canvas.
+function openActor(s) {
+  const actor = s.id, accts = s.accounts || [];
   if (!accts.length) return status(`No tagged address of ${actor}`, 'error');
-  const fresh = accts.filter((a) => !G.nodes.has(a));
-  const labels = new Map(r.suggestions.map((s) => [s.account, s]));
-  const ids = accts.map((a) => placeNode({ id: a, kind: 'address', label: labels.get(a).label, category: labels.get(a).category || '', entity: 'actor:' + actor }).id);
+  const fresh = accts.filter((a) => !G.nodes.has(a.account)).map((a) => a.account);
+  const ids = accts.map((a) => placeNode({ id: a.account, kind: 'address', label: a.label, category: a.category || '', entity: 'actor:' + actor }).id);
   // The actor's addresses on a spiral around the middle of the view.
   const [cx, cy] = G.nodes.size > fresh.length ? G.toWorld((G.canvas.clientWidth || 800) / 2, (G.canvas.clientHeight || 600) / 2) : [0, 0];
   G.spiral(fresh.map((a) => G.nodes.get(a)), cx, cy, 40);
   G.select(ids);
   G.fit();
-  renderDetails(`<h2>${esc(actor)}</h2><p>${accts.length} tagged addresses of this actor placed on the canvas${r.suggestions.length >= 50 ? ' (the first 50 matches)' : ''}. Collapse them into one node with c.</p>`);
+  renderDetails(`<h2>${esc(actor)}</h2><p>${accts.length} tagged addresses of this actor placed on the canvas${s.count > accts.length ? ` (the first ${accts.length} of ${s.count})` : ''}. Collapse them into one node with c.</p>`);
 }
 
 // ---------- expand ----------
