@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
+	"io"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -1144,5 +1146,97 @@ func TestUICaseConflict(t *testing.T) {
 		t.Errorf("the deleted case was saved under its old id %s", now)
 	} else if _, n := send("GET", "/v1/cases/"+now, ""); n != now+" mine, later" {
 		t.Errorf("the deleted case saved anew reads %q", n)
+	}
+}
+
+// TestUIHostileText: labels, sources and categories come from outside
+// (TagPacks, label files) and case names, notes, node labels, annotations
+// and exits from imported files; none of it may become markup in the page
+// or in the SVG export. Each string below runs script if it ever does.
+func TestUIHostileText(t *testing.T) {
+	b := newBrowser(t)
+	dir := exitCase(t, "native")
+	const (
+		label  = `<img src=x onerror="window.pwned='label'">Evil "label" & co`
+		source = `'><svg onload="window.pwned='source'">`
+		text   = `</textarea><script>window.pwned='text'</script><b onmouseover="window.pwned='b'">x</b>`
+	)
+	thief, ex := "eip155:1:"+a20(1), "eip155:1:"+a20(0xe)
+	quote := func(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+	csv := "chain,address,label,category,confidence,source,date\n" + fmt.Sprintf("eip155:1,%s,%s,service_hack,service_data,%s,2025-02-21\n", a20(1), quote(label), quote(source))
+	mustCLI(t, "intel", "import", "labels", "--format", "csv", writeFile(t, dir, "hostile.csv", csv), "--data", dir)
+	base, _, _ := startServe(t, "--data", dir, "--no-auth")
+	esc := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+	c := fmt.Sprintf(`{"name":%s,"notes":%s,"nodes":[{"id":%q,"kind":"address","label":%s,"category":%s,"note":%s},
+		{"id":%q,"kind":"address","x":300,"label":%s,"exit":"freezable"}],
+		"edges":[{"from":%q,"to":%q,"asset":%s,"amount":"5","count":1,"taint":"5"}],
+		"annotations":[{"x":10,"y":-40,"text":%s}],
+		"exits":[{"account":%q,"service":%s,"category":%s,"asset":"native","amount":"5","freezable":true,"freezable_by":[%s]}],"view":{"zoom":1}}`,
+		esc(text), esc(text), thief, esc(label), esc("constructor"), esc(text), ex, esc(label), thief, ex, esc(source), esc(text), ex, esc(label), esc(source), esc(text))
+	resp, err := http.Post(base+"/v1/cases", "application/json", strings.NewReader(c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var made struct{ ID string }
+	json.NewDecoder(resp.Body).Decode(&made)
+	resp.Body.Close()
+	if resp.StatusCode != 201 {
+		t.Fatalf("import the hostile case: %s", resp.Status)
+	}
+	b.run(t, "open it", chromedp.Navigate(base+"/#case="+made.ID), wait(`window.chainhound && chainhound.ready() && document.querySelectorAll('#exits tbody tr').length === 1`),
+		chromedp.Click(chromedp.ID("tab-case")), chromedp.WaitVisible(chromedp.CSS(`#case-list li[data-id]`)),
+		js(fmt.Sprintf(`chainhound.graph.select([%q])`, thief)), chromedp.WaitVisible(chromedp.ID("addr-tags")), wait(`chainhound.ready()`),
+		chromedp.SendKeys(chromedp.ID("search"), "evil"), chromedp.WaitVisible(chromedp.CSS(`#suggestions li[data-kind=label]`)))
+	b.screenshot(t, "hostile")
+	type page struct {
+		Pwned      any
+		Injected   int
+		Tags, Sugg string
+		Case, Note string
+		Exit, SVG  string
+	}
+	got := evalJS[page](t, b, `({Pwned: window.pwned ?? null,
+		Injected: document.querySelectorAll('main img, main script, main svg, main b, header img, header svg, #suggestions img, #suggestions svg').length,
+		Tags: document.getElementById('addr-tags').textContent, Sugg: document.getElementById('suggestions').textContent,
+		Case: document.getElementById('case-list').textContent, Note: document.getElementById('node-note').value,
+		Exit: document.getElementById('exits').textContent, SVG: chainhound.graph.toSVG()})`)
+	if got.Pwned != nil || got.Injected != 0 {
+		t.Errorf("hostile text ran or became markup: pwned %v, %d injected elements", got.Pwned, got.Injected)
+	}
+	for _, x := range []struct{ where, in, want string }{
+		{"tags", got.Tags, label}, {"tags", got.Tags, source}, {"suggestions", got.Sugg, label}, {"case list", got.Case, text},
+		{"node note", got.Note, text}, {"exits", got.Exit, label}, {"exits", got.Exit, text},
+	} {
+		if !strings.Contains(x.in, x.want) {
+			t.Errorf("%s: %q not shown as text in %.300q", x.where, x.want, x.in)
+		}
+	}
+	// The SVG export is well-formed XML with the text escaped.
+	dec := xml.NewDecoder(strings.NewReader(got.SVG))
+	var texts []string
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("SVG export: %v\n%s", err, got.SVG)
+		}
+		switch v := tok.(type) {
+		case xml.StartElement:
+			if n := v.Name.Local; n != "svg" && n != "rect" && n != "line" && n != "circle" && n != "text" && n != "title" {
+				t.Errorf("SVG export has a <%s> element", n)
+			}
+			for _, a := range v.Attr {
+				if strings.HasPrefix(a.Name.Local, "on") || strings.Contains(a.Value, "function") || strings.Contains(a.Value, "[object") {
+					t.Errorf("SVG export: <%s %s=%q>", v.Name.Local, a.Name.Local, a.Value)
+				}
+			}
+		case xml.CharData:
+			texts = append(texts, string(v))
+		}
+	}
+	if all := strings.Join(texts, "\n"); !strings.Contains(all, label) || !strings.Contains(all, text) {
+		t.Errorf("SVG export's text lacks the labels and annotation: %q", all)
 	}
 }

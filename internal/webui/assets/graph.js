@@ -14,7 +14,9 @@ const DEFAULT_COLOUR = '#8a96a3';
 export function colourOf(n) {
   if (n.kind === 'entity') return CATEGORY_COLOURS.entity;
   if (n.kind === 'transaction') return CATEGORY_COLOURS.transaction;
-  return CATEGORY_COLOURS[n.category] || DEFAULT_COLOUR;
+  // Own keys only: a category from outside such as "constructor" must not
+  // find Object's prototype.
+  return Object.hasOwn(CATEGORY_COLOURS, n.category) ? CATEGORY_COLOURS[n.category] : DEFAULT_COLOUR;
 }
 
 export class Graph {
