@@ -1158,7 +1158,7 @@ func TestUIHostileText(t *testing.T) {
 	dir := exitCase(t, "native")
 	const (
 		label  = `<img src=x onerror="window.pwned='label'">Evil "label" & co`
-		source = `'><svg onload="window.pwned='source'">`
+		source = `'><svg onload="window.pwned='source'">https://home.treasury.gov/policy-issues/financial-sanctions/recent-actions/20220808`
 		text   = `</textarea><script>window.pwned='text'</script><b onmouseover="window.pwned='b'">x</b>`
 	)
 	thief, ex := "eip155:1:"+a20(1), "eip155:1:"+a20(0xe)
@@ -1200,6 +1200,11 @@ func TestUIHostileText(t *testing.T) {
 		Tags: document.getElementById('addr-tags').textContent, Sugg: document.getElementById('suggestions').textContent,
 		Case: document.getElementById('case-list').textContent, Note: document.getElementById('node-note').value,
 		Exit: document.getElementById('exits').textContent, SVG: chainhound.graph.toSVG()})`)
+	// A long source (GraphSense's are URLs) wraps: the tags' confidence and
+	// date stay in the panel, with no sideways scrolling.
+	if over := evalJS[float64](t, b, `(() => { const a = document.querySelector('aside'); return Math.max(a.scrollWidth - a.clientWidth, document.getElementById('addr-tags').getBoundingClientRect().right - a.getBoundingClientRect().right); })()`); over > 0 {
+		t.Errorf("the tags table runs %.0f px out of the side panel", over)
+	}
 	if got.Pwned != nil || got.Injected != 0 {
 		t.Errorf("hostile text ran or became markup: pwned %v, %d injected elements", got.Pwned, got.Injected)
 	}

@@ -237,7 +237,7 @@ async function showDetails(n) {
   html.push('<h3>Risk</h3>', part(risk, (r) => `<p id="addr-risk"><span class="pill ${esc(r.severity)}">${esc(r.severity)}</span> score ${esc(r.score)}</p>` +
     (r.reasons && r.reasons.length ? '<ul id="addr-reasons">' + r.reasons.map((x) => `<li>${esc(x)}</li>`).join('') + '</ul>' : '<p class="muted">No exposure found.</p>')));
   html.push('<h3>Tags</h3>', part(tags, (t) => !t.tags.length ? '<p class="muted">No tags.</p>' :
-    table(['Label', 'Category', 'Source', 'Confidence', 'Since'], t.tags.map((x) => [esc(x.label), esc(x.category || ''), esc(x.source), esc(x.confidence || ''), esc(x.valid_from || x.source_date || '')]), 'addr-tags')));
+    table(['Label', 'Category', 'Source', 'Confidence', 'Since'], t.tags.map((x) => [wrap(x.label), esc(x.category || ''), wrap(x.source), esc(x.confidence || ''), esc(x.valid_from || x.source_date || '')]), 'addr-tags')));
   html.push('<h3>Counterparties</h3>', part(nb, (r) => !r.neighbors.length ? '<p class="muted">No counterparties.</p>' :
     table(['', 'Counterparty', 'Amount', 'N'], r.neighbors.map((x, i) => [x.direction === 'in' ? '←' : '→',
       `<button class="link" data-add="${i}">${esc(x.label || short(x.account))}</button>`, num(fmt(x.amount, x.asset)), num(x.count)]), 'addr-counterparties')));
@@ -249,6 +249,7 @@ function table(head, rows, id = '') {
   return `<table${id ? ` id="${id}"` : ''}><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => c.startsWith && c.startsWith('<td') ? c : `<td>${c}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
 }
 function num(v) { return `<td class="num">${esc(v)}</td>`; }
+function wrap(v) { return `<td class="wrap">${esc(v)}</td>`; } // may break anywhere: URLs
 
 async function openTransaction(id, place = true) {
   const [caip2, , hash] = id.split('/');
@@ -289,7 +290,7 @@ async function openEntity(n, place = true) {
       (e.first_seen ? `; first seen block ${e.first_seen.block}, last block ${e.last_seen.block}` : '') + '</p>');
     html.push(`<p id="entity-totals">received ${esc(formatAmount(e.total_received, 'native', caip2))}, sent ${esc(formatAmount(e.total_sent, 'native', caip2))}${e.members_summarized < e.members ? ` (over the first ${e.members_summarized} members)` : ''}</p>`);
     html.push('<h3>Tags</h3>', !e.tags.length ? '<p class="muted">No member is tagged.</p>' :
-      table(['Label', 'Category', 'Source', 'Confidence', 'On'], e.tags.map((t) => [esc(t.label), esc(t.category || ''), esc(t.source || ''), esc(t.confidence || ''), esc(short(t.address))])));
+      table(['Label', 'Category', 'Source', 'Confidence', 'On'], e.tags.map((t) => [wrap(t.label), esc(t.category || ''), wrap(t.source || ''), esc(t.confidence || ''), esc(short(t.address))])));
     if (!members.length) members = e.member_listing.map((m) => (caip2 || '') + ':' + m.address);
   }
   if (members.length) {
