@@ -98,7 +98,9 @@ func traceCase(rep *trace.Report, name string) *cases.Case {
 		Notes: fmt.Sprintf("%s trace (%s) from %s: %d tainted flows over %d addresses.", rep.Model, rep.Direction, seedList(rep), drawn, len(hop))}
 	exits := map[string]trace.ReportExit{}
 	for _, x := range rep.Exits {
-		exits[x.Account] = x
+		if prev, ok := exits[x.Account]; !ok || !prev.Freezable {
+			exits[x.Account] = x // freezable if any of its exits (assets) is
+		}
 		c.Exits = append(c.Exits, cases.Exit{Account: x.Account, Service: x.Service, Category: x.Category, Asset: x.Asset,
 			Amount: x.Amount, Freezable: x.Freezable, FreezableBy: x.FreezableBy})
 	}

@@ -1017,6 +1017,17 @@ func TestUIChains(t *testing.T) {
 		t.Errorf("amounts read %+v, want %+v", got, want)
 	}
 	b.screenshot(t, "chains")
+	// The overlay of a trace whose exit is an exit in two assets, the
+	// freezable one first: a freezable exit on the canvas.
+	b.run(t, "overlay", js(fmt.Sprintf(`chainhound.graph.clear(); chainhound.graph.addNode({id: %q, kind: 'address'});
+		chainhound.overlayTrace({chain: 'eip155:1', model: 'haircut', seeds: [{seed: %q}], bounds: {max_hops: 6}, fees: [], burns: [],
+			flows: [{hop: 1, from: %q, to: %q, asset: 'native', kind: 'native', amount: '5'}, {hop: 1, from: %q, to: %q, asset: 'eip155:1/erc20:0x1', kind: 'token', amount: '7'}],
+			exits: [{account: %q, service: 'Desk', category: 'exchange', asset: 'eip155:1/erc20:0x1', amount: '7', freezable: true},
+				{account: %q, service: 'Desk', category: 'exchange', asset: 'native', amount: '5', freezable: false}]},
+			chainhound.graph.nodes.get(%q))`, eth2, eth2, eth2, eth, eth2, eth, eth, eth, eth2)))
+	if got := evalJS[string](t, b, fmt.Sprintf(`chainhound.graph.nodes.get(%q).exit`, eth)); got != "freezable" {
+		t.Errorf("an exit in two assets, one freezable, is drawn as %q", got)
+	}
 }
 
 // TestUIAuth opens the workspace on a server with API keys: the page asks

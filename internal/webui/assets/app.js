@@ -465,7 +465,9 @@ function overlayTrace(rep, from) {
   for (const x of state.exits) {
     const n = G.addNode({ id: x.account, kind: 'address', label: x.service, category: x.category });
     n.label = n.label || x.service; n.category = n.category || x.category;
-    n.exit = x.freezable ? 'freezable' : 'exit';
+    // An address that is an exit in several assets is a freezable exit if
+    // any of them can be frozen there.
+    n.exit = x.freezable || n.exit === 'freezable' ? 'freezable' : 'exit';
   }
   const sums = (xs) => (xs || []).map((x) => formatAmount(x.amount, x.asset, caip2)).join(', ');
   state.trace = { seeds: rep.seeds.map((s) => s.seed), model: rep.model, max_hops: rep.bounds.max_hops, flows: drawn, addresses: hop.size,
@@ -810,7 +812,7 @@ window.addEventListener('hashchange', () => {
 // window.chainhound is for the end-to-end tests and the console: the
 // canvas's state as a case, and the render benchmark.
 window.chainhound = {
-  graph: G, state, caseJSON, loadCase, formatAmount,
+  graph: G, state, caseJSON, loadCase, formatAmount, overlayTrace,
   ready: () => busy === 0,
   // bench lays out and draws a random scale-free graph of n nodes and
   // returns the milliseconds each step took.
