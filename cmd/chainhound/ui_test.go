@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -1255,4 +1256,51 @@ func TestUIHostileText(t *testing.T) {
 	if all := strings.Join(texts, "\n"); !strings.Contains(all, label) || !strings.Contains(all, text) {
 		t.Errorf("SVG export's text lacks the labels and annotation: %q", all)
 	}
+}
+
+// TestUIAnnotations: an annotation is added from the keyboard, edited and
+// removed in the Case tab, moved by dragging it on the canvas, and saved
+// as it was left.
+func TestUIAnnotations(t *testing.T) {
+	b := newBrowser(t)
+	base, _, _ := startServe(t, "--data", t.TempDir(), "--no-auth")
+	b.expect("status of 503") // no store: the address page's parts say so
+	acct := "eip155:1:" + a20(1)
+	// chromedp sends a key's character as an event of its own, which the
+	// page's preventDefault on keydown does not stop as a browser would:
+	// the "a" lands in the dialog it opened.
+	clearDialog := js(`document.getElementById('dlg-input').value = ''`)
+	b.run(t, "open", chromedp.Navigate(base+"/#address="+acct), wait(`window.chainhound && chainhound.ready() && chainhound.graph.nodes.size === 1`),
+		chromedp.Focus(chromedp.ID("graph")), chromedp.KeyEvent("a"), chromedp.WaitVisible(chromedp.ID("dlg-input")), clearDialog, chromedp.SendKeys(chromedp.ID("dlg-input"), "first look"+kb.Enter),
+		chromedp.Focus(chromedp.ID("graph")), chromedp.KeyEvent("a"), chromedp.WaitVisible(chromedp.ID("dlg-input")), clearDialog, chromedp.SendKeys(chromedp.ID("dlg-input"), "typo"+kb.Enter),
+		chromedp.Click(chromedp.ID("tab-case")), chromedp.WaitVisible(chromedp.CSS(`#annotation-list li:nth-child(2) input`)))
+	// Edit the first in the list, remove the second.
+	b.run(t, "edit and remove", chromedp.SendKeys(chromedp.CSS(`#annotation-list li:nth-child(1) input`), ": deposit"),
+		chromedp.Click(chromedp.CSS(`#annotation-list li:nth-child(2) button`)), wait(`chainhound.graph.annotations.length === 1`))
+	// Drag it 100 px right and 50 px down on the canvas.
+	type pt struct{ X, Y float64 }
+	at := evalJS[pt](t, b, `(() => { const a = chainhound.graph.annotations[0], r = document.getElementById('graph').getBoundingClientRect(), [x, y] = chainhound.graph.toScreen(a.x + 10, a.y - 4); return {X: r.left + x, Y: r.top + y}; })()`)
+	before := evalJS[pt](t, b, `({X: chainhound.graph.annotations[0].x, Y: chainhound.graph.annotations[0].y})`)
+	zoom := evalJS[float64](t, b, `chainhound.graph.view.zoom`)
+	b.run(t, "drag", chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, at.X, at.Y, chromedp.ButtonLeft), chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, at.X+50, at.Y+25, chromedp.ButtonLeft),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, at.X+100, at.Y+50, chromedp.ButtonLeft), chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, at.X+100, at.Y+50, chromedp.ButtonLeft))
+	after := evalJS[pt](t, b, `({X: chainhound.graph.annotations[0].x, Y: chainhound.graph.annotations[0].y})`)
+	if dx, dy := (after.X-before.X)*zoom, (after.Y-before.Y)*zoom; dx < 99 || dx > 101 || dy < 49 || dy > 51 {
+		t.Errorf("dragged 100, 50 px: the annotation moved %.1f, %.1f px (from %v to %v at zoom %g)", dx, dy, before, after, zoom)
+	}
+	if n := evalJS[int](t, b, `chainhound.graph.nodes.size`); n != 1 {
+		t.Errorf("%d nodes after the drag", n)
+	}
+	b.run(t, "save", chromedp.Focus(chromedp.ID("graph")), chromedp.KeyEvent("s"), wait(`chainhound.ready() && location.hash.startsWith('#case=')`))
+	var c struct {
+		Annotations []struct {
+			X, Y float64
+			Text string
+		}
+	}
+	getJSON(t, base+"/v1/cases/"+evalJS[string](t, b, `location.hash.slice(6)`), &c)
+	if len(c.Annotations) != 1 || c.Annotations[0].Text != "first look: deposit" || c.Annotations[0].X != after.X || c.Annotations[0].Y != after.Y {
+		t.Errorf("saved annotations %+v, want \"first look: deposit\" at %v", c.Annotations, after)
+	}
+	b.screenshot(t, "annotations")
 }

@@ -583,13 +583,32 @@ function ask(label, value = '') {
   });
 }
 $('dlg-input').addEventListener('keydown', (ev) => { if (ev.key === 'Enter') { ev.preventDefault(); $('dlg-text').close('ok'); } });
+// Cancel is no submit button: the form's implicit submission (Enter) is OK.
+$('dlg-cancel').onclick = () => $('dlg-text').close('cancel');
 async function annotate() {
   const text = await ask('Annotation on the canvas:');
   if (!text) return;
   const sel = selectedNodes(null)[0];
   const [x, y] = sel ? [sel.x + 20, sel.y - 30] : G.toWorld(60, 40);
   G.annotations.push({ x: Math.round(x), y: Math.round(y), text });
+  renderAnnotations();
   changed();
+}
+// renderAnnotations lists the canvas's annotations in the Case tab, each
+// editable in place and removable (from the keyboard too); on the canvas
+// an annotation is moved by dragging it.
+function renderAnnotations() {
+  const ul = $('annotation-list');
+  ul.innerHTML = G.annotations.length ? '' : '<li class="muted">None: add one with Note on canvas (a).</li>';
+  G.annotations.forEach((a) => {
+    const li = document.createElement('li');
+    li.innerHTML = '<input aria-label="Annotation text"><button title="Remove this annotation">✕</button>';
+    const inp = li.querySelector('input');
+    inp.value = a.text;
+    inp.addEventListener('input', () => { if (inp.value.trim()) { a.text = inp.value; G.draw(); } });
+    li.querySelector('button').onclick = () => { G.annotations.splice(G.annotations.indexOf(a), 1); renderAnnotations(); changed(); };
+    ul.append(li);
+  });
 }
 async function noteOnNode() {
   const n = selectedNodes(null)[0];
@@ -636,6 +655,7 @@ function loadCase(c) {
   for (const n of c.nodes) G.addNode({ ...n, members: n.members || [] });
   for (const e of c.edges) G.addEdge(e);
   G.annotations = c.annotations.map((a) => ({ ...a }));
+  renderAnnotations();
   state.caseId = c.id || null;
   state.caseUpdated = c.updated || null; state.overwrite = false;
   state.exits = c.exits.map((x) => ({ ...x }));
@@ -714,7 +734,7 @@ function download(name, data, type) {
 }
 function fileName(ext) { return ($('case-name').value.trim() || 'case').replace(/[^\w.-]+/g, '_') + '.' + ext; }
 $('btn-save').onclick = saveCase;
-$('btn-new').onclick = () => { G.clear(); state.caseId = null; state.caseUpdated = null; state.exits = []; state.trace = null; $('case-name').value = ''; $('case-notes').value = ''; renderTrace(); history.replaceState(null, '', '#'); changed(); };
+$('btn-new').onclick = () => { G.clear(); state.caseId = null; state.caseUpdated = null; state.exits = []; state.trace = null; $('case-name').value = ''; $('case-notes').value = ''; renderTrace(); renderAnnotations(); history.replaceState(null, '', '#'); changed(); };
 $('btn-duplicate').onclick = async () => {
   if (!state.caseId) return status('Save the case first', 'error');
   const c = await work('Duplicating', () => api('/v1/cases/' + enc(state.caseId) + '/duplicate', { method: 'POST' }));
@@ -794,6 +814,7 @@ document.addEventListener('keydown', (ev) => {
 
 // ---------- start: #case=ID, #address=CAIP10[&trace=1] ----------
 async function start() {
+  renderAnnotations();
   changed();
   const h = new URLSearchParams(location.hash.slice(1));
   if (h.get('case')) await openCase(h.get('case'));
