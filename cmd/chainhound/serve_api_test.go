@@ -542,6 +542,21 @@ func TestServeNeighbors(t *testing.T) {
 			}
 		}
 	}
+	// An address with more transfers than one request reads: the first
+	// whole blocks, marked truncated with the last block read; from the
+	// next block on, the rest. The exchange receives 60 in block 2, 50 in 3.
+	defer func(n int) { neighborsMaxScan = n }(neighborsMaxScan)
+	neighborsMaxScan = 1
+	ex := "/v1/addresses/eip155:1:" + a20(0xe) + "/neighbors"
+	var first, rest neighborsOut
+	getJSON(t, base+ex, &first)
+	if !first.Truncated || first.Scanned != 1 || first.ScannedTo != 2 || len(first.Neighbors) != 1 || first.Neighbors[0].Amount != "60" {
+		t.Errorf("capped at one transfer: %+v", first)
+	}
+	getJSON(t, base+ex+"?from="+strconv.FormatUint(first.ScannedTo+1, 10), &rest)
+	if rest.Truncated || len(rest.Neighbors) != 1 || rest.Neighbors[0].Amount != "50" {
+		t.Errorf("from the next block: %+v", rest)
+	}
 }
 
 // TestServeCaseVersions: a case's answers carry its version as an ETag; a

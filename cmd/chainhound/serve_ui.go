@@ -30,6 +30,11 @@ const (
 	neighborsMaxLimit = 500
 )
 
+// neighborsMaxScan bounds the transfers one neighbours request reads (and
+// so its time and the memory of its per-counterparty sums): an exchange's
+// hot wallet has millions. A variable for the tests.
+var neighborsMaxScan = 1_000_000
+
 var (
 	reTxHash   = regexp.MustCompile(`^(0x)?[0-9a-fA-F]{64}$`)
 	reEVMLike  = regexp.MustCompile(`^0x[0-9a-fA-F]{40}$`)
@@ -262,6 +267,11 @@ type neighborsOut struct {
 	Neighbors []neighbor `json:"neighbors"`
 	Total     int        `json:"total"` // neighbours that passed the filters, before limit
 	Scanned   int        `json:"transfers_scanned"`
+	// Truncated says the address has more transfers in the range than one
+	// request reads (neighborsMaxScan): the neighbours are those of the
+	// transfers up to block ScannedTo; ask again from the next block.
+	Truncated bool   `json:"truncated,omitempty"`
+	ScannedTo uint64 `json:"scanned_to_block,omitempty"`
 }
 
 type neighborFilter struct {
@@ -380,7 +390,12 @@ func (l *lookups) neighbors(c chain.Chain, caip2 string, a chain.Address, f neig
 		if err != nil {
 			return out, err
 		}
+		if out.Scanned >= neighborsMaxScan && row.Block != out.ScannedTo {
+			out.Truncated = true // whole blocks only, so that from=ScannedTo+1 goes on
+			break
+		}
 		out.Scanned++
+		out.ScannedTo = row.Block
 		if row.From.None() || row.To.None() || row.Kind == chain.KindFee || row.Kind == chain.KindBurn {
 			continue // the block's fee recipient is no counterparty
 		}

@@ -1304,3 +1304,24 @@ func TestUIAnnotations(t *testing.T) {
 	}
 	b.screenshot(t, "annotations")
 }
+
+// TestUINeighborsCapped: an address with more transfers than one
+// neighbours request reads says so on its page and after an expansion,
+// with the block to go on from.
+func TestUINeighborsCapped(t *testing.T) {
+	b := newBrowser(t)
+	dir := exitCase(t, "native")
+	defer func(n int) { neighborsMaxScan = n }(neighborsMaxScan)
+	neighborsMaxScan = 1 // the exchange receives in blocks 2 and 3
+	base, _, _ := startServe(t, "--data", dir, "--no-auth")
+	b.run(t, "open", chromedp.Navigate(base+"/#address=eip155:1:"+a20(0xe)), chromedp.WaitVisible(chromedp.ID("addr-counterparties")), wait(`chainhound.ready()`))
+	if s := evalJS[string](t, b, `document.getElementById('addr-truncated')?.textContent ?? ''`); !strings.Contains(s, "to block 2") || !strings.Contains(s, "From to 3") {
+		t.Errorf("the address page says %q", s)
+	}
+	b.run(t, "expand", chromedp.Focus(chromedp.ID("graph")), chromedp.KeyEvent("i"), wait(`chainhound.ready() && chainhound.graph.nodes.size === 2`))
+	if s := evalJS[string](t, b, `document.getElementById('status').textContent`); !strings.Contains(s, "1 nodes added") || !strings.Contains(s, "From to 3") {
+		t.Errorf("after the expansion the status says %q", s)
+	}
+	b.run(t, "the rest", js(`document.getElementById('f-from').value = '3'`), chromedp.Focus(chromedp.ID("graph")), chromedp.KeyEvent("i"),
+		wait(`chainhound.ready() && chainhound.graph.nodes.size === 3`))
+}

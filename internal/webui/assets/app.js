@@ -238,12 +238,17 @@ async function showDetails(n) {
     (r.reasons && r.reasons.length ? '<ul id="addr-reasons">' + r.reasons.map((x) => `<li>${esc(x)}</li>`).join('') + '</ul>' : '<p class="muted">No exposure found.</p>')));
   html.push('<h3>Tags</h3>', part(tags, (t) => !t.tags.length ? '<p class="muted">No tags.</p>' :
     table(['Label', 'Category', 'Source', 'Confidence', 'Since'], t.tags.map((x) => [wrap(x.label), esc(x.category || ''), wrap(x.source), esc(x.confidence || ''), esc(x.valid_from || x.source_date || '')]), 'addr-tags')));
-  html.push('<h3>Counterparties</h3>', part(nb, (r) => !r.neighbors.length ? '<p class="muted">No counterparties.</p>' :
+  html.push('<h3>Counterparties</h3>', part(nb, (r) => (r.truncated ? `<p class="muted" id="addr-truncated">${truncated(r)}</p>` : '') + (!r.neighbors.length ? '<p class="muted">No counterparties.</p>' :
     table(['', 'Counterparty', 'Amount', 'N'], r.neighbors.map((x, i) => [x.direction === 'in' ? '←' : '→',
-      `<button class="link" data-add="${i}">${esc(x.label || short(x.account))}</button>`, num(fmt(x.amount, x.asset)), num(x.count)]), 'addr-counterparties')));
+      `<button class="link" data-add="${i}">${esc(x.label || short(x.account))}</button>`, num(fmt(x.amount, x.asset)), num(x.count)]), 'addr-counterparties'))));
   renderDetails(html.join(''), false);
   $('node-note').addEventListener('input', (ev) => { n.note = ev.target.value; G.draw(); });
   if (nb.v) for (const b of $('panel-details').querySelectorAll('[data-add]')) b.addEventListener('click', () => addNeighbors(n, [nb.v.neighbors[+b.dataset.add]]));
+}
+// truncated says that an address's neighbours come from its first
+// transfers only (the server reads a bounded number per request).
+function truncated(r) {
+  return `From its first ${r.transfers_scanned.toLocaleString('en')} transfers only, to block ${r.scanned_to_block}: set From to ${r.scanned_to_block + 1} to expand the rest.`;
 }
 function table(head, rows, id = '') {
   return `<table${id ? ` id="${id}"` : ''}><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => c.startsWith && c.startsWith('<td') ? c : `<td>${c}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
@@ -357,13 +362,14 @@ async function expand(direction) {
   const sel = selectedNodes();
   if (!sel.length) return status('Select an address to expand', 'error');
   await work('Expanding', async () => {
-    let added = 0;
+    let added = 0, cut = null;
     for (const n of sel) {
       const r = await api('/v1/addresses/' + enc(n.id) + '/neighbors?' + filterQuery(direction));
       n.label = n.label || r.label || ''; n.category = n.category || r.category || ''; n.entity = n.entity || r.entity || '';
       added += addNeighbors(n, r.neighbors);
+      if (r.truncated) cut = r;
     }
-    status(added ? `${added} nodes added` : 'No new counterparties with these filters');
+    status((added ? `${added} nodes added` : 'No new counterparties with these filters') + (cut ? '. ' + truncated(cut) : ''), cut ? 'error' : '');
   });
 }
 function addNeighbors(n, neighbors) {
