@@ -1303,6 +1303,17 @@ func TestUIAnnotations(t *testing.T) {
 		t.Errorf("saved annotations %+v, want \"first look: deposit\" at %v", c.Annotations, after)
 	}
 	b.screenshot(t, "annotations")
+	// The keyboard leaves the canvas: Esc clears the selection, Tab then
+	// goes on to the next control however many nodes there are.
+	b.run(t, "many nodes", js(`for (let i = 2; i < 60; i++) chainhound.graph.addNode({id: 'eip155:1:0x' + i.toString(16).padStart(40, '0'), kind: 'address', x: i * 10})`),
+		js(fmt.Sprintf(`chainhound.graph.select([%q])`, acct)), chromedp.Focus(chromedp.ID("graph")), chromedp.KeyEvent(kb.Tab))
+	if n := evalJS[int](t, b, `chainhound.graph.selected.size === 1 && document.activeElement.id === 'graph' ? 1 : 0`); n != 1 {
+		t.Errorf("Tab on the canvas with a node selected does not select the next one")
+	}
+	b.run(t, "leave", chromedp.KeyEvent(kb.Escape), chromedp.KeyEvent(kb.Tab))
+	if got := evalJS[string](t, b, `chainhound.graph.selected.size + ' ' + document.activeElement.id`); got == "0 graph" || !strings.HasPrefix(got, "0 ") {
+		t.Errorf("after Esc and Tab: %q selected and focused; want nothing selected and the focus off the canvas", got)
+	}
 }
 
 // TestUINeighborsCapped: an address with more transfers than one

@@ -806,7 +806,10 @@ document.addEventListener('keydown', (ev) => {
     ev.preventDefault();
     return;
   }
-  if (onCanvas && ev.key === 'Tab' && G.nodes.size) {
+  // Tab moves the selection from node to node; with nothing selected (Esc
+  // clears it) it leaves the canvas, so that a big graph is no trap.
+  if (onCanvas && ev.key === 'Escape') { G.select([]); return; }
+  if (onCanvas && ev.key === 'Tab' && G.selected.size) {
     const ids = [...G.nodes.keys()], cur = selectedNodes(null)[0];
     const i = cur ? ids.indexOf(cur.id) : -1;
     const j = i + (ev.shiftKey ? -1 : 1);
