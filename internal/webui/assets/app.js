@@ -578,19 +578,30 @@ function uncollapse() {
 }
 
 // ---------- notes, annotations, removal ----------
+// ask asks for a line of text in the page's dialog: the text, or null if
+// cancelled (Cancel, Esc). The answer is given when the user gives it, not
+// on the dialog's close event, which comes a task later: by then the next
+// question (a key pressed at once) may be open and would take it.
+let asking = null; // the open question's resolve
 function ask(label, value = '') {
+  if (asking) answer(false);
   return new Promise((resolve) => {
-    const d = $('dlg-text');
     $('dlg-label').textContent = label; $('dlg-input').value = value;
-    d.onclose = () => resolve(d.returnValue === 'ok' ? $('dlg-input').value : null);
-    d.returnValue = '';
-    d.showModal();
+    asking = resolve;
+    $('dlg-text').showModal();
     $('dlg-input').focus();
   });
 }
-$('dlg-input').addEventListener('keydown', (ev) => { if (ev.key === 'Enter') { ev.preventDefault(); $('dlg-text').close('ok'); } });
-// Cancel is no submit button: the form's implicit submission (Enter) is OK.
-$('dlg-cancel').onclick = () => $('dlg-text').close('cancel');
+function answer(ok) {
+  const resolve = asking;
+  asking = null;
+  if (resolve) resolve(ok ? $('dlg-input').value : null);
+  if ($('dlg-text').open) $('dlg-text').close();
+}
+$('dlg-text').querySelector('form').addEventListener('submit', (ev) => { ev.preventDefault(); answer(true); }); // OK, or Enter
+$('dlg-input').addEventListener('keydown', (ev) => { if (ev.key === 'Enter') { ev.preventDefault(); answer(true); } });
+$('dlg-text').addEventListener('cancel', () => answer(false)); // Esc
+$('dlg-cancel').onclick = () => answer(false);
 async function annotate() {
   const text = await ask('Annotation on the canvas:');
   if (!text) return;
