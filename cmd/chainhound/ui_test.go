@@ -565,6 +565,8 @@ func TestUIWorkspace(t *testing.T) {
 	if len(wantHi) == 0 {
 		t.Fatalf("the path engine finds no path from %s to %s", account, hot)
 	}
+	flowsNow := `Object.fromEntries([...chainhound.graph.edges].map(([k, e]) => [k, e.amount + ' in ' + e.count]))`
+	flowsBefore := evalJS[map[string]string](t, b, flowsNow)
 	b.run(t, "path", js(fmt.Sprintf(`chainhound.graph.select([%q, %q])`, account, hot)), chromedp.KeyEvent("p"),
 		wait(`chainhound.ready() && chainhound.graph.highlight.size > 0`))
 	hi := evalJS[[]string](t, b, `[...chainhound.graph.highlight]`)
@@ -577,6 +579,21 @@ func TestUIWorkspace(t *testing.T) {
 		}
 	}
 	b.screenshot(t, "8-path")
+	// To the mixer, which the wallet paid in nine deposits of 10 ETH: a path
+	// hop is one of them, and the flows on the canvas keep their amounts.
+	var pool string
+	for _, x := range exits {
+		if !x.Freezable && strings.Contains(x.Text, "900") {
+			pool = x.Account
+		}
+	}
+	b.run(t, "path to the mixer", js(fmt.Sprintf(`chainhound.graph.select([%q, %q])`, account, pool)), chromedp.KeyEvent("p"),
+		wait(fmt.Sprintf(`chainhound.ready() && [...chainhound.graph.highlight].some(k => k.includes(%q))`, pool)))
+	for k, v := range evalJS[map[string]string](t, b, flowsNow) {
+		if w, ok := flowsBefore[k]; ok && v != w {
+			t.Errorf("flow %s on the canvas was %s before the path searches, %s after", k, w, v)
+		}
+	}
 
 	// Import the exported JSON as a new case: the same canvas, a new id.
 	exported := filepath.Join(t.TempDir(), "case.json")

@@ -507,11 +507,21 @@ async function findPath() {
   if (!r) return;
   G.highlight.clear();
   const caip2 = r.chain;
+  // A hop is one transfer. A flow already on the canvas (all the
+  // transfers between the two) keeps its amount and is highlighted; a flow
+  // the paths bring is drawn with the sum of their distinct transfers.
+  const added = new Map(); // edge key -> transfers counted in
   for (const p of r.paths) for (const h of p.hops) {
-    const f = caip2 + ':' + h.from, t = caip2 + ':' + h.to;
+    const f = caip2 + ':' + h.from, t = caip2 + ':' + h.to, k = G.edgeKey(f, t, h.asset);
     for (const id of [f, t]) if (!G.nodes.has(id)) { const n = G.addNode({ id, kind: 'address' }); n.x = (a.x + b.x) / 2 + (Math.random() - 0.5) * 200; n.y = (a.y + b.y) / 2 + (Math.random() - 0.5) * 200; }
-    const e = G.addEdge({ from: f, to: t, asset: h.asset, amount: h.amount, count: 1 });
-    G.highlight.add(G.edgeKey(e.from, e.to, e.asset));
+    if (!G.edges.has(k)) { G.addEdge({ from: f, to: t, asset: h.asset, amount: '0', count: 0 }); added.set(k, new Set()); }
+    const seen = added.get(k), tr = h.tx + '|' + h.amount;
+    if (seen && !seen.has(tr)) {
+      seen.add(tr);
+      const e = G.edges.get(k);
+      e.amount = (BigInt(e.amount) + BigInt(h.amount)).toString(); e.count++;
+    }
+    G.highlight.add(k);
   }
   renderDetails(`<h2>Paths</h2><p>${r.paths.length} path(s) from ${esc(short(a.id))} to ${esc(short(b.id))} within ${r.max_hops} hops${r.complete ? '' : ' (search incomplete)'}.</p>` +
     (r.paths.length ? table(['Hops', 'Value carried'], r.paths.map((p) => [String(p.hops.length), num(formatAmount(p.value, p.hops[0].asset, caip2))])) : '<p class="muted">No path found.</p>'));
