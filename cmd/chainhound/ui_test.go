@@ -14,12 +14,14 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -39,6 +41,7 @@ type browser struct {
 	mu        sync.Mutex
 	errors    []string
 	expected  []string // console errors a step provokes on purpose (a 4xx answer)
+	unloads   int      // "leave the page?" questions (unsaved changes) accepted
 }
 
 // expect lets console errors containing s pass: the browser logs every
@@ -97,6 +100,23 @@ func newBrowser(t *testing.T) *browser {
 		cancelA()
 		t.Fatalf("start chromium %s: %v", path, err)
 	}
+	// A page with unsaved changes asks before it is left (beforeunload):
+	// the tests accept, as an analyst leaving on purpose would, and count.
+	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
+	go func() {
+		for ev, err := range dialogs {
+			if err != nil {
+				return
+			}
+			b.mu.Lock()
+			b.unloads++
+			b.mu.Unlock()
+			if ev.Type != page.DialogTypeBeforeunload {
+				t.Errorf("the page opened a %s dialog: %q", ev.Type, ev.Message)
+			}
+			go chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+		}
+	}()
 	messages := chromedp.Console(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -600,7 +620,10 @@ func TestUIWorkspace(t *testing.T) {
 	if err := os.WriteFile(exported, []byte(saved), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// The canvas has changes since it was opened (collapses, paths): the
+	// import, which replaces it, asks first.
 	b.run(t, "import", chromedp.Click(chromedp.ID("tab-case")), chromedp.SetUploadFiles(chromedp.ID("import-file"), []string{exported}),
+		wait(`document.getElementById('dlg-confirm').open`), chromedp.Click(chromedp.ID("confirm-yes")),
 		wait(fmt.Sprintf(`chainhound.ready() && chainhound.state.caseId && chainhound.state.caseId !== %q`, caseID)))
 	if imported := evalJS[string](t, b, `JSON.stringify(chainhound.caseJSON())`); imported != saved {
 		t.Errorf("imported case differs from the exported one:\n%.400s\nwant\n%.400s", imported, saved)
@@ -664,7 +687,8 @@ func TestUIWorkspace(t *testing.T) {
 			}
 		}
 		n := len(distinct)
-		b.run(t, "new canvas", chromedp.Click(chromedp.ID("tab-case")), chromedp.Click(chromedp.ID("btn-new")), chromedp.WaitVisible(chromedp.ID("empty")))
+		b.run(t, "new canvas", chromedp.Click(chromedp.ID("tab-case")), chromedp.Click(chromedp.ID("btn-new")),
+			wait(`document.getElementById('dlg-confirm').open`), chromedp.Click(chromedp.ID("confirm-yes")), chromedp.WaitVisible(chromedp.ID("empty")))
 		b.run(t, "search an actor", chromedp.SendKeys(chromedp.ID("search"), "tornado"),
 			chromedp.WaitVisible(chromedp.CSS(`#suggestions li[role=option][data-kind=actor]`)))
 		// One suggestion for the actor, saying how many addresses it has.
@@ -713,7 +737,8 @@ func TestUIWorkspace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.run(t, "demo case", chromedp.Navigate(base+"/#case="+demoID),
+	// The URL's case replaces the canvas, which has unsaved changes: asked.
+	b.run(t, "demo case", chromedp.Navigate(base+"/#case="+demoID), wait(`document.getElementById('dlg-confirm').open`), chromedp.Click(chromedp.ID("confirm-yes")),
 		wait(fmt.Sprintf(`chainhound.ready() && chainhound.state.caseId === %q && document.querySelectorAll('#exits tbody tr').length > 0`, demoID)))
 	demoExits := evalJS[[]uiExit](t, b, exitRows)
 	if len(demoExits) != len(want) {
@@ -1357,4 +1382,68 @@ func TestUINeighborsCapped(t *testing.T) {
 	}
 	b.run(t, "the rest", js(`document.getElementById('f-from').value = '3'`), chromedp.Focus(chromedp.ID("graph")), chromedp.KeyEvent("i"),
 		wait(`chainhound.ready() && chainhound.graph.nodes.size === 3`))
+}
+
+// TestUIUnsaved: what is not saved is not lost without asking. Opening
+// another case, New and leaving the page ask first when the canvas has
+// changes; keeping them keeps the canvas; deleting a case asks too.
+func TestUIUnsaved(t *testing.T) {
+	b := newBrowser(t)
+	base, _, _ := startServe(t, "--data", t.TempDir(), "--no-auth")
+	b.expect("status of 503")
+	node := func(n byte) string { return `{"id":"eip155:1:` + a20(n) + `","kind":"address"}` }
+	var other struct{ ID string }
+	resp, err := http.Post(base+"/v1/cases", "application/json", strings.NewReader(`{"name":"other","nodes":[`+node(7)+`]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.NewDecoder(resp.Body).Decode(&other)
+	resp.Body.Close()
+	nodes := `chainhound.graph.nodes.size`
+	b.run(t, "work", chromedp.Navigate(base+"/"), wait(`window.chainhound && chainhound.ready()`),
+		chromedp.SendKeys(chromedp.ID("search"), "eip155:1:"+a20(1)), chromedp.WaitVisible(chromedp.CSS(`#suggestions li[role=option]`)),
+		chromedp.SendKeys(chromedp.ID("search"), kb.Enter), wait(nodes+` === 1`),
+		chromedp.Click(chromedp.ID("tab-case")), chromedp.WaitVisible(chromedp.CSS(`#case-list li[data-id] button[data-act=open]`)))
+	confirmOpen := `document.getElementById('dlg-confirm').open`
+	// Open another case: asked; keep.
+	b.run(t, "open another, keep", chromedp.Click(chromedp.CSS(`#case-list li[data-id] button[data-act=open]`)), wait(confirmOpen),
+		chromedp.KeyEvent(kb.Enter), wait(`!`+confirmOpen)) // Enter: the focused, safe answer
+	if got := evalJS[string](t, b, `[...chainhound.graph.nodes.keys()].join()`); got != "eip155:1:"+a20(1) {
+		t.Errorf("kept the changes, the canvas holds %q", got)
+	}
+	// New: asked; discard.
+	b.run(t, "new, discard", chromedp.Click(chromedp.ID("btn-new")), wait(confirmOpen), chromedp.Click(chromedp.ID("confirm-yes")), wait(`!`+confirmOpen+` && `+nodes+` === 0`))
+	// A clean canvas is replaced without asking.
+	b.run(t, "open from clean", chromedp.Click(chromedp.CSS(`#case-list li[data-id] button[data-act=open]`)), wait(`chainhound.state.caseId === `+strconv.Quote(other.ID)))
+	if evalJS[bool](t, b, confirmOpen) {
+		t.Error("opening a case over a clean canvas asked")
+	}
+	// Moving a node is a change; leaving the page then asks (beforeunload).
+	b.mu.Lock()
+	before := b.unloads
+	b.mu.Unlock()
+	b.run(t, "move and reload", js(`chainhound.graph.nodes.values().next().value.x += 50`), chromedp.Reload(), wait(`window.chainhound && chainhound.ready()`))
+	b.mu.Lock()
+	asked := b.unloads - before
+	b.mu.Unlock()
+	if asked != 1 {
+		t.Errorf("leaving with a moved node asked %d times, want once", asked)
+	}
+	// Saved, nothing to ask.
+	b.run(t, "save and reload", chromedp.Focus(chromedp.ID("graph")), chromedp.KeyEvent("s"), wait(`chainhound.ready() && /Saved/.test(document.getElementById('status').textContent)`),
+		chromedp.Reload(), wait(`window.chainhound && chainhound.ready() && `+nodes+` === 1`))
+	b.mu.Lock()
+	asked = b.unloads - before
+	b.mu.Unlock()
+	if asked != 1 {
+		t.Errorf("leaving a saved canvas asked")
+	}
+	// Deleting a case asks; No keeps it.
+	b.run(t, "delete, no", chromedp.Click(chromedp.ID("tab-case")), chromedp.WaitVisible(chromedp.CSS(`#case-list li[data-id] button[data-act=del]`)),
+		chromedp.Click(chromedp.CSS(`#case-list li[data-id] button[data-act=del]`)), wait(confirmOpen), chromedp.Click(chromedp.ID("confirm-no")), wait(`!`+confirmOpen))
+	var list struct{ Cases []struct{ ID string } }
+	getJSON(t, base+"/v1/cases", &list)
+	if len(list.Cases) != 1 {
+		t.Errorf("after declining the deletion %d cases, want 1", len(list.Cases))
+	}
 }

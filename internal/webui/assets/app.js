@@ -695,6 +695,7 @@ function loadCase(c) {
   if (!state.exits.length) $('panel-trace').innerHTML = '<p class="muted">No trace in this case.</p>';
   if (state.caseId) history.replaceState(null, '', '#case=' + state.caseId);
   changed();
+  markSaved();
   tab(state.exits.length ? 'trace' : 'case');
 }
 // saveCase stores the canvas: a new case, or the open one on the version
@@ -726,14 +727,43 @@ async function saveCase() {
   }
   if (!c) return;
   state.caseId = c.id; state.caseUpdated = c.updated; state.overwrite = false;
+  state.saved = JSON.stringify({ ...body, view: undefined }); // what was sent: later changes stay unsaved
   history.replaceState(null, '', '#case=' + c.id);
   status(anew ? `“${c.name}” was deleted elsewhere: saved as a new case` : `Saved “${c.name}”`);
   listCases();
 }
 async function openCase(id) {
+  if (!(await keepOrDiscard())) return;
   const c = await work('Opening case', () => api('/v1/cases/' + enc(id)));
   if (c) loadCase(c);
 }
+
+// ---------- unsaved changes ----------
+// The canvas as it was last opened, saved or cleared (its view aside:
+// panning is no change); what differs from it would be lost by opening
+// another case, New, or leaving the page, which ask first.
+function snapshot() { const c = caseJSON(); delete c.view; return JSON.stringify(c); }
+function markSaved() { state.saved = snapshot(); }
+function unsaved() { return state.saved !== undefined && snapshot() !== state.saved; }
+// confirmDialog asks yes or no in the page; true for yes.
+function confirmDialog(text, yes) {
+  return new Promise((resolve) => {
+    const d = $('dlg-confirm');
+    $('confirm-text').textContent = text; $('confirm-yes').textContent = yes;
+    const done = (v) => { d.oncancel = null; $('confirm-yes').onclick = null; $('confirm-no').onclick = null; if (d.open) d.close(); resolve(v); };
+    d.oncancel = () => done(false);
+    $('confirm-yes').onclick = () => done(true);
+    $('confirm-no').onclick = () => done(false);
+    d.showModal();
+    $('confirm-no').focus(); // the safe answer is the default
+  });
+}
+// keepOrDiscard is true when the canvas may be replaced: nothing unsaved,
+// or the analyst chose to discard it.
+async function keepOrDiscard() {
+  return !unsaved() || confirmDialog('The canvas has changes that are not saved. Discard them?', 'Discard changes');
+}
+window.addEventListener('beforeunload', (ev) => { if (unsaved()) { ev.preventDefault(); ev.returnValue = ''; } });
 async function listCases() {
   const ul = $('case-list');
   try {
@@ -746,7 +776,12 @@ async function listCases() {
         '<button data-act="open">Open</button><button data-act="dup">Duplicate</button><button data-act="del" title="Delete">✕</button>';
       li.querySelector('[data-act=open]').onclick = () => openCase(c.id);
       li.querySelector('[data-act=dup]').onclick = async () => { if (await work('Duplicating', () => api('/v1/cases/' + enc(c.id) + '/duplicate', { method: 'POST' }))) listCases(); };
-      li.querySelector('[data-act=del]').onclick = async () => { await work('Deleting', () => api('/v1/cases/' + enc(c.id), { method: 'DELETE' })); if (state.caseId === c.id) state.caseId = null; listCases(); };
+      li.querySelector('[data-act=del]').onclick = async () => {
+        if (!(await confirmDialog(`Delete the case “${c.name}”? This cannot be undone.`, 'Delete'))) return;
+        await work('Deleting', () => api('/v1/cases/' + enc(c.id), { method: 'DELETE' }));
+        if (state.caseId === c.id) state.caseId = null;
+        listCases();
+      };
       ul.append(li);
     }
   } catch (e) {
@@ -761,9 +796,14 @@ function download(name, data, type) {
 }
 function fileName(ext) { return ($('case-name').value.trim() || 'case').replace(/[^\w.-]+/g, '_') + '.' + ext; }
 $('btn-save').onclick = saveCase;
-$('btn-new').onclick = () => { G.clear(); state.caseId = null; state.caseUpdated = null; state.exits = []; state.trace = null; $('case-name').value = ''; $('case-notes').value = ''; renderTrace(); renderAnnotations(); history.replaceState(null, '', '#'); changed(); };
+$('btn-new').onclick = async () => {
+  if (!(await keepOrDiscard())) return;
+  G.clear(); state.caseId = null; state.caseUpdated = null; state.exits = []; state.trace = null; $('case-name').value = ''; $('case-notes').value = '';
+  renderTrace(); renderAnnotations(); history.replaceState(null, '', '#'); changed(); markSaved();
+};
 $('btn-duplicate').onclick = async () => {
   if (!state.caseId) return status('Save the case first', 'error');
+  if (!(await keepOrDiscard())) return; // the copy of the saved case replaces the canvas
   const c = await work('Duplicating', () => api('/v1/cases/' + enc(state.caseId) + '/duplicate', { method: 'POST' }));
   if (c) { loadCase(c); listCases(); }
 };
@@ -775,6 +815,7 @@ $('import-file').addEventListener('change', async (ev) => {
   if (!f) return;
   const text = await f.text();
   ev.target.value = '';
+  if (!(await keepOrDiscard())) return;
   const c = await work('Importing case', () => api('/v1/cases', { method: 'POST', body: text, headers: { 'Content-Type': 'application/json' } }));
   if (c) { loadCase(c); listCases(); status(`Imported “${c.name}”`); }
 });
@@ -846,6 +887,7 @@ document.addEventListener('keydown', (ev) => {
 async function start() {
   renderAnnotations();
   changed();
+  markSaved();
   const h = new URLSearchParams(location.hash.slice(1));
   if (h.get('case')) await openCase(h.get('case'));
   else if (h.get('address')) {
