@@ -62,7 +62,14 @@ func traceCase(rep *trace.Report, name string) *cases.Case {
 			hop[id] = h
 		}
 	}
+	drawn := 0
 	for _, f := range rep.Flows {
+		// Fees and burns go to the block's fee recipient or nowhere, not
+		// to a counterparty: as the workspace's overlay, leave them off.
+		if f.Kind == "fee" || f.Kind == "burn" || f.To == "" {
+			continue
+		}
+		drawn++
 		a, b := acct(f.From), acct(f.To)
 		if _, ok := hop[a]; !ok {
 			see(a, f.Hop-1)
@@ -88,10 +95,12 @@ func traceCase(rep *trace.Report, name string) *cases.Case {
 		ids = ids[:demoCaseMaxNodes]
 	}
 	c := &cases.Case{Version: cases.Version, Name: name, View: cases.View{Zoom: 1},
-		Notes: fmt.Sprintf("%s trace (%s) from %s: %d tainted flows over %d addresses.", rep.Model, rep.Direction, seedList(rep), len(rep.Flows), len(hop))}
+		Notes: fmt.Sprintf("%s trace (%s) from %s: %d tainted flows over %d addresses.", rep.Model, rep.Direction, seedList(rep), drawn, len(hop))}
 	exits := map[string]trace.ReportExit{}
 	for _, x := range rep.Exits {
-		exits[x.Account] = x
+		if prev, ok := exits[x.Account]; !ok || !prev.Freezable {
+			exits[x.Account] = x // freezable if any of its exits (assets) is
+		}
 		c.Exits = append(c.Exits, cases.Exit{Account: x.Account, Service: x.Service, Category: x.Category, Asset: x.Asset,
 			Amount: x.Amount, Freezable: x.Freezable, FreezableBy: x.FreezableBy})
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/chainhound/chainhound/internal/scenario/heist"
+	"github.com/chainhound/chainhound/internal/trace"
 )
 
 // demoJSON runs chainhound demo --no-serve --output json into dir and
@@ -506,5 +507,44 @@ func TestDevnetScenario(t *testing.T) {
 	cancel()
 	if code := <-done; code != exitOK && code != exitInterrupted {
 		t.Errorf("devnet exited %d", code)
+	}
+}
+
+// TestTraceCase lays a small trace out as the demo's case: the fee and
+// the burn are not nodes, and an address that is an exit in two assets,
+// one of them freezable, is a freezable exit whatever their order.
+func TestTraceCase(t *testing.T) {
+	seed, a, x := a20(1), a20(2), a20(0xe)
+	for _, freezableFirst := range []bool{true, false} {
+		rep := &trace.Report{Chain: "eip155:1", Model: "haircut", Direction: "forward",
+			Flows: []trace.ReportFlow{
+				{Hop: 1, From: seed, To: a, Asset: "native", Kind: "native", Amount: "10"},
+				{Hop: 1, From: seed, To: a20(0xf), Asset: "native", Kind: "fee", Amount: "1"},
+				{Hop: 1, From: seed, To: "", Asset: "native", Kind: "burn", Amount: "1"},
+				{Hop: 2, From: a, To: x, Asset: "native", Kind: "native", Amount: "5"},
+				{Hop: 2, From: a, To: x, Asset: "eip155:1/erc20:" + a20(9), Kind: "token", Amount: "7"},
+			},
+			Exits: []trace.ReportExit{
+				{Account: "eip155:1:" + x, Service: "Desk", Category: "exchange", Asset: "native", Amount: "5", Freezable: false},
+				{Account: "eip155:1:" + x, Service: "Desk", Category: "exchange", Asset: "eip155:1/erc20:" + a20(9), Amount: "7", Freezable: true},
+			}}
+		if freezableFirst {
+			rep.Exits[0], rep.Exits[1] = rep.Exits[1], rep.Exits[0]
+		}
+		c := traceCase(rep, "t")
+		if err := c.Check(); err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, n := range c.Nodes {
+			ids = append(ids, n.ID)
+			if n.ID == "eip155:1:"+x && n.Exit != "freezable" {
+				t.Errorf("freezable first %v: the exit is %q, want freezable", freezableFirst, n.Exit)
+			}
+		}
+		slices.Sort(ids)
+		if want := []string{"eip155:1:" + seed, "eip155:1:" + a, "eip155:1:" + x}; !slices.Equal(ids, want) || len(c.Edges) != 3 {
+			t.Errorf("nodes %v (want %v), %d edges (want 3)", ids, want, len(c.Edges))
+		}
 	}
 }

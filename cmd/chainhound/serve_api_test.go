@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -539,6 +540,74 @@ func TestServeNeighbors(t *testing.T) {
 			if len(one.Neighbors) != 1 || one.Total != nb.Total || one.Neighbors[0] != nb.Neighbors[0] {
 				t.Errorf("%s: limit=1 gave %+v (total %d), want the biggest of %d", acct, one.Neighbors, one.Total, nb.Total)
 			}
+		}
+	}
+	// An address with more transfers than one request reads: the first
+	// whole blocks, marked truncated with the last block read; from the
+	// next block on, the rest. The exchange receives 60 in block 2, 50 in 3.
+	defer func(n int) { neighborsMaxScan = n }(neighborsMaxScan)
+	neighborsMaxScan = 1
+	ex := "/v1/addresses/eip155:1:" + a20(0xe) + "/neighbors"
+	var first, rest neighborsOut
+	getJSON(t, base+ex, &first)
+	if !first.Truncated || first.Scanned != 1 || first.ScannedTo != 2 || len(first.Neighbors) != 1 || first.Neighbors[0].Amount != "60" {
+		t.Errorf("capped at one transfer: %+v", first)
+	}
+	getJSON(t, base+ex+"?from="+strconv.FormatUint(first.ScannedTo+1, 10), &rest)
+	if rest.Truncated || len(rest.Neighbors) != 1 || rest.Neighbors[0].Amount != "50" {
+		t.Errorf("from the next block: %+v", rest)
+	}
+}
+
+// TestServeCaseVersions: a case's answers carry its version as an ETag; a
+// PUT with If-Match lands only on the version it names, so a second
+// analyst saving over a case the first saved since is refused with 412
+// (problem+json naming when it was saved) instead of undoing that save.
+func TestServeCaseVersions(t *testing.T) {
+	base, _, _ := startServe(t, "--data", t.TempDir(), "--no-auth")
+	do := func(method, path, body, match string) (int, http.Header, []byte) {
+		t.Helper()
+		r, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		if match != "" {
+			r.Header.Set("If-Match", match)
+		}
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header, b
+	}
+	status, h, b := do("POST", "/v1/cases", `{"name":"v1"}`, "")
+	var c struct{ ID, Updated string }
+	if json.Unmarshal(b, &c); status != 201 || h.Get("ETag") != strconv.Quote(c.Updated) {
+		t.Fatalf("create: %d, ETag %q, updated %q", status, h.Get("ETag"), c.Updated)
+	}
+	first := h.Get("ETag")
+	if status, h, _ := do("GET", "/v1/cases/"+c.ID, "", ""); status != 200 || h.Get("ETag") != first {
+		t.Errorf("get: %d, ETag %q, want %q", status, h.Get("ETag"), first)
+	}
+	// Analyst A saves on the version both opened.
+	status, h, _ = do("PUT", "/v1/cases/"+c.ID, `{"name":"A's"}`, first)
+	second := h.Get("ETag")
+	if status != 200 || second == first || second == "" {
+		t.Fatalf("save on the current version: %d, ETag %q after %q", status, second, first)
+	}
+	// Analyst B saves on the same, now replaced, version: refused.
+	status, h, b = do("PUT", "/v1/cases/"+c.ID, `{"name":"B's"}`, first)
+	var p struct{ Title, Detail string }
+	if json.Unmarshal(b, &p); status != 412 || h.Get("Content-Type") != "application/problem+json" || !strings.Contains(p.Detail, strings.Trim(second, `"`)) {
+		t.Errorf("save on a replaced version: %d %s %+v, want 412 naming %s", status, h.Get("Content-Type"), p, second)
+	}
+	if _, _, b := do("GET", "/v1/cases/"+c.ID, "", ""); !strings.Contains(string(b), `"name":"A's"`) {
+		t.Errorf("after the refused save the case is %s, want A's", b)
+	}
+	// B chooses to overwrite: If-Match *, or none.
+	for _, m := range []string{"*", ""} {
+		if status, _, b := do("PUT", "/v1/cases/"+c.ID, `{"name":"B's"}`, m); status != 200 {
+			t.Errorf("If-Match %q: %d %s", m, status, b)
 		}
 	}
 }

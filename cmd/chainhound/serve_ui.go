@@ -30,6 +30,11 @@ const (
 	neighborsMaxLimit = 500
 )
 
+// neighborsMaxScan bounds the transfers one neighbours request reads (and
+// so its time and the memory of its per-counterparty sums): an exchange's
+// hot wallet has millions. A variable for the tests.
+var neighborsMaxScan = 1_000_000
+
 var (
 	reTxHash   = regexp.MustCompile(`^(0x)?[0-9a-fA-F]{64}$`)
 	reEVMLike  = regexp.MustCompile(`^0x[0-9a-fA-F]{40}$`)
@@ -43,8 +48,22 @@ type suggestion struct {
 	Label    string `json:"label"`
 	Detail   string `json:"detail"`
 	Category string `json:"category,omitempty"`
-	Account  string `json:"account,omitempty"` // for actor and label: the tagged account
+	Account  string `json:"account,omitempty"` // for a label: the tagged account
+	// Accounts are an actor's tagged accounts (at most searchActorAccounts
+	// of Count), for the workspace to place on the canvas.
+	Accounts []actorAccount `json:"accounts,omitempty"`
+	Count    int            `json:"count,omitempty"`
 }
+
+// actorAccount is one tagged account of an actor.
+type actorAccount struct {
+	Account  string `json:"account"`
+	Label    string `json:"label"`
+	Category string `json:"category,omitempty"`
+}
+
+// searchActorAccounts bounds the accounts an actor suggestion lists.
+const searchActorAccounts = 50
 
 type searchOut struct {
 	Query       string       `json:"query"`
@@ -82,16 +101,25 @@ func (l *lookups) serveSearch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(q) >= 2 {
-		for _, t := range l.ix.Search(q, limit) {
-			kind, id, label := "label", string(t.Subject), t.Label
-			if t.Actor != "" && strings.Contains(strings.ToLower(t.Actor), strings.ToLower(q)) {
-				kind, id, label = "actor", t.Actor, t.Actor
+		// An actor whose name matches is one suggestion with its tagged
+		// accounts (not one per account, which would fill the list with
+		// the same name); a tag whose label or category matches is a label
+		// suggestion for its account.
+		lq := strings.ToLower(q)
+		actors := map[string]bool{}
+		for _, t := range l.ix.Search(q, 5*limit) {
+			if t.Actor != "" && strings.Contains(strings.ToLower(t.Actor), lq) && !actors[t.Actor] {
+				actors[t.Actor] = true
+				add(l.actorSuggestion(t.Actor))
+			}
+			if !strings.Contains(strings.ToLower(t.Label), lq) && !strings.Contains(strings.ToLower(t.Category), lq) {
+				continue
 			}
 			acct := string(t.Subject)
 			if intel.AddressOf(t.Subject) == "" {
 				acct = ""
 			}
-			add(suggestion{Kind: kind, ID: id, Label: label, Category: t.Category, Account: acct,
+			add(suggestion{Kind: "label", ID: string(t.Subject), Label: t.Label, Category: t.Category, Account: acct,
 				Detail: strings.TrimSpace(fmt.Sprintf("%s · %s · %s", t.Subject, t.Source, t.Confidence))})
 		}
 	}
@@ -164,14 +192,45 @@ func (l *lookups) searchExact(q string, add func(suggestion)) error {
 	return nil
 }
 
+// actorSuggestion is the suggestion of one actor: its tagged accounts.
+func (l *lookups) actorSuggestion(actor string) suggestion {
+	s := suggestion{Kind: "actor", ID: actor, Label: actor}
+	seen := map[string]bool{}
+	for _, t := range l.ix.ByActor(actor) {
+		if intel.AddressOf(t.Subject) == "" || seen[string(t.Subject)] {
+			continue
+		}
+		seen[string(t.Subject)] = true
+		if s.Category == "" {
+			s.Category = t.Category
+		}
+		if len(s.Accounts) < searchActorAccounts {
+			s.Accounts = append(s.Accounts, actorAccount{Account: string(t.Subject), Label: t.Label, Category: t.Category})
+		}
+	}
+	s.Count = len(seen)
+	s.Detail = fmt.Sprintf("actor · %d tagged addresses", s.Count)
+	return s
+}
+
+// suggestAddress suggests an address, with its first tag's label, and,
+// where its chain is clustered, the entity it belongs to.
 func (l *lookups) suggestAddress(caip2, canon string, add func(suggestion)) error {
 	s := suggestion{Kind: "address", ID: caip2 + ":" + canon, Label: canon, Detail: caip2 + ": never seen in the store"}
+	var entity *suggestion
 	if c, ok := l.chains[caip2]; ok && l.st != nil {
 		if a, err := chain.ParseAddress(c, canon); err == nil {
-			if _, seen, err := l.st.AddressID(a); err != nil {
+			if id, seen, err := l.st.AddressID(a); err != nil {
 				return err
 			} else if seen {
 				s.Detail = caip2
+				if cl := l.clusters[c]; cl != nil {
+					ent := cl.Clusterer().EntityOf(id)
+					if _, n := cl.Clusterer().Members(ent, 0, 0); n > 1 {
+						entity = &suggestion{Kind: "entity", ID: strconv.FormatUint(ent, 10), Label: fmt.Sprintf("entity %d", ent),
+							Detail: fmt.Sprintf("%s: the %d addresses clustered with %s", caip2, n, canon)}
+					}
+				}
 			}
 		}
 	}
@@ -179,6 +238,9 @@ func (l *lookups) suggestAddress(caip2, canon string, add func(suggestion)) erro
 		s.Label, s.Category = tags[0].Label+" ("+canon+")", tags[0].Category
 	}
 	add(s)
+	if entity != nil {
+		add(*entity)
+	}
 	return nil
 }
 
@@ -205,6 +267,11 @@ type neighborsOut struct {
 	Neighbors []neighbor `json:"neighbors"`
 	Total     int        `json:"total"` // neighbours that passed the filters, before limit
 	Scanned   int        `json:"transfers_scanned"`
+	// Truncated says the address has more transfers in the range than one
+	// request reads (neighborsMaxScan): the neighbours are those of the
+	// transfers up to block ScannedTo; ask again from the next block.
+	Truncated bool   `json:"truncated,omitempty"`
+	ScannedTo uint64 `json:"scanned_to_block,omitempty"`
 }
 
 type neighborFilter struct {
@@ -301,7 +368,9 @@ func (l *lookups) serveNeighbors(w http.ResponseWriter, r *http.Request) {
 }
 
 // neighbors aggregates the address's transfers by counterparty, asset and
-// direction. Fees and burns have no counterparty and are left out.
+// direction. Fees and burns have no counterparty and are left out (a fee
+// goes to the block's fee recipient, which would otherwise be a
+// counterparty of every address that ever paid one).
 func (l *lookups) neighbors(c chain.Chain, caip2 string, a chain.Address, f neighborFilter) (neighborsOut, error) {
 	out := neighborsOut{Account: a.CAIP10(caip2), Neighbors: []neighbor{}}
 	out.Label, out.Category = l.tagOf(caip2, a)
@@ -321,9 +390,14 @@ func (l *lookups) neighbors(c chain.Chain, caip2 string, a chain.Address, f neig
 		if err != nil {
 			return out, err
 		}
+		if out.Scanned >= neighborsMaxScan && row.Block != out.ScannedTo {
+			out.Truncated = true // whole blocks only, so that from=ScannedTo+1 goes on
+			break
+		}
 		out.Scanned++
-		if row.From.None() || row.To.None() {
-			continue
+		out.ScannedTo = row.Block
+		if row.From.None() || row.To.None() || row.Kind == chain.KindFee || row.Kind == chain.KindBurn {
+			continue // the block's fee recipient is no counterparty
 		}
 		var other chain.Address
 		var dir string
@@ -443,13 +517,29 @@ func (h caseAPI) answer(w http.ResponseWriter, status int, c *cases.Case, err er
 	switch {
 	case errors.Is(err, cases.ErrNotFound):
 		problem(w, 404, "Case not found", "id: no case %s", quoteShort(c0(c)))
+	case errors.Is(err, cases.ErrConflict):
+		problem(w, 412, "Case changed", "%v: GET it again, or PUT without If-Match to overwrite it", err)
 	case err != nil:
 		problem(w, 500, "Case not stored", "%v", err)
 	default:
 		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("ETag", strconv.Quote(c.Updated))
 		w.WriteHeader(status)
 		writeAPIJSON(w, c)
 	}
+}
+
+// ifMatch is the version an If-Match header names: the Updated of the
+// case as the client last read it ("" for none, or *).
+func ifMatch(r *http.Request) string {
+	v := strings.TrimPrefix(strings.TrimSpace(r.Header.Get("If-Match")), "W/")
+	if v == "*" {
+		return ""
+	}
+	if u, err := strconv.Unquote(v); err == nil {
+		return u
+	}
+	return v
 }
 
 func c0(c *cases.Case) string {
@@ -478,7 +568,7 @@ func (h caseAPI) get(w http.ResponseWriter, r *http.Request) {
 func (h caseAPI) update(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if c, ok := h.decode(w, r); ok {
-		got, err := h.st.Update(id, c)
+		got, err := h.st.UpdateIf(id, c, ifMatch(r))
 		if errors.Is(err, cases.ErrNotFound) {
 			got = &cases.Case{ID: id}
 		}
@@ -557,8 +647,10 @@ func mountWorkspace(srv *api.Server, l *lookups, data string) {
 			Cases []cases.Summary `json:"cases"`
 		}{}), nil, h.list)
 	route("POST", "/v1/cases", "save a canvas as a new case, or import an exported case (a new id is assigned)", nil, caseSchema, 201, caseSchema, []int{400}, h.create)
-	route("GET", "/v1/cases/{id}", "a case, whole: what export JSON downloads", []api.Param{id}, nil, 200, caseSchema, []int{404}, h.get)
-	route("PUT", "/v1/cases/{id}", "replace a case with the canvas as it is now", []api.Param{id}, caseSchema, 200, caseSchema, []int{400, 404}, h.update)
+	route("GET", "/v1/cases/{id}", "a case, whole: what export JSON downloads (ETag: its version, the time it was saved)", []api.Param{id}, nil, 200, caseSchema, []int{404}, h.get)
+	route("PUT", "/v1/cases/{id}", "replace a case with the canvas as it is now; with If-Match (the ETag it was read with), only if nobody saved it since (else 412)",
+		[]api.Param{id, {Name: "If-Match", In: "header", Description: "the case's ETag as last read: refuse with 412 if it was saved since", Schema: str}},
+		caseSchema, 200, caseSchema, []int{400, 404, 412}, h.update)
 	route("DELETE", "/v1/cases/{id}", "delete a case", []api.Param{id}, nil, 200, api.SchemaOf(deletedOut{}), []int{404}, h.remove)
 	route("POST", "/v1/cases/{id}/duplicate", "copy a case under a new id (name: the copy's name; default \"Copy of\" the original's)",
 		[]api.Param{id, {Name: "name", In: "query", Description: "the copy's name", Schema: str}}, nil, 201, caseSchema, []int{400, 404}, h.duplicate)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -117,6 +118,12 @@ func (s *Server) serveRoute(rt *route, w http.ResponseWriter, r *http.Request) {
 		}
 		rt.m.observe(status, time.Since(start))
 	}()
+	if !sameOrigin(r) {
+		returned = true
+		WriteProblem(rec, http.StatusForbidden, "Cross-origin request refused",
+			fmt.Sprintf("%s %s from a page of another origin (%s): the API takes requests that change or compute from its own workspace or from clients that are not browsers", r.Method, r.URL.Path, origin(r)))
+		return
+	}
 	if rt.Scope != "" && !s.noAuth && !s.authorize(rec, r, rt.Scope) {
 		returned = true
 		return
@@ -212,4 +219,39 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, scope string)
 		return false
 	}
 	return true
+}
+
+// sameOrigin refuses what a page of another origin makes a browser send
+// (cross-site request forgery): a POST, PUT or DELETE that a browser marks
+// as coming from another site or origin. Without API keys (--no-auth, the
+// demo), any page the analyst visits could otherwise save, delete or
+// duplicate cases and start traces on the server on their behalf; with
+// keys, the key is not sent by the browser on its own. Reading stays open:
+// a page of another origin cannot read the answers (no CORS). Clients that
+// are not browsers send neither header and pass.
+func sameOrigin(r *http.Request) bool {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return true
+	}
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" {
+		return site == "same-origin" || site == "none" // none: typed or bookmarked by the user
+	}
+	o := r.Header.Get("Origin")
+	if o == "" {
+		return true
+	}
+	u, err := url.Parse(o)
+	if err != nil || u.Host == "" {
+		return false // "null": a sandboxed frame, a file
+	}
+	return strings.EqualFold(u.Host, r.Host) || strings.EqualFold(u.Host, r.Header.Get("X-Forwarded-Host"))
+}
+
+// origin names where a refused request came from.
+func origin(r *http.Request) string {
+	if o := r.Header.Get("Origin"); o != "" {
+		return "Origin " + o
+	}
+	return "Sec-Fetch-Site " + r.Header.Get("Sec-Fetch-Site")
 }

@@ -229,3 +229,52 @@ func TestNoAuth(t *testing.T) {
 	}
 	resp.Body.Close()
 }
+
+// TestCrossOrigin: without API keys, a page of another origin must not be
+// able to make the analyst's browser change or compute anything on the
+// server (a POST, PUT or DELETE); the server's own pages, clients that are
+// not browsers, and reads pass.
+func TestCrossOrigin(t *testing.T) {
+	s := api.New(slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	s.DisableAuth()
+	calls := 0
+	for _, m := range []string{"GET", "POST", "PUT", "DELETE"} {
+		s.Route(api.Route{Method: m, Path: "/v1/x", Scope: apikey.ScopeCases, Summary: "x", Responses: map[int]api.Schema{204: {}},
+			Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { calls++; w.WriteHeader(204) })})
+	}
+	base := start(t, s)
+	for _, tc := range []struct {
+		method  string
+		headers map[string]string
+		want    int
+	}{
+		{"POST", nil, 204}, // curl, Go, Python
+		{"POST", map[string]string{"Origin": base, "Sec-Fetch-Site": "same-origin"}, 204},                  // the workspace
+		{"PUT", map[string]string{"Origin": base}, 204},                                                    // a browser without Sec-Fetch-*
+		{"POST", map[string]string{"Origin": "https://ws.example", "X-Forwarded-Host": "ws.example"}, 204}, // behind a proxy
+		{"POST", map[string]string{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}, 403},
+		{"DELETE", map[string]string{"Origin": "http://localhost:3000", "Sec-Fetch-Site": "same-site"}, 403},
+		{"POST", map[string]string{"Origin": "https://evil.example"}, 403},
+		{"PUT", map[string]string{"Origin": "null"}, 403},
+		{"GET", map[string]string{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}, 204}, // the answer stays unreadable to it
+	} {
+		r, _ := http.NewRequest(tc.method, base+"/v1/x", strings.NewReader(`{}`))
+		r.Header.Set("Content-Type", "text/plain") // what a form or a no-cors fetch may send
+		for k, v := range tc.headers {
+			r.Header.Set(k, v)
+		}
+		before := calls
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("%s with %v: %d, want %d: %s", tc.method, tc.headers, resp.StatusCode, tc.want, b)
+		}
+		if tc.want == 403 && (calls != before || resp.Header.Get("Content-Type") != "application/problem+json" || !strings.Contains(string(b), "another origin")) {
+			t.Errorf("%s with %v: handler ran %d times, answer %s %s", tc.method, tc.headers, calls-before, resp.Header.Get("Content-Type"), b)
+		}
+	}
+}

@@ -124,6 +124,22 @@ var (
 // ErrNotFound is returned for a case id the store does not hold.
 var ErrNotFound = errors.New("no such case")
 
+// ErrConflict is returned (as a *ConflictError) by UpdateIf when the case
+// was saved again since the version the update was made on.
+var ErrConflict = errors.New("case changed since")
+
+// ConflictError says when the case was last saved.
+type ConflictError struct {
+	ID, Updated, Want string
+}
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("case %s was saved at %s, after the version this change was made on (%s)", e.ID, e.Updated, e.Want)
+}
+
+// Is makes errors.Is(err, ErrConflict) hold.
+func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
+
 // Decode reads a case from outside (an import or a save), refusing
 // anything but one JSON object of the documented shape within the
 // limits. Every error names the field.
@@ -381,7 +397,14 @@ func (s *Store) Create(c *Case) (*Case, error) {
 }
 
 // Update replaces the case id with c, keeping its creation time.
-func (s *Store) Update(id string, c *Case) (*Case, error) {
+func (s *Store) Update(id string, c *Case) (*Case, error) { return s.UpdateIf(id, c, "") }
+
+// UpdateIf replaces the case id with c if it is still the version last
+// saved at updated (its Updated; "" for whatever version), so that of two
+// analysts who opened the same version, the second to save learns that
+// the first did (a *ConflictError) instead of silently undoing their work.
+// Every save gets a later Updated than the one before, so versions differ.
+func (s *Store) UpdateIf(id string, c *Case, updated string) (*Case, error) {
 	if err := c.Check(); err != nil {
 		return nil, err
 	}
@@ -391,8 +414,15 @@ func (s *Store) Update(id string, c *Case) (*Case, error) {
 	if err != nil {
 		return nil, err
 	}
+	if updated != "" && updated != old.Updated {
+		return nil, &ConflictError{ID: id, Updated: old.Updated, Want: updated}
+	}
+	now := s.now().UTC()
+	if last, err := time.Parse(time.RFC3339Nano, old.Updated); err == nil && !now.After(last) {
+		now = last.Add(time.Nanosecond)
+	}
 	cc := *c
-	cc.ID, cc.Created, cc.Updated = id, old.Created, s.now().UTC().Format(time.RFC3339Nano)
+	cc.ID, cc.Created, cc.Updated = id, old.Created, now.Format(time.RFC3339Nano)
 	return &cc, s.write(&cc)
 }
 

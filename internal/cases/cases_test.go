@@ -3,11 +3,14 @@ package cases
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 func sample() *Case {
@@ -119,4 +122,63 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("round trip changed the case:\n%+v\n%+v", c, c2)
 		}
 	})
+}
+
+// TestUpdateIfConcurrent: analysts who opened the same version save at
+// once; exactly one save lands, the others are told the case changed,
+// and the case on disk is whole and the one that landed.
+func TestUpdateIfConcurrent(t *testing.T) {
+	s := Open(filepath.Join(t.TempDir(), "cases"))
+	frozen := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s.now = func() time.Time { return frozen } // a coarse clock: versions must still differ
+	c, err := s.Create(sample())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 16
+	var wg sync.WaitGroup
+	landed := make(chan *Case, n)
+	conflicts := make(chan error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			mine := sample()
+			mine.Notes = fmt.Sprintf("analyst %d", i)
+			got, err := s.UpdateIf(c.ID, mine, c.Updated)
+			switch {
+			case err == nil:
+				landed <- got
+			case errors.Is(err, ErrConflict):
+				conflicts <- err
+			default:
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(landed)
+	close(conflicts)
+	if len(landed) != 1 || len(conflicts) != n-1 {
+		t.Fatalf("%d saves landed and %d conflicted, want 1 and %d", len(landed), len(conflicts), n-1)
+	}
+	won := <-landed
+	if won.Updated == c.Updated {
+		t.Errorf("the save kept the version %s it replaced", c.Updated)
+	}
+	got, err := s.Get(c.ID)
+	if err != nil || got.Notes != won.Notes || got.Updated != won.Updated {
+		t.Errorf("on disk %+v, %v; want the save that landed (%s, %s)", got, err, won.Notes, won.Updated)
+	}
+	var ce *ConflictError
+	if err := <-conflicts; !errors.As(err, &ce) || ce.Updated != won.Updated {
+		t.Errorf("conflict %v: want it to name the version saved, %s", err, won.Updated)
+	}
+	// Without a version, a save overwrites whatever is there.
+	if _, err := s.UpdateIf(c.ID, sample(), ""); err != nil {
+		t.Errorf("unconditional update: %v", err)
+	}
+	if _, err := s.UpdateIf(c.ID, sample(), won.Updated); !errors.Is(err, ErrConflict) {
+		t.Errorf("update on a version since replaced: %v", err)
+	}
 }

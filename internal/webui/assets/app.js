@@ -5,29 +5,42 @@ import { Graph, esc, short, nodeTitle } from './graph.js';
 
 const $ = (id) => document.getElementById(id);
 const G = new Graph($('graph'));
-const state = { caseId: null, exits: [], trace: null, chain: null };
+const state = { caseId: null, caseUpdated: null, overwrite: false, exits: [], trace: null, chain: null };
 
 // ---------- API ----------
 let apiKey = sessionStorage.getItem('chainhound-key') || '';
+// keyPrompt is the one question for a key that every request answered 401
+// waits on: a page opening fires several requests at once, and one dialog
+// can answer only one of them.
+let keyPrompt = null;
+function askKey() {
+  keyPrompt = keyPrompt || ask('This server needs an API key (chainhound apikey create). Paste it:', '').then((key) => {
+    keyPrompt = null;
+    if (key && key.trim()) { apiKey = key.trim(); sessionStorage.setItem('chainhound-key', apiKey); return true; }
+    return false;
+  });
+  return keyPrompt;
+}
 async function api(path, opts = {}) {
   const headers = { Accept: 'application/json', ...(opts.headers || {}) };
-  if (apiKey) headers.Authorization = 'Bearer ' + apiKey;
-  if (opts.body && typeof opts.body !== 'string') { opts.body = JSON.stringify(opts.body); headers['Content-Type'] = 'application/json'; }
-  const res = await fetch(path, { ...opts, headers });
+  const sent = apiKey;
+  if (sent) headers.Authorization = 'Bearer ' + sent;
+  let body = opts.body;
+  if (body && typeof body !== 'string') { body = JSON.stringify(body); headers['Content-Type'] = 'application/json'; }
+  const res = await fetch(path, { ...opts, body, headers });
   if (res.status === 204) return null;
   const text = await res.text();
-  let body = null;
-  try { body = text ? JSON.parse(text) : null; } catch { body = null; }
+  let answer = null;
+  try { answer = text ? JSON.parse(text) : null; } catch { answer = null; }
   if (!res.ok) {
-    if (res.status === 401) {
-      const key = await ask('This server needs an API key (chainhound apikey create). Paste it:', '');
-      if (key) { apiKey = key.trim(); sessionStorage.setItem('chainhound-key', apiKey); return api(path, opts); }
-    }
-    const err = new Error(body && body.title ? `${body.title}: ${body.detail || ''}` : `HTTP ${res.status}`);
+    // Refused for the key: ask once for all the requests that were, then
+    // send each again (at once, if another request got a new key meanwhile).
+    if (res.status === 401 && (apiKey !== sent || await askKey())) return api(path, opts);
+    const err = new Error(answer && answer.title ? `${answer.title}: ${answer.detail || ''}` : `HTTP ${res.status}`);
     err.status = res.status;
     throw err;
   }
-  return body;
+  return answer;
 }
 const enc = encodeURIComponent;
 
@@ -36,6 +49,7 @@ let busy = 0, statusSeq = 0;
 function status(msg, kind = '') {
   const s = $('status');
   s.textContent = msg;
+  s.title = msg; // a long message is cut at two lines; all of it on hover
   s.className = kind;
   statusSeq++;
 }
@@ -75,8 +89,26 @@ export function formatAmount(amount, asset, chainId = state.chain) {
   if (!f && frac > 0n) f = '…';
   return (neg ? '-' : '') + w + (f ? '.' + f : '') + ' ' + unit;
 }
-G.formatEdge = (e) => e.taint && e.taint !== '0' ? formatAmount(e.taint, e.asset, chainOf(e.from)) : formatAmount(e.amount, e.asset, chainOf(e.from));
-function chainOf(id) { const p = id.split(':'); return p.length >= 3 ? p[0] + ':' + p[1] : state.chain; }
+// An edge reads its amount, or its tainted part: "98 ETH" when all of
+// it was tainted, "98 ETH of 392 ETH" when part of it was.
+G.formatEdge = (e) => {
+  if (e.asset === 'tx') return ''; // a transaction's link to its parties
+  const c = chainOf(e.from);
+  if (!e.taint || e.taint === '0') return formatAmount(e.amount, e.asset, c);
+  const t = formatAmount(e.taint, e.asset, c);
+  return e.amount && e.amount !== e.taint && /^[0-9]+$/.test(e.amount) ? t + ' of ' + formatAmount(e.amount, e.asset, c) : t;
+};
+// chainOf is the CAIP-2 chain of a node id: an account's (CAIP-10), a
+// transaction's (CAIP-2/tx/HASH), a collapsed entity's members'. Amounts
+// are read in it (BTC or ETH): a canvas may hold several chains.
+function chainOf(id) {
+  if (id.startsWith('entity:')) {
+    const n = G.nodes.get(id);
+    return n && n.members && n.members.length ? chainOf(n.members[0]) : state.chain;
+  }
+  const p = id.split('/')[0].split(':');
+  return p.length >= 2 && /^[-a-z0-9]{3,8}$/.test(p[0]) ? p[0] + ':' + p[1] : state.chain;
+}
 
 // ---------- search ----------
 const input = $('search'), list = $('suggestions');
@@ -142,9 +174,13 @@ async function pick(i) {
   input.value = '';
   if (s.kind === 'transaction') return openTransaction(s.id);
   if (s.kind === 'entity') return openEntity({ id: 'entity:cluster:' + s.id, cluster: s.id, label: s.label });
-  if (s.kind === 'actor') return openActor(s.id);
+  if (s.kind === 'actor') return openActor(s);
   const account = s.account || s.id;
-  const n = placeNode({ id: account, kind: 'address', label: s.label.includes('(') ? s.label.replace(/ \(.*\)$/, '') : '', category: s.category || '' });
+  // An address suggestion reads "LABEL (ADDRESS)" when tagged; a label
+  // suggestion is the tag's label itself, parentheses and all.
+  const bare = ' (' + account.split(':').pop() + ')';
+  const label = s.kind === 'label' ? s.label : s.label.endsWith(bare) ? s.label.slice(0, -bare.length) : '';
+  const n = placeNode({ id: account, kind: 'address', label, category: s.category || '' });
   G.select([n.id]);
   $('graph').focus();
 }
@@ -192,26 +228,33 @@ async function showDetails(n) {
   if (seq !== detailSeq) return;
   const part = (r, f) => r.e ? `<p class="error-box">${esc(r.e.message)}</p>` : f(r.v);
   const html = [`<h2>${esc(nodeTitle(n))}</h2><p class="mono">${esc(n.id)}</p>`];
+  const fmt = (amount, asset) => formatAmount(amount, asset, chainOf(n.id));
   if (n.exit) html.push(`<p><span class="pill ${n.exit}">${n.exit === 'freezable' ? 'freezable exit' : 'exit'}</span></p>`);
   html.push(`<label class="block">Note on this node <textarea id="node-note" rows="2">${esc(n.note || '')}</textarea></label>`);
   html.push('<h3>Balances</h3>', part(acc, (a) => !a.found ? '<p class="muted">Never seen in the store.</p>' :
     `<p class="muted">first seen block ${a.first_seen.block} (${esc(a.first_seen.time)}), last block ${a.last_seen.block}; ${a.transfers_in} in, ${a.transfers_out} out</p>` +
-    table(['Asset', 'Balance', 'Received', 'Sent'], a.balances.map((b) => [esc(short(b.asset)), num(formatAmount(b.balance, b.asset)), num(formatAmount(b.received, b.asset)), num(formatAmount(b.sent, b.asset))]), 'addr-balances')));
+    table(['Asset', 'Balance', 'Received', 'Sent'], a.balances.map((b) => [esc(short(b.asset)), num(fmt(b.balance, b.asset)), num(fmt(b.received, b.asset)), num(fmt(b.sent, b.asset))]), 'addr-balances')));
   html.push('<h3>Risk</h3>', part(risk, (r) => `<p id="addr-risk"><span class="pill ${esc(r.severity)}">${esc(r.severity)}</span> score ${esc(r.score)}</p>` +
     (r.reasons && r.reasons.length ? '<ul id="addr-reasons">' + r.reasons.map((x) => `<li>${esc(x)}</li>`).join('') + '</ul>' : '<p class="muted">No exposure found.</p>')));
   html.push('<h3>Tags</h3>', part(tags, (t) => !t.tags.length ? '<p class="muted">No tags.</p>' :
-    table(['Label', 'Category', 'Source', 'Confidence', 'Since'], t.tags.map((x) => [esc(x.label), esc(x.category || ''), esc(x.source), esc(x.confidence || ''), esc(x.valid_from || x.source_date || '')]), 'addr-tags')));
-  html.push('<h3>Counterparties</h3>', part(nb, (r) => !r.neighbors.length ? '<p class="muted">No counterparties.</p>' :
+    table(['Label', 'Category', 'Source', 'Confidence', 'Since'], t.tags.map((x) => [wrap(x.label), esc(x.category || ''), wrap(x.source), esc(x.confidence || ''), esc(x.valid_from || x.source_date || '')]), 'addr-tags')));
+  html.push('<h3>Counterparties</h3>', part(nb, (r) => (r.truncated ? `<p class="muted" id="addr-truncated">${truncated(r)}</p>` : '') + (!r.neighbors.length ? '<p class="muted">No counterparties.</p>' :
     table(['', 'Counterparty', 'Amount', 'N'], r.neighbors.map((x, i) => [x.direction === 'in' ? '←' : '→',
-      `<button class="link" data-add="${i}">${esc(x.label || short(x.account))}</button>`, num(formatAmount(x.amount, x.asset)), num(x.count)]), 'addr-counterparties')));
+      `<button class="link" data-add="${i}">${esc(x.label || short(x.account))}</button>`, num(fmt(x.amount, x.asset)), num(x.count)]), 'addr-counterparties'))));
   renderDetails(html.join(''), false);
   $('node-note').addEventListener('input', (ev) => { n.note = ev.target.value; G.draw(); });
   if (nb.v) for (const b of $('panel-details').querySelectorAll('[data-add]')) b.addEventListener('click', () => addNeighbors(n, [nb.v.neighbors[+b.dataset.add]]));
+}
+// truncated says that an address's neighbours come from its first
+// transfers only (the server reads a bounded number per request).
+function truncated(r) {
+  return `From its first ${r.transfers_scanned.toLocaleString('en')} transfers only, to block ${r.scanned_to_block}: set From to ${r.scanned_to_block + 1} to expand the rest.`;
 }
 function table(head, rows, id = '') {
   return `<table${id ? ` id="${id}"` : ''}><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => c.startsWith && c.startsWith('<td') ? c : `<td>${c}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
 }
 function num(v) { return `<td class="num">${esc(v)}</td>`; }
+function wrap(v) { return `<td class="wrap">${esc(v)}</td>`; } // may break anywhere: URLs
 
 async function openTransaction(id, place = true) {
   const [caip2, , hash] = id.split('/');
@@ -252,7 +295,7 @@ async function openEntity(n, place = true) {
       (e.first_seen ? `; first seen block ${e.first_seen.block}, last block ${e.last_seen.block}` : '') + '</p>');
     html.push(`<p id="entity-totals">received ${esc(formatAmount(e.total_received, 'native', caip2))}, sent ${esc(formatAmount(e.total_sent, 'native', caip2))}${e.members_summarized < e.members ? ` (over the first ${e.members_summarized} members)` : ''}</p>`);
     html.push('<h3>Tags</h3>', !e.tags.length ? '<p class="muted">No member is tagged.</p>' :
-      table(['Label', 'Category', 'Source', 'Confidence', 'On'], e.tags.map((t) => [esc(t.label), esc(t.category || ''), esc(t.source || ''), esc(t.confidence || ''), esc(short(t.address))])));
+      table(['Label', 'Category', 'Source', 'Confidence', 'On'], e.tags.map((t) => [wrap(t.label), esc(t.category || ''), wrap(t.source || ''), esc(t.confidence || ''), esc(short(t.address))])));
     if (!members.length) members = e.member_listing.map((m) => (caip2 || '') + ':' + m.address);
   }
   if (members.length) {
@@ -275,31 +318,30 @@ async function openEntity(n, place = true) {
     });
     const note = members.length > shown.length ? ` <span class="muted">(the first ${shown.length} of ${members.length} members)</span>` : '';
     html.push(`<h3>Balances${note}</h3>`, !bal.size ? '<p class="muted">No balances.</p>' :
-      table(['Asset', 'Balance'], [...bal].map(([a, v]) => [esc(short(a)), num(formatAmount(v.toString(), a))])));
+      table(['Asset', 'Balance'], [...bal].map(([a, v]) => [esc(short(a)), num(formatAmount(v.toString(), a, chainOf(members[0])))])));
     html.push(`<h3>Risk${note}</h3>`, !worst ? '<p class="muted">No risk answer.</p>' :
       `<p><span class="pill ${esc(worst.r.severity)}">${esc(worst.r.severity)}</span> score ${esc(worst.r.score)}, its riskiest member ${esc(short(worst.m))}</p>` +
       (worst.r.reasons && worst.r.reasons.length ? '<ul>' + worst.r.reasons.map((x) => `<li>${esc(x)}</li>`).join('') + '</ul>' : '<p class="muted">No exposure found.</p>'));
     const top = [...cps.values()].sort((a, b) => (a.amount > b.amount ? -1 : a.amount < b.amount ? 1 : 0)).slice(0, 20);
     html.push(`<h3>Counterparties${note}</h3>`, !top.length ? '<p class="muted">No counterparties outside the entity.</p>' :
-      table(['', 'Counterparty', 'Amount', 'N'], top.map((x) => [x.direction === 'in' ? '←' : '→', esc(x.label || short(x.account)), num(formatAmount(x.amount.toString(), x.asset)), num(x.count)])));
+      table(['', 'Counterparty', 'Amount', 'N'], top.map((x) => [x.direction === 'in' ? '←' : '→', esc(x.label || short(x.account)), num(formatAmount(x.amount.toString(), x.asset, chainOf(x.account))), num(x.count)])));
     html.push(`<h3>Members</h3><ul class="list" id="entity-members">` + members.slice(0, 200).map((m) => `<li class="mono" data-account="${esc(m)}">${esc(m)}</li>`).join('') + '</ul>');
   }
   renderDetails(html.join(''), false);
 }
-async function openActor(actor) {
-  const r = await work('Loading actor', () => api('/v1/search?limit=50&q=' + enc(actor)));
-  if (!r) return;
-  const accts = [...new Set(r.suggestions.filter((s) => s.account && s.kind === 'actor' && s.id === actor).map((s) => s.account))];
+// openActor places the actor's tagged addresses (those its suggestion
+// lists: at most 50) on the canvas.
+function openActor(s) {
+  const actor = s.id, accts = s.accounts || [];
   if (!accts.length) return status(`No tagged address of ${actor}`, 'error');
-  const fresh = accts.filter((a) => !G.nodes.has(a));
-  const labels = new Map(r.suggestions.map((s) => [s.account, s]));
-  const ids = accts.map((a) => placeNode({ id: a, kind: 'address', label: labels.get(a).label, category: labels.get(a).category || '', entity: 'actor:' + actor }).id);
+  const fresh = accts.filter((a) => !G.nodes.has(a.account)).map((a) => a.account);
+  const ids = accts.map((a) => placeNode({ id: a.account, kind: 'address', label: a.label, category: a.category || '', entity: 'actor:' + actor }).id);
   // The actor's addresses on a spiral around the middle of the view.
   const [cx, cy] = G.nodes.size > fresh.length ? G.toWorld((G.canvas.clientWidth || 800) / 2, (G.canvas.clientHeight || 600) / 2) : [0, 0];
   G.spiral(fresh.map((a) => G.nodes.get(a)), cx, cy, 40);
   G.select(ids);
   G.fit();
-  renderDetails(`<h2>${esc(actor)}</h2><p>${accts.length} tagged addresses of this actor placed on the canvas${r.suggestions.length >= 50 ? ' (the first 50 matches)' : ''}. Collapse them into one node with c.</p>`);
+  renderDetails(`<h2>${esc(actor)}</h2><p>${accts.length} tagged addresses of this actor placed on the canvas${s.count > accts.length ? ` (the first ${accts.length} of ${s.count})` : ''}. Collapse them into one node with c.</p>`);
 }
 
 // ---------- expand ----------
@@ -320,13 +362,14 @@ async function expand(direction) {
   const sel = selectedNodes();
   if (!sel.length) return status('Select an address to expand', 'error');
   await work('Expanding', async () => {
-    let added = 0;
+    let added = 0, cut = null;
     for (const n of sel) {
       const r = await api('/v1/addresses/' + enc(n.id) + '/neighbors?' + filterQuery(direction));
       n.label = n.label || r.label || ''; n.category = n.category || r.category || ''; n.entity = n.entity || r.entity || '';
       added += addNeighbors(n, r.neighbors);
+      if (r.truncated) cut = r;
     }
-    status(added ? `${added} nodes added` : 'No new counterparties with these filters');
+    status((added ? `${added} nodes added` : 'No new counterparties with these filters') + (cut ? '. ' + truncated(cut) : ''), cut ? 'error' : '');
   });
 }
 function addNeighbors(n, neighbors) {
@@ -373,7 +416,14 @@ function overlayTrace(rep, from) {
   // Flows aggregated by (from, to, asset); addresses laid out by hop.
   const agg = new Map(), hop = new Map(), recv = new Map();
   hop.set(from.id, 0);
+  let drawn = 0;
   for (const f of rep.flows) {
+    // Fees and burns leave the trace: they go to the block's fee
+    // recipient or nowhere, not to a counterparty. The Trace tab sums
+    // them; drawn, the fee recipient would look like a hub collecting
+    // from every wallet and a burn like an address with no name.
+    if (f.kind === 'fee' || f.kind === 'burn' || !f.to) continue;
+    drawn++;
     const a = acct(f.from), b = acct(f.to);
     const k = a + '|' + b + '|' + f.asset;
     const g = agg.get(k) || { from: a, to: b, asset: f.asset, taint: 0n, count: 0 };
@@ -410,16 +460,24 @@ function overlayTrace(rep, from) {
   }
   for (const g of agg.values()) {
     if (!G.nodes.has(g.from) || !G.nodes.has(g.to)) continue;
-    const e = G.addEdge({ from: g.from, to: g.to, asset: g.asset, amount: g.taint.toString(), count: g.count });
+    // A flow already on the canvas keeps what moved along it (its amount
+    // and count); the trace adds how much of that was tainted. A flow
+    // only the trace found is drawn with its tainted part.
+    const old = G.edges.get(G.edgeKey(g.from, g.to, g.asset));
+    const e = old || G.addEdge({ from: g.from, to: g.to, asset: g.asset, amount: g.taint.toString(), count: g.count });
     e.taint = g.taint.toString();
   }
   state.exits = rep.exits.map((x) => ({ account: x.account, service: x.service, category: x.category, asset: x.asset, amount: x.amount, freezable: x.freezable, hop: x.hop, freezable_by: x.freezable_by || [] }));
   for (const x of state.exits) {
     const n = G.addNode({ id: x.account, kind: 'address', label: x.service, category: x.category });
     n.label = n.label || x.service; n.category = n.category || x.category;
-    n.exit = x.freezable ? 'freezable' : 'exit';
+    // An address that is an exit in several assets is a freezable exit if
+    // any of them can be frozen there.
+    n.exit = x.freezable || n.exit === 'freezable' ? 'freezable' : 'exit';
   }
-  state.trace = { seeds: rep.seeds.map((s) => s.seed), model: rep.model, max_hops: rep.bounds.max_hops, flows: rep.stats.flows, addresses: rep.stats.addresses, truncated: hop.size > cap };
+  const sums = (xs) => (xs || []).map((x) => formatAmount(x.amount, x.asset, caip2)).join(', ');
+  state.trace = { seeds: rep.seeds.map((s) => s.seed), model: rep.model, max_hops: rep.bounds.max_hops, flows: drawn, addresses: hop.size,
+    fees: sums(rep.fees), burns: sums(rep.burns), truncated: hop.size > cap };
   renderTrace();
   G.fit();
   changed();
@@ -429,9 +487,10 @@ function renderTrace() {
   if (!t && !state.exits.length) { $('panel-trace').innerHTML = '<p class="muted">No trace yet: select an address and press Trace (t).</p>'; return; }
   const rows = state.exits.map((x, i) => `<tr class="${x.freezable ? 'freezable' : ''}" data-account="${esc(x.account)}" data-asset="${esc(x.asset)}" data-amount="${esc(x.amount)}" data-freezable="${x.freezable}">` +
     `<td><button class="link" data-exit="${i}">${esc(x.service || short(x.account))}</button><br><span class="muted">${esc(x.category)}</span></td>` +
-    `<td class="num amount">${esc(formatAmount(x.amount, x.asset))}</td>` +
+    `<td class="num amount">${esc(formatAmount(x.amount, x.asset, chainOf(x.account)))}</td>` +
     `<td>${x.freezable ? `<span class="pill freezable">freezable</span>${x.freezable_by && x.freezable_by.length ? '<br><span class="muted">by ' + esc(x.freezable_by.join(', ')) + '</span>' : ''}` : '<span class="pill exit">gone</span>'}</td></tr>`);
-  const head = t ? `<p>${esc(t.model)} trace from ${t.seeds.map((s) => esc(short(s))).join(', ')}, up to ${t.max_hops} hops: ${t.flows} tainted flows over ${t.addresses} addresses.${t.truncated ? ' <strong>Only the first 1,500 addresses are drawn.</strong>' : ''}</p>` : '';
+  const head = t ? `<p>${esc(t.model)} trace from ${t.seeds.map((s) => esc(short(s))).join(', ')}, up to ${t.max_hops} hops: ${t.flows} tainted flows over ${t.addresses} addresses` +
+    `${t.fees ? `; paid in fees ${esc(t.fees)}` : ''}${t.burns ? `; burned ${esc(t.burns)}` : ''}.${t.truncated ? ' <strong>Only the first 1,500 addresses are drawn.</strong>' : ''}</p>` : '';
   $('panel-trace').innerHTML = `<h2>Exits</h2>${head}` + (state.exits.length ?
     `<table id="exits"><thead><tr><th>Exit</th><th class="num">Tainted amount</th><th>Freeze</th></tr></thead><tbody>${rows.join('')}</tbody></table>` :
     '<p class="muted">The trace reached no exit.</p>');
@@ -448,11 +507,21 @@ async function findPath() {
   if (!r) return;
   G.highlight.clear();
   const caip2 = r.chain;
+  // A hop is one transfer. A flow already on the canvas (all the
+  // transfers between the two) keeps its amount and is highlighted; a flow
+  // the paths bring is drawn with the sum of their distinct transfers.
+  const added = new Map(); // edge key -> transfers counted in
   for (const p of r.paths) for (const h of p.hops) {
-    const f = caip2 + ':' + h.from, t = caip2 + ':' + h.to;
+    const f = caip2 + ':' + h.from, t = caip2 + ':' + h.to, k = G.edgeKey(f, t, h.asset);
     for (const id of [f, t]) if (!G.nodes.has(id)) { const n = G.addNode({ id, kind: 'address' }); n.x = (a.x + b.x) / 2 + (Math.random() - 0.5) * 200; n.y = (a.y + b.y) / 2 + (Math.random() - 0.5) * 200; }
-    const e = G.addEdge({ from: f, to: t, asset: h.asset, amount: h.amount, count: 1 });
-    G.highlight.add(G.edgeKey(e.from, e.to, e.asset));
+    if (!G.edges.has(k)) { G.addEdge({ from: f, to: t, asset: h.asset, amount: '0', count: 0 }); added.set(k, new Set()); }
+    const seen = added.get(k), tr = h.tx + '|' + h.amount;
+    if (seen && !seen.has(tr)) {
+      seen.add(tr);
+      const e = G.edges.get(k);
+      e.amount = (BigInt(e.amount) + BigInt(h.amount)).toString(); e.count++;
+    }
+    G.highlight.add(k);
   }
   renderDetails(`<h2>Paths</h2><p>${r.paths.length} path(s) from ${esc(short(a.id))} to ${esc(short(b.id))} within ${r.max_hops} hops${r.complete ? '' : ' (search incomplete)'}.</p>` +
     (r.paths.length ? table(['Hops', 'Value carried'], r.paths.map((p) => [String(p.hops.length), num(formatAmount(p.value, p.hops[0].asset, caip2))])) : '<p class="muted">No path found.</p>'));
@@ -519,24 +588,54 @@ function uncollapse() {
 }
 
 // ---------- notes, annotations, removal ----------
+// ask asks for a line of text in the page's dialog: the text, or null if
+// cancelled (Cancel, Esc). The answer is given when the user gives it, not
+// on the dialog's close event, which comes a task later: by then the next
+// question (a key pressed at once) may be open and would take it.
+let asking = null; // the open question's resolve
 function ask(label, value = '') {
+  if (asking) answer(false);
   return new Promise((resolve) => {
-    const d = $('dlg-text');
     $('dlg-label').textContent = label; $('dlg-input').value = value;
-    d.onclose = () => resolve(d.returnValue === 'ok' ? $('dlg-input').value : null);
-    d.returnValue = '';
-    d.showModal();
+    asking = resolve;
+    $('dlg-text').showModal();
     $('dlg-input').focus();
   });
 }
-$('dlg-input').addEventListener('keydown', (ev) => { if (ev.key === 'Enter') { ev.preventDefault(); $('dlg-text').close('ok'); } });
+function answer(ok) {
+  const resolve = asking;
+  asking = null;
+  if (resolve) resolve(ok ? $('dlg-input').value : null);
+  if ($('dlg-text').open) $('dlg-text').close();
+}
+$('dlg-text').querySelector('form').addEventListener('submit', (ev) => { ev.preventDefault(); answer(true); }); // OK, or Enter
+$('dlg-input').addEventListener('keydown', (ev) => { if (ev.key === 'Enter') { ev.preventDefault(); answer(true); } });
+$('dlg-text').addEventListener('cancel', () => answer(false)); // Esc
+$('dlg-cancel').onclick = () => answer(false);
 async function annotate() {
   const text = await ask('Annotation on the canvas:');
   if (!text) return;
   const sel = selectedNodes(null)[0];
   const [x, y] = sel ? [sel.x + 20, sel.y - 30] : G.toWorld(60, 40);
   G.annotations.push({ x: Math.round(x), y: Math.round(y), text });
+  renderAnnotations();
   changed();
+}
+// renderAnnotations lists the canvas's annotations in the Case tab, each
+// editable in place and removable (from the keyboard too); on the canvas
+// an annotation is moved by dragging it.
+function renderAnnotations() {
+  const ul = $('annotation-list');
+  ul.innerHTML = G.annotations.length ? '' : '<li class="muted">None: add one with Note on canvas (a).</li>';
+  G.annotations.forEach((a) => {
+    const li = document.createElement('li');
+    li.innerHTML = '<input aria-label="Annotation text"><button title="Remove this annotation">✕</button>';
+    const inp = li.querySelector('input');
+    inp.value = a.text;
+    inp.addEventListener('input', () => { if (inp.value.trim()) { a.text = inp.value; G.draw(); } });
+    li.querySelector('button').onclick = () => { G.annotations.splice(G.annotations.indexOf(a), 1); renderAnnotations(); changed(); };
+    ul.append(li);
+  });
 }
 async function noteOnNode() {
   const n = selectedNodes(null)[0];
@@ -583,31 +682,88 @@ function loadCase(c) {
   for (const n of c.nodes) G.addNode({ ...n, members: n.members || [] });
   for (const e of c.edges) G.addEdge(e);
   G.annotations = c.annotations.map((a) => ({ ...a }));
+  renderAnnotations();
   state.caseId = c.id || null;
+  state.caseUpdated = c.updated || null; state.overwrite = false;
   state.exits = c.exits.map((x) => ({ ...x }));
   state.trace = null;
-  state.chain = c.nodes.length ? chainOf(c.nodes[0].id) : null;
+  state.chain = null;
+  state.chain = c.nodes.map((n) => chainOf(n.id)).find(Boolean) || null;
   $('case-name').value = c.name; $('case-notes').value = c.notes || '';
   G.view = { x: c.view.x, y: c.view.y, zoom: c.view.zoom || 1 };
   renderTrace();
   if (!state.exits.length) $('panel-trace').innerHTML = '<p class="muted">No trace in this case.</p>';
   if (state.caseId) history.replaceState(null, '', '#case=' + state.caseId);
   changed();
+  markSaved();
   tab(state.exits.length ? 'trace' : 'case');
 }
+// saveCase stores the canvas: a new case, or the open one on the version
+// it was opened or last saved at (If-Match), so that a save elsewhere in
+// the meantime (a colleague, another tab) is not silently undone: the page
+// says so, and a second save overwrites it. A case deleted elsewhere is
+// saved anew.
 async function saveCase() {
   const body = caseJSON();
-  const c = await work('Saving case', () => state.caseId ? api('/v1/cases/' + enc(state.caseId), { method: 'PUT', body }) : api('/v1/cases', { method: 'POST', body }));
+  let conflict = null, anew = false;
+  const c = await work('Saving case', async () => {
+    if (!state.caseId) return api('/v1/cases', { method: 'POST', body });
+    const headers = state.caseUpdated && !state.overwrite ? { 'If-Match': '"' + state.caseUpdated + '"' } : {};
+    try {
+      return await api('/v1/cases/' + enc(state.caseId), { method: 'PUT', body, headers });
+    } catch (e) {
+      if (e.status === 412) { conflict = e; return null; }
+      if (e.status !== 404) throw e;
+      anew = true;
+      return api('/v1/cases', { method: 'POST', body });
+    }
+  });
+  if (conflict) {
+    state.overwrite = true;
+    listCases();
+    const when = (/saved at (\S+),/.exec(conflict.message) || [])[1];
+    return status(`This case was saved elsewhere${when ? ' at ' + new Date(when).toLocaleString() : ''} since you opened it. ` +
+      'Save again (s) to overwrite that save with this canvas, or open the saved one from the Case tab.', 'error');
+  }
   if (!c) return;
-  state.caseId = c.id;
+  state.caseId = c.id; state.caseUpdated = c.updated; state.overwrite = false;
+  state.saved = JSON.stringify({ ...body, view: undefined }); // what was sent: later changes stay unsaved
   history.replaceState(null, '', '#case=' + c.id);
-  status(`Saved “${c.name}”`);
+  status(anew ? `“${c.name}” was deleted elsewhere: saved as a new case` : `Saved “${c.name}”`);
   listCases();
 }
 async function openCase(id) {
+  if (!(await keepOrDiscard())) return;
   const c = await work('Opening case', () => api('/v1/cases/' + enc(id)));
   if (c) loadCase(c);
 }
+
+// ---------- unsaved changes ----------
+// The canvas as it was last opened, saved or cleared (its view aside:
+// panning is no change); what differs from it would be lost by opening
+// another case, New, or leaving the page, which ask first.
+function snapshot() { const c = caseJSON(); delete c.view; return JSON.stringify(c); }
+function markSaved() { state.saved = snapshot(); }
+function unsaved() { return state.saved !== undefined && snapshot() !== state.saved; }
+// confirmDialog asks yes or no in the page; true for yes.
+function confirmDialog(text, yes) {
+  return new Promise((resolve) => {
+    const d = $('dlg-confirm');
+    $('confirm-text').textContent = text; $('confirm-yes').textContent = yes;
+    const done = (v) => { d.oncancel = null; $('confirm-yes').onclick = null; $('confirm-no').onclick = null; if (d.open) d.close(); resolve(v); };
+    d.oncancel = () => done(false);
+    $('confirm-yes').onclick = () => done(true);
+    $('confirm-no').onclick = () => done(false);
+    d.showModal();
+    $('confirm-no').focus(); // the safe answer is the default
+  });
+}
+// keepOrDiscard is true when the canvas may be replaced: nothing unsaved,
+// or the analyst chose to discard it.
+async function keepOrDiscard() {
+  return !unsaved() || confirmDialog('The canvas has changes that are not saved. Discard them?', 'Discard changes');
+}
+window.addEventListener('beforeunload', (ev) => { if (unsaved()) { ev.preventDefault(); ev.returnValue = ''; } });
 async function listCases() {
   const ul = $('case-list');
   try {
@@ -620,7 +776,12 @@ async function listCases() {
         '<button data-act="open">Open</button><button data-act="dup">Duplicate</button><button data-act="del" title="Delete">✕</button>';
       li.querySelector('[data-act=open]').onclick = () => openCase(c.id);
       li.querySelector('[data-act=dup]').onclick = async () => { if (await work('Duplicating', () => api('/v1/cases/' + enc(c.id) + '/duplicate', { method: 'POST' }))) listCases(); };
-      li.querySelector('[data-act=del]').onclick = async () => { await work('Deleting', () => api('/v1/cases/' + enc(c.id), { method: 'DELETE' })); if (state.caseId === c.id) state.caseId = null; listCases(); };
+      li.querySelector('[data-act=del]').onclick = async () => {
+        if (!(await confirmDialog(`Delete the case “${c.name}”? This cannot be undone.`, 'Delete'))) return;
+        await work('Deleting', () => api('/v1/cases/' + enc(c.id), { method: 'DELETE' }));
+        if (state.caseId === c.id) state.caseId = null;
+        listCases();
+      };
       ul.append(li);
     }
   } catch (e) {
@@ -635,9 +796,14 @@ function download(name, data, type) {
 }
 function fileName(ext) { return ($('case-name').value.trim() || 'case').replace(/[^\w.-]+/g, '_') + '.' + ext; }
 $('btn-save').onclick = saveCase;
-$('btn-new').onclick = () => { G.clear(); state.caseId = null; state.exits = []; state.trace = null; $('case-name').value = ''; $('case-notes').value = ''; renderTrace(); history.replaceState(null, '', '#'); changed(); };
+$('btn-new').onclick = async () => {
+  if (!(await keepOrDiscard())) return;
+  G.clear(); state.caseId = null; state.caseUpdated = null; state.exits = []; state.trace = null; $('case-name').value = ''; $('case-notes').value = '';
+  renderTrace(); renderAnnotations(); history.replaceState(null, '', '#'); changed(); markSaved();
+};
 $('btn-duplicate').onclick = async () => {
   if (!state.caseId) return status('Save the case first', 'error');
+  if (!(await keepOrDiscard())) return; // the copy of the saved case replaces the canvas
   const c = await work('Duplicating', () => api('/v1/cases/' + enc(state.caseId) + '/duplicate', { method: 'POST' }));
   if (c) { loadCase(c); listCases(); }
 };
@@ -649,6 +815,7 @@ $('import-file').addEventListener('change', async (ev) => {
   if (!f) return;
   const text = await f.text();
   ev.target.value = '';
+  if (!(await keepOrDiscard())) return;
   const c = await work('Importing case', () => api('/v1/cases', { method: 'POST', body: text, headers: { 'Content-Type': 'application/json' } }));
   if (c) { loadCase(c); listCases(); status(`Imported “${c.name}”`); }
 });
@@ -701,7 +868,10 @@ document.addEventListener('keydown', (ev) => {
     ev.preventDefault();
     return;
   }
-  if (onCanvas && ev.key === 'Tab' && G.nodes.size) {
+  // Tab moves the selection from node to node; with nothing selected (Esc
+  // clears it) it leaves the canvas, so that a big graph is no trap.
+  if (onCanvas && ev.key === 'Escape') { G.select([]); return; }
+  if (onCanvas && ev.key === 'Tab' && G.selected.size) {
     const ids = [...G.nodes.keys()], cur = selectedNodes(null)[0];
     const i = cur ? ids.indexOf(cur.id) : -1;
     const j = i + (ev.shiftKey ? -1 : 1);
@@ -715,7 +885,9 @@ document.addEventListener('keydown', (ev) => {
 
 // ---------- start: #case=ID, #address=CAIP10[&trace=1] ----------
 async function start() {
+  renderAnnotations();
   changed();
+  markSaved();
   const h = new URLSearchParams(location.hash.slice(1));
   if (h.get('case')) await openCase(h.get('case'));
   else if (h.get('address')) {
@@ -733,7 +905,7 @@ window.addEventListener('hashchange', () => {
 // window.chainhound is for the end-to-end tests and the console: the
 // canvas's state as a case, and the render benchmark.
 window.chainhound = {
-  graph: G, state, caseJSON, loadCase, formatAmount,
+  graph: G, state, caseJSON, loadCase, formatAmount, overlayTrace,
   ready: () => busy === 0,
   // bench lays out and draws a random scale-free graph of n nodes and
   // returns the milliseconds each step took.

@@ -14,7 +14,9 @@ const DEFAULT_COLOUR = '#8a96a3';
 export function colourOf(n) {
   if (n.kind === 'entity') return CATEGORY_COLOURS.entity;
   if (n.kind === 'transaction') return CATEGORY_COLOURS.transaction;
-  return CATEGORY_COLOURS[n.category] || DEFAULT_COLOUR;
+  // Own keys only: a category from outside such as "constructor" must not
+  // find Object's prototype.
+  return Object.hasOwn(CATEGORY_COLOURS, n.category) ? CATEGORY_COLOURS[n.category] : DEFAULT_COLOUR;
 }
 
 export class Graph {
@@ -257,6 +259,7 @@ export class Graph {
     ctx.font = '12px system-ui, sans-serif';
     for (const a of this.annotations) {
       ctx.fillStyle = '#fff7cc'; const tw = ctx.measureText(a.text).width;
+      a._w = tw; // for annotationAt
       ctx.fillRect(a.x - 4, a.y - 13, tw + 8, 18);
       ctx.fillStyle = '#4d3b00'; ctx.textAlign = 'left'; ctx.fillText(a.text, a.x, a.y);
     }
@@ -314,6 +317,16 @@ export class Graph {
     }
     return best;
   }
+  // annotationAt is the annotation under a screen point, the last drawn
+  // (topmost) first.
+  annotationAt(sx, sy) {
+    const [x, y] = this.toWorld(sx, sy);
+    for (let i = this.annotations.length - 1; i >= 0; i--) {
+      const a = this.annotations[i];
+      if (x >= a.x - 4 && x <= a.x + (a._w || 8 * a.text.length) + 4 && y >= a.y - 13 && y <= a.y + 5) return a;
+    }
+    return null;
+  }
   select(ids, add = false) {
     if (!add) this.selected.clear();
     for (const id of ids) this.selected.add(id);
@@ -330,6 +343,9 @@ export class Graph {
         if (ev.shiftKey) { this.selected.has(n.id) ? this.selected.delete(n.id) : this.selected.add(n.id); this.select([], true); }
         else if (!this.selected.has(n.id)) this.select([n.id]);
         drag = { node: n, sx: ev.offsetX, sy: ev.offsetY, moved: false };
+      } else if (this.annotationAt(ev.offsetX, ev.offsetY)) {
+        const a = this.annotationAt(ev.offsetX, ev.offsetY), [x, y] = this.toWorld(ev.offsetX, ev.offsetY);
+        drag = { note: a, dx: a.x - x, dy: a.y - y, moved: false }; // an annotation is moved by dragging it
       } else {
         drag = { pan: true, sx: ev.offsetX, sy: ev.offsetY, vx: this.view.x, vy: this.view.y };
       }
@@ -340,6 +356,9 @@ export class Graph {
       if (drag.node) {
         const [x, y] = this.toWorld(ev.offsetX, ev.offsetY);
         drag.node.x = Math.round(x * 10) / 10; drag.node.y = Math.round(y * 10) / 10; drag.moved = true;
+      } else if (drag.note) {
+        const [x, y] = this.toWorld(ev.offsetX, ev.offsetY);
+        drag.note.x = Math.round(x + drag.dx); drag.note.y = Math.round(y + drag.dy); drag.moved = true;
       } else {
         this.view.x = drag.vx - (ev.offsetX - drag.sx) / this.view.zoom;
         this.view.y = drag.vy - (ev.offsetY - drag.sy) / this.view.zoom;
