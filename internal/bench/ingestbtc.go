@@ -47,6 +47,7 @@ type IngestBTCResult struct {
 	// than the wall time.
 	EndToEndCPUSeconds float64
 	Transfers          int
+	Store              store.WriteStats // after the run
 	PeakRSSBytes       int64
 }
 
@@ -66,11 +67,14 @@ wire decode only   %.1f MB/s, %.0f transactions/s (%.2f s, %.2f s of CPU; fastes
 index blocks dir   %.2f s
 end to end         %.1f MB/s, %.0f transactions/s, %.0f transfers/s (%.1f s, %.1f s of CPU)
 end-to-end/wire    %.3f (CPU time: %.3f)
+store writes       WAL %.0f MB, flushed %.0f MB, compacted %.0f MB, ingested %.0f MB; holds %.0f MB
 peak RSS           %.0f MiB`,
 		r.Machine, r.GOMAXPROCS, r.Blocks, mb, r.Txs,
 		mb/r.WireSeconds, float64(r.Txs)/r.WireSeconds, r.WireSeconds, r.WireCPUSeconds, wirePasses, r.IndexSeconds,
 		mb/r.EndToEndSeconds, float64(r.Txs)/r.EndToEndSeconds, float64(r.Transfers)/r.EndToEndSeconds, r.EndToEndSeconds, r.EndToEndCPUSeconds,
-		r.Ratio(), r.CPURatio(), float64(r.PeakRSSBytes)/(1<<20))
+		r.Ratio(), r.CPURatio(),
+		float64(r.Store.WALBytes)/1e6, float64(r.Store.FlushedBytes)/1e6, float64(r.Store.CompactedBytes)/1e6, float64(r.Store.IngestedBytes)/1e6, float64(r.Store.LiveBytes)/1e6,
+		float64(r.PeakRSSBytes)/(1<<20))
 }
 
 // IngestBTC writes a synthetic chain of mainnet-shaped blocks to a
@@ -137,6 +141,7 @@ func IngestBTC(ctx context.Context, cfg IngestBTCConfig) (IngestBTCResult, error
 		return res, err
 	}
 	res.Transfers = sum.Transfers
+	res.Store = st.WriteStats()
 	res.PeakRSSBytes = PeakRSS()
 	return res, nil
 }
