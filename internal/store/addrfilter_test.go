@@ -1,7 +1,11 @@
 package store
 
 import (
+	"encoding/binary"
 	"fmt"
+	"maps"
+	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/chainhound/chainhound/internal/bloom"
@@ -118,5 +122,68 @@ func TestSortedBatchLastWriteWins(t *testing.T) {
 	want := []string{`"k"=short`, `"k\x00"=zero`, `"k0"=y`, `"k1"=x`, `"k2"=c`, `"prefix8-"=p`, `"prefix8-A"=a2`, `"prefix8-Z"=z`}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("batch holds\n%v\nwant, in key order with the last write of each key,\n%v", got, want)
+	}
+}
+
+// TestSortedBatchRandom checks writeTo against a plain map and sort on
+// random writes: families in order and out of order, keys sharing long
+// prefixes, keys that differ only past 16 bytes or in trailing zeros, and
+// keys written several times.
+func TestSortedBatchRandom(t *testing.T) {
+	s := openTest(t)
+	rng := rand.New(rand.NewPCG(3, 4))
+	for round := range 50 {
+		var sb sortedBatch
+		want := map[string]string{}
+		n := 1 + rng.IntN(400)
+		seq := 0
+		for i := range n {
+			var k []byte
+			switch rng.IntN(5) {
+			case 0: // a family written in key order (T c h i)
+				seq++
+				k = binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint64([]byte{'T', 1}, uint64(round)), uint32(seq))
+			case 1: // random hashes (P c txid vout)
+				k = binary.BigEndian.AppendUint64([]byte{'P', 1}, rng.Uint64()%16)
+			case 2: // long common prefix, differing past 16 bytes
+				k = append([]byte("a\x01bcrt1qqqqqqqqqqqqq"), byte('0'+rng.IntN(4)))
+			case 3: // trailing zeros
+				k = append([]byte("k"), make([]byte, rng.IntN(20))...)
+			default: // anything
+				k = make([]byte, rng.IntN(24))
+				for j := range k {
+					k[j] = byte(rng.IntN(4) * 60)
+				}
+			}
+			v := fmt.Sprint(i)
+			want[string(k)] = v
+			if err := sb.Set(k, []byte(v), nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		batch := s.db.NewBatch()
+		if err := sb.writeTo(batch); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		r := batch.Reader()
+		for {
+			_, k, v, ok, err := r.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ok {
+				break
+			}
+			got = append(got, fmt.Sprintf("%q=%s", k, v))
+		}
+		batch.Close()
+		var wantList []string
+		for _, k := range slices.Sorted(maps.Keys(want)) {
+			wantList = append(wantList, fmt.Sprintf("%q=%s", k, want[k]))
+		}
+		if !slices.Equal(got, wantList) {
+			t.Fatalf("round %d: batch holds\n%v\nwant\n%v", round, got, wantList)
+		}
 	}
 }

@@ -274,3 +274,26 @@ func blockRecordIn(r pebble.Reader, c chain.Chain, h uint64) (blockRecord, bool,
 	}
 	return rec, true, nil
 }
+
+// WriteStats is what the store's database has written so far, from
+// Pebble's metrics: how much work a stream of blocks cost below the batch.
+type WriteStats struct {
+	WALBytes       uint64 // written to the write-ahead log
+	FlushedBytes   uint64 // table bytes written by memtable flushes
+	CompactedBytes uint64 // table bytes written by compactions
+	IngestedBytes  uint64 // table bytes ingested
+	LiveBytes      uint64 // table bytes the database holds now
+}
+
+// WriteStats returns the database's write statistics.
+func (s *DB) WriteStats() WriteStats {
+	m := s.db.Metrics()
+	t := m.Total()
+	return WriteStats{
+		WALBytes:       m.WAL.BytesWritten,
+		FlushedBytes:   t.TableBytesFlushed,
+		CompactedBytes: t.TableBytesCompacted,
+		IngestedBytes:  t.TableBytesIngested,
+		LiveBytes:      uint64(t.AggregateSize()),
+	}
+}

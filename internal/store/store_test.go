@@ -47,7 +47,7 @@ func testBlock(n uint64, tag string, parent chain.Hash) *chain.Block {
 	return b
 }
 
-func openTest(t *testing.T) *DB {
+func openTest(t testing.TB) *DB {
 	t.Helper()
 	s, err := Open(t.TempDir(), Options{})
 	if err != nil {
