@@ -109,7 +109,7 @@ func NewTheft(ctx context.Context, n *scenario.Node, wallets int) (*Theft, error
 		Txs: map[string]common.Hash{}, rnd: rand.New(rand.NewPCG(7, 9)), nonce: map[common.Address]uint64{},
 		signer: types.LatestSignerForChainID(n.ChainID())}
 	var err error
-	if t.abi, err = abi.JSON(strings.NewReader(depositABI)); err != nil {
+	if t.abi, err = abi.JSON(strings.NewReader(scenario.RouterABI)); err != nil {
 		return nil, err
 	}
 	named := func(s string) common.Address {
@@ -142,7 +142,7 @@ func NewTheft(ctx context.Context, n *scenario.Node, wallets int) (*Theft, error
 	if t.USDT, err = deploy(scenario.ERC20Code(Ether(1_000_000_000))); err != nil {
 		return nil, err
 	}
-	if t.Router, err = deploy(routerDeployCode()); err != nil {
+	if t.Router, err = deploy(scenario.RouterDeployCode()); err != nil {
 		return nil, err
 	}
 	if _, err := n.Commit(); err != nil {

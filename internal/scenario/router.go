@@ -1,22 +1,26 @@
-package watchtest
+package scenario
 
 import (
 	"encoding/binary"
 
-	"github.com/chainhound/chainhound/internal/ingest/eth"
 	"github.com/ethereum/go-ethereum/core/vm"
 	"github.com/ethereum/go-ethereum/core/vm/program"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/holiman/uint256"
 )
 
-// The router below is the one internal/bridge's end-to-end test deploys
-// (a copy: test files cannot be imported).
+// The router's events, from their signatures as THORChain's router
+// declares them (not from the ingester's decoder, which the tests check).
+var (
+	routerDepositTopic     = crypto.Keccak256Hash([]byte("Deposit(address,address,uint256,string)"))
+	routerTransferOutTopic = crypto.Keccak256Hash([]byte("TransferOut(address,address,address,uint256,string)"))
+)
 
-// routerDeployCode deploys routerCode.
-func routerDeployCode() []byte { return program.New().ReturnViaCodeCopy(routerCode()).Bytes() }
+// RouterDeployCode deploys RouterCode.
+func RouterDeployCode() []byte { return program.New().ReturnViaCodeCopy(RouterCode()).Bytes() }
 
-// routerCode is a THORChain-router-like contract written for this test.
+// RouterCode is a THORChain-router-like contract written for the tests
+// (the bridge's end-to-end test, the watcher's scripted theft).
 // depositWithExpiry(vault, asset, amount, memo, expiry) (any selector but
 // transferOut's is taken for it) forwards msg.value to vault, reverting if
 // that fails, and emits the router's Deposit(address indexed to, address
@@ -25,7 +29,7 @@ func routerDeployCode() []byte { return program.New().ReturnViaCodeCopy(routerCo
 // vault's payout, sends msg.value to "to" and emits TransferOut(address
 // indexed vault, address indexed to, address asset, uint256 amount, string
 // memo) with the caller as vault.
-func routerCode() []byte {
+func RouterCode() []byte {
 	build := func(out, revert uint16) (code []byte, outAt, revertAt uint16) {
 		p := program.New()
 		push2 := func(v uint16) { p.Op(vm.PUSH2).Append([]byte{byte(v >> 8), byte(v)}) }
@@ -57,7 +61,7 @@ func routerCode() []byte {
 		p.Push(0x40).Push(32).Op(vm.MSTORE)
 		memo(64)
 		p.InputAddressToStack(4 + 32).InputAddressToStack(4)
-		p.Op(vm.PUSH32).Append(eth.TopicRouterDeposit.Bytes())
+		p.Op(vm.PUSH32).Append(routerDepositTopic.Bytes())
 		p.Op(vm.DUP4).Push0().Op(vm.LOG3, vm.STOP)
 		// TransferOut: data = asset, amount, 0x60, memo; topics caller, to.
 		outAt = uint16(p.Size())
@@ -68,7 +72,7 @@ func routerCode() []byte {
 		p.Push(0x60).Push(64).Op(vm.MSTORE)
 		memo(96)
 		p.InputAddressToStack(4).Op(vm.CALLER)
-		p.Op(vm.PUSH32).Append(eth.TopicRouterTransferOut.Bytes())
+		p.Op(vm.PUSH32).Append(routerTransferOutTopic.Bytes())
 		p.Op(vm.DUP4).Push0().Op(vm.LOG3, vm.STOP)
 		revertAt = uint16(p.Size())
 		p.Op(vm.JUMPDEST).Push0().Push0().Op(vm.REVERT)
@@ -81,7 +85,7 @@ func routerCode() []byte {
 
 var transferOutSelector = uint64(binary.BigEndian.Uint32(crypto.Keccak256([]byte("transferOut(address,address,uint256,string)"))[:4]))
 
-const depositABI = `[{"type":"function","name":"depositWithExpiry","stateMutability":"payable","inputs":[
+const RouterABI = `[{"type":"function","name":"depositWithExpiry","stateMutability":"payable","inputs":[
  {"name":"vault","type":"address"},{"name":"asset","type":"address"},{"name":"amount","type":"uint256"},
  {"name":"memo","type":"string"},{"name":"expiration","type":"uint256"}],"outputs":[]},
  {"type":"function","name":"transferOut","stateMutability":"payable","inputs":[
