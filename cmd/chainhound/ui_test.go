@@ -1439,8 +1439,12 @@ func TestUIUnsaved(t *testing.T) {
 		t.Errorf("leaving a saved canvas asked")
 	}
 	// Deleting a case asks; No keeps it.
-	b.run(t, "delete, no", chromedp.Click(chromedp.ID("tab-case")), chromedp.WaitVisible(chromedp.CSS(`#case-list li[data-id] button[data-act=del]`)),
-		chromedp.Click(chromedp.CSS(`#case-list li[data-id] button[data-act=del]`)), wait(confirmOpen), chromedp.Click(chromedp.ID("confirm-no")), wait(`!`+confirmOpen))
+	// The list is drawn again as the reloaded page settles: the button is
+	// found and clicked in one step (a node found first may be gone by the
+	// click).
+	del := `document.querySelector('#case-list li[data-id] button[data-act=del]')`
+	b.run(t, "delete, no", chromedp.Click(chromedp.ID("tab-case")), wait(del+` !== null`),
+		js(del+`.click()`), wait(confirmOpen), chromedp.Click(chromedp.ID("confirm-no")), wait(`!`+confirmOpen))
 	var list struct{ Cases []struct{ ID string } }
 	getJSON(t, base+"/v1/cases", &list)
 	if len(list.Cases) != 1 {
