@@ -1405,8 +1405,11 @@ func TestUIUnsaved(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("search"), kb.Enter), wait(nodes+` === 1`),
 		chromedp.Click(chromedp.ID("tab-case")), chromedp.WaitVisible(chromedp.CSS(`#case-list li[data-id] button[data-act=open]`)))
 	confirmOpen := `document.getElementById('dlg-confirm').open`
+	// The case list is redrawn as answers arrive: its buttons are found
+	// and clicked in one step (a node found first may be gone by the click).
+	openBtn := `document.querySelector('#case-list li[data-id] button[data-act=open]')`
 	// Open another case: asked; keep.
-	b.run(t, "open another, keep", chromedp.Click(chromedp.CSS(`#case-list li[data-id] button[data-act=open]`)), wait(confirmOpen),
+	b.run(t, "open another, keep", wait(openBtn+` !== null`), js(openBtn+`.click()`), wait(confirmOpen),
 		chromedp.KeyEvent(kb.Enter), wait(`!`+confirmOpen)) // Enter: the focused, safe answer
 	if got := evalJS[string](t, b, `[...chainhound.graph.nodes.keys()].join()`); got != "eip155:1:"+a20(1) {
 		t.Errorf("kept the changes, the canvas holds %q", got)
@@ -1414,7 +1417,7 @@ func TestUIUnsaved(t *testing.T) {
 	// New: asked; discard.
 	b.run(t, "new, discard", chromedp.Click(chromedp.ID("btn-new")), wait(confirmOpen), chromedp.Click(chromedp.ID("confirm-yes")), wait(`!`+confirmOpen+` && `+nodes+` === 0`))
 	// A clean canvas is replaced without asking.
-	b.run(t, "open from clean", chromedp.Click(chromedp.CSS(`#case-list li[data-id] button[data-act=open]`)), wait(`chainhound.state.caseId === `+strconv.Quote(other.ID)))
+	b.run(t, "open from clean", wait(openBtn+` !== null`), js(openBtn+`.click()`), wait(`chainhound.state.caseId === `+strconv.Quote(other.ID)))
 	if evalJS[bool](t, b, confirmOpen) {
 		t.Error("opening a case over a clean canvas asked")
 	}
