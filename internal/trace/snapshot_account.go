@@ -23,6 +23,7 @@ import (
 type AccountSnapshot struct {
 	c      chain.Chain
 	cursor uint64
+	info   SnapshotInfo
 	addrs  []chain.Address // by snapshot id; 0 is none
 	ids    map[chain.Address]uint32
 	assets []chain.Asset
@@ -78,15 +79,17 @@ const (
 func NewAccountSnapshot(r store.Reader, c chain.Chain) (*AccountSnapshot, error) {
 	s := &AccountSnapshot{c: c, addrs: []chain.Address{{}}, ids: map[chain.Address]uint32{},
 		big: map[uint32]*uint256.Int{}, tokens: map[uint32]*uint256.Int{}}
-	cur, ok, err := r.Cursor(c)
+	info, err := newSnapshotInfo(r, ModelAccount, c)
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
+	s.info = info
+	if !info.HasHead {
 		s.index(nil)
 		s.cpErr = s.checkpoint()
 		return s, nil
 	}
+	cur := info.Head
 	s.cursor = cur.Height
 	assetIDs := map[chain.Asset]uint16{}
 	var counts []uint32

@@ -5,36 +5,193 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
+	"maps"
+	"slices"
+	"time"
 
 	"github.com/chainhound/chainhound/internal/chain"
+	"github.com/chainhound/chainhound/internal/store"
 	"github.com/holiman/uint256"
 )
 
-// An account snapshot can be written to a file and read back, which takes
-// seconds where building it from a large store takes minutes. The file
-// is a plain dump of the snapshot's arrays, little-endian, after a header
-// naming the format and its version; it is not a store, and a snapshot
-// read back is as stale as when it was written (Cursor tells its last
-// block).
+// A snapshot can be written to a file and read back, which takes seconds
+// where building it from a large store takes minutes. The file is a plain
+// dump of the snapshot's arrays, little-endian, after a header naming the
+// format, its version and where the snapshot came from (SnapshotInfo: the
+// chain, its network and the store's head, height and block hash, when it
+// was built), and before a CRC-32C of everything before it. It is not a
+// store: a snapshot read back is as stale as when it was built, and the
+// header says how stale.
+//
+// Version 2 added the header's network, head hash and build time, the
+// UTXO format and the checksum; version 1 files are refused.
 
 const (
-	snapMagic   = "chainhound account snapshot\n"
-	snapVersion = 1
+	snapMagic     = "chainhound account snapshot\n"
+	snapUTXOMagic = "chainhound utxo snapshot\n"
+	snapVersion   = 2
 )
+
+// Snapshot models, as SnapshotInfo.Model names them.
+const (
+	ModelAccount = "account"
+	ModelUTXO    = "utxo"
+)
+
+// SnapshotInfo says what a snapshot holds and where it came from; a
+// snapshot file's header records it.
+type SnapshotInfo struct {
+	Model   string        // ModelAccount or ModelUTXO
+	Chain   chain.Chain   // the chain the snapshot holds
+	Network chain.Network // the store's binding of Chain (CAIP-2 id, genesis); empty when it had none
+	// Head is the store's head of Chain the snapshot was built at: its
+	// last block's height and hash. HasHead is false when the store held
+	// no block of the chain.
+	Head    store.Cursor
+	HasHead bool
+	Built   time.Time // when the snapshot was built, UTC, to the second
+}
+
+// Current reports whether the snapshot holds exactly the store's chain as
+// it stands at head (the store's cursor; ok false when it has none):
+// same head height and block hash.
+func (i SnapshotInfo) Current(head store.Cursor, ok bool) bool {
+	return i.HasHead == ok && (!ok || i.Head == head)
+}
+
+// snapshotSource is what a snapshot's origin is read from.
+type snapshotSource interface {
+	Network(c chain.Chain) (chain.Network, bool, error)
+	Cursor(c chain.Chain) (store.Cursor, bool, error)
+}
+
+func newSnapshotInfo(r snapshotSource, model string, c chain.Chain) (SnapshotInfo, error) {
+	info := SnapshotInfo{Model: model, Chain: c, Built: time.Now().UTC().Truncate(time.Second)}
+	net, _, err := r.Network(c)
+	if err != nil {
+		return info, err
+	}
+	info.Network = net
+	info.Head, info.HasHead, err = r.Cursor(c)
+	return info, err
+}
+
+// Info says where the snapshot came from.
+func (s *AccountSnapshot) Info() SnapshotInfo { return s.info }
+
+// Info says where the snapshot came from.
+func (s *UTXOSnapshot) Info() SnapshotInfo { return s.info }
 
 // Cursor returns the last block the snapshot holds.
 func (s *AccountSnapshot) Cursor() uint64 { return s.cursor }
+
+func (e *snapEnc) header(info SnapshotInfo) {
+	magic := snapMagic
+	if info.Model == ModelUTXO {
+		magic = snapUTXOMagic
+	}
+	e.bytes([]byte(magic))
+	e.u64(snapVersion)
+	e.u64(uint64(info.Chain))
+	e.str(info.Network.CAIP2)
+	e.str(info.Network.Genesis)
+	has := uint64(0)
+	if info.HasHead {
+		has = 1
+	}
+	e.u64(has)
+	e.u64(info.Head.Height)
+	e.bytes(info.Head.Hash[:])
+	e.u64(uint64(info.Built.Unix()))
+}
+
+// trailer writes the checksum of everything written and flushes.
+func (e *snapEnc) trailer(bw *countWriter) {
+	sum := e.crc
+	e.u64(uint64(sum))
+	if e.err == nil {
+		e.err = bw.w.(*bufio.Writer).Flush()
+	}
+}
+
+// ErrSnapshotVersion is the error of reading a snapshot file of another
+// format version: the snapshot must be built again.
+var ErrSnapshotVersion = errors.New("snapshot file of another format version")
+
+// header reads a snapshot file's header, refusing other versions.
+func (d *snapDec) header() (SnapshotInfo, error) {
+	var info SnapshotInfo
+	var magic []byte
+	for len(magic) < len(snapMagic) {
+		var b [1]byte
+		if d.bytes(b[:]); d.err != nil {
+			break
+		}
+		if magic = append(magic, b[0]); b[0] == '\n' {
+			break
+		}
+	}
+	switch string(magic) {
+	case snapMagic:
+		info.Model = ModelAccount
+	case snapUTXOMagic:
+		info.Model = ModelUTXO
+	case "":
+		return info, errors.New("not a snapshot file: it is empty")
+	default:
+		return info, errors.New("not a snapshot file")
+	}
+	if v := d.u64(); d.err == nil && v != snapVersion {
+		return info, fmt.Errorf("%w: %s snapshot file version %d, this build reads version %d: build the snapshot again", ErrSnapshotVersion, info.Model, v, snapVersion)
+	}
+	info.Chain = chain.Chain(d.u8())
+	info.Network.CAIP2, info.Network.Genesis = d.str(), d.str()
+	has := d.u64()
+	info.HasHead = has == 1
+	info.Head.Height = d.u64()
+	d.bytes(info.Head.Hash[:])
+	info.Built = time.Unix(int64(d.u64()), 0).UTC()
+	if d.err == nil && has > 1 {
+		d.err = fmt.Errorf("a head flag of %d", has)
+	}
+	if d.err != nil {
+		return info, fmt.Errorf("%s snapshot file header: %w", info.Model, d.err)
+	}
+	return info, nil
+}
+
+// trailer checks the checksum and that nothing follows it.
+func (d *snapDec) trailer() {
+	if d.err != nil {
+		return
+	}
+	sum := d.crc
+	if got := d.u64(); d.err == nil && got != uint64(sum) {
+		d.err = errors.New("checksum mismatch: the file is damaged")
+		return
+	}
+	var b [1]byte
+	if n, _ := d.r.Read(b[:]); n > 0 && d.err == nil {
+		d.err = errors.New("bytes after the checksum: the file is damaged")
+	}
+}
+
+// ReadSnapshotInfo reads a snapshot file's header only: what the file
+// holds and where it came from, without reading (or checking) the rest.
+func ReadSnapshotInfo(r io.Reader) (SnapshotInfo, error) {
+	return (&snapDec{r: bufio.NewReaderSize(r, 4096)}).header()
+}
 
 // WriteTo writes the snapshot in the file format ReadAccountSnapshot
 // reads.
 func (s *AccountSnapshot) WriteTo(w io.Writer) (int64, error) {
 	bw := &countWriter{w: bufio.NewWriterSize(w, 1<<20)}
 	e := &snapEnc{w: bw}
-	e.bytes([]byte(snapMagic))
-	e.u64(snapVersion)
-	e.u64(uint64(s.c))
-	e.u64(s.cursor)
+	info := s.info
+	info.Model, info.Chain = ModelAccount, s.c
+	e.header(info)
 	e.u64(uint64(len(s.addrs)))
 	for _, a := range s.addrs {
 		e.addr(a)
@@ -79,26 +236,28 @@ func (s *AccountSnapshot) WriteTo(w io.Writer) (int64, error) {
 	if s.cpErr != nil {
 		cpErr = s.cpErr.Error()
 	}
-	e.u64(uint64(len(cpErr)))
-	e.bytes([]byte(cpErr))
-	if e.err == nil {
-		e.err = bw.w.(*bufio.Writer).Flush()
-	}
+	e.str(cpErr)
+	e.trailer(bw)
 	return bw.n, e.err
 }
 
-// ReadAccountSnapshot reads a snapshot WriteTo wrote.
+// ReadAccountSnapshot reads a snapshot WriteTo wrote. It refuses a file of
+// another format version (ErrSnapshotVersion), a UTXO snapshot, and a
+// damaged file (a wrong checksum, a short file, arrays that do not fit
+// together).
 func ReadAccountSnapshot(r io.Reader) (*AccountSnapshot, error) {
 	d := &snapDec{r: bufio.NewReaderSize(r, 1<<20)}
-	magic := make([]byte, len(snapMagic))
-	d.bytes(magic)
-	if d.err != nil || string(magic) != snapMagic {
-		return nil, errors.New("not an account snapshot file")
+	info, err := d.header()
+	if err != nil {
+		return nil, err
 	}
-	if v := d.u64(); v != snapVersion {
-		return nil, fmt.Errorf("account snapshot file version %d, this build reads version %d: build the snapshot again", v, snapVersion)
+	if info.Model != ModelAccount {
+		return nil, fmt.Errorf("a %s snapshot file, not an account snapshot", info.Model)
 	}
-	s := &AccountSnapshot{c: chain.Chain(d.u64()), cursor: d.u64()}
+	s := &AccountSnapshot{c: info.Chain, info: info}
+	if info.HasHead {
+		s.cursor = info.Head.Height
+	}
 	n := d.len(1 << 32)
 	s.addrs = make([]chain.Address, 0, min(n, 1<<20))
 	s.ids = make(map[chain.Address]uint32, min(n, 1<<20))
@@ -111,7 +270,7 @@ func ReadAccountSnapshot(r io.Reader) (*AccountSnapshot, error) {
 	}
 	n = d.len(1 << 16)
 	for i := 0; i < n && d.err == nil; i++ {
-		k := chain.AssetKind(d.u64())
+		k := chain.AssetKind(d.u8())
 		s.assets = append(s.assets, chain.Asset{Kind: k, Contract: d.addr()})
 	}
 	s.from, s.to = d.u32s(), d.u32s()
@@ -147,19 +306,81 @@ func ReadAccountSnapshot(r io.Reader) (*AccountSnapshot, error) {
 		}
 		s.cpBal = append(s.cpBal, v)
 	}
-	if msg := make([]byte, d.len(1<<20)); len(msg) > 0 {
-		d.bytes(msg)
-		s.cpErr = errors.New(string(msg))
+	if msg := d.str(); msg != "" {
+		s.cpErr = errors.New(msg)
 	}
+	d.trailer()
 	if d.err != nil {
 		return nil, fmt.Errorf("account snapshot file: %w", d.err)
 	}
-	rows := len(s.from)
-	if len(s.to) != rows || len(s.lo) != rows || len(s.hi) != rows || len(s.asset) != rows || len(s.kind) != rows || len(s.seq) != rows || len(s.tx) != rows ||
-		len(s.off) != len(s.addrs)+1 || len(s.times) != len(s.blocks) || len(s.cpFirst) != len(s.addrs)+1 || len(s.cpAsset) != len(s.cpBal) {
-		return nil, errors.New("account snapshot file: arrays of mismatched lengths")
+	if err := s.check(); err != nil {
+		return nil, fmt.Errorf("account snapshot file: %w", err)
 	}
 	return s, nil
+}
+
+// check refuses arrays that do not fit together, so that a file that
+// passed its checksum but was not written by WriteTo cannot send a read
+// out of range.
+func (s *AccountSnapshot) check() error {
+	rows, nAddr := len(s.from), len(s.addrs)
+	if len(s.to) != rows || len(s.lo) != rows || len(s.hi) != rows || len(s.asset) != rows || len(s.kind) != rows || len(s.seq) != rows || len(s.tx) != rows ||
+		nAddr == 0 || len(s.off) != nAddr+1 || len(s.times) != len(s.blocks) || len(s.cpFirst) != nAddr+1 || len(s.cpAsset) != len(s.cpBal) || len(s.cpOff) == 0 {
+		return errors.New("arrays of mismatched lengths")
+	}
+	bigs, tokens := 0, 0
+	for i := range rows {
+		if int(s.from[i]) >= nAddr || int(s.to[i]) >= nAddr || int(s.asset[i]) >= len(s.assets) || int(s.tx[i]) >= len(s.txs) {
+			return fmt.Errorf("row %d out of range", i)
+		}
+		if s.kind[i]&rowBig != 0 {
+			bigs++
+		}
+		if s.kind[i]&rowToken != 0 {
+			tokens++
+		}
+	}
+	// Every row flagged as holding a large amount or a token id has one.
+	for i := range s.big {
+		if int(i) >= rows || s.kind[i]&rowBig == 0 {
+			return fmt.Errorf("row %d: an amount in the side table of a row that has none", i)
+		}
+	}
+	for i := range s.tokens {
+		if int(i) >= rows || s.kind[i]&rowToken == 0 {
+			return fmt.Errorf("row %d: a token id of a row that has none", i)
+		}
+	}
+	if bigs != len(s.big) || tokens != len(s.tokens) {
+		return errors.New("rows flagged with side table entries they lack")
+	}
+	for _, t := range s.txs {
+		if int(t.blk) >= len(s.blocks) {
+			return errors.New("a transaction in no block")
+		}
+	}
+	if s.off[0] != 0 || int(s.off[nAddr]) != len(s.idx) || s.cpFirst[0] != 0 || int(s.cpFirst[nAddr]) != len(s.cpOff)-1 ||
+		s.cpOff[0] != 0 || int(s.cpOff[len(s.cpOff)-1]) != len(s.cpAsset) {
+		return errors.New("index bounds out of range")
+	}
+	for _, v := range [][]uint32{s.off, s.cpFirst, s.cpOff} {
+		for i := 1; i < len(v); i++ {
+			if v[i] < v[i-1] {
+				return errors.New("index bounds out of order")
+			}
+		}
+	}
+	for _, i := range s.idx {
+		if int(i) >= rows {
+			return errors.New("an address lists a row out of range")
+		}
+	}
+	for id := range nAddr {
+		if s.cpFirst[id+1]-s.cpFirst[id] != (s.off[id+1]-s.off[id])/checkEvery {
+			return fmt.Errorf("address %d: balance checkpoints missing", id)
+		}
+	}
+	return nil
 }
 
 type countWriter struct {
@@ -176,13 +397,22 @@ func (c *countWriter) Write(p []byte) (int, error) {
 type snapEnc struct {
 	w   io.Writer
 	buf [8]byte
+	crc uint32 // CRC-32C of what was written
 	err error
 }
 
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
 func (e *snapEnc) bytes(b []byte) {
 	if e.err == nil {
+		e.crc = crc32.Update(e.crc, castagnoli, b)
 		_, e.err = e.w.Write(b)
 	}
+}
+
+func (e *snapEnc) str(s string) {
+	e.u64(uint64(len(s)))
+	e.bytes([]byte(s))
 }
 
 func (e *snapEnc) u64(v uint64) {
@@ -237,11 +467,13 @@ func (e *snapEnc) bytes8(v []uint8) {
 	e.bytes(v)
 }
 
+// bigs writes m in key order, so that a snapshot's file is the same
+// bytes every time it is written.
 func (e *snapEnc) bigs(m map[uint32]*uint256.Int) {
 	e.u64(uint64(len(m)))
-	for k, v := range m {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		e.u64(uint64(k))
-		for _, l := range v {
+		for _, l := range m[k] {
 			e.u64(l)
 		}
 	}
@@ -250,13 +482,24 @@ func (e *snapEnc) bigs(m map[uint32]*uint256.Int) {
 type snapDec struct {
 	r   io.Reader
 	buf [8]byte
+	crc uint32 // CRC-32C of what was read
 	err error
 }
 
 func (d *snapDec) bytes(b []byte) {
 	if d.err == nil {
-		_, d.err = io.ReadFull(d.r, b)
+		if _, d.err = io.ReadFull(d.r, b); d.err == io.EOF {
+			d.err = io.ErrUnexpectedEOF // the file ends early
+		}
+		d.crc = crc32.Update(d.crc, castagnoli, b)
 	}
+}
+
+// str reads a string of at most 1 MiB.
+func (d *snapDec) str() string {
+	b := make([]byte, d.len(1<<20))
+	d.bytes(b)
+	return string(b)
 }
 
 func (d *snapDec) u64() uint64 {
@@ -279,8 +522,17 @@ func (d *snapDec) len(limit uint64) int {
 	return int(n)
 }
 
+// u8 reads a u64 holding a byte (a chain, an asset kind).
+func (d *snapDec) u8() uint8 {
+	v := d.u64()
+	if v > 0xff && d.err == nil {
+		d.err = fmt.Errorf("a byte value of %d", v)
+	}
+	return uint8(v)
+}
+
 func (d *snapDec) addr() chain.Address {
-	c := chain.Chain(d.u64())
+	c := chain.Chain(d.u8())
 	raw := make([]byte, d.len(1<<10))
 	d.bytes(raw)
 	return chain.Address{Chain: c, Raw: string(raw)}
@@ -290,7 +542,7 @@ func (d *snapDec) addr() chain.Address {
 // that a corrupt length fails at the end of the file rather than by
 // allocating it up front.
 func (d *snapDec) chunks(n, size int, fn func(b []byte)) {
-	buf := make([]byte, 1<<16*size)
+	buf := make([]byte, min(n, 1<<16)*size)
 	for n > 0 && d.err == nil {
 		k := min(n, 1<<16)
 		d.bytes(buf[:k*size])
@@ -344,13 +596,18 @@ func (d *snapDec) bytes8() []uint8 {
 func (d *snapDec) bigs() map[uint32]*uint256.Int {
 	n := d.len(1 << 32)
 	m := make(map[uint32]*uint256.Int, min(n, 1<<10))
-	for i := 0; i < n && d.err == nil; i++ {
-		k := uint32(d.u64())
+	for i, last := 0, -1; i < n && d.err == nil; i++ {
+		k := d.u64()
+		if int64(k) <= int64(last) || k >= 1<<32 {
+			d.err = errors.New("side table rows out of order")
+			break
+		}
+		last = int(k)
 		v := new(uint256.Int)
 		for i := range v {
 			v[i] = d.u64()
 		}
-		m[k] = v
+		m[uint32(k)] = v
 	}
 	return m
 }

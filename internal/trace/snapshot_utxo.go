@@ -14,6 +14,7 @@ import (
 // does not follow later writes. Safe for concurrent reads.
 type UTXOSnapshot struct {
 	c      chain.Chain
+	info   SnapshotInfo
 	addrs  []chain.Address
 	txs    []snapTx
 	byHash map[chain.Hash]uint32
@@ -56,6 +57,8 @@ type snapOut struct {
 // UTXOReader is what a UTXO snapshot is built from; *store.DB implements it.
 type UTXOReader interface {
 	UTXOSource
+	// Network returns the network chain c is bound to.
+	Network(c chain.Chain) (chain.Network, bool, error)
 	// Cursor returns the last block applied to chain c.
 	Cursor(c chain.Chain) (store.Cursor, bool, error)
 }
@@ -78,10 +81,15 @@ func NewUTXOSnapshot(r UTXOReader, c chain.Chain) (*UTXOSnapshot, error) {
 		}
 		return id
 	}
-	top, ok, err := r.Cursor(c)
-	if err != nil || !ok {
-		return s, err
+	info, err := newSnapshotInfo(r, ModelUTXO, c)
+	if err != nil {
+		return nil, err
 	}
+	s.info = info
+	if !info.HasHead {
+		return s, nil
+	}
+	top := info.Head
 	for h := uint64(0); h <= top.Height; h++ {
 		s.first = append(s.first, uint32(len(s.txs)))
 		for txi := uint32(0); ; txi++ {
