@@ -23,10 +23,16 @@ type Reporter interface {
 // New returns a status-line reporter when w is a terminal, else one that logs
 // through log every interval.
 func New(w io.Writer, log *slog.Logger, what string, interval time.Duration) Reporter {
+	return NewItems(w, log, what, "transfers", interval)
+}
+
+// NewItems is New for a job whose items are not transfers: items names
+// them in the rate ("transactions/s").
+func NewItems(w io.Writer, log *slog.Logger, what, items string, interval time.Duration) Reporter {
 	if f, ok := w.(*os.File); ok && isTerminal(f) {
-		return &line{w: w, what: what, counter: counter{start: time.Now()}, every: 250 * time.Millisecond}
+		return &line{w: w, what: what, counter: counter{start: time.Now(), unit: items}, every: 250 * time.Millisecond}
 	}
-	return &logged{log: log, what: what, counter: counter{start: time.Now()}, every: interval}
+	return &logged{log: log, what: what, counter: counter{start: time.Now(), unit: items}, every: interval}
 }
 
 func isTerminal(f *os.File) bool {
@@ -42,6 +48,7 @@ type counter struct {
 	height, target uint64
 	startHeight    uint64
 	started        bool
+	unit           string // what the items are
 }
 
 func (c *counter) add(height, target uint64, blocks, items int) {
@@ -59,7 +66,7 @@ func (c *counter) summary(what string) string {
 		el = 1e-9
 	}
 	bps, ips := float64(c.blocks)/el, float64(c.items)/el
-	s := fmt.Sprintf("%s: height %d, %.1f blocks/s, %.0f %s/s", what, c.height, bps, ips, "transfers")
+	s := fmt.Sprintf("%s: height %d, %.1f blocks/s, %.0f %s/s", what, c.height, bps, ips, c.unit)
 	if c.target > c.height && bps > 0 {
 		eta := time.Duration(float64(c.target-c.height) / bps * float64(time.Second))
 		s += fmt.Sprintf(", %d to go, ETA %s", c.target-c.height, eta.Round(time.Second))
