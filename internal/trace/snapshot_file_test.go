@@ -167,11 +167,17 @@ func TestSnapshotFileRefused(t *testing.T) {
 		if err := read[other](file); err == nil || !strings.Contains(err.Error(), "not a"+map[string]string{"account": "n account", "utxo": " UTXO"}[other]) {
 			t.Errorf("a %s file read as %s: %v", model, other, err)
 		}
+		if info, err := VerifySnapshotFile(bytes.NewReader(file)); err != nil || info.Model != model {
+			t.Fatalf("%s: VerifySnapshotFile of the intact file: %+v %v", model, info, err)
+		}
 		for what, bad := range damaged(file) {
 			for name, rd := range read {
 				if err := rd(bad); err == nil {
 					t.Fatalf("%s file, %s: read as a %s snapshot", model, what, name)
 				}
+			}
+			if _, err := VerifySnapshotFile(bytes.NewReader(bad)); err == nil {
+				t.Fatalf("%s file, %s: VerifySnapshotFile passes it", model, what)
 			}
 		}
 		if err := read[model]([]byte("chainhound trace snapshot\n")); err == nil || !strings.Contains(err.Error(), "not a snapshot file") {

@@ -187,5 +187,8 @@ func (s *UTXOSnapshot) IO(c chain.Chain, h uint64, txi uint32) (chain.Tx, bool, 
 	return tx, true, nil
 }
 
+// Addresses returns the number of distinct addresses in the snapshot.
+func (s *UTXOSnapshot) Addresses() int { return len(s.addrs) - 1 }
+
 // Len returns the number of transactions and outputs in the snapshot.
 func (s *UTXOSnapshot) Len() (txs, outputs int) { return len(s.txs), len(s.outs) }
