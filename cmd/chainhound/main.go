@@ -78,6 +78,8 @@ func commands() []command {
 		intelExportTagpackCommand(),
 		traceCommand(),
 		pathCommand(),
+		snapshotBuildCommand(),
+		snapshotListCommand(),
 		guardSafeCommand(),
 		guardAuditCommand(),
 		guardMessageCommand(),

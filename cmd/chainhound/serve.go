@@ -19,9 +19,10 @@ func serveCommand() command {
 		name: "serve",
 		summary: "serve the investigation workspace at / and the HTTP API: screening (POST /v1/screen, GET /v1/addresses/{caip10}/risk), lookups (address, tags, tx, entity, neighbours, search), trace and path, saved cases, the Safe pre-sign guard, contractor due diligence (POST /v1/vet/screen), the watcher's alerts (GET /v1/alerts, POST /v1/alerts/{id}/ack|resolve); /openapi.json, /metrics, /healthz, /readyz. " +
 			"Every /v1 endpoint needs an API key (chainhound apikey create); serve refuses to start without one unless --no-auth",
-		usage: "[--listen 127.0.0.1:8080] [--data DIR] [--no-auth] [--trace-timeout 30s] [--risk-policy FILE] [--trace-policy FILE] [--vet-config FILE] [--rpc URL] [--guard-policy FILE] [--known-deployments FILE]",
+		usage: "[--listen 127.0.0.1:8080] [--data DIR] [--no-auth] [--trace-timeout 30s] [--trace-snapshot] [--risk-policy FILE] [--trace-policy FILE] [--vet-config FILE] [--rpc URL] [--guard-policy FILE] [--known-deployments FILE]",
 		example: "chainhound apikey create --name me --scopes screen,lookup,trace,guard   # prints the key once\n" +
 			"chainhound serve --listen 127.0.0.1:8080\n" +
+			"chainhound snapshot build && chainhound serve --trace-snapshot   # POST /v1/trace runs forward traces over the snapshots in memory\n" +
 			"curl -s -H \"Authorization: Bearer $KEY\" http://127.0.0.1:8080/v1/addresses/eip155:1:0x098B716B8Aaf21512996dC57EB0615e2383E2f96/risk\n" +
 			"curl -s -H \"Authorization: Bearer $KEY\" http://127.0.0.1:8080/v1/addresses/eip155:1:0x47666fab8bd0ac7003bce3f5c3585383f09486e2\n" +
 			"curl -s http://127.0.0.1:8080/openapi.json",
@@ -40,6 +41,7 @@ func serveCommand() command {
 		vetConfig := fs.String("vet-config", "", "vet configuration YAML for POST /v1/vet/screen (the key comes from $CHAINHOUND_VET_KEY or its key_file; see docs/vet.md)")
 		tracePolicy := fs.String("trace-policy", "", "trace policy YAML of /v1/trace and /v1/paths (exit categories, stop_at, freezing venues, freezable assets; see docs/trace.md), as trace --policy")
 		cacheMB := fs.Int("cache-mb", 1024, "block cache of the chain store in MiB (traces, and the exposure update at start, read it at random)")
+		traceSnapshot := fs.Bool("trace-snapshot", false, "at start, read each chain's current snapshot from DATA/snapshots (chainhound snapshot build) into memory, and run POST /v1/trace's forward traces over it while the store's head of that chain stays where the snapshot was built (else the store); about 100 bytes of memory per transfer")
 		if err := noArgs(fs, args); err != nil {
 			return err
 		}
@@ -102,6 +104,13 @@ func serveCommand() command {
 			return err
 		}
 		defer lk.Close()
+		if *traceSnapshot {
+			if lk.st == nil {
+				e.log.Warn("--trace-snapshot: no chain store, so no snapshot is read", "dir", *data)
+			} else if lk.snaps, err = loadServeSnapshots(e, *data, lk.st, lk.chains); err != nil {
+				return err
+			}
+		}
 		lk.mount(srv)
 		mountWorkspace(srv, lk, *data)
 		sc, closeRisk, err := openScreening(ctx, e, lk, *data, *riskPolicy)

@@ -57,6 +57,11 @@ type lookups struct {
 	// categories, stop_at, freezing venues, freezable assets).
 	policy trace.Policy
 
+	// snaps are the trace snapshots of serve --trace-snapshot (nil
+	// without): POST /v1/trace runs forward traces over them while they
+	// hold the store's head.
+	snaps *serveSnapshots
+
 	traceTimeout time.Duration
 	slots        chan struct{}  // traces and paths running at once
 	running      sync.WaitGroup // traces still running, so Close waits for them
@@ -616,6 +621,9 @@ func (l *lookups) serveTrace(w http.ResponseWriter, r *http.Request) {
 	policy := l.policy
 	if o.stops == nil {
 		o.stops = policy.StopAt
+	}
+	if l.snaps != nil && o.direction == "forward" {
+		o.snaps = l.snaps
 	}
 	l.bounded(w, r, func() (any, error) {
 		return runTrace(context.Background(), l.e, l.st, l.ix, policy, o)

@@ -21,9 +21,11 @@ func traceCommand() command {
 	c := command{
 		name:    "trace",
 		summary: "follow stolen funds forward (or back) under a taint model to the exits where they can still be frozen",
-		usage:   "--seed ADDR|TX[:VOUT] [--seed ...] [--seed-file F] [--amount X] [--direction forward|backward] [--model fifo|haircut|tiho|poison] [--max-hops N] [--until TIME|BLOCK] [--min-amount X] [--stop-at CATEGORY,...] [--output table|json|csv|dot]",
+		usage:   "--seed ADDR|TX[:VOUT] [--seed ...] [--seed-file F] [--amount X] [--direction forward|backward] [--model fifo|haircut|tiho|poison] [--max-hops N] [--until TIME|BLOCK] [--min-amount X] [--stop-at CATEGORY,...] [--snapshot auto|off|FILE] [--output table|json|csv|dot]",
 		example: "chainhound trace --seed 0x47666fab8bd0ac7003bce3f5c3585383f09486e2 --model haircut --max-hops 6 --output json\n" +
-			"chainhound trace --seed 4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b:0 --model fifo --stop-at exchange,mixing_service",
+			"chainhound trace --seed 4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b:0 --model fifo --stop-at exchange,mixing_service\n" +
+			"chainhound snapshot build && chainhound trace --seed 0x47666fab8bd0ac7003bce3f5c3585383f09486e2   # over the snapshot while the store has not moved\n" +
+			"chainhound trace --seed 0x47666fab8bd0ac7003bce3f5c3585383f09486e2 --snapshot off                 # over the store",
 	}
 	c.run = func(ctx context.Context, e *env, args []string) error {
 		fs := newFlags(&c, e)
@@ -43,6 +45,8 @@ func traceCommand() command {
 		stopAt := fs.String("stop-at", "", "exit categories to stop at, comma-separated (default: the policy's stop_at; \"none\" follows through every exit)")
 		policyFile := fs.String("policy", "", "trace policy YAML (exit categories, stop_at, freezing venues, freezable assets); see docs/trace.md")
 		output := fs.String("output", "table", "table, json, csv (the flows) or dot (a Graphviz graph of the flows)")
+		snapshot := fs.String("snapshot", "auto", "what a forward trace reads: auto (the chain's snapshot in DATA/snapshots if it holds the store's current head, else the store, saying why on stderr), off (the store) or FILE (that snapshot, which must be current). "+
+			"Backward traces (where FILE is an error), the continuation past a bridge and chainhound path read the store; the output is the same either way (chainhound snapshot build makes snapshots)")
 		if err := noArgs(fs, args); err != nil {
 			return err
 		}
@@ -79,13 +83,28 @@ func traceCommand() command {
 				return err
 			}
 		}
+		var snaps snapshotPicker
+		switch *snapshot {
+		case "off":
+		case "auto":
+			if *direction == "forward" {
+				snaps = &cliSnapshots{e: e, data: *data}
+			}
+		case "":
+			return usagef("--snapshot \"\": want auto, off or a snapshot file")
+		default:
+			if *direction != "forward" {
+				return usagef("--snapshot %s: snapshots serve forward traces; a backward trace reads the store (leave --snapshot out, or give off)", *snapshot)
+			}
+			snaps = &cliSnapshots{e: e, data: *data, file: *snapshot}
+		}
 		st, ix, err := openTraceStores(e, *data)
 		if err != nil {
 			return err
 		}
 		defer st.Close()
 		rep, err := runTrace(ctx, e, st, ix, policy, traceOptions{specs: specs, asset: *asset, from: *from, at: *at, direction: *direction,
-			model: m, maxHops: *maxHops, until: *until, minAmount: minAmt, stops: stops})
+			model: m, maxHops: *maxHops, until: *until, minAmount: minAmt, stops: stops, snaps: snaps})
 		if err != nil {
 			return err
 		}
@@ -104,20 +123,24 @@ type traceOptions struct {
 	maxHops                int
 	minAmount              uint256.Int
 	stops                  []string
+	// snaps chooses the snapshot a forward trace runs over (nil: the
+	// store).
+	snaps snapshotPicker
 }
 
 // runTrace resolves the seeds, traces and builds the report: the one code
 // path of `chainhound trace` and POST /v1/trace. Mistakes in the options
 // are usageErrors.
 func runTrace(ctx context.Context, e *env, st *store.DB, ix *intel.Index, policy trace.Policy, o traceOptions) (*trace.Report, error) {
-	tr := &tracer{st: st, e: e, specs: o.specs}
+	tr := &tracer{st: st, e: e, specs: o.specs, snaps: o.snaps, source: "store"}
 	if err := tr.resolveChain(); err != nil {
 		return nil, err
 	}
-	cur, _, err := st.Cursor(tr.c)
+	cur, hasHead, err := st.Cursor(tr.c)
 	if err != nil {
 		return nil, err
 	}
+	tr.head, tr.hasHead = cur, hasHead
 	if o.from != "" && o.direction == "backward" {
 		return nil, usagef("--from applies to forward traces; going backward, --at names the moment traced and --until the earliest block")
 	}
@@ -173,7 +196,7 @@ func runTrace(ctx context.Context, e *env, st *store.DB, ix *intel.Index, policy
 			return nil, err
 		}
 	}
-	e.log.Info("trace done", "flows", len(res.Flows), "exits", len(res.Exits), "addresses", rep.Stats.Addresses, "took", took.Round(time.Millisecond))
+	e.log.Info("trace done", "source", tr.source, "flows", len(res.Flows), "exits", len(res.Exits), "addresses", rep.Stats.Addresses, "took", took.Round(time.Millisecond))
 	return &rep, nil
 }
 
@@ -307,10 +330,17 @@ type tracer struct {
 	specs []seedSpec
 	c     chain.Chain
 	caip2 string
+	net   chain.Network
 	from  uint64
 	at    uint64 // backward: the block whose holdings address seeds trace
 	asset chain.Asset
 	first uint64
+	// head is the store's head of the chain when the trace began (hasHead
+	// false: none); a snapshot is used only if built at it.
+	head    store.Cursor
+	hasHead bool
+	snaps   snapshotPicker // nil: trace over the store
+	source  string         // what traced, for the log: "store" or the snapshot
 }
 
 // resolveChain finds the one chain all seeds are on, and checks the store
@@ -352,7 +382,7 @@ func (t *tracer) resolveChain() error {
 	if !ok {
 		return fmt.Errorf("%s: the store at %s holds no %s data: ingest that chain first (chainhound ingest %s)", t.specs[0].where, t.st.Dir(), t.c, t.c)
 	}
-	t.caip2 = net.CAIP2
+	t.caip2, t.net = net.CAIP2, net
 	first, _, err := t.st.FirstBlock(t.c)
 	t.first, t.from = first, first
 	return err

@@ -22,6 +22,14 @@ func (t *tracer) run(m trace.Model, direction string, b trace.Bounds) (*trace.Re
 		if err != nil {
 			return nil, nil, err
 		}
+		snap, err := t.snapshot()
+		if err != nil {
+			return nil, nil, err
+		}
+		if snap != nil && snap.utxo != nil {
+			res, err := snap.utxo.Trace(t.c, m, b, seeds)
+			return res, rs, err
+		}
 		res, err := trace.TraceUTXO(t.st, t.c, m, b, seeds)
 		return res, rs, err
 	}
@@ -32,8 +40,29 @@ func (t *tracer) run(m trace.Model, direction string, b trace.Bounds) (*trace.Re
 	if err != nil {
 		return nil, nil, err
 	}
+	snap, err := t.snapshot()
+	if err != nil {
+		return nil, nil, err
+	}
+	if snap != nil && snap.acct != nil {
+		res, err := snap.acct.Trace(t.c, m, b, seeds)
+		return res, rs, err
+	}
 	res, err := trace.TraceAccount(t.st, t.c, m, b, seeds)
 	return res, rs, err
+}
+
+// snapshot returns the snapshot a forward trace runs over, or nil for the
+// store, and records which as the trace's source.
+func (t *tracer) snapshot() (*loadedSnapshot, error) {
+	if t.snaps == nil {
+		return nil, nil
+	}
+	snap, err := t.snaps.pick(t)
+	if snap != nil {
+		t.source = snap.source()
+	}
+	return snap, err
 }
 
 func amountText(a *uint256.Int) string {
