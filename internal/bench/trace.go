@@ -228,6 +228,10 @@ func (b *tracer) accountSnapshot(c chain.Chain) (*trace.AccountSnapshot, error) 
 	if f, err := os.Open(path); err == nil {
 		defer f.Close()
 		snap, err := trace.ReadAccountSnapshot(f)
+		if errors.Is(err, trace.ErrSnapshotVersion) {
+			b.logf("%s: %v: building the snapshot again", path, err)
+			return b.writeAccountSnapshot(c, path)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
@@ -240,6 +244,12 @@ func (b *tracer) accountSnapshot(c chain.Chain) (*trace.AccountSnapshot, error) 
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, err
 	}
+	return b.writeAccountSnapshot(c, path)
+}
+
+// writeAccountSnapshot builds the account graph's snapshot and writes it
+// to path.
+func (b *tracer) writeAccountSnapshot(c chain.Chain, path string) (*trace.AccountSnapshot, error) {
 	snap, err := trace.NewAccountSnapshot(b.g.Account, c)
 	if err != nil {
 		return nil, err
