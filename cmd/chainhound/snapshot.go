@@ -109,6 +109,8 @@ func headText(c chain.Chain, h store.Cursor, ok bool) string {
 // does: same chain and network, same head height and block hash.
 func snapshotStale(info trace.SnapshotInfo, c chain.Chain, net chain.Network, cur store.Cursor, ok bool) string {
 	switch {
+	case net.CAIP2 == "":
+		return fmt.Sprintf("it holds %s %s, of which the store holds nothing", info.Chain, info.Network.CAIP2)
 	case info.Chain != c || info.Network != net:
 		return fmt.Sprintf("it holds %s %s (genesis %s), the store's %s is %s (genesis %s)", info.Chain, info.Network.CAIP2, info.Network.Genesis, c, net.CAIP2, net.Genesis)
 	case info.Current(cur, ok):
