@@ -693,11 +693,13 @@ func (t *fastAccount) sameTx(j uint32) bool {
 
 // rest calls fn for sd's transfers after row j in j's transaction, in the
 // order TraceAccount's stream holds them: each followed by the receipts
-// held behind it.
+// held behind it. Receipts held behind a payment are in its payer's stream
+// only (held[b] lists receipts of b's payer), so they follow b only where
+// sd pays b.
 func (t *fastAccount) rest(sd uint32, j uint32, fn func(b uint32) bool) {
 	s := t.s
 	held := len(t.held) > 0
-	if held {
+	if held && s.from[j] == sd {
 		for _, h := range t.held[j] {
 			if fn(h) {
 				return
@@ -711,7 +713,7 @@ func (t *fastAccount) rest(sd uint32, j uint32, fn func(b uint32) bool) {
 		if fn(b) {
 			return
 		}
-		if held {
+		if held && s.from[b] == sd {
 			for _, h := range t.held[b] {
 				if fn(h) {
 					return
