@@ -83,7 +83,7 @@ func collect(t *testing.T, src AccountSource, q store.Query) []store.Row {
 
 // TestAccountSnapshotEqualsStore checks that a snapshot answers every
 // query as the store does, and that traces over both agree exactly, on
-// random graphs.
+// random graphs, half of them with random exit services.
 func TestAccountSnapshotEqualsStore(t *testing.T) {
 	for seed := range uint64(6) {
 		r := rand.New(rand.NewPCG(seed, 99))
@@ -126,6 +126,9 @@ func TestAccountSnapshotEqualsStore(t *testing.T) {
 				}
 				if r.IntN(3) == 0 {
 					b.MinAmount.SetUint64(uint64(r.IntN(300)))
+				}
+				if r.IntN(2) == 0 {
+					b.Exits = randomExits(r, addrs)
 				}
 				want, werr := TraceAccount(s, chain.Ethereum, m, b, seeds)
 				got, gerr := TraceAccount(snap, chain.Ethereum, m, b, seeds)
