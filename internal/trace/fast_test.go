@@ -369,9 +369,16 @@ func checkFastUTXO(t *testing.T, snap *UTXOSnapshot, m Model, b Bounds, seeds []
 // over the store on small random chains (OP_RETURN outputs, fees, several
 // tainted inputs per transaction, seeds that the trace itself reaches,
 // duplicate and bad seeds), under every model with hop, time and amount
-// bounds.
+// bounds, two traces in three with random exit services (every Exits
+// option; seeds at services). It fails unless exits stopped and not, with
+// taint remaining and with an issuer, occur.
 func TestFastUTXOEqualsTraceUTXO(t *testing.T) {
 	var flows, burns, fails, traces int
+	var exitTraces, stoppedExits, goneOn, remaining, issuer int
+	addrs := make([]chain.Address, 6)
+	for i := range addrs {
+		addrs[i] = btc(fmt.Sprint("a", i))
+	}
 	for g := range 40 {
 		rng := rand.New(rand.NewPCG(uint64(g), 31))
 		c, outs := randomUTXOChain(t, rng)
@@ -397,12 +404,31 @@ func TestFastUTXOEqualsTraceUTXO(t *testing.T) {
 				if rng.IntN(2) == 0 {
 					b.Until, b.HasUntil = uint64(rng.IntN(9)), true
 				}
+				if rng.IntN(3) != 0 {
+					b.Exits = randomExits(rng, addrs)
+				}
 				want, werr := TraceUTXO(c.s, chain.Bitcoin, m, b, seeds)
 				checkFastUTXO(t, snap, m, b, seeds, want, werr)
 				traces++
 				if werr != nil {
 					fails++
 					continue
+				}
+				if b.Exits != nil {
+					exitTraces++
+				}
+				for _, e := range want.Exits {
+					if e.Stopped {
+						stoppedExits++
+					} else {
+						goneOn++
+					}
+					if !e.Remaining.IsZero() {
+						remaining++
+					}
+					if e.Issuer != "" {
+						issuer++
+					}
 				}
 				flows += len(want.Flows)
 				for _, f := range want.Flows {
@@ -414,8 +440,10 @@ func TestFastUTXOEqualsTraceUTXO(t *testing.T) {
 		}
 	}
 	t.Logf("%d traces (%d refused by both), %d flows, %d burns", traces, fails, flows, burns)
-	if flows < 100 || burns == 0 || fails == 0 {
-		t.Fatalf("the random traces exercise too little: %d flows, %d burns, %d refused", flows, burns, fails)
+	t.Logf("%d traces with services: %d stopped exits, %d not stopped, %d with taint remaining, %d with an issuer", exitTraces, stoppedExits, goneOn, remaining, issuer)
+	if flows < 100 || burns == 0 || fails == 0 || stoppedExits == 0 || goneOn == 0 || remaining == 0 || issuer == 0 {
+		t.Fatalf("the random traces exercise too little: %d flows, %d burns, %d refused; exits: %d stopped, %d not, %d with taint remaining, %d with an issuer",
+			flows, burns, fails, stoppedExits, goneOn, remaining, issuer)
 	}
 }
 
