@@ -447,7 +447,9 @@ func (t *fastAccount) scan(j, limit uint32) error {
 		t.scanned += int64(stop - j)
 		for j < stop {
 			w := min(stop, j+scanWindow)
-			t.touch(j, w)
+			if len(t.followed) >= touchFrom {
+				t.touch(j, w)
+			}
 			for ; j < w; j++ {
 				f, r := from[j], to[j]
 				if (t.bits[f>>6]>>(f&63)|t.bits[r>>6]>>(r&63))&1 == 0 {
@@ -467,6 +469,12 @@ func (t *fastAccount) scan(j, limit uint32) error {
 
 // scanWindow is the rows scan reads ahead of the model (touch).
 const scanWindow = 256
+
+// touchFrom is the followed addresses from which scan touches rows ahead:
+// the state of fewer stays in the processor's caches (64 bytes each), and
+// touching would only read the rows twice (a one-alert FIFO trace spends
+// 60% longer with it, a haircut trace through hubs 16% less).
+const touchFrom = 1 << 15
 
 // touch loads the state of both ends of every row in [j, w) that touches
 // an address followed now, and its second asset's account, before the
