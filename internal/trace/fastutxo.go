@@ -272,25 +272,32 @@ func (t *fastUTXO) process(n uint32) error {
 			t.burns.Add(&t.burns, amount)
 		default:
 			o := tx.out0 + uint32(j)
-			if t.x != nil && t.exit(o, n, hop, amount) {
+			extra := t.reachedSeed(o, taint) // the overlap with a seed first (utxoTracer.emit)
+			if t.x != nil && t.exit(o, n, hop, extra) {
 				break
 			}
-			t.follow(o, t.reachedSeed(o, taint), hop)
+			t.follow(o, extra, hop)
 		}
 		t.flows.add(fl, amount)
 	}
 	return nil
 }
 
-// exit records taint reaching a service at output o of transaction n, and
-// says whether the trace stops there (utxoTracer.exit).
-func (t *fastUTXO) exit(o, n uint32, hop int32, amount *uint256.Int) bool {
+// exit records taint reaching a service at output o of transaction n,
+// extra beyond what a seed there held, and says whether the trace stops
+// there (utxoTracer.exit: no exit where nothing arrived beyond the seed,
+// and no hop bound to test, process having tested it).
+func (t *fastUTXO) exit(o, n uint32, hop int32, extra int64) bool {
 	s := t.s
 	out := &s.outs[o]
-	e := t.service(out.addr)
-	if e == nil || (t.b.MaxHops > 0 && int(hop) > t.b.MaxHops) {
+	if extra == 0 {
 		return false
 	}
+	e := t.service(out.addr)
+	if e == nil {
+		return false
+	}
+	amount := uint256.NewInt(uint64(extra))
 	if !e.seen {
 		e.seen, e.tx, e.hop = true, n, hop
 	}
