@@ -545,13 +545,15 @@ func (t *fastAccount) activate(fs *fastSeed) error {
 	if at := &t.st[id]; at.flags&addrStopped != 0 {
 		// A service the trace stopped at, seeded now: followed from here on
 		// as a seed whose holdings so far are clean (TraceAccount's
-		// activate: each account sends its balance and takes it back clean).
+		// activate: each account starts over with its balance, clean; a
+		// poisoned account forgets its poison).
 		var zero uint256.Int
 		for x := &at.acct; x.used; x = &t.more[x.next-1] {
 			bal, _ := t.balance(x)
 			if _, err := t.debitAcct(x, &bal); err != nil {
 				return err
 			}
+			x.poisoned = false
 			if err := t.receive(x, &bal, &zero); err != nil {
 				return err
 			}

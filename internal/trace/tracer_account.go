@@ -273,15 +273,20 @@ func (t *accountTracer) activate(s *AccountSeed) error {
 	if tr.exit != nil {
 		// A service the trace stopped at, seeded now: the taint it took was
 		// counted at the exit, and from here on it is followed as a seed
-		// whose holdings so far are clean (as if it had not been read).
-		for _, acct := range tr.h.byAsset {
+		// whose holdings so far are clean (as if it had not been read):
+		// each account starts over with its balance, clean. Sending the
+		// balance and taking it back would not do under poison, where an
+		// account once tainted never forgets.
+		for asset, acct := range tr.h.byAsset {
 			bal, _ := acct.Balance()
-			if _, err := acct.Send(&bal); err != nil {
+			fresh, err := NewAccount(t.m)
+			if err != nil {
 				return err
 			}
-			if err := acct.Receive(&bal, new(uint256.Int)); err != nil {
+			if err := fresh.Receive(&bal, new(uint256.Int)); err != nil {
 				return err
 			}
+			tr.h.byAsset[asset] = fresh
 		}
 		tr.exit = nil
 	}
