@@ -85,6 +85,7 @@ type fastUExit struct {
 	tx                uint32 // the first arrival
 	hop               int32  // the fewest hops of an arrival
 	amount, remaining uint256.Int
+	followed          uint256.Int // the part of amount not stopped there (Exit.Followed)
 }
 
 // Trace runs a forward trace on the snapshot's chain: the fast path when
@@ -302,6 +303,9 @@ func (t *fastUTXO) exit(o, n uint32, hop int32, extra int64) bool {
 		e.seen, e.tx, e.hop = true, n, hop
 	}
 	e.amount.Add(&e.amount, amount)
+	if !e.stop {
+		e.followed.Add(&e.followed, amount)
+	}
 	e.hop = min(e.hop, hop)
 	e.stopped = e.stopped || e.stop
 	if out.spender == unspent || (t.b.HasUntil && s.txs[out.spender].height > t.b.Until) {
@@ -372,7 +376,7 @@ func (t *fastUTXO) result() *Result {
 			tl.exits = map[exitKey]*Exit{}
 		}
 		tx := &s.txs[e.tx]
-		x := &Exit{Service: e.svc, Address: s.addrs[id], Asset: native, Amount: e.amount, Remaining: e.remaining,
+		x := &Exit{Service: e.svc, Address: s.addrs[id], Asset: native, Amount: e.amount, Followed: e.followed, Remaining: e.remaining,
 			Block: tx.height, TxIndex: tx.txi, Tx: tx.hash, Hop: int(e.hop), Stopped: e.stopped}
 		if t.x.Freezable != nil {
 			x.Issuer, _ = t.x.Freezable(native)
