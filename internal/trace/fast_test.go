@@ -89,6 +89,7 @@ type exitCount struct {
 	stopped, goneOn, skipped     int // exits stopped, not stopped, and (either) under SkipRemaining
 	remaining, issuer, seedAtSvc int // exits with taint remaining, with an issuer; seeds at a service
 	reseeded                     int // seeds at a service the trace had stopped at before the seed's block
+	swapAtSvc, mixed             int // exits at a swap's venue; stopped exits with a part followed
 }
 
 func (c *exitCount) add(x *Exits, r *Result, seeds []AccountSeed) {
@@ -111,6 +112,15 @@ func (c *exitCount) add(x *Exits, r *Result, seeds []AccountSeed) {
 		if e.Issuer != "" {
 			c.issuer++
 		}
+		if e.Stopped && !e.Followed.IsZero() {
+			c.mixed++
+		}
+		for _, s := range r.Swaps {
+			if s.Venue == e.Address && s.Sold == e.Asset {
+				c.swapAtSvc++
+				break
+			}
+		}
 	}
 	for _, sd := range seeds {
 		if _, ok := x.Services.Service(sd.Address); ok {
@@ -127,9 +137,9 @@ func (c *exitCount) add(x *Exits, r *Result, seeds []AccountSeed) {
 
 func (c *exitCount) check(t *testing.T) {
 	t.Helper()
-	t.Logf("%d traces with services: %d stopped exits, %d not stopped, %d under SkipRemaining, %d with taint remaining, %d with an issuer; %d seeds at services, %d at one stopped at earlier",
-		c.traces, c.stopped, c.goneOn, c.skipped, c.remaining, c.issuer, c.seedAtSvc, c.reseeded)
-	if c.stopped == 0 || c.goneOn == 0 || c.skipped == 0 || c.remaining == 0 || c.issuer == 0 || c.seedAtSvc == 0 || c.reseeded == 0 {
+	t.Logf("%d traces with services: %d stopped exits, %d not stopped, %d under SkipRemaining, %d with taint remaining, %d with an issuer; %d seeds at services, %d at one stopped at earlier; %d exits at a swap's venue, %d stopped with a part followed",
+		c.traces, c.stopped, c.goneOn, c.skipped, c.remaining, c.issuer, c.seedAtSvc, c.reseeded, c.swapAtSvc, c.mixed)
+	if c.stopped == 0 || c.goneOn == 0 || c.skipped == 0 || c.remaining == 0 || c.issuer == 0 || c.seedAtSvc == 0 || c.reseeded == 0 || c.swapAtSvc == 0 || c.mixed == 0 {
 		t.Fatalf("the random traces with services exercise too little: %+v", *c)
 	}
 }
@@ -222,6 +232,9 @@ func TestFastAccountEqualsTraceAccount(t *testing.T) {
 				swaps += len(want.Swaps)
 				stopped += len(want.Stopped)
 				ec.add(b.Exits, want, seeds)
+				if m != Poison {
+					checkConserved(t, want)
+				}
 			}
 		}
 	}
@@ -252,6 +265,9 @@ func TestFastAccountEqualsTraceAccount(t *testing.T) {
 				}
 				swaps += len(want.Swaps)
 				ec.add(b.Exits, want, seeds)
+				if m != Poison {
+					checkConserved(t, want)
+				}
 			}
 		}
 	}

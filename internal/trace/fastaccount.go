@@ -104,11 +104,12 @@ type fastSvc struct {
 
 // fastExit is the taint that arrived at a service in one asset (tally.exit).
 type fastExit struct {
-	amount  uint256.Int
-	row     uint32 // the first arrival
-	hop     int32  // the fewest hops of an arrival
-	asset   uint16
-	stopped bool
+	amount   uint256.Int
+	followed uint256.Int // the part of amount not stopped there (Exit.Followed)
+	row      uint32      // the first arrival
+	hop      int32       // the fewest hops of an arrival
+	asset    uint16
+	stopped  bool
 }
 
 // fastAcct is one asset's account at a followed address. Haircut and
@@ -553,13 +554,15 @@ func (t *fastAccount) activate(fs *fastSeed) error {
 	if at := &t.st[id]; at.flags&addrStopped != 0 {
 		// A service the trace stopped at, seeded now: followed from here on
 		// as a seed whose holdings so far are clean (TraceAccount's
-		// activate: each account sends its balance and takes it back clean).
+		// activate: each account starts over with its balance, clean; a
+		// poisoned account forgets its poison).
 		var zero uint256.Int
 		for x := &at.acct; x.used; x = &t.more[x.next-1] {
 			bal, _ := t.balance(x)
 			if _, err := t.debitAcct(x, &bal); err != nil {
 				return err
 			}
+			x.poisoned = false
 			if err := t.receive(x, &bal, &zero); err != nil {
 				return err
 			}
@@ -796,12 +799,19 @@ func (t *fastAccount) exit(sv *fastSvc, j uint32, hop int32, sent *uint256.Int, 
 	for i := range sv.exits {
 		if e := &sv.exits[i]; e.asset == a {
 			e.amount.Add(&e.amount, sent)
+			if !stopped {
+				e.followed.Add(&e.followed, sent)
+			}
 			e.hop = min(e.hop, hop)
 			e.stopped = e.stopped || stopped
 			return
 		}
 	}
-	sv.exits = append(sv.exits, fastExit{amount: *sent, row: j, hop: hop, asset: a, stopped: stopped})
+	e := fastExit{amount: *sent, row: j, hop: hop, asset: a, stopped: stopped}
+	if !stopped {
+		e.followed = *sent
+	}
+	sv.exits = append(sv.exits, e)
 }
 
 // hold adds taint a bound stopped at address id, which is not followed.
@@ -909,6 +919,11 @@ func (t *fastAccount) swap(sd uint32, j uint32, amt, sent *uint256.Int, venueFol
 		}
 	}
 	t.flows.add(fastFlow{row: j, hop: t.st[sd].hop + 1, flags: flowSwap}, sent)
+	if t.x != nil {
+		if sv := t.service(s.to[j]); sv != nil { // a service answering in another asset: an exit, not stopped (accountTracer.swap)
+			t.exit(sv, j, t.st[sd].hop+1, sent, false)
+		}
+	}
 	t.swOut[a].Add(&t.swOut[a], sent)
 	paid := *amt
 	tx := &s.txs[s.tx[j]]
@@ -1005,7 +1020,7 @@ func (t *fastAccount) result() *Result {
 				tl.exits = map[exitKey]*Exit{}
 			}
 			tx := &s.txs[s.tx[fe.row]]
-			e := &Exit{Service: sv.svc, Address: s.addrs[id], Asset: s.assets[fe.asset], Amount: fe.amount,
+			e := &Exit{Service: sv.svc, Address: s.addrs[id], Asset: s.assets[fe.asset], Amount: fe.amount, Followed: fe.followed,
 				Block: s.blocks[tx.blk], TxIndex: tx.txi, Tx: tx.hash, Hop: int(fe.hop), Stopped: fe.stopped}
 			if t.x.Freezable != nil {
 				e.Issuer, _ = t.x.Freezable(e.Asset)

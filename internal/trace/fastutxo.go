@@ -85,6 +85,7 @@ type fastUExit struct {
 	tx                uint32 // the first arrival
 	hop               int32  // the fewest hops of an arrival
 	amount, remaining uint256.Int
+	followed          uint256.Int // the part of amount not stopped there (Exit.Followed)
 }
 
 // Trace runs a forward trace on the snapshot's chain: the fast path when
@@ -272,29 +273,39 @@ func (t *fastUTXO) process(n uint32) error {
 			t.burns.Add(&t.burns, amount)
 		default:
 			o := tx.out0 + uint32(j)
-			if t.x != nil && t.exit(o, n, hop, amount) {
+			extra := t.reachedSeed(o, taint) // the overlap with a seed first (utxoTracer.emit)
+			if t.x != nil && t.exit(o, n, hop, extra) {
 				break
 			}
-			t.follow(o, t.reachedSeed(o, taint), hop)
+			t.follow(o, extra, hop)
 		}
 		t.flows.add(fl, amount)
 	}
 	return nil
 }
 
-// exit records taint reaching a service at output o of transaction n, and
-// says whether the trace stops there (utxoTracer.exit).
-func (t *fastUTXO) exit(o, n uint32, hop int32, amount *uint256.Int) bool {
+// exit records taint reaching a service at output o of transaction n,
+// extra beyond what a seed there held, and says whether the trace stops
+// there (utxoTracer.exit: no exit where nothing arrived beyond the seed,
+// and no hop bound to test, process having tested it).
+func (t *fastUTXO) exit(o, n uint32, hop int32, extra int64) bool {
 	s := t.s
 	out := &s.outs[o]
-	e := t.service(out.addr)
-	if e == nil || (t.b.MaxHops > 0 && int(hop) > t.b.MaxHops) {
+	if extra == 0 {
 		return false
 	}
+	e := t.service(out.addr)
+	if e == nil {
+		return false
+	}
+	amount := uint256.NewInt(uint64(extra))
 	if !e.seen {
 		e.seen, e.tx, e.hop = true, n, hop
 	}
 	e.amount.Add(&e.amount, amount)
+	if !e.stop {
+		e.followed.Add(&e.followed, amount)
+	}
 	e.hop = min(e.hop, hop)
 	e.stopped = e.stopped || e.stop
 	if out.spender == unspent || (t.b.HasUntil && s.txs[out.spender].height > t.b.Until) {
@@ -365,7 +376,7 @@ func (t *fastUTXO) result() *Result {
 			tl.exits = map[exitKey]*Exit{}
 		}
 		tx := &s.txs[e.tx]
-		x := &Exit{Service: e.svc, Address: s.addrs[id], Asset: native, Amount: e.amount, Remaining: e.remaining,
+		x := &Exit{Service: e.svc, Address: s.addrs[id], Asset: native, Amount: e.amount, Followed: e.followed, Remaining: e.remaining,
 			Block: tx.height, TxIndex: tx.txi, Tx: tx.hash, Hop: int(e.hop), Stopped: e.stopped}
 		if t.x.Freezable != nil {
 			x.Issuer, _ = t.x.Freezable(native)
