@@ -44,6 +44,7 @@ func benchTraceCommand() command {
 		generateOnly := fs.Bool("generate-only", false, "make (or check) the graphs in --data and stop")
 		airdrop := fs.Bool("airdrop", false, "after the account graph, send one wei to every address rank, so all --addresses are stored (a store for bench serve)")
 		labelsFile := fs.String("labels", "", "with --generate-only: also write the serving benchmark's label CSV (100 busiest addresses as exchanges, 10 sampled alert addresses each as stolen funds, sanctioned and mixer) to this file")
+		exchanges := fs.Int("exchanges", 0, "attribute the N busiest addresses as exchanges and stop taint there, as the trace command does at services (0: no exits)")
 		output := fs.String("output", "table", "table or json")
 		cores := fs.Int("cores", 0, "GOMAXPROCS for the run (0: all cores)")
 		if err := noArgs(fs, args); err != nil {
@@ -88,6 +89,10 @@ func benchTraceCommand() command {
 		}
 		cfg.Dir = *data
 		cfg.SnapshotFile = *snapFile
+		if *exchanges < 0 {
+			return usagef("--exchanges %d: want 0 or more", *exchanges)
+		}
+		cfg.Exchanges = *exchanges
 		if cfg.Dir == "" {
 			tmp, err := os.MkdirTemp("", "chainhound-bench-trace-")
 			if err != nil {

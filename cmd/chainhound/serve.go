@@ -32,6 +32,8 @@ func serveCommand() command {
 		data := dataFlag(fs)
 		listen := fs.String("listen", "127.0.0.1:8080", "address to listen on (port 0: any free port, printed on stderr)")
 		noAuth := fs.Bool("no-auth", false, "serve every endpoint without API keys or rate limits (only where nobody else can reach the port)")
+		var allowedHosts multiFlag
+		fs.Var(&allowedHosts, "allowed-host", "with --no-auth: also answer requests addressed to this host name (repeatable); IP addresses and localhost are always answered, other names refused against DNS rebinding")
 		traceTimeout := fs.Duration("trace-timeout", 30*time.Second, "longest a trace or path request may run before it answers 503")
 		rpc := fs.String("rpc", "", "JSON-RPC URL of an Ethereum node with debug_traceCall, for the guard's version and nonce reads, code-hash recognition, simulation and audits")
 		policy := fs.String("guard-policy", "", "large-transaction policy of the guard (YAML or JSON; see docs/guard.md)")
@@ -81,6 +83,7 @@ func serveCommand() command {
 		srv.SetVersion(version)
 		if *noAuth {
 			srv.DisableAuth()
+			srv.AllowHosts(allowedHosts...)
 			e.log.Warn("--no-auth: every endpoint is open to whoever reaches the port, without rate limits", "listen", *listen)
 		} else {
 			srv.SetKeys(keys)

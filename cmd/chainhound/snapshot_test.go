@@ -100,10 +100,9 @@ func applyBlocks(t *testing.T, dir string, c chain.Chain, net chain.Network, nex
 // and poison, with and without bounds, give byte-identical JSON over the
 // snapshot (--snapshot auto, which stderr names) and over the store
 // (--snapshot off). CSV output is the same too. Backward traces stay on
-// the store. (Over the snapshot, Snapshot.Trace runs the fast path where
-// it applies: today it declines bounds with exit services, which trace
-// always has, so the general tracer runs over the snapshot; these
-// comparisons hold whichever runs.)
+// the store. (Over the snapshot, Snapshot.Trace runs the fast path, exit
+// services included, where it applies, else the general tracer over the
+// snapshot; these comparisons hold whichever runs.)
 func TestTraceSnapshotAccount(t *testing.T) {
 	exits := exitCase(t, "native")
 	out := mustCLI(t, "snapshot", "build", "--data", exits)

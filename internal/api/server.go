@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,6 +40,7 @@ type Server struct {
 	version string
 
 	noAuth  bool
+	hosts   map[string]bool // names besides IP literals and localhost that an open server answers to (AllowHosts)
 	keys    atomic.Pointer[keyring]
 	metrics metrics
 	// unmatched counts requests no route took (404, 405).
@@ -132,6 +134,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			WriteProblem(w, http.StatusInternalServerError, "Internal error", "")
 		}
 	}()
+	// Every answer is of the type it says it is: no browser may guess
+	// otherwise (a JSON answer holding hostile text rendered as HTML).
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if s.noAuth && !s.hostAllowed(r.Host) {
+		// DNS rebinding: a page of another site whose name is made to
+		// resolve to this machine is same-origin with itself, so the
+		// browser lets it read the answers. An open server answers only
+		// requests that name it by address or as localhost (or by a name
+		// allowed with AllowHosts).
+		s.unmatched.observe(http.StatusMisdirectedRequest, 0)
+		WriteProblem(w, http.StatusMisdirectedRequest, "Host not allowed",
+			fmt.Sprintf("this server runs without API keys and answers only requests addressed to an IP address or localhost, not %q (serve --allowed-host adds a name)", r.Host))
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 	h, pattern := s.mux.Handler(r)
 	if pattern == "" {
@@ -150,6 +166,35 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mux.ServeHTTP(w, r) // not h.ServeHTTP: the mux sets the path values
+}
+
+// AllowHosts adds names a server without API keys answers to, besides IP
+// addresses and localhost (see ServeHTTP): the names it is reached by
+// through a proxy or on a private network.
+func (s *Server) AllowHosts(names ...string) {
+	if s.hosts == nil {
+		s.hosts = map[string]bool{}
+	}
+	for _, n := range names {
+		s.hosts[strings.ToLower(strings.TrimSuffix(n, "."))] = true
+	}
+}
+
+// hostAllowed reports whether a request's Host names this server as an
+// open server accepts: an IP literal, localhost, or an allowed name. A
+// request without Host (HTTP/1.0) passes: no browser sends one.
+func (s *Server) hostAllowed(host string) bool {
+	if host == "" {
+		return true
+	}
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.ToLower(strings.TrimSuffix(strings.Trim(host, "[]"), "."))
+	if net.ParseIP(host) != nil || host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	return s.hosts[host]
 }
 
 // statusOnly records the status a handler would have written.

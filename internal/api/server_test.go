@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -94,5 +95,46 @@ func TestServer(t *testing.T) {
 	}
 	if err := <-done; err != nil {
 		t.Errorf("Run: %v", err)
+	}
+}
+
+// TestOpenServerHosts: a server without API keys answers requests
+// addressed to an IP address, localhost or an allowed name, and refuses
+// others (a DNS-rebinding page names its own site); every answer says
+// nosniff. With keys, the Host is not checked.
+func TestOpenServerHosts(t *testing.T) {
+	for _, open := range []bool{true, false} {
+		s := New(slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+		s.Handle("GET /v1/x", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+		if open {
+			s.DisableAuth()
+			s.AllowHosts("Chainhound.Internal.")
+		}
+		for _, tc := range []struct {
+			host string
+			ok   bool
+		}{
+			{"127.0.0.1:8080", true}, {"[::1]:8080", true}, {"10.1.2.3", true}, {"localhost:8080", true}, {"LOCALHOST", true},
+			{"app.localhost:1", true}, {"chainhound.internal:8080", true}, {"", true},
+			{"evil.example:8080", false}, {"evil.example", false}, {"127.0.0.1.evil.example", false}, {"localhost.evil.example:80", false},
+		} {
+			r := httptest.NewRequest("GET", "/v1/x", nil)
+			r.Host = tc.host
+			w := httptest.NewRecorder()
+			s.ServeHTTP(w, r)
+			want := http.StatusOK
+			if open && !tc.ok {
+				want = http.StatusMisdirectedRequest
+			}
+			if w.Code != want {
+				t.Errorf("open=%v Host %q: status %d, want %d (%s)", open, tc.host, w.Code, want, w.Body)
+			}
+			if want != http.StatusOK && !strings.Contains(w.Body.String(), "--allowed-host") {
+				t.Errorf("Host %q refused without saying how to allow it: %s", tc.host, w.Body)
+			}
+			if w.Header().Get("X-Content-Type-Options") != "nosniff" {
+				t.Errorf("open=%v Host %q: no nosniff header", open, tc.host)
+			}
+		}
 	}
 }

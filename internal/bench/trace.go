@@ -18,6 +18,7 @@ import (
 
 	"github.com/chainhound/chainhound/internal/chain"
 	"github.com/chainhound/chainhound/internal/store"
+	"github.com/chainhound/chainhound/internal/synth"
 	"github.com/chainhound/chainhound/internal/trace"
 )
 
@@ -36,7 +37,11 @@ type TraceConfig struct {
 	// SnapshotFile, when set, keeps the account graph's snapshot: read from
 	// it when it exists, else built and written there for the next run.
 	SnapshotFile string
-	Progress     io.Writer // log lines; nil: none
+	// Exchanges, when positive, attributes the graph's busiest address
+	// ranks as exchanges and traces as the trace command does: taint
+	// reaching one is an exit and stops there.
+	Exchanges int
+	Progress  io.Writer // log lines; nil: none
 }
 
 // TraceRun is one row of the report: a (chain, source, model, seed count)
@@ -82,6 +87,7 @@ type TraceResult struct {
 	SnapshotSeconds [2]float64 `json:"snapshot_seconds"`          // account, UTXO: building the in-memory snapshots
 	SnapshotBytes   [2]uint64  `json:"snapshot_bytes"`
 	SnapshotFile    string     `json:"snapshot_file,omitempty"` // the account snapshot was read from this file (SnapshotSeconds is then the read)
+	Exchanges       int        `json:"exchanges,omitempty"`     // busiest ranks attributed as exchanges, where taint stopped
 	Runs            []TraceRun `json:"runs"`
 }
 
@@ -114,7 +120,7 @@ func Trace(ctx context.Context, cfg TraceConfig) (*TraceResult, error) {
 		return nil, err
 	}
 	defer g.Close()
-	res := &TraceResult{Machine: Machine(), GOMAXPROCS: runtime.GOMAXPROCS(0), Dir: cfg.Dir, Graph: g.Meta, LoadAvg: loadAvg()}
+	res := &TraceResult{Machine: Machine(), GOMAXPROCS: runtime.GOMAXPROCS(0), Dir: cfg.Dir, Graph: g.Meta, LoadAvg: loadAvg(), Exchanges: cfg.Exchanges}
 	defer func() { res.LoadAvg += "; at the end " + loadAvg() }()
 	b := &tracer{cfg: cfg, res: res, g: g}
 	if cfg.Graph.AccountTransfers > 0 {
@@ -324,7 +330,7 @@ func (b *tracer) cell(run *TraceRun, c chain.Chain, m trace.Model, acct trace.Ac
 		resetPeakRSS()
 		base := heapBytes()
 		w := newWatch(b.cfg.Budget, base+b.cfg.MaxHeap)
-		bounds := trace.Bounds{MaxHops: b.cfg.MaxHops}
+		bounds := trace.Bounds{MaxHops: b.cfg.MaxHops, Exits: b.exits(c)}
 		cpu0 := cpuSeconds()
 		start := time.Now()
 		var r *trace.Result
@@ -412,6 +418,32 @@ func (b *tracer) cell(run *TraceRun, c chain.Chain, m trace.Model, acct trace.Ac
 		run.Reach, run.Flows = reach[len(reach)/2], flows[len(flows)/2]
 	}
 	return nil
+}
+
+// rankServices attributes the busiest address ranks of a synthetic graph
+// as exchanges.
+type rankServices map[chain.Address]trace.Service
+
+func (r rankServices) Service(a chain.Address) (trace.Service, bool) {
+	s, ok := r[a]
+	return s, ok
+}
+
+// exits is the exit policy of the benchmark's traces on chain c: none, or
+// the cfg.Exchanges busiest ranks as exchanges, stopping there.
+func (b *tracer) exits(c chain.Chain) *trace.Exits {
+	if b.cfg.Exchanges <= 0 {
+		return nil
+	}
+	svcs := rankServices{}
+	for i := range b.cfg.Exchanges {
+		a := synth.AccountAddress(i)
+		if c == chain.Bitcoin {
+			a = synth.UTXOAddress(i)
+		}
+		svcs[a] = trace.Service{Name: fmt.Sprintf("exchange %d", i), Actor: fmt.Sprintf("exchange-%d", i), Category: "exchange", Source: "chainhound bench", CanFreeze: true}
+	}
+	return &trace.Exits{Services: svcs}
 }
 
 // Degrees summarises a graph's degree distribution: how many transfers
@@ -624,6 +656,9 @@ func (r *TraceResult) String() string {
 			}
 			fmt.Fprintf(&sb, "snapshot    %s: %s in %.1f s, %.0f MiB\n", name, how, r.SnapshotSeconds[k], float64(r.SnapshotBytes[k])/(1<<20))
 		}
+	}
+	if r.Exchanges > 0 {
+		fmt.Fprintf(&sb, "exits       the %d busiest addresses are exchanges: taint stops there\n", r.Exchanges)
 	}
 	fmt.Fprintf(&sb, "\n%-8s %-6s %-7s %6s %4s %9s %9s %12s %12s %12s %12s %9s %9s %9s %9s  %s\n",
 		"chain", "source", "model", "seeds", "runs", "p50 s", "max s", "edges", "edges/s", "edges/cpu-s", "scanned", "resolve s", "reach", "heap MiB", "RSS MiB", "note")

@@ -201,3 +201,52 @@ func TestTraceSnapshotFile(t *testing.T) {
 		t.Fatalf("a snapshot file of another graph: %v", err)
 	}
 }
+
+// TestTraceSmallExits: with the busiest ranks as exchanges, the fast path
+// is taken (no note that the general tracer ran), agrees with the general
+// tracer over the snapshot, and taint stops at the exchanges (traces reach
+// fewer addresses than without exits).
+func TestTraceSmallExits(t *testing.T) {
+	dir := t.TempDir()
+	cfg := TraceConfig{Graph: small, Dir: dir, Seeds: []int{20}, SingleRuns: 1, Budget: time.Minute, Sources: []string{"memory", "fast"}}
+	plain, err := Trace(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Exchanges = 20
+	res, err := Trace(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Runs) != len(plain.Runs) || len(res.Runs) != 2*7 {
+		t.Fatalf("%d rows with exits, %d without, want 14", len(res.Runs), len(plain.Runs))
+	}
+	type key struct{ chain, source, model string }
+	index := func(r *TraceResult) map[key]TraceRun {
+		m := map[key]TraceRun{}
+		for _, x := range r.Runs {
+			m[key{x.Chain, x.Source, x.Model}] = x
+		}
+		return m
+	}
+	with, without := index(res), index(plain)
+	fewer := 0
+	for k, f := range with {
+		if k.source != "fast" {
+			continue
+		}
+		m := with[key{k.chain, "memory", k.model}]
+		if !m.Finished || !f.Finished || f.Note != "" || f.Reach != m.Reach || f.Flows != m.Flows {
+			t.Errorf("%v: the fast path with exits disagrees with the general tracer or was not taken: %+v vs %+v", k, f, m)
+		}
+		if f.Reach < without[k].Reach {
+			fewer++
+		}
+	}
+	if fewer == 0 {
+		t.Error("no trace reached fewer addresses with the busiest ranks as stopping exchanges")
+	}
+	if !strings.Contains(res.String(), "20 busiest addresses are exchanges") {
+		t.Errorf("report does not say the exits:\n%s", res.String())
+	}
+}

@@ -65,6 +65,13 @@ type Exit struct {
 	Asset   chain.Asset
 	// Amount is the taint that arrived.
 	Amount uint256.Int
+	// Followed is the part of Amount the trace did not stop there: all of
+	// it where the trace goes on past the service; what arrived after a
+	// seed named a service the trace had stopped at; and what the service
+	// was paid in a swap it answered in another asset in the same
+	// transaction (the taint goes on in the bought asset, as SwappedOut).
+	// Only the rest, Amount - Followed, counts in conservation.
+	Followed uint256.Int
 	// Remaining is the taint the address still holds at the end, under the
 	// trace's model.
 	Remaining uint256.Int
@@ -73,9 +80,12 @@ type Exit struct {
 	TxIndex uint32
 	Tx      chain.Hash
 	Hop     int
-	// Stopped: the trace did not follow taint beyond the service. Only
-	// stopped exits count in conservation: Seeded == Frontier + Stopped +
-	// Fees + Burns + the Amount of every stopped exit (+ swaps, per asset).
+	// Stopped: the trace did not follow taint beyond the service (some of
+	// it, where Followed is not zero). Only what stopped counts in
+	// conservation: Seeded == Frontier + Stopped + Fees + Burns + the
+	// Amount - Followed of every exit (+ swaps, per asset); that is the
+	// Amount of every stopped exit where nothing stopped there was
+	// followed as well.
 	Stopped bool
 	// Issuer names who can freeze the asset wherever it sits ("" if nobody
 	// is known to).
@@ -107,6 +117,9 @@ func (t *tally) exit(s Service, stopped bool, addr chain.Address, f *Flow, x *Ex
 		t.exits[k] = e
 	}
 	e.Amount.Add(&e.Amount, &f.Amount)
+	if !stopped {
+		e.Followed.Add(&e.Followed, &f.Amount)
+	}
 	e.Hop = min(e.Hop, f.Hop)
 	e.Stopped = e.Stopped || stopped
 	return e

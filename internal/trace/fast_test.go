@@ -58,6 +58,15 @@ func diffResults(want, got *Result) string {
 	for i := range wv.NumField() {
 		if !reflect.DeepEqual(wv.Field(i).Interface(), gv.Field(i).Interface()) {
 			name := wv.Type().Field(i).Name
+			if name == "Exits" {
+				w, g := want.Exits, got.Exits
+				for k := range min(len(w), len(g)) {
+					if !reflect.DeepEqual(w[k], g[k]) {
+						return fmt.Sprintf("exit %d of %d/%d: want %+v\ngot %+v", k, len(w), len(g), w[k], g[k])
+					}
+				}
+				return fmt.Sprintf("%d exits, want %d: want %s\ngot %s", len(g), len(w), exitSummary(w), exitSummary(g))
+			}
 			if name == "Flows" {
 				w, g := want.Flows, got.Flows
 				for k := range min(len(w), len(g)) {
@@ -73,16 +82,119 @@ func diffResults(want, got *Result) string {
 	return "no field differs"
 }
 
+// exitCount counts what the random traces with exit services produced,
+// so that a test fails when they exercise nothing.
+type exitCount struct {
+	traces                       int // successful traces with services
+	stopped, goneOn, skipped     int // exits stopped, not stopped, and (either) under SkipRemaining
+	remaining, issuer, seedAtSvc int // exits with taint remaining, with an issuer; seeds at a service
+	reseeded                     int // seeds at a service the trace had stopped at before the seed's block
+	swapAtSvc, mixed             int // exits at a swap's venue; stopped exits with a part followed
+}
+
+func (c *exitCount) add(x *Exits, r *Result, seeds []AccountSeed) {
+	if x == nil {
+		return
+	}
+	c.traces++
+	for _, e := range r.Exits {
+		if e.Stopped {
+			c.stopped++
+		} else {
+			c.goneOn++
+		}
+		if x.SkipRemaining {
+			c.skipped++
+		}
+		if !e.Remaining.IsZero() {
+			c.remaining++
+		}
+		if e.Issuer != "" {
+			c.issuer++
+		}
+		if e.Stopped && !e.Followed.IsZero() {
+			c.mixed++
+		}
+		for _, s := range r.Swaps {
+			if s.Venue == e.Address && s.Sold == e.Asset {
+				c.swapAtSvc++
+				break
+			}
+		}
+	}
+	for _, sd := range seeds {
+		if _, ok := x.Services.Service(sd.Address); ok {
+			c.seedAtSvc++
+			for _, e := range r.Exits {
+				if e.Address == sd.Address && e.Stopped && e.Block < sd.FromBlock {
+					c.reseeded++
+					break
+				}
+			}
+		}
+	}
+}
+
+func (c *exitCount) check(t *testing.T) {
+	t.Helper()
+	t.Logf("%d traces with services: %d stopped exits, %d not stopped, %d under SkipRemaining, %d with taint remaining, %d with an issuer; %d seeds at services, %d at one stopped at earlier; %d exits at a swap's venue, %d stopped with a part followed",
+		c.traces, c.stopped, c.goneOn, c.skipped, c.remaining, c.issuer, c.seedAtSvc, c.reseeded, c.swapAtSvc, c.mixed)
+	if c.stopped == 0 || c.goneOn == 0 || c.skipped == 0 || c.remaining == 0 || c.issuer == 0 || c.seedAtSvc == 0 || c.reseeded == 0 || c.swapAtSvc == 0 || c.mixed == 0 {
+		t.Fatalf("the random traces with services exercise too little: %+v", *c)
+	}
+}
+
+var exitCategories = []string{"exchange", "defi_bridge", "mixing_service", "otc"}
+
+// randomExits makes an exit policy over some of addrs: each a service with
+// probability 1/3, of a random category; the trace stops at every service
+// (nil Stop), at exchanges and mixers only, or nowhere; every token
+// freezable, every asset, none, or no Freezable; SkipRemaining on or off.
+func randomExits(r *rand.Rand, addrs []chain.Address) *Exits {
+	ex := services{}
+	for i, a := range addrs {
+		if r.IntN(3) == 0 {
+			ex[a] = Service{Name: fmt.Sprint("svc ", i), Actor: fmt.Sprint("actor", i%3), Category: exitCategories[r.IntN(len(exitCategories))],
+				Source: "test", CanFreeze: r.IntN(2) == 0}
+		}
+	}
+	x := &Exits{Services: ex, SkipRemaining: r.IntN(3) == 0}
+	switch r.IntN(3) {
+	case 0: // nil: stop at every service
+	case 1:
+		x.Stop = func(c string) bool { return c == "exchange" || c == "mixing_service" }
+	case 2:
+		x.Stop = func(string) bool { return false }
+	}
+	switch r.IntN(4) {
+	case 0:
+		x.Freezable = func(a chain.Asset) (string, bool) {
+			if a.Kind == chain.ERC20 {
+				return "issuer of " + a.Contract.Raw, true
+			}
+			return "", false
+		}
+	case 1:
+		x.Freezable = func(a chain.Asset) (string, bool) { return "issuer of " + a.String(), true }
+	case 2:
+		x.Freezable = func(chain.Asset) (string, bool) { return "", false }
+	}
+	return x
+}
+
 // TestFastAccountEqualsTraceAccount compares the fast path with
 // TraceAccount over the store on random chains with swaps in both leg
 // orders, self-transfers, mints, burns, fees, ERC-721 transfers,
 // overdrafts and amounts past 2^64 and 2^128, under every account model,
 // with hop bounds, time ranges and minimum amounts, from one to several
-// seeds with and without amounts. It also checks that the cases the
-// fast path must reproduce (swaps, held receipts, gap credits, stopped
-// taint) actually occur.
+// seeds with and without amounts, two traces in three with random exit
+// services (every Exits option; seeds at services). It also checks that
+// the cases the fast path must reproduce (swaps, held receipts, gap
+// credits, stopped taint, exits stopped and not, with SkipRemaining,
+// seeds at services) actually occur.
 func TestFastAccountEqualsTraceAccount(t *testing.T) {
 	var swaps, stopped, traces, fails int
+	var ec exitCount
 	for seed := range uint64(12) {
 		r := rand.New(rand.NewPCG(seed, 7))
 		s := openStore(t)
@@ -107,6 +219,9 @@ func TestFastAccountEqualsTraceAccount(t *testing.T) {
 				if r.IntN(4) == 0 {
 					b.MinAmount.SetUint64(uint64(r.IntN(300)))
 				}
+				if r.IntN(3) != 0 {
+					b.Exits = randomExits(r, addrs)
+				}
 				want, werr := TraceAccount(s, chain.Ethereum, m, b, seeds)
 				checkFast(t, snap, m, b, seeds, want, werr)
 				traces++
@@ -116,10 +231,15 @@ func TestFastAccountEqualsTraceAccount(t *testing.T) {
 				}
 				swaps += len(want.Swaps)
 				stopped += len(want.Stopped)
+				ec.add(b.Exits, want, seeds)
+				if m != Poison {
+					checkConserved(t, want)
+				}
 			}
 		}
 	}
-	for g := range 40 { // the swap graphs of the exit tests, without services
+	swapAddrs := []chain.Address{eth(1), eth(2), eth(3), eth(4), eth(5), eth(6), eth(0x50), eth(0x51)}
+	for g := range 40 { // the swap graphs of the exit tests, with services and without
 		rng := rand.New(rand.NewPCG(uint64(g), 99))
 		c := randomSwapChain(t, rng)
 		snap, err := NewAccountSnapshot(c.s, chain.Ethereum)
@@ -131,21 +251,31 @@ func TestFastAccountEqualsTraceAccount(t *testing.T) {
 			seeds = append(seeds, AccountSeed{Address: eth(byte(0x50 + rng.IntN(2))), FromBlock: uint64(rng.IntN(5)), Asset: chain.NativeAsset, Amount: uint256.NewInt(uint64(rng.IntN(100)))})
 		}
 		for _, m := range []Model{FIFO, Haircut, Poison} {
-			b := Bounds{MaxHops: rng.IntN(4)}
-			want, werr := TraceAccount(c.s, chain.Ethereum, m, b, seeds)
-			checkFast(t, snap, m, b, seeds, want, werr)
-			traces++
-			if werr != nil {
-				fails++
-				continue
+			for _, withExits := range []bool{false, true} {
+				b := Bounds{MaxHops: rng.IntN(4)}
+				if withExits {
+					b.Exits = randomExits(rng, swapAddrs)
+				}
+				want, werr := TraceAccount(c.s, chain.Ethereum, m, b, seeds)
+				checkFast(t, snap, m, b, seeds, want, werr)
+				traces++
+				if werr != nil {
+					fails++
+					continue
+				}
+				swaps += len(want.Swaps)
+				ec.add(b.Exits, want, seeds)
+				if m != Poison {
+					checkConserved(t, want)
+				}
 			}
-			swaps += len(want.Swaps)
 		}
 	}
 	t.Logf("%d traces (%d refused by both), %d swaps, %d stopped holdings", traces, fails, swaps, stopped)
 	if swaps == 0 || stopped == 0 || fails == traces {
 		t.Fatalf("the random traces exercise too little: %d swaps, %d stopped holdings, %d of %d traces refused", swaps, stopped, fails, traces)
 	}
+	ec.check(t)
 }
 
 // randomMixedChain is randomAccountChain with more transfers per
@@ -255,9 +385,16 @@ func checkFastUTXO(t *testing.T, snap *UTXOSnapshot, m Model, b Bounds, seeds []
 // over the store on small random chains (OP_RETURN outputs, fees, several
 // tainted inputs per transaction, seeds that the trace itself reaches,
 // duplicate and bad seeds), under every model with hop, time and amount
-// bounds.
+// bounds, two traces in three with random exit services (every Exits
+// option; seeds at services). It fails unless exits stopped and not, with
+// taint remaining and with an issuer, occur.
 func TestFastUTXOEqualsTraceUTXO(t *testing.T) {
 	var flows, burns, fails, traces int
+	var exitTraces, stoppedExits, goneOn, remaining, issuer int
+	addrs := make([]chain.Address, 6)
+	for i := range addrs {
+		addrs[i] = btc(fmt.Sprint("a", i))
+	}
 	for g := range 40 {
 		rng := rand.New(rand.NewPCG(uint64(g), 31))
 		c, outs := randomUTXOChain(t, rng)
@@ -283,12 +420,31 @@ func TestFastUTXOEqualsTraceUTXO(t *testing.T) {
 				if rng.IntN(2) == 0 {
 					b.Until, b.HasUntil = uint64(rng.IntN(9)), true
 				}
+				if rng.IntN(3) != 0 {
+					b.Exits = randomExits(rng, addrs)
+				}
 				want, werr := TraceUTXO(c.s, chain.Bitcoin, m, b, seeds)
 				checkFastUTXO(t, snap, m, b, seeds, want, werr)
 				traces++
 				if werr != nil {
 					fails++
 					continue
+				}
+				if b.Exits != nil {
+					exitTraces++
+				}
+				for _, e := range want.Exits {
+					if e.Stopped {
+						stoppedExits++
+					} else {
+						goneOn++
+					}
+					if !e.Remaining.IsZero() {
+						remaining++
+					}
+					if e.Issuer != "" {
+						issuer++
+					}
 				}
 				flows += len(want.Flows)
 				for _, f := range want.Flows {
@@ -300,8 +456,10 @@ func TestFastUTXOEqualsTraceUTXO(t *testing.T) {
 		}
 	}
 	t.Logf("%d traces (%d refused by both), %d flows, %d burns", traces, fails, flows, burns)
-	if flows < 100 || burns == 0 || fails == 0 {
-		t.Fatalf("the random traces exercise too little: %d flows, %d burns, %d refused", flows, burns, fails)
+	t.Logf("%d traces with services: %d stopped exits, %d not stopped, %d with taint remaining, %d with an issuer", exitTraces, stoppedExits, goneOn, remaining, issuer)
+	if flows < 100 || burns == 0 || fails == 0 || stoppedExits == 0 || goneOn == 0 || remaining == 0 || issuer == 0 {
+		t.Fatalf("the random traces exercise too little: %d flows, %d burns, %d refused; exits: %d stopped, %d not, %d with taint remaining, %d with an issuer",
+			flows, burns, fails, stoppedExits, goneOn, remaining, issuer)
 	}
 }
 

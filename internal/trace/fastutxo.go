@@ -15,7 +15,8 @@ import (
 // chain order) on the snapshot's arrays, with transactions, outputs and
 // addresses as indexes instead of hashes and strings, no chain.Tx built
 // per transaction, and flows kept compact until FastResult.Result. It
-// gives TraceUTXO's Result; exits with services are left to TraceUTXO.
+// gives TraceUTXO's Result, exits included: an output address's service is
+// looked up once, when taint first reaches it, and kept by address id.
 
 type fastIn struct {
 	k     uint32 // input index
@@ -63,6 +64,28 @@ type fastUTXO struct {
 	coins     []Coin
 	outs, dst []int64
 	edges     int64
+
+	x     *Exits                // Bounds.Exits when it has services, else nil
+	svcOf []uint8               // by address id: 0 not looked up, svcNone, svcSome (in svcs)
+	svcs  map[uint32]*fastUExit // services taint reached, by address id
+}
+
+const (
+	svcNone = 1 + iota
+	svcSome
+)
+
+// fastUExit is a service on a UTXO chain and the taint that reached it
+// (tally.exit; the asset is always the native coin).
+type fastUExit struct {
+	svc               Service
+	stop              bool // the trace stops there (Exits.Stop)
+	seen              bool // taint arrived: an exit
+	stopped           bool
+	tx                uint32 // the first arrival
+	hop               int32  // the fewest hops of an arrival
+	amount, remaining uint256.Int
+	followed          uint256.Int // the part of amount not stopped there (Exit.Followed)
 }
 
 // Trace runs a forward trace on the snapshot's chain: the fast path when
@@ -77,10 +100,9 @@ func (s *UTXOSnapshot) Trace(c chain.Chain, m Model, b Bounds, seeds []UTXOSeed)
 	return TraceUTXO(s, c, m, b, seeds)
 }
 
-// FastTrace runs the fast path of a forward UTXO trace. It fails with an
-// error for which IsNotFast holds where it does not apply (exits with
-// services) or where TraceUTXO would fail; TraceUTXO then gives the
-// answer, or the error, itself. Stopped by o.Stop, it returns ErrStopped
+// FastTrace runs the fast path of a forward UTXO trace, exits included.
+// It fails with an error for which IsNotFast holds where TraceUTXO would
+// fail; TraceUTXO then gives the answer, or the error, itself. Stopped by o.Stop, it returns ErrStopped
 // with a FastResult that holds only the count of what it did.
 func (s *UTXOSnapshot) FastTrace(m Model, b Bounds, seeds []UTXOSeed, o FastOptions) (*FastResult, error) {
 	t, err := s.fastTrace(m, b, seeds, o)
@@ -97,11 +119,11 @@ func (s *UTXOSnapshot) fastTrace(m Model, b Bounds, seeds []UTXOSeed, o FastOpti
 	if _, err := Spread(m, nil, nil); err != nil {
 		return nil, err
 	}
-	if b.Exits != nil && b.Exits.Services != nil {
-		return nil, errors.New("exits")
-	}
 	t := &fastUTXO{s: s, m: m, b: b, stop: o.Stop, minAmount: math.MaxInt64, pending: map[uint32]*fastPending{},
 		seeds: map[uint32]int64{}, hopOf: map[uint32]int32{}, stopped: map[utxoHoldKey]*fastHold{}, frontier: map[uint32]*fastHold{}}
+	if b.Exits != nil && b.Exits.Services != nil {
+		t.x, t.svcOf, t.svcs = b.Exits, make([]uint8, len(s.addrs)), map[uint32]*fastUExit{}
+	}
 	if b.MinAmount.IsUint64() && b.MinAmount.Uint64() <= math.MaxInt64 {
 		t.minAmount = int64(b.MinAmount.Uint64())
 	}
@@ -251,11 +273,67 @@ func (t *fastUTXO) process(n uint32) error {
 			t.burns.Add(&t.burns, amount)
 		default:
 			o := tx.out0 + uint32(j)
-			t.follow(o, t.reachedSeed(o, taint), hop)
+			extra := t.reachedSeed(o, taint) // the overlap with a seed first (utxoTracer.emit)
+			if t.x != nil && t.exit(o, n, hop, extra) {
+				break
+			}
+			t.follow(o, extra, hop)
 		}
 		t.flows.add(fl, amount)
 	}
 	return nil
+}
+
+// exit records taint reaching a service at output o of transaction n,
+// extra beyond what a seed there held, and says whether the trace stops
+// there (utxoTracer.exit: no exit where nothing arrived beyond the seed,
+// and no hop bound to test, process having tested it).
+func (t *fastUTXO) exit(o, n uint32, hop int32, extra int64) bool {
+	s := t.s
+	out := &s.outs[o]
+	if extra == 0 {
+		return false
+	}
+	e := t.service(out.addr)
+	if e == nil {
+		return false
+	}
+	amount := uint256.NewInt(uint64(extra))
+	if !e.seen {
+		e.seen, e.tx, e.hop = true, n, hop
+	}
+	e.amount.Add(&e.amount, amount)
+	if !e.stop {
+		e.followed.Add(&e.followed, amount)
+	}
+	e.hop = min(e.hop, hop)
+	e.stopped = e.stopped || e.stop
+	if out.spender == unspent || (t.b.HasUntil && s.txs[out.spender].height > t.b.Until) {
+		e.remaining.Add(&e.remaining, amount)
+	}
+	if e.stop {
+		t.reached(out.addr, hop)
+	}
+	return e.stop
+}
+
+// service returns the service at address id, or nil: looked up once, when
+// taint first reaches the address.
+func (t *fastUTXO) service(id uint32) *fastUExit {
+	switch t.svcOf[id] {
+	case svcNone:
+		return nil
+	case svcSome:
+		return t.svcs[id]
+	}
+	svc, ok, stop := t.x.service(t.s.addrs[id])
+	if !ok {
+		t.svcOf[id] = svcNone
+		return nil
+	}
+	e := &fastUExit{svc: svc, stop: stop}
+	t.svcOf[id], t.svcs[id] = svcSome, e
+	return e
 }
 
 // reachedSeed is utxoTracer.reachedSeed: a seeded output the trace
@@ -289,6 +367,21 @@ func (t *fastUTXO) result() *Result {
 	}
 	for id, h := range t.frontier {
 		tl.hold(s.addrs[id], native, &h.amount, 0, int(h.hop))
+	}
+	for id, e := range t.svcs {
+		if !e.seen {
+			continue
+		}
+		if tl.exits == nil {
+			tl.exits = map[exitKey]*Exit{}
+		}
+		tx := &s.txs[e.tx]
+		x := &Exit{Service: e.svc, Address: s.addrs[id], Asset: native, Amount: e.amount, Followed: e.followed, Remaining: e.remaining,
+			Block: tx.height, TxIndex: tx.txi, Tx: tx.hash, Hop: int(e.hop), Stopped: e.stopped}
+		if t.x.Freezable != nil {
+			x.Issuer, _ = t.x.Freezable(native)
+		}
+		tl.exits[exitKey{x.Address, native}] = x
 	}
 	res := tl.result()
 	if t.flows.n > 0 {

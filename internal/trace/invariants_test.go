@@ -92,3 +92,9 @@ func (l *ledger) check(o op, sent, poisonSent *uint256.Int) error {
 	}
 	return nil
 }
+
+// Every TraceUTXO the tests run checks that no output is given more taint
+// than its value, by its seed and by the trace together: the random
+// property tests (conservation, the fast path against TraceUTXO, the
+// snapshot against the store) then hold every trace to it.
+func init() { checkOutputs = true }

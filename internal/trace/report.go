@@ -57,19 +57,24 @@ type ReportAmount struct {
 
 // ReportExit is one exit: a service taint reached.
 type ReportExit struct {
-	Service     string   `json:"service"`
-	Actor       string   `json:"actor,omitempty"`
-	Category    string   `json:"category"`
-	Source      string   `json:"source,omitempty"`
-	Address     string   `json:"address"`
-	Account     string   `json:"account"` // CAIP-10
-	Asset       string   `json:"asset"`
-	Amount      string   `json:"amount"`
-	FirstBlock  uint64   `json:"first_block"`
-	FirstTime   string   `json:"first_time"`
-	FirstTx     string   `json:"first_tx"`
-	Hop         int      `json:"hop"`
-	Stopped     bool     `json:"stopped"`
+	Service    string `json:"service"`
+	Actor      string `json:"actor,omitempty"`
+	Category   string `json:"category"`
+	Source     string `json:"source,omitempty"`
+	Address    string `json:"address"`
+	Account    string `json:"account"` // CAIP-10
+	Asset      string `json:"asset"`
+	Amount     string `json:"amount"`
+	FirstBlock uint64 `json:"first_block"`
+	FirstTime  string `json:"first_time"`
+	FirstTx    string `json:"first_tx"`
+	Hop        int    `json:"hop"`
+	Stopped    bool   `json:"stopped"`
+	// Followed, at a stopped exit, is the part of amount the trace
+	// followed on all the same (paid in a swap, or arriving after a seed
+	// named the service); omitted where none was. An exit not stopped was
+	// followed in full.
+	Followed    string   `json:"followed,omitempty"`
 	Freezable   bool     `json:"freezable"`
 	FreezableBy []string `json:"freezable_by"`
 	Remaining   string   `json:"remaining"`
@@ -214,6 +219,9 @@ func NewReport(c chain.Chain, caip2 string, m Model, direction string, seeds []R
 			Address: e.Address.String(), Account: e.Address.CAIP10(caip2), Asset: e.Asset.CAIP19(caip2),
 			Amount: e.Amount.Dec(), FirstBlock: e.Block, FirstTime: at(e.Block), FirstTx: c.FormatHash(e.Tx),
 			Hop: e.Hop, Stopped: e.Stopped, Freezable: e.Freezable(), FreezableBy: []string{}, Remaining: e.Remaining.Dec(),
+		}
+		if e.Stopped && !e.Followed.IsZero() {
+			x.Followed = e.Followed.Dec()
 		}
 		if e.Service.CanFreeze {
 			x.FreezableBy = append(x.FreezableBy, "venue: "+e.Service.Name)

@@ -83,7 +83,7 @@ func collect(t *testing.T, src AccountSource, q store.Query) []store.Row {
 
 // TestAccountSnapshotEqualsStore checks that a snapshot answers every
 // query as the store does, and that traces over both agree exactly, on
-// random graphs.
+// random graphs, half of them with random exit services.
 func TestAccountSnapshotEqualsStore(t *testing.T) {
 	for seed := range uint64(6) {
 		r := rand.New(rand.NewPCG(seed, 99))
@@ -127,6 +127,9 @@ func TestAccountSnapshotEqualsStore(t *testing.T) {
 				if r.IntN(3) == 0 {
 					b.MinAmount.SetUint64(uint64(r.IntN(300)))
 				}
+				if r.IntN(2) == 0 {
+					b.Exits = randomExits(r, addrs)
+				}
 				want, werr := TraceAccount(s, chain.Ethereum, m, b, seeds)
 				got, gerr := TraceAccount(snap, chain.Ethereum, m, b, seeds)
 				if fmt.Sprint(werr) != fmt.Sprint(gerr) {
@@ -160,7 +163,8 @@ func randomAccountSeeds(r *rand.Rand, addrs []chain.Address, blocks, n int) []Ac
 }
 
 // TestUTXOSnapshotEqualsStore checks Spender and IO on every output and
-// transaction, and traces of every model, against the store on random
+// transaction, and traces of every model (half of them with random exit
+// services among 60 of the addresses), against the store on random
 // power-law UTXO graphs.
 func TestUTXOSnapshotEqualsStore(t *testing.T) {
 	for seed := range uint64(3) {
@@ -194,6 +198,11 @@ func TestUTXOSnapshotEqualsStore(t *testing.T) {
 		}
 		r := rand.New(rand.NewPCG(seed, 5))
 		alerts := g.Alerts()
+		var some []chain.Address
+		for _, k := range r.Perm(len(snap.addrs) - 1)[:min(60, len(snap.addrs)-1)] {
+			some = append(some, snap.addrs[1+k])
+		}
+		exits := 0
 		for _, m := range []Model{FIFO, Haircut, TIHO, Poison} {
 			flows := 0
 			for k := range 6 {
@@ -208,6 +217,9 @@ func TestUTXOSnapshotEqualsStore(t *testing.T) {
 				if r.IntN(4) == 0 {
 					b.MinAmount.SetUint64(uint64(r.IntN(100_000)))
 				}
+				if r.IntN(2) == 0 {
+					b.Exits = randomExits(r, some)
+				}
 				want, werr := TraceUTXO(s, chain.Bitcoin, m, b, seeds)
 				got, gerr := TraceUTXO(snap, chain.Bitcoin, m, b, seeds)
 				if werr != nil || gerr != nil {
@@ -218,10 +230,15 @@ func TestUTXOSnapshotEqualsStore(t *testing.T) {
 				}
 				checkFastUTXO(t, snap, m, b, seeds, want, werr)
 				flows += len(want.Flows)
+				exits += len(want.Exits)
 			}
 			if flows == 0 {
 				t.Fatalf("seed %d %s: the traces found no flows; the test compares nothing", seed, m)
 			}
+		}
+		t.Logf("seed %d: %d exits", seed, exits)
+		if exits == 0 {
+			t.Fatalf("seed %d: the traces reached no exit", seed)
 		}
 	}
 }

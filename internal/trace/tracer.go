@@ -99,7 +99,8 @@ type Result struct {
 	Swaps    []Swap        // swaps the taint went through (account chains)
 	// SwappedOut and SwappedIn are the taint swaps took out of an asset
 	// and put into another: per asset, Seeded + SwappedIn == Frontier +
-	// Stopped + Fees + Burns + stopped exits + SwappedOut.
+	// Stopped + Fees + Burns + what stopped at exits (each exit's Amount -
+	// Followed) + SwappedOut.
 	SwappedOut, SwappedIn []AssetAmount
 }
 

@@ -273,15 +273,20 @@ func (t *accountTracer) activate(s *AccountSeed) error {
 	if tr.exit != nil {
 		// A service the trace stopped at, seeded now: the taint it took was
 		// counted at the exit, and from here on it is followed as a seed
-		// whose holdings so far are clean (as if it had not been read).
-		for _, acct := range tr.h.byAsset {
+		// whose holdings so far are clean (as if it had not been read):
+		// each account starts over with its balance, clean. Sending the
+		// balance and taking it back would not do under poison, where an
+		// account once tainted never forgets.
+		for asset, acct := range tr.h.byAsset {
 			bal, _ := acct.Balance()
-			if _, err := acct.Send(&bal); err != nil {
+			fresh, err := NewAccount(t.m)
+			if err != nil {
 				return err
 			}
-			if err := acct.Receive(&bal, new(uint256.Int)); err != nil {
+			if err := fresh.Receive(&bal, new(uint256.Int)); err != nil {
 				return err
 			}
+			tr.h.byAsset[asset] = fresh
 		}
 		tr.exit = nil
 	}
@@ -456,8 +461,9 @@ func (t *accountTracer) frontier() {
 // swap treats a tainted payment as a conversion when the payer receives
 // another asset in the same transaction (a DEX swap shows both legs): the
 // taint goes to the bought legs, each tainted in the share of the payment
-// that was tainted, and the venue is not tainted. It reports whether row
-// was such a payment.
+// that was tainted, and the venue is not tainted; a venue that is an
+// attributed service gets an exit, not stopped, of the taint paid into
+// it. It reports whether row was such a payment.
 func (t *accountTracer) swap(s *tracked, row *store.Row, sent *uint256.Int, r *tracked) (bool, error) {
 	rest, err := s.restOfTx(row)
 	if err != nil {
@@ -482,6 +488,13 @@ func (t *accountTracer) swap(s *tracked, row *store.Row, sent *uint256.Int, r *t
 	p := rowPos(row)
 	f := Flow{From: s.addr, To: row.To, Asset: row.Asset, Kind: row.Kind, Amount: *sent, Block: p.block, TxIndex: p.txi, Tx: row.TxHash, Seq: p.seq, Hop: s.hop + 1, Swap: true}
 	t.t.res.Flows = append(t.t.res.Flows, f)
+	if svc, ok, _ := t.b.Exits.service(row.To); ok {
+		// A service answering a payment in another asset (an instant
+		// exchanger, an exchange converting) is an exit all the same: the
+		// taint paid into it is recorded there, not stopped, since it goes
+		// on in the bought asset. Unattributed pools record none.
+		t.t.exit(svc, false, row.To, &f, t.b.Exits)
+	}
 	addTo(t.t.swappedOut, row.Asset, sent)
 	if s.swapIn == nil {
 		s.swapIn = map[pos]*uint256.Int{}

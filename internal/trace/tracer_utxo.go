@@ -124,6 +124,7 @@ type utxoTracer struct {
 	byPos     map[txPos]*pendingTx
 	seeds     map[Outpoint]int64 // the taint each seeded output was given
 	resting   []RestingOutput    // taint in outputs unspent at the end of the range
+	carried   map[Outpoint]int64 // with checkOutputs: the taint given to each output
 }
 
 func (t *utxoTracer) seed(seeds []UTXOSeed) error {
@@ -146,6 +147,9 @@ func (t *utxoTracer) seed(seeds []UTXOSeed) error {
 			return fmt.Errorf("seed %s:%d: amount %d, want 0 < amount <= the output's %d", s.Tx, s.Vout, s.Amount, sp.Value)
 		}
 		t.seeds[s.Outpoint] = taint
+		if err := t.carry(s.Outpoint, sp.Value, taint); err != nil {
+			return err
+		}
 		addTo(t.t.seeded, chain.NativeAsset, uint256.NewInt(uint64(taint)))
 		t.follow(s.Outpoint, sp, taint, 0)
 	}
@@ -256,10 +260,19 @@ func (t *utxoTracer) emit(tx *chain.Tx, pos txPos, from chain.Address, hop int) 
 			if !ok {
 				return fmt.Errorf("output %d of %s is not in the output index: %w", j, tx.Hash, store.ErrCorrupt)
 			}
-			if t.exit(sp, &f, hop) {
+			// The overlap with a seed comes off first, as for any output:
+			// what the output holds is the larger of its seeded and traced
+			// taint, never more than its value, and an exit there counts
+			// only the taint that arrived beyond the seed's.
+			o := Outpoint{tx.Hash, uint32(j)}
+			extra := t.reachedSeed(o, taint)
+			if err := t.carry(o, sp.Value, extra); err != nil {
+				return err
+			}
+			if t.exit(sp, &f, extra, hop) {
 				break
 			}
-			t.follow(Outpoint{tx.Hash, uint32(j)}, sp, t.reachedSeed(Outpoint{tx.Hash, uint32(j)}, taint), hop)
+			t.follow(o, sp, extra, hop)
 		}
 		t.t.res.Flows = append(t.t.res.Flows, f)
 	}
@@ -281,20 +294,48 @@ func (t *utxoTracer) reachedSeed(o Outpoint, taint int64) int64 {
 	return max(0, taint-s)
 }
 
-// exit records taint reaching an attributed service at output f, and says
-// whether the trace stops there. Taint in an output still unspent at the
-// end of the trace's range remains at the service.
-func (t *utxoTracer) exit(sp store.Spend, f *Flow, hop int) bool {
+// exit records taint reaching an attributed service at output f, of
+// which extra is what arrived beyond a seed at the output (all of f's
+// taint where the output is no seed), and says whether the trace stops
+// there. Taint in an output still unspent at the end of the trace's range
+// remains at the service. Nothing arrives where a seed there already held
+// as much: no exit then (the seed is followed, as any seed at a service).
+// No hop bound is tested here: process never computes a transaction past
+// Bounds.MaxHops, so every output reaching here is within it.
+func (t *utxoTracer) exit(sp store.Spend, f *Flow, extra int64, hop int) bool {
 	svc, ok, stop := t.b.Exits.service(sp.Address)
-	if !ok || (t.b.MaxHops > 0 && hop > t.b.MaxHops) {
+	if !ok || extra == 0 {
 		return false
 	}
-	e := t.t.exit(svc, stop, f.To, f, t.b.Exits)
+	g := *f
+	g.Amount.SetUint64(uint64(extra))
+	e := t.t.exit(svc, stop, f.To, &g, t.b.Exits)
 	if !sp.Spent || (t.b.HasUntil && sp.Height > t.b.Until) {
-		e.Remaining.Add(&e.Remaining, &f.Amount)
+		e.Remaining.Add(&e.Remaining, &g.Amount)
 	}
 	if stop {
 		t.t.reach(sp.Address, hop)
 	}
 	return stop
+}
+
+// checkOutputs makes TraceUTXO check that no output is given more taint
+// than its value, by its seed and by the trace together (the tests set
+// it; it costs a map entry per tainted output).
+var checkOutputs bool
+
+// carry adds taint given to output o (of value v) to what it already
+// holds, when checkOutputs is set, and refuses more than its value.
+func (t *utxoTracer) carry(o Outpoint, v, taint int64) error {
+	if !checkOutputs {
+		return nil
+	}
+	if t.carried == nil {
+		t.carried = map[Outpoint]int64{}
+	}
+	t.carried[o] += taint
+	if t.carried[o] > v {
+		return fmt.Errorf("output %s:%d of value %d carries %d of taint", o.Tx, o.Vout, v, t.carried[o])
+	}
+	return nil
 }

@@ -193,9 +193,10 @@ func checkConserved(t *testing.T, r *Result) {
 		add(a.Asset, &a.Amount)
 	}
 	for _, e := range r.Exits {
-		if e.Stopped {
-			add(e.Asset, &e.Amount)
+		if e.Followed.Gt(&e.Amount) || (!e.Stopped && !e.Followed.Eq(&e.Amount)) {
+			t.Fatalf("exit %+v: followed %s of %s", e, e.Followed.Dec(), e.Amount.Dec())
 		}
+		add(e.Asset, new(uint256.Int).Sub(&e.Amount, &e.Followed)) // what stopped there
 	}
 	for _, a := range r.SwappedOut {
 		add(a.Asset, &a.Amount)
