@@ -3,6 +3,7 @@ package trace
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"math/big"
 	"slices"
 
@@ -74,7 +75,14 @@ func TraceAccountBack(src AccountSource, c chain.Chain, m Model, b Bounds, seeds
 			aa := addrAsset{k.addr, k.asset}
 			byAddr[aa] = append(byAddr[aa], k)
 		}
-		for aa, keys := range byAddr {
+		// Addresses in a fixed order (not the map's), so the flows of a
+		// hop come out the same on every run.
+		addrs := slices.Collect(maps.Keys(byAddr))
+		slices.SortFunc(addrs, func(x, y addrAsset) int {
+			return cmp.Or(cmp.Compare(x.addr.Raw, y.addr.Raw), compareAsset(x.asset, y.asset))
+		})
+		for _, aa := range addrs {
+			keys := byAddr[aa]
 			slices.SortFunc(keys, func(x, y backKey) int { // a balance just before a payment is asked first
 				return cmp.Or(x.at.cmp(y.at), cmp.Compare(boolInt(x.send), boolInt(y.send)))
 			})

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/big"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -151,6 +152,12 @@ func TestTraceBackConservesOnRandomGraphs(t *testing.T) {
 			r, err := TraceAccountBack(c.s, chain.Ethereum, m, b, seeds)
 			if err != nil {
 				t.Fatalf("graph %d %s: %v", g, m, err)
+			}
+			for range 5 { // the same answer, flows in the same order, on every run
+				again, err := TraceAccountBack(c.s, chain.Ethereum, m, b, seeds)
+				if err != nil || !reflect.DeepEqual(r, again) {
+					t.Fatalf("graph %d %s: a second run differs (%v):\n%s", g, m, err, diffResults(r, again))
+				}
 			}
 			if len(r.Seeded) > 0 {
 				checkConserved(t, r)
