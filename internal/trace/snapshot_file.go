@@ -462,40 +462,17 @@ func (e *snapEnc) addr(a chain.Address) {
 	e.bytes([]byte(a.Raw))
 }
 
+// u32s, u16s and u64s write a length, then the values little-endian.
 func (e *snapEnc) u32s(v []uint32) {
-	e.u64(uint64(len(v)))
-	b := make([]byte, 0, 1<<16)
-	for _, x := range v {
-		if b = binary.LittleEndian.AppendUint32(b, x); len(b) == cap(b) {
-			e.bytes(b)
-			b = b[:0]
-		}
-	}
-	e.bytes(b)
+	e.records(len(v), 4, func(i int, b []byte) { binary.LittleEndian.PutUint32(b, v[i]) })
 }
 
 func (e *snapEnc) u16s(v []uint16) {
-	e.u64(uint64(len(v)))
-	b := make([]byte, 0, 1<<16)
-	for _, x := range v {
-		if b = binary.LittleEndian.AppendUint16(b, x); len(b) == cap(b) {
-			e.bytes(b)
-			b = b[:0]
-		}
-	}
-	e.bytes(b)
+	e.records(len(v), 2, func(i int, b []byte) { binary.LittleEndian.PutUint16(b, v[i]) })
 }
 
 func (e *snapEnc) u64s(v []uint64) {
-	e.u64(uint64(len(v)))
-	b := make([]byte, 0, 1<<16)
-	for _, x := range v {
-		if b = binary.LittleEndian.AppendUint64(b, x); len(b) == cap(b) {
-			e.bytes(b)
-			b = b[:0]
-		}
-	}
-	e.bytes(b)
+	e.records(len(v), 8, func(i int, b []byte) { binary.LittleEndian.PutUint64(b, v[i]) })
 }
 
 func (e *snapEnc) bytes8(v []uint8) {
@@ -589,38 +566,22 @@ func (d *snapDec) chunks(n, size int, fn func(b []byte)) {
 	}
 }
 
-func (d *snapDec) u32s() []uint32 {
+// ints reads what u32s, u16s or u64s wrote: a length, then values of
+// size bytes that get decodes.
+func ints[T uint16 | uint32 | uint64](d *snapDec, size int, get func([]byte) T) []T {
 	n := d.len(1 << 32)
-	v := make([]uint32, 0, min(n, 1<<20))
-	d.chunks(n, 4, func(b []byte) {
-		for i := 0; i < len(b); i += 4 {
-			v = append(v, binary.LittleEndian.Uint32(b[i:]))
+	v := make([]T, 0, min(n, 1<<20))
+	d.chunks(n, size, func(b []byte) {
+		for i := 0; i < len(b); i += size {
+			v = append(v, get(b[i:]))
 		}
 	})
 	return v
 }
 
-func (d *snapDec) u16s() []uint16 {
-	n := d.len(1 << 32)
-	v := make([]uint16, 0, min(n, 1<<20))
-	d.chunks(n, 2, func(b []byte) {
-		for i := 0; i < len(b); i += 2 {
-			v = append(v, binary.LittleEndian.Uint16(b[i:]))
-		}
-	})
-	return v
-}
-
-func (d *snapDec) u64s() []uint64 {
-	n := d.len(1 << 32)
-	v := make([]uint64, 0, min(n, 1<<20))
-	d.chunks(n, 8, func(b []byte) {
-		for i := 0; i < len(b); i += 8 {
-			v = append(v, binary.LittleEndian.Uint64(b[i:]))
-		}
-	})
-	return v
-}
+func (d *snapDec) u32s() []uint32 { return ints(d, 4, binary.LittleEndian.Uint32) }
+func (d *snapDec) u16s() []uint16 { return ints(d, 2, binary.LittleEndian.Uint16) }
+func (d *snapDec) u64s() []uint64 { return ints(d, 8, binary.LittleEndian.Uint64) }
 
 func (d *snapDec) bytes8() []uint8 {
 	n := d.len(1 << 32)
