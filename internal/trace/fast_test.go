@@ -20,6 +20,14 @@ import (
 func checkFast(t *testing.T, snap *AccountSnapshot, m Model, b Bounds, seeds []AccountSeed, want *Result, werr error) {
 	t.Helper()
 	fr, ferr := snap.FastTrace(m, b, seeds, FastOptions{})
+	got, gerr := snap.Trace(chain.Ethereum, m, b, seeds)
+	checkFastResult(t, "TraceAccount", m, b, seeds, want, werr, fr, ferr, got, gerr)
+}
+
+// checkFastResult holds a fast trace (fr, ferr) and the snapshot's Trace
+// (got, gerr) to the general tracer's answer (want, werr), named tracer.
+func checkFastResult(t *testing.T, tracer string, m Model, b Bounds, seeds any, want *Result, werr error, fr *FastResult, ferr error, got *Result, gerr error) {
+	t.Helper()
 	if werr != nil {
 		if ferr == nil || !IsNotFast(ferr) {
 			t.Fatalf("%s seeds %v bounds %+v: the general tracer fails (%v), the fast path gives %v", m, seeds, b, werr, ferr)
@@ -28,16 +36,15 @@ func checkFast(t *testing.T, snap *AccountSnapshot, m Model, b Bounds, seeds []A
 		if ferr != nil {
 			t.Fatalf("%s seeds %v bounds %+v: the fast path declined (%v) a trace the general tracer runs", m, seeds, b, ferr)
 		}
-		if got := fr.Result(); !reflect.DeepEqual(want, got) {
-			t.Fatalf("%s seeds %v bounds %+v: the fast path's Result differs from TraceAccount's:\n%s", m, seeds, b, diffResults(want, got))
+		if r := fr.Result(); !reflect.DeepEqual(want, r) {
+			t.Fatalf("%s seeds %v bounds %+v: the fast path's Result differs from %s's:\n%s", m, seeds, b, tracer, diffResults(want, r))
 		}
 		if fr.Reached() != sumReach(want.Reach) || fr.Flows() != len(want.Flows) {
 			t.Fatalf("%s: the fast path counts %d reached and %d flows, its Result %d and %d", m, fr.Reached(), fr.Flows(), sumReach(want.Reach), len(want.Flows))
 		}
 	}
-	got, gerr := snap.Trace(chain.Ethereum, m, b, seeds)
 	if fmt.Sprint(werr) != fmt.Sprint(gerr) || !reflect.DeepEqual(want, got) {
-		t.Fatalf("%s seeds %v bounds %+v: AccountSnapshot.Trace gives %v, TraceAccount %v (or their Results differ)", m, seeds, b, gerr, werr)
+		t.Fatalf("%s seeds %v bounds %+v: the snapshot's Trace gives %v, %s %v (or their Results differ)", m, seeds, b, gerr, tracer, werr)
 	}
 }
 
@@ -360,25 +367,8 @@ func chainAddr(n int) chain.Address {
 func checkFastUTXO(t *testing.T, snap *UTXOSnapshot, m Model, b Bounds, seeds []UTXOSeed, want *Result, werr error) {
 	t.Helper()
 	fr, ferr := snap.FastTrace(m, b, seeds, FastOptions{})
-	if werr != nil {
-		if ferr == nil || !IsNotFast(ferr) {
-			t.Fatalf("%s seeds %v bounds %+v: the general tracer fails (%v), the fast path gives %v", m, seeds, b, werr, ferr)
-		}
-	} else {
-		if ferr != nil {
-			t.Fatalf("%s seeds %v bounds %+v: the fast path declined (%v) a trace the general tracer runs", m, seeds, b, ferr)
-		}
-		if got := fr.Result(); !reflect.DeepEqual(want, got) {
-			t.Fatalf("%s seeds %v bounds %+v: the fast path's Result differs from TraceUTXO's:\n%s", m, seeds, b, diffResults(want, got))
-		}
-		if fr.Reached() != sumReach(want.Reach) || fr.Flows() != len(want.Flows) {
-			t.Fatalf("%s: the fast path counts %d reached and %d flows, its Result %d and %d", m, fr.Reached(), fr.Flows(), sumReach(want.Reach), len(want.Flows))
-		}
-	}
 	got, gerr := snap.Trace(chain.Bitcoin, m, b, seeds)
-	if fmt.Sprint(werr) != fmt.Sprint(gerr) || !reflect.DeepEqual(want, got) {
-		t.Fatalf("%s seeds %v bounds %+v: UTXOSnapshot.Trace gives %v, TraceUTXO %v (or their Results differ)", m, seeds, b, gerr, werr)
-	}
+	checkFastResult(t, "TraceUTXO", m, b, seeds, want, werr, fr, ferr, got, gerr)
 }
 
 // TestFastUTXOEqualsTraceUTXO compares the UTXO fast path with TraceUTXO
