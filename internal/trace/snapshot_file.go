@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"io/fs"
 	"maps"
 	"slices"
 	"time"
@@ -282,7 +283,7 @@ func (s *AccountSnapshot) WriteTo(w io.Writer) (int64, error) {
 // damaged file (a wrong checksum, a short file, arrays that do not fit
 // together).
 func ReadAccountSnapshot(r io.Reader) (*AccountSnapshot, error) {
-	d := &snapDec{r: bufio.NewReaderSize(r, 1<<20)}
+	d := newSnapDec(r)
 	info, err := d.header()
 	if err != nil {
 		return nil, err
@@ -295,8 +296,8 @@ func ReadAccountSnapshot(r io.Reader) (*AccountSnapshot, error) {
 		s.cursor = info.Head.Height
 	}
 	n := d.len(1 << 32)
-	s.addrs = make([]chain.Address, 0, min(n, 1<<20))
-	s.ids = make(map[chain.Address]uint32, min(n, 1<<20))
+	s.addrs = make([]chain.Address, 0, d.capacity(n, 9)) // an address takes 9 bytes and more
+	s.ids = make(map[chain.Address]uint32, d.capacity(n, 9))
 	for i := 0; i < n && d.err == nil; i++ {
 		a := d.addr()
 		s.addrs = append(s.addrs, a)
@@ -316,7 +317,7 @@ func ReadAccountSnapshot(r io.Reader) (*AccountSnapshot, error) {
 	s.seq, s.tx = d.u32s(), d.u32s()
 	s.tokens = d.bigs()
 	n = d.len(1 << 32)
-	s.txs = make([]snapTx2, 0, min(n, 1<<20))
+	s.txs = make([]snapTx2, 0, d.capacity(n, 40))
 	for i := 0; i < n && d.err == nil; i++ {
 		var t snapTx2
 		d.bytes(t.hash[:])
@@ -326,7 +327,7 @@ func ReadAccountSnapshot(r io.Reader) (*AccountSnapshot, error) {
 	}
 	s.blocks = d.u64s()
 	n = d.len(1 << 32)
-	s.times = make([]int64, 0, min(n, 1<<20))
+	s.times = make([]int64, 0, d.capacity(n, 8))
 	for i := 0; i < n && d.err == nil; i++ {
 		s.times = append(s.times, int64(d.u64()))
 	}
@@ -334,7 +335,7 @@ func ReadAccountSnapshot(r io.Reader) (*AccountSnapshot, error) {
 	s.cpFirst, s.cpOff = d.u32s(), d.u32s()
 	s.cpAsset = d.u16s()
 	n = d.len(1 << 32)
-	s.cpBal = make([]uint256.Int, 0, min(n, 1<<20))
+	s.cpBal = make([]uint256.Int, 0, d.capacity(n, 32))
 	for i := 0; i < n && d.err == nil; i++ {
 		var v uint256.Int
 		for k := range v {
@@ -493,16 +494,50 @@ func (e *snapEnc) bigs(m map[uint32]*uint256.Int) {
 }
 
 type snapDec struct {
-	r   io.Reader
-	buf [8]byte
-	crc uint32 // CRC-32C of what was read
-	err error
+	r    io.Reader
+	buf  [8]byte
+	crc  uint32 // CRC-32C of what was read
+	err  error
+	left int64 // the bytes left in the file, when known (else -1)
+}
+
+// newSnapDec reads a snapshot from r through a buffer. When r is a
+// regular file, what is left of it bounds the lengths the file gives, so
+// that an array is allocated at its length at once: grown by appending
+// instead, the arrays of a 50-million-transfer snapshot were copied over
+// and over, and reading the file took 124 s instead of a tenth of that.
+func newSnapDec(r io.Reader) *snapDec {
+	d := &snapDec{r: bufio.NewReaderSize(r, 1<<20), left: -1}
+	if f, ok := r.(interface {
+		Stat() (fs.FileInfo, error)
+		io.Seeker
+	}); ok {
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+			if pos, err := f.Seek(0, io.SeekCurrent); err == nil && pos <= st.Size() {
+				d.left = st.Size() - pos
+			}
+		}
+	}
+	return d
+}
+
+// capacity is what to allocate for an array of n values of size bytes the
+// file says follow: n where the file holds that many bytes still, else no
+// more than 2^20 (a damaged length must not allocate gigabytes).
+func (d *snapDec) capacity(n, size int) int {
+	if d.left >= 0 && int64(n)*int64(size) <= d.left {
+		return n
+	}
+	return min(n, 1<<20)
 }
 
 func (d *snapDec) bytes(b []byte) {
 	if d.err == nil {
 		if _, d.err = io.ReadFull(d.r, b); d.err == io.EOF {
 			d.err = io.ErrUnexpectedEOF // the file ends early
+		}
+		if d.left >= 0 {
+			d.left -= int64(len(b))
 		}
 		d.crc = crc32.Update(d.crc, castagnoli, b)
 	}
@@ -570,7 +605,7 @@ func (d *snapDec) chunks(n, size int, fn func(b []byte)) {
 // size bytes that get decodes.
 func ints[T uint16 | uint32 | uint64](d *snapDec, size int, get func([]byte) T) []T {
 	n := d.len(1 << 32)
-	v := make([]T, 0, min(n, 1<<20))
+	v := make([]T, 0, d.capacity(n, size))
 	d.chunks(n, size, func(b []byte) {
 		for i := 0; i < len(b); i += size {
 			v = append(v, get(b[i:]))
@@ -585,7 +620,7 @@ func (d *snapDec) u64s() []uint64 { return ints(d, 8, binary.LittleEndian.Uint64
 
 func (d *snapDec) bytes8() []uint8 {
 	n := d.len(1 << 32)
-	v := make([]uint8, 0, min(n, 1<<20))
+	v := make([]uint8, 0, d.capacity(n, 1))
 	d.chunks(n, 1, func(b []byte) { v = append(v, b...) })
 	return v
 }

@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -143,9 +146,31 @@ func TestSnapshotFileRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	files := map[string][]byte{"account": writeAccount(t, acct), "utxo": writeUTXO(t, utxo)}
+	// Each file is read from memory and from a file on disk, where the
+	// reader knows how many bytes are left and sizes its arrays by the
+	// lengths the file gives: both must refuse the same damage alike.
+	dir := t.TempDir()
+	both := func(rd func(io.Reader) error) func([]byte) error {
+		return func(b []byte) error {
+			err := rd(bytes.NewReader(b))
+			name := filepath.Join(dir, "f.snap")
+			if werr := os.WriteFile(name, b, 0o644); werr != nil {
+				t.Fatal(werr)
+			}
+			f, oerr := os.Open(name)
+			if oerr != nil {
+				t.Fatal(oerr)
+			}
+			defer f.Close()
+			if ferr := rd(f); fmt.Sprint(ferr) != fmt.Sprint(err) {
+				t.Fatalf("read from memory: %v; from a file: %v", err, ferr)
+			}
+			return err
+		}
+	}
 	read := map[string]func([]byte) error{
-		"account": func(b []byte) error { _, err := ReadAccountSnapshot(bytes.NewReader(b)); return err },
-		"utxo":    func(b []byte) error { _, err := ReadUTXOSnapshot(bytes.NewReader(b)); return err },
+		"account": both(func(r io.Reader) error { _, err := ReadAccountSnapshot(r); return err }),
+		"utxo":    both(func(r io.Reader) error { _, err := ReadUTXOSnapshot(r); return err }),
 	}
 	for model, file := range files {
 		if err := read[model](file); err != nil {

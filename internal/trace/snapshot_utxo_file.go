@@ -81,7 +81,7 @@ func (s *UTXOSnapshot) WriteTo(w io.Writer) (int64, error) {
 // another format version (ErrSnapshotVersion), an account snapshot, and a
 // damaged file (a wrong checksum, a short file, indexes out of range).
 func ReadUTXOSnapshot(r io.Reader) (*UTXOSnapshot, error) {
-	d := &snapDec{r: bufio.NewReaderSize(r, 1<<20)}
+	d := newSnapDec(r)
 	info, err := d.header()
 	if err != nil {
 		return nil, err
@@ -91,13 +91,13 @@ func ReadUTXOSnapshot(r io.Reader) (*UTXOSnapshot, error) {
 	}
 	s := &UTXOSnapshot{c: info.Chain, info: info, prevs: map[int]snapPrev{}}
 	n := d.len(1 << 32)
-	s.addrs = make([]chain.Address, 0, min(n, 1<<20))
+	s.addrs = make([]chain.Address, 0, d.capacity(n, 9))
 	for i := 0; i < n && d.err == nil; i++ {
 		s.addrs = append(s.addrs, d.addr())
 	}
 	le := binary.LittleEndian
 	n = d.len(1 << 32)
-	s.txs = make([]snapTx, 0, min(n, 1<<20))
+	s.txs = make([]snapTx, 0, d.capacity(n, utxoTxBytes))
 	d.chunks(n, utxoTxBytes, func(b []byte) {
 		for ; len(b) > 0; b = b[utxoTxBytes:] {
 			var t snapTx
@@ -112,14 +112,14 @@ func ReadUTXOSnapshot(r io.Reader) (*UTXOSnapshot, error) {
 	})
 	s.first = d.u32s()
 	n = d.len(1 << 32)
-	s.ins = make([]snapIn, 0, min(n, 1<<20))
+	s.ins = make([]snapIn, 0, d.capacity(n, utxoInBytes))
 	d.chunks(n, utxoInBytes, func(b []byte) {
 		for ; len(b) > 0; b = b[utxoInBytes:] {
 			s.ins = append(s.ins, snapIn{prev: le.Uint32(b), vout: le.Uint32(b[4:]), addr: le.Uint32(b[8:]), value: int64(le.Uint64(b[12:]))})
 		}
 	})
 	n = d.len(1 << 32)
-	s.outs = make([]snapOut, 0, min(n, 1<<20))
+	s.outs = make([]snapOut, 0, d.capacity(n, utxoOutBytes))
 	d.chunks(n, utxoOutBytes, func(b []byte) {
 		for ; len(b) > 0; b = b[utxoOutBytes:] {
 			s.outs = append(s.outs, snapOut{addr: le.Uint32(b), value: int64(le.Uint64(b[4:])), spender: le.Uint32(b[12:]), input: le.Uint32(b[16:])})
