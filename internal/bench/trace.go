@@ -429,6 +429,18 @@ func (r rankServices) Service(a chain.Address) (trace.Service, bool) {
 	return s, ok
 }
 
+// ServiceAddresses implements trace.ServiceLister, as the attribution
+// store's services do.
+func (r rankServices) ServiceAddresses(c chain.Chain) ([]chain.Address, bool) {
+	var out []chain.Address
+	for a := range r {
+		if a.Chain == c {
+			out = append(out, a)
+		}
+	}
+	return out, true
+}
+
 // exits is the exit policy of the benchmark's traces on chain c: none, or
 // the cfg.Exchanges busiest ranks as exchanges, stopping there.
 func (b *tracer) exits(c chain.Chain) *trace.Exits {

@@ -97,6 +97,21 @@ func (ix *Index) Tags(subject Subject) []IndexedTag {
 // Subjects returns the subjects of a bare address (any chain).
 func (ix *Index) Subjects(addr string) []Subject { return ix.byAddr[addr] }
 
+// Addresses returns the addresses with a tag on network caip2 (the address
+// part of their account subjects), in no particular order.
+func (ix *Index) Addresses(caip2 string) []string {
+	var out []string
+	for addr, subs := range ix.byAddr {
+		for _, sub := range subs {
+			if len(sub) == len(caip2)+1+len(addr) && strings.HasPrefix(string(sub), caip2+":") {
+				out = append(out, addr)
+				break
+			}
+		}
+	}
+	return out
+}
+
 // ByActor returns the tags that name an actor.
 func (ix *Index) ByActor(actor string) []IndexedTag {
 	ids := ix.byActor[actor]

@@ -26,6 +26,16 @@ type Services interface {
 	Service(a chain.Address) (Service, bool)
 }
 
+// ServiceLister is a Services that can list every address it attributes
+// on a chain. A trace reaches far more addresses than there are services;
+// given the list, the account fast path asks Services only about the
+// addresses on it and takes every other for no service. A list may hold
+// addresses that are not services, never miss one that is. ok false: it
+// cannot list this chain (Services is asked about every address).
+type ServiceLister interface {
+	ServiceAddresses(c chain.Chain) (addrs []chain.Address, ok bool)
+}
+
 // Exits is the exit policy of a trace.
 type Exits struct {
 	Services Services

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/chainhound/chainhound/internal/chain"
@@ -166,6 +168,9 @@ func randomExits(r *rand.Rand, addrs []chain.Address) *Exits {
 		}
 	}
 	x := &Exits{Services: ex, SkipRemaining: r.IntN(3) == 0}
+	if r.IntN(2) == 0 { // listed, with some addresses that are no service
+		x.Services = &listedServices{services: ex, extra: addrs[:r.IntN(len(addrs)+1)]}
+	}
 	switch r.IntN(3) {
 	case 0: // nil: stop at every service
 	case 1:
@@ -187,6 +192,81 @@ func randomExits(r *rand.Rand, addrs []chain.Address) *Exits {
 		x.Freezable = func(chain.Asset) (string, bool) { return "", false }
 	}
 	return x
+}
+
+// listedServices is services that can list its addresses
+// (ServiceLister), with extra ones that are no service, as a list may
+// have; asked, when set, records every address Service was asked about.
+type listedServices struct {
+	services
+	extra []chain.Address
+	asked map[chain.Address]bool
+}
+
+func (l *listedServices) Service(a chain.Address) (Service, bool) {
+	if l.asked != nil {
+		l.asked[a] = true
+	}
+	return l.services.Service(a)
+}
+
+func (l *listedServices) ServiceAddresses(c chain.Chain) ([]chain.Address, bool) {
+	var out []chain.Address
+	for _, a := range append(slices.Collect(maps.Keys(l.services)), l.extra...) {
+		if a.Chain == c {
+			out = append(out, a)
+		}
+	}
+	return out, true
+}
+
+// TestFastAccountListedServices checks that the fast path asks a
+// ServiceLister only about the addresses it lists, while its traces reach
+// many more, and gives the Result the general tracer does.
+func TestFastAccountListedServices(t *testing.T) {
+	var asked, reached int
+	for seed := range uint64(6) {
+		r := rand.New(rand.NewPCG(seed, 17))
+		s := openStore(t)
+		addrs := randomMixedChain(t, r, s, 60)
+		snap, err := NewAccountSnapshot(s, chain.Ethereum)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ex := services{}
+		for i, a := range addrs {
+			if i%8 == 0 {
+				ex[a] = Service{Name: fmt.Sprint("svc ", i), Category: "exchange", Source: "test"}
+			}
+		}
+		for _, m := range []Model{FIFO, Haircut, Poison} {
+			seeds := randomAccountSeeds(r, addrs, 60, 2)
+			want, werr := TraceAccount(s, chain.Ethereum, m, Bounds{MaxHops: 4, Exits: &Exits{Services: ex}}, seeds)
+			if werr != nil {
+				continue
+			}
+			l := &listedServices{services: ex, extra: addrs[1:2], asked: map[chain.Address]bool{}}
+			listed, _ := l.ServiceAddresses(chain.Ethereum)
+			b := Bounds{MaxHops: 4, Exits: &Exits{Services: l}}
+			fr, err := snap.FastTrace(m, b, seeds, FastOptions{})
+			if err != nil {
+				t.Fatalf("%s: %v", m, err)
+			}
+			if got := fr.Result(); !reflect.DeepEqual(want, got) {
+				t.Fatalf("%s: the fast path with listed services differs:\n%s", m, diffResults(want, got))
+			}
+			for a := range l.asked {
+				if !slices.Contains(listed, a) {
+					t.Fatalf("%s: asked about %s, which is not on the list", m, a)
+				}
+			}
+			asked += len(l.asked)
+			reached += fr.Reached()
+		}
+	}
+	if reached < 2*asked || asked == 0 {
+		t.Fatalf("the traces reached %d addresses and asked about %d: too few to show lookups were skipped", reached, asked)
+	}
 }
 
 // TestFastAccountEqualsTraceAccount compares the fast path with

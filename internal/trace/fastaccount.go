@@ -156,6 +156,9 @@ func (t *fastAccount) receive(x *fastAcct, amount, taint *uint256.Int) error {
 	var tmp haircutAccount
 	switch t.m {
 	case Haircut:
+		if x.receive128(amount, taint) {
+			return nil
+		}
 		h := t.load(x, &tmp)
 		if err := h.Receive(amount, taint); err != nil {
 			return err
@@ -179,6 +182,9 @@ func (t *fastAccount) debitAcct(x *fastAcct, amount *uint256.Int) (uint256.Int, 
 	var tmp haircutAccount
 	switch t.m {
 	case Haircut:
+		if sent, ok := x.send128(amount); ok {
+			return sent, nil
+		}
 		h := t.load(x, &tmp)
 		sent, err := h.Send(amount)
 		t.store(x, h)
@@ -256,6 +262,9 @@ type fastAccount struct {
 
 	x    *Exits              // Bounds.Exits when it has services, else nil
 	svcs map[uint32]*fastSvc // services taint reached, by address id
+	// listed, when Exits.Services is a ServiceLister: the address ids it
+	// lists; no other address is looked up.
+	listed []uint64
 }
 
 func (t *fastAccount) isFollowed(id uint32) bool { return t.bits[id>>6]>>(id&63)&1 != 0 }
@@ -358,6 +367,16 @@ func (s *AccountSnapshot) fastTrace(m Model, b Bounds, seeds []AccountSeed, o Fa
 		held: map[uint32][]uint32{}, heldMark: map[uint32]bool{}, swapIn: map[uint32]*uint256.Int{}}
 	if b.Exits != nil && b.Exits.Services != nil {
 		t.x, t.svcs = b.Exits, map[uint32]*fastSvc{}
+		if l, ok := b.Exits.Services.(ServiceLister); ok {
+			if addrs, ok := l.ServiceAddresses(s.c); ok {
+				t.listed = make([]uint64, len(t.bits))
+				for _, a := range addrs {
+					if id, ok := s.ids[a]; ok {
+						t.listed[id>>6] |= 1 << (id & 63)
+					}
+				}
+			}
+		}
 	}
 	fs, err := t.seeds(seeds, last)
 	if err != nil {
@@ -781,6 +800,9 @@ func (t *fastAccount) service(id uint32) *fastSvc {
 	a := &t.st[id]
 	if a.flags&addrLooked == 0 {
 		a.flags |= addrLooked
+		if t.listed != nil && t.listed[id>>6]>>(id&63)&1 == 0 {
+			return nil // not on the services' list
+		}
 		if svc, ok, stop := t.x.service(t.s.addrs[id]); ok {
 			a.flags |= addrService
 			t.svcs[id] = &fastSvc{svc: svc, stop: stop}

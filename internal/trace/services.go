@@ -17,6 +17,30 @@ type IntelServices struct {
 	Categories []string // exit categories, in order of precedence
 	Freezing   []string // categories whose venues can freeze deposits
 	cache      map[chain.Address]*Service
+	listed     map[chain.Chain][]chain.Address
+}
+
+// ServiceAddresses implements ServiceLister: the addresses on the index's
+// chain CAIP2 (taken to be c) that have a tag of an exit category.
+func (s *IntelServices) ServiceAddresses(c chain.Chain) ([]chain.Address, bool) {
+	if out, ok := s.listed[c]; ok {
+		return out, true
+	}
+	var out []chain.Address
+	for _, raw := range s.Index.Addresses(s.CAIP2) {
+		a, err := chain.ParseAddress(c, raw)
+		if err != nil {
+			continue // not an address of c, so no trace on c reaches it
+		}
+		if _, ok := s.Service(a); ok {
+			out = append(out, a)
+		}
+	}
+	if s.listed == nil {
+		s.listed = map[chain.Chain][]chain.Address{}
+	}
+	s.listed[c] = out
+	return out, true
 }
 
 // Service implements Services.
