@@ -459,6 +459,7 @@ func (t *fastAccount) seeds(seeds []AccountSeed, last uint64) ([]fastSeed, error
 func (t *fastAccount) scan(j, limit uint32) error {
 	s := t.s
 	from, to := s.from[:limit], s.to[:limit]
+	haircut := t.m == Haircut
 	for j < limit {
 		stop := limit
 		if t.stop != nil {
@@ -473,6 +474,9 @@ func (t *fastAccount) scan(j, limit uint32) error {
 			for ; j < w; j++ {
 				f, r := from[j], to[j]
 				if (t.bits[f>>6]>>(f&63)|t.bits[r>>6]>>(r&63))&1 == 0 {
+					continue
+				}
+				if haircut && t.plainHaircut(j) {
 					continue
 				}
 				if err := t.row(j); err != nil {

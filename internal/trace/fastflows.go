@@ -39,6 +39,11 @@ func (l *flowLog) add(f fastFlow, amount *uint256.Int) {
 	} else {
 		f.lo, f.hi = amount[0], amount[1]
 	}
+	l.add128(f)
+}
+
+// add128 adds f, whose amount is in f.lo and f.hi.
+func (l *flowLog) add128(f fastFlow) {
 	k := len(l.chunks) - 1
 	if k < 0 || len(l.chunks[k]) == cap(l.chunks[k]) {
 		size := 64
