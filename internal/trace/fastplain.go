@@ -83,11 +83,7 @@ func (t *fastAccount) plainHaircut(j uint32) bool {
 		if y == nil && s0|s1 != 0 {
 			return false // taint reaching an address not followed: bounds, holds, a new address to follow
 		}
-		var b uint64
-		x.v0, b = bits.Sub64(x.v0, a0, 0)
-		x.v1, _ = bits.Sub64(x.v1, a1, b)
-		x.t0, b = bits.Sub64(x.t0, sent0, 0)
-		x.t1, _ = bits.Sub64(x.t1, sent1, b)
+		x.take(a0, a1, sent0, sent1)
 	}
 	t.edges++
 	if y == nil {

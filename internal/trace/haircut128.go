@@ -41,12 +41,18 @@ func (x *fastAcct) send128(amount *uint256.Int) (uint256.Int, bool) {
 		return uint256.Int{}, false // wide, or an overdraft the general code reports
 	}
 	s0, s1 := share128(a0, a1, x.t0, x.t1, x.v0, x.v1)
+	x.take(a0, a1, s0, s1)
+	return uint256.Int{s0, s1}, true
+}
+
+// take debits a1 a0 from x's balance and t1 t0 of it from its taint, both
+// known to be there.
+func (x *fastAcct) take(a0, a1, t0, t1 uint64) {
 	var b uint64
 	x.v0, b = bits.Sub64(x.v0, a0, 0)
 	x.v1, _ = bits.Sub64(x.v1, a1, b)
-	x.t0, b = bits.Sub64(x.t0, s0, 0)
-	x.t1, _ = bits.Sub64(x.t1, s1, b) // the share is at most the taint
-	return uint256.Int{s0, s1}, true
+	x.t0, b = bits.Sub64(x.t0, t0, 0)
+	x.t1, _ = bits.Sub64(x.t1, t1, b)
 }
 
 // share128 is shareHalfUp for 128-bit operands: x·y/d rounded half up, for
